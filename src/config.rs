@@ -1,0 +1,341 @@
+//! The validated settings of a run, merged from `evalgate.toml` and flags
+//! (flags win). Unknown keys in the file are errors that name the key.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::error::{Error, Result};
+use crate::load::FieldMap;
+use crate::metrics::{Direction, ExactMatchOptions, MetricOptions};
+
+/// Which resampling test decides significance.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum TestKind {
+    /// Paired bootstrap (Koehn 2004); p from deltas shifted to the null.
+    Bootstrap,
+    /// Paired approximate randomization (sign flips of paired examples).
+    Randomization,
+}
+
+impl TestKind {
+    /// Its name in reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            TestKind::Bootstrap => "bootstrap",
+            TestKind::Randomization => "randomization",
+        }
+    }
+}
+
+/// What makes the gate fail.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum FailOn {
+    /// Regressions, broken floors and missing examples.
+    Regression,
+    /// All of those and inconclusive results.
+    Inconclusive,
+    /// Never: report only.
+    Never,
+}
+
+impl FailOn {
+    /// Its name in reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            FailOn::Regression => "regression",
+            FailOn::Inconclusive => "inconclusive",
+            FailOn::Never => "never",
+        }
+    }
+}
+
+/// Output rendering.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum OutputFormat {
+    /// A table for people at a terminal.
+    Terminal,
+    /// GitHub-flavoured markdown (the PR comment).
+    Markdown,
+    /// Machine-readable JSON.
+    Json,
+}
+
+/// Per-metric gating settings.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct MetricGate {
+    /// Practical margin.
+    pub tolerance: f64,
+    /// Worst acceptable value for higher-is-better metrics.
+    pub min: Option<f64>,
+    /// Worst acceptable value for lower-is-better metrics.
+    pub max: Option<f64>,
+}
+
+/// Everything `compare` needs, validated.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Baseline result file.
+    pub baseline: PathBuf,
+    /// Current result files (shards are concatenated).
+    pub current: Vec<PathBuf>,
+    /// Field names.
+    pub fields: FieldMap,
+    /// Metrics to compare; empty means the defaults for the data.
+    pub metrics: Vec<String>,
+    /// Options of built-in metrics and directions of external ones.
+    pub metric_options: MetricOptions,
+    /// Tolerances and bounds by metric name.
+    pub gates: BTreeMap<String, MetricGate>,
+    /// Significance level.
+    pub alpha: f64,
+    /// Confidence level of intervals.
+    pub confidence: f64,
+    /// Resamples.
+    pub resamples: usize,
+    /// Seed.
+    pub seed: u64,
+    /// Significance test.
+    pub test: TestKind,
+    /// Tag fields to slice by.
+    pub slice_by: Vec<String>,
+    /// Regressed examples shown per metric.
+    pub top_k: usize,
+    /// What fails the gate.
+    pub fail_on: FailOn,
+    /// Missing examples warn instead of failing.
+    pub allow_missing: bool,
+    /// Fewer examples never give a significant verdict.
+    pub min_examples: usize,
+    /// Suite name (the PR comment's identity).
+    pub suite: String,
+    /// Main output format (stdout).
+    pub format: OutputFormat,
+    /// Also write markdown here.
+    pub markdown_out: Option<PathBuf>,
+    /// Also write JSON here.
+    pub json_out: Option<PathBuf>,
+    /// Colour terminal output.
+    pub color: bool,
+}
+
+impl Config {
+    /// Defaults for everything but the inputs.
+    pub fn new(baseline: PathBuf, current: Vec<PathBuf>) -> Self {
+        Config {
+            baseline,
+            current,
+            fields: FieldMap::default(),
+            metrics: Vec::new(),
+            metric_options: MetricOptions::default(),
+            gates: BTreeMap::new(),
+            alpha: 0.05,
+            confidence: 0.95,
+            resamples: 10_000,
+            seed: 12_345,
+            test: TestKind::Bootstrap,
+            slice_by: Vec::new(),
+            top_k: 5,
+            fail_on: FailOn::Regression,
+            allow_missing: false,
+            min_examples: 20,
+            suite: "default".into(),
+            format: OutputFormat::Terminal,
+            markdown_out: None,
+            json_out: None,
+            color: false,
+        }
+    }
+
+    /// The gate settings of a metric (defaults when none were given).
+    pub fn gate(&self, metric: &str) -> MetricGate {
+        self.gates.get(metric).cloned().unwrap_or_default()
+    }
+
+    /// Checks ranges that the type system does not.
+    pub fn validate(&self) -> Result<()> {
+        let open_unit = |name: &str, x: f64| {
+            if x > 0.0 && x < 1.0 {
+                Ok(())
+            } else {
+                Err(Error::Config(format!("{name} must be between 0 and 1 (exclusive), got {x}")))
+            }
+        };
+        open_unit("alpha", self.alpha)?;
+        open_unit("confidence", self.confidence)?;
+        if self.resamples < 1 {
+            return Err(Error::Config("resamples must be at least 1".into()));
+        }
+        for (name, gate) in &self.gates {
+            if !gate.tolerance.is_finite() || gate.tolerance < 0.0 {
+                return Err(Error::Config(format!(
+                    "tolerance of {name} must be a finite number ≥ 0, got {}",
+                    gate.tolerance
+                )));
+            }
+        }
+        if self.suite.is_empty() || self.suite.contains("--") || self.suite.contains('>') {
+            return Err(Error::Config(format!(
+                "suite name \"{}\" must be non-empty and contain neither \"--\" nor \">\"",
+                self.suite
+            )));
+        }
+        Ok(())
+    }
+
+    /// Applies a config file; flags are applied afterwards by the caller.
+    pub fn apply_file(&mut self, file: FileConfig) {
+        let FileConfig {
+            suite,
+            metrics,
+            alpha,
+            confidence,
+            resamples,
+            seed,
+            test,
+            fail_on,
+            top_k,
+            slice_by,
+            allow_missing,
+            min_examples,
+            fields,
+            metric,
+        } = file;
+        set(&mut self.suite, suite);
+        set(&mut self.metrics, metrics);
+        set(&mut self.alpha, alpha);
+        set(&mut self.confidence, confidence);
+        set(&mut self.resamples, resamples);
+        set(&mut self.seed, seed);
+        set(&mut self.test, test);
+        set(&mut self.fail_on, fail_on);
+        set(&mut self.top_k, top_k);
+        set(&mut self.slice_by, slice_by);
+        set(&mut self.allow_missing, allow_missing);
+        set(&mut self.min_examples, min_examples);
+        if let Some(f) = fields {
+            let one = |x: Option<String>, target: &mut Vec<String>| {
+                if let Some(x) = x {
+                    *target = vec![x];
+                }
+            };
+            one(f.id, &mut self.fields.id);
+            one(f.prediction, &mut self.fields.prediction);
+            one(f.reference, &mut self.fields.reference);
+            one(f.input, &mut self.fields.input);
+        }
+        for (name, m) in metric {
+            let gate = self.gates.entry(name.clone()).or_default();
+            set(&mut gate.tolerance, m.tolerance);
+            gate.min = m.min.or(gate.min);
+            gate.max = m.max.or(gate.max);
+            if let Some(d) = m.direction {
+                self.metric_options.directions.push((name.clone(), d));
+            }
+            if name == "exact_match" {
+                let em: &mut ExactMatchOptions = &mut self.metric_options.exact_match;
+                set(&mut em.ignore_case, m.ignore_case);
+                set(&mut em.ignore_punctuation, m.ignore_punctuation);
+                set(&mut em.ignore_numbers, m.ignore_numbers);
+                set(&mut em.regexes_to_ignore, m.regexes_to_ignore);
+            }
+        }
+    }
+}
+
+fn set<T>(target: &mut T, value: Option<T>) {
+    if let Some(v) = value {
+        *target = v;
+    }
+}
+
+/// `evalgate.toml` as written by users.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileConfig {
+    /// Suite name.
+    pub suite: Option<String>,
+    /// Metrics to compare.
+    pub metrics: Option<Vec<String>>,
+    /// Significance level.
+    pub alpha: Option<f64>,
+    /// Confidence level.
+    pub confidence: Option<f64>,
+    /// Resamples.
+    pub resamples: Option<usize>,
+    /// Seed.
+    pub seed: Option<u64>,
+    /// Test.
+    pub test: Option<TestKind>,
+    /// What fails the gate.
+    pub fail_on: Option<FailOn>,
+    /// Regressed examples shown per metric.
+    pub top_k: Option<usize>,
+    /// Tag fields to slice by.
+    pub slice_by: Option<Vec<String>>,
+    /// Missing examples only warn.
+    pub allow_missing: Option<bool>,
+    /// Minimum examples for a significant verdict.
+    pub min_examples: Option<usize>,
+    /// Field names.
+    pub fields: Option<FieldsConfig>,
+    /// Per-metric settings, `[metric.NAME]`.
+    #[serde(default)]
+    pub metric: BTreeMap<String, MetricConfig>,
+}
+
+/// `[fields]`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FieldsConfig {
+    /// Id field.
+    pub id: Option<String>,
+    /// Prediction field.
+    pub prediction: Option<String>,
+    /// Reference field.
+    pub reference: Option<String>,
+    /// Input field.
+    pub input: Option<String>,
+}
+
+/// `[metric.NAME]`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MetricConfig {
+    /// `higher` or `lower` is better.
+    pub direction: Option<Direction>,
+    /// Practical margin.
+    pub tolerance: Option<f64>,
+    /// Absolute minimum.
+    pub min: Option<f64>,
+    /// Absolute maximum.
+    pub max: Option<f64>,
+    /// exact_match: ignore case.
+    pub ignore_case: Option<bool>,
+    /// exact_match: ignore punctuation.
+    pub ignore_punctuation: Option<bool>,
+    /// exact_match: ignore digits.
+    pub ignore_numbers: Option<bool>,
+    /// exact_match: regexes deleted before comparing.
+    pub regexes_to_ignore: Option<Vec<String>>,
+}
+
+/// Reads `path`, or `evalgate.toml` in the working directory when `path` is
+/// `None` and that file exists.
+pub fn read_file(path: Option<&Path>) -> Result<Option<FileConfig>> {
+    let (path, explicit) = match path {
+        Some(p) => (p.to_path_buf(), true),
+        None => (PathBuf::from("evalgate.toml"), false),
+    };
+    let text = match std::fs::read_to_string(&path) {
+        Ok(t) => t,
+        Err(e) if !explicit && e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(source) => return Err(Error::Io { path, source }),
+    };
+    toml::from_str(&text)
+        .map(Some)
+        .map_err(|e| Error::Config(format!("{}: {}", path.display(), e.to_string().trim_end())))
+}

@@ -1,0 +1,114 @@
+//! Typed errors of the library: each names what a user must look at to fix it.
+//!
+//! Input errors carry the file, line (1-based), column and field they concern, so
+//! that a message reads like `results.jsonl:3:17: field "id": expected a string`.
+
+use std::fmt;
+use std::path::PathBuf;
+
+/// Where in an input file something went wrong.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Location {
+    /// The file, as the user named it.
+    pub path: PathBuf,
+    /// 1-based line, when known.
+    pub line: Option<usize>,
+    /// 1-based column, when known.
+    pub column: Option<usize>,
+    /// The field concerned, when there is one.
+    pub field: Option<String>,
+}
+
+impl Location {
+    /// A location naming only a file.
+    pub fn file(path: impl Into<PathBuf>) -> Self {
+        Location { path: path.into(), ..Location::default() }
+    }
+
+    /// The same location at `line`.
+    #[must_use]
+    pub fn at_line(mut self, line: usize) -> Self {
+        self.line = Some(line);
+        self
+    }
+
+    /// The same location at `column`.
+    #[must_use]
+    pub fn at_column(mut self, column: usize) -> Self {
+        self.column = Some(column);
+        self
+    }
+
+    /// The same location about `field`.
+    #[must_use]
+    pub fn with_field(mut self, field: impl Into<String>) -> Self {
+        self.field = Some(field.into());
+        self
+    }
+}
+
+impl fmt::Display for Location {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.path.display())?;
+        if let Some(line) = self.line {
+            write!(f, ":{line}")?;
+            if let Some(column) = self.column {
+                write!(f, ":{column}")?;
+            }
+        }
+        if let Some(field) = &self.field {
+            write!(f, ": field \"{field}\"")?;
+        }
+        Ok(())
+    }
+}
+
+/// Everything that can stop a run before a verdict exists.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// An input file could not be read at all.
+    #[error("{}: cannot read the file: {source}", path.display())]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// What the operating system said.
+        source: std::io::Error,
+    },
+    /// An input file is malformed at a known place.
+    #[error("{location}: {message}")]
+    Input {
+        /// Where.
+        location: Location,
+        /// What is wrong and, where possible, how to fix it.
+        message: String,
+    },
+    /// The settings are inconsistent or name something that does not exist.
+    #[error("{0}")]
+    Config(String),
+    /// A metric name that evalgate does not know.
+    #[error("unknown metric \"{name}\"; known metrics: {known}")]
+    UnknownMetric {
+        /// The name given.
+        name: String,
+        /// Built-in metrics and the numeric fields found in the inputs.
+        known: String,
+    },
+    /// An output file could not be written; the previous file, if any, is intact.
+    #[error("{}: cannot write the output: {source}", path.display())]
+    Output {
+        /// The file.
+        path: PathBuf,
+        /// What the operating system said.
+        source: std::io::Error,
+    },
+}
+
+impl Error {
+    /// An input error at `location`.
+    pub fn input(location: Location, message: impl Into<String>) -> Self {
+        Error::Input { location, message: message.into() }
+    }
+}
+
+/// The library's result type.
+pub type Result<T, E = Error> = std::result::Result<T, E>;

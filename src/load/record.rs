@@ -1,0 +1,198 @@
+//! One record of an input file, whatever its format, turned into a [`Row`].
+
+use std::collections::BTreeMap;
+
+use crate::error::{Error, Location, Result};
+
+/// A field value as the readers see it, before the field map decides its role.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    /// Text (JSON strings, every CSV cell that is not a number).
+    Text(String),
+    /// A finite number.
+    Number(f64),
+    /// A boolean.
+    Bool(bool),
+    /// A list of strings (several references).
+    TextList(Vec<String>),
+    /// JSON null or an empty CSV cell.
+    Null,
+    /// Anything else (objects, mixed arrays); described for error messages.
+    Other(&'static str),
+}
+
+/// Which input field plays which role; each role has candidates tried in order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldMap {
+    /// Names of the example id field.
+    pub id: Vec<String>,
+    /// Names of the model output field.
+    pub prediction: Vec<String>,
+    /// Names of the reference field (a string or a list of strings).
+    pub reference: Vec<String>,
+    /// Names of the model input field.
+    pub input: Vec<String>,
+}
+
+impl Default for FieldMap {
+    fn default() -> Self {
+        let v = |names: &[&str]| names.iter().map(|s| (*s).to_string()).collect();
+        FieldMap {
+            id: v(&["id"]),
+            prediction: v(&["prediction", "output"]),
+            reference: v(&["reference", "target"]),
+            input: v(&["input", "prompt"]),
+        }
+    }
+}
+
+impl FieldMap {
+    fn is_mapped(&self, key: &str) -> bool {
+        [&self.id, &self.prediction, &self.reference, &self.input]
+            .iter()
+            .any(|names| names.iter().any(|n| n == key))
+    }
+}
+
+/// One row of a result file: one sample of one example.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Row {
+    /// The example id (numbers are turned into their decimal text).
+    pub id: String,
+    /// The model output.
+    pub prediction: String,
+    /// Reference outputs; empty when the file has none.
+    pub references: Vec<String>,
+    /// The model input, when the file has one.
+    pub input: Option<String>,
+    /// Numeric fields other than the mapped ones: external scores.
+    pub numbers: BTreeMap<String, f64>,
+    /// Text and boolean fields other than the mapped ones: tags for slices.
+    pub tags: BTreeMap<String, String>,
+    /// 1-based line of the row in its file.
+    pub line: usize,
+}
+
+impl Row {
+    /// Builds a row from `(key, value)` pairs; `loc` is the row's location.
+    pub fn from_fields(
+        pairs: impl IntoIterator<Item = (String, Value)>,
+        fields: &FieldMap,
+        loc: &Location,
+    ) -> Result<Row> {
+        let mut map: Vec<(String, Value)> = pairs.into_iter().collect();
+        let mut take = |names: &[String]| -> Option<(String, Value)> {
+            let pos = names.iter().find_map(|n| {
+                map.iter().position(|(k, v)| k == n && *v != Value::Null)
+            })?;
+            Some(map.remove(pos))
+        };
+        let id = match take(&fields.id) {
+            Some((_, Value::Text(s))) if !s.is_empty() => s,
+            Some((k, Value::Text(_))) => {
+                return Err(Error::input(loc.clone().with_field(k), "the id is empty"))
+            }
+            Some((_, Value::Number(n))) => format_number(n),
+            Some((k, other)) => {
+                return Err(Error::input(
+                    loc.clone().with_field(k),
+                    format!("an id must be a string or a number, found {}", describe(&other)),
+                ))
+            }
+            None => {
+                return Err(Error::input(
+                    loc.clone().with_field(&fields.id[0]),
+                    format!(
+                        "the row has no id (looked for {}); every example needs an id to be paired with the baseline; set the field with --id-field or [fields] id in evalgate.toml",
+                        quoted(&fields.id)
+                    ),
+                ))
+            }
+        };
+        let prediction = match take(&fields.prediction) {
+            Some((_, Value::Text(s))) => s,
+            Some((_, Value::Number(n))) => format_number(n),
+            Some((_, Value::Bool(b))) => b.to_string(),
+            Some((k, other)) => {
+                return Err(Error::input(
+                    loc.clone().with_field(k),
+                    format!("a prediction must be a string, found {}", describe(&other)),
+                ))
+            }
+            None => {
+                return Err(Error::input(
+                    loc.clone().with_field(&fields.prediction[0]),
+                    format!(
+                        "the row has no prediction (looked for {}); set the field with --prediction-field or [fields] prediction in evalgate.toml",
+                        quoted(&fields.prediction)
+                    ),
+                ))
+            }
+        };
+        let references = match take(&fields.reference) {
+            None => Vec::new(),
+            Some((_, Value::Text(s))) => vec![s],
+            Some((_, Value::Number(n))) => vec![format_number(n)],
+            Some((_, Value::Bool(b))) => vec![b.to_string()],
+            Some((_, Value::TextList(list))) => list,
+            Some((k, other)) => {
+                return Err(Error::input(
+                    loc.clone().with_field(k),
+                    format!(
+                        "a reference must be a string or a list of strings, found {}",
+                        describe(&other)
+                    ),
+                ))
+            }
+        };
+        let input = match take(&fields.input) {
+            Some((_, Value::Text(s))) => Some(s),
+            Some((_, Value::Number(n))) => Some(format_number(n)),
+            _ => None,
+        };
+        let mut numbers = BTreeMap::new();
+        let mut tags = BTreeMap::new();
+        for (key, value) in map {
+            if fields.is_mapped(&key) {
+                continue;
+            }
+            match value {
+                Value::Number(n) => {
+                    numbers.insert(key, n);
+                }
+                Value::Text(s) => {
+                    tags.insert(key, s);
+                }
+                Value::Bool(b) => {
+                    tags.insert(key, b.to_string());
+                }
+                Value::TextList(_) | Value::Null | Value::Other(_) => {}
+            }
+        }
+        Ok(Row { id, prediction, references, input, numbers, tags, line: loc.line.unwrap_or(0) })
+    }
+}
+
+/// Formats a number the way a user would write it as an id or label (`3`, not `3.0`).
+pub fn format_number(n: f64) -> String {
+    if n.fract() == 0.0 && n.abs() < 1e15 {
+        format!("{n:.0}")
+    } else {
+        n.to_string()
+    }
+}
+
+fn describe(v: &Value) -> &'static str {
+    match v {
+        Value::Text(_) => "a string",
+        Value::Number(_) => "a number",
+        Value::Bool(_) => "a boolean",
+        Value::TextList(_) => "a list of strings",
+        Value::Null => "null",
+        Value::Other(what) => what,
+    }
+}
+
+fn quoted(names: &[String]) -> String {
+    names.iter().map(|n| format!("\"{n}\"")).collect::<Vec<_>>().join(" or ")
+}

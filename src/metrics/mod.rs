@@ -1,0 +1,144 @@
+//! Metrics: each turns one example into sufficient statistics, and a sum of
+//! statistics into a corpus value.
+//!
+//! Mean metrics (exact match, F1, external scores) have one statistic, the
+//! per-example score, and the corpus value is its mean. Corpus metrics (BLEU,
+//! chrF, macro-F1) keep several statistics per example and compute the corpus
+//! value from their sums, which is what makes their paired bootstrap exact.
+
+mod exact;
+mod external;
+pub mod normalize;
+mod squad;
+
+use std::collections::BTreeSet;
+
+use serde::Serialize;
+
+use crate::error::{Error, Result};
+use crate::load::Row;
+
+pub use exact::{Accuracy, ExactMatch, ExactMatchOptions};
+pub use external::External;
+pub use squad::{SquadEm, SquadF1};
+
+/// Which way is better for a metric.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Direction {
+    /// Larger values are better (accuracy, ROUGE).
+    Higher,
+    /// Smaller values are better (latency, cost).
+    Lower,
+}
+
+impl Direction {
+    /// +1 when higher is better, −1 when lower is: multiplying a delta by it
+    /// gives a gain, negative when things got worse.
+    pub fn sign(self) -> f64 {
+        match self {
+            Direction::Higher => 1.0,
+            Direction::Lower => -1.0,
+        }
+    }
+}
+
+/// How a metric's values read to a person.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scale {
+    /// A fraction in [0, 1]; changes read as points (×100).
+    Fraction,
+    /// Any number in its own unit (ms, dollars, a 1–5 rating).
+    Raw,
+}
+
+/// A metric as the pipeline uses it.
+pub trait Metric: Send + Sync {
+    /// The name users select it by.
+    fn name(&self) -> &str;
+    /// Which way is better.
+    fn direction(&self) -> Direction {
+        Direction::Higher
+    }
+    /// How values read.
+    fn scale(&self) -> Scale {
+        Scale::Fraction
+    }
+    /// Number of sufficient statistics per example.
+    fn arity(&self) -> usize {
+        1
+    }
+    /// Writes the example's statistics into `out` (length [`Metric::arity`]).
+    /// The error is a sentence about the row; the caller adds file and line.
+    fn stats(&self, row: &Row, out: &mut [f64]) -> std::result::Result<(), MetricError>;
+    /// The corpus value of statistics summed over `n` examples.
+    fn corpus(&self, sums: &[f64], n: f64) -> f64 {
+        if n > 0.0 {
+            sums[0] / n
+        } else {
+            f64::NAN
+        }
+    }
+    /// The per-example score shown next to an example.
+    fn example_score(&self, stats: &[f64]) -> f64 {
+        self.corpus(stats, 1.0)
+    }
+    /// True when the corpus value is the mean of the single statistic, which lets
+    /// resampling work on paired differences alone.
+    fn is_mean(&self) -> bool {
+        self.arity() == 1
+    }
+}
+
+/// Why a metric could not score a row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MetricError {
+    /// The field concerned.
+    pub field: String,
+    /// What is wrong.
+    pub message: String,
+}
+
+/// Per-metric settings that change how a built-in metric scores.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct MetricOptions {
+    /// Options of `exact_match`.
+    pub exact_match: ExactMatchOptions,
+    /// Direction overrides for external fields, by name.
+    pub directions: Vec<(String, Direction)>,
+}
+
+/// Built-in metric names with a one-line description, for help and errors.
+pub const BUILTIN: &[(&str, &str)] = &[
+    ("exact_match", "1 if the prediction equals a reference (HF evaluate options)"),
+    ("squad_em", "SQuAD v1.1 normalised exact match, best over references"),
+    ("f1", "SQuAD v1.1 token F1, best over references"),
+    ("accuracy", "1 if the prediction equals the label exactly (scikit-learn)"),
+];
+
+/// Builds a metric by name: a built-in one, or a numeric field of the inputs.
+pub fn build(
+    name: &str,
+    options: &MetricOptions,
+    numeric_fields: &BTreeSet<String>,
+) -> Result<Box<dyn Metric>> {
+    Ok(match name {
+        "exact_match" => Box::new(ExactMatch::new(options.exact_match.clone())?),
+        "squad_em" => Box::new(SquadEm),
+        "f1" => Box::new(SquadF1),
+        "accuracy" => Box::new(Accuracy),
+        _ if numeric_fields.contains(name) => {
+            let direction = options
+                .directions
+                .iter()
+                .find(|(n, _)| n == name)
+                .map_or_else(|| external::guess_direction(name), |(_, d)| *d);
+            Box::new(External::new(name, direction))
+        }
+        _ => {
+            let mut known: Vec<String> = BUILTIN.iter().map(|(n, _)| (*n).to_string()).collect();
+            known.extend(numeric_fields.iter().map(|f| format!("{f} (numeric field)")));
+            return Err(Error::UnknownMetric { name: name.to_string(), known: known.join(", ") });
+        }
+    })
+}

@@ -1,0 +1,111 @@
+//! SQuAD v1.1 exact match and token F1 (`evaluate-v1.1.py`), best over references.
+
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+use regex::Regex;
+
+use super::normalize::{py_lower, py_split, strip_ascii_punctuation};
+use super::{Metric, MetricError};
+use crate::load::Row;
+
+/// The SQuAD `normalize_answer`: lowercase, drop ASCII punctuation, drop the
+/// articles a/an/the, collapse whitespace.
+pub fn normalize_answer(s: &str) -> String {
+    static ARTICLES: OnceLock<Regex> = OnceLock::new();
+    let articles = ARTICLES.get_or_init(|| Regex::new(r"\b(a|an|the)\b").expect("valid regex"));
+    let text = strip_ascii_punctuation(&py_lower(s));
+    let text = articles.replace_all(&text, " ");
+    py_split(&text).collect::<Vec<_>>().join(" ")
+}
+
+/// SQuAD v1.1 token F1 of one prediction against one reference.
+pub fn f1_score(prediction: &str, reference: &str) -> f64 {
+    let pred = normalize_answer(prediction);
+    let gold = normalize_answer(reference);
+    let pred_tokens: Vec<&str> = py_split(&pred).collect();
+    let gold_tokens: Vec<&str> = py_split(&gold).collect();
+    let mut counts: HashMap<&str, i64> = HashMap::new();
+    for t in &gold_tokens {
+        *counts.entry(t).or_default() += 1;
+    }
+    let mut same = 0i64;
+    for t in &pred_tokens {
+        if let Some(c) = counts.get_mut(t) {
+            if *c > 0 {
+                *c -= 1;
+                same += 1;
+            }
+        }
+    }
+    if same == 0 {
+        return 0.0;
+    }
+    // Same operation order as the official script, so the last bit agrees.
+    let precision = 1.0 * same as f64 / pred_tokens.len() as f64;
+    let recall = 1.0 * same as f64 / gold_tokens.len() as f64;
+    (2.0 * precision * recall) / (precision + recall)
+}
+
+/// SQuAD v1.1 exact match of normalised strings.
+pub fn em_score(prediction: &str, reference: &str) -> f64 {
+    f64::from(u8::from(normalize_answer(prediction) == normalize_answer(reference)))
+}
+
+fn best_over_references(
+    row: &Row,
+    out: &mut [f64],
+    score: fn(&str, &str) -> f64,
+) -> Result<(), MetricError> {
+    if row.references.is_empty() {
+        return Err(needs_reference());
+    }
+    out[0] = row.references.iter().map(|r| score(&row.prediction, r)).fold(0.0, f64::max);
+    Ok(())
+}
+
+pub(super) fn needs_reference() -> MetricError {
+    MetricError {
+        field: "reference".into(),
+        message: "this metric needs a reference and the row has none".into(),
+    }
+}
+
+/// `f1`: SQuAD token F1.
+#[derive(Debug, Clone, Copy)]
+pub struct SquadF1;
+
+impl Metric for SquadF1 {
+    fn name(&self) -> &str {
+        "f1"
+    }
+    fn stats(&self, row: &Row, out: &mut [f64]) -> Result<(), MetricError> {
+        best_over_references(row, out, f1_score)
+    }
+}
+
+/// `squad_em`: SQuAD normalised exact match.
+#[derive(Debug, Clone, Copy)]
+pub struct SquadEm;
+
+impl Metric for SquadEm {
+    fn name(&self) -> &str {
+        "squad_em"
+    }
+    fn stats(&self, row: &Row, out: &mut [f64]) -> Result<(), MetricError> {
+        best_over_references(row, out, em_score)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn official_examples() {
+        assert_eq!(normalize_answer("The  Cat, sat!"), "cat sat");
+        assert_eq!(f1_score("the cat sat", "a cat sat down"), 2.0 * 1.0 * (2.0 / 3.0) / (1.0 + 2.0 / 3.0));
+        assert_eq!(f1_score("", ""), 0.0);
+        assert_eq!(em_score("An apple.", "apple"), 1.0);
+    }
+}

@@ -1,0 +1,227 @@
+//! The PR comment: GitHub-flavoured markdown, short when the gate passes, with
+//! everything long folded into `<details>`. Untrusted text is escaped, and the
+//! whole comment fits GitHub's 65,536-character limit by shortening the least
+//! important parts first (example texts, then examples, then slices).
+
+use std::fmt::Write as _;
+
+use super::diff::{marked_sides, word_diff};
+use super::escape::{fence_for, inline, truncate, visible};
+use super::{emoji, group_thousands, headline, metric_label, p_value, Numbers, Renderer};
+use crate::report::{ExampleChange, GateVerdict, Report, Verdict};
+
+/// GitHub's limit on a comment body, in characters.
+pub const MAX_COMMENT_CHARS: usize = 65_536;
+
+/// The hidden marker that identifies a suite's comment.
+pub fn marker(suite: &str) -> String {
+    format!("<!-- evalgate:suite={suite} -->")
+}
+
+/// Markdown renderer with a length limit in characters.
+pub struct Markdown {
+    /// Maximum characters.
+    pub limit: usize,
+}
+
+/// How much of the long parts to show.
+#[derive(Debug, Clone, Copy)]
+struct Budget {
+    text_chars: usize,
+    examples: usize,
+    slices: usize,
+}
+
+impl Renderer for Markdown {
+    fn render(&self, report: &Report) -> String {
+        let mut budget = Budget { text_chars: 600, examples: usize::MAX, slices: usize::MAX };
+        loop {
+            let out = render(report, budget);
+            if out.chars().count() <= self.limit {
+                return out;
+            }
+            // Shorten the least important parts first.
+            if budget.text_chars > 120 {
+                budget.text_chars /= 2;
+            } else if budget.examples > 0 {
+                budget.examples = if budget.examples == usize::MAX {
+                    report.regressed_examples.len().saturating_sub(1)
+                } else {
+                    budget.examples / 2
+                };
+            } else if budget.slices > 0 {
+                budget.slices = if budget.slices == usize::MAX { report.slices.len() / 2 } else { budget.slices / 2 };
+            } else {
+                let note = "\n\n*(comment cut to GitHub's size limit; see the job summary or the JSON report)*\n";
+                let keep = self.limit.saturating_sub(note.chars().count());
+                let cut: String = out.chars().take(keep).collect();
+                return format!("{cut}{note}");
+            }
+        }
+    }
+}
+
+fn render(report: &Report, budget: Budget) -> String {
+    let nums = Numbers { minus: "−" };
+    let mut out = String::new();
+    let strong = |s: &str| format!("**{s}**");
+    let head = headline(report, nums, &strong, &inline);
+    let icon = if report.verdict == GateVerdict::Fail {
+        "🔴"
+    } else if report.metrics.iter().any(|m| m.verdict == Verdict::Inconclusive) {
+        "🟡"
+    } else {
+        "🟢"
+    };
+    let _ = writeln!(out, "{}", marker(&report.suite));
+    let _ = writeln!(out, "### {icon} {}\n", head.title);
+    let _ = writeln!(out, "{}\n", head.sentences.join(" "));
+
+    let ci = format!("{}% CI", super::ci_percent(report.settings.confidence));
+    let _ = writeln!(out, "| metric | baseline | this PR | Δ | {ci} | p (Holm) | |");
+    let _ = writeln!(out, "|---|---:|---:|---:|---|---:|---|");
+    for m in &report.metrics {
+        let d = Numbers::decimals(m.scale, m.baseline, m.current);
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {} | {} | {} | {} {} |",
+            inline(&metric_label(m)),
+            nums.value(m.baseline, d),
+            nums.value(m.current, d),
+            nums.signed(m.delta, d),
+            nums.ci(m.ci_low, m.ci_high, d),
+            p_value(m.p_adjusted),
+            emoji(m.verdict),
+            m.verdict.label()
+        );
+    }
+    out.push('\n');
+
+    let moved: Vec<_> = report.slices.iter().filter(|s| s.verdict != Verdict::Unchanged).collect();
+    if !moved.is_empty() && budget.slices > 0 {
+        let tested = tested_slices(report);
+        let _ = writeln!(
+            out,
+            "<details><summary>Slices that moved ({} of {})</summary>\n",
+            moved.len(),
+            tested
+        );
+        let _ = writeln!(out, "| slice | metric | n | baseline | this PR | Δ | {ci} | p (Holm) | |");
+        let _ = writeln!(out, "|---|---|---:|---:|---:|---:|---|---:|---|");
+        for s in moved.iter().take(budget.slices) {
+            let d = Numbers::decimals(s.scale, s.baseline, s.current);
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} | {} | {} | {} | {} | {} | {} {} |",
+                inline(&format!("{}={}", s.field, s.value)),
+                inline(&s.metric),
+                s.n,
+                nums.value(s.baseline, d),
+                nums.value(s.current, d),
+                nums.signed(s.delta, d),
+                nums.ci(s.ci_low, s.ci_high, d),
+                p_value(s.p_adjusted),
+                emoji(s.verdict),
+                s.verdict.label()
+            );
+        }
+        if moved.len() > budget.slices {
+            let _ = writeln!(out, "\n*{} more slices left out for length.*", moved.len() - budget.slices);
+        }
+        out.push_str("\n</details>\n\n");
+    }
+
+    let mut by_metric: Vec<(&str, Vec<&ExampleChange>)> = Vec::new();
+    for e in &report.regressed_examples {
+        match by_metric.iter_mut().find(|(m, _)| *m == e.metric) {
+            Some((_, list)) => list.push(e),
+            None => by_metric.push((&e.metric, vec![e])),
+        }
+    }
+    let mut shown = 0usize;
+    for (metric, list) in by_metric {
+        if shown >= budget.examples {
+            break;
+        }
+        let take = list.len().min(budget.examples - shown);
+        let _ = writeln!(
+            out,
+            "<details><summary>{} most regressed examples ({})</summary>\n",
+            take,
+            inline(metric)
+        );
+        for e in list.iter().take(take) {
+            example(&mut out, e, budget.text_chars);
+        }
+        shown += take;
+        out.push_str("</details>\n\n");
+    }
+
+    if !report.warnings.is_empty() {
+        for w in &report.warnings {
+            let _ = writeln!(out, "> ⚠️ {}", inline(w));
+        }
+        out.push('\n');
+    }
+
+    let s = &report.settings;
+    let test = if s.test == "bootstrap" { "paired bootstrap" } else { "paired approximate randomization" };
+    let _ = writeln!(
+        out,
+        "<sub>{} examples compared · {} added, {} missing · {test}, {} resamples, seed {}, α {}, Holm over {} tests · baseline: {} · evalgate {} · <code>{}</code></sub>",
+        group_thousands(report.examples.compared),
+        report.examples.added,
+        report.examples.missing,
+        group_thousands(s.resamples),
+        s.seed,
+        s.alpha,
+        s.tests,
+        inline(&report.baseline_source),
+        report.version,
+        report.signature().replace('&', "&amp;").replace('<', "&lt;")
+    );
+    out
+}
+
+fn tested_slices(report: &Report) -> usize {
+    let mut keys: Vec<(&str, &str)> = report.slices.iter().map(|s| (s.field.as_str(), s.value.as_str())).collect();
+    keys.sort_unstable();
+    keys.dedup();
+    keys.len() * report.metrics.len().max(1)
+}
+
+fn example(out: &mut String, e: &ExampleChange, max: usize) {
+    let tags: Vec<String> = e.tags.iter().map(|(_, v)| inline(&truncate(v, 60))).collect();
+    let mut title = format!("**{}**", inline(&truncate(&e.id, 120)));
+    for t in tags.iter().take(3) {
+        let _ = write!(title, " · {t}");
+    }
+    let _ = writeln!(
+        out,
+        "{title} · {} {:.2} → {:.2}\n",
+        inline(&e.metric),
+        e.baseline_score,
+        e.current_score
+    );
+    if let Some(input) = &e.input {
+        for line in truncate(input, max).lines().filter(|l| !l.trim().is_empty()) {
+            let _ = writeln!(out, "> {}", inline(line));
+        }
+        out.push('\n');
+    }
+    for (i, r) in e.references.iter().take(3).enumerate() {
+        let label = if e.references.len() > 1 { format!("Reference {}", i + 1) } else { "Reference".into() };
+        let _ = writeln!(out, "{label}: {}\n", inline(&truncate(r, max)));
+    }
+    let pieces = word_diff(&truncate(&e.baseline_prediction, max), &truncate(&e.current_prediction, max));
+    let (old, new) = marked_sides(&pieces);
+    let mut body = String::new();
+    for line in visible(&old).split('\n') {
+        let _ = writeln!(body, "- {line}");
+    }
+    for line in visible(&new).split('\n') {
+        let _ = writeln!(body, "+ {line}");
+    }
+    let fence = fence_for(&body);
+    let _ = writeln!(out, "{fence}diff\n{body}{fence}\n");
+}

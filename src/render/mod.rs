@@ -1,0 +1,306 @@
+//! Renderings of a [`Report`]: terminal table, markdown (the PR comment) and
+//! JSON. Renderers only format; every number comes from the report.
+
+pub mod diff;
+pub mod escape;
+mod json;
+mod markdown;
+mod terminal;
+
+use crate::config::OutputFormat;
+use crate::report::{MetricRow, Report, ValueScale, Verdict};
+
+pub use markdown::{marker, MAX_COMMENT_CHARS};
+
+/// Options that change how a report is shown, not what it says.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct RenderOptions {
+    /// ANSI colour (terminal only).
+    pub color: bool,
+}
+
+/// One output format.
+pub trait Renderer {
+    /// The report as text.
+    fn render(&self, report: &Report) -> String;
+}
+
+/// The renderer for `format`.
+pub fn renderer(format: OutputFormat, options: RenderOptions) -> Box<dyn Renderer> {
+    match format {
+        OutputFormat::Terminal => Box::new(terminal::Terminal { color: options.color }),
+        OutputFormat::Markdown => Box::new(markdown::Markdown { limit: MAX_COMMENT_CHARS }),
+        OutputFormat::Json => Box::new(json::Json),
+    }
+}
+
+/// Number formatting shared by the text renderers.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Numbers {
+    /// The minus sign to use ("−" in markdown, "-" at a terminal).
+    pub minus: &'static str,
+}
+
+impl Numbers {
+    /// Decimals for a metric: three for fractions, fewer for large raw values,
+    /// the same for every number of the row.
+    pub fn decimals(scale: ValueScale, baseline: f64, current: f64) -> usize {
+        if scale == ValueScale::Fraction {
+            return 3;
+        }
+        let m = baseline.abs().max(current.abs());
+        if m >= 100.0 {
+            0
+        } else if m >= 10.0 {
+            1
+        } else if m >= 1.0 {
+            2
+        } else {
+            3
+        }
+    }
+
+    pub fn value(self, x: f64, decimals: usize) -> String {
+        if !x.is_finite() {
+            return "–".into();
+        }
+        let s = format!("{:.*}", decimals, x.abs());
+        let zero = s.chars().all(|c| c == '0' || c == '.');
+        if x < 0.0 && !zero {
+            format!("{}{s}", self.minus)
+        } else {
+            s
+        }
+    }
+
+    pub fn signed(self, x: f64, decimals: usize) -> String {
+        if !x.is_finite() {
+            return "–".into();
+        }
+        let s = format!("{:.*}", decimals, x.abs());
+        let zero = s.chars().all(|c| c == '0' || c == '.');
+        if zero {
+            format!("±{s}")
+        } else if x < 0.0 {
+            format!("{}{s}", self.minus)
+        } else {
+            format!("+{s}")
+        }
+    }
+
+    pub fn ci(self, low: f64, high: f64, decimals: usize) -> String {
+        format!("[{}, {}]", self.signed(low, decimals), self.signed(high, decimals))
+    }
+
+    /// A change in the metric's reading unit: points for fractions.
+    pub fn change(self, x: f64, scale: ValueScale, decimals: usize) -> String {
+        match scale {
+            ValueScale::Fraction => format!("{:.1} points", x.abs() * 100.0),
+            ValueScale::Raw => self.value(x.abs(), decimals),
+        }
+    }
+}
+
+/// A p-value for tables: `<0.001`, three decimals below 0.1, two above.
+pub(crate) fn p_value(p: f64) -> String {
+    if !p.is_finite() {
+        "–".into()
+    } else if p < 0.001 {
+        "<0.001".into()
+    } else if p < 0.1 {
+        format!("{p:.3}")
+    } else {
+        format!("{p:.2}")
+    }
+}
+
+/// Verdict marker for markdown: colour is never the only signal, the word follows.
+pub(crate) fn emoji(v: Verdict) -> &'static str {
+    match v {
+        Verdict::Regressed | Verdict::BelowFloor => "🔴",
+        Verdict::Improved => "🟢",
+        Verdict::Unchanged => "⚪",
+        Verdict::Inconclusive => "🟡",
+    }
+}
+
+/// The metric's name with ↓ when lower is better.
+pub(crate) fn metric_label(m: &MetricRow) -> String {
+    match m.direction {
+        crate::metrics::Direction::Higher => m.name.clone(),
+        crate::metrics::Direction::Lower => format!("{} ↓", m.name),
+    }
+}
+
+/// The headline: the title and the sentence that says why, in words.
+pub(crate) struct Headline {
+    pub title: String,
+    pub sentences: Vec<String>,
+}
+
+/// Builds the headline; `strong` wraps the key phrase (markdown bold or nothing).
+pub(crate) fn headline(report: &Report, nums: Numbers, strong: &dyn Fn(&str) -> String, text: &dyn Fn(&str) -> String) -> Headline {
+    let (bad, good, other) = report.counts();
+    let slice_bad = report.slices.iter().filter(|s| s.verdict == Verdict::Regressed).count();
+    let inconclusive = report.metrics.iter().filter(|m| m.verdict == Verdict::Inconclusive).count();
+    let suite = text(&report.suite);
+    let title = if report.verdict == crate::report::GateVerdict::Fail {
+        let blockers = report.reasons.len();
+        format!(
+            "evalgate · {suite} — {blockers} {} this PR",
+            if blockers == 1 { "problem blocks" } else { "problems block" }
+        )
+    } else if inconclusive > 0 {
+        format!("evalgate · {suite} — passed, {inconclusive} inconclusive")
+    } else {
+        format!("evalgate · {suite} — passed")
+    };
+    let mut sentences = Vec::new();
+    let n = report.examples.compared;
+    // The worst overall regression, then where it is concentrated.
+    let worst = report
+        .metrics
+        .iter()
+        .filter(|m| matches!(m.verdict, Verdict::Regressed))
+        .min_by(|a, b| a.p_adjusted.total_cmp(&b.p_adjusted));
+    if let Some(m) = worst {
+        let d = Numbers::decimals(m.scale, m.baseline, m.current);
+        let verb = if m.delta < 0.0 { "fell" } else { "rose" };
+        let mut s = strong(&format!(
+            "{} {verb} {} ({}% CI {} to {}, p {})",
+            text(&m.name),
+            nums.change(m.delta, m.scale, d),
+            ci_percent(report.settings.confidence),
+            nums.signed(scaled(m.ci_low, m.scale), d_points(m.scale, d)),
+            nums.signed(scaled(m.ci_high, m.scale), d_points(m.scale, d)),
+            p_phrase(m.p_adjusted),
+        ));
+        s.push_str(&format!(" on {n} examples"));
+        let slice = report
+            .slices
+            .iter()
+            .filter(|r| r.metric == m.name && r.verdict == Verdict::Regressed)
+            .min_by(|a, b| (a.delta * a.direction.sign()).total_cmp(&(b.delta * b.direction.sign())));
+        if let Some(r) = slice {
+            s.push_str(&format!(
+                "; the drop is concentrated in {} ({}{} {}, {} examples)",
+                strong(&text(&format!("{}={}", r.field, r.value))),
+                if r.delta < 0.0 { nums.minus } else { "+" },
+                nums.change(r.delta, r.scale, d).trim_end_matches(" points"),
+                if r.scale == ValueScale::Fraction { "points" } else { "" },
+                r.n
+            ));
+        }
+        s.push('.');
+        sentences.push(s.replace(" ,", ","));
+    } else if let Some(r) = report.slices.iter().find(|r| r.verdict == Verdict::Regressed) {
+        let d = Numbers::decimals(r.scale, r.baseline, r.current);
+        sentences.push(format!(
+            "{} in {} ({} examples, p {}), although it is flat overall.",
+            strong(&format!("{} fell {}", text(&r.metric), nums.change(r.delta, r.scale, d))),
+            strong(&text(&format!("{}={}", r.field, r.value))),
+            r.n,
+            p_phrase(r.p_adjusted)
+        ));
+    }
+    for m in report.metrics.iter().filter(|m| m.verdict == Verdict::BelowFloor) {
+        sentences.push(format!(
+            "{} is {}.",
+            strong(&text(&m.name)),
+            text(m.note.as_deref().unwrap_or("below its floor"))
+        ));
+    }
+    if report.examples.missing > 0 {
+        sentences.push(format!(
+            "{} of the baseline are missing from this run ({}{}).",
+            strong(&format!("{} examples", report.examples.missing)),
+            text(&report.examples.missing_ids.join(", ")),
+            if report.examples.missing > report.examples.missing_ids.len() { ", …" } else { "" }
+        ));
+    }
+    let mut tally = Vec::new();
+    if bad > 0 && worst.is_none() {
+        tally.push(format!("{bad} regressed"));
+    } else if bad > 1 {
+        tally.push(format!("{} more regressed", bad - 1));
+    }
+    if slice_bad > 0 && worst.is_none() && report.slices.iter().filter(|r| r.verdict == Verdict::Regressed).count() > 1 {
+        tally.push(format!("{slice_bad} slice regressions"));
+    }
+    if good > 0 {
+        tally.push(format!("{good} improved"));
+    }
+    let unchanged = other - inconclusive;
+    if unchanged > 0 {
+        tally.push(format!("{unchanged} unchanged"));
+    }
+    if inconclusive > 0 {
+        tally.push(format!("{inconclusive} inconclusive"));
+    }
+    let metrics_word = if report.metrics.len() == 1 { "metric" } else { "metrics" };
+    let mut summary = if worst.is_some() {
+        format!("Of {} {metrics_word}: {}.", report.metrics.len(), tally.join(", "))
+    } else {
+        format!("{n} examples compared; of {} {metrics_word}: {}.", report.metrics.len(), tally.join(", "))
+    };
+    if tally.is_empty() {
+        summary = format!("{n} examples compared.");
+    }
+    sentences.push(summary);
+    for m in report.metrics.iter().filter(|m| m.verdict == Verdict::Inconclusive) {
+        let mut s = format!("{} is inconclusive", text(&m.name));
+        if let Some(note) = &m.note {
+            s.push_str(&format!(": {}", text(note)));
+        }
+        if let Some(k) = m.examples_to_settle {
+            s.push_str(&format!("; about {} examples would settle it", group_thousands(k)));
+        }
+        s.push('.');
+        sentences.push(s);
+    }
+    Headline { title, sentences }
+}
+
+fn scaled(x: f64, scale: ValueScale) -> f64 {
+    match scale {
+        ValueScale::Fraction => x * 100.0,
+        ValueScale::Raw => x,
+    }
+}
+
+fn d_points(scale: ValueScale, d: usize) -> usize {
+    match scale {
+        ValueScale::Fraction => 1,
+        ValueScale::Raw => d,
+    }
+}
+
+pub(crate) fn ci_percent(confidence: f64) -> String {
+    let p = confidence * 100.0;
+    if (p - p.round()).abs() < 1e-9 {
+        format!("{p:.0}")
+    } else {
+        format!("{p}")
+    }
+}
+
+fn p_phrase(p: f64) -> String {
+    if p < 0.001 {
+        "< 0.001".into()
+    } else {
+        format!("= {}", p_value(p))
+    }
+}
+
+/// `12345` → `12,345`.
+pub(crate) fn group_thousands(n: usize) -> String {
+    let s = n.to_string();
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}

@@ -1,0 +1,189 @@
+//! The terminal rendering: a headline, a comfy-table of metrics, the slices that
+//! moved, and the worst examples with a coloured word diff (markers without colour).
+
+use std::fmt::Write as _;
+
+use comfy_table::{presets::UTF8_FULL_CONDENSED, Cell, CellAlignment, Color, ContentArrangement, Table};
+
+use super::diff::{marked_sides, word_diff, Piece};
+use super::escape::{truncate, visible};
+use super::{headline, metric_label, p_value, Numbers, Renderer};
+use crate::report::{GateVerdict, Report, Verdict};
+
+/// Terminal renderer.
+pub struct Terminal {
+    /// Use ANSI colours.
+    pub color: bool,
+}
+
+const RED: &str = "\x1b[31m";
+const GREEN: &str = "\x1b[32m";
+const BOLD: &str = "\x1b[1m";
+const RESET: &str = "\x1b[0m";
+
+impl Terminal {
+    fn paint(&self, text: &str, code: &str) -> String {
+        if self.color {
+            format!("{code}{text}{RESET}")
+        } else {
+            text.to_string()
+        }
+    }
+
+    fn verdict_cell(&self, v: Verdict) -> Cell {
+        let cell = Cell::new(v.label());
+        if !self.color {
+            return cell;
+        }
+        match v {
+            Verdict::Regressed | Verdict::BelowFloor => cell.fg(Color::Red),
+            Verdict::Improved => cell.fg(Color::Green),
+            Verdict::Inconclusive => cell.fg(Color::Yellow),
+            Verdict::Unchanged => cell,
+        }
+    }
+
+    fn table(&self) -> Table {
+        let mut t = Table::new();
+        t.load_preset(UTF8_FULL_CONDENSED).set_content_arrangement(ContentArrangement::Disabled);
+        if !self.color {
+            t.force_no_tty();
+        } else {
+            t.enforce_styling();
+        }
+        t
+    }
+}
+
+fn right(s: String) -> Cell {
+    Cell::new(s).set_alignment(CellAlignment::Right)
+}
+
+impl Renderer for Terminal {
+    fn render(&self, report: &Report) -> String {
+        let nums = Numbers { minus: "-" };
+        let mut out = String::new();
+        let plain = |s: &str| s.to_string();
+        let text = |s: &str| visible(s);
+        let head = headline(report, nums, &plain, &text);
+        let status = match report.verdict {
+            GateVerdict::Fail => self.paint("FAIL", &format!("{BOLD}{RED}")),
+            GateVerdict::Pass => self.paint("PASS", &format!("{BOLD}{GREEN}")),
+        };
+        let _ = writeln!(out, "{status} {}", head.title);
+        for s in &head.sentences {
+            let _ = writeln!(out, "  {s}");
+        }
+        out.push('\n');
+
+        let ci = format!("{}% CI", super::ci_percent(report.settings.confidence));
+        let mut t = self.table();
+        t.set_header(vec!["metric", "baseline", "current", "delta", ci.as_str(), "p (Holm)", "verdict"]);
+        for m in &report.metrics {
+            let d = Numbers::decimals(m.scale, m.baseline, m.current);
+            t.add_row(vec![
+                Cell::new(metric_label(m)),
+                right(nums.value(m.baseline, d)),
+                right(nums.value(m.current, d)),
+                right(nums.signed(m.delta, d)),
+                Cell::new(nums.ci(m.ci_low, m.ci_high, d)),
+                right(p_value(m.p_adjusted)),
+                self.verdict_cell(m.verdict),
+            ]);
+        }
+        let _ = writeln!(out, "{t}");
+
+        let moved: Vec<_> = report.slices.iter().filter(|s| s.verdict != Verdict::Unchanged).collect();
+        if !moved.is_empty() {
+            let _ = writeln!(out, "\nSlices that moved:");
+            let mut t = self.table();
+            t.set_header(vec!["slice", "metric", "n", "baseline", "current", "delta", ci.as_str(), "p (Holm)", "verdict"]);
+            for s in moved {
+                let d = Numbers::decimals(s.scale, s.baseline, s.current);
+                t.add_row(vec![
+                    Cell::new(visible(&format!("{}={}", s.field, s.value))),
+                    Cell::new(&s.metric),
+                    right(s.n.to_string()),
+                    right(nums.value(s.baseline, d)),
+                    right(nums.value(s.current, d)),
+                    right(nums.signed(s.delta, d)),
+                    Cell::new(nums.ci(s.ci_low, s.ci_high, d)),
+                    right(p_value(s.p_adjusted)),
+                    self.verdict_cell(s.verdict),
+                ]);
+            }
+            let _ = writeln!(out, "{t}");
+        }
+
+        let mut current_metric = "";
+        for e in &report.regressed_examples {
+            if e.metric != current_metric {
+                current_metric = &e.metric;
+                let count = report.regressed_examples.iter().filter(|x| x.metric == e.metric).count();
+                let _ = writeln!(out, "\nMost regressed examples ({}, {count}):", e.metric);
+            }
+            let tags: Vec<&str> = e.tags.iter().map(|(_, v)| v.as_str()).take(3).collect();
+            let tags = if tags.is_empty() { String::new() } else { format!(" [{}]", tags.join(", ")) };
+            let _ = writeln!(
+                out,
+                "\n  {}{} {} {:.2} -> {:.2}",
+                self.paint(&visible(&e.id), BOLD),
+                visible(&tags),
+                e.metric,
+                e.baseline_score,
+                e.current_score
+            );
+            if let Some(input) = &e.input {
+                let _ = writeln!(out, "    input:     {}", one_line(input, 300));
+            }
+            if let Some(r) = e.references.first() {
+                let _ = writeln!(out, "    reference: {}", one_line(r, 300));
+            }
+            let pieces = word_diff(&truncate(&e.baseline_prediction, 600), &truncate(&e.current_prediction, 600));
+            if self.color {
+                let mut old = String::new();
+                let mut new = String::new();
+                for p in &pieces {
+                    match p {
+                        Piece::Same(t) => {
+                            old.push_str(t);
+                            new.push_str(t);
+                        }
+                        Piece::Removed(t) => old.push_str(&format!("{RED}{t}{RESET}")),
+                        Piece::Added(t) => new.push_str(&format!("{GREEN}{t}{RESET}")),
+                    }
+                }
+                let _ = writeln!(out, "    - {}", visible(&old).replace('\n', " "));
+                let _ = writeln!(out, "    + {}", visible(&new).replace('\n', " "));
+            } else {
+                let (old, new) = marked_sides(&pieces);
+                let _ = writeln!(out, "    - {}", visible(&old).replace('\n', " "));
+                let _ = writeln!(out, "    + {}", visible(&new).replace('\n', " "));
+            }
+        }
+
+        if !report.reasons.is_empty() {
+            let _ = writeln!(out, "\nThe gate failed because:");
+            for r in &report.reasons {
+                let _ = writeln!(out, "  - {}", visible(r));
+            }
+        }
+        for w in &report.warnings {
+            let _ = writeln!(out, "\nwarning: {}", visible(w));
+        }
+        let _ = writeln!(
+            out,
+            "\n{} compared, {} added, {} missing · baseline: {} · {}",
+            report.examples.compared,
+            report.examples.added,
+            report.examples.missing,
+            visible(&report.baseline_source),
+            report.signature()
+        );
+        out
+    }
+}
+
+fn one_line(text: &str, max: usize) -> String {
+    visible(&truncate(text, max)).split_whitespace().collect::<Vec<_>>().join(" ")
+}

@@ -1,0 +1,249 @@
+//! The plain data a run produces: verdicts, numbers and the examples behind them.
+//! Renderers read it; nothing here computes statistics. Serialised as-is for
+//! `--format json` (`schema_version` 1).
+
+use serde::Serialize;
+
+use crate::metrics::Direction;
+
+/// The gate's overall answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum GateVerdict {
+    /// Nothing blocks the merge.
+    Pass,
+    /// Something blocks the merge; `reasons` says what.
+    Fail,
+}
+
+/// The verdict of one metric, overall or in one slice.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Verdict {
+    /// Worse, significantly, and by more than the tolerance.
+    Regressed,
+    /// Better, significantly, and by more than the tolerance.
+    Improved,
+    /// No significant change, and the interval rules out a drop beyond the tolerance.
+    Unchanged,
+    /// Not significant, but the interval still allows a drop beyond the tolerance,
+    /// or too few examples to decide.
+    Inconclusive,
+    /// Worse than its absolute bound (`--min`/`--max`), whatever the baseline.
+    BelowFloor,
+}
+
+impl Verdict {
+    /// The word used in tables.
+    pub fn label(self) -> &'static str {
+        match self {
+            Verdict::Regressed => "regressed",
+            Verdict::Improved => "improved",
+            Verdict::Unchanged => "unchanged",
+            Verdict::Inconclusive => "inconclusive",
+            Verdict::BelowFloor => "below floor",
+        }
+    }
+}
+
+/// How values of a metric read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ValueScale {
+    /// In [0, 1]; changes read as points.
+    Fraction,
+    /// In the metric's own unit.
+    Raw,
+}
+
+/// Example counts of the comparison.
+#[derive(Debug, Clone, Serialize)]
+pub struct ExampleCounts {
+    /// Examples in both runs.
+    pub compared: usize,
+    /// Examples in the baseline only.
+    pub missing: usize,
+    /// Examples in the current run only.
+    pub added: usize,
+    /// Up to 10 missing ids.
+    pub missing_ids: Vec<String>,
+    /// Up to 10 added ids.
+    pub added_ids: Vec<String>,
+    /// Rows read from the baseline and the current files (repeated samples count).
+    pub rows: [usize; 2],
+}
+
+/// One metric's comparison (overall).
+#[derive(Debug, Clone, Serialize)]
+pub struct MetricRow {
+    /// Metric name.
+    pub name: String,
+    /// Which way is better.
+    pub direction: Direction,
+    /// How values read.
+    pub scale: ValueScale,
+    /// Corpus value of the baseline.
+    pub baseline: f64,
+    /// Corpus value of the current run.
+    pub current: f64,
+    /// current − baseline.
+    pub delta: f64,
+    /// Lower end of the delta's confidence interval.
+    pub ci_low: f64,
+    /// Upper end.
+    pub ci_high: f64,
+    /// Two-sided p-value of "no change".
+    pub p_value: f64,
+    /// One-sided p-value in the direction the metric moved (the decision's test).
+    pub p_one_sided: f64,
+    /// `p_one_sided` after Holm's correction over every test of the run.
+    pub p_adjusted: f64,
+    /// The verdict.
+    pub verdict: Verdict,
+    /// Practical margin: changes smaller than this never count.
+    pub tolerance: f64,
+    /// The absolute bound, when one is set: a minimum for higher-is-better metrics,
+    /// a maximum for lower-is-better ones.
+    pub floor: Option<f64>,
+    /// Examples compared.
+    pub n: usize,
+    /// For inconclusive results, roughly how many examples would settle the question.
+    pub examples_to_settle: Option<usize>,
+    /// Why the verdict is what it is, when that is not obvious.
+    pub note: Option<String>,
+}
+
+/// One metric in one slice.
+#[derive(Debug, Clone, Serialize)]
+pub struct SliceRow {
+    /// The tag field.
+    pub field: String,
+    /// The tag value.
+    pub value: String,
+    /// Metric name.
+    pub metric: String,
+    /// Which way is better.
+    pub direction: Direction,
+    /// How values read.
+    pub scale: ValueScale,
+    /// Examples in the slice.
+    pub n: usize,
+    /// Baseline value in the slice.
+    pub baseline: f64,
+    /// Current value in the slice.
+    pub current: f64,
+    /// current − baseline.
+    pub delta: f64,
+    /// Lower end of the delta's confidence interval.
+    pub ci_low: f64,
+    /// Upper end.
+    pub ci_high: f64,
+    /// Two-sided p-value.
+    pub p_value: f64,
+    /// One-sided p-value in the direction of the change.
+    pub p_one_sided: f64,
+    /// Holm-adjusted one-sided p-value.
+    pub p_adjusted: f64,
+    /// The verdict.
+    pub verdict: Verdict,
+}
+
+/// One example whose score got worse.
+#[derive(Debug, Clone, Serialize)]
+pub struct ExampleChange {
+    /// Example id.
+    pub id: String,
+    /// The metric it got worse on.
+    pub metric: String,
+    /// Its baseline score.
+    pub baseline_score: f64,
+    /// Its current score.
+    pub current_score: f64,
+    /// Tags of the example, e.g. its category.
+    pub tags: Vec<(String, String)>,
+    /// The model input.
+    pub input: Option<String>,
+    /// The references.
+    pub references: Vec<String>,
+    /// Baseline output (first sample).
+    pub baseline_prediction: String,
+    /// Current output (first sample).
+    pub current_prediction: String,
+}
+
+/// The settings that make the numbers reproducible.
+#[derive(Debug, Clone, Serialize)]
+pub struct Settings {
+    /// Resamples (bootstrap) or rounds (randomization).
+    pub resamples: usize,
+    /// Random seed.
+    pub seed: u64,
+    /// Significance level after correction.
+    pub alpha: f64,
+    /// Confidence level of intervals.
+    pub confidence: f64,
+    /// `bootstrap` or `randomization`.
+    pub test: String,
+    /// Number of (metric, slice) tests Holm's correction ran over.
+    pub tests: usize,
+    /// Fewer examples than this never give a significant verdict.
+    pub min_examples: usize,
+    /// What fails the gate.
+    pub fail_on: String,
+}
+
+/// Everything a run found.
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    /// Version of this JSON layout.
+    pub schema_version: u32,
+    /// The suite name (one PR comment per suite).
+    pub suite: String,
+    /// Pass or fail.
+    pub verdict: GateVerdict,
+    /// Why the gate failed (empty on pass).
+    pub reasons: Vec<String>,
+    /// Example counts.
+    pub examples: ExampleCounts,
+    /// Overall results per metric.
+    pub metrics: Vec<MetricRow>,
+    /// Per-slice results (every tested slice, moved or not).
+    pub slices: Vec<SliceRow>,
+    /// The worst examples of each regressed metric.
+    pub regressed_examples: Vec<ExampleChange>,
+    /// Reproducibility settings.
+    pub settings: Settings,
+    /// Things the user should know that did not fail the gate.
+    pub warnings: Vec<String>,
+    /// Where the baseline came from.
+    pub baseline_source: String,
+    /// evalgate's version.
+    pub version: String,
+}
+
+impl Report {
+    /// Counts of overall metric verdicts: (regressed incl. below floor, improved, other).
+    pub fn counts(&self) -> (usize, usize, usize) {
+        let bad = self
+            .metrics
+            .iter()
+            .filter(|m| matches!(m.verdict, Verdict::Regressed | Verdict::BelowFloor))
+            .count();
+        let good = self.metrics.iter().filter(|m| m.verdict == Verdict::Improved).count();
+        (bad, good, self.metrics.len() - bad - good)
+    }
+
+    /// The signature line that makes the numbers reproducible.
+    pub fn signature(&self) -> String {
+        format!(
+            "resamples:{}|seed:{}|alpha:{}|confidence:{}|test:{}|holm:{}|version:{}",
+            self.settings.resamples,
+            self.settings.seed,
+            self.settings.alpha,
+            self.settings.confidence,
+            self.settings.test,
+            self.settings.tests,
+            self.version
+        )
+    }
+}

@@ -1,0 +1,232 @@
+//! Per-example statistics of both sides, the slice groups, and the design matrix
+//! that resampling works on.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+use rayon::prelude::*;
+
+use crate::align::{Aligned, Example};
+use crate::error::{Error, Location, Result};
+use crate::load::record::format_number;
+use crate::metrics::{self, Metric, MetricOptions};
+use crate::stats::{Design, Layout};
+
+/// One metric's statistics for every paired example, both sides.
+pub struct MetricScores {
+    /// The metric.
+    pub metric: Box<dyn Metric>,
+    /// Baseline statistics, `n × arity`, averaged over repeated samples.
+    pub base: Vec<f64>,
+    /// Current statistics, same shape.
+    pub cur: Vec<f64>,
+}
+
+impl MetricScores {
+    /// Corpus values (baseline, current) over the examples in `members`
+    /// (every example when `None`).
+    pub fn corpus_values(&self, members: Option<&[usize]>) -> (f64, f64) {
+        let k = self.metric.arity();
+        let n = self.base.len() / k.max(1);
+        let mut sb = vec![0.0; k];
+        let mut sc = vec![0.0; k];
+        let mut add = |i: usize| {
+            for j in 0..k {
+                sb[j] += self.base[i * k + j];
+                sc[j] += self.cur[i * k + j];
+            }
+        };
+        let count = match members {
+            Some(m) => {
+                m.iter().for_each(|&i| add(i));
+                m.len()
+            }
+            None => {
+                (0..n).for_each(&mut add);
+                n
+            }
+        };
+        let count = count as f64;
+        (self.metric.corpus(&sb, count), self.metric.corpus(&sc, count))
+    }
+
+    /// Per-example scores (baseline, current) of example `i`.
+    pub fn example_scores(&self, i: usize) -> (f64, f64) {
+        let k = self.metric.arity();
+        (
+            self.metric.example_score(&self.base[i * k..(i + 1) * k]),
+            self.metric.example_score(&self.cur[i * k..(i + 1) * k]),
+        )
+    }
+}
+
+/// Statistics of `metric` for each example, averaged over its samples.
+pub fn score_examples(examples: &[Example], metric: &dyn Metric, path: &Path) -> Result<Vec<f64>> {
+    let k = metric.arity();
+    let per_example: Vec<Result<Vec<f64>>> = examples
+        .par_iter()
+        .map(|example| {
+            let mut acc = vec![0.0; k];
+            let mut buf = vec![0.0; k];
+            for row in &example.samples {
+                metric.stats(row, &mut buf).map_err(|e| {
+                    Error::input(
+                        Location::file(path).at_line(row.line).with_field(e.field),
+                        format!("metric {}: {}", metric.name(), e.message),
+                    )
+                })?;
+                for (a, b) in acc.iter_mut().zip(&buf) {
+                    *a += b;
+                }
+            }
+            let samples = example.samples.len() as f64;
+            acc.iter_mut().for_each(|a| *a /= samples);
+            Ok(acc)
+        })
+        .collect();
+    let mut out = Vec::with_capacity(examples.len() * k);
+    for r in per_example {
+        out.extend(r?);
+    }
+    Ok(out)
+}
+
+/// Numeric fields seen in any row, and those present in every row.
+pub fn numeric_fields<'a>(examples: impl Iterator<Item = &'a Example>) -> (BTreeSet<String>, BTreeSet<String>) {
+    let mut any = BTreeSet::new();
+    let mut every: Option<BTreeSet<String>> = None;
+    for e in examples {
+        for row in &e.samples {
+            let keys: BTreeSet<String> = row.numbers.keys().cloned().collect();
+            any.extend(keys.iter().cloned());
+            every = Some(match every {
+                None => keys,
+                Some(prev) => prev.intersection(&keys).cloned().collect(),
+            });
+        }
+    }
+    (any, every.unwrap_or_default())
+}
+
+/// The metrics to compare: those asked for, or the defaults for the data
+/// (`exact_match` and `f1` when every example has a reference, and every numeric
+/// field present in every row of both sides).
+pub fn choose_metrics(names: &[String], options: &MetricOptions, aligned: &Aligned) -> Result<Vec<Box<dyn Metric>>> {
+    let all = aligned.baseline.iter().chain(&aligned.current);
+    let (any, every) = numeric_fields(all);
+    let names: Vec<String> = if names.is_empty() {
+        let mut defaults = Vec::new();
+        if aligned.baseline.iter().all(|e| !e.first().references.is_empty()) {
+            defaults.extend(["exact_match".to_string(), "f1".to_string()]);
+        }
+        defaults.extend(every.iter().cloned());
+        if defaults.is_empty() {
+            return Err(Error::Config(
+                "no metric to compare: the inputs have no references and no numeric fields; name one with --metric".into(),
+            ));
+        }
+        defaults
+    } else {
+        names.to_vec()
+    };
+    let mut seen = BTreeSet::new();
+    names
+        .iter()
+        .filter(|n| seen.insert((*n).clone()))
+        .map(|n| metrics::build(n, options, &any))
+        .collect()
+}
+
+/// Scores both sides of every paired example for every metric.
+pub fn score(aligned: &Aligned, metrics: Vec<Box<dyn Metric>>, paths: (&Path, &Path)) -> Result<Vec<MetricScores>> {
+    metrics
+        .into_iter()
+        .map(|metric| {
+            let base = score_examples(&aligned.baseline, metric.as_ref(), paths.0)?;
+            let cur = score_examples(&aligned.current, metric.as_ref(), paths.1)?;
+            Ok(MetricScores { metric, base, cur })
+        })
+        .collect()
+}
+
+/// Slice groups: group `g ≥ 1` is `keys[g - 1]` = (field, value).
+#[derive(Debug, Clone, Default)]
+pub struct Slices {
+    /// (field, value) of each group after group 0.
+    pub keys: Vec<(String, String)>,
+    /// Groups (≥ 1) of each example.
+    pub membership: Vec<Vec<u32>>,
+    /// Members of each group after group 0.
+    pub members: Vec<Vec<usize>>,
+}
+
+/// Groups examples by the values of the `fields` tags (baseline's tag, else the
+/// current one's; examples without the tag go to "(none)").
+pub fn slices(aligned: &Aligned, fields: &[String]) -> Result<Slices> {
+    let mut by_key: BTreeMap<(String, String), Vec<usize>> = BTreeMap::new();
+    for field in fields {
+        let mut found = false;
+        for (i, (b, c)) in aligned.baseline.iter().zip(&aligned.current).enumerate() {
+            let value = tag(b, field).or_else(|| tag(c, field));
+            found |= value.is_some();
+            let value = value.unwrap_or_else(|| "(none)".into());
+            by_key.entry((field.clone(), value)).or_default().push(i);
+        }
+        if !found && !aligned.baseline.is_empty() {
+            return Err(Error::Config(format!(
+                "--slice-by {field}: no example has a field \"{field}\""
+            )));
+        }
+    }
+    let mut out = Slices { membership: vec![Vec::new(); aligned.baseline.len()], ..Slices::default() };
+    for (g, (key, members)) in by_key.into_iter().enumerate() {
+        let g = u32::try_from(g + 1).map_err(|_| Error::Config("too many slices".into()))?;
+        for &i in &members {
+            out.membership[i].push(g);
+        }
+        out.keys.push(key);
+        out.members.push(members);
+    }
+    Ok(out)
+}
+
+fn tag(e: &Example, field: &str) -> Option<String> {
+    let row = e.first();
+    row.tags
+        .get(field)
+        .cloned()
+        .or_else(|| row.numbers.get(field).map(|x| format_number(*x)))
+}
+
+/// The design matrix: a paired-difference column per mean metric, baseline and
+/// current statistics per corpus metric.
+pub fn design(scores: &[MetricScores], slices: &Slices) -> (Design, Vec<Layout>) {
+    let mut layouts = Vec::with_capacity(scores.len());
+    let mut width = 0;
+    for s in scores {
+        let k = s.metric.arity();
+        if s.metric.is_mean() {
+            layouts.push(Layout::Delta { col: width });
+            width += 1;
+        } else {
+            layouts.push(Layout::Corpus { base: width, cur: width + k, k });
+            width += 2 * k;
+        }
+    }
+    let n = scores.first().map_or(0, |s| s.base.len() / s.metric.arity().max(1));
+    let mut data = vec![0.0; n * width];
+    for (s, layout) in scores.iter().zip(&layouts) {
+        for i in 0..n {
+            let row = &mut data[i * width..(i + 1) * width];
+            match *layout {
+                Layout::Delta { col } => row[col] = s.cur[i] - s.base[i],
+                Layout::Corpus { base, cur, k } => {
+                    row[base..base + k].copy_from_slice(&s.base[i * k..(i + 1) * k]);
+                    row[cur..cur + k].copy_from_slice(&s.cur[i * k..(i + 1) * k]);
+                }
+            }
+        }
+    }
+    let design = Design::new(n, width, data).with_groups(slices.keys.len() + 1, &slices.membership);
+    (design, layouts)
+}

@@ -1,0 +1,250 @@
+//! A small statistics library for paired comparisons: the design matrix of
+//! per-example statistics, the paired bootstrap, paired approximate
+//! randomization, and Holm's correction.
+//!
+//! Statistics know nothing of metrics' meaning: a metric is a set of columns of
+//! the design and a function from column sums to a corpus value.
+
+mod bootstrap;
+mod holm;
+mod randomization;
+pub mod rng;
+
+pub use bootstrap::bootstrap;
+pub use holm::holm;
+pub use randomization::randomization;
+
+/// Where one metric's statistics sit in a design row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Layout {
+    /// A mean metric: one column holding current − baseline per example.
+    Delta {
+        /// The column.
+        col: usize,
+    },
+    /// A corpus metric: `k` baseline columns, then `k` current columns.
+    Corpus {
+        /// First baseline column.
+        base: usize,
+        /// First current column.
+        cur: usize,
+        /// Statistics per side.
+        k: usize,
+    },
+}
+
+/// Per-example statistics of both sides, row-major, plus slice membership.
+#[derive(Debug, Clone, Default)]
+pub struct Design {
+    /// Examples (rows).
+    pub n: usize,
+    /// Columns per row.
+    pub width: usize,
+    /// `n × width` values.
+    pub data: Vec<f64>,
+    /// Number of groups; group 0 is every example.
+    pub groups: usize,
+    /// For example `i`, its groups other than 0 are
+    /// `member_groups[member_offsets[i]..member_offsets[i + 1]]`.
+    pub member_offsets: Vec<usize>,
+    /// See `member_offsets`.
+    pub member_groups: Vec<u32>,
+    /// Members per group.
+    pub group_sizes: Vec<usize>,
+}
+
+impl Design {
+    /// A design without slices.
+    pub fn new(n: usize, width: usize, data: Vec<f64>) -> Self {
+        Design {
+            n,
+            width,
+            data,
+            groups: 1,
+            member_offsets: vec![0; n + 1],
+            member_groups: Vec::new(),
+            group_sizes: vec![n],
+        }
+    }
+
+    /// Declares the groups (slices) each example belongs to, besides group 0.
+    pub fn with_groups(mut self, groups: usize, membership: &[Vec<u32>]) -> Self {
+        self.groups = groups;
+        self.group_sizes = vec![0; groups];
+        self.group_sizes[0] = self.n;
+        self.member_offsets = Vec::with_capacity(self.n + 1);
+        self.member_groups.clear();
+        self.member_offsets.push(0);
+        for gs in membership {
+            for &g in gs {
+                self.group_sizes[g as usize] += 1;
+                self.member_groups.push(g);
+            }
+            self.member_offsets.push(self.member_groups.len());
+        }
+        self
+    }
+
+    /// The groups of example `i` other than group 0.
+    #[inline]
+    pub fn groups_of(&self, i: usize) -> &[u32] {
+        &self.member_groups[self.member_offsets[i]..self.member_offsets[i + 1]]
+    }
+
+    /// Row `i`.
+    #[inline]
+    pub fn row(&self, i: usize) -> &[f64] {
+        &self.data[i * self.width..(i + 1) * self.width]
+    }
+}
+
+/// Column sums of every resample: `sums[(b * groups + g) * width + c]` and the
+/// number of examples drawn into group `g` in resample `b`.
+#[derive(Debug, Clone)]
+pub struct Resampled {
+    /// Resamples.
+    pub b: usize,
+    /// Groups.
+    pub groups: usize,
+    /// Columns.
+    pub width: usize,
+    /// Column sums.
+    pub sums: Vec<f64>,
+    /// Examples per group per resample.
+    pub counts: Vec<u32>,
+}
+
+impl Resampled {
+    fn zeroed(b: usize, groups: usize, width: usize) -> Self {
+        Resampled {
+            b,
+            groups,
+            width,
+            sums: vec![0.0; b * groups * width],
+            counts: vec![0; b * groups],
+        }
+    }
+
+    /// The resampled deltas of one metric in one group, skipping resamples that
+    /// drew no example of the group.
+    pub fn deltas(&self, layout: Layout, group: usize, corpus: &dyn Fn(&[f64], f64) -> f64) -> Vec<f64> {
+        let mut out = Vec::with_capacity(self.b);
+        for b in 0..self.b {
+            let count = self.counts[b * self.groups + group];
+            if count == 0 {
+                continue;
+            }
+            let n = f64::from(count);
+            let start = (b * self.groups + group) * self.width;
+            let sums = &self.sums[start..start + self.width];
+            out.push(match layout {
+                Layout::Delta { col } => sums[col] / n,
+                Layout::Corpus { base, cur, k } => {
+                    corpus(&sums[cur..cur + k], n) - corpus(&sums[base..base + k], n)
+                }
+            });
+        }
+        out
+    }
+}
+
+/// What a resampling test says about one observed delta.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct TestResult {
+    /// Lower end of the delta's confidence interval.
+    pub ci_low: f64,
+    /// Upper end.
+    pub ci_high: f64,
+    /// Two-sided p-value of "no change".
+    pub p_two_sided: f64,
+    /// One-sided p-value against "the delta is not below 0".
+    pub p_less: f64,
+    /// One-sided p-value against "the delta is not above 0".
+    pub p_greater: f64,
+}
+
+/// Which null distribution the resampled deltas come from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NullKind {
+    /// Bootstrap deltas, centred on their mean to stand for the null.
+    ShiftedBootstrap,
+    /// Randomization deltas, already drawn under the null.
+    Randomization,
+}
+
+/// p-values of `observed` against resampled deltas.
+pub fn p_values(observed: f64, resampled: &[f64], kind: NullKind) -> (f64, f64, f64) {
+    if resampled.is_empty() {
+        return (1.0, 1.0, 1.0);
+    }
+    let shift = match kind {
+        NullKind::ShiftedBootstrap => resampled.iter().sum::<f64>() / resampled.len() as f64,
+        NullKind::Randomization => 0.0,
+    };
+    // Ties (identical outputs give deltas of exactly 0) must count as "as extreme":
+    // a relative epsilon absorbs rounding in the sums.
+    let eps = 1e-9 * observed.abs().max(1e-12);
+    let (mut two, mut less, mut greater) = (0usize, 0usize, 0usize);
+    for &d in resampled {
+        let x = d - shift;
+        if x.abs() >= observed.abs() - eps {
+            two += 1;
+        }
+        if x <= observed + eps {
+            less += 1;
+        }
+        if x >= observed - eps {
+            greater += 1;
+        }
+    }
+    let denom = resampled.len() as f64 + 1.0;
+    ((two as f64 + 1.0) / denom, (less as f64 + 1.0) / denom, (greater as f64 + 1.0) / denom)
+}
+
+/// The `q` quantile of sorted values, linearly interpolated (numpy's default).
+pub fn quantile(sorted: &[f64], q: f64) -> f64 {
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
+    let pos = q.clamp(0.0, 1.0) * (sorted.len() - 1) as f64;
+    let lo = pos.floor() as usize;
+    let hi = pos.ceil() as usize;
+    let frac = pos - lo as f64;
+    sorted[lo] + (sorted[hi] - sorted[lo]) * frac
+}
+
+/// Percentile confidence interval at `confidence` of resampled deltas.
+pub fn percentile_ci(resampled: &[f64], confidence: f64) -> (f64, f64) {
+    let mut sorted = resampled.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    let tail = (1.0 - confidence) / 2.0;
+    (quantile(&sorted, tail), quantile(&sorted, 1.0 - tail))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quantiles_interpolate() {
+        let v = [1.0, 2.0, 3.0, 4.0, 5.0];
+        assert_eq!(quantile(&v, 0.0), 1.0);
+        assert_eq!(quantile(&v, 0.5), 3.0);
+        assert_eq!(quantile(&v, 0.125), 1.5);
+        assert_eq!(quantile(&v, 1.0), 5.0);
+    }
+
+    #[test]
+    fn identical_sides_give_p_one() {
+        let (two, less, greater) = p_values(0.0, &[0.0; 100], NullKind::ShiftedBootstrap);
+        assert_eq!((two, less, greater), (1.0, 1.0, 1.0));
+    }
+
+    #[test]
+    fn p_value_floor_is_one_over_b_plus_one() {
+        let resampled: Vec<f64> = (0..999).map(|i| f64::from(i % 3) * 0.001 + 0.5).collect();
+        let (two, less, _) = p_values(0.5, &resampled, NullKind::ShiftedBootstrap);
+        assert_eq!(two, 1.0 / 1000.0);
+        assert!(less > 0.99);
+    }
+}
