@@ -333,7 +333,7 @@ pub fn read_file(path: Option<&Path>) -> Result<Option<FileConfig>> {
     let text = match std::fs::read_to_string(&path) {
         Ok(t) => t,
         Err(e) if !explicit && e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(source) => return Err(Error::Io { path, source }),
+        Err(cause) => return Err(Error::Io { path, cause }),
     };
     toml::from_str(&text)
         .map(Some)

@@ -67,12 +67,12 @@ impl fmt::Display for Location {
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// An input file could not be read at all.
-    #[error("{}: cannot read the file: {source}", path.display())]
+    #[error("{}: cannot read the file: {cause}", path.display())]
     Io {
         /// The file.
         path: PathBuf,
         /// What the operating system said.
-        source: std::io::Error,
+        cause: std::io::Error,
     },
     /// An input file is malformed at a known place.
     #[error("{location}: {message}")]
@@ -94,12 +94,12 @@ pub enum Error {
         known: String,
     },
     /// An output file could not be written; the previous file, if any, is intact.
-    #[error("{}: cannot write the output: {source}", path.display())]
+    #[error("{}: cannot write the output (the previous file, if any, is unchanged): {cause}", path.display())]
     Output {
         /// The file.
         path: PathBuf,
         /// What the operating system said.
-        source: std::io::Error,
+        cause: std::io::Error,
     },
 }
 

@@ -151,8 +151,7 @@ pub fn judge(ev: &Evidence<'_>, config: &Config) -> Report {
         rows: ev.rows,
     };
     let mut reasons = gate_reasons(&metrics, &slice_rows, &examples, config);
-    if !config.allow_missing || examples.missing == 0 {
-    } else {
+    if config.allow_missing && examples.missing > 0 {
         warnings.push(format!(
             "{} examples of the baseline are missing from the current run (allowed by --allow-missing): {}",
             examples.missing,
@@ -251,7 +250,7 @@ fn decide(t: &Test, sign: f64, p_adj: f64, config: &Config, tolerance: f64) -> D
     if significant && beyond && gain > 0.0 {
         return Decision { verdict: Verdict::Improved, settle: None, note: None };
     }
-    let settle = examples_to_settle(t.n, gain, gain_high - gain_low, tolerance);
+    let settle = examples_to_settle(t.n, gain, gain_high - gain_low, tolerance, config.confidence, config.alpha, config.min_examples);
     if !enough {
         return Decision {
             verdict: Verdict::Inconclusive,
@@ -277,17 +276,23 @@ fn decide(t: &Test, sign: f64, p_adj: f64, config: &Config, tolerance: f64) -> D
     Decision { verdict: Verdict::Unchanged, settle: None, note }
 }
 
-/// Roughly how many examples would make the interval narrow enough to either
-/// show the change is real or rule out a drop beyond the tolerance: interval
-/// width shrinks as 1/√n.
-fn examples_to_settle(n: usize, gain: f64, width: f64, tolerance: f64) -> Option<usize> {
-    let half = width / 2.0;
+/// Roughly how many examples would settle an undecided result: enough for 80%
+/// power to show a change of the observed size as real, or to rule out a drop
+/// beyond the tolerance. The spread of per-example deltas is read back from the
+/// interval (half-width = z·σ/√n), inflated by n/(n−1) because the bootstrap
+/// underestimates it on small samples.
+fn examples_to_settle(n: usize, gain: f64, width: f64, tolerance: f64, confidence: f64, alpha: f64, min_examples: usize) -> Option<usize> {
     let target = (gain + tolerance).max(gain.abs());
-    if !(target > 0.0) || !(half > 0.0) || n == 0 {
+    if !(target > 0.0) || !(width > 0.0) || n < 2 {
         return None;
     }
-    let needed = (n as f64 * (half / target).powi(2)).ceil();
-    Some(if needed > 1e9 { 1_000_000_000 } else { (needed as usize).max(n + 1) })
+    let z_ci = stats::normal_quantile(1.0 - (1.0 - confidence) / 2.0);
+    let nf = n as f64;
+    let sigma = (width / 2.0) * nf.sqrt() / z_ci * (nf / (nf - 1.0)).sqrt();
+    let z = stats::normal_quantile(1.0 - alpha) + stats::normal_quantile(0.8);
+    let needed = (z * sigma / target).powi(2).ceil();
+    let needed = if needed > 1e9 { 1_000_000_000 } else { needed as usize };
+    Some(needed.max(min_examples).max(n + 1))
 }
 
 fn worst_examples(ev: &Evidence<'_>, metrics: &[MetricRow], slices: &[SliceRow], top_k: usize) -> Vec<ExampleChange> {

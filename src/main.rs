@@ -3,7 +3,6 @@
 
 use std::process::ExitCode;
 
-use anyhow::Context as _;
 use clap::Parser;
 use evalgate::cli::{Cli, Command, CompareArgs, ScoreArgs, ScoreFormat};
 use evalgate::config::OutputFormat;
@@ -49,7 +48,7 @@ fn compare(args: CompareArgs) -> anyhow::Result<bool> {
         .as_ref()
         .map(|p| (p, renderer(OutputFormat::Json, options).render(&report)));
     for (path, text) in markdown.iter().chain(json.iter()) {
-        write_atomic(path, text).with_context(|| "writing the report")?;
+        write_atomic(path, text)?;
     }
     print!("{stdout}");
     Ok(report.verdict == GateVerdict::Pass)

@@ -9,7 +9,7 @@ use crate::error::{Error, Result};
 
 /// Writes `contents` to `path` atomically (temporary file, then rename).
 pub fn write_atomic(path: &Path, contents: &str) -> Result<()> {
-    let err = |source| Error::Output { path: path.to_path_buf(), source };
+    let err = |cause| Error::Output { path: path.to_path_buf(), cause };
     let dir = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => std::path::PathBuf::from("."),

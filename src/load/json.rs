@@ -87,7 +87,9 @@ fn json_error(path: &Path, first_line: usize, text: &str, e: &serde_json::Error)
             "non-finite number (NaN or Infinity) is not valid JSON and cannot be scored; write null or drop the field",
         );
     }
-    Error::input(loc, format!("malformed JSON: {e}"))
+    let message = e.to_string();
+    let message = message.split(" at line ").next().unwrap_or(&message);
+    Error::input(loc, format!("malformed JSON: {message}"))
 }
 
 fn kind(v: &serde_json::Value) -> &'static str {

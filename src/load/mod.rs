@@ -68,7 +68,7 @@ pub fn load_all(paths: &[PathBuf], fields: &FieldMap) -> Result<Dataset> {
 }
 
 fn read_maybe_gz(path: &Path) -> Result<Vec<u8>> {
-    let io = |source| Error::Io { path: path.to_path_buf(), source };
+    let io = |source| Error::Io { path: path.to_path_buf(), cause: source };
     let raw = std::fs::read(path).map_err(io)?;
     if raw.starts_with(&[0x1f, 0x8b]) {
         let mut out = Vec::new();

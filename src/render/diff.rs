@@ -38,22 +38,52 @@ pub fn word_diff(old: &str, new: &str) -> Vec<Piece> {
     out
 }
 
-/// The two sides of a diff as text lines, changed runs wrapped in `open`/`close`
-/// markers: `[-removed-]` on the old side, `{+added+}` on the new side.
-pub fn marked_sides(pieces: &[Piece]) -> (String, String) {
-    let mut old = String::new();
-    let mut new = String::new();
+/// One side of a diff as runs of (changed, text); whitespace between two changed
+/// runs joins them, so that a replaced phrase reads as one change.
+pub fn side(pieces: &[Piece], old: bool) -> Vec<(bool, String)> {
+    let mut runs: Vec<(bool, String)> = Vec::new();
     for p in pieces {
-        match p {
-            Piece::Same(t) => {
-                old.push_str(t);
-                new.push_str(t);
-            }
-            Piece::Removed(t) => wrap(&mut old, t, "[-", "-]"),
-            Piece::Added(t) => wrap(&mut new, t, "{+", "+}"),
+        let (changed, text) = match (p, old) {
+            (Piece::Same(t), _) => (false, t),
+            (Piece::Removed(t), true) | (Piece::Added(t), false) => (true, t),
+            _ => continue,
+        };
+        match runs.last_mut() {
+            Some((c, t)) if *c == changed => t.push_str(text),
+            _ => runs.push((changed, text.clone())),
         }
     }
-    (old, new)
+    // changed, blank, changed → one changed run.
+    let mut merged: Vec<(bool, String)> = Vec::new();
+    for run in runs {
+        let n = merged.len();
+        if run.0 && n >= 2 && merged[n - 2].0 && !merged[n - 1].0 && merged[n - 1].1.trim().is_empty() {
+            let (_, blank) = merged.pop().unwrap_or_default();
+            let last = &mut merged[n - 2].1;
+            last.push_str(&blank);
+            last.push_str(&run.1);
+        } else {
+            merged.push(run);
+        }
+    }
+    merged
+}
+
+/// The two sides of a diff as text, changed runs wrapped in markers:
+/// `[-removed-]` on the old side, `{+added+}` on the new side.
+pub fn marked_sides(pieces: &[Piece]) -> (String, String) {
+    let mark = |old: bool, open: &str, close: &str| {
+        let mut out = String::new();
+        for (changed, text) in side(pieces, old) {
+            if changed {
+                wrap(&mut out, &text, open, close);
+            } else {
+                out.push_str(&text);
+            }
+        }
+        out
+    };
+    (mark(true, "[-", "-]"), mark(false, "{+", "+}"))
 }
 
 /// Wraps the non-blank part of `t`, keeping surrounding whitespace outside.
@@ -81,6 +111,7 @@ mod tests {
         let (old, new) = marked_sides(&pieces);
         assert!(old.starts_with("Customer [-"), "{old}");
         assert!(new.contains("{+"), "{new}");
+        assert_eq!(old.matches("[-").count(), 1, "{old}");
         let rebuilt_old: String = pieces
             .iter()
             .filter_map(|p| match p {

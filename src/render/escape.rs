@@ -34,6 +34,7 @@ pub fn visible(text: &str) -> String {
 /// newlines become spaces.
 pub fn inline(text: &str) -> String {
     let text = visible(text);
+    let text = text.trim();
     let mut out = String::with_capacity(text.len() + text.len() / 8);
     for c in text.chars() {
         match c {
@@ -43,16 +44,27 @@ pub fn inline(text: &str) -> String {
             '"' => out.push_str("&quot;"),
             '@' => out.push_str("@&#8203;"),
             '\n' => out.push(' '),
-            '\\' | '`' | '*' | '_' | '[' | ']' | '(' | ')' | '#' | '+' | '-' | '!' | '|' | '~'
-            | '{' | '}' | '.' | ':' | '=' | '$' | '^' => {
+            '\\' | '`' | '*' | '_' | '[' | ']' | '|' | '~' | '$' | '!' | '#' => {
                 out.push('\\');
                 out.push(c);
             }
             _ => out.push(c),
         }
     }
-    // Leading spaces would make an indented code block inside a quote.
-    out.trim().to_string()
+    escape_line_start(out)
+}
+
+/// Escapes what would start a list, heading underline or thematic break when
+/// the text begins a line ("- x", "+ x", "= x", "1. x", "1) x").
+fn escape_line_start(s: String) -> String {
+    if s.starts_with(['-', '+', '=']) {
+        return format!("\\{s}");
+    }
+    let digits = s.chars().take_while(char::is_ascii_digit).count();
+    if digits > 0 && s[digits..].starts_with(['.', ')']) {
+        return format!("{}\\{}", &s[..digits], &s[digits..]);
+    }
+    s
 }
 
 /// A code fence longer than any run of backticks in `content` (at least three).
@@ -91,6 +103,8 @@ mod tests {
         assert!(s.contains("@&#8203;octocat"));
         assert!(s.contains("\\*\\*bold\\*\\*"));
         assert!(s.contains("\\|"));
+        assert_eq!(inline("- item"), "\\- item");
+        assert_eq!(inline("12. item"), "12\\. item");
     }
 
     #[test]

@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 
 use comfy_table::{presets::UTF8_FULL_CONDENSED, Cell, CellAlignment, Color, ContentArrangement, Table};
 
-use super::diff::{marked_sides, word_diff, Piece};
+use super::diff::{marked_sides, side, word_diff};
 use super::escape::{truncate, visible};
 use super::{headline, metric_label, p_value, Numbers, Renderer};
 use crate::report::{GateVerdict, Report, Verdict};
@@ -141,18 +141,13 @@ impl Renderer for Terminal {
             }
             let pieces = word_diff(&truncate(&e.baseline_prediction, 600), &truncate(&e.current_prediction, 600));
             if self.color {
-                let mut old = String::new();
-                let mut new = String::new();
-                for p in &pieces {
-                    match p {
-                        Piece::Same(t) => {
-                            old.push_str(t);
-                            new.push_str(t);
-                        }
-                        Piece::Removed(t) => old.push_str(&format!("{RED}{t}{RESET}")),
-                        Piece::Added(t) => new.push_str(&format!("{GREEN}{t}{RESET}")),
-                    }
-                }
+                let paint = |old: bool, code: &str| {
+                    side(&pieces, old)
+                        .into_iter()
+                        .map(|(changed, t)| if changed { format!("{code}{t}{RESET}") } else { t })
+                        .collect::<String>()
+                };
+                let (old, new) = (paint(true, RED), paint(false, GREEN));
                 let _ = writeln!(out, "    - {}", visible(&old).replace('\n', " "));
                 let _ = writeln!(out, "    + {}", visible(&new).replace('\n', " "));
             } else {
