@@ -67,17 +67,26 @@ pub fn group(data: Dataset) -> Result<Side> {
             examples[i].samples.push(row);
         } else {
             index.insert(row.id.clone(), examples.len());
-            examples.push(Example { id: row.id.clone(), samples: vec![row] });
+            examples.push(Example {
+                id: row.id.clone(),
+                samples: vec![row],
+            });
         }
     }
-    Ok(Side { path: data.path, examples })
+    Ok(Side {
+        path: data.path,
+        examples,
+    })
 }
 
 /// Pairs the two sides by id.
 pub fn align(baseline: Side, current: Side) -> Aligned {
     let order: Vec<String> = current.examples.iter().map(|e| e.id.clone()).collect();
-    let mut current_by_id: HashMap<String, Example> =
-        current.examples.into_iter().map(|e| (e.id.clone(), e)).collect();
+    let mut current_by_id: HashMap<String, Example> = current
+        .examples
+        .into_iter()
+        .map(|e| (e.id.clone(), e))
+        .collect();
     let mut paired_base = Vec::new();
     let mut paired_cur = Vec::new();
     let mut missing = Vec::new();
@@ -90,6 +99,14 @@ pub fn align(baseline: Side, current: Side) -> Aligned {
             None => missing.push(example.id),
         }
     }
-    let added = order.into_iter().filter(|id| current_by_id.contains_key(id)).collect();
-    Aligned { baseline: paired_base, current: paired_cur, missing, added }
+    let added = order
+        .into_iter()
+        .filter(|id| current_by_id.contains_key(id))
+        .collect();
+    Aligned {
+        baseline: paired_base,
+        current: paired_cur,
+        missing,
+        added,
+    }
 }

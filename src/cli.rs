@@ -24,7 +24,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Compare current results with a baseline and decide whether the change may merge.
-    Compare(CompareArgs),
+    Compare(Box<CompareArgs>),
     /// Score result files with metrics, without comparing.
     Score(ScoreArgs),
 }
@@ -190,7 +190,9 @@ fn pair(flag: &str, raw: &str) -> Result<(String, String)> {
         Some((k, v)) if !k.trim().is_empty() && !v.trim().is_empty() => {
             Ok((k.trim().to_string(), v.trim().to_string()))
         }
-        _ => Err(Error::Config(format!("--{flag} expects NAME=VALUE, got \"{raw}\""))),
+        _ => Err(Error::Config(format!(
+            "--{flag} expects NAME=VALUE, got \"{raw}\""
+        ))),
     }
 }
 
@@ -242,7 +244,8 @@ impl ExactMatchArgs {
         em.ignore_case |= self.ignore_case;
         em.ignore_punctuation |= self.ignore_punctuation;
         em.ignore_numbers |= self.ignore_numbers;
-        em.regexes_to_ignore.extend(self.ignore_regex.iter().cloned());
+        em.regexes_to_ignore
+            .extend(self.ignore_regex.iter().cloned());
     }
 }
 
@@ -264,7 +267,9 @@ impl CompareArgs {
         }
         self.fields.apply(&mut c.fields);
         self.exact_match.apply(&mut c.metric_options);
-        c.metric_options.directions.extend(directions(&self.direction)?);
+        c.metric_options
+            .directions
+            .extend(directions(&self.direction)?);
         // Later entries win: flags were appended after the file's.
         c.metric_options.directions.reverse();
         for raw in &self.tolerance {
@@ -299,7 +304,8 @@ impl CompareArgs {
             ColorChoice::Always => true,
             ColorChoice::Never => false,
             ColorChoice::Auto => {
-                std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+                std::io::stdout().is_terminal()
+                    && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
             }
         };
         c.validate()?;

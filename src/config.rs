@@ -161,7 +161,9 @@ impl Config {
             if x > 0.0 && x < 1.0 {
                 Ok(())
             } else {
-                Err(Error::Config(format!("{name} must be between 0 and 1 (exclusive), got {x}")))
+                Err(Error::Config(format!(
+                    "{name} must be between 0 and 1 (exclusive), got {x}"
+                )))
             }
         };
         open_unit("alpha", self.alpha)?;

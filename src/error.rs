@@ -22,7 +22,10 @@ pub struct Location {
 impl Location {
     /// A location naming only a file.
     pub fn file(path: impl Into<PathBuf>) -> Self {
-        Location { path: path.into(), ..Location::default() }
+        Location {
+            path: path.into(),
+            ..Location::default()
+        }
     }
 
     /// The same location at `line`.
@@ -106,7 +109,10 @@ pub enum Error {
 impl Error {
     /// An input error at `location`.
     pub fn input(location: Location, message: impl Into<String>) -> Self {
-        Error::Input { location, message: message.into() }
+        Error::Input {
+            location,
+            message: message.into(),
+        }
     }
 }
 

@@ -160,7 +160,11 @@ pub fn judge(ev: &Evidence<'_>, config: &Config) -> Report {
     }
     let verdict = if reasons.is_empty() || config.fail_on == FailOn::Never {
         if config.fail_on == FailOn::Never {
-            warnings.extend(reasons.drain(..).map(|r| format!("{r} (not gating: --fail-on never)")));
+            warnings.extend(
+                reasons
+                    .drain(..)
+                    .map(|r| format!("{r} (not gating: --fail-on never)")),
+            );
         }
         GateVerdict::Pass
     } else {
@@ -207,7 +211,11 @@ fn run_test(
     let boot = ev.bootstrap.deltas(ev.layouts[m], group, &corpus);
     let (ci_low, ci_high) = stats::percentile_ci(&boot, config.confidence);
     let (p_two_sided, p_less, p_greater) = match ev.randomization {
-        Some(r) => stats::p_values(delta, &r.deltas(ev.layouts[m], group, &corpus), NullKind::Randomization),
+        Some(r) => stats::p_values(
+            delta,
+            &r.deltas(ev.layouts[m], group, &corpus),
+            NullKind::Randomization,
+        ),
         None => stats::p_values(delta, &boot, NullKind::ShiftedBootstrap),
     };
     let gain = delta * s.metric.direction().sign();
@@ -226,7 +234,13 @@ fn run_test(
         baseline,
         current,
         delta,
-        result: stats::TestResult { ci_low, ci_high, p_two_sided, p_less, p_greater },
+        result: stats::TestResult {
+            ci_low,
+            ci_high,
+            p_two_sided,
+            p_less,
+            p_greater,
+        },
         p_one,
     }
 }
@@ -245,12 +259,28 @@ fn decide(t: &Test, sign: f64, p_adj: f64, config: &Config, tolerance: f64) -> D
     let significant = enough && p_adj <= config.alpha;
     let beyond = gain.abs() > tolerance;
     if significant && beyond && gain < 0.0 {
-        return Decision { verdict: Verdict::Regressed, settle: None, note: None };
+        return Decision {
+            verdict: Verdict::Regressed,
+            settle: None,
+            note: None,
+        };
     }
     if significant && beyond && gain > 0.0 {
-        return Decision { verdict: Verdict::Improved, settle: None, note: None };
+        return Decision {
+            verdict: Verdict::Improved,
+            settle: None,
+            note: None,
+        };
     }
-    let settle = examples_to_settle(t.n, gain, gain_high - gain_low, tolerance, config.confidence, config.alpha, config.min_examples);
+    let settle = examples_to_settle(
+        t.n,
+        gain,
+        gain_high - gain_low,
+        tolerance,
+        config.confidence,
+        config.alpha,
+        config.min_examples,
+    );
     if !enough {
         return Decision {
             verdict: Verdict::Inconclusive,
@@ -270,10 +300,13 @@ fn decide(t: &Test, sign: f64, p_adj: f64, config: &Config, tolerance: f64) -> D
             )),
         };
     }
-    let note = (significant && !beyond).then(|| {
-        format!("significant, but within the tolerance {tolerance}")
-    });
-    Decision { verdict: Verdict::Unchanged, settle: None, note }
+    let note = (significant && !beyond)
+        .then(|| format!("significant, but within the tolerance {tolerance}"));
+    Decision {
+        verdict: Verdict::Unchanged,
+        settle: None,
+        note,
+    }
 }
 
 /// Roughly how many examples would settle an undecided result: enough for 80%
@@ -281,9 +314,17 @@ fn decide(t: &Test, sign: f64, p_adj: f64, config: &Config, tolerance: f64) -> D
 /// beyond the tolerance. The spread of per-example deltas is read back from the
 /// interval (half-width = z·σ/√n), inflated by n/(n−1) because the bootstrap
 /// underestimates it on small samples.
-fn examples_to_settle(n: usize, gain: f64, width: f64, tolerance: f64, confidence: f64, alpha: f64, min_examples: usize) -> Option<usize> {
+fn examples_to_settle(
+    n: usize,
+    gain: f64,
+    width: f64,
+    tolerance: f64,
+    confidence: f64,
+    alpha: f64,
+    min_examples: usize,
+) -> Option<usize> {
     let target = (gain + tolerance).max(gain.abs());
-    if !(target > 0.0) || !(width > 0.0) || n < 2 {
+    if target.is_nan() || target <= 0.0 || width.is_nan() || width <= 0.0 || n < 2 {
         return None;
     }
     let z_ci = stats::normal_quantile(1.0 - (1.0 - confidence) / 2.0);
@@ -291,19 +332,34 @@ fn examples_to_settle(n: usize, gain: f64, width: f64, tolerance: f64, confidenc
     let sigma = (width / 2.0) * nf.sqrt() / z_ci * (nf / (nf - 1.0)).sqrt();
     let z = stats::normal_quantile(1.0 - alpha) + stats::normal_quantile(0.8);
     let needed = (z * sigma / target).powi(2).ceil();
-    let needed = if needed > 1e9 { 1_000_000_000 } else { needed as usize };
+    let needed = if needed > 1e9 {
+        1_000_000_000
+    } else {
+        needed as usize
+    };
     Some(needed.max(min_examples).max(n + 1))
 }
 
-fn worst_examples(ev: &Evidence<'_>, metrics: &[MetricRow], slices: &[SliceRow], top_k: usize) -> Vec<ExampleChange> {
+fn worst_examples(
+    ev: &Evidence<'_>,
+    metrics: &[MetricRow],
+    slices: &[SliceRow],
+    top_k: usize,
+) -> Vec<ExampleChange> {
     let mut out = Vec::new();
     for (m, s) in ev.scores.iter().enumerate() {
         let name = s.metric.name();
-        let overall = metrics[m].verdict == Verdict::Regressed || metrics[m].verdict == Verdict::BelowFloor;
+        let overall =
+            metrics[m].verdict == Verdict::Regressed || metrics[m].verdict == Verdict::BelowFloor;
         let regressed_slices: Vec<usize> = slices
             .iter()
             .filter(|r| r.metric == name && r.verdict == Verdict::Regressed)
-            .filter_map(|r| ev.slices.keys.iter().position(|k| k.0 == r.field && k.1 == r.value))
+            .filter_map(|r| {
+                ev.slices
+                    .keys
+                    .iter()
+                    .position(|k| k.0 == r.field && k.1 == r.value)
+            })
             .collect();
         if !overall && regressed_slices.is_empty() {
             continue;
@@ -311,7 +367,10 @@ fn worst_examples(ev: &Evidence<'_>, metrics: &[MetricRow], slices: &[SliceRow],
         let candidates: Vec<usize> = if overall {
             (0..ev.aligned.baseline.len()).collect()
         } else {
-            let mut c: Vec<usize> = regressed_slices.iter().flat_map(|&g| ev.slices.members[g].clone()).collect();
+            let mut c: Vec<usize> = regressed_slices
+                .iter()
+                .flat_map(|&g| ev.slices.members[g].clone())
+                .collect();
             c.sort_unstable();
             c.dedup();
             c
@@ -335,7 +394,11 @@ fn worst_examples(ev: &Evidence<'_>, metrics: &[MetricRow], slices: &[SliceRow],
                 metric: name.to_string(),
                 baseline_score: b,
                 current_score: c,
-                tags: base.tags.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+                tags: base
+                    .tags
+                    .iter()
+                    .map(|(k, v)| (k.clone(), v.clone()))
+                    .collect(),
                 input: base.input.clone().or_else(|| cur.input.clone()),
                 references: base.references.clone(),
                 baseline_prediction: base.prediction.clone(),
@@ -346,16 +409,28 @@ fn worst_examples(ev: &Evidence<'_>, metrics: &[MetricRow], slices: &[SliceRow],
     out
 }
 
-fn gate_reasons(metrics: &[MetricRow], slices: &[SliceRow], examples: &ExampleCounts, config: &Config) -> Vec<String> {
+fn gate_reasons(
+    metrics: &[MetricRow],
+    slices: &[SliceRow],
+    examples: &ExampleCounts,
+    config: &Config,
+) -> Vec<String> {
     let mut reasons = Vec::new();
     for m in metrics {
         match m.verdict {
             Verdict::Regressed => reasons.push(format!("{} regressed", m.name)),
             Verdict::BelowFloor => {
-                reasons.push(format!("{} is {}", m.name, m.note.as_deref().unwrap_or("below its floor")));
+                reasons.push(format!(
+                    "{} is {}",
+                    m.name,
+                    m.note.as_deref().unwrap_or("below its floor")
+                ));
             }
             Verdict::Inconclusive if config.fail_on == FailOn::Inconclusive => {
-                reasons.push(format!("{} is inconclusive (--fail-on inconclusive)", m.name));
+                reasons.push(format!(
+                    "{} is inconclusive (--fail-on inconclusive)",
+                    m.name
+                ));
             }
             _ => {}
         }
@@ -364,7 +439,10 @@ fn gate_reasons(metrics: &[MetricRow], slices: &[SliceRow], examples: &ExampleCo
         if s.verdict == Verdict::Regressed {
             reasons.push(format!("{} regressed in {}={}", s.metric, s.field, s.value));
         } else if s.verdict == Verdict::Inconclusive && config.fail_on == FailOn::Inconclusive {
-            reasons.push(format!("{} is inconclusive in {}={}", s.metric, s.field, s.value));
+            reasons.push(format!(
+                "{} is inconclusive in {}={}",
+                s.metric, s.field, s.value
+            ));
         }
     }
     if examples.missing > 0 && !config.allow_missing {

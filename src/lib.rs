@@ -111,7 +111,11 @@ pub fn score_files(
         n: side.examples.len(),
         metrics: BTreeMap::new(),
         order: Vec::new(),
-        examples: side.examples.iter().map(|e| (e.id.clone(), Vec::new())).collect(),
+        examples: side
+            .examples
+            .iter()
+            .map(|e| (e.id.clone(), Vec::new()))
+            .collect(),
     };
     for name in names {
         let metric = metrics::build(name, options, &any)?;
@@ -124,7 +128,9 @@ pub fn score_files(
             }
             report.examples[i].1.push(metric.example_score(chunk));
         }
-        report.metrics.insert(name.clone(), metric.corpus(&sums, report.n as f64));
+        report
+            .metrics
+            .insert(name.clone(), metric.corpus(&sums, report.n as f64));
         report.order.push(name.clone());
     }
     Ok(report)

@@ -15,11 +15,15 @@ fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(e) => {
             let _ = e.print();
-            return if e.use_stderr() { ExitCode::from(2) } else { ExitCode::SUCCESS };
+            return if e.use_stderr() {
+                ExitCode::from(2)
+            } else {
+                ExitCode::SUCCESS
+            };
         }
     };
     let result = match cli.command {
-        Command::Compare(args) => compare(args),
+        Command::Compare(args) => compare(*args),
         Command::Score(args) => score(&args).map(|()| true),
     };
     match result {
@@ -36,7 +40,9 @@ fn main() -> ExitCode {
 fn compare(args: CompareArgs) -> anyhow::Result<bool> {
     let config = args.into_config()?;
     let report = evalgate::compare(&config)?;
-    let options = RenderOptions { color: config.color };
+    let options = RenderOptions {
+        color: config.color,
+    };
     // Render everything before writing anything, so an error leaves no output.
     let stdout = renderer(config.format, options).render(&report);
     let markdown = config

@@ -9,12 +9,18 @@ use crate::error::{Error, Result};
 
 /// Writes `contents` to `path` atomically (temporary file, then rename).
 pub fn write_atomic(path: &Path, contents: &str) -> Result<()> {
-    let err = |cause| Error::Output { path: path.to_path_buf(), cause };
+    let err = |cause| Error::Output {
+        path: path.to_path_buf(),
+        cause,
+    };
     let dir = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => std::path::PathBuf::from("."),
     };
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
     let tmp = dir.join(format!(".{name}.evalgate-{}.tmp", std::process::id()));
     let result = (|| {
         let mut f = std::fs::File::create(&tmp)?;
@@ -47,6 +53,9 @@ mod tests {
     fn a_failed_write_keeps_the_old_file() {
         let dir = tempfile::tempdir().expect("tempdir");
         let missing = dir.path().join("no-such-dir").join("out.json");
-        assert!(matches!(write_atomic(&missing, "x"), Err(Error::Output { .. })));
+        assert!(matches!(
+            write_atomic(&missing, "x"),
+            Err(Error::Output { .. })
+        ));
     }
 }

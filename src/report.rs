@@ -229,7 +229,11 @@ impl Report {
             .iter()
             .filter(|m| matches!(m.verdict, Verdict::Regressed | Verdict::BelowFloor))
             .count();
-        let good = self.metrics.iter().filter(|m| m.verdict == Verdict::Improved).count();
+        let good = self
+            .metrics
+            .iter()
+            .filter(|m| m.verdict == Verdict::Improved)
+            .count();
         (bad, good, self.metrics.len() - bad - good)
     }
 

@@ -47,7 +47,10 @@ impl MetricScores {
             }
         };
         let count = count as f64;
-        (self.metric.corpus(&sb, count), self.metric.corpus(&sc, count))
+        (
+            self.metric.corpus(&sb, count),
+            self.metric.corpus(&sc, count),
+        )
     }
 
     /// Per-example scores (baseline, current) of example `i`.
@@ -92,7 +95,9 @@ pub fn score_examples(examples: &[Example], metric: &dyn Metric, path: &Path) ->
 }
 
 /// Numeric fields seen in any row, and those present in every row.
-pub fn numeric_fields<'a>(examples: impl Iterator<Item = &'a Example>) -> (BTreeSet<String>, BTreeSet<String>) {
+pub fn numeric_fields<'a>(
+    examples: impl Iterator<Item = &'a Example>,
+) -> (BTreeSet<String>, BTreeSet<String>) {
     let mut any = BTreeSet::new();
     let mut every: Option<BTreeSet<String>> = None;
     for e in examples {
@@ -111,12 +116,20 @@ pub fn numeric_fields<'a>(examples: impl Iterator<Item = &'a Example>) -> (BTree
 /// The metrics to compare: those asked for, or the defaults for the data
 /// (`exact_match` and `f1` when every example has a reference, and every numeric
 /// field present in every row of both sides).
-pub fn choose_metrics(names: &[String], options: &MetricOptions, aligned: &Aligned) -> Result<Vec<Box<dyn Metric>>> {
+pub fn choose_metrics(
+    names: &[String],
+    options: &MetricOptions,
+    aligned: &Aligned,
+) -> Result<Vec<Box<dyn Metric>>> {
     let all = aligned.baseline.iter().chain(&aligned.current);
     let (any, every) = numeric_fields(all);
     let names: Vec<String> = if names.is_empty() {
         let mut defaults = Vec::new();
-        if aligned.baseline.iter().all(|e| !e.first().references.is_empty()) {
+        if aligned
+            .baseline
+            .iter()
+            .all(|e| !e.first().references.is_empty())
+        {
             defaults.extend(["exact_match".to_string(), "f1".to_string()]);
         }
         defaults.extend(every.iter().cloned());
@@ -138,7 +151,11 @@ pub fn choose_metrics(names: &[String], options: &MetricOptions, aligned: &Align
 }
 
 /// Scores both sides of every paired example for every metric.
-pub fn score(aligned: &Aligned, metrics: Vec<Box<dyn Metric>>, paths: (&Path, &Path)) -> Result<Vec<MetricScores>> {
+pub fn score(
+    aligned: &Aligned,
+    metrics: Vec<Box<dyn Metric>>,
+    paths: (&Path, &Path),
+) -> Result<Vec<MetricScores>> {
     metrics
         .into_iter()
         .map(|metric| {
@@ -178,7 +195,10 @@ pub fn slices(aligned: &Aligned, fields: &[String]) -> Result<Slices> {
             )));
         }
     }
-    let mut out = Slices { membership: vec![Vec::new(); aligned.baseline.len()], ..Slices::default() };
+    let mut out = Slices {
+        membership: vec![Vec::new(); aligned.baseline.len()],
+        ..Slices::default()
+    };
     for (g, (key, members)) in by_key.into_iter().enumerate() {
         let g = u32::try_from(g + 1).map_err(|_| Error::Config("too many slices".into()))?;
         for &i in &members {
@@ -209,11 +229,17 @@ pub fn design(scores: &[MetricScores], slices: &Slices) -> (Design, Vec<Layout>)
             layouts.push(Layout::Delta { col: width });
             width += 1;
         } else {
-            layouts.push(Layout::Corpus { base: width, cur: width + k, k });
+            layouts.push(Layout::Corpus {
+                base: width,
+                cur: width + k,
+                k,
+            });
             width += 2 * k;
         }
     }
-    let n = scores.first().map_or(0, |s| s.base.len() / s.metric.arity().max(1));
+    let n = scores
+        .first()
+        .map_or(0, |s| s.base.len() / s.metric.arity().max(1));
     let mut data = vec![0.0; n * width];
     for (s, layout) in scores.iter().zip(&layouts) {
         for i in 0..n {

@@ -10,7 +10,9 @@ use crate::error::{Error, Location, Result};
 
 /// Reads a delimited file with a header row.
 pub fn read(path: &Path, bytes: &[u8], delimiter: u8, fields: &FieldMap) -> Result<Vec<Row>> {
-    let bytes = bytes.strip_prefix(b"\xef\xbb\xbf".as_slice()).unwrap_or(bytes);
+    let bytes = bytes
+        .strip_prefix(b"\xef\xbb\xbf".as_slice())
+        .unwrap_or(bytes);
     let mut reader = csv::ReaderBuilder::new()
         .delimiter(delimiter)
         .has_headers(true)
@@ -22,7 +24,9 @@ pub fn read(path: &Path, bytes: &[u8], delimiter: u8, fields: &FieldMap) -> Resu
             loc = loc.at_line(usize::try_from(pos.line()).unwrap_or(usize::MAX));
         }
         let msg = match e.kind() {
-            csv::ErrorKind::UnequalLengths { expected_len, len, .. } => format!(
+            csv::ErrorKind::UnequalLengths {
+                expected_len, len, ..
+            } => format!(
                 "malformed {}: the row has {len} fields but the header has {expected_len}",
                 if delimiter == b'\t' { "TSV" } else { "CSV" }
             ),
@@ -68,9 +72,14 @@ fn cell_value(text: &str, loc: &Location, name: &str, fields: &FieldMap) -> Resu
         return Ok(Value::Null);
     }
     // Mapped text fields stay text even when they look numeric ("42" as an answer).
-    let mapped = [&fields.prediction, &fields.reference, &fields.input, &fields.id]
-        .iter()
-        .any(|names| names.iter().any(|n| n == name));
+    let mapped = [
+        &fields.prediction,
+        &fields.reference,
+        &fields.input,
+        &fields.id,
+    ]
+    .iter()
+    .any(|names| names.iter().any(|n| n == name));
     if mapped {
         return Ok(Value::Text(text.to_string()));
     }

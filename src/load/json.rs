@@ -9,7 +9,9 @@ use crate::error::{Error, Location, Result};
 
 /// Reads one JSON object per line; blank lines are skipped, CRLF and a BOM accepted.
 pub fn read_jsonl(path: &Path, bytes: &[u8], fields: &FieldMap) -> Result<Vec<Row>> {
-    let bytes = bytes.strip_prefix(b"\xef\xbb\xbf".as_slice()).unwrap_or(bytes);
+    let bytes = bytes
+        .strip_prefix(b"\xef\xbb\xbf".as_slice())
+        .unwrap_or(bytes);
     let mut rows = Vec::new();
     for (index, raw) in bytes.split(|&b| b == b'\n').enumerate() {
         let loc = Location::file(path).at_line(index + 1);
@@ -30,7 +32,9 @@ pub fn read_jsonl(path: &Path, bytes: &[u8], fields: &FieldMap) -> Result<Vec<Ro
 
 /// Reads a JSON array of objects; each element's line is found from its offset.
 pub fn read_array(path: &Path, bytes: &[u8], fields: &FieldMap) -> Result<Vec<Row>> {
-    let bytes = bytes.strip_prefix(b"\xef\xbb\xbf".as_slice()).unwrap_or(bytes);
+    let bytes = bytes
+        .strip_prefix(b"\xef\xbb\xbf".as_slice())
+        .unwrap_or(bytes);
     let text = std::str::from_utf8(bytes).map_err(|e| {
         let line = line_of(bytes, e.valid_up_to());
         Error::input(
@@ -38,7 +42,8 @@ pub fn read_array(path: &Path, bytes: &[u8], fields: &FieldMap) -> Result<Vec<Ro
             "the file is not valid UTF-8; re-encode it as UTF-8",
         )
     })?;
-    let items: Vec<&RawValue> = serde_json::from_str(text).map_err(|e| json_error(path, 1, text, &e))?;
+    let items: Vec<&RawValue> =
+        serde_json::from_str(text).map_err(|e| json_error(path, 1, text, &e))?;
     let base = text.as_ptr() as usize;
     items
         .iter()
@@ -51,13 +56,16 @@ pub fn read_array(path: &Path, bytes: &[u8], fields: &FieldMap) -> Result<Vec<Ro
 }
 
 fn line_of(bytes: &[u8], offset: usize) -> usize {
-    bytes[..offset.min(bytes.len())].iter().filter(|&&b| b == b'\n').count() + 1
+    bytes[..offset.min(bytes.len())]
+        .iter()
+        .filter(|&&b| b == b'\n')
+        .count()
+        + 1
 }
 
 fn parse_object(text: &str, loc: &Location, fields: &FieldMap) -> Result<Row> {
-    let value: serde_json::Value = serde_json::from_str(text).map_err(|e| {
-        json_error(&loc.path, loc.line.unwrap_or(1), text, &e)
-    })?;
+    let value: serde_json::Value = serde_json::from_str(text)
+        .map_err(|e| json_error(&loc.path, loc.line.unwrap_or(1), text, &e))?;
     let serde_json::Value::Object(map) = value else {
         return Err(Error::input(
             loc.clone(),

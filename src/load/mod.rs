@@ -54,7 +54,10 @@ pub fn load(path: &Path, fields: &FieldMap) -> Result<Dataset> {
             "the file holds no examples; an empty result file usually means the evaluation run failed",
         ));
     }
-    Ok(Dataset { path: path.to_path_buf(), rows })
+    Ok(Dataset {
+        path: path.to_path_buf(),
+        rows,
+    })
 }
 
 /// Reads several files (shards of one run) into one dataset named after the first.
@@ -68,14 +71,20 @@ pub fn load_all(paths: &[PathBuf], fields: &FieldMap) -> Result<Dataset> {
 }
 
 fn read_maybe_gz(path: &Path) -> Result<Vec<u8>> {
-    let io = |source| Error::Io { path: path.to_path_buf(), cause: source };
+    let io = |source| Error::Io {
+        path: path.to_path_buf(),
+        cause: source,
+    };
     let raw = std::fs::read(path).map_err(io)?;
     if raw.starts_with(&[0x1f, 0x8b]) {
         let mut out = Vec::new();
         flate2::read::MultiGzDecoder::new(raw.as_slice())
             .read_to_end(&mut out)
             .map_err(|e| {
-                Error::input(Location::file(path), format!("the gzip stream is corrupt: {e}"))
+                Error::input(
+                    Location::file(path),
+                    format!("the gzip stream is corrupt: {e}"),
+                )
             })?;
         Ok(out)
     } else {
@@ -84,7 +93,10 @@ fn read_maybe_gz(path: &Path) -> Result<Vec<u8>> {
 }
 
 fn detect_format(path: &Path, bytes: &[u8]) -> Format {
-    let name = path.file_name().map(|n| n.to_string_lossy().to_lowercase()).unwrap_or_default();
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().to_lowercase())
+        .unwrap_or_default();
     let name = name.strip_suffix(".gz").unwrap_or(&name);
     if name.ends_with(".csv") {
         return Format::Csv;

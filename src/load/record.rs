@@ -82,9 +82,9 @@ impl Row {
     ) -> Result<Row> {
         let mut map: Vec<(String, Value)> = pairs.into_iter().collect();
         let mut take = |names: &[String]| -> Option<(String, Value)> {
-            let pos = names.iter().find_map(|n| {
-                map.iter().position(|(k, v)| k == n && *v != Value::Null)
-            })?;
+            let pos = names
+                .iter()
+                .find_map(|n| map.iter().position(|(k, v)| k == n && *v != Value::Null))?;
             Some(map.remove(pos))
         };
         let id = match take(&fields.id) {
@@ -169,7 +169,15 @@ impl Row {
                 Value::TextList(_) | Value::Null | Value::Other(_) => {}
             }
         }
-        Ok(Row { id, prediction, references, input, numbers, tags, line: loc.line.unwrap_or(0) })
+        Ok(Row {
+            id,
+            prediction,
+            references,
+            input,
+            numbers,
+            tags,
+            line: loc.line.unwrap_or(0),
+        })
     }
 }
 
@@ -194,5 +202,9 @@ fn describe(v: &Value) -> &'static str {
 }
 
 fn quoted(names: &[String]) -> String {
-    names.iter().map(|n| format!("\"{n}\"")).collect::<Vec<_>>().join(" or ")
+    names
+        .iter()
+        .map(|n| format!("\"{n}\""))
+        .collect::<Vec<_>>()
+        .join(" or ")
 }

@@ -90,7 +90,7 @@ impl Metric for Accuracy {
         if row.references.is_empty() {
             return Err(needs_reference());
         }
-        out[0] = f64::from(u8::from(row.references.iter().any(|r| *r == row.prediction)));
+        out[0] = f64::from(u8::from(row.references.contains(&row.prediction)));
         Ok(())
     }
 }

@@ -13,7 +13,10 @@ pub struct External {
 impl External {
     /// A metric reading field `name`.
     pub fn new(name: &str, direction: Direction) -> Self {
-        External { name: name.to_string(), direction }
+        External {
+            name: name.to_string(),
+            direction,
+        }
     }
 }
 
@@ -21,7 +24,19 @@ impl External {
 /// Always overridable with `--direction NAME=higher|lower` or the config.
 pub fn guess_direction(name: &str) -> Direction {
     let lower = name.to_ascii_lowercase();
-    let hints = ["latency", "cost", "duration", "time", "_ms", "_sec", "tokens", "error", "loss", "perplexity", "price"];
+    let hints = [
+        "latency",
+        "cost",
+        "duration",
+        "time",
+        "_ms",
+        "_sec",
+        "tokens",
+        "error",
+        "loss",
+        "perplexity",
+        "price",
+    ];
     if hints.iter().any(|h| lower.contains(h)) {
         Direction::Lower
     } else {

@@ -110,10 +110,19 @@ pub struct MetricOptions {
 
 /// Built-in metric names with a one-line description, for help and errors.
 pub const BUILTIN: &[(&str, &str)] = &[
-    ("exact_match", "1 if the prediction equals a reference (HF evaluate options)"),
-    ("squad_em", "SQuAD v1.1 normalised exact match, best over references"),
+    (
+        "exact_match",
+        "1 if the prediction equals a reference (HF evaluate options)",
+    ),
+    (
+        "squad_em",
+        "SQuAD v1.1 normalised exact match, best over references",
+    ),
     ("f1", "SQuAD v1.1 token F1, best over references"),
-    ("accuracy", "1 if the prediction equals the label exactly (scikit-learn)"),
+    (
+        "accuracy",
+        "1 if the prediction equals the label exactly (scikit-learn)",
+    ),
 ];
 
 /// Builds a metric by name: a built-in one, or a numeric field of the inputs.
@@ -137,8 +146,15 @@ pub fn build(
         }
         _ => {
             let mut known: Vec<String> = BUILTIN.iter().map(|(n, _)| (*n).to_string()).collect();
-            known.extend(numeric_fields.iter().map(|f| format!("{f} (numeric field)")));
-            return Err(Error::UnknownMetric { name: name.to_string(), known: known.join(", ") });
+            known.extend(
+                numeric_fields
+                    .iter()
+                    .map(|f| format!("{f} (numeric field)")),
+            );
+            return Err(Error::UnknownMetric {
+                name: name.to_string(),
+                known: known.join(", "),
+            });
         }
     })
 }

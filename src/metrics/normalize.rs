@@ -21,5 +21,7 @@ pub fn py_lower(s: &str) -> String {
 
 /// Removes every character of `string.punctuation`.
 pub fn strip_ascii_punctuation(s: &str) -> String {
-    s.chars().filter(|c| !ASCII_PUNCTUATION.contains(*c)).collect()
+    s.chars()
+        .filter(|c| !ASCII_PUNCTUATION.contains(*c))
+        .collect()
 }

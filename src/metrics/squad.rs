@@ -1,22 +1,45 @@
 //! SQuAD v1.1 exact match and token F1 (`evaluate-v1.1.py`), best over references.
 
-use std::collections::HashMap;
-use std::sync::OnceLock;
-
-use regex::Regex;
-
 use super::normalize::{py_lower, py_split, strip_ascii_punctuation};
 use super::{Metric, MetricError};
 use crate::load::Row;
+use std::collections::HashMap;
 
 /// The SQuAD `normalize_answer`: lowercase, drop ASCII punctuation, drop the
 /// articles a/an/the, collapse whitespace.
 pub fn normalize_answer(s: &str) -> String {
-    static ARTICLES: OnceLock<Regex> = OnceLock::new();
-    let articles = ARTICLES.get_or_init(|| Regex::new(r"\b(a|an|the)\b").expect("valid regex"));
     let text = strip_ascii_punctuation(&py_lower(s));
-    let text = articles.replace_all(&text, " ");
+    let text = remove_articles(&text);
     py_split(&text).collect::<Vec<_>>().join(" ")
+}
+
+/// Python's `re.sub(r"\b(a|an|the)\b", " ", text)`. Written out because
+/// Python's `\b` uses `str.isalnum()` (so "²" and "½" are word characters),
+/// which the regex crate's Unicode `\b` does not.
+fn remove_articles(text: &str) -> String {
+    let is_word = |c: char| c.is_alphanumeric() || c == '_';
+    let chars: Vec<char> = text.chars().collect();
+    let mut out = String::with_capacity(text.len());
+    let mut i = 0;
+    while i < chars.len() {
+        let at_boundary = i == 0 || !is_word(chars[i - 1]);
+        if at_boundary && is_word(chars[i]) {
+            let end = (i..chars.len())
+                .find(|&j| !is_word(chars[j]))
+                .unwrap_or(chars.len());
+            let word: String = chars[i..end].iter().collect();
+            if matches!(word.as_str(), "a" | "an" | "the") {
+                out.push(' ');
+            } else {
+                out.push_str(&word);
+            }
+            i = end;
+        } else {
+            out.push(chars[i]);
+            i += 1;
+        }
+    }
+    out
 }
 
 /// SQuAD v1.1 token F1 of one prediction against one reference.
@@ -49,7 +72,9 @@ pub fn f1_score(prediction: &str, reference: &str) -> f64 {
 
 /// SQuAD v1.1 exact match of normalised strings.
 pub fn em_score(prediction: &str, reference: &str) -> f64 {
-    f64::from(u8::from(normalize_answer(prediction) == normalize_answer(reference)))
+    f64::from(u8::from(
+        normalize_answer(prediction) == normalize_answer(reference),
+    ))
 }
 
 fn best_over_references(
@@ -60,7 +85,11 @@ fn best_over_references(
     if row.references.is_empty() {
         return Err(needs_reference());
     }
-    out[0] = row.references.iter().map(|r| score(&row.prediction, r)).fold(0.0, f64::max);
+    out[0] = row
+        .references
+        .iter()
+        .map(|r| score(&row.prediction, r))
+        .fold(0.0, f64::max);
     Ok(())
 }
 
@@ -104,7 +133,10 @@ mod tests {
     #[test]
     fn official_examples() {
         assert_eq!(normalize_answer("The  Cat, sat!"), "cat sat");
-        assert_eq!(f1_score("the cat sat", "a cat sat down"), 2.0 * 1.0 * (2.0 / 3.0) / (1.0 + 2.0 / 3.0));
+        assert_eq!(
+            f1_score("the cat sat", "a cat sat down"),
+            2.0 * 1.0 * (2.0 / 3.0) / (1.0 + 2.0 / 3.0)
+        );
         assert_eq!(f1_score("", ""), 0.0);
         assert_eq!(em_score("An apple.", "apple"), 1.0);
     }

@@ -57,7 +57,12 @@ pub fn side(pieces: &[Piece], old: bool) -> Vec<(bool, String)> {
     let mut merged: Vec<(bool, String)> = Vec::new();
     for run in runs {
         let n = merged.len();
-        if run.0 && n >= 2 && merged[n - 2].0 && !merged[n - 1].0 && merged[n - 1].1.trim().is_empty() {
+        if run.0
+            && n >= 2
+            && merged[n - 2].0
+            && !merged[n - 1].0
+            && merged[n - 1].1.trim().is_empty()
+        {
             let (_, blank) = merged.pop().unwrap_or_default();
             let last = &mut merged[n - 2].1;
             last.push_str(&blank);
@@ -107,7 +112,10 @@ mod tests {
 
     #[test]
     fn marks_changed_words() {
-        let pieces = word_diff("Customer double-charged on March invoice", "Customer has a question on billing");
+        let pieces = word_diff(
+            "Customer double-charged on March invoice",
+            "Customer has a question about billing",
+        );
         let (old, new) = marked_sides(&pieces);
         assert!(old.starts_with("Customer [-"), "{old}");
         assert!(new.contains("{+"), "{new}");

@@ -9,7 +9,8 @@ pub struct Json;
 impl Renderer for Json {
     fn render(&self, report: &Report) -> String {
         // Serialising plain data with string keys cannot fail.
-        let mut s = serde_json::to_string_pretty(report).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
+        let mut s = serde_json::to_string_pretty(report)
+            .unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
         s.push('\n');
         s
     }

@@ -34,7 +34,11 @@ struct Budget {
 
 impl Renderer for Markdown {
     fn render(&self, report: &Report) -> String {
-        let mut budget = Budget { text_chars: 600, examples: usize::MAX, slices: usize::MAX };
+        let mut budget = Budget {
+            text_chars: 600,
+            examples: usize::MAX,
+            slices: usize::MAX,
+        };
         loop {
             let out = render(report, budget);
             if out.chars().count() <= self.limit {
@@ -50,7 +54,11 @@ impl Renderer for Markdown {
                     budget.examples / 2
                 };
             } else if budget.slices > 0 {
-                budget.slices = if budget.slices == usize::MAX { report.slices.len() / 2 } else { budget.slices / 2 };
+                budget.slices = if budget.slices == usize::MAX {
+                    report.slices.len() / 2
+                } else {
+                    budget.slices / 2
+                };
             } else {
                 let note = "\n\n*(comment cut to GitHub's size limit; see the job summary or the JSON report)*\n";
                 let keep = self.limit.saturating_sub(note.chars().count());
@@ -68,7 +76,11 @@ fn render(report: &Report, budget: Budget) -> String {
     let head = headline(report, nums, &strong, &inline);
     let icon = if report.verdict == GateVerdict::Fail {
         "🔴"
-    } else if report.metrics.iter().any(|m| m.verdict == Verdict::Inconclusive) {
+    } else if report
+        .metrics
+        .iter()
+        .any(|m| m.verdict == Verdict::Inconclusive)
+    {
         "🟡"
     } else {
         "🟢"
@@ -78,7 +90,10 @@ fn render(report: &Report, budget: Budget) -> String {
     let _ = writeln!(out, "{}\n", head.sentences.join(" "));
 
     let ci = format!("{}% CI", super::ci_percent(report.settings.confidence));
-    let _ = writeln!(out, "| metric | baseline | this PR | Δ | {ci} | p (Holm) | |");
+    let _ = writeln!(
+        out,
+        "| metric | baseline | this PR | Δ | {ci} | p (Holm) | |"
+    );
     let _ = writeln!(out, "|---|---:|---:|---:|---|---:|---|");
     for m in &report.metrics {
         let d = Numbers::decimals(m.scale, m.baseline, m.current);
@@ -97,7 +112,11 @@ fn render(report: &Report, budget: Budget) -> String {
     }
     out.push('\n');
 
-    let moved: Vec<_> = report.slices.iter().filter(|s| s.verdict != Verdict::Unchanged).collect();
+    let moved: Vec<_> = report
+        .slices
+        .iter()
+        .filter(|s| s.verdict != Verdict::Unchanged)
+        .collect();
     if !moved.is_empty() && budget.slices > 0 {
         let tested = tested_slices(report);
         let _ = writeln!(
@@ -106,7 +125,10 @@ fn render(report: &Report, budget: Budget) -> String {
             moved.len(),
             tested
         );
-        let _ = writeln!(out, "| slice | metric | n | baseline | this PR | Δ | {ci} | p (Holm) | |");
+        let _ = writeln!(
+            out,
+            "| slice | metric | n | baseline | this PR | Δ | {ci} | p (Holm) | |"
+        );
         let _ = writeln!(out, "|---|---|---:|---:|---:|---:|---|---:|---|");
         for s in moved.iter().take(budget.slices) {
             let d = Numbers::decimals(s.scale, s.baseline, s.current);
@@ -126,7 +148,11 @@ fn render(report: &Report, budget: Budget) -> String {
             );
         }
         if moved.len() > budget.slices {
-            let _ = writeln!(out, "\n*{} more slices left out for length.*", moved.len() - budget.slices);
+            let _ = writeln!(
+                out,
+                "\n*{} more slices left out for length.*",
+                moved.len() - budget.slices
+            );
         }
         out.push_str("\n</details>\n\n");
     }
@@ -165,7 +191,11 @@ fn render(report: &Report, budget: Budget) -> String {
     }
 
     let s = &report.settings;
-    let test = if s.test == "bootstrap" { "paired bootstrap" } else { "paired approximate randomization" };
+    let test = if s.test == "bootstrap" {
+        "paired bootstrap"
+    } else {
+        "paired approximate randomization"
+    };
     let _ = writeln!(
         out,
         "<sub>{} examples compared · {} added, {} missing · {test}, {} resamples, seed {}, α {}, Holm over {} tests · baseline: {} · evalgate {} · <code>{}</code></sub>",
@@ -184,14 +214,22 @@ fn render(report: &Report, budget: Budget) -> String {
 }
 
 fn tested_slices(report: &Report) -> usize {
-    let mut keys: Vec<(&str, &str)> = report.slices.iter().map(|s| (s.field.as_str(), s.value.as_str())).collect();
+    let mut keys: Vec<(&str, &str)> = report
+        .slices
+        .iter()
+        .map(|s| (s.field.as_str(), s.value.as_str()))
+        .collect();
     keys.sort_unstable();
     keys.dedup();
     keys.len() * report.metrics.len().max(1)
 }
 
 fn example(out: &mut String, e: &ExampleChange, max: usize) {
-    let tags: Vec<String> = e.tags.iter().map(|(_, v)| inline(&truncate(v, 60))).collect();
+    let tags: Vec<String> = e
+        .tags
+        .iter()
+        .map(|(_, v)| inline(&truncate(v, 60)))
+        .collect();
     let mut title = format!("**{}**", inline(&truncate(&e.id, 120)));
     for t in tags.iter().take(3) {
         let _ = write!(title, " · {t}");
@@ -204,16 +242,26 @@ fn example(out: &mut String, e: &ExampleChange, max: usize) {
         e.current_score
     );
     if let Some(input) = &e.input {
-        for line in truncate(input, max).lines().filter(|l| !l.trim().is_empty()) {
+        for line in truncate(input, max)
+            .lines()
+            .filter(|l| !l.trim().is_empty())
+        {
             let _ = writeln!(out, "> {}", inline(line));
         }
         out.push('\n');
     }
     for (i, r) in e.references.iter().take(3).enumerate() {
-        let label = if e.references.len() > 1 { format!("Reference {}", i + 1) } else { "Reference".into() };
+        let label = if e.references.len() > 1 {
+            format!("Reference {}", i + 1)
+        } else {
+            "Reference".into()
+        };
         let _ = writeln!(out, "{label}: {}\n", inline(&truncate(r, max)));
     }
-    let pieces = word_diff(&truncate(&e.baseline_prediction, max), &truncate(&e.current_prediction, max));
+    let pieces = word_diff(
+        &truncate(&e.baseline_prediction, max),
+        &truncate(&e.current_prediction, max),
+    );
     let (old, new) = marked_sides(&pieces);
     let mut body = String::new();
     for line in visible(&old).split('\n') {

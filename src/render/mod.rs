@@ -28,8 +28,12 @@ pub trait Renderer {
 /// The renderer for `format`.
 pub fn renderer(format: OutputFormat, options: RenderOptions) -> Box<dyn Renderer> {
     match format {
-        OutputFormat::Terminal => Box::new(terminal::Terminal { color: options.color }),
-        OutputFormat::Markdown => Box::new(markdown::Markdown { limit: MAX_COMMENT_CHARS }),
+        OutputFormat::Terminal => Box::new(terminal::Terminal {
+            color: options.color,
+        }),
+        OutputFormat::Markdown => Box::new(markdown::Markdown {
+            limit: MAX_COMMENT_CHARS,
+        }),
         OutputFormat::Json => Box::new(json::Json),
     }
 }
@@ -89,7 +93,11 @@ impl Numbers {
     }
 
     pub fn ci(self, low: f64, high: f64, decimals: usize) -> String {
-        format!("[{}, {}]", self.signed(low, decimals), self.signed(high, decimals))
+        format!(
+            "[{}, {}]",
+            self.signed(low, decimals),
+            self.signed(high, decimals)
+        )
     }
 
     /// A change in the metric's reading unit: points for fractions.
@@ -139,16 +147,33 @@ pub(crate) struct Headline {
 }
 
 /// Builds the headline; `strong` wraps the key phrase (markdown bold or nothing).
-pub(crate) fn headline(report: &Report, nums: Numbers, strong: &dyn Fn(&str) -> String, text: &dyn Fn(&str) -> String) -> Headline {
+pub(crate) fn headline(
+    report: &Report,
+    nums: Numbers,
+    strong: &dyn Fn(&str) -> String,
+    text: &dyn Fn(&str) -> String,
+) -> Headline {
     let (bad, good, other) = report.counts();
-    let slice_bad = report.slices.iter().filter(|s| s.verdict == Verdict::Regressed).count();
-    let inconclusive = report.metrics.iter().filter(|m| m.verdict == Verdict::Inconclusive).count();
+    let slice_bad = report
+        .slices
+        .iter()
+        .filter(|s| s.verdict == Verdict::Regressed)
+        .count();
+    let inconclusive = report
+        .metrics
+        .iter()
+        .filter(|m| m.verdict == Verdict::Inconclusive)
+        .count();
     let suite = text(&report.suite);
     let title = if report.verdict == crate::report::GateVerdict::Fail {
         let blockers = report.reasons.len();
         format!(
             "evalgate · {suite} — {blockers} {} this PR",
-            if blockers == 1 { "problem blocks" } else { "problems block" }
+            if blockers == 1 {
+                "problem blocks"
+            } else {
+                "problems block"
+            }
         )
     } else if inconclusive > 0 {
         format!("evalgate · {suite} — passed, {inconclusive} inconclusive")
@@ -180,30 +205,48 @@ pub(crate) fn headline(report: &Report, nums: Numbers, strong: &dyn Fn(&str) -> 
             .slices
             .iter()
             .filter(|r| r.metric == m.name && r.verdict == Verdict::Regressed)
-            .min_by(|a, b| (a.delta * a.direction.sign()).total_cmp(&(b.delta * b.direction.sign())));
+            .min_by(|a, b| {
+                (a.delta * a.direction.sign()).total_cmp(&(b.delta * b.direction.sign()))
+            });
         if let Some(r) = slice {
             s.push_str(&format!(
                 "; the drop is concentrated in {} ({}{} {}, {} examples)",
                 strong(&text(&format!("{}={}", r.field, r.value))),
                 if r.delta < 0.0 { nums.minus } else { "+" },
                 nums.change(r.delta, r.scale, d).trim_end_matches(" points"),
-                if r.scale == ValueScale::Fraction { "points" } else { "" },
+                if r.scale == ValueScale::Fraction {
+                    "points"
+                } else {
+                    ""
+                },
                 r.n
             ));
         }
         s.push('.');
         sentences.push(s.replace(" ,", ","));
-    } else if let Some(r) = report.slices.iter().find(|r| r.verdict == Verdict::Regressed) {
+    } else if let Some(r) = report
+        .slices
+        .iter()
+        .find(|r| r.verdict == Verdict::Regressed)
+    {
         let d = Numbers::decimals(r.scale, r.baseline, r.current);
         sentences.push(format!(
             "{} in {} ({} examples, p {}), although it is flat overall.",
-            strong(&format!("{} fell {}", text(&r.metric), nums.change(r.delta, r.scale, d))),
+            strong(&format!(
+                "{} fell {}",
+                text(&r.metric),
+                nums.change(r.delta, r.scale, d)
+            )),
             strong(&text(&format!("{}={}", r.field, r.value))),
             r.n,
             p_phrase(r.p_adjusted)
         ));
     }
-    for m in report.metrics.iter().filter(|m| m.verdict == Verdict::BelowFloor) {
+    for m in report
+        .metrics
+        .iter()
+        .filter(|m| m.verdict == Verdict::BelowFloor)
+    {
         sentences.push(format!(
             "{} is {}.",
             strong(&text(&m.name)),
@@ -215,7 +258,11 @@ pub(crate) fn headline(report: &Report, nums: Numbers, strong: &dyn Fn(&str) -> 
             "{} of the baseline are missing from this run ({}{}).",
             strong(&format!("{} examples", report.examples.missing)),
             text(&report.examples.missing_ids.join(", ")),
-            if report.examples.missing > report.examples.missing_ids.len() { ", …" } else { "" }
+            if report.examples.missing > report.examples.missing_ids.len() {
+                ", …"
+            } else {
+                ""
+            }
         ));
     }
     let mut tally = Vec::new();
@@ -224,7 +271,15 @@ pub(crate) fn headline(report: &Report, nums: Numbers, strong: &dyn Fn(&str) -> 
     } else if bad > 1 {
         tally.push(format!("{} more regressed", bad - 1));
     }
-    if slice_bad > 0 && worst.is_none() && report.slices.iter().filter(|r| r.verdict == Verdict::Regressed).count() > 1 {
+    if slice_bad > 0
+        && worst.is_none()
+        && report
+            .slices
+            .iter()
+            .filter(|r| r.verdict == Verdict::Regressed)
+            .count()
+            > 1
+    {
         tally.push(format!("{slice_bad} slice regressions"));
     }
     if good > 0 {
@@ -237,23 +292,42 @@ pub(crate) fn headline(report: &Report, nums: Numbers, strong: &dyn Fn(&str) -> 
     if inconclusive > 0 {
         tally.push(format!("{inconclusive} inconclusive"));
     }
-    let metrics_word = if report.metrics.len() == 1 { "metric" } else { "metrics" };
-    let mut summary = if worst.is_some() {
-        format!("Of {} {metrics_word}: {}.", report.metrics.len(), tally.join(", "))
+    let metrics_word = if report.metrics.len() == 1 {
+        "metric"
     } else {
-        format!("{n} examples compared; of {} {metrics_word}: {}.", report.metrics.len(), tally.join(", "))
+        "metrics"
+    };
+    let mut summary = if worst.is_some() {
+        format!(
+            "Of {} {metrics_word}: {}.",
+            report.metrics.len(),
+            tally.join(", ")
+        )
+    } else {
+        format!(
+            "{n} examples compared; of {} {metrics_word}: {}.",
+            report.metrics.len(),
+            tally.join(", ")
+        )
     };
     if tally.is_empty() {
         summary = format!("{n} examples compared.");
     }
     sentences.push(summary);
-    for m in report.metrics.iter().filter(|m| m.verdict == Verdict::Inconclusive) {
+    for m in report
+        .metrics
+        .iter()
+        .filter(|m| m.verdict == Verdict::Inconclusive)
+    {
         let mut s = format!("{} is inconclusive", text(&m.name));
         if let Some(note) = &m.note {
             s.push_str(&format!(": {}", text(note)));
         }
         if let Some(k) = m.examples_to_settle {
-            s.push_str(&format!("; about {} examples would settle it", group_thousands(k)));
+            s.push_str(&format!(
+                "; about {} examples would settle it",
+                group_thousands(k)
+            ));
         }
         s.push('.');
         sentences.push(s);

@@ -3,7 +3,9 @@
 
 use std::fmt::Write as _;
 
-use comfy_table::{presets::UTF8_FULL_CONDENSED, Cell, CellAlignment, Color, ContentArrangement, Table};
+use comfy_table::{
+    presets::UTF8_FULL_CONDENSED, Cell, CellAlignment, Color, ContentArrangement, Table,
+};
 
 use super::diff::{marked_sides, side, word_diff};
 use super::escape::{truncate, visible};
@@ -45,7 +47,8 @@ impl Terminal {
 
     fn table(&self) -> Table {
         let mut t = Table::new();
-        t.load_preset(UTF8_FULL_CONDENSED).set_content_arrangement(ContentArrangement::Disabled);
+        t.load_preset(UTF8_FULL_CONDENSED)
+            .set_content_arrangement(ContentArrangement::Disabled);
         if !self.color {
             t.force_no_tty();
         } else {
@@ -78,7 +81,15 @@ impl Renderer for Terminal {
 
         let ci = format!("{}% CI", super::ci_percent(report.settings.confidence));
         let mut t = self.table();
-        t.set_header(vec!["metric", "baseline", "current", "delta", ci.as_str(), "p (Holm)", "verdict"]);
+        t.set_header(vec![
+            "metric",
+            "baseline",
+            "current",
+            "delta",
+            ci.as_str(),
+            "p (Holm)",
+            "verdict",
+        ]);
         for m in &report.metrics {
             let d = Numbers::decimals(m.scale, m.baseline, m.current);
             t.add_row(vec![
@@ -93,11 +104,25 @@ impl Renderer for Terminal {
         }
         let _ = writeln!(out, "{t}");
 
-        let moved: Vec<_> = report.slices.iter().filter(|s| s.verdict != Verdict::Unchanged).collect();
+        let moved: Vec<_> = report
+            .slices
+            .iter()
+            .filter(|s| s.verdict != Verdict::Unchanged)
+            .collect();
         if !moved.is_empty() {
             let _ = writeln!(out, "\nSlices that moved:");
             let mut t = self.table();
-            t.set_header(vec!["slice", "metric", "n", "baseline", "current", "delta", ci.as_str(), "p (Holm)", "verdict"]);
+            t.set_header(vec![
+                "slice",
+                "metric",
+                "n",
+                "baseline",
+                "current",
+                "delta",
+                ci.as_str(),
+                "p (Holm)",
+                "verdict",
+            ]);
             for s in moved {
                 let d = Numbers::decimals(s.scale, s.baseline, s.current);
                 t.add_row(vec![
@@ -119,11 +144,19 @@ impl Renderer for Terminal {
         for e in &report.regressed_examples {
             if e.metric != current_metric {
                 current_metric = &e.metric;
-                let count = report.regressed_examples.iter().filter(|x| x.metric == e.metric).count();
+                let count = report
+                    .regressed_examples
+                    .iter()
+                    .filter(|x| x.metric == e.metric)
+                    .count();
                 let _ = writeln!(out, "\nMost regressed examples ({}, {count}):", e.metric);
             }
             let tags: Vec<&str> = e.tags.iter().map(|(_, v)| v.as_str()).take(3).collect();
-            let tags = if tags.is_empty() { String::new() } else { format!(" [{}]", tags.join(", ")) };
+            let tags = if tags.is_empty() {
+                String::new()
+            } else {
+                format!(" [{}]", tags.join(", "))
+            };
             let _ = writeln!(
                 out,
                 "\n  {}{} {} {:.2} -> {:.2}",
@@ -139,12 +172,21 @@ impl Renderer for Terminal {
             if let Some(r) = e.references.first() {
                 let _ = writeln!(out, "    reference: {}", one_line(r, 300));
             }
-            let pieces = word_diff(&truncate(&e.baseline_prediction, 600), &truncate(&e.current_prediction, 600));
+            let pieces = word_diff(
+                &truncate(&e.baseline_prediction, 600),
+                &truncate(&e.current_prediction, 600),
+            );
             if self.color {
                 let paint = |old: bool, code: &str| {
                     side(&pieces, old)
                         .into_iter()
-                        .map(|(changed, t)| if changed { format!("{code}{t}{RESET}") } else { t })
+                        .map(|(changed, t)| {
+                            if changed {
+                                format!("{code}{t}{RESET}")
+                            } else {
+                                t
+                            }
+                        })
                         .collect::<String>()
                 };
                 let (old, new) = (paint(true, RED), paint(false, GREEN));
@@ -180,5 +222,8 @@ impl Renderer for Terminal {
 }
 
 fn one_line(text: &str, max: usize) -> String {
-    visible(&truncate(text, max)).split_whitespace().collect::<Vec<_>>().join(" ")
+    visible(&truncate(text, max))
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
 }

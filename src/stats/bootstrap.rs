@@ -7,7 +7,7 @@
 
 use rayon::prelude::*;
 
-use super::rng::{index_below, stream};
+use super::rng::{index_below, stream, Indices};
 use super::{Design, Resampled};
 
 /// Column sums and group counts of `resamples` paired bootstrap resamples.
@@ -27,27 +27,103 @@ pub fn bootstrap(design: &Design, resamples: usize, seed: u64) -> Resampled {
         .for_each(|(b, (sums, counts))| {
             let mut rng = stream(seed, 0, b as u64);
             counts[0] = count_n;
-            let (overall, per_group) = sums.split_at_mut(width);
-            let sliced = groups > 1;
-            for _ in 0..n {
-                let i = index_below(&mut rng, n);
-                let row = design.row(i);
-                for (acc, x) in overall.iter_mut().zip(row) {
-                    *acc += x;
+            if groups == 1 {
+                // The common case: keep the accumulators in registers.
+                match width {
+                    1 => resample_fixed::<1>(design, &mut rng, sums),
+                    2 => resample_fixed::<2>(design, &mut rng, sums),
+                    3 => resample_fixed::<3>(design, &mut rng, sums),
+                    4 => resample_fixed::<4>(design, &mut rng, sums),
+                    5 => resample_fixed::<5>(design, &mut rng, sums),
+                    6 => resample_fixed::<6>(design, &mut rng, sums),
+                    7 => resample_fixed::<7>(design, &mut rng, sums),
+                    8 => resample_fixed::<8>(design, &mut rng, sums),
+                    _ => resample_general(design, &mut rng, sums, counts),
                 }
-                if sliced {
-                    for &g in design.groups_of(i) {
-                        let g = g as usize;
-                        counts[g] += 1;
-                        let start = (g - 1) * width;
-                        for (acc, x) in per_group[start..start + width].iter_mut().zip(row) {
-                            *acc += x;
-                        }
-                    }
-                }
+            } else {
+                resample_general(design, &mut rng, sums, counts);
             }
         });
     out
+}
+
+/// How many indices are drawn before their rows are read: drawing first lets
+/// the memory loads of a batch overlap.
+const BATCH: usize = 64;
+
+fn resample_fixed<const W: usize>(
+    design: &Design,
+    rng: &mut impl rand_core::RngCore,
+    sums: &mut [f64],
+) {
+    let n = design.n;
+    if u32::try_from(n).is_err() {
+        return resample_wide::<W>(design, rng, sums);
+    }
+    let Some(mut indices) = Indices::new(&mut *rng, n) else {
+        return;
+    };
+    // Two accumulator sets break the floating-point add dependency chain.
+    let mut acc = [[0.0f64; W]; 2];
+    let mut idx = [0usize; BATCH];
+    let mut left = n;
+    while left > 0 {
+        let take = left.min(BATCH);
+        for slot in &mut idx[..take] {
+            *slot = indices.next_index();
+        }
+        for (k, &i) in idx[..take].iter().enumerate() {
+            let row = &design.data[i * W..i * W + W];
+            let a = &mut acc[k & 1];
+            for c in 0..W {
+                a[c] += row[c];
+            }
+        }
+        left -= take;
+    }
+    for c in 0..W {
+        sums[c] = acc[0][c] + acc[1][c];
+    }
+}
+
+/// `resample_fixed` for designs of 2^32 examples or more.
+fn resample_wide<const W: usize>(
+    design: &Design,
+    rng: &mut impl rand_core::RngCore,
+    sums: &mut [f64],
+) {
+    let n = design.n;
+    for _ in 0..n {
+        let i = index_below(rng, n);
+        for (acc, x) in sums.iter_mut().zip(&design.data[i * W..i * W + W]) {
+            *acc += x;
+        }
+    }
+}
+
+fn resample_general(
+    design: &Design,
+    rng: &mut impl rand_core::RngCore,
+    sums: &mut [f64],
+    counts: &mut [u32],
+) {
+    let (n, width) = (design.n, design.width);
+    let (overall, per_group) = sums.split_at_mut(width);
+    for _ in 0..n {
+        let i = index_below(rng, n);
+        let row = design.row(i);
+        for (acc, x) in overall.iter_mut().zip(row) {
+            *acc += x;
+        }
+        for &g in design.groups_of(i) {
+            let g = g as usize;
+            counts[g] += 1;
+            let start = (g - 1) * width;
+            for (acc, x) in per_group[start..start + width].iter_mut().zip(row) {
+                *acc += x;
+            }
+        }
+    }
 }
 
 #[cfg(test)]
@@ -61,7 +137,10 @@ mod tests {
     #[test]
     fn same_seed_same_sums_any_thread_count() {
         let d = design(&(0..500).map(|i| f64::from(i % 7) - 3.0).collect::<Vec<_>>());
-        let one = rayon::ThreadPoolBuilder::new().num_threads(1).build().expect("pool");
+        let one = rayon::ThreadPoolBuilder::new()
+            .num_threads(1)
+            .build()
+            .expect("pool");
         let a = one.install(|| bootstrap(&d, 200, 12345));
         let b = bootstrap(&d, 200, 12345);
         assert_eq!(a.sums, b.sums);
@@ -80,7 +159,8 @@ mod tests {
 
     #[test]
     fn groups_count_their_members() {
-        let d = Design::new(4, 1, vec![1.0, 1.0, 1.0, 1.0]).with_groups(2, &[vec![1], vec![], vec![1], vec![]]);
+        let d = Design::new(4, 1, vec![1.0, 1.0, 1.0, 1.0])
+            .with_groups(2, &[vec![1], vec![], vec![1], vec![]]);
         let r = bootstrap(&d, 50, 3);
         for b in 0..50 {
             let drawn = r.counts[b * 2 + 1];

@@ -127,7 +127,12 @@ impl Resampled {
 
     /// The resampled deltas of one metric in one group, skipping resamples that
     /// drew no example of the group.
-    pub fn deltas(&self, layout: Layout, group: usize, corpus: &dyn Fn(&[f64], f64) -> f64) -> Vec<f64> {
+    pub fn deltas(
+        &self,
+        layout: Layout,
+        group: usize,
+        corpus: &dyn Fn(&[f64], f64) -> f64,
+    ) -> Vec<f64> {
         let mut out = Vec::with_capacity(self.b);
         for b in 0..self.b {
             let count = self.counts[b * self.groups + group];
@@ -198,7 +203,11 @@ pub fn p_values(observed: f64, resampled: &[f64], kind: NullKind) -> (f64, f64, 
         }
     }
     let denom = resampled.len() as f64 + 1.0;
-    ((two as f64 + 1.0) / denom, (less as f64 + 1.0) / denom, (greater as f64 + 1.0) / denom)
+    (
+        (two as f64 + 1.0) / denom,
+        (less as f64 + 1.0) / denom,
+        (greater as f64 + 1.0) / denom,
+    )
 }
 
 /// The `q` quantile of sorted values, linearly interpolated (numpy's default).
@@ -216,10 +225,35 @@ pub fn quantile(sorted: &[f64], q: f64) -> f64 {
 /// The standard normal quantile function (Acklam's rational approximation,
 /// relative error below 1.2e-9), for sample-size estimates and power checks.
 pub fn normal_quantile(p: f64) -> f64 {
-    const A: [f64; 6] = [-3.969_683_028_665_376e1, 2.209_460_984_245_205e2, -2.759_285_104_469_687e2, 1.383_577_518_672_69e2, -3.066_479_806_614_716e1, 2.506_628_277_459_239];
-    const B: [f64; 5] = [-5.447_609_879_822_406e1, 1.615_858_368_580_409e2, -1.556_989_798_598_866e2, 6.680_131_188_771_972e1, -1.328_068_155_288_572e1];
-    const C: [f64; 6] = [-7.784_894_002_430_293e-3, -3.223_964_580_411_365e-1, -2.400_758_277_161_838, -2.549_732_539_343_734, 4.374_664_141_464_968, 2.938_163_982_698_783];
-    const D: [f64; 4] = [7.784_695_709_041_462e-3, 3.224_671_290_700_398e-1, 2.445_134_137_142_996, 3.754_408_661_907_416];
+    const A: [f64; 6] = [
+        -3.969_683_028_665_376e1,
+        2.209_460_984_245_205e2,
+        -2.759_285_104_469_687e2,
+        1.383_577_518_672_69e2,
+        -3.066_479_806_614_716e1,
+        2.506_628_277_459_239,
+    ];
+    const B: [f64; 5] = [
+        -5.447_609_879_822_406e1,
+        1.615_858_368_580_409e2,
+        -1.556_989_798_598_866e2,
+        6.680_131_188_771_972e1,
+        -1.328_068_155_288_572e1,
+    ];
+    const C: [f64; 6] = [
+        -7.784_894_002_430_293e-3,
+        -3.223_964_580_411_365e-1,
+        -2.400_758_277_161_838,
+        -2.549_732_539_343_734,
+        4.374_664_141_464_968,
+        2.938_163_982_698_783,
+    ];
+    const D: [f64; 4] = [
+        7.784_695_709_041_462e-3,
+        3.224_671_290_700_398e-1,
+        2.445_134_137_142_996,
+        3.754_408_661_907_416,
+    ];
     if p <= 0.0 {
         return f64::NEG_INFINITY;
     }
@@ -247,7 +281,10 @@ pub fn normal_quantile(p: f64) -> f64 {
 pub fn normal_cdf(x: f64) -> f64 {
     let z = x.abs() / std::f64::consts::SQRT_2;
     let t = 1.0 / (1.0 + 0.327_591_1 * z);
-    let poly = t * (0.254_829_592 + t * (-0.284_496_736 + t * (1.421_413_741 + t * (-1.453_152_027 + t * 1.061_405_429))));
+    let poly = t
+        * (0.254_829_592
+            + t * (-0.284_496_736
+                + t * (1.421_413_741 + t * (-1.453_152_027 + t * 1.061_405_429))));
     let erfc = poly * (-z * z).exp();
     if x >= 0.0 {
         1.0 - erfc / 2.0

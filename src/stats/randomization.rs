@@ -2,8 +2,8 @@
 //! example are exchangeable, so each round swaps each example's sides with
 //! probability ½. The deltas it yields are already a null distribution.
 
-use rayon::prelude::*;
 use rand_core::RngCore;
+use rayon::prelude::*;
 
 use super::rng::stream;
 use super::{Design, Layout, Resampled};
@@ -77,7 +77,16 @@ mod tests {
     fn corpus_columns_swap_sides() {
         // base stat 1, current stat 0 for every example: a swap moves 1 across.
         let d = Design::new(64, 2, [1.0, 0.0].repeat(64));
-        let r = randomization(&d, &[Layout::Corpus { base: 0, cur: 1, k: 1 }], 10, 2);
+        let r = randomization(
+            &d,
+            &[Layout::Corpus {
+                base: 0,
+                cur: 1,
+                k: 1,
+            }],
+            10,
+            2,
+        );
         for b in 0..10 {
             assert_eq!(r.sums[b * 2] + r.sums[b * 2 + 1], 64.0);
         }

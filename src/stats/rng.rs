@@ -23,17 +23,83 @@ pub fn index_below(rng: &mut impl RngCore, n: usize) -> usize {
     ((u128::from(rng.next_u64()) * n as u128) >> 64) as usize
 }
 
+/// Uniform indices below `n` (n < 2^32), two per 64-bit draw, exactly unbiased:
+/// Lemire's multiply-shift with its rejection step.
+pub struct Indices<R> {
+    rng: R,
+    n: u32,
+    threshold: u32,
+    spare: Option<u32>,
+}
+
+impl<R: RngCore> Indices<R> {
+    /// Indices below `n`; `None` when `n` is 0 or does not fit 32 bits.
+    pub fn new(rng: R, n: usize) -> Option<Self> {
+        let n = u32::try_from(n).ok().filter(|&n| n > 0)?;
+        Some(Indices {
+            rng,
+            n,
+            threshold: n.wrapping_neg() % n,
+            spare: None,
+        })
+    }
+
+    #[inline]
+    fn next_u32(&mut self) -> u32 {
+        if let Some(x) = self.spare.take() {
+            return x;
+        }
+        let x = self.rng.next_u64();
+        self.spare = Some((x >> 32) as u32);
+        x as u32
+    }
+
+    /// The next index.
+    #[inline]
+    pub fn next_index(&mut self) -> usize {
+        loop {
+            let m = u64::from(self.next_u32()) * u64::from(self.n);
+            if (m as u32) >= self.threshold {
+                return (m >> 32) as usize;
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn streams_are_reproducible_and_distinct() {
-        let a: Vec<u64> = (0..4).map(|_| 0).scan(stream(12345, 0, 7), |r, _: u64| Some(r.next_u64())).collect();
-        let b: Vec<u64> = (0..4).map(|_| 0).scan(stream(12345, 0, 7), |r, _: u64| Some(r.next_u64())).collect();
-        let c: Vec<u64> = (0..4).map(|_| 0).scan(stream(12345, 0, 8), |r, _: u64| Some(r.next_u64())).collect();
+        let a: Vec<u64> = (0..4)
+            .map(|_| 0)
+            .scan(stream(12345, 0, 7), |r, _: u64| Some(r.next_u64()))
+            .collect();
+        let b: Vec<u64> = (0..4)
+            .map(|_| 0)
+            .scan(stream(12345, 0, 7), |r, _: u64| Some(r.next_u64()))
+            .collect();
+        let c: Vec<u64> = (0..4)
+            .map(|_| 0)
+            .scan(stream(12345, 0, 8), |r, _: u64| Some(r.next_u64()))
+            .collect();
         assert_eq!(a, b);
         assert_ne!(a, c);
+    }
+
+    #[test]
+    fn paired_indices_are_uniform() {
+        let mut idx = Indices::new(stream(5, 0, 0), 7).expect("n fits");
+        let mut seen = [0u32; 7];
+        for _ in 0..70_000 {
+            seen[idx.next_index()] += 1;
+        }
+        assert!(
+            seen.iter().all(|&c| (9_500..10_500).contains(&c)),
+            "{seen:?}"
+        );
+        assert!(Indices::new(stream(5, 0, 0), 0).is_none());
     }
 
     #[test]

@@ -1,0 +1,132 @@
+//! Metric values against goldens produced by the reference implementations
+//! (`scripts/goldens/make_basic_goldens.py`: the SQuAD v1.1 script's functions,
+//! Hugging Face evaluate's `exact_match`, scikit-learn). No Python needed here.
+
+use std::collections::BTreeMap;
+
+use evalgate::load::Row;
+use evalgate::metrics::{ExactMatch, ExactMatchOptions, Metric, SquadEm, SquadF1};
+use serde_json::Value;
+
+fn row(prediction: &str, references: Vec<String>) -> Row {
+    Row {
+        id: "x".into(),
+        prediction: prediction.into(),
+        references,
+        input: None,
+        numbers: BTreeMap::new(),
+        tags: BTreeMap::new(),
+        line: 1,
+    }
+}
+
+fn score(metric: &dyn Metric, r: &Row) -> f64 {
+    let mut out = [0.0];
+    metric.stats(r, &mut out).expect("scorable");
+    out[0]
+}
+
+fn cases(name: &str) -> Vec<Value> {
+    let path = format!("{}/tests/goldens/{name}", env!("CARGO_MANIFEST_DIR"));
+    std::fs::read_to_string(&path)
+        .expect("goldens present")
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("golden line is JSON"))
+        .collect()
+}
+
+fn strings(v: &Value) -> Vec<String> {
+    v.as_array()
+        .expect("list")
+        .iter()
+        .map(|s| s.as_str().expect("string").to_string())
+        .collect()
+}
+
+#[test]
+fn squad_and_exact_match_equal_the_reference_implementations() {
+    let em = |o: ExactMatchOptions| ExactMatch::new(o).expect("valid options");
+    let variants: Vec<(&str, ExactMatch)> = vec![
+        ("exact_match", em(ExactMatchOptions::default())),
+        (
+            "exact_match_ignore_case",
+            em(ExactMatchOptions {
+                ignore_case: true,
+                ..Default::default()
+            }),
+        ),
+        (
+            "exact_match_ignore_punct",
+            em(ExactMatchOptions {
+                ignore_punctuation: true,
+                ..Default::default()
+            }),
+        ),
+        (
+            "exact_match_ignore_numbers",
+            em(ExactMatchOptions {
+                ignore_numbers: true,
+                ..Default::default()
+            }),
+        ),
+        (
+            "exact_match_all",
+            em(ExactMatchOptions {
+                ignore_case: true,
+                ignore_punctuation: true,
+                ignore_numbers: true,
+                ..Default::default()
+            }),
+        ),
+        (
+            "exact_match_regex",
+            em(ExactMatchOptions {
+                regexes_to_ignore: vec!["the ".into(), "yell".into(), "YELL".into()],
+                ..Default::default()
+            }),
+        ),
+    ];
+    let mut failures = Vec::new();
+    let all = cases("basic_metrics.jsonl");
+    assert!(all.len() > 1000, "the golden corpus is unexpectedly small");
+    for (i, case) in all.iter().enumerate() {
+        let prediction = case["prediction"].as_str().expect("prediction");
+        let references = strings(&case["references"]);
+        let r = row(prediction, references.clone());
+        for (field, metric) in [
+            ("squad_f1", &SquadF1 as &dyn Metric),
+            ("squad_em", &SquadEm),
+        ] {
+            let want = case[field].as_f64().expect("number");
+            let got = score(metric, &r);
+            if (got - want).abs() > 1e-9 {
+                failures.push(format!(
+                    "case {i} {field}: got {got}, want {want}: {prediction:?} vs {references:?}"
+                ));
+            }
+        }
+        // HF evaluate compares with one reference: the goldens use the first.
+        let first = row(prediction, references.into_iter().take(1).collect());
+        for (field, metric) in &variants {
+            if let Some(want) = case[*field].as_f64() {
+                let got = score(metric, &first);
+                if got != want {
+                    failures.push(format!(
+                        "case {i} {field}: got {got}, want {want}: {prediction:?}"
+                    ));
+                }
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} mismatches:\n{}",
+        failures.len(),
+        failures
+            .iter()
+            .take(30)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+}

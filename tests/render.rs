@@ -1,0 +1,116 @@
+//! Snapshots of the rendered reports on the bundled fixtures (insta). Review
+//! changes with `cargo insta review` or accept with `INSTA_UPDATE=always`.
+
+use std::path::PathBuf;
+
+use evalgate::config::{Config, OutputFormat};
+use evalgate::render::{renderer, RenderOptions, MAX_COMMENT_CHARS};
+use evalgate::report::Report;
+
+fn fixture(path: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(path)
+}
+
+fn run(baseline: &str, current: &str, tweak: impl FnOnce(&mut Config)) -> Report {
+    let mut config = Config::new(fixture(baseline), vec![fixture(current)]);
+    config.suite = "tickets".into();
+    tweak(&mut config);
+    let mut report = evalgate::compare(&config).expect("fixtures compare");
+    // Paths differ between machines; the snapshot keeps the relative one.
+    report.baseline_source = baseline.to_string();
+    report
+}
+
+fn render(report: &Report, format: OutputFormat) -> String {
+    renderer(format, RenderOptions { color: false }).render(report)
+}
+
+#[test]
+fn regression_markdown() {
+    let report = run(
+        "fixtures/tickets/baseline.jsonl",
+        "fixtures/tickets/current.jsonl",
+        |c| {
+            c.slice_by = vec!["category".into()];
+            c.top_k = 3;
+        },
+    );
+    let md = render(&report, OutputFormat::Markdown);
+    assert!(md.chars().count() <= MAX_COMMENT_CHARS);
+    insta::assert_snapshot!("regression_markdown", md);
+}
+
+#[test]
+fn regression_terminal() {
+    let report = run(
+        "fixtures/tickets/baseline.jsonl",
+        "fixtures/tickets/current.jsonl",
+        |c| {
+            c.metrics = vec!["f1".into(), "exact_match".into(), "latency_ms".into()];
+            c.top_k = 2;
+        },
+    );
+    insta::assert_snapshot!(
+        "regression_terminal",
+        render(&report, OutputFormat::Terminal)
+    );
+}
+
+#[test]
+fn passing_markdown_is_short() {
+    let report = run(
+        "fixtures/cases/aa/baseline.jsonl",
+        "fixtures/cases/aa/current.jsonl",
+        |_| {},
+    );
+    let md = render(&report, OutputFormat::Markdown);
+    assert!(
+        !md.contains("<details>"),
+        "a passing run folds nothing open:\n{md}"
+    );
+    insta::assert_snapshot!("pass_markdown", md);
+}
+
+#[test]
+fn seed_tickets_refuse_to_crown_a_winner() {
+    let report = run(
+        "fixtures/tickets/seed/model1.jsonl",
+        "fixtures/tickets/seed/model2.jsonl",
+        |c| {
+            c.metrics = vec!["f1".into()];
+        },
+    );
+    assert_eq!(
+        report.metrics[0].verdict,
+        evalgate::report::Verdict::Inconclusive
+    );
+    insta::assert_snapshot!("seed_markdown", render(&report, OutputFormat::Markdown));
+}
+
+#[test]
+fn oversized_predictions_keep_the_comment_under_the_limit() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let big = "word ".repeat(40_000);
+    let mut base = String::new();
+    let mut cur = String::new();
+    for i in 0..60 {
+        base.push_str(&format!("{{\"id\": \"{i}\", \"prediction\": \"alpha beta gamma\", \"reference\": \"alpha beta gamma\"}}\n"));
+        cur.push_str(&format!("{{\"id\": \"{i}\", \"prediction\": \"{big} ``` @team <script>\", \"reference\": \"alpha beta gamma\"}}\n"));
+    }
+    std::fs::write(dir.path().join("b.jsonl"), base).expect("write");
+    std::fs::write(dir.path().join("c.jsonl"), cur).expect("write");
+    let mut config = Config::new(dir.path().join("b.jsonl"), vec![dir.path().join("c.jsonl")]);
+    config.metrics = vec!["f1".into()];
+    config.top_k = 50;
+    config.resamples = 200;
+    let report = evalgate::compare(&config).expect("compare");
+    let md = render(&report, OutputFormat::Markdown);
+    assert!(
+        md.chars().count() <= MAX_COMMENT_CHARS,
+        "{} chars",
+        md.chars().count()
+    );
+    assert!(!md.contains("<script>"));
+    assert!(!md.contains("@team"));
+    assert!(md.contains("most regressed examples"));
+}
