@@ -9,6 +9,8 @@
 mod exact;
 mod external;
 pub mod normalize;
+pub mod rouge;
+pub mod sacre;
 mod squad;
 
 use std::collections::BTreeSet;
@@ -106,6 +108,10 @@ pub struct MetricOptions {
     pub exact_match: ExactMatchOptions,
     /// Direction overrides for external fields, by name.
     pub directions: Vec<(String, Direction)>,
+    /// Options of the ROUGE metrics.
+    pub rouge: rouge::RougeOptions,
+    /// Options of BLEU and chrF.
+    pub sacrebleu: sacre::SacreOptions,
 }
 
 /// Built-in metric names with a one-line description, for help and errors.
@@ -131,6 +137,9 @@ pub fn build(
     options: &MetricOptions,
     numeric_fields: &BTreeSet<String>,
 ) -> Result<Box<dyn Metric>> {
+    if let Some(metric) = rouge::build(name, options).or_else(|| sacre::build(name, options)) {
+        return metric;
+    }
     Ok(match name {
         "exact_match" => Box::new(ExactMatch::new(options.exact_match.clone())?),
         "squad_em" => Box::new(SquadEm),
