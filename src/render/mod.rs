@@ -167,14 +167,14 @@ pub(crate) fn headline(
     let suite = text(&report.suite);
     let title = if report.verdict == crate::report::GateVerdict::Fail {
         let blockers = report.reasons.len();
-        format!(
-            "evalgate · {suite} — {blockers} {} this PR",
-            if blockers == 1 {
-                "problem blocks"
-            } else {
-                "problems block"
-            }
-        )
+        let regressions = bad + slice_bad;
+        let noun = match (blockers == regressions, blockers == 1) {
+            (true, true) => "regression blocks",
+            (true, false) => "regressions block",
+            (false, true) => "problem blocks",
+            (false, false) => "problems block",
+        };
+        format!("evalgate · {suite} — {blockers} {noun} this PR")
     } else if inconclusive > 0 {
         format!("evalgate · {suite} — passed, {inconclusive} inconclusive")
     } else {
@@ -266,10 +266,20 @@ pub(crate) fn headline(
         ));
     }
     let mut tally = Vec::new();
-    if bad > 0 && worst.is_none() {
+    if let Some(w) = worst {
+        let others: Vec<String> = report
+            .metrics
+            .iter()
+            .filter(|m| {
+                m.name != w.name && matches!(m.verdict, Verdict::Regressed | Verdict::BelowFloor)
+            })
+            .map(|m| text(&m.name))
+            .collect();
+        if !others.is_empty() {
+            sentences.push(format!("Also regressed: {}.", others.join(", ")));
+        }
+    } else if bad > 0 {
         tally.push(format!("{bad} regressed"));
-    } else if bad > 1 {
-        tally.push(format!("{} more regressed", bad - 1));
     }
     if slice_bad > 0
         && worst.is_none()
@@ -297,23 +307,18 @@ pub(crate) fn headline(
     } else {
         "metrics"
     };
-    let mut summary = if worst.is_some() {
-        format!(
-            "Of {} {metrics_word}: {}.",
-            report.metrics.len(),
-            tally.join(", ")
-        )
+    let summary = if tally.is_empty() {
+        None
+    } else if worst.is_some() {
+        Some(format!("Other metrics: {}.", tally.join(", ")))
     } else {
-        format!(
+        Some(format!(
             "{n} examples compared; of {} {metrics_word}: {}.",
             report.metrics.len(),
             tally.join(", ")
-        )
+        ))
     };
-    if tally.is_empty() {
-        summary = format!("{n} examples compared.");
-    }
-    sentences.push(summary);
+    sentences.extend(summary);
     for m in report
         .metrics
         .iter()
