@@ -106,7 +106,7 @@ pub fn score_files(
     let data = load::load_all(inputs, fields)?;
     let path = data.path.clone();
     let side = align::group(data)?;
-    let (any, _) = score::numeric_fields(side.examples.iter());
+    let info = score::data_info(side.examples.iter());
     let mut report = ScoreReport {
         n: side.examples.len(),
         metrics: BTreeMap::new(),
@@ -118,7 +118,7 @@ pub fn score_files(
             .collect(),
     };
     for name in names {
-        let metric = metrics::build(name, options, &any)?;
+        let metric = metrics::build(name, options, &info)?;
         let k = metric.arity();
         let stats = score::score_examples(&side.examples, metric.as_ref(), &path)?;
         let mut sums = vec![0.0; k];

@@ -94,6 +94,24 @@ pub fn score_examples(examples: &[Example], metric: &dyn Metric, path: &Path) ->
     Ok(out)
 }
 
+/// What metrics need to know of the data before scoring: numeric fields and labels.
+pub fn data_info<'a>(examples: impl Iterator<Item = &'a Example> + Clone) -> metrics::DataInfo {
+    let (numeric_fields, _) = numeric_fields(examples.clone());
+    let mut labels = BTreeSet::new();
+    for e in examples {
+        for row in &e.samples {
+            labels.insert(row.prediction.clone());
+            if let Some(r) = row.references.first() {
+                labels.insert(r.clone());
+            }
+        }
+    }
+    metrics::DataInfo {
+        numeric_fields,
+        labels,
+    }
+}
+
 /// Numeric fields seen in any row, and those present in every row.
 pub fn numeric_fields<'a>(
     examples: impl Iterator<Item = &'a Example>,
@@ -122,7 +140,16 @@ pub fn choose_metrics(
     aligned: &Aligned,
 ) -> Result<Vec<Box<dyn Metric>>> {
     let all = aligned.baseline.iter().chain(&aligned.current);
-    let (any, every) = numeric_fields(all);
+    let (_, every) = numeric_fields(all.clone());
+    let needs_labels = names.iter().any(|n| n == "macro_f1");
+    let info = if needs_labels {
+        data_info(all)
+    } else {
+        metrics::DataInfo {
+            numeric_fields: numeric_fields(all).0,
+            labels: BTreeSet::new(),
+        }
+    };
     let names: Vec<String> = if names.is_empty() {
         let mut defaults = Vec::new();
         if aligned
@@ -146,7 +173,7 @@ pub fn choose_metrics(
     names
         .iter()
         .filter(|n| seen.insert((*n).clone()))
-        .map(|n| metrics::build(n, options, &any))
+        .map(|n| metrics::build(n, options, &info))
         .collect()
 }
 

@@ -130,3 +130,43 @@ fn squad_and_exact_match_equal_the_reference_implementations() {
             .join("\n")
     );
 }
+
+#[test]
+fn accuracy_and_macro_f1_equal_scikit_learn() {
+    use evalgate::metrics::{Accuracy, MacroF1};
+    for case in cases("classification.jsonl") {
+        let name = case["name"].as_str().expect("name");
+        let truth = strings(&case["y_true"]);
+        let pred = strings(&case["y_pred"]);
+        let rows: Vec<Row> = truth
+            .iter()
+            .zip(&pred)
+            .map(|(t, p)| row(p, vec![t.clone()]))
+            .collect();
+        let mut labels: Vec<String> = truth.iter().chain(&pred).cloned().collect();
+        labels.sort();
+        labels.dedup();
+        let macro_f1 = MacroF1::new(labels).expect("few labels");
+        let mut sums = vec![0.0; macro_f1.arity()];
+        let mut buf = vec![0.0; macro_f1.arity()];
+        let mut correct = 0.0;
+        for r in &rows {
+            macro_f1.stats(r, &mut buf).expect("scorable");
+            sums.iter_mut().zip(&buf).for_each(|(s, b)| *s += b);
+            correct += score(&Accuracy, r);
+        }
+        let n = rows.len() as f64;
+        let want_acc = case["accuracy"].as_f64().expect("accuracy");
+        assert!(
+            (correct / n - want_acc).abs() < 1e-12,
+            "{name}: accuracy {} vs {want_acc}",
+            correct / n
+        );
+        let got = macro_f1.corpus(&sums, n);
+        for key in ["macro_f1", "macro_f1_default"] {
+            let want = case[key].as_f64().expect("macro f1");
+            // numpy sums per-class scores pairwise: agree to rounding, not bit for bit.
+            assert!((got - want).abs() < 1e-12, "{name}: {key} {got} vs {want}");
+        }
+    }
+}

@@ -6,6 +6,7 @@
 //! chrF, macro-F1) keep several statistics per example and compute the corpus
 //! value from their sums, which is what makes their paired bootstrap exact.
 
+mod classification;
 mod exact;
 mod external;
 pub mod normalize;
@@ -20,6 +21,7 @@ use serde::Serialize;
 use crate::error::{Error, Result};
 use crate::load::Row;
 
+pub use classification::MacroF1;
 pub use exact::{Accuracy, ExactMatch, ExactMatchOptions};
 pub use external::External;
 pub use squad::{SquadEm, SquadF1};
@@ -131,12 +133,18 @@ pub const BUILTIN: &[(&str, &str)] = &[
     ),
 ];
 
+/// What the data offers to metrics that need to know it before scoring.
+#[derive(Debug, Clone, Default)]
+pub struct DataInfo {
+    /// Numeric fields seen in any row (usable as external metrics).
+    pub numeric_fields: BTreeSet<String>,
+    /// Every first reference and every prediction (the label set of `macro_f1`).
+    pub labels: BTreeSet<String>,
+}
+
 /// Builds a metric by name: a built-in one, or a numeric field of the inputs.
-pub fn build(
-    name: &str,
-    options: &MetricOptions,
-    numeric_fields: &BTreeSet<String>,
-) -> Result<Box<dyn Metric>> {
+pub fn build(name: &str, options: &MetricOptions, data: &DataInfo) -> Result<Box<dyn Metric>> {
+    let numeric_fields = &data.numeric_fields;
     if let Some(metric) = rouge::build(name, options).or_else(|| sacre::build(name, options)) {
         return metric;
     }
@@ -145,6 +153,7 @@ pub fn build(
         "squad_em" => Box::new(SquadEm),
         "f1" => Box::new(SquadF1),
         "accuracy" => Box::new(Accuracy),
+        "macro_f1" => Box::new(MacroF1::new(data.labels.iter().cloned().collect())?),
         _ if numeric_fields.contains(name) => {
             let direction = options
                 .directions
