@@ -9,6 +9,8 @@ use crate::config::{self, Config, FailOn, OutputFormat, TestKind};
 use crate::error::{Error, Result};
 use crate::load::FieldMap;
 use crate::metrics::{Direction, MetricOptions};
+use crate::publish::github::CommentMode;
+use crate::publish::GithubOptions;
 
 /// A regression gate for LLM evaluations.
 #[derive(Debug, Parser)]
@@ -26,7 +28,7 @@ pub enum Command {
     /// Compare current results with a baseline and decide whether the change may merge.
     Compare(Box<CompareArgs>),
     /// Score result files with metrics, without comparing.
-    Score(ScoreArgs),
+    Score(Box<ScoreArgs>),
 }
 
 /// Field-name flags shared by the subcommands.
@@ -61,6 +63,87 @@ pub struct ExactMatchArgs {
     /// exact_match: delete matches of this regex before comparing (repeatable)
     #[arg(long, value_name = "REGEX")]
     pub ignore_regex: Vec<String>,
+}
+
+/// Checks: JSON validity and schema, regular expressions, substrings, commands.
+#[derive(Debug, Args, Clone, Default)]
+pub struct CheckArgs {
+    /// json_schema: the JSON Schema file predictions must validate against
+    #[arg(long, value_name = "FILE")]
+    pub json_schema: Option<PathBuf>,
+    /// regex: the pattern predictions must match
+    #[arg(long, value_name = "PATTERN")]
+    pub regex: Option<String>,
+    /// regex: the whole prediction must match (default: any part)
+    #[arg(long)]
+    pub regex_full_match: bool,
+    /// contains: the text predictions must contain (default: a reference)
+    #[arg(long, value_name = "TEXT")]
+    pub contains: Option<String>,
+    /// regex and contains: ignore case
+    #[arg(long)]
+    pub check_ignore_case: bool,
+    /// exec: the command scoring each example, split on whitespace ("python3 checks/compiles.py")
+    #[arg(long, value_name = "COMMAND")]
+    pub exec: Option<String>,
+    /// exec: seconds before an example's command is killed [default: 30]
+    #[arg(long, value_name = "SECONDS")]
+    pub exec_timeout: Option<f64>,
+    /// exec: do not read or write the .evalgate-cache/exec result cache
+    #[arg(long)]
+    pub no_exec_cache: bool,
+}
+
+impl CheckArgs {
+    fn apply(&self, options: &mut MetricOptions) {
+        use crate::metrics::checks::CheckSpec;
+        if let Some(schema) = &self.json_schema {
+            options.checks.push((
+                "json_schema".into(),
+                CheckSpec::JsonSchema {
+                    schema: schema.clone(),
+                },
+            ));
+        }
+        if let Some(pattern) = &self.regex {
+            options.checks.push((
+                "regex".into(),
+                CheckSpec::Regex {
+                    pattern: pattern.clone(),
+                    full_match: self.regex_full_match,
+                    ignore_case: self.check_ignore_case,
+                },
+            ));
+        }
+        if self.contains.is_some() || self.check_ignore_case {
+            options.checks.push((
+                "contains".into(),
+                CheckSpec::Contains {
+                    text: self.contains.clone(),
+                    ignore_case: self.check_ignore_case,
+                },
+            ));
+        }
+        if let Some(command) = &self.exec {
+            let command = command.split_whitespace().map(str::to_string).collect();
+            options.checks.push((
+                "exec".into(),
+                CheckSpec::Exec {
+                    command,
+                    timeout_s: self.exec_timeout.unwrap_or(30.0),
+                },
+            ));
+        } else if let Some(t) = self.exec_timeout {
+            for (_, spec) in &mut options.checks {
+                if let CheckSpec::Exec { timeout_s, .. } = spec {
+                    *timeout_s = t;
+                }
+            }
+        }
+        if self.no_exec_cache {
+            options.exec_cache = None;
+        }
+    }
 }
 
 /// When to colour terminal output.
@@ -151,6 +234,38 @@ pub struct CompareArgs {
     pub fields: FieldArgs,
     #[command(flatten)]
     pub exact_match: ExactMatchArgs,
+    #[command(flatten)]
+    pub checks: CheckArgs,
+    #[command(flatten)]
+    pub github: GithubArgs,
+}
+
+/// `--github` and its settings.
+#[derive(Debug, Args, Clone)]
+pub struct GithubArgs {
+    /// Publish to GitHub Actions: PR comment, job summary, outputs, annotations
+    #[arg(long)]
+    pub github: bool,
+    /// With --github: when to post the PR comment
+    #[arg(long, value_enum, value_name = "WHEN", default_value_t = CommentMode::OnChange)]
+    pub comment: CommentMode,
+    /// With --github: seconds for all GitHub API calls, retries included
+    #[arg(long, value_name = "SECONDS", default_value_t = 120)]
+    pub github_timeout: u64,
+    /// Log what --github sends to stderr (never the token)
+    #[arg(long)]
+    pub verbose: bool,
+}
+
+impl GithubArgs {
+    /// The `--github` settings, when `--github` is on.
+    pub fn options(&self) -> Option<GithubOptions> {
+        self.github.then(|| GithubOptions {
+            comment: self.comment,
+            timeout: std::time::Duration::from_secs(self.github_timeout),
+            verbose: self.verbose,
+        })
+    }
 }
 
 /// Output formats of `score`.
@@ -183,6 +298,8 @@ pub struct ScoreArgs {
     pub fields: FieldArgs,
     #[command(flatten)]
     pub exact_match: ExactMatchArgs,
+    #[command(flatten)]
+    pub checks: CheckArgs,
 }
 
 fn pair(flag: &str, raw: &str) -> Result<(String, String)> {
@@ -260,13 +377,14 @@ impl CompareArgs {
     pub fn into_config(self) -> Result<Config> {
         let mut c = Config::new(self.baseline.clone(), self.current.clone());
         if let Some(file) = config::read_file(self.config.as_deref())? {
-            c.apply_file(file);
+            c.apply_file(file)?;
         }
         if !self.metrics.is_empty() {
             c.metrics = self.metrics.clone();
         }
         self.fields.apply(&mut c.fields);
         self.exact_match.apply(&mut c.metric_options);
+        self.checks.apply(&mut c.metric_options);
         c.metric_options
             .directions
             .extend(directions(&self.direction)?);
@@ -274,14 +392,17 @@ impl CompareArgs {
         c.metric_options.directions.reverse();
         for raw in &self.tolerance {
             let (k, v) = number("tolerance", raw)?;
+            c.flag_gate_names.push(k.clone());
             c.gates.entry(k).or_default().tolerance = v;
         }
         for raw in &self.min {
             let (k, v) = number("min", raw)?;
+            c.flag_gate_names.push(k.clone());
             c.gates.entry(k).or_default().min = Some(v);
         }
         for raw in &self.max {
             let (k, v) = number("max", raw)?;
+            c.flag_gate_names.push(k.clone());
             c.gates.entry(k).or_default().max = Some(v);
         }
         set(&mut c.alpha, self.alpha);
@@ -320,6 +441,8 @@ impl ScoreArgs {
         self.fields.apply(&mut fields);
         let mut options = MetricOptions::default();
         self.exact_match.apply(&mut options);
+        options.exec_cache = Some(PathBuf::from(crate::metrics::exec::CACHE_DIR));
+        self.checks.apply(&mut options);
         options.directions = directions(&self.direction)?;
         Ok((fields, options))
     }

@@ -8,6 +8,7 @@ use serde::Deserialize;
 
 use crate::error::{Error, Result};
 use crate::load::FieldMap;
+use crate::metrics::checks::CheckSpec;
 use crate::metrics::{Direction, ExactMatchOptions, MetricOptions};
 
 /// Which resampling test decides significance.
@@ -90,6 +91,12 @@ pub struct Config {
     pub metric_options: MetricOptions,
     /// Tolerances and bounds by metric name.
     pub gates: BTreeMap<String, MetricGate>,
+    /// Metric names given tolerances or bounds by flags (checked against the
+    /// compared metrics, to catch typos).
+    pub flag_gate_names: Vec<String>,
+    /// Metrics with a `[metric.NAME]` section, compared along with the defaults
+    /// when no metric list is given.
+    pub config_metrics: Vec<String>,
     /// Significance level.
     pub alpha: f64,
     /// Confidence level of intervals.
@@ -130,8 +137,13 @@ impl Config {
             current,
             fields: FieldMap::default(),
             metrics: Vec::new(),
-            metric_options: MetricOptions::default(),
+            metric_options: MetricOptions {
+                exec_cache: Some(PathBuf::from(crate::metrics::exec::CACHE_DIR)),
+                ..MetricOptions::default()
+            },
             gates: BTreeMap::new(),
+            flag_gate_names: Vec::new(),
+            config_metrics: Vec::new(),
             alpha: 0.05,
             confidence: 0.95,
             resamples: 10_000,
@@ -189,7 +201,7 @@ impl Config {
     }
 
     /// Applies a config file; flags are applied afterwards by the caller.
-    pub fn apply_file(&mut self, file: FileConfig) {
+    pub fn apply_file(&mut self, file: FileConfig) -> Result<()> {
         let FileConfig {
             suite,
             metrics,
@@ -230,6 +242,10 @@ impl Config {
             one(f.input, &mut self.fields.input);
         }
         for (name, m) in metric {
+            self.config_metrics.push(name.clone());
+            if let Some(spec) = m.check(&name)? {
+                self.metric_options.checks.push((name.clone(), spec));
+            }
             let gate = self.gates.entry(name.clone()).or_default();
             set(&mut gate.tolerance, m.tolerance);
             gate.min = m.min.or(gate.min);
@@ -245,6 +261,7 @@ impl Config {
                 set(&mut em.regexes_to_ignore, m.regexes_to_ignore);
             }
         }
+        Ok(())
     }
 }
 
@@ -323,6 +340,51 @@ pub struct MetricConfig {
     pub ignore_numbers: Option<bool>,
     /// exact_match: regexes deleted before comparing.
     pub regexes_to_ignore: Option<Vec<String>>,
+    /// For user-named checks: `json_valid`, `json_schema`, `regex`, `contains` or `exec`.
+    pub kind: Option<String>,
+    /// json_schema: the schema file (relative to the working directory).
+    pub schema: Option<PathBuf>,
+    /// regex: the pattern.
+    pub pattern: Option<String>,
+    /// regex: the whole prediction must match.
+    pub full_match: Option<bool>,
+    /// contains: the text (default: a reference).
+    pub text: Option<String>,
+    /// exec: program and arguments.
+    pub command: Option<Vec<String>>,
+    /// exec: seconds before an example's command is killed (default 30).
+    pub timeout_s: Option<f64>,
+}
+
+impl MetricConfig {
+    /// The check this section describes, if it is one. `name` decides the kind
+    /// when `kind` is not given.
+    pub fn check(&self, name: &str) -> Result<Option<CheckSpec>> {
+        let kind = self.kind.as_deref().unwrap_or(name);
+        let ignore_case = self.ignore_case.unwrap_or(false);
+        Ok(Some(match kind {
+            "json_valid" => CheckSpec::JsonValid,
+            "json_schema" => match &self.schema {
+                Some(schema) => CheckSpec::JsonSchema { schema: schema.clone() },
+                None => return Err(Error::Config(format!("[metric.{name}]: a json_schema check needs schema = \"FILE\""))),
+            },
+            "regex" => match &self.pattern {
+                Some(p) => CheckSpec::Regex { pattern: p.clone(), full_match: self.full_match.unwrap_or(false), ignore_case },
+                None => return Err(Error::Config(format!("[metric.{name}]: a regex check needs pattern = \"...\""))),
+            },
+            "contains" => CheckSpec::Contains { text: self.text.clone(), ignore_case },
+            "exec" => match &self.command {
+                Some(c) => CheckSpec::Exec { command: c.clone(), timeout_s: self.timeout_s.unwrap_or(30.0) },
+                None => return Err(Error::Config(format!("[metric.{name}]: an exec check needs command = [\"PROGRAM\", \"ARG\"]"))),
+            },
+            _ if self.kind.is_some() => {
+                return Err(Error::Config(format!(
+                    "[metric.{name}]: unknown kind \"{kind}\"; kinds are json_valid, json_schema, regex, contains, exec"
+                )))
+            }
+            _ => return Ok(None),
+        }))
+    }
 }
 
 /// Reads `path`, or `evalgate.toml` in the working directory when `path` is

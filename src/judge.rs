@@ -403,6 +403,8 @@ fn worst_examples(
                 references: base.references.clone(),
                 baseline_prediction: base.prediction.clone(),
                 current_prediction: cur.prediction.clone(),
+                baseline_reason: s.metric.reason(base),
+                current_reason: s.metric.reason(cur),
             });
         }
     }

@@ -47,7 +47,7 @@ pub fn compare(config: &Config) -> Result<Report> {
             config.current[0].display()
         )));
     }
-    let metrics = score::choose_metrics(&config.metrics, &config.metric_options, &aligned)?;
+    let metrics = score::choose_metrics(&config.metrics, &config.config_metrics, &config.metric_options, &aligned)?;
     check_gate_names(config, &metrics)?;
     let scores = score::score(&aligned, metrics, (&config.baseline, &config.current[0]))?;
     let slices = score::slices(&aligned, &config.slice_by)?;
@@ -70,7 +70,7 @@ pub fn compare(config: &Config) -> Result<Report> {
 
 fn check_gate_names(config: &Config, metrics: &[Box<dyn metrics::Metric>]) -> Result<()> {
     let names: Vec<&str> = metrics.iter().map(|m| m.name()).collect();
-    for name in config.gates.keys() {
+    for name in &config.flag_gate_names {
         if !names.contains(&name.as_str()) {
             return Err(Error::Config(format!(
                 "a tolerance or bound is set for \"{name}\", which is not among the compared metrics ({}); add it with --metric or fix the name",

@@ -6,7 +6,8 @@ use std::process::ExitCode;
 use clap::Parser;
 use evalgate::cli::{Cli, Command, CompareArgs, ScoreArgs, ScoreFormat};
 use evalgate::config::OutputFormat;
-use evalgate::publish::write_atomic;
+use evalgate::publish::actions::{guard_commands, ActionsEnv};
+use evalgate::publish::{github_actions, write_atomic, Rendered};
 use evalgate::render::{renderer, RenderOptions};
 use evalgate::report::GateVerdict;
 
@@ -38,6 +39,7 @@ fn main() -> ExitCode {
 
 /// Runs `compare`; `Ok(true)` when the gate passed.
 fn compare(args: CompareArgs) -> anyhow::Result<bool> {
+    let github = args.github.options();
     let config = args.into_config()?;
     let report = evalgate::compare(&config)?;
     let options = RenderOptions {
@@ -56,7 +58,22 @@ fn compare(args: CompareArgs) -> anyhow::Result<bool> {
     for (path, text) in markdown.iter().chain(json.iter()) {
         write_atomic(path, text)?;
     }
-    print!("{stdout}");
+    let Some(github) = github else {
+        print!("{stdout}");
+        return Ok(report.verdict == GateVerdict::Pass);
+    };
+    // The report quotes model outputs: the runner must read no command in them.
+    print!("{}", guard_commands(&stdout));
+    let markdown = renderer(OutputFormat::Markdown, options).render(&report);
+    let json = renderer(OutputFormat::Json, options).render(&report);
+    let rendered = Rendered {
+        markdown: &markdown,
+        json: &json,
+        json_out: config.json_out.as_deref(),
+    };
+    let env = ActionsEnv::from_env();
+    github_actions(&report, rendered, &github, &env, &mut std::io::stdout())?;
+    // Whether the comment could be posted never changes the verdict.
     Ok(report.verdict == GateVerdict::Pass)
 }
 

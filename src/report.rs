@@ -169,6 +169,10 @@ pub struct ExampleChange {
     pub baseline_prediction: String,
     /// Current output (first sample).
     pub current_prediction: String,
+    /// Why the baseline output scored as it did, when the metric says.
+    pub baseline_reason: Option<String>,
+    /// Why the current output scored as it did, when the metric says.
+    pub current_reason: Option<String>,
 }
 
 /// The settings that make the numbers reproducible.

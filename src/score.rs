@@ -132,34 +132,24 @@ pub fn numeric_fields<'a>(
 }
 
 /// The metrics to compare: those asked for, or the defaults for the data
-/// (`exact_match` and `f1` when every example has a reference, and every numeric
-/// field present in every row of both sides).
+/// (`exact_match` and `f1` when every example has a reference, every numeric
+/// field present in every row of both sides, and every metric configured in a
+/// `[metric.NAME]` section).
 pub fn choose_metrics(
     names: &[String],
+    configured: &[String],
     options: &MetricOptions,
     aligned: &Aligned,
 ) -> Result<Vec<Box<dyn Metric>>> {
     let all = aligned.baseline.iter().chain(&aligned.current);
-    let (_, every) = numeric_fields(all.clone());
-    let needs_labels = names.iter().any(|n| n == "macro_f1");
-    let info = if needs_labels {
-        data_info(all)
-    } else {
-        metrics::DataInfo {
-            numeric_fields: numeric_fields(all).0,
-            labels: BTreeSet::new(),
-        }
-    };
+    let (any, every) = numeric_fields(all.clone());
     let names: Vec<String> = if names.is_empty() {
         let mut defaults = Vec::new();
-        if aligned
-            .baseline
-            .iter()
-            .all(|e| !e.first().references.is_empty())
-        {
+        if aligned.baseline.iter().all(|e| !e.first().references.is_empty()) {
             defaults.extend(["exact_match".to_string(), "f1".to_string()]);
         }
         defaults.extend(every.iter().cloned());
+        defaults.extend(configured.iter().cloned());
         if defaults.is_empty() {
             return Err(Error::Config(
                 "no metric to compare: the inputs have no references and no numeric fields; name one with --metric".into(),
@@ -168,6 +158,12 @@ pub fn choose_metrics(
         defaults
     } else {
         names.to_vec()
+    };
+    // Only macro_f1 needs the label set; building it reads every text once.
+    let info = if names.iter().any(|n| n == "macro_f1") {
+        data_info(all)
+    } else {
+        metrics::DataInfo { numeric_fields: any, labels: BTreeSet::new() }
     };
     let mut seen = BTreeSet::new();
     names

@@ -6,12 +6,16 @@
 //! chrF, macro-F1) keep several statistics per example and compute the corpus
 //! value from their sums, which is what makes their paired bootstrap exact.
 
+pub mod checks;
 mod classification;
 mod exact;
+pub mod exec;
 mod external;
 pub mod normalize;
 pub mod rouge;
+mod rouge_porter;
 pub mod sacre;
+mod sacre_tokenize;
 mod squad;
 
 use std::collections::BTreeSet;
@@ -87,6 +91,11 @@ pub trait Metric: Send + Sync {
     fn example_score(&self, stats: &[f64]) -> f64 {
         self.corpus(stats, 1.0)
     }
+    /// Why the example scored as it did, when the metric can say (a schema
+    /// error, a failing check's message). Called only for examples shown.
+    fn reason(&self, _row: &Row) -> Option<String> {
+        None
+    }
     /// True when the corpus value is the mean of the single statistic, which lets
     /// resampling work on paired differences alone.
     fn is_mean(&self) -> bool {
@@ -114,6 +123,10 @@ pub struct MetricOptions {
     pub rouge: rouge::RougeOptions,
     /// Options of BLEU and chrF.
     pub sacrebleu: sacre::SacreOptions,
+    /// Checks by metric name (`json_schema`, `regex`, user-named checks, …).
+    pub checks: Vec<(String, checks::CheckSpec)>,
+    /// Where `exec` caches results; `None` disables the cache.
+    pub exec_cache: Option<std::path::PathBuf>,
 }
 
 /// Built-in metric names with a one-line description, for help and errors.
@@ -133,6 +146,39 @@ pub const BUILTIN: &[(&str, &str)] = &[
     ),
 ];
 
+/// A check or `exec` metric, configured or built-in with defaults.
+fn build_check(name: &str, options: &MetricOptions) -> Option<Result<Box<dyn Metric>>> {
+    use checks::{Check, CheckSpec};
+    let spec = options.checks.iter().rev().find(|(n, _)| n == name).map(|(_, s)| s.clone());
+    let spec = match (name, spec) {
+        (_, Some(spec)) => spec,
+        ("json_valid", None) => CheckSpec::JsonValid,
+        ("contains", None) => CheckSpec::Contains { text: None, ignore_case: false },
+        ("json_schema", None) => {
+            return Some(Err(Error::Config(
+                "json_schema needs a schema: --json-schema FILE or [metric.json_schema] schema = \"FILE\"".into(),
+            )))
+        }
+        ("regex", None) => {
+            return Some(Err(Error::Config(
+                "regex needs a pattern: --regex PATTERN or [metric.regex] pattern = \"...\"".into(),
+            )))
+        }
+        ("exec", None) => {
+            return Some(Err(Error::Config(
+                "exec needs a command: --exec \"PROGRAM ARGS\" or [metric.exec] command = [\"python3\", \"checks/compiles.py\"]".into(),
+            )))
+        }
+        _ => return None,
+    };
+    Some(match spec {
+        CheckSpec::Exec { command, timeout_s } => {
+            exec::Exec::new(name, command, timeout_s, options.exec_cache.clone()).map(|m| Box::new(m) as Box<dyn Metric>)
+        }
+        spec => Check::new(name, &spec).map(|m| Box::new(m) as Box<dyn Metric>),
+    })
+}
+
 /// What the data offers to metrics that need to know it before scoring.
 #[derive(Debug, Clone, Default)]
 pub struct DataInfo {
@@ -146,6 +192,9 @@ pub struct DataInfo {
 pub fn build(name: &str, options: &MetricOptions, data: &DataInfo) -> Result<Box<dyn Metric>> {
     let numeric_fields = &data.numeric_fields;
     if let Some(metric) = rouge::build(name, options).or_else(|| sacre::build(name, options)) {
+        return metric;
+    }
+    if let Some(metric) = build_check(name, options) {
         return metric;
     }
     Ok(match name {

@@ -258,6 +258,11 @@ fn example(out: &mut String, e: &ExampleChange, max: usize) {
         };
         let _ = writeln!(out, "{label}: {}\n", inline(&truncate(r, max)));
     }
+    for (side, reason) in [("baseline", &e.baseline_reason), ("this PR", &e.current_reason)] {
+        if let Some(r) = reason {
+            let _ = writeln!(out, "Why ({side}): {}\n", inline(&truncate(r, 300)));
+        }
+    }
     let pieces = word_diff(
         &truncate(&e.baseline_prediction, max),
         &truncate(&e.current_prediction, max),

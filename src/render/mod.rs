@@ -271,7 +271,7 @@ pub(crate) fn headline(
             .metrics
             .iter()
             .filter(|m| {
-                m.name != w.name && matches!(m.verdict, Verdict::Regressed | Verdict::BelowFloor)
+                m.name != w.name && m.verdict == Verdict::Regressed
             })
             .map(|m| text(&m.name))
             .collect();

@@ -1,0 +1,906 @@
+//! The GitHub REST API side of `--github`: one sticky comment per suite on the
+//! pull request, found again by its hidden marker and edited in place.
+//!
+//! The only network code of evalgate. Requests go through octocrab with
+//! `GITHUB_API_URL` as the base (so GitHub Enterprise's `/api/v3` prefix and
+//! test servers work); the retry policy is evalgate's own, bounded in attempts and
+//! in time, and honours `Retry-After` and `x-ratelimit-reset`. A create that may
+//! have reached GitHub before an error is never repeated blindly: the comments are
+//! listed again first, so a pull request gets one comment, never two.
+//!
+//! The token lives in a [`SecretString`]: it is sent only as the
+//! `Authorization` header to the API host and never logged.
+
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use http::header::{HeaderMap, ACCEPT};
+use http::{Method, StatusCode, Uri};
+use octocrab::secrecy::SecretString;
+use octocrab::Octocrab;
+use serde::Deserialize;
+
+/// When `--github` posts the PR comment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum CommentMode {
+    /// Create the comment, or edit it on every run.
+    Always,
+    /// Create the comment, or edit it only when the report changed.
+    #[default]
+    OnChange,
+    /// Never comment (summary, outputs and annotations only).
+    Never,
+}
+
+/// Why one API call failed; each message says what to do about it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Failure {
+    /// HTTP 401: the token is wrong or expired.
+    #[error("GitHub rejected the token (HTTP 401: {message}); pass a valid token: `github-token: ${{{{ github.token }}}}` (the default) to the action, or GITHUB_TOKEN to the binary")]
+    Unauthorized {
+        /// GitHub's message.
+        message: String,
+    },
+    /// HTTP 403 that is not a rate limit: the token may not do this.
+    #[error("the token is not allowed to do this (HTTP 403: {message}); add `permissions: pull-requests: write` to the job. Pull requests from forks get a read-only token whatever the workflow asks: for them the report is in the job summary")]
+    Forbidden {
+        /// GitHub's message.
+        message: String,
+    },
+    /// HTTP 404.
+    #[error("not found (HTTP 404: {message}); check GITHUB_REPOSITORY and that the token can read the repository (`permissions: pull-requests: write` also grants reading)")]
+    NotFound {
+        /// GitHub's message.
+        message: String,
+    },
+    /// Any other refusal.
+    #[error("HTTP {status}: {message}")]
+    Status {
+        /// The status code.
+        status: u16,
+        /// GitHub's message.
+        message: String,
+    },
+    /// Retries ran out of attempts or time.
+    #[error("gave up after {attempts} attempt(s) in {seconds} s ({last}); the report is in the job summary. GitHub may be having trouble (https://www.githubstatus.com); raise --github-timeout to wait longer")]
+    GaveUp {
+        /// Attempts made.
+        attempts: u32,
+        /// Seconds spent.
+        seconds: u64,
+        /// The last thing that went wrong.
+        last: String,
+    },
+    /// The response is not what GitHub's description documents.
+    #[error("GitHub's answer is not what its API description documents ({0}); is GITHUB_API_URL a GitHub API?")]
+    BadResponse(String),
+}
+
+/// A failed GitHub API call: one variant per call evalgate makes.
+#[derive(Debug, thiserror::Error)]
+pub enum GithubError {
+    /// `GITHUB_API_URL` is not an http(s) URL.
+    #[error(
+        "GITHUB_API_URL \"{url}\" is not an http(s) URL; unset it to use https://api.github.com"
+    )]
+    ApiUrl {
+        /// The value given.
+        url: String,
+    },
+    /// The HTTP client could not be built.
+    #[error("cannot start the HTTP client for GitHub: {0}")]
+    Client(String),
+    /// `GET /repos/{owner}/{repo}/issues/{number}/comments` failed.
+    #[error("listing the comments of pull request #{pr} failed: {failure}")]
+    ListComments {
+        /// The pull request.
+        pr: u64,
+        /// Why.
+        failure: Failure,
+    },
+    /// `POST /repos/{owner}/{repo}/issues/{number}/comments` failed.
+    #[error("creating evalgate's comment on pull request #{pr} failed: {failure}")]
+    CreateComment {
+        /// The pull request.
+        pr: u64,
+        /// Why.
+        failure: Failure,
+    },
+    /// `PATCH /repos/{owner}/{repo}/issues/comments/{id}` failed.
+    #[error("editing evalgate's comment {id} on pull request #{pr} failed: {failure}")]
+    UpdateComment {
+        /// The pull request.
+        pr: u64,
+        /// The comment.
+        id: u64,
+        /// Why.
+        failure: Failure,
+    },
+}
+
+impl GithubError {
+    /// The call failed because the token was rejected (HTTP 401).
+    pub fn is_unauthorized(&self) -> bool {
+        matches!(
+            self,
+            GithubError::ListComments {
+                failure: Failure::Unauthorized { .. },
+                ..
+            } | GithubError::CreateComment {
+                failure: Failure::Unauthorized { .. },
+                ..
+            } | GithubError::UpdateComment {
+                failure: Failure::Unauthorized { .. },
+                ..
+            }
+        )
+    }
+}
+
+/// How hard to try: attempts per call, backoff, and a bound on the whole.
+#[derive(Debug, Clone, Copy)]
+pub struct RetryPolicy {
+    /// Attempts per call, the first included.
+    pub max_attempts: u32,
+    /// First backoff; it doubles per attempt, with jitter.
+    pub base_delay: Duration,
+    /// Largest backoff (a `Retry-After` from GitHub may ask for more).
+    pub max_delay: Duration,
+    /// One request, connection to last byte.
+    pub request_timeout: Duration,
+    /// Everything, retries and waits included.
+    pub total: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        RetryPolicy {
+            max_attempts: 5,
+            base_delay: Duration::from_secs(1),
+            max_delay: Duration::from_secs(30),
+            request_timeout: Duration::from_secs(30),
+            total: Duration::from_secs(120),
+        }
+    }
+}
+
+/// The pull request to comment on.
+#[derive(Debug, Clone)]
+pub struct Target {
+    /// `owner/name`.
+    pub repository: String,
+    /// The pull request's number.
+    pub number: u64,
+}
+
+/// A comment as the API returns it (the fields evalgate reads).
+#[derive(Debug, Clone, Deserialize)]
+pub struct Comment {
+    /// Its id.
+    pub id: u64,
+    /// Its markdown.
+    #[serde(default)]
+    pub body: Option<String>,
+    /// Its address on the web.
+    pub html_url: String,
+}
+
+/// What happened to the comment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CommentAction {
+    /// A new comment was created.
+    Created,
+    /// Ours was edited in place.
+    Updated,
+    /// Ours already said this (`--comment on-change`).
+    Unchanged,
+}
+
+/// The comment after posting.
+#[derive(Debug, Clone)]
+pub struct Posted {
+    /// What was done.
+    pub action: CommentAction,
+    /// Its address on the web.
+    pub url: String,
+}
+
+/// Ends the line that links a comment to its run; ignored when comparing bodies.
+pub const RUN_MARK: &str = "<!-- evalgate:run -->";
+
+/// The comment body: the markdown report, then a line linking the run, when it
+/// fits under GitHub's limit.
+pub fn comment_body(markdown: &str, run_url: Option<&str>, sha: Option<&str>) -> String {
+    let mut body = markdown.trim_end().to_string();
+    body.push('\n');
+    let mut parts = Vec::new();
+    if let Some(url) = run_url {
+        let run = url.rsplit('/').next().unwrap_or(url);
+        parts.push(format!("[workflow run {run}]({url})"));
+    }
+    if let Some(sha) = sha.filter(|s| s.len() >= 7 && s.bytes().all(|b| b.is_ascii_hexdigit())) {
+        parts.push(format!("commit {}", &sha[..7]));
+    }
+    if !parts.is_empty() {
+        let line = format!("\n<sub>{}</sub> {RUN_MARK}\n", parts.join(" · "));
+        if body.chars().count() + line.chars().count() <= crate::render::MAX_COMMENT_CHARS {
+            body.push_str(&line);
+        }
+    }
+    body
+}
+
+/// Whether a comment is the one evalgate keeps for `marker`'s suite: its first
+/// line is exactly the marker. A comment that only mentions evalgate, quotes the
+/// marker further down, or carries another suite's marker is someone else's.
+pub fn is_ours(body: &str, marker: &str) -> bool {
+    body.trim_start_matches('\u{feff}')
+        .lines()
+        .next()
+        .is_some_and(|first| first.trim_end() == marker)
+}
+
+/// Whether two bodies say the same, ignoring the run line and line endings
+/// (GitHub may hand bodies back with `\r\n`).
+pub fn same_report(a: &str, b: &str) -> bool {
+    fn content(s: &str) -> Vec<&str> {
+        let mut lines: Vec<&str> = s
+            .lines()
+            .filter(|l| !l.trim_end().ends_with(RUN_MARK))
+            .map(str::trim_end)
+            .collect();
+        while lines.last().is_some_and(|l| l.is_empty()) {
+            lines.pop();
+        }
+        lines
+    }
+    content(a) == content(b)
+}
+
+/// The URL of the `rel="next"` page in a `Link` header.
+pub fn next_link(link: &str) -> Option<&str> {
+    link.split(',').find_map(|part| {
+        let (url, params) = part.split_once(';')?;
+        let is_next = params.split(';').any(|p| {
+            let p = p.trim();
+            p == "rel=\"next\"" || p == "rel=next"
+        });
+        let url = url.trim().strip_prefix('<')?.strip_suffix('>')?;
+        is_next.then_some(url)
+    })
+}
+
+/// The path and query of `url` when it points into the API at `base` (same
+/// scheme, host and port, under its path); `None` for any other host.
+pub fn on_api_host(base: &Uri, url: &str) -> Option<String> {
+    let uri: Uri = url.parse().ok()?;
+    let port = |u: &Uri| {
+        u.port_u16().or(match u.scheme_str() {
+            Some("https") => Some(443),
+            Some("http") => Some(80),
+            _ => None,
+        })
+    };
+    let same = uri.scheme() == base.scheme()
+        && uri
+            .host()
+            .zip(base.host())
+            .is_some_and(|(a, b)| a.eq_ignore_ascii_case(b))
+        && port(&uri) == port(base);
+    let prefix = base.path().trim_end_matches('/');
+    let pq = uri.path_and_query()?;
+    let under = pq.path() == prefix || pq.path().starts_with(&format!("{prefix}/"));
+    (same && under).then(|| pq.as_str().to_string())
+}
+
+/// One response, read whole.
+#[derive(Debug)]
+struct Reply {
+    status: StatusCode,
+    headers: HeaderMap,
+    body: String,
+}
+
+/// How one attempt ended.
+#[derive(Debug, Clone, PartialEq)]
+enum Attempt {
+    /// Worth another try, after `wait` when GitHub said how long.
+    Retry { why: String, wait: Option<Duration> },
+    /// Final.
+    Fail(Failure),
+}
+
+/// GitHub's `message`, or the start of the body, on one line.
+fn message(body: &str) -> String {
+    let text = serde_json::from_str::<serde_json::Value>(body)
+        .ok()
+        .and_then(|v| v["message"].as_str().map(str::to_string))
+        .unwrap_or_else(|| body.to_string());
+    let one_line: String = text
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .take(300)
+        .collect();
+    let t = one_line.trim();
+    if t.is_empty() {
+        "no message".into()
+    } else {
+        t.to_string()
+    }
+}
+
+fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .map(str::trim)
+}
+
+/// How long GitHub asks to wait: `Retry-After` seconds, or until
+/// `x-ratelimit-reset` when no requests remain.
+fn requested_wait(headers: &HeaderMap, now_epoch: u64) -> Option<Duration> {
+    if let Some(secs) = header(headers, "retry-after").and_then(|v| v.parse::<u64>().ok()) {
+        return Some(Duration::from_secs(secs));
+    }
+    if header(headers, "x-ratelimit-remaining") == Some("0") {
+        let reset = header(headers, "x-ratelimit-reset")?.parse::<u64>().ok()?;
+        return Some(Duration::from_secs(reset.saturating_sub(now_epoch) + 1));
+    }
+    None
+}
+
+/// Sorts a non-success response into retry or failure.
+fn classify(status: StatusCode, headers: &HeaderMap, body: &str, now_epoch: u64) -> Attempt {
+    let msg = message(body);
+    let wait = requested_wait(headers, now_epoch);
+    let rate_limited = wait.is_some() || msg.to_ascii_lowercase().contains("rate limit");
+    match status.as_u16() {
+        401 => Attempt::Fail(Failure::Unauthorized { message: msg }),
+        403 | 429 if rate_limited => Attempt::Retry {
+            why: format!("HTTP {}: {msg}", status.as_u16()),
+            // GitHub's advice for a secondary rate limit without a header: a minute.
+            wait: wait.or(Some(Duration::from_secs(60))),
+        },
+        429 => Attempt::Retry {
+            why: format!("HTTP 429: {msg}"),
+            wait: None,
+        },
+        403 => Attempt::Fail(Failure::Forbidden { message: msg }),
+        404 => Attempt::Fail(Failure::NotFound { message: msg }),
+        s if status.is_server_error() => Attempt::Retry {
+            why: format!("HTTP {s}: {msg}"),
+            wait,
+        },
+        s => Attempt::Fail(Failure::Status {
+            status: s,
+            message: msg,
+        }),
+    }
+}
+
+/// Exponential backoff with jitter: between half and all of
+/// `base · 2^(attempt−1)`, at most `max`.
+fn backoff(policy: &RetryPolicy, attempt: u32, unit_random: f64) -> Duration {
+    let exp = policy
+        .base_delay
+        .saturating_mul(2u32.saturating_pow(attempt.saturating_sub(1)))
+        .min(policy.max_delay);
+    exp.mul_f64(0.5 + 0.5 * unit_random.clamp(0.0, 1.0))
+}
+
+fn unit_random() -> f64 {
+    use std::hash::{BuildHasher, Hasher};
+    let x = std::collections::hash_map::RandomState::new()
+        .build_hasher()
+        .finish();
+    (x >> 11) as f64 / (1u64 << 53) as f64
+}
+
+fn now_epoch() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or_default()
+}
+
+/// A GitHub API client with evalgate's retry policy.
+pub struct GitHub {
+    octo: Octocrab,
+    base: Uri,
+    policy: RetryPolicy,
+    started: Instant,
+    verbose: bool,
+}
+
+impl GitHub {
+    /// A client for the API at `api_url`; must be called inside a Tokio runtime.
+    pub fn new(
+        api_url: &str,
+        token: SecretString,
+        policy: RetryPolicy,
+        verbose: bool,
+    ) -> Result<Self, GithubError> {
+        let bad_url = || GithubError::ApiUrl {
+            url: api_url.to_string(),
+        };
+        let base: Uri = api_url
+            .trim_end_matches('/')
+            .parse()
+            .map_err(|_| bad_url())?;
+        if !matches!(base.scheme_str(), Some("http" | "https")) || base.host().is_none() {
+            return Err(bad_url());
+        }
+        let octo = Octocrab::builder()
+            .base_uri(base.clone())
+            .map_err(|_| bad_url())?
+            .personal_token(token)
+            // Prism, like some proxies, answers 406 to the bare vendor type.
+            .add_header(
+                ACCEPT,
+                "application/vnd.github+json, application/json".into(),
+            )
+            .set_connect_timeout(Some(policy.request_timeout))
+            .set_read_timeout(Some(policy.request_timeout))
+            .build()
+            .map_err(|e| GithubError::Client(e.to_string()))?;
+        Ok(GitHub {
+            octo,
+            base,
+            policy,
+            started: Instant::now(),
+            verbose,
+        })
+    }
+
+    fn log(&self, line: &str) {
+        if self.verbose {
+            eprintln!("evalgate: {line}");
+        }
+    }
+
+    /// One request; `route` is a path (and query) under the API base.
+    async fn once(
+        &self,
+        method: &Method,
+        route: &str,
+        body: Option<&serde_json::Value>,
+    ) -> Result<Reply, Attempt> {
+        let remaining = self.policy.total.saturating_sub(self.started.elapsed());
+        let limit = self.policy.request_timeout.min(remaining);
+        let t0 = Instant::now();
+        let request = async {
+            let response = match *method {
+                Method::POST => self.octo._post(route, body).await,
+                Method::PATCH => self.octo._patch(route, body).await,
+                _ => self.octo._get(route).await,
+            }?;
+            let status = response.status();
+            let headers = response.headers().clone();
+            let body = self.octo.body_to_string(response).await?;
+            Ok::<_, octocrab::Error>(Reply {
+                status,
+                headers,
+                body,
+            })
+        };
+        let result = tokio::time::timeout(limit, request).await;
+        let ms = t0.elapsed().as_millis();
+        match result {
+            Err(_) => {
+                self.log(&format!("{method} {route} timed out after {ms} ms"));
+                Err(Attempt::Retry {
+                    why: format!("no answer within {} s", limit.as_secs_f64().ceil()),
+                    wait: None,
+                })
+            }
+            Ok(Err(e)) => {
+                let why = error_chain(&e);
+                self.log(&format!("{method} {route} failed after {ms} ms: {why}"));
+                Err(Attempt::Retry { why, wait: None })
+            }
+            Ok(Ok(reply)) => {
+                self.log(&format!(
+                    "{method} {route} -> {} ({ms} ms)",
+                    reply.status.as_u16()
+                ));
+                if reply.status.is_success() {
+                    Ok(reply)
+                } else {
+                    Err(classify(
+                        reply.status,
+                        &reply.headers,
+                        &reply.body,
+                        now_epoch(),
+                    ))
+                }
+            }
+        }
+    }
+
+    /// Waits before attempt `attempt + 1`, or says why not.
+    async fn pause(
+        &self,
+        attempt: u32,
+        why: String,
+        wait: Option<Duration>,
+    ) -> Result<(), Failure> {
+        let elapsed = self.started.elapsed();
+        let give_up = |last: String| Failure::GaveUp {
+            attempts: attempt,
+            seconds: elapsed.as_secs(),
+            last,
+        };
+        if attempt >= self.policy.max_attempts {
+            return Err(give_up(why));
+        }
+        let delay = wait.unwrap_or_else(|| backoff(&self.policy, attempt, unit_random()));
+        if elapsed + delay >= self.policy.total {
+            return Err(give_up(format!(
+                "{why}; the next try would be in {} s, past --github-timeout",
+                delay.as_secs_f64().ceil()
+            )));
+        }
+        self.log(&format!("retrying in {:.1} s ({why})", delay.as_secs_f64()));
+        tokio::time::sleep(delay).await;
+        Ok(())
+    }
+
+    /// A request that is safe to repeat, retried by the policy.
+    async fn send(
+        &self,
+        method: Method,
+        route: &str,
+        body: Option<&serde_json::Value>,
+    ) -> Result<Reply, Failure> {
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            match self.once(&method, route, body).await {
+                Ok(reply) => return Ok(reply),
+                Err(Attempt::Fail(f)) => return Err(f),
+                Err(Attempt::Retry { why, wait }) => self.pause(attempt, why, wait).await?,
+            }
+        }
+    }
+
+    /// Every comment of the pull request, page by page; `next` links are followed
+    /// only on the API host.
+    pub async fn list_comments(&self, target: &Target) -> Result<Vec<Comment>, GithubError> {
+        const MAX_PAGES: usize = 100;
+        let err = |failure| GithubError::ListComments {
+            pr: target.number,
+            failure,
+        };
+        let mut route = format!(
+            "/repos/{}/issues/{}/comments?per_page=100",
+            target.repository, target.number
+        );
+        let mut comments = Vec::new();
+        for _ in 0..MAX_PAGES {
+            let reply = self.send(Method::GET, &route, None).await.map_err(err)?;
+            let page: Vec<Comment> = serde_json::from_str(&reply.body)
+                .map_err(|e| err(Failure::BadResponse(format!("comment list: {e}"))))?;
+            comments.extend(page);
+            let Some(next) = header(&reply.headers, "link").and_then(next_link) else {
+                break;
+            };
+            match on_api_host(&self.base, next) {
+                Some(next_route) => route = next_route,
+                None => {
+                    self.log("not following a next-page link that leaves the API host");
+                    break;
+                }
+            }
+        }
+        Ok(comments)
+    }
+
+    /// Edits comment `id` in place (PATCH, as GitHub documents it).
+    pub async fn update_comment(
+        &self,
+        target: &Target,
+        id: u64,
+        body: &str,
+    ) -> Result<Comment, GithubError> {
+        let err = |failure| GithubError::UpdateComment {
+            pr: target.number,
+            id,
+            failure,
+        };
+        let route = format!("/repos/{}/issues/comments/{id}", target.repository);
+        let json = serde_json::json!({ "body": body });
+        let reply = self
+            .send(Method::PATCH, &route, Some(&json))
+            .await
+            .map_err(err)?;
+        serde_json::from_str(&reply.body)
+            .map_err(|e| err(Failure::BadResponse(format!("edited comment: {e}"))))
+    }
+
+    /// Creates or edits the suite's comment (found by `marker`).
+    pub async fn upsert_comment(
+        &self,
+        target: &Target,
+        marker: &str,
+        body: &str,
+        mode: CommentMode,
+    ) -> Result<Posted, GithubError> {
+        let create_err = |failure| GithubError::CreateComment {
+            pr: target.number,
+            failure,
+        };
+        let route = format!(
+            "/repos/{}/issues/{}/comments",
+            target.repository, target.number
+        );
+        let json = serde_json::json!({ "body": body });
+        let mut attempt = 0;
+        loop {
+            let comments = self.list_comments(target).await?;
+            if let Some(ours) = comments
+                .iter()
+                .find(|c| c.body.as_deref().is_some_and(|b| is_ours(b, marker)))
+            {
+                let old = ours.body.as_deref().unwrap_or_default();
+                if mode == CommentMode::OnChange && same_report(old, body) {
+                    return Ok(Posted {
+                        action: CommentAction::Unchanged,
+                        url: ours.html_url.clone(),
+                    });
+                }
+                let updated = self.update_comment(target, ours.id, body).await?;
+                return Ok(Posted {
+                    action: CommentAction::Updated,
+                    url: updated.html_url,
+                });
+            }
+            attempt += 1;
+            match self.once(&Method::POST, &route, Some(&json)).await {
+                Ok(reply) => {
+                    let created: Comment = serde_json::from_str(&reply.body).map_err(|e| {
+                        create_err(Failure::BadResponse(format!("created comment: {e}")))
+                    })?;
+                    return Ok(Posted {
+                        action: CommentAction::Created,
+                        url: created.html_url,
+                    });
+                }
+                Err(Attempt::Fail(f)) => return Err(create_err(f)),
+                // The create may have been applied before the error: the loop
+                // lists the comments again before creating.
+                Err(Attempt::Retry { why, wait }) => {
+                    self.pause(attempt, why, wait).await.map_err(create_err)?;
+                }
+            }
+        }
+    }
+}
+
+/// An error and its causes on one line (octocrab's `Display` stops at the top).
+fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut parts = vec![first_line(&e.to_string())];
+    let mut source = e.source();
+    while let Some(s) = source {
+        let line = first_line(&s.to_string());
+        if parts.last() != Some(&line) {
+            parts.push(line);
+        }
+        source = s.source();
+    }
+    parts.join(": ")
+}
+
+fn first_line(s: &str) -> String {
+    s.lines().next().unwrap_or_default().trim().to_string()
+}
+
+/// Where and how to reach the API.
+pub struct Connection {
+    /// `GITHUB_API_URL`.
+    pub api_url: String,
+    /// The token.
+    pub token: SecretString,
+    /// Retries and time bounds.
+    pub policy: RetryPolicy,
+    /// Log each request (method, path, status; never headers) to stderr.
+    pub verbose: bool,
+}
+
+/// Creates or edits the suite's comment, blocking: a current-thread Tokio
+/// runtime lives for this call only.
+pub fn post_comment(
+    connection: Connection,
+    target: &Target,
+    marker: &str,
+    body: &str,
+    mode: CommentMode,
+) -> Result<Posted, GithubError> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| GithubError::Client(e.to_string()))?;
+    runtime.block_on(async {
+        let Connection {
+            api_url,
+            token,
+            policy,
+            verbose,
+        } = connection;
+        let github = GitHub::new(&api_url, token, policy, verbose)?;
+        github.upsert_comment(target, marker, body, mode).await
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use http::HeaderValue;
+
+    fn headers(pairs: &[(&'static str, &str)]) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        for (k, v) in pairs {
+            h.insert(*k, HeaderValue::from_str(v).expect("header"));
+        }
+        h
+    }
+
+    #[test]
+    fn only_a_first_line_marker_makes_a_comment_ours() {
+        let m = "<!-- evalgate:suite=default -->";
+        assert!(is_ours("<!-- evalgate:suite=default -->\n### report", m));
+        assert!(is_ours("<!-- evalgate:suite=default -->\r\n### report", m));
+        assert!(!is_ours(
+            "evalgate is great <!-- evalgate:suite=default -->",
+            m
+        ));
+        assert!(!is_ours("> quoted\n<!-- evalgate:suite=default -->", m));
+        assert!(!is_ours("<!-- evalgate:suite=default-2 -->\n", m));
+        assert!(!is_ours("", m));
+    }
+
+    #[test]
+    fn bodies_compare_without_the_run_line_and_line_endings() {
+        let a = comment_body(
+            "<!-- m -->\nreport\n",
+            Some("https://g/r/actions/runs/1"),
+            None,
+        );
+        let b = comment_body(
+            "<!-- m -->\r\nreport",
+            Some("https://g/r/actions/runs/2"),
+            None,
+        );
+        assert_ne!(a, b);
+        assert!(same_report(&a, &b));
+        assert!(!same_report(&a, "<!-- m -->\nother report\n"));
+        assert!(a.contains("[workflow run 1](https://g/r/actions/runs/1)"));
+    }
+
+    #[test]
+    fn the_run_line_never_breaks_the_size_limit() {
+        let big = "x".repeat(crate::render::MAX_COMMENT_CHARS - 5);
+        let body = comment_body(&big, Some("https://g/r/actions/runs/1"), Some("abcdef1234"));
+        assert!(!body.contains(RUN_MARK));
+    }
+
+    #[test]
+    fn next_links_are_parsed_and_kept_on_the_api_host() {
+        let link = "<https://api.github.com/repositories/1/issues/2/comments?page=2>; rel=\"next\", <https://api.github.com/x?page=5>; rel=\"last\"";
+        let next = next_link(link).expect("next");
+        assert_eq!(
+            next,
+            "https://api.github.com/repositories/1/issues/2/comments?page=2"
+        );
+        assert_eq!(next_link("<https://a/x?page=1>; rel=\"prev\""), None);
+        let base: Uri = "https://api.github.com".parse().expect("uri");
+        assert_eq!(
+            on_api_host(&base, next).as_deref(),
+            Some("/repositories/1/issues/2/comments?page=2")
+        );
+        assert_eq!(
+            on_api_host(&base, "https://API.github.com:443/x").as_deref(),
+            Some("/x")
+        );
+        for elsewhere in [
+            "https://evil.example/x?page=2",
+            "http://api.github.com/x",
+            "https://api.github.com:8443/x",
+            "/relative?page=2",
+        ] {
+            assert_eq!(on_api_host(&base, elsewhere), None, "{elsewhere}");
+        }
+        let ghe: Uri = "http://127.0.0.1:8080/api/v3".parse().expect("uri");
+        assert_eq!(
+            on_api_host(&ghe, "http://127.0.0.1:8080/api/v3/repos/a/b?page=2").as_deref(),
+            Some("/api/v3/repos/a/b?page=2")
+        );
+        assert_eq!(on_api_host(&ghe, "http://127.0.0.1:8080/other/x"), None);
+        assert_eq!(on_api_host(&ghe, "http://127.0.0.1:8080/api/v3x/y"), None);
+    }
+
+    #[test]
+    fn responses_are_sorted_into_retries_and_failures() {
+        let none = HeaderMap::new();
+        let c = |s: u16, h: &HeaderMap, b: &str| {
+            classify(StatusCode::from_u16(s).expect("status"), h, b, 1_000)
+        };
+        assert!(matches!(
+            c(401, &none, r#"{"message":"Bad credentials"}"#),
+            Attempt::Fail(Failure::Unauthorized { message }) if message == "Bad credentials"
+        ));
+        assert!(matches!(
+            c(
+                403,
+                &none,
+                r#"{"message":"Resource not accessible by integration"}"#
+            ),
+            Attempt::Fail(Failure::Forbidden { .. })
+        ));
+        assert_eq!(
+            c(502, &none, "<html>bad gateway</html>"),
+            Attempt::Retry {
+                why: "HTTP 502: <html>bad gateway</html>".into(),
+                wait: None
+            }
+        );
+        let retry_after = headers(&[("retry-after", "7")]);
+        assert!(matches!(
+            c(403, &retry_after, r#"{"message":"You have exceeded a secondary rate limit"}"#),
+            Attempt::Retry { wait: Some(w), .. } if w == Duration::from_secs(7)
+        ));
+        let reset = headers(&[
+            ("x-ratelimit-remaining", "0"),
+            ("x-ratelimit-reset", "1010"),
+        ]);
+        assert!(matches!(
+            c(403, &reset, r#"{"message":"API rate limit exceeded"}"#),
+            Attempt::Retry { wait: Some(w), .. } if w == Duration::from_secs(11)
+        ));
+        assert!(matches!(
+            c(403, &none, r#"{"message":"You have exceeded a secondary rate limit."}"#),
+            Attempt::Retry { wait: Some(w), .. } if w == Duration::from_secs(60)
+        ));
+        assert!(matches!(
+            c(422, &none, r#"{"message":"Validation Failed"}"#),
+            Attempt::Fail(Failure::Status { status: 422, .. })
+        ));
+    }
+
+    #[test]
+    fn backoff_doubles_with_jitter_up_to_the_cap() {
+        let p = RetryPolicy::default();
+        assert_eq!(backoff(&p, 1, 1.0), Duration::from_secs(1));
+        assert_eq!(backoff(&p, 1, 0.0), Duration::from_millis(500));
+        assert_eq!(backoff(&p, 3, 1.0), Duration::from_secs(4));
+        assert_eq!(backoff(&p, 30, 1.0), p.max_delay);
+        let r = unit_random();
+        assert!((0.0..1.0).contains(&r));
+    }
+
+    #[test]
+    fn messages_are_one_short_line() {
+        assert_eq!(message("line1\nline2"), "line1 line2");
+        assert_eq!(message(""), "no message");
+        assert_eq!(message(&"x".repeat(1000)).len(), 300);
+    }
+
+    #[test]
+    fn bad_api_urls_are_named() {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("runtime");
+        runtime.block_on(async {
+            for url in ["ftp://x", "not a url", "/relative"] {
+                let e = GitHub::new(
+                    url,
+                    SecretString::from("t".to_string()),
+                    RetryPolicy::default(),
+                    false,
+                )
+                .err()
+                .expect("error");
+                assert!(e.to_string().contains("GITHUB_API_URL"), "{e}");
+            }
+        });
+    }
+}

@@ -1,0 +1,269 @@
+//! Writing outputs. Files are written to a temporary file beside the target and
+//! renamed, so a failed run never leaves half a file and the previous file stays
+//! intact. With `--github` the report also goes to GitHub Actions: the job
+//! summary, step outputs and annotations ([`actions`]), and the sticky PR
+//! comment ([`github`], the only network code).
+
+pub mod actions;
+pub mod github;
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use crate::error::{Error, Result};
+use crate::report::{GateVerdict, Report};
+use actions::{ActionsEnv, ActionsError, Event};
+use github::{CommentAction, CommentMode, Connection, GithubError, Posted, RetryPolicy, Target};
+
+/// Settings of `--github`.
+#[derive(Debug, Clone, Copy)]
+pub struct GithubOptions {
+    /// When to post the PR comment.
+    pub comment: CommentMode,
+    /// Bound on all GitHub API calls, retries and waits included.
+    pub timeout: Duration,
+    /// Log each API request (never the token) to stderr.
+    pub verbose: bool,
+}
+
+/// The renderings `--github` publishes.
+#[derive(Debug, Clone, Copy)]
+pub struct Rendered<'a> {
+    /// The markdown report (summary and comment).
+    pub markdown: &'a str,
+    /// The JSON report.
+    pub json: &'a str,
+    /// Where the JSON report was already written (`--json-out`), if anywhere.
+    pub json_out: Option<&'a Path>,
+}
+
+/// What `--github` did.
+#[derive(Debug, Clone)]
+pub struct Published {
+    /// Where the JSON report is (the `report-json` output).
+    pub json_path: PathBuf,
+    /// The PR comment, when one was posted or found unchanged.
+    pub comment: Option<Posted>,
+}
+
+/// What stops `--github` (exit code 2). A comment that cannot be posted for any
+/// other reason than a rejected token is only a warning.
+#[derive(Debug, thiserror::Error)]
+pub enum PublishError {
+    /// The Actions files or event.
+    #[error(transparent)]
+    Actions(#[from] ActionsError),
+    /// GitHub rejected the token.
+    #[error(transparent)]
+    Github(#[from] GithubError),
+    /// The JSON report could not be written.
+    #[error(transparent)]
+    Output(#[from] Error),
+    /// Workflow commands could not be printed.
+    #[error("cannot print workflow commands: {0}")]
+    Stdout(std::io::Error),
+}
+
+/// Where the JSON report goes when `--json-out` is not given.
+fn default_json_path(env: &ActionsEnv, suite: &str) -> PathBuf {
+    let name: String = suite
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    env.runner_temp
+        .clone()
+        .unwrap_or_else(std::env::temp_dir)
+        .join(format!("evalgate-{name}.json"))
+}
+
+/// Publishes a rendered report to GitHub Actions: the JSON report file, the job
+/// summary, `::error`/`::warning` annotations (printed to `out`), the PR comment
+/// on pull requests, and the step outputs. The verdict is the caller's; only a
+/// rejected token (or an unwritable Actions file) is an error, after everything
+/// else has been written.
+pub fn github_actions(
+    report: &Report,
+    rendered: Rendered<'_>,
+    options: &GithubOptions,
+    env: &ActionsEnv,
+    out: &mut dyn Write,
+) -> std::result::Result<Published, PublishError> {
+    let json_path = match rendered.json_out {
+        Some(p) => p.to_path_buf(),
+        None => {
+            let p = default_json_path(env, &report.suite);
+            write_atomic(&p, rendered.json)?;
+            p
+        }
+    };
+    if let Some(summary) = &env.step_summary {
+        actions::append_summary(summary, rendered.markdown)?;
+    }
+    let title = format!("evalgate · {}", report.suite);
+    let mut lines = actions::annotations(report);
+    let (comment, fatal) = match comment(report, rendered.markdown, options, env) {
+        Ok(posted) => (posted, None),
+        Err(Skip::Warn(w)) => {
+            lines.push(actions::command("warning", &title, &w));
+            (None, None)
+        }
+        Err(Skip::Fatal(e)) => (None, Some(e)),
+    };
+    for line in &lines {
+        writeln!(out, "{line}").map_err(PublishError::Stdout)?;
+    }
+    if let Some(path) = &env.output {
+        let (regressions, improvements) = actions::regressions_and_improvements(report);
+        let verdict = match report.verdict {
+            GateVerdict::Pass => "pass",
+            GateVerdict::Fail => "fail",
+        };
+        actions::write_outputs(
+            path,
+            &[
+                ("verdict", verdict.to_string()),
+                ("regressions", regressions.to_string()),
+                ("improvements", improvements.to_string()),
+                ("report-json", json_path.display().to_string()),
+                (
+                    "comment-url",
+                    comment.as_ref().map(|c| c.url.clone()).unwrap_or_default(),
+                ),
+            ],
+        )?;
+    }
+    match fatal {
+        Some(e) => Err(e),
+        None => Ok(Published { json_path, comment }),
+    }
+}
+
+/// Why no comment was posted.
+enum Skip {
+    /// Said as a `::warning`; the run goes on.
+    Warn(String),
+    /// Stops the run (exit code 2).
+    Fatal(PublishError),
+}
+
+/// Posts the PR comment when the event is a pull request and commenting is on.
+fn comment(
+    report: &Report,
+    markdown: &str,
+    options: &GithubOptions,
+    env: &ActionsEnv,
+) -> std::result::Result<Option<Posted>, Skip> {
+    if options.comment == CommentMode::Never {
+        return Ok(None);
+    }
+    let event = env
+        .event()
+        .map_err(|e| Skip::Warn(format!("no PR comment: {e}")))?;
+    let Event::PullRequest { number, head_sha } = event else {
+        return Ok(None);
+    };
+    let repository = env.repository().ok_or_else(|| {
+        Skip::Warn("no PR comment: GITHUB_REPOSITORY is not set to owner/name".into())
+    })?;
+    let token = env.token.clone().ok_or_else(|| {
+        Skip::Warn(
+            "no PR comment: GITHUB_TOKEN is empty; pass `github-token: ${{ github.token }}` (the default) to the action, or set GITHUB_TOKEN"
+                .into(),
+        )
+    })?;
+    let body = github::comment_body(
+        markdown,
+        env.run_url().as_deref(),
+        head_sha.as_deref().or(env.sha.as_deref()),
+    );
+    let connection = Connection {
+        api_url: env
+            .api_url
+            .clone()
+            .unwrap_or_else(|| "https://api.github.com".into()),
+        token,
+        policy: RetryPolicy {
+            total: options.timeout,
+            ..RetryPolicy::default()
+        },
+        verbose: options.verbose,
+    };
+    let target = Target {
+        repository: repository.to_string(),
+        number,
+    };
+    let marker = crate::render::marker(&report.suite);
+    match github::post_comment(connection, &target, &marker, &body, options.comment) {
+        Ok(posted) => {
+            let what = match posted.action {
+                CommentAction::Created => "created",
+                CommentAction::Updated => "updated",
+                CommentAction::Unchanged => "unchanged",
+            };
+            eprintln!("evalgate: PR comment {what}: {}", posted.url);
+            Ok(Some(posted))
+        }
+        Err(e) if e.is_unauthorized() => Err(Skip::Fatal(e.into())),
+        Err(e) => Err(Skip::Warn(e.to_string())),
+    }
+}
+
+/// Writes `contents` to `path` atomically (temporary file, then rename).
+pub fn write_atomic(path: &Path, contents: &str) -> Result<()> {
+    let err = |cause| Error::Output {
+        path: path.to_path_buf(),
+        cause,
+    };
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => std::path::PathBuf::from("."),
+    };
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let tmp = dir.join(format!(".{name}.evalgate-{}.tmp", std::process::id()));
+    let result = (|| {
+        let mut f = std::fs::File::create(&tmp)?;
+        f.write_all(contents.as_bytes())?;
+        f.sync_all()?;
+        std::fs::rename(&tmp, path)
+    })();
+    if let Err(e) = result {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(err(e));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn replaces_the_file_whole() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("out.md");
+        write_atomic(&path, "first").expect("write");
+        write_atomic(&path, "second").expect("write");
+        assert_eq!(std::fs::read_to_string(&path).expect("read"), "second");
+        assert_eq!(std::fs::read_dir(dir.path()).expect("ls").count(), 1);
+    }
+
+    #[test]
+    fn a_failed_write_keeps_the_old_file() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let missing = dir.path().join("no-such-dir").join("out.json");
+        assert!(matches!(
+            write_atomic(&missing, "x"),
+            Err(Error::Output { .. })
+        ));
+    }
+}

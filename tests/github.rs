@@ -1,0 +1,569 @@
+//! `evalgate compare --github` against a stateful fake GitHub (tests/github/fake.rs):
+//! the binary runs as in a workflow step, with the Actions variables set, the
+//! event payloads of GitHub's webhook examples, and the fake on 127.0.0.1.
+
+#[path = "github/fake.rs"]
+mod fake;
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use fake::{FakeGithub, PR, REPOSITORY, TOKEN};
+
+const MARKER: &str = "<!-- evalgate:suite=default -->";
+const REGRESSION: [&str; 2] = [
+    "fixtures/tickets/baseline.jsonl",
+    "fixtures/tickets/current.jsonl",
+];
+const PASS: [&str; 2] = [
+    "fixtures/cases/aa/baseline.jsonl",
+    "fixtures/cases/aa/current.jsonl",
+];
+
+/// One run of the binary and what it left behind.
+#[derive(Debug)]
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+    outputs: BTreeMap<String, String>,
+    summary: String,
+    elapsed: Duration,
+}
+
+/// Reads `$GITHUB_OUTPUT`'s `name<<DELIMITER` blocks.
+fn parse_outputs(text: &str) -> BTreeMap<String, String> {
+    let mut out = BTreeMap::new();
+    let mut lines = text.lines();
+    while let Some(line) = lines.next() {
+        let (name, delimiter) = line.split_once("<<").expect("name<<delimiter");
+        let mut value = Vec::new();
+        for l in lines.by_ref() {
+            if l == delimiter {
+                break;
+            }
+            value.push(l);
+        }
+        out.insert(name.to_string(), value.join("\n"));
+    }
+    out
+}
+
+struct Step<'a> {
+    api_url: &'a str,
+    event: &'a str,
+    inputs: [&'a str; 2],
+    token: &'a str,
+    args: &'a [&'a str],
+}
+
+impl Default for Step<'_> {
+    fn default() -> Self {
+        Step {
+            api_url: "",
+            event: "pull_request.opened.json",
+            inputs: REGRESSION,
+            token: TOKEN,
+            args: &[],
+        }
+    }
+}
+
+fn run_step(step: &Step<'_>) -> Run {
+    let root = env!("CARGO_MANIFEST_DIR");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let summary = dir.path().join("summary.md");
+    let output = dir.path().join("output");
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_evalgate"));
+    cmd.current_dir(root);
+    // The tests may themselves run inside GitHub Actions: start from none of its variables.
+    for (k, _) in std::env::vars_os() {
+        let k = k.to_string_lossy().into_owned();
+        if k.starts_with("GITHUB_") || k.starts_with("RUNNER_") || k.starts_with("ACTIONS_") {
+            cmd.env_remove(k);
+        }
+    }
+    let event_name = step.event.split('.').next().unwrap_or_default();
+    cmd.env("GITHUB_EVENT_NAME", event_name)
+        .env(
+            "GITHUB_EVENT_PATH",
+            Path::new(root).join("tests/github/events").join(step.event),
+        )
+        .env("GITHUB_REPOSITORY", REPOSITORY)
+        .env("GITHUB_API_URL", step.api_url)
+        .env("GITHUB_SERVER_URL", "https://github.com")
+        .env("GITHUB_RUN_ID", "4242")
+        .env("GITHUB_SHA", "ec26c3e57ca3a959ca5aad62de7213c562f8c821")
+        .env("GITHUB_STEP_SUMMARY", &summary)
+        .env("GITHUB_OUTPUT", &output)
+        .env("RUNNER_TEMP", dir.path())
+        .env("GITHUB_TOKEN", step.token)
+        .env("NO_COLOR", "1");
+    cmd.args([
+        "compare",
+        "--baseline",
+        step.inputs[0],
+        "--current",
+        step.inputs[1],
+    ])
+    .args(["--resamples", "2000", "--github", "--verbose"])
+    .args(step.args);
+    if !step.args.contains(&"--github-timeout") {
+        cmd.args(["--github-timeout", "20"]);
+    }
+    let t0 = Instant::now();
+    let out = cmd.output().expect("run evalgate");
+    let run = Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        outputs: parse_outputs(&std::fs::read_to_string(&output).unwrap_or_default()),
+        summary: std::fs::read_to_string(&summary).unwrap_or_default(),
+        elapsed: t0.elapsed(),
+    };
+    for text in [&run.stdout, &run.stderr, &run.summary] {
+        assert!(!text.contains(TOKEN), "the token was printed:\n{text}");
+    }
+    assert!(
+        !format!("{:?}", run.outputs).contains(TOKEN),
+        "the token is in the outputs"
+    );
+    run
+}
+
+/// Runs the binary off the async test's threads (the fake serves on its own).
+async fn run(step: Step<'static>) -> Run {
+    tokio::task::spawn_blocking(move || run_step(&step))
+        .await
+        .expect("join")
+}
+
+fn api(fake: &FakeGithub) -> &'static str {
+    Box::leak(fake.api_url.clone().into_boxed_str())
+}
+
+fn assert_clean(fake: &FakeGithub) {
+    let violations = fake.state().violations.clone();
+    assert!(
+        violations.is_empty(),
+        "violations of GitHub's description: {violations:#?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn first_run_creates_and_second_run_edits_in_place() {
+    // GitHub Enterprise's path prefix, as GITHUB_API_URL gives it.
+    let (_server, fake) = FakeGithub::start("/api/v3").await;
+    let first = run(Step {
+        api_url: api(&fake),
+        args: &["--comment", "always"],
+        ..Step::default()
+    })
+    .await;
+    assert_eq!(
+        first.code, 1,
+        "the regression fails the gate:\n{}",
+        first.stderr
+    );
+    let bodies = fake.bodies();
+    assert_eq!(bodies.len(), 1);
+    assert!(bodies[0].starts_with(MARKER), "{}", bodies[0]);
+    assert!(bodies[0].contains(
+        "[workflow run 4242](https://github.com/Codertocat/Hello-World/actions/runs/4242)"
+    ));
+    let id = fake.state().comments[0]["id"].as_u64().expect("id");
+    let url = format!("https://github.com/{REPOSITORY}/pull/{PR}#issuecomment-{id}");
+    assert_eq!(first.outputs["comment-url"], url);
+    assert_eq!(first.outputs["verdict"], "fail");
+    assert_eq!(first.outputs["regressions"], "2");
+    assert!(
+        first.stderr.contains("PR comment created"),
+        "{}",
+        first.stderr
+    );
+
+    let second = run(Step {
+        api_url: api(&fake),
+        args: &["--comment", "always"],
+        ..Step::default()
+    })
+    .await;
+    assert_eq!(second.code, 1);
+    assert_eq!(fake.bodies().len(), 1, "one comment, never two");
+    assert_eq!(fake.state().comments[0]["id"].as_u64(), Some(id));
+    assert_eq!(fake.count("POST"), 1);
+    assert_eq!(fake.count("PATCH"), 1, "edited in place with PATCH");
+    assert!(fake
+        .state()
+        .seen
+        .iter()
+        .all(|s| s.path.starts_with("/api/v3/")));
+    assert_eq!(second.outputs["comment-url"], url);
+    assert!(
+        second.stderr.contains("PR comment updated"),
+        "{}",
+        second.stderr
+    );
+    assert_clean(&fake);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn on_change_leaves_an_unchanged_comment_alone() {
+    let (_server, fake) = FakeGithub::start("").await;
+    let step = || Step {
+        api_url: api(&fake),
+        event: "pull_request.synchronize.json",
+        ..Step::default()
+    };
+    run(step()).await;
+    let second = run(step()).await;
+    assert_eq!(fake.count("POST"), 1);
+    assert_eq!(fake.count("PATCH"), 0, "an unchanged report is left alone");
+    assert!(
+        second.stderr.contains("PR comment unchanged"),
+        "{}",
+        second.stderr
+    );
+    assert!(!second.outputs["comment-url"].is_empty());
+
+    // A different report edits the same comment.
+    let third = run(Step {
+        inputs: PASS,
+        ..step()
+    })
+    .await;
+    assert_eq!(third.code, 0);
+    assert_eq!(fake.count("PATCH"), 1);
+    let bodies = fake.bodies();
+    assert_eq!(bodies.len(), 1);
+    assert!(bodies[0].contains("passed"), "{}", bodies[0]);
+    assert_clean(&fake);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn finds_its_comment_past_the_first_hundred() {
+    let (_server, fake) = FakeGithub::start("").await;
+    for i in 0..230 {
+        fake.add_foreign(&format!("comment {i}"));
+    }
+    let ours = fake.add_bot(&format!("{MARKER}\nan old report"));
+    for i in 0..20 {
+        fake.add_foreign(&format!("later comment {i}"));
+    }
+    let before = fake.bodies();
+    let run = run(Step {
+        api_url: api(&fake),
+        ..Step::default()
+    })
+    .await;
+    assert_eq!(run.code, 1);
+    let pages: Vec<String> = fake
+        .state()
+        .seen
+        .iter()
+        .filter(|s| s.method == "GET")
+        .map(|s| s.path.clone())
+        .collect();
+    assert_eq!(pages.len(), 3, "{pages:?}");
+    assert!(
+        pages[0].ends_with("/issues/2/comments?per_page=100"),
+        "{pages:?}"
+    );
+    assert!(pages[2].ends_with("page=3"), "{pages:?}");
+    assert_eq!(fake.count("POST"), 0);
+    assert_eq!(fake.count("PATCH"), 1);
+    let after = fake.bodies();
+    assert_eq!(after.len(), 251);
+    for (i, (a, b)) in before.iter().zip(&after).enumerate() {
+        if i != 230 {
+            assert_eq!(a, b);
+        }
+    }
+    assert!(after[230].starts_with(MARKER) && after[230] != before[230]);
+    assert!(run.outputs["comment-url"].ends_with(&format!("-{ours}")));
+    assert_clean(&fake);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn foreign_comments_are_never_touched() {
+    let (_server, fake) = FakeGithub::start("").await;
+    let foreign = [
+        "We should try evalgate on this PR.".to_string(),
+        format!("Quoting the bot:\n> {MARKER}\n> evalgate · default — passed"),
+        format!("evalgate says hi {MARKER}"),
+        "<!-- evalgate:suite=default-2 -->\nanother suite's report".to_string(),
+    ];
+    for body in &foreign {
+        fake.add_foreign(body);
+    }
+    // Even the bot's comment of another suite is not ours.
+    fake.add_bot("<!-- evalgate:suite=nightly -->\nnightly report");
+    let run = run(Step {
+        api_url: api(&fake),
+        args: &["--comment", "always"],
+        ..Step::default()
+    })
+    .await;
+    assert_eq!(run.code, 1);
+    assert_eq!(fake.count("PATCH"), 0);
+    assert_eq!(fake.count("POST"), 1);
+    let bodies = fake.bodies();
+    assert_eq!(&bodies[..4], &foreign[..]);
+    assert_eq!(bodies[4], "<!-- evalgate:suite=nightly -->\nnightly report");
+    assert!(bodies[5].starts_with(MARKER));
+    assert_clean(&fake);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn next_links_to_other_hosts_are_not_followed() {
+    let (elsewhere, _other) = FakeGithub::start("").await;
+    let (_server, fake) = FakeGithub::start("").await;
+    fake.add_foreign("first page");
+    fake.state().foreign_next = Some(elsewhere.uri());
+    let run = run(Step {
+        api_url: api(&fake),
+        ..Step::default()
+    })
+    .await;
+    assert_eq!(run.code, 1);
+    let leaked = elsewhere.received_requests().await.unwrap_or_default();
+    assert!(
+        leaked.is_empty(),
+        "followed a link off the API host: {leaked:?}"
+    );
+    assert!(
+        run.stderr.contains("not following a next-page link"),
+        "{}",
+        run.stderr
+    );
+    assert_clean(&fake);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_read_only_token_warns_and_keeps_the_verdict() {
+    let (_server, fake) = FakeGithub::start("").await;
+    fake.state().read_only = true;
+    for (inputs, code, verdict) in [(REGRESSION, 1, "fail"), (PASS, 0, "pass")] {
+        let run = run(Step {
+            api_url: api(&fake),
+            inputs,
+            ..Step::default()
+        })
+        .await;
+        assert_eq!(run.code, code, "{}", run.stderr);
+        let warning = run
+            .stdout
+            .lines()
+            .find(|l| l.starts_with("::warning"))
+            .expect("a warning");
+        assert!(warning.contains("HTTP 403"), "{warning}");
+        assert!(
+            warning.contains("permissions: pull-requests: write"),
+            "{warning}"
+        );
+        assert!(
+            run.summary.starts_with(MARKER),
+            "the summary is still written"
+        );
+        assert_eq!(run.outputs["verdict"], verdict);
+        assert_eq!(run.outputs["comment-url"], "");
+    }
+    assert!(fake.bodies().is_empty());
+    assert_clean(&fake);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_server_error_is_retried() {
+    let (_server, fake) = FakeGithub::start("").await;
+    fake.state()
+        .fail_next
+        .push_back((500, vec![], "Server Error".into()));
+    let run = run(Step {
+        api_url: api(&fake),
+        ..Step::default()
+    })
+    .await;
+    assert_eq!(run.code, 1);
+    let statuses: Vec<(String, u16)> = fake
+        .state()
+        .seen
+        .iter()
+        .map(|s| (s.method.clone(), s.status))
+        .collect();
+    assert_eq!(
+        statuses,
+        [
+            ("GET".into(), 500),
+            ("GET".into(), 200),
+            ("POST".into(), 201)
+        ]
+    );
+    assert!(run.stderr.contains("retrying in"), "{}", run.stderr);
+    assert_eq!(fake.bodies().len(), 1);
+    assert!(!run.outputs["comment-url"].is_empty());
+    assert_clean(&fake);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_bad_gateway_after_an_applied_create_still_leaves_one_comment() {
+    let (_server, fake) = FakeGithub::start("").await;
+    fake.state().apply_then_502 = 1;
+    let run = run(Step {
+        api_url: api(&fake),
+        ..Step::default()
+    })
+    .await;
+    assert_eq!(run.code, 1);
+    assert_eq!(fake.bodies().len(), 1, "one comment, never two");
+    let methods: Vec<String> = fake.state().seen.iter().map(|s| s.method.clone()).collect();
+    assert_eq!(
+        methods,
+        ["GET", "POST", "GET"],
+        "listed again before creating"
+    );
+    let id = fake.state().comments[0]["id"].as_u64().expect("id");
+    assert!(run.outputs["comment-url"].ends_with(&format!("-{id}")));
+    assert_clean(&fake);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_secondary_rate_limit_is_waited_out() {
+    let (_server, fake) = FakeGithub::start("").await;
+    fake.state().fail_next.push_back((
+        403,
+        vec![("retry-after".into(), "1".into())],
+        "You have exceeded a secondary rate limit. Please wait a few minutes before you try again."
+            .into(),
+    ));
+    let run = run(Step {
+        api_url: api(&fake),
+        ..Step::default()
+    })
+    .await;
+    assert_eq!(run.code, 1);
+    assert!(run.stderr.contains("retrying in 1.0 s"), "{}", run.stderr);
+    assert_eq!(fake.bodies().len(), 1);
+    assert_clean(&fake);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn retries_are_bounded_in_count_and_time() {
+    let (_server, fake) = FakeGithub::start("").await;
+    fake.state().fail_always = Some(503);
+    let run = run(Step {
+        api_url: api(&fake),
+        inputs: PASS,
+        args: &["--github-timeout", "4"],
+        ..Step::default()
+    })
+    .await;
+    assert_eq!(run.code, 0, "the verdict's exit code, whatever GitHub does");
+    let requests = fake.state().seen.len();
+    assert!((2..=5).contains(&requests), "{requests} requests");
+    assert!(run.elapsed < Duration::from_secs(15), "{:?}", run.elapsed);
+    let warning = run
+        .stdout
+        .lines()
+        .find(|l| l.starts_with("::warning"))
+        .expect("a warning");
+    assert!(warning.contains("gave up after"), "{warning}");
+    assert_eq!(run.outputs["comment-url"], "");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_bad_token_is_a_clear_error_with_exit_code_2() {
+    let (_server, fake) = FakeGithub::start("").await;
+    let run = run(Step {
+        api_url: api(&fake),
+        token: "ghp_wrongwrongwrong",
+        ..Step::default()
+    })
+    .await;
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("HTTP 401: Bad credentials"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("github-token"), "{}", run.stderr);
+    assert!(!run.stderr.contains("ghp_wrongwrongwrong"));
+    assert!(!run.stdout.contains("ghp_wrongwrongwrong"));
+    // Everything but the comment is still there for the job.
+    assert!(run.summary.starts_with(MARKER));
+    assert_eq!(run.outputs["verdict"], "fail");
+    assert!(fake.bodies().is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn push_and_dispatch_runs_write_the_summary_and_outputs_only() {
+    let (_server, fake) = FakeGithub::start("").await;
+    for event in ["push.json", "workflow_dispatch.json"] {
+        let run = run(Step {
+            api_url: api(&fake),
+            event,
+            ..Step::default()
+        })
+        .await;
+        assert_eq!(run.code, 1);
+        assert!(run.summary.starts_with(MARKER));
+        assert_eq!(run.outputs["verdict"], "fail");
+        assert_eq!(run.outputs["comment-url"], "");
+        let json = std::fs::metadata(&run.outputs["report-json"]);
+        assert!(
+            json.is_err(),
+            "the report lived in the run's temporary directory"
+        );
+    }
+    // `--comment never` on a pull request makes no call either.
+    run(Step {
+        api_url: api(&fake),
+        args: &["--comment", "never"],
+        ..Step::default()
+    })
+    .await;
+    assert!(fake.state().seen.is_empty(), "no API call");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn annotations_outputs_and_summary_describe_the_report() {
+    let (_server, fake) = FakeGithub::start("").await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let json_out = dir.path().join("report.json");
+    let json_arg: &'static str = Box::leak(json_out.display().to_string().into_boxed_str());
+    let args: &'static [&'static str] = Box::leak(Box::new(["--json-out", json_arg]));
+    let run = run(Step {
+        api_url: api(&fake),
+        args,
+        ..Step::default()
+    })
+    .await;
+    assert_eq!(run.code, 1);
+    let errors: Vec<&str> = run
+        .stdout
+        .lines()
+        .filter(|l| l.starts_with("::error "))
+        .collect();
+    assert!(
+        errors
+            .iter()
+            .any(|l| l.starts_with("::error title=evalgate · default::f1 regressed: ")),
+        "{errors:?}"
+    );
+    assert!(errors.iter().all(|l| !l.contains('\r')));
+    // The report itself is printed with workflow commands stopped.
+    let stop = run
+        .stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("::stop-commands::"))
+        .expect("stop-commands");
+    assert!(run.stdout.contains(&format!("::{stop}::")));
+    assert_eq!(run.outputs["report-json"], json_out.display().to_string());
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&json_out).expect("json")).expect("parse");
+    assert_eq!(report["verdict"], "fail");
+    assert_eq!(run.outputs["improvements"], "1");
+    assert!(run.summary.contains("| f1 |"), "{}", run.summary);
+    assert_clean(&fake);
+}
