@@ -197,6 +197,9 @@ pub struct CompareArgs {
     /// Significance test [default: bootstrap]
     #[arg(long, value_enum)]
     pub test: Option<TestKind>,
+    /// Bootstrap resampler [default: auto: multinomial below 20,000 examples, Poisson above]
+    #[arg(long, value_enum)]
+    pub resampler: Option<crate::stats::Resampler>,
     /// Practical margin of a metric, NAME=VALUE (repeatable)
     #[arg(long, value_name = "NAME=VALUE")]
     pub tolerance: Vec<String>,
@@ -247,10 +250,22 @@ pub struct GithubArgs {
     #[arg(long)]
     pub github: bool,
     /// With --github: when to post the PR comment
-    #[arg(long, value_enum, value_name = "WHEN", default_value_t = CommentMode::OnChange)]
+    #[arg(
+        long,
+        value_enum,
+        value_name = "WHEN",
+        default_value_t = CommentMode::OnChange,
+        requires = "github"
+    )]
     pub comment: CommentMode,
     /// With --github: seconds for all GitHub API calls, retries included
-    #[arg(long, value_name = "SECONDS", default_value_t = 120)]
+    #[arg(
+        long,
+        value_name = "SECONDS",
+        default_value_t = 120,
+        value_parser = clap::value_parser!(u64).range(1..),
+        requires = "github"
+    )]
     pub github_timeout: u64,
     /// Log what --github sends to stderr (never the token)
     #[arg(long)]
@@ -410,6 +425,7 @@ impl CompareArgs {
         set(&mut c.resamples, self.resamples);
         set(&mut c.seed, self.seed);
         set(&mut c.test, self.test);
+        set(&mut c.resampler, self.resampler);
         set(&mut c.top_k, self.top_k);
         set(&mut c.fail_on, self.fail_on);
         set(&mut c.min_examples, self.min_examples);

@@ -107,6 +107,8 @@ pub struct Config {
     pub seed: u64,
     /// Significance test.
     pub test: TestKind,
+    /// How bootstrap resamples are drawn.
+    pub resampler: crate::stats::Resampler,
     /// Tag fields to slice by.
     pub slice_by: Vec<String>,
     /// Regressed examples shown per metric.
@@ -149,6 +151,7 @@ impl Config {
             resamples: 10_000,
             seed: 12_345,
             test: TestKind::Bootstrap,
+            resampler: crate::stats::Resampler::Auto,
             slice_by: Vec::new(),
             top_k: 5,
             fail_on: FailOn::Regression,
@@ -210,6 +213,7 @@ impl Config {
             resamples,
             seed,
             test,
+            resampler,
             fail_on,
             top_k,
             slice_by,
@@ -225,6 +229,7 @@ impl Config {
         set(&mut self.resamples, resamples);
         set(&mut self.seed, seed);
         set(&mut self.test, test);
+        set(&mut self.resampler, resampler);
         set(&mut self.fail_on, fail_on);
         set(&mut self.top_k, top_k);
         set(&mut self.slice_by, slice_by);
@@ -289,6 +294,8 @@ pub struct FileConfig {
     pub seed: Option<u64>,
     /// Test.
     pub test: Option<TestKind>,
+    /// Resampler.
+    pub resampler: Option<crate::stats::Resampler>,
     /// What fails the gate.
     pub fail_on: Option<FailOn>,
     /// Regressed examples shown per metric.

@@ -185,6 +185,7 @@ pub fn judge(ev: &Evidence<'_>, config: &Config) -> Report {
             alpha: config.alpha,
             confidence: config.confidence,
             test: config.test.name().to_string(),
+            resampler: config.resampler.resolve(n).name().to_string(),
             tests: tests.len(),
             min_examples: config.min_examples,
             fail_on: config.fail_on.name().to_string(),

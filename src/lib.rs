@@ -52,7 +52,7 @@ pub fn compare(config: &Config) -> Result<Report> {
     let scores = score::score(&aligned, metrics, (&config.baseline, &config.current[0]))?;
     let slices = score::slices(&aligned, &config.slice_by)?;
     let (design, layouts) = score::design(&scores, &slices);
-    let bootstrap = stats::bootstrap(&design, config.resamples, config.seed);
+    let bootstrap = stats::resample(&design, config.resamples, config.seed, config.resampler);
     let randomization = (config.test == TestKind::Randomization)
         .then(|| stats::randomization(&design, &layouts, config.resamples, config.seed));
     let evidence = judge::Evidence {

@@ -188,6 +188,8 @@ pub struct Settings {
     pub confidence: f64,
     /// `bootstrap` or `randomization`.
     pub test: String,
+    /// `multinomial` or `poisson` (how bootstrap resamples were drawn).
+    pub resampler: String,
     /// Number of (metric, slice) tests Holm's correction ran over.
     pub tests: usize,
     /// Fewer examples than this never give a significant verdict.
@@ -244,12 +246,13 @@ impl Report {
     /// The signature line that makes the numbers reproducible.
     pub fn signature(&self) -> String {
         format!(
-            "resamples:{}|seed:{}|alpha:{}|confidence:{}|test:{}|holm:{}|version:{}",
+            "resamples:{}|seed:{}|alpha:{}|confidence:{}|test:{}|resampler:{}|holm:{}|version:{}",
             self.settings.resamples,
             self.settings.seed,
             self.settings.alpha,
             self.settings.confidence,
             self.settings.test,
+            self.settings.resampler,
             self.settings.tests,
             self.version
         )

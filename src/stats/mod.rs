@@ -7,12 +7,57 @@
 
 mod bootstrap;
 mod holm;
+mod poisson;
 mod randomization;
 pub mod rng;
 
 pub use bootstrap::bootstrap;
 pub use holm::holm;
+pub use poisson::poisson_bootstrap;
 pub use randomization::randomization;
+
+/// How bootstrap resamples are drawn.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum Resampler {
+    /// Multinomial below [`POISSON_MIN_N`] examples, Poisson from there on.
+    Auto,
+    /// `n` indices drawn with replacement (Koehn 2004, sacrebleu).
+    Multinomial,
+    /// Independent Poisson(1) weights per example (large benchmarks).
+    Poisson,
+}
+
+/// From this many examples on, `auto` uses the Poisson bootstrap.
+pub const POISSON_MIN_N: usize = 20_000;
+
+impl Resampler {
+    /// The resampler actually used for `n` examples (never `Auto`).
+    pub fn resolve(self, n: usize) -> Resampler {
+        match self {
+            Resampler::Auto if n >= POISSON_MIN_N => Resampler::Poisson,
+            Resampler::Auto => Resampler::Multinomial,
+            other => other,
+        }
+    }
+
+    /// Its name in reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            Resampler::Auto => "auto",
+            Resampler::Multinomial => "multinomial",
+            Resampler::Poisson => "poisson",
+        }
+    }
+}
+
+/// Bootstrap resamples with the chosen resampler.
+pub fn resample(design: &Design, resamples: usize, seed: u64, resampler: Resampler) -> Resampled {
+    match resampler.resolve(design.n) {
+        Resampler::Poisson => poisson_bootstrap(design, resamples, seed),
+        _ => bootstrap(design, resamples, seed),
+    }
+}
 
 /// Where one metric's statistics sit in a design row.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
