@@ -47,7 +47,12 @@ pub fn compare(config: &Config) -> Result<Report> {
             config.current[0].display()
         )));
     }
-    let metrics = score::choose_metrics(&config.metrics, &config.config_metrics, &config.metric_options, &aligned)?;
+    let metrics = score::choose_metrics(
+        &config.metrics,
+        &config.config_metrics,
+        &config.metric_options,
+        &aligned,
+    )?;
     check_gate_names(config, &metrics)?;
     let scores = score::score(&aligned, metrics, (&config.baseline, &config.current[0]))?;
     let slices = score::slices(&aligned, &config.slice_by)?;

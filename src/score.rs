@@ -145,7 +145,11 @@ pub fn choose_metrics(
     let (any, every) = numeric_fields(all.clone());
     let names: Vec<String> = if names.is_empty() {
         let mut defaults = Vec::new();
-        if aligned.baseline.iter().all(|e| !e.first().references.is_empty()) {
+        if aligned
+            .baseline
+            .iter()
+            .all(|e| !e.first().references.is_empty())
+        {
             defaults.extend(["exact_match".to_string(), "f1".to_string()]);
         }
         defaults.extend(every.iter().cloned());
@@ -163,7 +167,10 @@ pub fn choose_metrics(
     let info = if names.iter().any(|n| n == "macro_f1") {
         data_info(all)
     } else {
-        metrics::DataInfo { numeric_fields: any, labels: BTreeSet::new() }
+        metrics::DataInfo {
+            numeric_fields: any,
+            labels: BTreeSet::new(),
+        }
     };
     let mut seen = BTreeSet::new();
     names

@@ -449,6 +449,25 @@ async fn a_secondary_rate_limit_is_waited_out() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn a_hanging_request_times_out_and_is_retried() {
+    let (_server, fake) = FakeGithub::start("").await;
+    // --github-timeout 6 gives each request 2 s.
+    fake.state().delay_next = Some(Duration::from_secs(5));
+    let run = run(Step {
+        api_url: api(&fake),
+        args: &["--github-timeout", "6"],
+        ..Step::default()
+    })
+    .await;
+    assert_eq!(run.code, 1);
+    assert!(run.stderr.contains("timed out after"), "{}", run.stderr);
+    assert!(run.stderr.contains("PR comment created"), "{}", run.stderr);
+    assert!(run.elapsed < Duration::from_secs(6), "{:?}", run.elapsed);
+    assert_eq!(fake.bodies().len(), 1);
+    assert_clean(&fake);
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn retries_are_bounded_in_count_and_time() {
     let (_server, fake) = FakeGithub::start("").await;
     fake.state().fail_always = Some(503);
@@ -566,4 +585,17 @@ async fn annotations_outputs_and_summary_describe_the_report() {
     assert_eq!(run.outputs["improvements"], "1");
     assert!(run.summary.contains("| f1 |"), "{}", run.summary);
     assert_clean(&fake);
+}
+
+#[test]
+fn github_settings_need_github() {
+    let out = Command::new(env!("CARGO_BIN_EXE_evalgate"))
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(["compare", "--baseline", PASS[0], "--current", PASS[1]])
+        .args(["--comment", "always"])
+        .output()
+        .expect("run evalgate");
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("--github"), "{stderr}");
 }

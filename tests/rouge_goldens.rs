@@ -97,7 +97,10 @@ fn rouge_equals_rouge_score() {
         failures[..failures.len().min(20)].join("\n")
     );
     // Same counts and operation order as rouge-score: every value should be bit-identical.
-    assert_eq!(inexact, 0, "{inexact} of {compared} values within 1e-12 but not equal");
+    assert_eq!(
+        inexact, 0,
+        "{inexact} of {compared} values within 1e-12 but not equal"
+    );
 }
 
 #[test]
@@ -156,7 +159,9 @@ fn a_row_without_reference_is_an_error() {
         let err = metric.stats(&r, &mut out).expect_err("needs a reference");
         assert_eq!(err.field, "reference");
         r.references.push(String::new());
-        metric.stats(&r, &mut out).expect("an empty reference scores");
+        metric
+            .stats(&r, &mut out)
+            .expect("an empty reference scores");
         assert_eq!(out[0], 0.0);
     }
 }

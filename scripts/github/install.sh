@@ -39,12 +39,21 @@ sha256_of() {
     fi
 }
 
+# Versions with committed checksums, one a line.
+versions() {
+    for f in "$action_path"/checksums/v*.sha256; do
+        [ -e "$f" ] || continue
+        f=${f##*/v}
+        echo "${f%.sha256}"
+    done
+}
+
 source_version=$(sed -n 's/^version = "\(.*\)"$/\1/p' "$action_path/Cargo.toml" | head -n 1)
 
 build_from_source() {
     say "building evalgate $source_version from the action's source ($1)"
     if [ -n "$requested" ] && [ "$requested" != "$source_version" ]; then
-        echo "::error title=evalgate install::version $requested has no committed checksums in this action (checksums/v$requested.sha256) and the action's source is $source_version; use one of: $(ls "$action_path/checksums" 2>/dev/null | sed -n 's/^v\(.*\)\.sha256$/\1/p' | tr '\n' ' ')or leave \`version\` empty"
+        echo "::error title=evalgate install::version $requested has no committed checksums in this action (checksums/v$requested.sha256) and the action's source is $source_version; use one of: $(versions | tr '\n' ' ')or leave \`version\` empty"
         exit 1
     fi
     if ! command -v cargo >/dev/null 2>&1; then
@@ -59,7 +68,7 @@ build_from_source() {
 # The newest version with committed checksums, unless one was asked for.
 version=$requested
 if [ -z "$version" ]; then
-    version=$(ls "$action_path/checksums" 2>/dev/null | sed -n 's/^v\(.*\)\.sha256$/\1/p' | sort -V | tail -n 1)
+    version=$(versions | sort -V | tail -n 1)
 fi
 sums="$action_path/checksums/v$version.sha256"
 if [ -z "$version" ] || [ ! -f "$sums" ]; then

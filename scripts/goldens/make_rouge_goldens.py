@@ -260,6 +260,18 @@ def edge_cases():
         ("fullwidth", "ＡＢＣ １２３ abc 123", ["abc 123"]),
         ("combining", "e\u0301te\u0301 cafe\u0301", ["et caf"]),
         ("sigma", "ΟΔΟΣ ΣΟΦΙΑΣ sofia", ["sofia"]),
+        ("token-lengths", "abcdefg abcdefgh abcdefghi abcdefghijklmnop abcdefghijklmnopq",
+         ["ABCDEFGH abcdefghijklmnop abcdefghijklmnopqr abcdefgh abcdefghi"]),
+        ("long-tokens", "Supercalifragilisticexpialidocious antidisestablishmentarianism "
+         "3f2a9c0e1b7d4f6a8c2e0b9d7f5a3c1e " + "a" * 40,
+         ["antidisestablishmentarianisms supercalifragilisticexpialidocious "
+          "3F2A9C0E1B7D4F6A8C2E0B9D7F5A3C1E " + "a" * 41]),
+        ("long-tokens-stemmed", "internationalizations institutionalizations "
+         "counterrevolutionaries electroencephalographically",
+         ["internationalization institutionalization counterrevolutionary "
+          "electroencephalographic"]),
+        ("kelvin-joins-tokens", "abcdefgh\u212aijklmnop\u212aq 1234567\u212a",
+         ["abcdefghkijklmnopkq 1234567k"]),
     ]
     return cases
 

@@ -56,7 +56,10 @@ enum Kind {
     JsonValid,
     JsonSchema(Box<jsonschema::Validator>),
     Regex(Regex),
-    Contains { text: Option<String>, ignore_case: bool },
+    Contains {
+        text: Option<String>,
+        ignore_case: bool,
+    },
 }
 
 impl Check {
@@ -64,25 +67,48 @@ impl Check {
     pub fn new(name: &str, spec: &CheckSpec) -> Result<Self> {
         let kind = match spec {
             CheckSpec::JsonValid => Kind::JsonValid,
-            CheckSpec::JsonSchema { schema } => Kind::JsonSchema(Box::new(load_schema(name, schema)?)),
-            CheckSpec::Regex { pattern, full_match, ignore_case } => {
-                let source = if *full_match { format!(r"\A(?:{pattern})\z") } else { pattern.clone() };
+            CheckSpec::JsonSchema { schema } => {
+                Kind::JsonSchema(Box::new(load_schema(name, schema)?))
+            }
+            CheckSpec::Regex {
+                pattern,
+                full_match,
+                ignore_case,
+            } => {
+                let source = if *full_match {
+                    format!(r"\A(?:{pattern})\z")
+                } else {
+                    pattern.clone()
+                };
                 let re = RegexBuilder::new(&source)
                     .case_insensitive(*ignore_case)
                     .size_limit(1 << 24)
                     .build()
-                    .map_err(|e| Error::Config(format!("{name}: invalid regex \"{pattern}\": {e}")))?;
+                    .map_err(|e| {
+                        Error::Config(format!("{name}: invalid regex \"{pattern}\": {e}"))
+                    })?;
                 Kind::Regex(re)
             }
             CheckSpec::Contains { text, ignore_case } => Kind::Contains {
-                text: text.as_ref().map(|t| if *ignore_case { t.to_lowercase() } else { t.clone() }),
+                text: text.as_ref().map(|t| {
+                    if *ignore_case {
+                        t.to_lowercase()
+                    } else {
+                        t.clone()
+                    }
+                }),
                 ignore_case: *ignore_case,
             },
             CheckSpec::Exec { .. } => {
-                return Err(Error::Config(format!("{name}: exec checks are built by the exec metric")))
+                return Err(Error::Config(format!(
+                    "{name}: exec checks are built by the exec metric"
+                )))
             }
         };
-        Ok(Check { name: name.to_string(), kind })
+        Ok(Check {
+            name: name.to_string(),
+            kind,
+        })
     }
 
     fn evaluate(&self, row: &Row) -> std::result::Result<(bool, Option<String>), MetricError> {
@@ -91,20 +117,32 @@ impl Check {
                 Ok(_) => (true, None),
                 Err(e) => (false, Some(format!("not valid JSON: {e}"))),
             },
-            Kind::JsonSchema(validator) => match serde_json::from_str::<serde_json::Value>(&row.prediction) {
-                Err(e) => (false, Some(format!("not valid JSON: {e}"))),
-                Ok(value) => match validator.iter_errors(&value).next() {
-                    None => (true, None),
-                    Some(err) => {
-                        let at = err.instance_path().to_string();
-                        let at = if at.is_empty() { "the document".to_string() } else { at };
-                        (false, Some(format!("{at}: {err}")))
-                    }
-                },
-            },
+            Kind::JsonSchema(validator) => {
+                match serde_json::from_str::<serde_json::Value>(&row.prediction) {
+                    Err(e) => (false, Some(format!("not valid JSON: {e}"))),
+                    Ok(value) => match validator.iter_errors(&value).next() {
+                        None => (true, None),
+                        Some(err) => {
+                            let at = err.instance_path().to_string();
+                            let at = if at.is_empty() {
+                                "the document".to_string()
+                            } else {
+                                at
+                            };
+                            (false, Some(format!("{at}: {err}")))
+                        }
+                    },
+                }
+            }
             Kind::Regex(re) => (re.is_match(&row.prediction), None),
             Kind::Contains { text, ignore_case } => {
-                let fold = |s: &str| if *ignore_case { s.to_lowercase() } else { s.to_string() };
+                let fold = |s: &str| {
+                    if *ignore_case {
+                        s.to_lowercase()
+                    } else {
+                        s.to_string()
+                    }
+                };
                 let prediction = fold(&row.prediction);
                 match text {
                     Some(t) => (prediction.contains(t.as_str()), None),
@@ -112,7 +150,10 @@ impl Check {
                         if row.references.is_empty() {
                             return Err(super::squad::needs_reference());
                         }
-                        (row.references.iter().any(|r| prediction.contains(&fold(r))), None)
+                        (
+                            row.references.iter().any(|r| prediction.contains(&fold(r))),
+                            None,
+                        )
                     }
                 }
             }
@@ -121,12 +162,22 @@ impl Check {
 }
 
 fn load_schema(name: &str, path: &Path) -> Result<jsonschema::Validator> {
-    let text = std::fs::read_to_string(path).map_err(|cause| Error::Io { path: path.to_path_buf(), cause })?;
-    let schema: serde_json::Value = serde_json::from_str(&text).map_err(|e| {
-        Error::Config(format!("{}: {name}: the schema is not valid JSON: {e}", path.display()))
+    let text = std::fs::read_to_string(path).map_err(|cause| Error::Io {
+        path: path.to_path_buf(),
+        cause,
     })?;
-    jsonschema::validator_for(&schema)
-        .map_err(|e| Error::Config(format!("{}: {name}: invalid JSON Schema: {e}", path.display())))
+    let schema: serde_json::Value = serde_json::from_str(&text).map_err(|e| {
+        Error::Config(format!(
+            "{}: {name}: the schema is not valid JSON: {e}",
+            path.display()
+        ))
+    })?;
+    jsonschema::validator_for(&schema).map_err(|e| {
+        Error::Config(format!(
+            "{}: {name}: invalid JSON Schema: {e}",
+            path.display()
+        ))
+    })
 }
 
 impl Metric for Check {
@@ -183,25 +234,51 @@ mod tests {
         assert_eq!(score(&schema, &row("{\"priority\": \"high\"}", "")), 1.0);
         let bad = row("{\"priority\": \"urgent\"}", "");
         assert_eq!(score(&schema, &bad), 0.0);
-        assert!(schema.reason(&bad).expect("reason").starts_with("/priority"));
+        assert!(schema
+            .reason(&bad)
+            .expect("reason")
+            .starts_with("/priority"));
     }
 
     #[test]
     fn regex_search_and_full_match() {
-        let search = CheckSpec::Regex { pattern: "error \\d+".into(), full_match: false, ignore_case: true };
-        let full = CheckSpec::Regex { pattern: "error \\d+".into(), full_match: true, ignore_case: false };
+        let search = CheckSpec::Regex {
+            pattern: "error \\d+".into(),
+            full_match: false,
+            ignore_case: true,
+        };
+        let full = CheckSpec::Regex {
+            pattern: "error \\d+".into(),
+            full_match: true,
+            ignore_case: false,
+        };
         let r = row("Customer sees ERROR 503 today", "");
         assert_eq!(score(&Check::new("regex", &search).expect("re"), &r), 1.0);
         assert_eq!(score(&Check::new("regex", &full).expect("re"), &r), 0.0);
-        assert_eq!(score(&Check::new("regex", &full).expect("re"), &row("error 7", "")), 1.0);
+        assert_eq!(
+            score(
+                &Check::new("regex", &full).expect("re"),
+                &row("error 7", "")
+            ),
+            1.0
+        );
     }
 
     #[test]
     fn contains_text_or_reference() {
-        let reference = CheckSpec::Contains { text: None, ignore_case: true };
-        let text = CheckSpec::Contains { text: Some("Refund".into()), ignore_case: false };
+        let reference = CheckSpec::Contains {
+            text: None,
+            ignore_case: true,
+        };
+        let text = CheckSpec::Contains {
+            text: Some("Refund".into()),
+            ignore_case: false,
+        };
         let r = row("The answer is PARIS, France", "Paris");
-        assert_eq!(score(&Check::new("contains", &reference).expect("c"), &r), 1.0);
+        assert_eq!(
+            score(&Check::new("contains", &reference).expect("c"), &r),
+            1.0
+        );
         assert_eq!(score(&Check::new("contains", &text).expect("c"), &r), 0.0);
     }
 }

@@ -43,14 +43,21 @@ struct Outcome {
 impl Exec {
     /// A metric running `command` with a per-example timeout; `cache` is the
     /// cache folder (`None` disables caching).
-    pub fn new(name: &str, command: Vec<String>, timeout_s: f64, cache: Option<PathBuf>) -> Result<Self> {
+    pub fn new(
+        name: &str,
+        command: Vec<String>,
+        timeout_s: f64,
+        cache: Option<PathBuf>,
+    ) -> Result<Self> {
         if command.is_empty() || command[0].trim().is_empty() {
             return Err(Error::Config(format!(
                 "{name}: no command; set [metric.{name}] command = [\"python3\", \"checks/compiles.py\"] or --exec \"PROGRAM ARGS\""
             )));
         }
         if !(timeout_s.is_finite() && timeout_s > 0.0) {
-            return Err(Error::Config(format!("{name}: the timeout must be a positive number of seconds")));
+            return Err(Error::Config(format!(
+                "{name}: the timeout must be a positive number of seconds"
+            )));
         }
         Ok(Exec {
             name: name.to_string(),
@@ -91,7 +98,10 @@ impl Exec {
         if let Some(o) = self.memo.lock().ok().and_then(|m| m.get(&key).cloned()) {
             return Ok(o);
         }
-        let cached = self.cache.as_ref().map(|dir| dir.join(format!("{key}.json")));
+        let cached = self
+            .cache
+            .as_ref()
+            .map(|dir| dir.join(format!("{key}.json")));
         if let Some(o) = cached
             .as_ref()
             .and_then(|p| std::fs::read_to_string(p).ok())
@@ -121,14 +131,22 @@ impl Exec {
 
     /// Runs the command once; the flag says whether the outcome may be cached.
     fn run(&self, example: &str) -> std::result::Result<(Outcome, bool), MetricError> {
-        let fail = |message: String| MetricError { field: "prediction".into(), message };
+        let fail = |message: String| MetricError {
+            field: "prediction".into(),
+            message,
+        };
         let mut child = Command::new(&self.command[0])
             .args(&self.command[1..])
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
-            .map_err(|e| fail(format!("{}: cannot start {:?}: {e}", self.name, self.command[0])))?;
+            .map_err(|e| {
+                fail(format!(
+                    "{}: cannot start {:?}: {e}",
+                    self.name, self.command[0]
+                ))
+            })?;
         let mut stdin = child.stdin.take();
         let payload = example.as_bytes().to_vec();
         let writer = std::thread::spawn(move || {
@@ -162,7 +180,12 @@ impl Exec {
                     break None;
                 }
                 Ok(None) => std::thread::sleep(Duration::from_millis(5)),
-                Err(e) => return Err(fail(format!("{}: waiting for the command failed: {e}", self.name))),
+                Err(e) => {
+                    return Err(fail(format!(
+                        "{}: waiting for the command failed: {e}",
+                        self.name
+                    )))
+                }
             }
         };
         let _ = writer.join();
@@ -170,24 +193,51 @@ impl Exec {
         let stderr = err_reader.join().unwrap_or_default();
         let Some(status) = status else {
             let reason = format!("timed out after {} s", self.timeout.as_secs_f64());
-            return Ok((Outcome { score: 0.0, reason: Some(reason) }, false));
+            return Ok((
+                Outcome {
+                    score: 0.0,
+                    reason: Some(reason),
+                },
+                false,
+            ));
         };
         if !status.success() {
-            let first = String::from_utf8_lossy(&stderr).lines().find(|l| !l.trim().is_empty()).unwrap_or("").to_string();
-            let code = status.code().map_or("a signal".to_string(), |c| format!("code {c}"));
-            let reason = if first.is_empty() { format!("exited with {code}") } else { format!("exited with {code}: {first}") };
-            return Ok((Outcome { score: 0.0, reason: Some(reason) }, true));
+            let first = String::from_utf8_lossy(&stderr)
+                .lines()
+                .find(|l| !l.trim().is_empty())
+                .unwrap_or("")
+                .to_string();
+            let code = status
+                .code()
+                .map_or("a signal".to_string(), |c| format!("code {c}"));
+            let reason = if first.is_empty() {
+                format!("exited with {code}")
+            } else {
+                format!("exited with {code}: {first}")
+            };
+            return Ok((
+                Outcome {
+                    score: 0.0,
+                    reason: Some(reason),
+                },
+                true,
+            ));
         }
         let text = String::from_utf8_lossy(&stdout);
         let text = text.trim();
         let parsed = if let Ok(x) = text.parse::<f64>() {
-            Some(Outcome { score: x, reason: None })
-        } else {
-            serde_json::from_str::<serde_json::Value>(text).ok().and_then(|v| {
-                let score = v.get("score")?.as_f64()?;
-                let reason = v.get("reason").and_then(|r| r.as_str()).map(str::to_string);
-                Some(Outcome { score, reason })
+            Some(Outcome {
+                score: x,
+                reason: None,
             })
+        } else {
+            serde_json::from_str::<serde_json::Value>(text)
+                .ok()
+                .and_then(|v| {
+                    let score = v.get("score")?.as_f64()?;
+                    let reason = v.get("reason").and_then(|r| r.as_str()).map(str::to_string);
+                    Some(Outcome { score, reason })
+                })
         };
         match parsed {
             Some(o) if o.score.is_finite() => Ok((o, true)),
@@ -245,7 +295,8 @@ mod tests {
         let dir = tempfile::tempdir().expect("tempdir");
         let cache = Some(dir.path().join("cache"));
         let mut out = [0.0];
-        let number = Exec::new("exec", sh("cat >/dev/null; echo 0.75"), 5.0, cache.clone()).expect("exec");
+        let number =
+            Exec::new("exec", sh("cat >/dev/null; echo 0.75"), 5.0, cache.clone()).expect("exec");
         number.stats(&row("x"), &mut out).expect("runs");
         assert_eq!(out[0], 0.75);
         let object = Exec::new("exec", sh("grep -q compiles && echo '{\"score\": 1, \"reason\": \"ok\"}' || echo '{\"score\": 0, \"reason\": \"syntax error\"}'"), 5.0, cache.clone()).expect("exec");
@@ -255,11 +306,17 @@ mod tests {
         let failing = Exec::new("exec", sh("echo boom >&2; exit 3"), 5.0, None).expect("exec");
         failing.stats(&row("x"), &mut out).expect("runs");
         assert_eq!(out[0], 0.0);
-        assert_eq!(failing.reason(&row("x")).as_deref(), Some("exited with code 3: boom"));
+        assert_eq!(
+            failing.reason(&row("x")).as_deref(),
+            Some("exited with code 3: boom")
+        );
         let slow = Exec::new("exec", sh("sleep 5"), 0.2, None).expect("exec");
         slow.stats(&row("x"), &mut out).expect("runs");
         assert_eq!(out[0], 0.0);
-        assert!(slow.reason(&row("x")).expect("reason").starts_with("timed out"));
+        assert!(slow
+            .reason(&row("x"))
+            .expect("reason")
+            .starts_with("timed out"));
         let garbage = Exec::new("exec", sh("echo hello"), 5.0, None).expect("exec");
         assert!(garbage.stats(&row("x"), &mut out).is_err());
     }

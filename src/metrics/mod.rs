@@ -149,7 +149,12 @@ pub const BUILTIN: &[(&str, &str)] = &[
 /// A check or `exec` metric, configured or built-in with defaults.
 fn build_check(name: &str, options: &MetricOptions) -> Option<Result<Box<dyn Metric>>> {
     use checks::{Check, CheckSpec};
-    let spec = options.checks.iter().rev().find(|(n, _)| n == name).map(|(_, s)| s.clone());
+    let spec = options
+        .checks
+        .iter()
+        .rev()
+        .find(|(n, _)| n == name)
+        .map(|(_, s)| s.clone());
     let spec = match (name, spec) {
         (_, Some(spec)) => spec,
         ("json_valid", None) => CheckSpec::JsonValid,
@@ -173,7 +178,8 @@ fn build_check(name: &str, options: &MetricOptions) -> Option<Result<Box<dyn Met
     };
     Some(match spec {
         CheckSpec::Exec { command, timeout_s } => {
-            exec::Exec::new(name, command, timeout_s, options.exec_cache.clone()).map(|m| Box::new(m) as Box<dyn Metric>)
+            exec::Exec::new(name, command, timeout_s, options.exec_cache.clone())
+                .map(|m| Box::new(m) as Box<dyn Metric>)
         }
         spec => Check::new(name, &spec).map(|m| Box::new(m) as Box<dyn Metric>),
     })

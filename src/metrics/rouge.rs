@@ -6,7 +6,7 @@
 //! `evaluate` reports a bootstrap median instead; see the parity notes).
 //!
 //! What has to match rouge-score, and where it lives here:
-//! - tokenizer ([`tokenize`]): Python-lowercase, every character outside `[a-z0-9]`
+//! - tokenizer (`tokenize`): Python-lowercase, every character outside `[a-z0-9]`
 //!   separates tokens, tokens longer than three characters are stemmed with NLTK's
 //!   Porter stemmer (`rouge_porter`). Non-ASCII letters therefore vanish ("Größe" →
 //!   `gr e`) except the two whose lowercase is ASCII ("İ" → `i`, Kelvin "K" → `k`).
@@ -22,6 +22,7 @@
 
 use std::cell::RefCell;
 use std::collections::HashMap;
+use std::hash::{BuildHasher, Hasher};
 
 use super::squad::needs_reference;
 use super::{Metric, MetricError, MetricOptions};
@@ -157,7 +158,7 @@ pub(super) fn build(name: &str, options: &MetricOptions) -> Option<Result<Box<dy
 pub fn tokenize_text(text: &str, stemmer: bool) -> Vec<String> {
     let mut vocab = Vocab::new(stemmer);
     let mut tokens = Tokens::default();
-    tokenize(text, &mut vocab, &mut Vec::new(), &mut tokens);
+    tokenize(text, &mut vocab, &mut Word::default(), &mut tokens);
     let mut names = vec![String::new(); vocab.len()];
     for (form, &id) in &vocab.forms {
         names[id as usize] = form.iter().copied().map(char::from).collect();
@@ -177,7 +178,7 @@ thread_local! {
 struct Scratch {
     plain: Vocab,
     stemmed: Vocab,
-    word: Vec<u8>,
+    word: Word,
     pred: Tokens,
     refr: Tokens,
     work: Work,
@@ -188,7 +189,7 @@ impl Default for Scratch {
         Scratch {
             plain: Vocab::new(false),
             stemmed: Vocab::new(true),
-            word: Vec::new(),
+            word: Word::default(),
             pred: Tokens::default(),
             refr: Tokens::default(),
             work: Work::default(),
@@ -201,11 +202,13 @@ impl Default for Scratch {
 const VOCAB_LIMIT: usize = 1 << 20;
 
 /// Token ids: raw token → id of its (stemmed) form. With the stemmer it is also the
-/// stemmer's cache.
+/// stemmer's cache. Tokens of up to 16 bytes (nearly all) are keyed by their bytes
+/// packed into two words, which saves hashing and comparing slices.
 struct Vocab {
     stem: bool,
-    raw: HashMap<Box<[u8]>, Option<u32>>,
-    forms: HashMap<Box<[u8]>, u32>,
+    short: HashMap<Key, u32, FastHash>,
+    long: HashMap<Box<[u8]>, u32, FastHash>,
+    forms: HashMap<Box<[u8]>, u32, FastHash>,
     buf: Vec<u8>,
 }
 
@@ -213,8 +216,9 @@ impl Vocab {
     fn new(stem: bool) -> Vocab {
         Vocab {
             stem,
-            raw: HashMap::new(),
-            forms: HashMap::new(),
+            short: HashMap::default(),
+            long: HashMap::default(),
+            forms: HashMap::default(),
             buf: Vec::new(),
         }
     }
@@ -226,17 +230,40 @@ impl Vocab {
 
     /// Forgets everything once the vocabulary is large; call between examples.
     fn trim(&mut self) {
-        if self.raw.len() > VOCAB_LIMIT {
-            self.raw.clear();
+        if self.short.len() + self.long.len() > VOCAB_LIMIT {
+            self.short.clear();
+            self.long.clear();
             self.forms.clear();
         }
     }
 
     /// The id of a raw `[a-z0-9]+` token, `None` when rouge-score drops it.
-    fn id(&mut self, token: &[u8]) -> Option<u32> {
-        if let Some(&id) = self.raw.get(token) {
-            return id;
-        }
+    fn id(&mut self, word: &Word) -> Option<u32> {
+        let id = if word.len <= 16 {
+            match self.short.get(&word.key) {
+                Some(&id) => id,
+                None => {
+                    let bytes = word.key.bytes();
+                    let id = self.new_id(&bytes[..word.len]);
+                    self.short.insert(word.key, id);
+                    id
+                }
+            }
+        } else {
+            match self.long.get(word.long.as_slice()) {
+                Some(&id) => id,
+                None => {
+                    let id = self.new_id(&word.long);
+                    self.long.insert(word.long.as_slice().into(), id);
+                    id
+                }
+            }
+        };
+        (id != DROPPED).then_some(id)
+    }
+
+    /// Stems a token seen for the first time and interns its form.
+    fn new_id(&mut self, token: &[u8]) -> u32 {
         self.buf.clear();
         self.buf.extend_from_slice(token);
         // rouge-score stems only tokens longer than three characters.
@@ -244,19 +271,139 @@ impl Vocab {
             super::rouge_porter::stem_ascii(&mut self.buf);
         }
         // Its final `^[a-z0-9]+$` filter can only drop an empty stem.
-        let id = if self.buf.is_empty() {
-            None
-        } else if let Some(&id) = self.forms.get(self.buf.as_slice()) {
-            Some(id)
-        } else {
-            let id = u32::try_from(self.forms.len()).ok();
-            if let Some(id) = id {
+        if self.buf.is_empty() {
+            return DROPPED;
+        }
+        if let Some(&id) = self.forms.get(self.buf.as_slice()) {
+            return id;
+        }
+        match u32::try_from(self.forms.len()) {
+            Ok(id) if id != DROPPED => {
                 self.forms.insert(self.buf.as_slice().into(), id);
+                id
             }
-            id
+            _ => DROPPED,
+        }
+    }
+}
+
+/// The id of a token rouge-score drops.
+const DROPPED: u32 = u32::MAX;
+
+/// The first 16 bytes of a token, little-endian in two words, zero-padded (tokens
+/// have no zero bytes, so padding keeps keys unique).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+struct Key(u64, u64);
+
+impl Key {
+    fn bytes(self) -> [u8; 16] {
+        let mut out = [0u8; 16];
+        out[..8].copy_from_slice(&self.0.to_le_bytes());
+        out[8..].copy_from_slice(&self.1.to_le_bytes());
+        out
+    }
+}
+
+/// A folded-multiply hash (as in foldhash) for the token maps: several times faster
+/// than SipHash on short keys, and it mixes into the low bits hashbrown indexes by.
+/// Not collision-resistant, which is acceptable for a user's own evaluation files (a
+/// flood of collisions would only slow scoring down).
+#[derive(Debug, Clone, Copy, Default)]
+struct FastHash;
+
+impl BuildHasher for FastHash {
+    type Hasher = FastHasher;
+    fn build_hasher(&self) -> FastHasher {
+        FastHasher(0x243f_6a88_85a3_08d3)
+    }
+}
+
+struct FastHasher(u64);
+
+impl FastHasher {
+    fn add(&mut self, word: u64) {
+        let product = u128::from(self.0 ^ word) * 0x9e37_79b9_7f4a_7c15;
+        self.0 = (product as u64) ^ ((product >> 64) as u64);
+    }
+}
+
+impl Hasher for FastHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for chunk in bytes.chunks(8) {
+            let mut word = [0u8; 8];
+            word[..chunk.len()].copy_from_slice(chunk);
+            self.add(u64::from_le_bytes(word));
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.add(n);
+    }
+    fn write_usize(&mut self, n: usize) {
+        self.add(n as u64);
+    }
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+/// The token being read: its key, and the whole token in `long` once it is longer
+/// than 16 bytes.
+#[derive(Default)]
+struct Word {
+    key: Key,
+    len: usize,
+    long: Vec<u8>,
+}
+
+impl Word {
+    /// Appends lowercase bytes, keeping the key in registers for the run.
+    fn extend(&mut self, bytes: impl Iterator<Item = u8>) {
+        let (mut lo, mut hi, mut len) = (self.key.0, self.key.1, self.len);
+        for b in bytes {
+            if len < 8 {
+                lo |= u64::from(b) << (8 * len);
+            } else if len < 16 {
+                hi |= u64::from(b) << (8 * (len - 8));
+            } else {
+                if len == 16 {
+                    self.long.clear();
+                    self.long.extend_from_slice(&Key(lo, hi).bytes());
+                }
+                self.long.push(b);
+            }
+            len += 1;
+        }
+        self.key = Key(lo, hi);
+        self.len = len;
+    }
+
+    /// Appends the first `run` bytes of `chunk` (lowercase, little-endian).
+    fn extend_chunk(&mut self, chunk: u64, run: usize) {
+        if run == 0 {
+            return;
+        }
+        let bits = if run >= 8 {
+            chunk
+        } else {
+            chunk & ((1u64 << (8 * run)) - 1)
         };
-        self.raw.insert(token.into(), id);
-        id
+        match self.len {
+            // The key is zero from here on, so whole words can be set at once.
+            0 => {
+                self.key.0 = bits;
+                self.len = run;
+            }
+            8 => {
+                self.key.1 = bits;
+                self.len += run;
+            }
+            _ => self.extend(bits.to_le_bytes().into_iter().take(run)),
+        }
+    }
+
+    fn clear(&mut self) {
+        self.key = Key::default();
+        self.len = 0;
     }
 }
 
@@ -284,9 +431,9 @@ impl Tokens {
 /// outside `[a-z0-9]`, stem when the vocabulary stems. Tokenizing the whole text
 /// equals concatenating the tokens of its lines (`"\n"` separates tokens anyway),
 /// so one pass serves all variants.
-fn tokenize(text: &str, vocab: &mut Vocab, word: &mut Vec<u8>, out: &mut Tokens) {
-    fn flush(word: &mut Vec<u8>, vocab: &mut Vocab, ids: &mut Vec<u32>) {
-        if !word.is_empty() {
+fn tokenize(text: &str, vocab: &mut Vocab, word: &mut Word, out: &mut Tokens) {
+    fn flush(word: &mut Word, vocab: &mut Vocab, ids: &mut Vec<u32>) {
+        if word.len > 0 {
             ids.extend(vocab.id(word));
             word.clear();
         }
@@ -294,23 +441,39 @@ fn tokenize(text: &str, vocab: &mut Vocab, word: &mut Vec<u8>, out: &mut Tokens)
     out.ids.clear();
     out.line_ends.clear();
     word.clear();
-    for c in text.chars() {
-        if c.is_ascii() {
-            let lower = c.to_ascii_lowercase();
-            if lower.is_ascii_lowercase() || lower.is_ascii_digit() {
-                word.push(lower as u8);
-            } else {
-                flush(word, vocab, &mut out.ids);
-                if c == '\n' {
-                    out.line_ends.push(out.ids.len());
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        if b.is_ascii_alphanumeric() {
+            // A run of ASCII letters and digits, eight bytes at a time.
+            loop {
+                let chunk = load8(bytes, i);
+                let run = (!alnum_mask(chunk) & HIGH_BITS).trailing_zeros() as usize / 8;
+                // `| 0x20` lowercases letters and leaves digits alone.
+                word.extend_chunk(chunk | 0x2020_2020_2020_2020, run);
+                i += run;
+                if run < 8 {
+                    break;
                 }
             }
+        } else if b.is_ascii() {
+            i += 1;
+            flush(word, vocab, &mut out.ids);
+            if b == b'\n' {
+                out.line_ends.push(out.ids.len());
+            }
         } else {
+            // `i` is always at a character boundary.
+            let Some(c) = text.get(i..).and_then(|rest| rest.chars().next()) else {
+                break;
+            };
+            i += c.len_utf8();
             // Python's str.lower(); only "İ" (→ "i̇") and the Kelvin sign (→ "k")
             // lowercase to anything in [a-z0-9].
             for lower in c.to_lowercase() {
                 if lower.is_ascii_lowercase() || lower.is_ascii_digit() {
-                    word.push(lower as u8);
+                    word.extend(std::iter::once(lower as u8));
                 } else {
                     flush(word, vocab, &mut out.ids);
                 }
@@ -319,6 +482,35 @@ fn tokenize(text: &str, vocab: &mut Vocab, word: &mut Vec<u8>, out: &mut Tokens)
     }
     flush(word, vocab, &mut out.ids);
     out.line_ends.push(out.ids.len());
+}
+
+const HIGH_BITS: u64 = 0x8080_8080_8080_8080;
+
+/// Eight bytes of `bytes` from `i`, little-endian, zero-padded past the end.
+fn load8(bytes: &[u8], i: usize) -> u64 {
+    let mut chunk = [0u8; 8];
+    match bytes.get(i..i + 8) {
+        Some(eight) => chunk.copy_from_slice(eight),
+        None => {
+            let rest = bytes.get(i..).unwrap_or_default();
+            chunk[..rest.len()].copy_from_slice(rest);
+        }
+    }
+    u64::from_le_bytes(chunk)
+}
+
+/// 0x80 in each byte of `x` that is an ASCII letter or digit, 0 elsewhere. Bytes are
+/// cut to 7 bits first so that no addition carries into the next byte.
+fn alnum_mask(x: u64) -> u64 {
+    const fn each(b: u8) -> u64 {
+        u64::from_le_bytes([b; 8])
+    }
+    let ascii = !x & HIGH_BITS;
+    let x7 = x & each(0x7f);
+    let y = x7 | each(0x20);
+    let letter = (y + each(0x80 - b'a')) & !(y + each(0x80 - b'z' - 1));
+    let digit = (x7 + each(0x80 - b'0')) & !(x7 + each(0x80 - b'9' - 1));
+    (letter | digit) & ascii
 }
 
 /// `scoring.fmeasure`, same operation order.
@@ -445,6 +637,11 @@ fn rouge_lsum(target: &Tokens, prediction: &Tokens, work: &mut Work) -> f64 {
     let (m, n) = (target.ids.len(), prediction.ids.len());
     if m == 0 || n == 0 {
         return 0.0;
+    }
+    // One sentence each: the union LCS is the LCS, no hit can be clipped, and the
+    // operations are rougeL's.
+    if target.lines().nth(1).is_none() && prediction.lines().nth(1).is_none() {
+        return rouge_l(&target.ids, &prediction.ids, work);
     }
     for &t in &target.ids {
         work.count_target[t as usize] += 1;
@@ -616,10 +813,10 @@ mod tests {
             let mut marked = vec![false; r.len()];
             if !r.is_empty() {
                 mark_lcs(&r, &c, words, &mut work, &mut marked);
-                for j in 0..=c.len() {
-                    for i in 0..=r.len() {
-                        let col = &work.columns[j * words..][..words];
-                        assert_eq!(zeros_before(col, i), t[i][j]);
+                for (i, row) in t.iter().enumerate() {
+                    for (j, &cell) in row.iter().enumerate() {
+                        let column = &work.columns[j * words..][..words];
+                        assert_eq!(zeros_before(column, i), cell);
                     }
                 }
             }
@@ -652,6 +849,22 @@ mod tests {
     }
 
     #[test]
+    fn alnum_mask_classifies_every_byte_in_every_position() {
+        for b in 0..=255u8 {
+            for pos in 0..8 {
+                // Neighbours that would carry into the byte if the mask let them.
+                for fill in [0x00, 0x7f, 0xff, b'z', b'9'] {
+                    let mut bytes = [fill; 8];
+                    bytes[pos] = b;
+                    let mask = alnum_mask(u64::from_le_bytes(bytes));
+                    let got = mask.to_le_bytes()[pos] == 0x80;
+                    assert_eq!(got, b.is_ascii_alphanumeric(), "byte {b:#x} at {pos}");
+                }
+            }
+        }
+    }
+
+    #[test]
     fn tokenizer_follows_rouge_score() {
         assert_eq!(
             tokenize_text("Café, Größe; İstanbul 3,000 — 东京 \u{212a}m", false),
@@ -662,6 +875,13 @@ mod tests {
             ["the", "sky", "were", "die", "gener"]
         );
         assert!(tokenize_text(" \n\t ", true).is_empty());
+        // Runs longer than eight and sixteen bytes, and tokens continued by "K".
+        let long = "abcdefghijklmnopqrstuvwxyz0123456789";
+        assert_eq!(tokenize_text(&long.to_uppercase(), false), [long]);
+        assert_eq!(
+            tokenize_text("ABCDEFGH\u{212a}xyz 0123456789abcdef\u{212a}", false),
+            ["abcdefghkxyz", "0123456789abcdefk"]
+        );
     }
 
     #[test]

@@ -23,15 +23,16 @@
 //! sorting packed integer keys, never by allocating strings: words are numbered
 //! per example, characters are their code points.
 
-use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
+use std::borrow::Cow;
+use std::cell::RefCell;
 
-use super::normalize::{is_py_space, py_lower, py_split, ASCII_PUNCTUATION};
+use super::normalize::{is_py_space, py_lower, ASCII_PUNCTUATION};
 use super::squad::needs_reference;
 use super::{Metric, MetricError, MetricOptions, Scale};
 use crate::error::{Error, Result};
 use crate::load::Row;
 
+use super::sacre_tokenize::split_spans;
 pub use super::sacre_tokenize::Tokenizer;
 
 /// Options of BLEU and chrF.
@@ -59,100 +60,487 @@ pub(super) fn build(name: &str, options: &MetricOptions) -> Option<Result<Box<dy
 }
 
 // ---------------------------------------------------------------------------
-// Counting n-grams
+// Numbering n-grams
 
-/// FxHash (rustc's hasher): fast, and good enough to number the words of one
-/// example, where a collision costs a probe, never a wrong count.
+/// FxHash (rustc's hash) of a byte string.
+fn fx_hash(bytes: &[u8]) -> u64 {
+    const K: u64 = 0x517c_c1b7_2722_0a95;
+    let mut h = 0u64;
+    let mut chunks = bytes.chunks_exact(8);
+    for c in &mut chunks {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(c);
+        h = (h.rotate_left(5) ^ u64::from_le_bytes(w)).wrapping_mul(K);
+    }
+    for &b in chunks.remainder() {
+        h = (h.rotate_left(5) ^ u64::from(b)).wrapping_mul(K);
+    }
+    (h.rotate_left(5) ^ bytes.len() as u64).wrapping_mul(K)
+}
+
+/// Numbers the words of a few texts 0, 1, 2… in order of first appearance:
+/// an open-addressing map from a word, kept as where it first occurred, to its
+/// id, emptied in O(1) by a generation stamp.
+#[derive(Default)]
+struct WordMap {
+    slots: Vec<WordSlot>,
+    stamp: u32,
+    mask: usize,
+    shift: u32,
+    len: u32,
+}
+
+/// One entry of a [`WordMap`]: live when its stamp is the map's.
 #[derive(Default, Clone, Copy)]
-struct FxHasher(u64);
+struct WordSlot {
+    hash: u64,
+    text: usize,
+    start: usize,
+    end: usize,
+    id: u32,
+    stamp: u32,
+}
 
-impl Hasher for FxHasher {
+impl WordMap {
+    /// Numbers the words `texts[k][a..b]` for the spans `(a, b)` of `spans[k]`,
+    /// writing their ids to `ids[k]`.
+    fn number<S: AsRef<str>>(
+        &mut self,
+        texts: &[S],
+        spans: &[Vec<(usize, usize)>],
+        ids: &mut [Vec<u32>],
+    ) {
+        let words: usize = spans.iter().map(Vec::len).sum();
+        let slots = (words.max(8) * 2).next_power_of_two();
+        if slots > self.slots.len() {
+            self.slots = vec![WordSlot::default(); slots];
+            self.stamp = 0;
+        }
+        self.stamp = self.stamp.wrapping_add(1);
+        if self.stamp == 0 {
+            self.slots.iter_mut().for_each(|s| s.stamp = 0);
+            self.stamp = 1;
+        }
+        self.mask = slots - 1;
+        self.shift = 64 - slots.trailing_zeros();
+        self.len = 0;
+        for (k, (sp, out)) in spans.iter().zip(ids.iter_mut()).enumerate() {
+            out.clear();
+            for &(a, b) in sp {
+                out.push(self.id(texts, k, a, b));
+            }
+        }
+    }
+
+    fn id<S: AsRef<str>>(&mut self, texts: &[S], text: usize, start: usize, end: usize) -> u32 {
+        let word = texts[text]
+            .as_ref()
+            .as_bytes()
+            .get(start..end)
+            .unwrap_or_default();
+        let hash = fx_hash(word);
+        let mut i = (hash >> self.shift) as usize;
+        loop {
+            let slot = self.slots[i];
+            if slot.stamp != self.stamp {
+                self.slots[i] = WordSlot {
+                    hash,
+                    text,
+                    start,
+                    end,
+                    id: self.len,
+                    stamp: self.stamp,
+                };
+                self.len += 1;
+                return self.len - 1;
+            }
+            if slot.hash == hash
+                && texts[slot.text]
+                    .as_ref()
+                    .as_bytes()
+                    .get(slot.start..slot.end)
+                    == Some(word)
+            {
+                return slot.id;
+            }
+            i = (i + 1) & self.mask;
+        }
+    }
+}
+
+/// An open-addressing map from `u64` keys to dense ids 0, 1, 2… in order of
+/// first appearance, emptied in O(1) by a generation stamp.
+#[derive(Default)]
+struct IdMap {
+    slots: Vec<Slot>,
+    stamp: u32,
+    mask: usize,
+    shift: u32,
+    len: u32,
+}
+
+/// One entry of an [`IdMap`]: live when its stamp is the map's.
+#[derive(Default, Clone, Copy)]
+struct Slot {
+    key: u64,
+    id: u32,
+    stamp: u32,
+}
+
+/// Id of an n-gram the hypothesis does not have.
+const ABSENT: u32 = u32::MAX;
+
+impl IdMap {
+    /// Empties the map, sized for about `capacity` distinct keys.
+    fn reset(&mut self, capacity: usize) {
+        let slots = (capacity.max(8) * 2).next_power_of_two();
+        if slots > self.slots.len() {
+            self.slots = vec![Slot::default(); slots];
+            self.stamp = 0;
+        }
+        self.stamp = self.stamp.wrapping_add(1);
+        if self.stamp == 0 {
+            self.slots.iter_mut().for_each(|s| s.stamp = 0);
+            self.stamp = 1;
+        }
+        self.mask = slots - 1;
+        self.shift = 64 - slots.trailing_zeros();
+        self.len = 0;
+    }
+
     #[inline]
-    fn write(&mut self, bytes: &[u8]) {
-        const K: u64 = 0x517c_c1b7_2722_0a95;
-        let mut chunks = bytes.chunks_exact(8);
-        for c in &mut chunks {
-            let mut w = [0u8; 8];
-            w.copy_from_slice(c);
-            self.0 = (self.0.rotate_left(5) ^ u64::from_le_bytes(w)).wrapping_mul(K);
-        }
-        for &b in chunks.remainder() {
-            self.0 = (self.0.rotate_left(5) ^ u64::from(b)).wrapping_mul(K);
-        }
+    fn home(&self, key: u64) -> usize {
+        (key.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> self.shift) as usize
     }
+
+    /// The id of `key`, a new one if the key is new.
     #[inline]
-    fn write_u8(&mut self, i: u8) {
-        self.0 = (self.0.rotate_left(5) ^ u64::from(i)).wrapping_mul(0x517c_c1b7_2722_0a95);
+    fn id(&mut self, key: u64) -> u32 {
+        if 2 * (self.len as usize + 1) > self.mask + 1 {
+            self.grow();
+        }
+        let mut i = self.home(key);
+        loop {
+            let slot = &mut self.slots[i];
+            if slot.stamp != self.stamp {
+                *slot = Slot {
+                    key,
+                    id: self.len,
+                    stamp: self.stamp,
+                };
+                self.len += 1;
+                return slot.id;
+            }
+            if slot.key == key {
+                return slot.id;
+            }
+            i = (i + 1) & self.mask;
+        }
     }
+
+    /// A new id for no key (for keys numbered elsewhere).
     #[inline]
-    fn finish(&self) -> u64 {
-        self.0
+    fn fresh(&mut self) -> u32 {
+        self.len += 1;
+        self.len - 1
     }
-}
 
-/// Numbers distinct words; equal words get equal numbers.
-struct Interner<'a> {
-    ids: HashMap<&'a str, u32, BuildHasherDefault<FxHasher>>,
-}
-
-impl<'a> Interner<'a> {
-    fn new() -> Self {
-        Interner {
-            ids: HashMap::with_capacity_and_hasher(64, BuildHasherDefault::default()),
+    /// The id of `key`, or [`ABSENT`].
+    #[inline]
+    fn get(&self, key: u64) -> u32 {
+        let mut i = self.home(key);
+        loop {
+            let slot = &self.slots[i];
+            if slot.stamp != self.stamp {
+                return ABSENT;
+            }
+            if slot.key == key {
+                return slot.id;
+            }
+            i = (i + 1) & self.mask;
         }
     }
 
-    fn intern(&mut self, word: &'a str) -> u32 {
-        let next = self.ids.len() as u32;
-        *self.ids.entry(word).or_insert(next)
-    }
-
-    fn all(&mut self, words: impl Iterator<Item = &'a str>, out: &mut Vec<u32>) {
-        out.clear();
-        out.extend(words.map(|w| self.intern(w)));
+    /// Doubles the slots, keeping the entries (only when `reset` was told too
+    /// small a capacity).
+    fn grow(&mut self) {
+        let live: Vec<Slot> = self.slots[..=self.mask]
+            .iter()
+            .filter(|s| s.stamp == self.stamp)
+            .copied()
+            .collect();
+        let len = self.len;
+        self.reset(self.mask + 1);
+        for s in live {
+            let mut i = self.home(s.key);
+            while self.slots[i].stamp == self.stamp {
+                i = (i + 1) & self.mask;
+            }
+            self.slots[i] = Slot {
+                stamp: self.stamp,
+                ..s
+            };
+        }
+        self.len = len;
     }
 }
 
-/// The n-grams of order `n` of `seq` as integers (`bits` per element, `n × bits`
-/// ≤ 128, so keys of one order are equal exactly when the n-grams are), sorted.
-fn sorted_keys(seq: &[u32], n: usize, bits: u32, out: &mut Vec<u128>) {
-    out.clear();
-    if seq.len() >= n {
-        out.extend(seq.windows(n).map(|w| {
-            w.iter()
-                .fold(0u128, |k, &x| (k << bits) | u128::from(x))
-        }));
-        out.sort_unstable();
+/// The n-grams of several sequences, a hypothesis (sequence 0) and its
+/// references, numbered one order at a time so that equal n-grams of the
+/// current order have equal ids in every sequence; from order 2 on, reference
+/// n-grams the hypothesis lacks are [`ABSENT`]. The id of an n-gram is that of
+/// the pair (id of its first n − 1 elements, id of its last element), so no
+/// n-gram is ever built.
+#[derive(Default)]
+struct Grams {
+    /// Unigram ids of each sequence.
+    uni: Vec<Vec<u32>>,
+    /// Ids of the n-grams of the current order, by start position.
+    cur: Vec<Vec<u32>>,
+    /// Current order.
+    order: usize,
+    /// Ids of the current order are below it.
+    distinct: usize,
+    /// Distinct unigrams.
+    distinct_unigrams: usize,
+    /// How often each id of the current order occurs in the hypothesis.
+    hyp_count: Vec<u32>,
+    /// Per reference, its n-grams of the current order matched by hypothesis
+    /// n-grams, each hypothesis n-gram matching at most once: the sum over
+    /// ids of min(hypothesis count, reference count).
+    matches: Vec<u64>,
+    /// Hypothesis counts not matched yet (working space).
+    avail: Vec<u32>,
+    words: WordMap,
+    map: IdMap,
+    /// A table indexed by (prefix id, last unigram id): `stamp << 32 | id`,
+    /// live when `stamp` is `direct_stamp`.
+    direct: Vec<u64>,
+    direct_stamp: u32,
+}
+
+/// Largest (prefixes × unigrams) key space numbered with a direct table.
+const DIRECT_LIMIT: usize = 1 << 15;
+
+impl Grams {
+    /// Starts over with `sequences` empty sequences; set the unigrams next.
+    fn start(&mut self, sequences: usize) {
+        for v in [&mut self.uni, &mut self.cur] {
+            v.resize_with(sequences, Vec::new);
+            v.truncate(sequences);
+        }
+        self.uni.iter_mut().for_each(Vec::clear);
+        self.order = 0;
+    }
+
+    /// Unigram ids of words: `texts[k][a..b]` for the spans `(a, b)` of
+    /// `spans[k]`.
+    fn set_words<S: AsRef<str>>(&mut self, texts: &[S], spans: &[Vec<(usize, usize)>]) {
+        self.words.number(texts, spans, &mut self.uni);
+        self.distinct_unigrams = self.words.len as usize;
+    }
+
+    /// Unigram ids of the characters (scalar values) of `texts`, whitespace
+    /// (Python's) left out unless `whitespace`.
+    fn set_chars<S: AsRef<str>>(&mut self, texts: &[S], whitespace: bool) {
+        let capacity = texts.iter().map(|t| t.as_ref().len()).sum();
+        self.map.reset(capacity);
+        let Grams { uni, map, .. } = self;
+        // ASCII characters get their ids from a table, the others from the map.
+        let mut ascii = [ABSENT; 128];
+        for (u, text) in uni.iter_mut().zip(texts) {
+            let text = text.as_ref();
+            let bytes = text.as_bytes();
+            u.reserve(bytes.len());
+            let mut i = 0;
+            while i < bytes.len() {
+                let b = bytes[i];
+                if b < 0x80 {
+                    i += 1;
+                    if !whitespace && matches!(b, b'\t'..=b'\r' | 0x1c..=b' ') {
+                        continue;
+                    }
+                    let slot = &mut ascii[usize::from(b)];
+                    if *slot == ABSENT {
+                        *slot = map.fresh();
+                    }
+                    u.push(*slot);
+                } else {
+                    let Some(c) = text.get(i..).and_then(|rest| rest.chars().next()) else {
+                        break; // unreachable: `i` is always a character boundary
+                    };
+                    i += c.len_utf8();
+                    if !whitespace && is_py_space(c) {
+                        continue;
+                    }
+                    u.push(map.id(u64::from(c)));
+                }
+            }
+        }
+        self.distinct_unigrams = self.map.len as usize;
+    }
+
+    /// Ids of the n-grams of the current order in sequence `s` that can match.
+    fn ids(&self, s: usize) -> impl Iterator<Item = usize> + '_ {
+        self.cur[s]
+            .iter()
+            .filter(|&&id| id != ABSENT)
+            .map(|&id| id as usize)
+    }
+
+    /// Number of n-grams of the current order in sequence `s`.
+    fn total(&self, s: usize) -> usize {
+        self.cur[s].len()
+    }
+
+    /// Moves to the next order (1 first).
+    fn next_order(&mut self) {
+        self.order += 1;
+        let n = self.order;
+        let Grams {
+            uni,
+            cur,
+            distinct,
+            distinct_unigrams,
+            hyp_count,
+            matches,
+            avail,
+            map,
+            direct,
+            direct_stamp,
+            ..
+        } = self;
+        matches.clear();
+        let (hyp, refs) = cur.split_at_mut(1);
+        let (hyp, hyp_uni) = (&mut hyp[0], &uni[0]);
+        if n == 1 {
+            for (c, u) in cur.iter_mut().zip(uni.iter()) {
+                c.clear();
+                c.extend_from_slice(u);
+            }
+            *distinct = *distinct_unigrams;
+            hyp_count.clear();
+            hyp_count.resize(*distinct, 0);
+            for &id in &uni[0] {
+                hyp_count[id as usize] += 1;
+            }
+        } else if (*distinct + 1).saturating_mul(*distinct_unigrams) <= DIRECT_LIMIT {
+            // Small key space: a table indexed by (prefix, last), whose row
+            // `prefixes` is never written, for reference prefixes the
+            // hypothesis lacks. Written without unpredictable branches.
+            let prefixes = *distinct;
+            let width = *distinct_unigrams;
+            if direct.len() < (prefixes + 1) * width {
+                direct.resize((prefixes + 1) * width, 0);
+            }
+            *direct_stamp = direct_stamp.wrapping_add(1);
+            if *direct_stamp == 0 {
+                direct.fill(0);
+                *direct_stamp = 1;
+            }
+            let stamp = *direct_stamp;
+            let count = hyp_uni.len().saturating_sub(n - 1);
+            hyp_count.clear();
+            hyp_count.resize(count, 0);
+            let mut next = 0u32;
+            let lasts = hyp_uni.get(n - 1..).unwrap_or_default();
+            for (id, &last) in hyp[..count].iter_mut().zip(lasts) {
+                let entry = &mut direct[*id as usize * width + last as usize];
+                let live = (*entry >> 32) as u32 == stamp;
+                let new = if live { *entry as u32 } else { next };
+                *entry = (u64::from(stamp) << 32) | u64::from(new);
+                next += u32::from(!live);
+                hyp_count[new as usize] += 1;
+                *id = new;
+            }
+            hyp.truncate(count);
+            hyp_count.truncate(next as usize);
+            *distinct = next as usize;
+            for (c, u) in refs.iter_mut().zip(&uni[1..]) {
+                let count = u.len().saturating_sub(n - 1);
+                let lasts = u.get(n - 1..).unwrap_or_default();
+                for (id, &last) in c[..count].iter_mut().zip(lasts) {
+                    let prefix = (*id as usize).min(prefixes);
+                    let entry = direct[prefix * width + last as usize];
+                    *id = if (entry >> 32) as u32 == stamp {
+                        entry as u32
+                    } else {
+                        ABSENT
+                    };
+                }
+                c.truncate(count);
+            }
+        } else {
+            let key = |prefix: u32, last: u32| (u64::from(prefix) << 32) | u64::from(last);
+            let count = hyp_uni.len().saturating_sub(n - 1);
+            map.reset(count);
+            hyp_count.clear();
+            hyp_count.resize(count, 0);
+            let lasts = hyp_uni.get(n - 1..).unwrap_or_default();
+            for (id, &last) in hyp[..count].iter_mut().zip(lasts) {
+                *id = map.id(key(*id, last));
+                hyp_count[*id as usize] += 1;
+            }
+            hyp.truncate(count);
+            hyp_count.truncate(map.len as usize);
+            *distinct = map.len as usize;
+            for (c, u) in refs.iter_mut().zip(&uni[1..]) {
+                let count = u.len().saturating_sub(n - 1);
+                let lasts = u.get(n - 1..).unwrap_or_default();
+                for (id, &last) in c[..count].iter_mut().zip(lasts) {
+                    if *id != ABSENT {
+                        *id = map.get(key(*id, last));
+                    }
+                }
+                c.truncate(count);
+            }
+        }
+        // Matches per reference; ABSENT ids count against a last, empty slot.
+        for c in &cur[1..] {
+            avail.clear();
+            avail.extend_from_slice(hyp_count);
+            avail.push(0);
+            let none = hyp_count.len();
+            let mut matched = 0u64;
+            for &id in c {
+                let slot = &mut avail[(id as usize).min(none)];
+                let take = u32::from(*slot > 0);
+                *slot -= take;
+                matched += u64::from(take);
+            }
+            matches.push(matched);
+        }
     }
 }
 
-/// Distinct keys of a sorted slice with their counts.
-fn runs(sorted: &[u128], out: &mut Vec<(u128, u32)>) {
-    out.clear();
-    for &k in sorted {
-        match out.last_mut() {
-            Some((last, count)) if *last == k => *count += 1,
-            _ => out.push((k, 1)),
-        }
-    }
+/// Per-id counters.
+#[derive(Default)]
+struct Counters {
+    a: Vec<u32>,
+    b: Vec<u32>,
+    c: Vec<u32>,
 }
 
-/// For each run of `hyp`, calls `f(run index, count of its key in reference)`
-/// for keys the reference has.
-fn merge(hyp: &[(u128, u32)], reference: &[u128], mut f: impl FnMut(usize, u32)) {
-    let mut j = 0;
-    for (i, &(key, _)) in hyp.iter().enumerate() {
-        while j < reference.len() && reference[j] < key {
-            j += 1;
-        }
-        let start = j;
-        while j < reference.len() && reference[j] == key {
-            j += 1;
-        }
-        if j > start {
-            f(i, (j - start) as u32);
-        }
-    }
+/// Working memory reused across the examples a thread scores.
+#[derive(Default)]
+struct Scratch {
+    grams: Grams,
+    counters: Counters,
+    per_ref: Vec<f64>,
+    /// Token or word spans per sequence.
+    spans: Vec<Vec<(usize, usize)>>,
+}
+
+thread_local! {
+    static SCRATCH: RefCell<Scratch> = RefCell::new(Scratch::default());
+}
+
+/// Runs `f` with this thread's scratch memory.
+fn with_scratch<T>(f: impl FnOnce(&mut Scratch) -> T) -> T {
+    SCRATCH.with(|cell| match cell.try_borrow_mut() {
+        Ok(mut scratch) => f(&mut scratch),
+        Err(_) => f(&mut Scratch::default()),
+    })
 }
 
 // ---------------------------------------------------------------------------
@@ -192,42 +580,46 @@ impl Bleu {
         }
     }
 
-    /// `BLEU._preprocess_segment`: lowercase, right-strip, tokenize.
-    fn preprocess(&self, text: &str, scratch: &mut Vec<u8>) -> String {
-        let lowered;
-        let text = if self.lowercase {
-            lowered = py_lower(text);
-            lowered.as_str()
-        } else {
-            text
-        };
-        let mut out = String::new();
-        self.tokenizer
-            .tokenize_into(text.trim_end_matches(is_py_space), &mut out, scratch);
-        out
-    }
-
     /// The ten statistics of `hypothesis` against `references` (at least one).
     fn segment_stats(&self, hypothesis: &str, references: &[String], out: &mut [f64]) {
-        let mut scratch = Vec::new();
-        let hyp_text = self.preprocess(hypothesis, &mut scratch);
-        let ref_texts: Vec<String> = references
-            .iter()
-            .map(|r| self.preprocess(r, &mut scratch))
-            .collect();
-        let mut interner = Interner::new();
-        let mut hyp = Vec::new();
-        interner.all(py_split(&hyp_text), &mut hyp);
-        let refs: Vec<Vec<u32>> = ref_texts
-            .iter()
-            .map(|t| {
-                let mut ids = Vec::new();
-                interner.all(py_split(t), &mut ids);
-                ids
-            })
-            .collect();
-        bleu_counts(&hyp, &refs, out);
+        // `BLEU._preprocess_segment`: lowercase, right-strip, tokenize.
+        let texts = lowered(hypothesis, references, self.lowercase);
+        with_scratch(|scratch| {
+            let Scratch {
+                grams,
+                counters,
+                spans,
+                ..
+            } = scratch;
+            spans.resize_with(texts.len(), Vec::new);
+            let tokenized: Vec<Cow<'_, str>> = texts
+                .iter()
+                .zip(spans.iter_mut())
+                .map(|(t, sp)| {
+                    self.tokenizer
+                        .tokens_into(t.trim_end_matches(is_py_space), sp)
+                })
+                .collect();
+            grams.start(texts.len());
+            grams.set_words(&tokenized, &spans[..texts.len()]);
+            bleu_counts(grams, counters, out);
+        });
     }
+}
+
+/// The hypothesis then the references, lowercased with Python's `str.lower()`
+/// if `lower`.
+fn lowered<'a>(hypothesis: &'a str, references: &'a [String], lower: bool) -> Vec<Cow<'a, str>> {
+    std::iter::once(hypothesis)
+        .chain(references.iter().map(String::as_str))
+        .map(|t| {
+            if lower {
+                Cow::Owned(py_lower(t))
+            } else {
+                Cow::Borrowed(t)
+            }
+        })
+        .collect()
 }
 
 /// `BLEU._get_closest_ref_len`: the reference length closest to `hyp_len`, the
@@ -244,30 +636,48 @@ fn closest_ref_len(hyp_len: usize, ref_lens: impl Iterator<Item = usize>) -> usi
     best.map_or(0, |(_, l)| l)
 }
 
-/// `BLEU._compute_segment_statistics` on word numbers.
-fn bleu_counts(hyp: &[u32], refs: &[Vec<u32>], out: &mut [f64]) {
-    out[0] = hyp.len() as f64;
-    out[1] = closest_ref_len(hyp.len(), refs.iter().map(Vec::len)) as f64;
-    let mut hyp_keys = Vec::new();
-    let mut ref_keys = Vec::new();
-    let mut hyp_runs = Vec::new();
-    let mut clip: Vec<u32> = Vec::new();
+/// `BLEU._compute_segment_statistics` on numbered words: sequence 0 of `grams`
+/// is the hypothesis, the others the references.
+fn bleu_counts(grams: &mut Grams, counters: &mut Counters, out: &mut [f64]) {
+    let hyp_len = grams.uni[0].len();
+    out[0] = hyp_len as f64;
+    out[1] = closest_ref_len(hyp_len, grams.uni[1..].iter().map(Vec::len)) as f64;
     for n in 1..=BLEU_ORDER {
-        sorted_keys(hyp, n, 32, &mut hyp_keys);
-        runs(&hyp_keys, &mut hyp_runs);
-        clip.clear();
-        clip.resize(hyp_runs.len(), 0);
-        for r in refs {
-            sorted_keys(r, n, 32, &mut ref_keys);
-            merge(&hyp_runs, &ref_keys, |i, c| clip[i] = clip[i].max(c));
+        grams.next_order();
+        out[1 + BLEU_ORDER + n] = grams.total(0) as f64;
+        if let [matched] = grams.matches[..] {
+            out[1 + n] = matched as f64;
+            continue;
         }
-        let correct: u64 = hyp_runs
-            .iter()
-            .zip(&clip)
-            .map(|(&(_, h), &c)| u64::from(h.min(c)))
-            .sum();
+        // Several references: counts clipped by the maximum over them.
+        let Counters {
+            a: clip,
+            b: count,
+            c: used,
+        } = counters;
+        for v in [&mut *clip, &mut *count, &mut *used] {
+            v.clear();
+            v.resize(grams.distinct, 0);
+        }
+        for r in 1..grams.cur.len() {
+            for id in grams.ids(r) {
+                count[id] += 1;
+            }
+            for id in grams.ids(r) {
+                clip[id] = clip[id].max(count[id]);
+            }
+            for id in grams.ids(r) {
+                count[id] = 0;
+            }
+        }
+        let mut correct = 0u64;
+        for id in grams.ids(0) {
+            if used[id] < clip[id] {
+                used[id] += 1;
+                correct += 1;
+            }
+        }
         out[1 + n] = correct as f64;
-        out[1 + BLEU_ORDER + n] = hyp_keys.len() as f64;
     }
 }
 
@@ -370,13 +780,6 @@ pub struct Chrf {
     whitespace: bool,
 }
 
-/// One side's n-grams, per order, ready to match.
-#[derive(Default)]
-struct ChrfSide {
-    /// Sorted keys per order (characters, then words).
-    keys: Vec<Vec<u128>>,
-}
-
 impl Chrf {
     /// chrF with `word_order` word n-gram orders (0 for chrF, 2 for chrF++) and
     /// the lowercasing and whitespace settings of `options`.
@@ -392,98 +795,88 @@ impl Chrf {
         CHAR_ORDER + self.word_order
     }
 
-    /// Character and word n-grams of one (preprocessed) segment.
-    fn side<'a>(&self, text: &'a str, interner: &mut Interner<'a>) -> ChrfSide {
-        let chars: Vec<u32> = if self.whitespace {
-            text.chars().map(u32::from).collect()
-        } else {
-            text.chars()
-                .filter(|&c| !is_py_space(c))
-                .map(u32::from)
-                .collect()
-        };
-        let mut keys = Vec::with_capacity(self.orders());
-        for n in 1..=CHAR_ORDER {
-            let mut k = Vec::new();
-            sorted_keys(&chars, n, 21, &mut k);
-            keys.push(k);
-        }
-        if self.word_order > 0 {
-            let mut words = Vec::new();
-            interner.all(remove_punctuation(text), &mut words);
-            for n in 1..=self.word_order {
-                let mut k = Vec::new();
-                sorted_keys(&words, n, 32, &mut k);
-                keys.push(k);
-            }
-        }
-        ChrfSide { keys }
-    }
-
     /// `CHRF._compute_segment_statistics`.
     fn segment_stats(&self, hypothesis: &str, references: &[String], out: &mut [f64]) {
-        let lower = |s: &str| {
-            if self.lowercase {
-                py_lower(s)
-            } else {
-                s.to_string()
+        // `CHRF._preprocess_segment`: lowercase.
+        let texts = lowered(hypothesis, references, self.lowercase);
+        let width = 3 * self.orders();
+        with_scratch(|scratch| {
+            let Scratch {
+                grams,
+                per_ref,
+                spans,
+                ..
+            } = scratch;
+            per_ref.clear();
+            per_ref.resize(references.len() * width, 0.0);
+            grams.start(texts.len());
+            grams.set_chars(&texts, self.whitespace);
+            for n in 1..=CHAR_ORDER {
+                grams.next_order();
+                chrf_order(grams, per_ref, width, 3 * (n - 1));
             }
-        };
-        let hyp_text = lower(hypothesis);
-        let ref_texts: Vec<String> = references.iter().map(|r| lower(r)).collect();
-        let mut interner = Interner::new();
-        let hyp = self.side(&hyp_text, &mut interner);
-        let hyp_runs: Vec<Vec<(u128, u32)>> = hyp
-            .keys
-            .iter()
-            .map(|k| {
-                let mut r = Vec::new();
-                runs(k, &mut r);
-                r
-            })
-            .collect();
-        let mut best_f = -1.0;
-        let mut stats = vec![0.0; 3 * self.orders()];
-        for text in &ref_texts {
-            let reference = self.side(text, &mut interner);
-            for (i, (h, r)) in hyp_runs.iter().zip(&reference.keys).enumerate() {
-                let mut matches = 0u64;
-                merge(h, r, |j, c| matches += u64::from(h[j].1.min(c)));
-                let hyp_count = if r.is_empty() { 0 } else { hyp.keys[i].len() };
-                stats[3 * i] = hyp_count as f64;
-                stats[3 * i + 1] = r.len() as f64;
-                stats[3 * i + 2] = matches as f64;
+            if self.word_order > 0 {
+                spans.resize_with(texts.len(), Vec::new);
+                for (t, sp) in texts.iter().zip(spans.iter_mut()) {
+                    punctuation_spans(t, sp);
+                }
+                grams.start(texts.len());
+                grams.set_words(&texts, &spans[..texts.len()]);
+                for n in 1..=self.word_order {
+                    grams.next_order();
+                    chrf_order(grams, per_ref, width, 3 * (CHAR_ORDER + n - 1));
+                }
             }
-            let f = chrf_from_stats(&stats);
-            if f > best_f {
-                best_f = f;
-                out.copy_from_slice(&stats);
+            let mut best_f = -1.0;
+            for stats in per_ref.chunks_exact(width) {
+                let f = chrf_from_stats(stats);
+                if f > best_f {
+                    best_f = f;
+                    out.copy_from_slice(stats);
+                }
             }
-        }
+        });
     }
 }
 
-/// `CHRF._remove_punctuation`: whitespace-split words, with one ASCII
-/// punctuation character split off the end of a word, or else off its start.
-fn remove_punctuation(text: &str) -> impl Iterator<Item = &str> {
-    let is_punct = |c: char| c.is_ascii() && ASCII_PUNCTUATION.contains(c);
-    py_split(text).flat_map(move |w| {
-        let mut it = w.chars();
-        let first = it.next();
-        let last = it.next_back();
-        let (a, b) = match (first, last) {
-            (Some(_), Some(l)) if is_punct(l) => {
-                let cut = w.len() - l.len_utf8();
-                (&w[..cut], Some(&w[cut..]))
-            }
-            (Some(f), Some(_)) if is_punct(f) => {
-                let cut = f.len_utf8();
-                (&w[..cut], Some(&w[cut..]))
-            }
-            _ => (w, None),
+/// The `[hyp, ref, match]` statistics of the current order of `grams` for each
+/// reference, written at `offset` of each reference's `width` statistics.
+fn chrf_order(grams: &Grams, per_ref: &mut [f64], width: usize, offset: usize) {
+    let hyp_total = grams.total(0);
+    for (k, (stats, &matched)) in per_ref
+        .chunks_exact_mut(width)
+        .zip(&grams.matches)
+        .enumerate()
+    {
+        let ref_total = grams.total(k + 1);
+        // `hyp_count if ref_ngrams else 0`
+        stats[offset] = if ref_total == 0 {
+            0.0
+        } else {
+            hyp_total as f64
         };
-        std::iter::once(a).chain(b)
-    })
+        stats[offset + 1] = ref_total as f64;
+        stats[offset + 2] = matched as f64;
+    }
+}
+
+/// `CHRF._remove_punctuation` as spans of `text`: whitespace-split words, with
+/// one ASCII punctuation character split off the end of a word, or else off its
+/// start.
+fn punctuation_spans(text: &str, spans: &mut Vec<(usize, usize)>) {
+    let is_punct = |b: u8| b.is_ascii() && ASCII_PUNCTUATION.as_bytes().contains(&b);
+    let mut words = Vec::new();
+    split_spans(text, &mut words);
+    spans.clear();
+    for (a, b) in words {
+        let w = &text.as_bytes()[a..b];
+        let one_char = text[a..b].chars().nth(1).is_none();
+        match (w.first(), w.last()) {
+            (_, Some(&l)) if !one_char && is_punct(l) => spans.extend([(a, b - 1), (b - 1, b)]),
+            (Some(&f), _) if !one_char && is_punct(f) => spans.extend([(a, a + 1), (a + 1, b)]),
+            _ => spans.push((a, b)),
+        }
+    }
 }
 
 /// `CHRF._compute_f_score` (β = 2, no epsilon smoothing) on `[hyp, ref, match]`
@@ -605,7 +998,10 @@ mod tests {
 
     #[test]
     fn punctuation_split() {
-        let words: Vec<&str> = remove_punctuation("(hi) a, ,b é. x").collect();
+        let text = "(hi) a, ,b é. x";
+        let mut spans = Vec::new();
+        punctuation_spans(text, &mut spans);
+        let words: Vec<&str> = spans.iter().map(|&(a, b)| &text[a..b]).collect();
         assert_eq!(words, ["(hi", ")", "a", ",", ",", "b", "é", ".", "x"]);
     }
 

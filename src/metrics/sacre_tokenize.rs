@@ -2,18 +2,22 @@
 //! default, mteval-v13a), `intl` (mteval-v14 international), `zh`, `char` and
 //! `none`.
 //!
-//! Each tokenizer writes the tokenized line; BLEU then splits it with Python's
-//! `str.split()`. The regular expressions of `13a` and `zh` are fixed two-character
-//! patterns, so they are written as byte scans that reproduce Python's `re.sub`
-//! (leftmost, non-overlapping matches) exactly; `intl` uses the `regex` crate's
-//! Unicode classes plus the Unicode 17 characters its tables (Unicode 16) lack and
-//! the Python `regex` module 2026.x has.
+//! A tokenizer turns a line into tokens, which are what BLEU gets from
+//! `tokenizer(line).split()`. The four regular expressions of `13a` and `zh`
+//! (`TokenizerRegexp`) only put spaces around single ASCII characters, and
+//! Python applies each as leftmost, non-overlapping matches of at most two
+//! characters, so which characters end up spaced out depends only on their
+//! neighbours: one left-to-right walk finds them, and the tokens are slices of
+//! the line, never copied. `intl` uses the `regex` crate's Unicode classes plus
+//! the Unicode 17 characters that its tables (Unicode 16) lack and the Python
+//! `regex` module 2026.x has.
 
+use std::borrow::Cow;
 use std::sync::OnceLock;
 
 use regex::Regex;
 
-use super::normalize::{is_py_space, py_split};
+use super::normalize::is_py_space;
 
 /// A BLEU tokenizer of sacrebleu.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -61,29 +65,88 @@ impl Tokenizer {
     /// The tokenized line, as sacrebleu's tokenizer returns it for `line`
     /// (which BLEU has already lowercased, if asked, and right-stripped).
     pub fn tokenize(self, line: &str) -> String {
-        let mut out = String::new();
-        let mut scratch = Vec::new();
-        self.tokenize_into(line, &mut out, &mut scratch);
-        out
-    }
-
-    /// [`Tokenizer::tokenize`] into `out`, with `scratch` as working space.
-    pub(crate) fn tokenize_into(self, line: &str, out: &mut String, scratch: &mut Vec<u8>) {
-        out.clear();
         match self {
-            Tokenizer::V13a => v13a(line, out, scratch),
-            Tokenizer::Intl => intl(line, out),
-            Tokenizer::Zh => zh(line, out, scratch),
+            // Not normalised by sacrebleu either.
+            Tokenizer::None => line.to_string(),
             Tokenizer::Char => {
+                let mut out = String::with_capacity(2 * line.len());
                 for (i, c) in line.chars().enumerate() {
                     if i > 0 {
                         out.push(' ');
                     }
                     out.push(c);
                 }
+                out
             }
-            Tokenizer::None => out.push_str(line),
+            _ => {
+                let mut spans = Vec::new();
+                let text = self.tokens_into(line, &mut spans);
+                let mut out = String::with_capacity(line.len() + line.len() / 2);
+                for (i, &(a, b)) in spans.iter().enumerate() {
+                    if i > 0 {
+                        out.push(' ');
+                    }
+                    out.push_str(&text[a..b]);
+                }
+                out
+            }
         }
+    }
+
+    /// The tokens of `line`, `tokenizer(line).split()` in sacrebleu, as byte
+    /// ranges (written to `spans`, cleared first) of the returned text.
+    pub(crate) fn tokens_into<'a>(
+        self,
+        line: &'a str,
+        spans: &mut Vec<(usize, usize)>,
+    ) -> Cow<'a, str> {
+        spans.clear();
+        match self {
+            Tokenizer::V13a => {
+                let text = v13a_preprocess(line);
+                regexp_spans(&text, true, false, spans);
+                text
+            }
+            Tokenizer::Zh => {
+                let text = line.trim_matches(is_py_space);
+                regexp_spans(text, false, true, spans);
+                Cow::Borrowed(text)
+            }
+            Tokenizer::Intl => {
+                let text = intl(line);
+                split_spans(&text, spans);
+                Cow::Owned(text)
+            }
+            Tokenizer::Char => {
+                spans.extend(
+                    line.char_indices()
+                        .filter(|&(_, c)| !is_py_space(c))
+                        .map(|(i, c)| (i, i + c.len_utf8())),
+                );
+                Cow::Borrowed(line)
+            }
+            Tokenizer::None => {
+                split_spans(line, spans);
+                Cow::Borrowed(line)
+            }
+        }
+    }
+}
+
+/// Spans of Python's `str.split()`.
+pub(crate) fn split_spans(s: &str, spans: &mut Vec<(usize, usize)>) {
+    let mut start = None;
+    for (i, c) in s.char_indices() {
+        if is_py_space(c) {
+            if let Some(a) = start.take() {
+                spans.push((a, i));
+            }
+        } else if start.is_none() {
+            start = Some(i);
+        }
+    }
+    if let Some(a) = start {
+        spans.push((a, s.len()));
     }
 }
 
@@ -94,28 +157,22 @@ fn replace_all(s: &mut String, from: &str, to: &str) {
     }
 }
 
-/// `Tokenizer13a.__call__`.
-fn v13a(line: &str, out: &mut String, scratch: &mut Vec<u8>) {
-    let mut owned;
-    let mut line = line;
-    if line.contains("<skipped>") || line.contains('\n') || line.contains('&') {
-        owned = line.to_string();
-        replace_all(&mut owned, "<skipped>", "");
-        replace_all(&mut owned, "-\n", "");
-        replace_all(&mut owned, "\n", " ");
-        if owned.contains('&') {
-            replace_all(&mut owned, "&quot;", "\"");
-            replace_all(&mut owned, "&amp;", "&");
-            replace_all(&mut owned, "&lt;", "<");
-            replace_all(&mut owned, "&gt;", ">");
-        }
-        line = &owned;
+/// The language-independent part of `Tokenizer13a.__call__`.
+fn v13a_preprocess(line: &str) -> Cow<'_, str> {
+    if !(line.contains("<skipped>") || line.contains('\n') || line.contains('&')) {
+        return Cow::Borrowed(line);
     }
-    scratch.clear();
-    scratch.push(b' ');
-    scratch.extend_from_slice(line.as_bytes());
-    scratch.push(b' ');
-    regexp_post(scratch, out);
+    let mut owned = line.to_string();
+    replace_all(&mut owned, "<skipped>", "");
+    replace_all(&mut owned, "-\n", "");
+    replace_all(&mut owned, "\n", " ");
+    if owned.contains('&') {
+        replace_all(&mut owned, "&quot;", "\"");
+        replace_all(&mut owned, "&amp;", "&");
+        replace_all(&mut owned, "&lt;", "<");
+        replace_all(&mut owned, "&gt;", ">");
+    }
+    Cow::Owned(owned)
 }
 
 /// sacrebleu's `_UCODE_RANGES` as `TokenizerZh._is_chinese_char` reads them.
@@ -141,103 +198,123 @@ const ZH_RANGES: &[(u32, u32)] = &[
 
 fn is_chinese_char(c: char) -> bool {
     let c = u32::from(c);
-    c >= 0x2001
-        && c <= 0xFFEF
-        && ZH_RANGES.iter().any(|&(lo, hi)| lo <= c && c <= hi)
+    c >= 0x2001 && c <= 0xFFEF && ZH_RANGES.iter().any(|&(lo, hi)| lo <= c && c <= hi)
 }
 
-/// `TokenizerZh.__call__`.
-fn zh(line: &str, out: &mut String, scratch: &mut Vec<u8>) {
-    let line = line.trim_matches(is_py_space);
-    scratch.clear();
-    let mut buf = [0u8; 4];
-    for c in line.chars() {
-        if is_chinese_char(c) {
-            scratch.push(b' ');
-            scratch.extend_from_slice(c.encode_utf8(&mut buf).as_bytes());
-            scratch.push(b' ');
-        } else {
-            scratch.extend_from_slice(c.encode_utf8(&mut buf).as_bytes());
-        }
+/// Byte class of an ASCII character for the `TokenizerRegexp` walk: none of
+/// the others.
+const OTHER: u8 = 0;
+/// Python whitespace.
+const SPACE: u8 = 1;
+/// The first rule's class `[\{-\~\[-\` -\&\(-\+\:-\@\/]`, the space aside.
+const RULE1: u8 = 2;
+/// `.` and `,`.
+const DOT: u8 = 3;
+/// `-`.
+const DASH: u8 = 4;
+
+const fn ascii_classes() -> [u8; 128] {
+    let mut t = [OTHER; 128];
+    let mut b = 0;
+    while b < 128 {
+        t[b] = match b as u8 {
+            b'\t'..=b'\r' | 0x1c..=0x1f | b' ' => SPACE,
+            b'.' | b',' => DOT,
+            b'-' => DASH,
+            b'{'..=b'~' | b'['..=b'`' | b'!'..=b'&' | b'('..=b'+' | b':'..=b'@' | b'/' => RULE1,
+            _ => OTHER,
+        };
+        b += 1;
     }
-    regexp_post(scratch, out);
+    t
 }
 
-/// The first rule of `TokenizerRegexp`: `([\{-\~\[-\` -\&\(-\+\:-\@\/])` → ` \1 `.
-fn is_rule1(b: u8) -> bool {
-    matches!(b, b'{'..=b'~' | b'['..=b'`' | b' '..=b'&' | b'('..=b'+' | b':'..=b'@' | b'/')
-}
+static ASCII_CLASS: [u8; 128] = ascii_classes();
 
-/// One pass of a two-character rule, as `re.sub` applies it: at each position
-/// the pair `(a, b)` either matches (both characters are consumed and replaced
-/// by `a b ` or ` a b`) or the first character is copied. Working on UTF-8 bytes
-/// gives the same result as on characters, since every pattern character that
-/// can start or end a match is ASCII and `[^0-9]` matches any byte of a
-/// multi-byte character.
-fn pair_pass(
-    src: &[u8],
-    dst: &mut Vec<u8>,
-    first: impl Fn(u8) -> bool,
-    second: impl Fn(u8) -> bool,
-    space_before: bool,
-) {
-    dst.clear();
-    dst.reserve(src.len() + src.len() / 4);
+/// Token spans of `TokenizerRegexp.__call__(text).split()`; `padded` when the
+/// caller is `13a`, which calls it on `f' {line} '`, and `zh` when every
+/// Chinese character is first surrounded by spaces (`TokenizerZh`).
+///
+/// Python applies four `re.sub` rules in turn; each only adds spaces. As
+/// conditions on a character's neighbours in `text` (spaces a rule adds are
+/// non-digits, as are the characters they separate, so the digit tests read the
+/// same on `text` as on the rewritten string):
+/// 1. `([\{-\~\[-\` -\&\(-\+\:-\@\/])` → ` \1 `: those characters.
+/// 2. `([^0-9])([\.,])` → `\1 \2 `: a `.` or `,` after a non-digit, unless
+///    that non-digit is a `.` or `,` matched by this rule (it was consumed).
+/// 3. `([\.,])([^0-9])` → ` \1 \2`: a `.` or `,` before a non-digit (a space
+///    rule 2 put after it counts), unless the previous character is a `.` or
+///    `,` this rule matched with no space between them (this one was consumed).
+/// 4. `([0-9])(-)` → `\1 \2 `: a `-` after a digit.
+fn regexp_spans(text: &str, padded: bool, zh: bool, spans: &mut Vec<(usize, usize)>) {
+    let bytes = text.as_bytes();
+    let digit_at = |i: usize| bytes.get(i).is_some_and(u8::is_ascii_digit);
+    let mut start: Option<usize> = None;
+    // The previous character, when it is a `.` or `,`: (matched by rule 2,
+    // matched by rule 3).
+    let mut prev_dot: Option<(bool, bool)> = None;
     let mut i = 0;
-    while i < src.len() {
-        let a = src[i];
-        if i + 1 < src.len() && first(a) && second(src[i + 1]) {
-            if space_before {
-                dst.extend_from_slice(&[b' ', a, b' ', src[i + 1]]);
+    while i < bytes.len() {
+        let b = bytes[i];
+        let mut width = 1;
+        let class = if b < 0x80 {
+            ASCII_CLASS[usize::from(b)]
+        } else {
+            let Some(c) = text.get(i..).and_then(|rest| rest.chars().next()) else {
+                break; // unreachable: `i` is always a character boundary
+            };
+            width = c.len_utf8();
+            if is_py_space(c) {
+                SPACE
+            } else if zh && is_chinese_char(c) {
+                RULE1
             } else {
-                dst.extend_from_slice(&[a, b' ', src[i + 1], b' ']);
+                OTHER
             }
-            i += 2;
-        } else {
-            dst.push(a);
-            i += 1;
+        };
+        let mut dot = None;
+        let single = match class {
+            SPACE => {
+                if let Some(a) = start.take() {
+                    spans.push((a, i));
+                }
+                prev_dot = None;
+                i += width;
+                continue;
+            }
+            DOT => {
+                let has_prev = i > 0 || padded;
+                let m2 =
+                    has_prev && !(i > 0 && digit_at(i - 1)) && !matches!(prev_dot, Some((true, _)));
+                let has_next = i + 1 < bytes.len() || padded;
+                let next_non_digit = m2 || (has_next && !digit_at(i + 1));
+                let consumed = !m2 && matches!(prev_dot, Some((false, true)));
+                let m3 = next_non_digit && !consumed;
+                dot = Some((m2, m3));
+                m2 || m3
+            }
+            DASH => i > 0 && digit_at(i - 1),
+            RULE1 => true,
+            _ => false,
+        };
+        prev_dot = dot;
+        if single {
+            if let Some(a) = start.take() {
+                spans.push((a, i));
+            }
+            spans.push((i, i + width));
+        } else if start.is_none() {
+            start = Some(i);
         }
+        i += width;
+    }
+    if let Some(a) = start {
+        spans.push((a, text.len()));
     }
 }
 
-/// `TokenizerRegexp.__call__` on `line` (UTF-8 bytes, clobbered), then
-/// `' '.join(line.split())` into `out`.
-fn regexp_post(line: &mut Vec<u8>, out: &mut String) {
-    let mut a = Vec::with_capacity(line.len() * 2);
-    for &b in line.iter() {
-        if is_rule1(b) {
-            a.extend_from_slice(&[b' ', b, b' ']);
-        } else {
-            a.push(b);
-        }
-    }
-    let dot = |b: u8| b == b'.' || b == b',';
-    let digit = |b: u8| b.is_ascii_digit();
-    // `([^0-9])([\.,])` → `\1 \2 `
-    pair_pass(&a, line, |b| !digit(b), dot, false);
-    // `([\.,])([^0-9])` → ` \1 \2`
-    pair_pass(line, &mut a, dot, |b| !digit(b), true);
-    // `([0-9])(-)` → `\1 \2 `
-    pair_pass(&a, line, digit, |b| b == b'-', false);
-    match std::str::from_utf8(line) {
-        Ok(s) => join_split(s, out),
-        // Unreachable: only ASCII spaces were inserted next to ASCII characters.
-        Err(_) => join_split(&String::from_utf8_lossy(line), out),
-    }
-}
-
-/// Python's `' '.join(s.split())`, appended to `out`.
-fn join_split(s: &str, out: &mut String) {
-    for (i, t) in py_split(s).enumerate() {
-        if i > 0 {
-            out.push(' ');
-        }
-        out.push_str(t);
-    }
-}
-
-/// `TokenizerV14International.__call__`.
-fn intl(line: &str, out: &mut String) {
+/// `TokenizerV14International.__call__` up to its whitespace normalisation.
+fn intl(line: &str) -> String {
     static RULES: OnceLock<[Regex; 3]> = OnceLock::new();
     let rules = RULES.get_or_init(|| {
         // The Python `regex` module (2026.x) has Unicode 17; the regex crate's
@@ -258,7 +335,7 @@ fn intl(line: &str, out: &mut String) {
     let a = rules[0].replace_all(line, "${1} ${2} ");
     let b = rules[1].replace_all(&a, " ${1} ${2}");
     let c = rules[2].replace_all(&b, " ${1} ");
-    join_split(&c, out);
+    c.into_owned()
 }
 
 #[cfg(test)]
@@ -278,7 +355,10 @@ mod tests {
     #[test]
     fn zh_examples() {
         let t = Tokenizer::Zh;
-        assert_eq!(t.tokenize("我爱北京。Hello, 2019."), "我 爱 北 京 。 Hello , 2019.");
+        assert_eq!(
+            t.tokenize("我爱北京。Hello, 2019."),
+            "我 爱 北 京 。 Hello , 2019."
+        );
         // U+201C is inside the misread Extension B range.
         assert_eq!(t.tokenize("“ok”"), "“ ok ”");
     }

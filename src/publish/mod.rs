@@ -191,6 +191,11 @@ fn comment(
         token,
         policy: RetryPolicy {
             total: options.timeout,
+            // Leave room for a retry after a request that hangs.
+            request_timeout: (options.timeout / 3).clamp(
+                Duration::from_secs(1),
+                RetryPolicy::default().request_timeout,
+            ),
             ..RetryPolicy::default()
         },
         verbose: options.verbose,

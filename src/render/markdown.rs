@@ -258,7 +258,10 @@ fn example(out: &mut String, e: &ExampleChange, max: usize) {
         };
         let _ = writeln!(out, "{label}: {}\n", inline(&truncate(r, max)));
     }
-    for (side, reason) in [("baseline", &e.baseline_reason), ("this PR", &e.current_reason)] {
+    for (side, reason) in [
+        ("baseline", &e.baseline_reason),
+        ("this PR", &e.current_reason),
+    ] {
         if let Some(r) = reason {
             let _ = writeln!(out, "Why ({side}): {}\n", inline(&truncate(r, 300)));
         }

@@ -270,9 +270,7 @@ pub(crate) fn headline(
         let others: Vec<String> = report
             .metrics
             .iter()
-            .filter(|m| {
-                m.name != w.name && m.verdict == Verdict::Regressed
-            })
+            .filter(|m| m.name != w.name && m.verdict == Verdict::Regressed)
             .map(|m| text(&m.name))
             .collect();
         if !others.is_empty() {

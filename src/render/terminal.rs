@@ -172,7 +172,10 @@ impl Renderer for Terminal {
             if let Some(r) = e.references.first() {
                 let _ = writeln!(out, "    reference: {}", one_line(r, 300));
             }
-            for (side, reason) in [("baseline", &e.baseline_reason), ("current", &e.current_reason)] {
+            for (side, reason) in [
+                ("baseline", &e.baseline_reason),
+                ("current", &e.current_reason),
+            ] {
                 if let Some(r) = reason {
                     let _ = writeln!(out, "    why ({side}): {}", one_line(r, 300));
                 }

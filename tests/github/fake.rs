@@ -96,6 +96,8 @@ pub struct State {
     pub read_only: bool,
     /// Apply this many creates, then answer them with 502 anyway.
     pub apply_then_502: usize,
+    /// Hold the next response this long (a hanging request).
+    pub delay_next: Option<std::time::Duration>,
     /// Put a `next` link to this base URL on the first page.
     pub foreign_next: Option<String>,
     next_id: u64,
@@ -452,6 +454,10 @@ impl Respond for FakeGithub {
             )
         } else {
             self.route(&mut state, request)
+        };
+        let template = match state.delay_next.take() {
+            Some(delay) => template.set_delay(delay),
+            None => template,
         };
         state.seen.push(Seen {
             method,
