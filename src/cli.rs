@@ -233,6 +233,9 @@ pub struct CompareArgs {
     /// Colour [default: auto; NO_COLOR respected]
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
+    /// No stage timings on stderr (they appear for stages longer than a second)
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
     #[command(flatten)]
     pub fields: FieldArgs,
     #[command(flatten)]

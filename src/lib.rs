@@ -33,13 +33,63 @@ use load::FieldMap;
 use metrics::MetricOptions;
 use report::Report;
 
+/// A stage of the pipeline, as progress reports name it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stage {
+    /// Reading and parsing the input files.
+    Load,
+    /// Pairing examples by id.
+    Align,
+    /// Per-example metric statistics.
+    Score,
+    /// Bootstrap (and randomization) resamples.
+    Resample,
+    /// Verdicts.
+    Judge,
+}
+
+impl Stage {
+    /// Its name in progress lines.
+    pub fn name(self) -> &'static str {
+        match self {
+            Stage::Load => "load",
+            Stage::Align => "align",
+            Stage::Score => "score",
+            Stage::Resample => "resample",
+            Stage::Judge => "judge",
+        }
+    }
+}
+
+/// Receives the end of each stage with its duration (progress lines, timings).
+pub trait Progress {
+    /// `stage` finished after `elapsed`.
+    fn finished(&self, stage: Stage, elapsed: std::time::Duration);
+}
+
+impl Progress for () {
+    fn finished(&self, _: Stage, _: std::time::Duration) {}
+}
+
 /// Compares the current results with the baseline and judges every metric and slice.
 pub fn compare(config: &Config) -> Result<Report> {
+    compare_with_progress(config, &())
+}
+
+/// [`compare`], reporting each stage's end to `progress`.
+pub fn compare_with_progress(config: &Config, progress: &dyn Progress) -> Result<Report> {
+    let mut clock = std::time::Instant::now();
+    let mut lap = |stage: Stage| {
+        progress.finished(stage, clock.elapsed());
+        clock = std::time::Instant::now();
+    };
     config.validate()?;
     let baseline = load::load(&config.baseline, &config.fields)?;
     let current = load::load_all(&config.current, &config.fields)?;
     let rows = [baseline.rows.len(), current.rows.len()];
+    lap(Stage::Load);
     let aligned = align::align(align::group(baseline)?, align::group(current)?);
+    lap(Stage::Align);
     if aligned.baseline.is_empty() {
         return Err(Error::Config(format!(
             "no example id appears in both {} and {}; check that both files use the same ids (and --id-field)",
@@ -57,9 +107,11 @@ pub fn compare(config: &Config) -> Result<Report> {
     let scores = score::score(&aligned, metrics, (&config.baseline, &config.current[0]))?;
     let slices = score::slices(&aligned, &config.slice_by)?;
     let (design, layouts) = score::design(&scores, &slices);
+    lap(Stage::Score);
     let bootstrap = stats::resample(&design, config.resamples, config.seed, config.resampler);
     let randomization = (config.test == TestKind::Randomization)
         .then(|| stats::randomization(&design, &layouts, config.resamples, config.seed));
+    lap(Stage::Resample);
     let evidence = judge::Evidence {
         aligned: &aligned,
         scores: &scores,
@@ -70,7 +122,9 @@ pub fn compare(config: &Config) -> Result<Report> {
         rows,
         baseline_source: config.baseline.display().to_string(),
     };
-    Ok(judge::judge(&evidence, config))
+    let report = judge::judge(&evidence, config);
+    lap(Stage::Judge);
+    Ok(report)
 }
 
 fn check_gate_names(config: &Config, metrics: &[Box<dyn metrics::Metric>]) -> Result<()> {
