@@ -84,7 +84,14 @@ pub fn compare_with_progress(config: &Config, progress: &dyn Progress) -> Result
         clock = std::time::Instant::now();
     };
     config.validate()?;
-    let baseline = load::load(&config.baseline, &config.fields)?;
+    let spec = config.baseline.to_string_lossy();
+    let (baseline, baseline_source) = match load::git::GitSource::parse(&spec) {
+        Some(source) => source?.load(&config.fields)?,
+        None => (
+            load::load(&config.baseline, &config.fields)?,
+            spec.to_string(),
+        ),
+    };
     let current = load::load_all(&config.current, &config.fields)?;
     let rows = [baseline.rows.len(), current.rows.len()];
     lap(Stage::Load);
@@ -120,7 +127,7 @@ pub fn compare_with_progress(config: &Config, progress: &dyn Progress) -> Result
         bootstrap: &bootstrap,
         randomization: randomization.as_ref(),
         rows,
-        baseline_source: config.baseline.display().to_string(),
+        baseline_source,
     };
     let report = judge::judge(&evidence, config);
     lap(Stage::Judge);

@@ -6,6 +6,7 @@
 //! place ([`record`]). Errors name the file, line and field.
 
 mod delimited;
+pub mod git;
 mod json;
 pub mod record;
 
@@ -40,7 +41,16 @@ pub enum Format {
 /// Reads one result file, choosing the reader from its extension (after an
 /// optional `.gz`) or, for `.json`/unknown extensions, from its first byte.
 pub fn load(path: &Path, fields: &FieldMap) -> Result<Dataset> {
-    let bytes = read_maybe_gz(path)?;
+    let raw = std::fs::read(path).map_err(|cause| Error::Io {
+        path: path.to_path_buf(),
+        cause,
+    })?;
+    load_bytes(path, raw, fields)
+}
+
+/// Parses the bytes of a result file named `path` (the name picks the format).
+pub fn load_bytes(path: &Path, raw: Vec<u8>, fields: &FieldMap) -> Result<Dataset> {
+    let bytes = decompress(path, raw)?;
     let format = detect_format(path, &bytes);
     let rows = match format {
         Format::Jsonl => json::read_jsonl(path, &bytes, fields)?,
@@ -70,12 +80,7 @@ pub fn load_all(paths: &[PathBuf], fields: &FieldMap) -> Result<Dataset> {
     Ok(Dataset { path, rows })
 }
 
-fn read_maybe_gz(path: &Path) -> Result<Vec<u8>> {
-    let io = |source| Error::Io {
-        path: path.to_path_buf(),
-        cause: source,
-    };
-    let raw = std::fs::read(path).map_err(io)?;
+fn decompress(path: &Path, raw: Vec<u8>) -> Result<Vec<u8>> {
     if raw.starts_with(&[0x1f, 0x8b]) {
         let mut out = Vec::new();
         flate2::read::MultiGzDecoder::new(raw.as_slice())
