@@ -65,6 +65,39 @@ pub struct ExactMatchArgs {
     pub ignore_regex: Vec<String>,
 }
 
+/// Options of the ROUGE, BLEU and chrF metrics.
+#[derive(Debug, Args, Clone, Default)]
+pub struct TextMetricArgs {
+    /// ROUGE: stem tokens with NLTK's Porter stemmer (rouge-score's use_stemmer=True)
+    #[arg(long)]
+    pub rouge_stemmer: bool,
+    /// BLEU: tokenizer: 13a (default), intl, zh, char, none
+    #[arg(long, value_name = "NAME")]
+    pub bleu_tokenize: Option<String>,
+    /// BLEU: lowercase before scoring
+    #[arg(long)]
+    pub bleu_lowercase: bool,
+    /// chrF: lowercase before scoring
+    #[arg(long)]
+    pub chrf_lowercase: bool,
+    /// chrF: keep whitespace in character n-grams
+    #[arg(long)]
+    pub chrf_whitespace: bool,
+}
+
+impl TextMetricArgs {
+    fn apply(&self, options: &mut MetricOptions) {
+        options.rouge.stemmer |= self.rouge_stemmer;
+        let o = &mut options.sacrebleu;
+        if self.bleu_tokenize.is_some() {
+            o.tokenize.clone_from(&self.bleu_tokenize);
+        }
+        o.lowercase |= self.bleu_lowercase;
+        o.chrf_lowercase |= self.chrf_lowercase;
+        o.chrf_whitespace |= self.chrf_whitespace;
+    }
+}
+
 /// Checks: JSON validity and schema, regular expressions, substrings, commands.
 #[derive(Debug, Args, Clone, Default)]
 pub struct CheckArgs {
@@ -243,6 +276,8 @@ pub struct CompareArgs {
     #[command(flatten)]
     pub checks: CheckArgs,
     #[command(flatten)]
+    pub text_metrics: TextMetricArgs,
+    #[command(flatten)]
     pub github: GithubArgs,
 }
 
@@ -318,6 +353,8 @@ pub struct ScoreArgs {
     pub exact_match: ExactMatchArgs,
     #[command(flatten)]
     pub checks: CheckArgs,
+    #[command(flatten)]
+    pub text_metrics: TextMetricArgs,
 }
 
 fn pair(flag: &str, raw: &str) -> Result<(String, String)> {
@@ -403,6 +440,7 @@ impl CompareArgs {
         self.fields.apply(&mut c.fields);
         self.exact_match.apply(&mut c.metric_options);
         self.checks.apply(&mut c.metric_options);
+        self.text_metrics.apply(&mut c.metric_options);
         c.metric_options
             .directions
             .extend(directions(&self.direction)?);
@@ -462,6 +500,7 @@ impl ScoreArgs {
         self.exact_match.apply(&mut options);
         options.exec_cache = Some(PathBuf::from(crate::metrics::exec::CACHE_DIR));
         self.checks.apply(&mut options);
+        self.text_metrics.apply(&mut options);
         options.directions = directions(&self.direction)?;
         Ok((fields, options))
     }

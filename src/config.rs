@@ -258,6 +258,28 @@ impl Config {
             if let Some(d) = m.direction {
                 self.metric_options.directions.push((name.clone(), d));
             }
+            if name.starts_with("rouge") {
+                set(&mut self.metric_options.rouge.stemmer, m.stemmer);
+            }
+            if name == "bleu" {
+                if m.tokenize.is_some() {
+                    self.metric_options
+                        .sacrebleu
+                        .tokenize
+                        .clone_from(&m.tokenize);
+                }
+                set(&mut self.metric_options.sacrebleu.lowercase, m.lowercase);
+            }
+            if name.starts_with("chrf") {
+                set(
+                    &mut self.metric_options.sacrebleu.chrf_lowercase,
+                    m.lowercase,
+                );
+                set(
+                    &mut self.metric_options.sacrebleu.chrf_whitespace,
+                    m.whitespace,
+                );
+            }
             if name == "exact_match" {
                 let em: &mut ExactMatchOptions = &mut self.metric_options.exact_match;
                 set(&mut em.ignore_case, m.ignore_case);
@@ -361,6 +383,14 @@ pub struct MetricConfig {
     pub command: Option<Vec<String>>,
     /// exec: seconds before an example's command is killed (default 30).
     pub timeout_s: Option<f64>,
+    /// rouge1/rouge2/rougeL/rougeLsum: Porter stemmer (applies to all ROUGE types).
+    pub stemmer: Option<bool>,
+    /// bleu: tokenizer (13a, intl, zh, char, none).
+    pub tokenize: Option<String>,
+    /// bleu, chrf, chrf++: lowercase before scoring.
+    pub lowercase: Option<bool>,
+    /// chrf, chrf++: keep whitespace in character n-grams.
+    pub whitespace: Option<bool>,
 }
 
 impl MetricConfig {

@@ -77,13 +77,16 @@ fn seed_tickets_refuse_to_crown_a_winner() {
         "fixtures/tickets/seed/model1.jsonl",
         "fixtures/tickets/seed/model2.jsonl",
         |c| {
-            c.metrics = vec!["f1".into()];
+            c.metrics = vec!["rougeL".into()];
         },
     );
     assert_eq!(
         report.metrics[0].verdict,
         evalgate::report::Verdict::Inconclusive
     );
+    // The article's numbers (rouge-score, no stemmer): model 1 0.5172, model 2 0.4102.
+    assert!((report.metrics[0].baseline - 0.517_156_862_745_098).abs() < 1e-9);
+    assert!((report.metrics[0].current - 0.410_185_185_185_185_2).abs() < 1e-9);
     insta::assert_snapshot!("seed_markdown", render(&report, OutputFormat::Markdown));
 }
 

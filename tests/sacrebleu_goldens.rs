@@ -173,7 +173,7 @@ fn bleu_and_chrf_equal_sacrebleu() {
             let got = case.metric.example_score(stats);
             let diff = (got - want).abs();
             max_sentence_diff = max_sentence_diff.max(diff);
-            if !(diff <= TOLERANCE) {
+            if diff.is_nan() || diff > TOLERANCE {
                 failures.push(format!(
                     "{} pair {i} {:?} {:?}: sentence score {got}, sacrebleu {want}",
                     case.corpus_name, r.prediction, r.references
@@ -209,7 +209,7 @@ fn bleu_and_chrf_equal_sacrebleu() {
             let diff = (got - want).abs();
             max_corpus_diff = max_corpus_diff.max(diff);
             checked_corpus += 1;
-            if !(diff <= TOLERANCE) {
+            if diff.is_nan() || diff > TOLERANCE {
                 failures.push(format!(
                     "{} corpus {subset}: {got}, sacrebleu {want}",
                     case.corpus_name

@@ -144,6 +144,40 @@ pub const BUILTIN: &[(&str, &str)] = &[
         "accuracy",
         "1 if the prediction equals the label exactly (scikit-learn)",
     ),
+    ("macro_f1", "macro-averaged F1 over labels (scikit-learn)"),
+    (
+        "rouge1",
+        "ROUGE-1 F-measure, best over references (rouge-score 0.1.2)",
+    ),
+    ("rouge2", "ROUGE-2 F-measure (rouge-score 0.1.2)"),
+    ("rougeL", "ROUGE-L F-measure (rouge-score 0.1.2)"),
+    (
+        "rougeLsum",
+        "ROUGE-Lsum F-measure, sentences split on newlines (rouge-score 0.1.2)",
+    ),
+    (
+        "bleu",
+        "corpus BLEU from summed statistics, 0-100 (sacrebleu 2.6.0)",
+    ),
+    ("chrf", "corpus chrF, 0-100 (sacrebleu 2.6.0)"),
+    (
+        "chrf++",
+        "corpus chrF++ (word order 2), 0-100 (sacrebleu 2.6.0)",
+    ),
+    ("json_valid", "1 if the prediction parses as JSON"),
+    (
+        "json_schema",
+        "1 if the prediction validates against --json-schema FILE",
+    ),
+    ("regex", "1 if the prediction matches --regex PATTERN"),
+    (
+        "contains",
+        "1 if the prediction contains --contains TEXT (default: a reference)",
+    ),
+    (
+        "exec",
+        "the score printed by --exec COMMAND for each example",
+    ),
 ];
 
 /// A check or `exec` metric, configured or built-in with defaults.

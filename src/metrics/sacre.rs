@@ -19,9 +19,13 @@
 //!
 //! Both read on sacrebleu's 0–100 scale. Text is processed as sacrebleu does:
 //! Python's `str.split()` whitespace (which includes U+001C–U+001F), `str.lower()`
-//! for lowercasing, n-grams of Unicode scalar values. N-grams are counted by
-//! sorting packed integer keys, never by allocating strings: words are numbered
-//! per example, characters are their code points.
+//! for lowercasing, n-grams of Unicode scalar values.
+//!
+//! No n-gram is ever built. The words (or characters) of an example's
+//! hypothesis and references are numbered, then the n-grams one order at a
+//! time: an n-gram's number is that of the pair (number of its first n − 1
+//! elements, number of its last element), looked up in a small table reused
+//! across examples. Matches are counted on those numbers.
 
 use std::borrow::Cow;
 use std::cell::RefCell;
@@ -343,8 +347,9 @@ impl Grams {
     /// Unigram ids of the characters (scalar values) of `texts`, whitespace
     /// (Python's) left out unless `whitespace`.
     fn set_chars<S: AsRef<str>>(&mut self, texts: &[S], whitespace: bool) {
-        let capacity = texts.iter().map(|t| t.as_ref().len()).sum();
-        self.map.reset(capacity);
+        // Distinct characters are few; the map grows if need be.
+        let capacity: usize = texts.iter().map(|t| t.as_ref().len()).sum();
+        self.map.reset(capacity.min(1 << 10));
         let Grams { uni, map, .. } = self;
         // ASCII characters get their ids from a table, the others from the map.
         let mut ascii = [ABSENT; 128];
@@ -410,6 +415,17 @@ impl Grams {
             direct_stamp,
             ..
         } = self;
+        if n > 1 && matches.iter().all(|&m| m == 0) {
+            // Nothing matched at order n − 1, so nothing can at order n: only
+            // the numbers of n-grams are left to count.
+            for (c, u) in cur.iter_mut().zip(uni.iter()) {
+                c.truncate(u.len().saturating_sub(n - 1));
+                c.fill(ABSENT);
+            }
+            *distinct = 0;
+            hyp_count.clear();
+            return;
+        }
         matches.clear();
         let (hyp, refs) = cur.split_at_mut(1);
         let (hyp, hyp_uni) = (&mut hyp[0], &uni[0]);
@@ -444,32 +460,46 @@ impl Grams {
             hyp_count.resize(count, 0);
             let mut next = 0u32;
             let lasts = hyp_uni.get(n - 1..).unwrap_or_default();
+            // Local slices keep the loops from reloading the vectors' fields.
+            let (table, counts) = (&mut direct[..], &mut hyp_count[..]);
             for (id, &last) in hyp[..count].iter_mut().zip(lasts) {
-                let entry = &mut direct[*id as usize * width + last as usize];
+                let entry = &mut table[*id as usize * width + last as usize];
                 let live = (*entry >> 32) as u32 == stamp;
                 let new = if live { *entry as u32 } else { next };
                 *entry = (u64::from(stamp) << 32) | u64::from(new);
                 next += u32::from(!live);
-                hyp_count[new as usize] += 1;
+                counts[new as usize] += 1;
                 *id = new;
             }
             hyp.truncate(count);
             hyp_count.truncate(next as usize);
             *distinct = next as usize;
+            let table = &direct[..];
+            let none = hyp_count.len();
             for (c, u) in refs.iter_mut().zip(&uni[1..]) {
+                // Hypothesis n-grams not matched yet; ABSENT ids take from a
+                // last, empty slot.
+                avail.clear();
+                avail.extend_from_slice(hyp_count);
+                avail.push(0);
+                let left = &mut avail[..];
+                let mut matched = 0u64;
                 let count = u.len().saturating_sub(n - 1);
                 let lasts = u.get(n - 1..).unwrap_or_default();
                 for (id, &last) in c[..count].iter_mut().zip(lasts) {
                     let prefix = (*id as usize).min(prefixes);
-                    let entry = direct[prefix * width + last as usize];
-                    *id = if (entry >> 32) as u32 == stamp {
-                        entry as u32
-                    } else {
-                        ABSENT
-                    };
+                    let entry = table[prefix * width + last as usize];
+                    let live = (entry >> 32) as u32 == stamp;
+                    *id = if live { entry as u32 } else { ABSENT };
+                    let slot = &mut left[if live { entry as u32 as usize } else { none }];
+                    let take = u32::from(*slot > 0);
+                    *slot -= take;
+                    matched += u64::from(take);
                 }
                 c.truncate(count);
+                matches.push(matched);
             }
+            return;
         } else {
             let key = |prefix: u32, last: u32| (u64::from(prefix) << 32) | u64::from(last);
             let count = hyp_uni.len().saturating_sub(n - 1);
@@ -495,15 +525,28 @@ impl Grams {
                 c.truncate(count);
             }
         }
-        // Matches per reference; ABSENT ids count against a last, empty slot.
+        self.count_matches();
+    }
+
+    /// The matches per reference of the current order.
+    fn count_matches(&mut self) {
+        let Grams {
+            cur,
+            hyp_count,
+            matches,
+            avail,
+            ..
+        } = self;
+        matches.clear();
         for c in &cur[1..] {
             avail.clear();
             avail.extend_from_slice(hyp_count);
             avail.push(0);
             let none = hyp_count.len();
+            let left = &mut avail[..];
             let mut matched = 0u64;
             for &id in c {
-                let slot = &mut avail[(id as usize).min(none)];
+                let slot = &mut left[(id as usize).min(none)];
                 let take = u32::from(*slot > 0);
                 *slot -= take;
                 matched += u64::from(take);
@@ -775,6 +818,7 @@ const BETA: f64 = 2.0;
 /// sacrebleu's chrF (`word_order` 0) or chrF++ (`word_order` 2).
 #[derive(Debug, Clone)]
 pub struct Chrf {
+    name: &'static str,
     word_order: usize,
     lowercase: bool,
     whitespace: bool,
@@ -785,7 +829,12 @@ impl Chrf {
     /// the lowercasing and whitespace settings of `options`.
     pub fn new(word_order: usize, options: &SacreOptions) -> Chrf {
         Chrf {
-            word_order: word_order.min(2),
+            name: match word_order {
+                0 => "chrf",
+                1 => "chrf+",
+                _ => "chrf++",
+            },
+            word_order,
             lowercase: options.chrf_lowercase,
             whitespace: options.chrf_whitespace,
         }
@@ -914,11 +963,7 @@ pub fn chrf_from_stats(stats: &[f64]) -> f64 {
 
 impl Metric for Chrf {
     fn name(&self) -> &str {
-        if self.word_order == 0 {
-            "chrf"
-        } else {
-            "chrf++"
-        }
+        self.name
     }
     fn scale(&self) -> Scale {
         Scale::Raw
@@ -1003,6 +1048,168 @@ mod tests {
         punctuation_spans(text, &mut spans);
         let words: Vec<&str> = spans.iter().map(|&(a, b)| &text[a..b]).collect();
         assert_eq!(words, ["(hi", ")", "a", ",", ",", "b", "é", ".", "x"]);
+    }
+
+    /// sacrebleu's counting written plainly: n-grams as vectors in hash maps.
+    fn naive_counts<T: Clone + Eq + std::hash::Hash>(
+        seq: &[T],
+        n: usize,
+    ) -> std::collections::HashMap<Vec<T>, u32> {
+        let mut counts = std::collections::HashMap::new();
+        for w in seq.windows(n) {
+            *counts.entry(w.to_vec()).or_insert(0) += 1;
+        }
+        counts
+    }
+
+    fn naive_bleu(hyp: &[String], refs: &[Vec<String>]) -> Vec<f64> {
+        let mut out = vec![
+            hyp.len() as f64,
+            closest_ref_len(hyp.len(), refs.iter().map(Vec::len)) as f64,
+        ];
+        let (mut correct, mut total) = (Vec::new(), Vec::new());
+        for n in 1..=BLEU_ORDER {
+            let mut max_ref = std::collections::HashMap::new();
+            for r in refs {
+                for (g, c) in naive_counts(r, n) {
+                    let m = max_ref.entry(g).or_insert(0);
+                    *m = c.max(*m);
+                }
+            }
+            let h = naive_counts(hyp, n);
+            let hits: u32 = h
+                .iter()
+                .map(|(g, &c)| c.min(max_ref.get(g).copied().unwrap_or(0)))
+                .sum();
+            correct.push(f64::from(hits));
+            total.push(hyp.len().saturating_sub(n - 1) as f64);
+        }
+        out.extend(correct);
+        out.extend(total);
+        out
+    }
+
+    fn naive_chrf(hyp: &str, refs: &[String], word_order: usize) -> Vec<f64> {
+        let chars = |t: &str| -> Vec<char> { t.chars().filter(|&c| !is_py_space(c)).collect() };
+        let words = |t: &str| -> Vec<String> {
+            let mut spans = Vec::new();
+            punctuation_spans(t, &mut spans);
+            spans.iter().map(|&(a, b)| t[a..b].to_string()).collect()
+        };
+        let side = |seq_c: Vec<char>, seq_w: Vec<String>| {
+            let mut c: Vec<_> = (1..=CHAR_ORDER).map(|n| naive_counts(&seq_c, n)).collect();
+            let w: Vec<_> = (1..=word_order).map(|n| naive_counts(&seq_w, n)).collect();
+            let c_w: Vec<std::collections::HashMap<Vec<String>, u32>> = w;
+            (std::mem::take(&mut c), c_w)
+        };
+        let (hc, hw) = side(chars(hyp), words(hyp));
+        let mut best = (-1.0, Vec::new());
+        for r in refs {
+            let (rc, rw) = side(chars(r), words(r));
+            let mut stats = Vec::new();
+            let mut push = |h_total: u32, r_total: u32, hits: u32| {
+                stats.extend([
+                    if r_total == 0 {
+                        0.0
+                    } else {
+                        f64::from(h_total)
+                    },
+                    f64::from(r_total),
+                    f64::from(hits),
+                ]);
+            };
+            for (h, r) in hc.iter().zip(&rc) {
+                let hits = h
+                    .iter()
+                    .map(|(g, &c)| c.min(r.get(g).copied().unwrap_or(0)))
+                    .sum();
+                push(h.values().sum(), r.values().sum(), hits);
+            }
+            for (h, r) in hw.iter().zip(&rw) {
+                let hits = h
+                    .iter()
+                    .map(|(g, &c)| c.min(r.get(g).copied().unwrap_or(0)))
+                    .sum();
+                push(h.values().sum(), r.values().sum(), hits);
+            }
+            let f = chrf_from_stats(&stats);
+            if f > best.0 {
+                best = (f, stats);
+            }
+        }
+        best.1
+    }
+
+    /// Random text: words from a small vocabulary, punctuation, whitespace of
+    /// every kind, and characters from all over Unicode (so that some texts
+    /// have more distinct characters than the tables start with).
+    fn random_text(state: &mut u64, len: usize) -> String {
+        let mut next = move || {
+            *state ^= *state << 13;
+            *state ^= *state >> 7;
+            *state ^= *state << 17;
+            *state
+        };
+        let vocab = [
+            "the", "cat", "a", "1,000.50", "sat", "(on)", "mat.", "x-\ny", "&amp;",
+        ];
+        let spaces = [" ", " ", " ", "\u{1c}", "\u{3000}", "\t", ""];
+        let mut out = String::new();
+        for _ in 0..len {
+            match next() % 4 {
+                0 | 1 => out.push_str(vocab[(next() % vocab.len() as u64) as usize]),
+                2 => out.push(char::from_u32((next() % 0x3_0000) as u32).unwrap_or('?')),
+                _ => out.push(char::from(b"!,.-:;?'\"()"[(next() % 11) as usize])),
+            }
+            out.push_str(spaces[(next() % spaces.len() as u64) as usize]);
+        }
+        out
+    }
+
+    #[test]
+    fn counts_equal_a_plain_implementation() {
+        let mut state = 0x9e37_79b9_7f4a_7c15u64;
+        let bleu = Bleu::with_tokenizer(Tokenizer::V13a, false);
+        let chrf = Chrf::new(0, &SacreOptions::default());
+        let chrfpp = Chrf::new(2, &SacreOptions::default());
+        for case in 0..120 {
+            // A few long texts take the hash-map paths.
+            let len = if case % 20 == 0 { 3000 } else { case % 40 };
+            let hyp = random_text(&mut state, len);
+            let refs: Vec<String> = (0..1 + case % 3)
+                .map(|k| {
+                    if k == 0 && case % 2 == 0 {
+                        hyp.chars().rev().collect()
+                    } else {
+                        random_text(&mut state, len)
+                    }
+                })
+                .collect();
+            let refs_str: Vec<&str> = refs.iter().map(String::as_str).collect();
+            let tokens = |t: &str| -> Vec<String> {
+                let t = Tokenizer::V13a.tokenize(t.trim_end_matches(is_py_space));
+                super::super::normalize::py_split(&t)
+                    .map(str::to_string)
+                    .collect()
+            };
+            let hyp_tokens = tokens(&hyp);
+            let ref_tokens: Vec<Vec<String>> = refs.iter().map(|r| tokens(r)).collect();
+            assert_eq!(
+                stats(&bleu, &hyp, &refs_str),
+                naive_bleu(&hyp_tokens, &ref_tokens),
+                "case {case}"
+            );
+            assert_eq!(
+                stats(&chrf, &hyp, &refs_str),
+                naive_chrf(&hyp, &refs, 0),
+                "case {case}"
+            );
+            assert_eq!(
+                stats(&chrfpp, &hyp, &refs_str),
+                naive_chrf(&hyp, &refs, 2),
+                "case {case}"
+            );
+        }
     }
 
     #[test]

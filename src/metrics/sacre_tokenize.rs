@@ -196,9 +196,10 @@ const ZH_RANGES: &[(u32, u32)] = &[
     (0xFF00, 0xFFEF),
 ];
 
+/// `TokenizerZh._is_chinese_char`.
 fn is_chinese_char(c: char) -> bool {
     let c = u32::from(c);
-    c >= 0x2001 && c <= 0xFFEF && ZH_RANGES.iter().any(|&(lo, hi)| lo <= c && c <= hi)
+    (0x2001..=0xFFEF).contains(&c) && ZH_RANGES.iter().any(|&(lo, hi)| (lo..=hi).contains(&c))
 }
 
 /// Byte class of an ASCII character for the `TokenizerRegexp` walk: none of
