@@ -38,7 +38,7 @@ pub fn bootstrap(design: &Design, resamples: usize, seed: u64) -> Resampled {
                     6 => resample_fixed::<6>(design, &mut rng, sums),
                     7 => resample_fixed::<7>(design, &mut rng, sums),
                     8 => resample_fixed::<8>(design, &mut rng, sums),
-                    _ => resample_general(design, &mut rng, sums, counts),
+                    _ => resample_rows(design, &mut rng, sums),
                 }
             } else {
                 resample_general(design, &mut rng, sums, counts);
@@ -98,6 +98,31 @@ fn resample_wide<const W: usize>(
         for (acc, x) in sums.iter_mut().zip(&design.data[i * W..i * W + W]) {
             *acc += x;
         }
+    }
+}
+
+/// `resample_fixed` for wide rows (corpus metrics such as BLEU and chrF keep
+/// dozens of statistics): indices drawn in batches, rows added with a
+/// vectorisable loop.
+fn resample_rows(design: &Design, rng: &mut impl rand_core::RngCore, sums: &mut [f64]) {
+    let (n, width) = (design.n, design.width);
+    let Some(mut indices) = Indices::new(&mut *rng, n) else {
+        return resample_general(design, rng, sums, &mut [0]);
+    };
+    let acc = &mut sums[..width];
+    let mut idx = [0usize; BATCH];
+    let mut left = n;
+    while left > 0 {
+        let take = left.min(BATCH);
+        for slot in &mut idx[..take] {
+            *slot = indices.next_index();
+        }
+        for &i in &idx[..take] {
+            for (a, x) in acc.iter_mut().zip(design.row(i)) {
+                *a += x;
+            }
+        }
+        left -= take;
     }
 }
 
