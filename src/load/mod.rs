@@ -71,10 +71,36 @@ pub fn load_bytes(path: &Path, raw: Vec<u8>, fields: &FieldMap) -> Result<Datase
 }
 
 /// Reads several files (shards of one run) into one dataset named after the first.
+///
+/// Shards written by a CI matrix must not overlap: an id in two files is an
+/// error naming both (within one file, repeated ids are repeated samples).
 pub fn load_all(paths: &[PathBuf], fields: &FieldMap) -> Result<Dataset> {
     let mut rows = Vec::new();
-    for path in paths {
-        rows.extend(load(path, fields)?.rows);
+    let mut owner: std::collections::HashMap<String, (usize, usize)> =
+        std::collections::HashMap::new();
+    for (shard, path) in paths.iter().enumerate() {
+        let data = load(path, fields)?;
+        if paths.len() > 1 {
+            for row in &data.rows {
+                match owner.get(&row.id) {
+                    Some(&(other, line)) if other != shard => {
+                        return Err(Error::input(
+                            Location::file(path).at_line(row.line).with_field(&fields.id[0]),
+                            format!(
+                                "id \"{}\" is also in {} (line {line}); shards of one run must not overlap",
+                                row.id,
+                                paths[other].display()
+                            ),
+                        ));
+                    }
+                    Some(_) => {}
+                    None => {
+                        owner.insert(row.id.clone(), (shard, row.line));
+                    }
+                }
+            }
+        }
+        rows.extend(data.rows);
     }
     let path = paths.first().cloned().unwrap_or_default();
     Ok(Dataset { path, rows })
