@@ -243,6 +243,14 @@ impl Report {
         (bad, good, self.metrics.len() - bad - good)
     }
 
+    /// Slices whose verdict is anything but unchanged: the ones reports show.
+    pub fn moved_slices(&self) -> Vec<&SliceRow> {
+        self.slices
+            .iter()
+            .filter(|s| s.verdict != Verdict::Unchanged)
+            .collect()
+    }
+
     /// The signature line that makes the numbers reproducible.
     pub fn signature(&self) -> String {
         format!(

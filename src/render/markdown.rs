@@ -7,7 +7,7 @@ use std::fmt::Write as _;
 
 use super::diff::{marked_sides, word_diff};
 use super::escape::{fence_for, inline, truncate, visible};
-use super::{emoji, group_thousands, headline, metric_label, p_value, Numbers, Renderer};
+use super::{emoji, group_thousands, headline, metric_label, Numbers, Renderer};
 use crate::report::{ExampleChange, GateVerdict, Report, Verdict};
 
 /// GitHub's limit on a comment body, in characters.
@@ -96,27 +96,18 @@ fn render(report: &Report, budget: Budget) -> String {
     );
     let _ = writeln!(out, "|---|---:|---:|---:|---|---:|---|");
     for m in &report.metrics {
-        let d = Numbers::decimals(m.scale, m.baseline, m.current);
+        let [baseline, current, delta, ci, p] = nums.cells(&m.into());
         let _ = writeln!(
             out,
-            "| {} | {} | {} | {} | {} | {} | {} {} |",
+            "| {} | {baseline} | {current} | {delta} | {ci} | {p} | {} {} |",
             inline(&metric_label(m)),
-            nums.value(m.baseline, d),
-            nums.value(m.current, d),
-            nums.signed(m.delta, d),
-            nums.ci(m.ci_low, m.ci_high, d),
-            p_value(m.p_adjusted),
             emoji(m.verdict),
             m.verdict.label()
         );
     }
     out.push('\n');
 
-    let moved: Vec<_> = report
-        .slices
-        .iter()
-        .filter(|s| s.verdict != Verdict::Unchanged)
-        .collect();
+    let moved = report.moved_slices();
     if !moved.is_empty() && budget.slices > 0 {
         let tested = tested_slices(report);
         let _ = writeln!(
@@ -131,18 +122,13 @@ fn render(report: &Report, budget: Budget) -> String {
         );
         let _ = writeln!(out, "|---|---|---:|---:|---:|---:|---|---:|---|");
         for s in moved.iter().take(budget.slices) {
-            let d = Numbers::decimals(s.scale, s.baseline, s.current);
+            let [baseline, current, delta, ci, p] = nums.cells(&(*s).into());
             let _ = writeln!(
                 out,
-                "| {} | {} | {} | {} | {} | {} | {} | {} | {} {} |",
+                "| {} | {} | {} | {baseline} | {current} | {delta} | {ci} | {p} | {} {} |",
                 inline(&format!("{}={}", s.field, s.value)),
                 inline(&s.metric),
                 s.n,
-                nums.value(s.baseline, d),
-                nums.value(s.current, d),
-                nums.signed(s.delta, d),
-                nums.ci(s.ci_low, s.ci_high, d),
-                p_value(s.p_adjusted),
                 emoji(s.verdict),
                 s.verdict.label()
             );

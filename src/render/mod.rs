@@ -8,7 +8,7 @@ mod markdown;
 mod terminal;
 
 use crate::config::OutputFormat;
-use crate::report::{MetricRow, Report, ValueScale, Verdict};
+use crate::report::{MetricRow, Report, SliceRow, ValueScale, Verdict};
 
 pub use markdown::{marker, MAX_COMMENT_CHARS};
 
@@ -92,6 +92,19 @@ impl Numbers {
         }
     }
 
+    /// The numeric cells every comparison row shows, in table order: baseline,
+    /// current, delta, interval, Holm-adjusted p; same precision across the row.
+    pub fn cells(self, c: &Comparison) -> [String; 5] {
+        let d = Self::decimals(c.scale, c.baseline, c.current);
+        [
+            self.value(c.baseline, d),
+            self.value(c.current, d),
+            self.signed(c.delta, d),
+            self.ci(c.ci_low, c.ci_high, d),
+            p_value(c.p_adjusted),
+        ]
+    }
+
     pub fn ci(self, low: f64, high: f64, decimals: usize) -> String {
         format!(
             "[{}, {}]",
@@ -105,6 +118,45 @@ impl Numbers {
         match scale {
             ValueScale::Fraction => format!("{:.1} points", x.abs() * 100.0),
             ValueScale::Raw => self.value(x.abs(), decimals),
+        }
+    }
+}
+
+/// The numbers of one comparison row, overall or in a slice.
+pub(crate) struct Comparison {
+    pub scale: ValueScale,
+    pub baseline: f64,
+    pub current: f64,
+    pub delta: f64,
+    pub ci_low: f64,
+    pub ci_high: f64,
+    pub p_adjusted: f64,
+}
+
+impl From<&MetricRow> for Comparison {
+    fn from(m: &MetricRow) -> Self {
+        Comparison {
+            scale: m.scale,
+            baseline: m.baseline,
+            current: m.current,
+            delta: m.delta,
+            ci_low: m.ci_low,
+            ci_high: m.ci_high,
+            p_adjusted: m.p_adjusted,
+        }
+    }
+}
+
+impl From<&SliceRow> for Comparison {
+    fn from(s: &SliceRow) -> Self {
+        Comparison {
+            scale: s.scale,
+            baseline: s.baseline,
+            current: s.current,
+            delta: s.delta,
+            ci_low: s.ci_low,
+            ci_high: s.ci_high,
+            p_adjusted: s.p_adjusted,
         }
     }
 }
@@ -279,15 +331,7 @@ pub(crate) fn headline(
     } else if bad > 0 {
         tally.push(format!("{bad} regressed"));
     }
-    if slice_bad > 0
-        && worst.is_none()
-        && report
-            .slices
-            .iter()
-            .filter(|r| r.verdict == Verdict::Regressed)
-            .count()
-            > 1
-    {
+    if worst.is_none() && slice_bad > 1 {
         tally.push(format!("{slice_bad} slice regressions"));
     }
     if good > 0 {

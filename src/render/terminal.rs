@@ -9,7 +9,7 @@ use comfy_table::{
 
 use super::diff::{marked_sides, side, word_diff};
 use super::escape::{truncate, visible};
-use super::{headline, metric_label, p_value, Numbers, Renderer};
+use super::{headline, metric_label, Numbers, Renderer};
 use crate::report::{GateVerdict, Report, Verdict};
 
 /// Terminal renderer.
@@ -91,24 +91,20 @@ impl Renderer for Terminal {
             "verdict",
         ]);
         for m in &report.metrics {
-            let d = Numbers::decimals(m.scale, m.baseline, m.current);
+            let [baseline, current, delta, ci, p] = nums.cells(&m.into());
             t.add_row(vec![
                 Cell::new(metric_label(m)),
-                right(nums.value(m.baseline, d)),
-                right(nums.value(m.current, d)),
-                right(nums.signed(m.delta, d)),
-                Cell::new(nums.ci(m.ci_low, m.ci_high, d)),
-                right(p_value(m.p_adjusted)),
+                right(baseline),
+                right(current),
+                right(delta),
+                Cell::new(ci),
+                right(p),
                 self.verdict_cell(m.verdict),
             ]);
         }
         let _ = writeln!(out, "{t}");
 
-        let moved: Vec<_> = report
-            .slices
-            .iter()
-            .filter(|s| s.verdict != Verdict::Unchanged)
-            .collect();
+        let moved = report.moved_slices();
         if !moved.is_empty() {
             let _ = writeln!(out, "\nSlices that moved:");
             let mut t = self.table();
@@ -124,16 +120,16 @@ impl Renderer for Terminal {
                 "verdict",
             ]);
             for s in moved {
-                let d = Numbers::decimals(s.scale, s.baseline, s.current);
+                let [baseline, current, delta, ci, p] = nums.cells(&s.into());
                 t.add_row(vec![
                     Cell::new(visible(&format!("{}={}", s.field, s.value))),
                     Cell::new(&s.metric),
                     right(s.n.to_string()),
-                    right(nums.value(s.baseline, d)),
-                    right(nums.value(s.current, d)),
-                    right(nums.signed(s.delta, d)),
-                    Cell::new(nums.ci(s.ci_low, s.ci_high, d)),
-                    right(p_value(s.p_adjusted)),
+                    right(baseline),
+                    right(current),
+                    right(delta),
+                    Cell::new(ci),
+                    right(p),
                     self.verdict_cell(s.verdict),
                 ]);
             }
