@@ -2,45 +2,19 @@
 //! (`scripts/goldens/make_basic_goldens.py`: the SQuAD v1.1 script's functions,
 //! Hugging Face evaluate's `exact_match`, scikit-learn). No Python needed here.
 
-use std::collections::BTreeMap;
+mod common;
 
 use evalgate::load::Row;
 use evalgate::metrics::{ExactMatch, ExactMatchOptions, Metric, SquadEm, SquadF1};
-use serde_json::Value;
 
 fn row(prediction: &str, references: Vec<String>) -> Row {
-    Row {
-        id: "x".into(),
-        prediction: prediction.into(),
-        references,
-        input: None,
-        numbers: BTreeMap::new(),
-        tags: BTreeMap::new(),
-        line: 1,
-    }
+    Row::new("x", prediction, references)
 }
 
 fn score(metric: &dyn Metric, r: &Row) -> f64 {
     let mut out = [0.0];
     metric.stats(r, &mut out).expect("scorable");
     out[0]
-}
-
-fn cases(name: &str) -> Vec<Value> {
-    let path = format!("{}/tests/goldens/{name}", env!("CARGO_MANIFEST_DIR"));
-    std::fs::read_to_string(&path)
-        .expect("goldens present")
-        .lines()
-        .map(|l| serde_json::from_str(l).expect("golden line is JSON"))
-        .collect()
-}
-
-fn strings(v: &Value) -> Vec<String> {
-    v.as_array()
-        .expect("list")
-        .iter()
-        .map(|s| s.as_str().expect("string").to_string())
-        .collect()
 }
 
 #[test]
@@ -87,11 +61,11 @@ fn squad_and_exact_match_equal_the_reference_implementations() {
         ),
     ];
     let mut failures = Vec::new();
-    let all = cases("basic_metrics.jsonl");
+    let all = common::golden_cases("basic_metrics.jsonl");
     assert!(all.len() > 1000, "the golden corpus is unexpectedly small");
     for (i, case) in all.iter().enumerate() {
         let prediction = case["prediction"].as_str().expect("prediction");
-        let references = strings(&case["references"]);
+        let references = common::strings(&case["references"]);
         let r = row(prediction, references.clone());
         for (field, metric) in [
             ("squad_f1", &SquadF1 as &dyn Metric),
@@ -134,10 +108,10 @@ fn squad_and_exact_match_equal_the_reference_implementations() {
 #[test]
 fn accuracy_and_macro_f1_equal_scikit_learn() {
     use evalgate::metrics::{Accuracy, MacroF1};
-    for case in cases("classification.jsonl") {
+    for case in common::golden_cases("classification.jsonl") {
         let name = case["name"].as_str().expect("name");
-        let truth = strings(&case["y_true"]);
-        let pred = strings(&case["y_pred"]);
+        let truth = common::strings(&case["y_true"]);
+        let pred = common::strings(&case["y_pred"]);
         let rows: Vec<Row> = truth
             .iter()
             .zip(&pred)

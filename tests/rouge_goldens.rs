@@ -3,6 +3,8 @@
 
 use std::collections::BTreeMap;
 
+mod common;
+
 use evalgate::load::Row;
 use evalgate::metrics::rouge::{porter_stem, Rouge, RougeOptions, RougeType};
 use evalgate::metrics::Metric;
@@ -10,23 +12,14 @@ use serde_json::value::RawValue;
 use serde_json::Value;
 
 fn cases(name: &str) -> Vec<Value> {
-    lines(name)
+    common::golden_lines(name)
         .iter()
         .map(|l| serde_json::from_str(l).expect("golden line is JSON"))
         .collect()
 }
 
-fn lines(name: &str) -> Vec<String> {
-    let path = format!("{}/tests/goldens/{name}", env!("CARGO_MANIFEST_DIR"));
-    std::fs::read_to_string(&path)
-        .expect("goldens present")
-        .lines()
-        .map(str::to_string)
-        .collect()
-}
-
-/// The golden numbers of a line, parsed from their text: serde_json's default float
-/// parser is not correctly rounded (it reads 0.39999999999999997 as 0.4), Rust's is.
+/// The golden numbers of a line, parsed from their text with Rust's correctly
+/// rounded parser, so the comparison does not depend on serde_json's features.
 fn numbers(line: &str) -> BTreeMap<String, f64> {
     let fields: BTreeMap<String, Box<RawValue>> =
         serde_json::from_str(line).expect("golden line is a JSON object");
@@ -37,20 +30,11 @@ fn numbers(line: &str) -> BTreeMap<String, f64> {
 }
 
 fn row(case: &Value) -> Row {
-    Row {
-        id: case["name"].as_str().expect("name").into(),
-        prediction: case["prediction"].as_str().expect("prediction").into(),
-        references: case["references"]
-            .as_array()
-            .expect("references")
-            .iter()
-            .map(|r| r.as_str().expect("string").to_string())
-            .collect(),
-        input: None,
-        numbers: BTreeMap::new(),
-        tags: BTreeMap::new(),
-        line: 1,
-    }
+    Row::new(
+        case["name"].as_str().expect("name"),
+        case["prediction"].as_str().expect("prediction"),
+        common::strings(&case["references"]),
+    )
 }
 
 /// The four metrics, with or without the stemmer, keyed like the golden fields.
@@ -68,7 +52,10 @@ fn rouge_metrics(stemmer: bool) -> Vec<(String, Rouge)> {
 #[test]
 fn rouge_equals_rouge_score() {
     let golden = cases("rouge.jsonl");
-    let values: Vec<_> = lines("rouge.jsonl").iter().map(|l| numbers(l)).collect();
+    let values: Vec<_> = common::golden_lines("rouge.jsonl")
+        .iter()
+        .map(|l| numbers(l))
+        .collect();
     assert!(golden.len() > 2000, "{} cases", golden.len());
     let metrics: Vec<_> = rouge_metrics(false)
         .into_iter()

@@ -5,7 +5,7 @@
 //! within 1e-6. Per subset: corpus scores, computed from the sums of our own
 //! statistics, within 1e-6 of sacrebleu's `corpus_score`.
 
-use std::collections::BTreeMap;
+mod common;
 
 use evalgate::load::Row;
 use evalgate::metrics::sacre::{Bleu, Chrf, SacreOptions, Tokenizer};
@@ -14,30 +14,12 @@ use serde_json::Value;
 
 const TOLERANCE: f64 = 1e-6;
 
-fn lines(name: &str) -> Vec<Value> {
-    let path = format!("{}/tests/goldens/{name}", env!("CARGO_MANIFEST_DIR"));
-    std::fs::read_to_string(&path)
-        .expect("goldens present")
-        .lines()
-        .map(|l| serde_json::from_str(l).expect("golden line is JSON"))
-        .collect()
-}
-
 fn row(v: &Value) -> Row {
-    Row {
-        id: "x".into(),
-        prediction: v["p"].as_str().expect("prediction").to_string(),
-        references: v["r"]
-            .as_array()
-            .expect("references")
-            .iter()
-            .map(|s| s.as_str().expect("string").to_string())
-            .collect(),
-        input: None,
-        numbers: BTreeMap::new(),
-        tags: BTreeMap::new(),
-        line: 1,
-    }
+    Row::new(
+        "x",
+        v["p"].as_str().expect("prediction"),
+        common::strings(&v["r"]),
+    )
 }
 
 fn numbers(v: &Value) -> Vec<f64> {
@@ -130,15 +112,11 @@ fn cases() -> Vec<Case> {
 fn default_tokenizer_is_13a() {
     let default = Bleu::new(&SacreOptions::default()).expect("default");
     let explicit = Bleu::with_tokenizer(Tokenizer::V13a, false);
-    let r = Row {
-        id: "x".into(),
-        prediction: "Hello, world! 1,000.50".into(),
-        references: vec!["Hello world 1,000.50 !".into()],
-        input: None,
-        numbers: BTreeMap::new(),
-        tags: BTreeMap::new(),
-        line: 1,
-    };
+    let r = Row::new(
+        "x",
+        "Hello, world! 1,000.50",
+        vec!["Hello world 1,000.50 !".into()],
+    );
     let (mut a, mut b) = ([0.0; 10], [0.0; 10]);
     default.stats(&r, &mut a).expect("scorable");
     explicit.stats(&r, &mut b).expect("scorable");
@@ -147,8 +125,8 @@ fn default_tokenizer_is_13a() {
 
 #[test]
 fn bleu_and_chrf_equal_sacrebleu() {
-    let segments = lines("sacrebleu_segments.jsonl");
-    let corpus = lines("sacrebleu_corpus.jsonl");
+    let segments = common::golden_cases("sacrebleu_segments.jsonl");
+    let corpus = common::golden_cases("sacrebleu_corpus.jsonl");
     assert!(segments.len() >= 1000, "{} segments", segments.len());
     let rows: Vec<Row> = segments.iter().map(row).collect();
     let mut failures = Vec::new();

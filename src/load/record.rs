@@ -74,6 +74,24 @@ pub struct Row {
 }
 
 impl Row {
+    /// A row with only an id, a prediction and references (no input, scores or
+    /// tags), as built by callers that score text directly.
+    pub fn new(
+        id: impl Into<String>,
+        prediction: impl Into<String>,
+        references: Vec<String>,
+    ) -> Row {
+        Row {
+            id: id.into(),
+            prediction: prediction.into(),
+            references,
+            input: None,
+            numbers: BTreeMap::new(),
+            tags: BTreeMap::new(),
+            line: 1,
+        }
+    }
+
     /// Builds a row from `(key, value)` pairs; `loc` is the row's location.
     pub fn from_fields(
         pairs: impl IntoIterator<Item = (String, Value)>,

@@ -198,18 +198,9 @@ impl Metric for Check {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::collections::BTreeMap;
 
     fn row(prediction: &str, reference: &str) -> Row {
-        Row {
-            id: "1".into(),
-            prediction: prediction.into(),
-            references: vec![reference.into()],
-            input: None,
-            numbers: BTreeMap::new(),
-            tags: BTreeMap::new(),
-            line: 1,
-        }
+        Row::new("1", prediction, vec![reference.into()])
     }
 
     fn score(check: &Check, r: &Row) -> f64 {

@@ -272,18 +272,9 @@ impl Metric for Exec {
 #[cfg(all(test, unix))]
 mod tests {
     use super::*;
-    use std::collections::BTreeMap;
 
     fn row(prediction: &str) -> Row {
-        Row {
-            id: "1".into(),
-            prediction: prediction.into(),
-            references: vec!["ref".into()],
-            input: None,
-            numbers: BTreeMap::new(),
-            tags: BTreeMap::new(),
-            line: 1,
-        }
+        Row::new("1", prediction, vec!["ref".into()])
     }
 
     fn sh(script: &str) -> Vec<String> {
