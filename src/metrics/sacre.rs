@@ -115,18 +115,7 @@ impl WordMap {
         ids: &mut [Vec<u32>],
     ) {
         let words: usize = spans.iter().map(Vec::len).sum();
-        let slots = (words.max(8) * 2).next_power_of_two();
-        if slots > self.slots.len() {
-            self.slots = vec![WordSlot::default(); slots];
-            self.stamp = 0;
-        }
-        self.stamp = self.stamp.wrapping_add(1);
-        if self.stamp == 0 {
-            self.slots.iter_mut().for_each(|s| s.stamp = 0);
-            self.stamp = 1;
-        }
-        self.mask = slots - 1;
-        self.shift = 64 - slots.trailing_zeros();
+        (self.mask, self.shift) = restamp(&mut self.slots, &mut self.stamp, words, |s| s.stamp = 0);
         self.len = 0;
         for (k, (sp, out)) in spans.iter().zip(ids.iter_mut()).enumerate() {
             out.clear();
@@ -172,6 +161,28 @@ impl WordMap {
     }
 }
 
+/// Empties an open-addressing table sized for about `capacity` keys by moving
+/// to a new generation `stamp` (clearing the slots only when the stamp wraps or
+/// the table grows); returns the index mask and the hash shift.
+fn restamp<T: Default + Clone>(
+    slots: &mut Vec<T>,
+    stamp: &mut u32,
+    capacity: usize,
+    clear: impl Fn(&mut T),
+) -> (usize, u32) {
+    let size = (capacity.max(8) * 2).next_power_of_two();
+    if size > slots.len() {
+        *slots = vec![T::default(); size];
+        *stamp = 0;
+    }
+    *stamp = stamp.wrapping_add(1);
+    if *stamp == 0 {
+        slots.iter_mut().for_each(clear);
+        *stamp = 1;
+    }
+    (size - 1, 64 - size.trailing_zeros())
+}
+
 /// An open-addressing map from `u64` keys to dense ids 0, 1, 2… in order of
 /// first appearance, emptied in O(1) by a generation stamp.
 #[derive(Default)]
@@ -197,18 +208,8 @@ const ABSENT: u32 = u32::MAX;
 impl IdMap {
     /// Empties the map, sized for about `capacity` distinct keys.
     fn reset(&mut self, capacity: usize) {
-        let slots = (capacity.max(8) * 2).next_power_of_two();
-        if slots > self.slots.len() {
-            self.slots = vec![Slot::default(); slots];
-            self.stamp = 0;
-        }
-        self.stamp = self.stamp.wrapping_add(1);
-        if self.stamp == 0 {
-            self.slots.iter_mut().for_each(|s| s.stamp = 0);
-            self.stamp = 1;
-        }
-        self.mask = slots - 1;
-        self.shift = 64 - slots.trailing_zeros();
+        (self.mask, self.shift) =
+            restamp(&mut self.slots, &mut self.stamp, capacity, |s| s.stamp = 0);
         self.len = 0;
     }
 
