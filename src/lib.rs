@@ -172,7 +172,7 @@ pub fn score_files(
     let data = load::load_all(inputs, fields)?;
     let path = data.path.clone();
     let side = align::group(data)?;
-    let info = score::data_info(side.examples.iter());
+    let info = score::data_info(side.examples.iter(), names);
     let mut report = ScoreReport {
         n: side.examples.len(),
         metrics: BTreeMap::new(),

@@ -94,10 +94,29 @@ pub fn score_examples(examples: &[Example], metric: &dyn Metric, path: &Path) ->
     Ok(out)
 }
 
-/// What metrics need to know of the data before scoring: numeric fields and labels.
-pub fn data_info<'a>(examples: impl Iterator<Item = &'a Example> + Clone) -> metrics::DataInfo {
+/// What the metrics `names` need to know of the data before scoring: numeric
+/// fields, and the label set when `macro_f1` is among them (collecting labels
+/// reads every text, so it is skipped otherwise).
+pub fn data_info<'a>(
+    examples: impl Iterator<Item = &'a Example> + Clone,
+    names: &[String],
+) -> metrics::DataInfo {
     let (numeric_fields, _) = numeric_fields(examples.clone());
+    metrics::DataInfo {
+        numeric_fields,
+        labels: labels_if_needed(examples, names),
+    }
+}
+
+/// Every prediction and first reference, when `macro_f1` is asked for.
+fn labels_if_needed<'a>(
+    examples: impl Iterator<Item = &'a Example>,
+    names: &[String],
+) -> BTreeSet<String> {
     let mut labels = BTreeSet::new();
+    if !names.iter().any(|n| n == "macro_f1") {
+        return labels;
+    }
     for e in examples {
         for row in &e.samples {
             labels.insert(row.prediction.clone());
@@ -106,10 +125,7 @@ pub fn data_info<'a>(examples: impl Iterator<Item = &'a Example> + Clone) -> met
             }
         }
     }
-    metrics::DataInfo {
-        numeric_fields,
-        labels,
-    }
+    labels
 }
 
 /// Numeric fields seen in any row, and those present in every row.
@@ -163,14 +179,9 @@ pub fn choose_metrics(
     } else {
         names.to_vec()
     };
-    // Only macro_f1 needs the label set; building it reads every text once.
-    let info = if names.iter().any(|n| n == "macro_f1") {
-        data_info(all)
-    } else {
-        metrics::DataInfo {
-            numeric_fields: any,
-            labels: BTreeSet::new(),
-        }
+    let info = metrics::DataInfo {
+        numeric_fields: any,
+        labels: labels_if_needed(all, &names),
     };
     let mut seen = BTreeSet::new();
     names
@@ -220,8 +231,20 @@ pub fn slices(aligned: &Aligned, fields: &[String]) -> Result<Slices> {
             by_key.entry((field.clone(), value)).or_default().push(i);
         }
         if !found && !aligned.baseline.is_empty() {
+            let mut fields: BTreeSet<&str> = BTreeSet::new();
+            for e in aligned.baseline.iter().chain(&aligned.current) {
+                fields.extend(e.first().tags.keys().map(String::as_str));
+            }
+            let available = if fields.is_empty() {
+                "the inputs have no text or boolean fields besides id, prediction, reference and input".to_string()
+            } else {
+                format!(
+                    "fields that can slice: {}",
+                    fields.into_iter().collect::<Vec<_>>().join(", ")
+                )
+            };
             return Err(Error::Config(format!(
-                "--slice-by {field}: no example has a field \"{field}\""
+                "--slice-by {field}: no example has a field \"{field}\"; {available}"
             )));
         }
     }
