@@ -2,8 +2,9 @@
 //!
 //! Rows sharing an id are repeated samples of one example; they must share its
 //! reference. Examples only in the baseline are *missing* (a crashed shard must
-//! not pass silently); examples only in the current run are *added* and stay out
-//! of the paired statistics.
+//! not pass silently); examples only in the current run are *added*, and
+//! examples whose input or references changed are *edited*; both stay out of
+//! the paired statistics.
 
 use std::collections::HashMap;
 
@@ -46,6 +47,9 @@ pub struct Aligned {
     pub missing: Vec<String>,
     /// Ids in the current run but not in the baseline.
     pub added: Vec<String>,
+    /// Ids in both whose input or references differ (see
+    /// [`crate::baseline::content_differs`]), in baseline order.
+    pub edited: Vec<String>,
 }
 
 /// Groups rows by id, checking that repeated rows agree on the reference.
@@ -90,8 +94,12 @@ pub fn align(baseline: Side, current: Side) -> Aligned {
     let mut paired_base = Vec::new();
     let mut paired_cur = Vec::new();
     let mut missing = Vec::new();
+    let mut edited = Vec::new();
     for example in baseline.examples {
         match current_by_id.remove(&example.id) {
+            Some(cur) if crate::baseline::content_differs(example.first(), cur.first()) => {
+                edited.push(example.id);
+            }
             Some(cur) => {
                 paired_base.push(example);
                 paired_cur.push(cur);
@@ -108,5 +116,6 @@ pub fn align(baseline: Side, current: Side) -> Aligned {
         current: paired_cur,
         missing,
         added,
+        edited,
     }
 }

@@ -29,6 +29,62 @@ pub enum Command {
     Compare(Box<CompareArgs>),
     /// Score result files with metrics, without comparing.
     Score(Box<ScoreArgs>),
+    /// Write and inspect baseline files.
+    #[command(subcommand)]
+    Baseline(BaselineCommand),
+}
+
+/// `evalgate baseline ...`.
+#[derive(Debug, Subcommand)]
+pub enum BaselineCommand {
+    /// Write a self-describing baseline (header with commit, date, version,
+    /// config hash and dataset fingerprint, then one line per example).
+    Write(Box<BaselineWriteArgs>),
+}
+
+/// `evalgate baseline write`.
+#[derive(Debug, Args)]
+pub struct BaselineWriteArgs {
+    /// Result file(s) of the run to keep as the baseline (several: shards)
+    #[arg(long = "from", value_name = "PATH", required = true, num_args = 1..)]
+    pub from: Vec<PathBuf>,
+    /// The baseline file to write (replaced atomically)
+    #[arg(long, value_name = "PATH")]
+    pub out: PathBuf,
+    /// Metric whose per-example values to record (repeatable) [default: exact_match and f1 when there are references]
+    #[arg(long = "metric", value_name = "NAME")]
+    pub metrics: Vec<String>,
+    /// Commit the results belong to [default: $GITHUB_SHA, else git rev-parse HEAD]
+    #[arg(long, value_name = "SHA")]
+    pub commit: Option<String>,
+    #[command(flatten)]
+    pub fields: FieldArgs,
+    #[command(flatten)]
+    pub exact_match: ExactMatchArgs,
+    #[command(flatten)]
+    pub checks: CheckArgs,
+    #[command(flatten)]
+    pub text_metrics: TextMetricArgs,
+}
+
+impl BaselineWriteArgs {
+    /// Field map and writer options from the flags.
+    pub fn options(&self) -> (FieldMap, crate::baseline::WriteOptions) {
+        let mut fields = FieldMap::default();
+        self.fields.apply(&mut fields);
+        let mut metric_options = MetricOptions::default();
+        self.exact_match.apply(&mut metric_options);
+        metric_options.exec_cache = Some(PathBuf::from(crate::metrics::exec::CACHE_DIR));
+        self.checks.apply(&mut metric_options);
+        self.text_metrics.apply(&mut metric_options);
+        let options = crate::baseline::WriteOptions {
+            metrics: self.metrics.clone(),
+            metric_options,
+            commit: self.commit.clone(),
+            source: self.from.iter().map(|p| p.display().to_string()).collect(),
+        };
+        (fields, options)
+    }
 }
 
 /// Field-name flags shared by the subcommands.
@@ -46,6 +102,9 @@ pub struct FieldArgs {
     /// Field holding the model input [default: input, then prompt]
     #[arg(long, value_name = "NAME")]
     pub input_field: Option<String>,
+    /// Format of the result files [default: auto, from the name and content]
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub input_format: Option<crate::load::InputFormat>,
 }
 
 /// exact_match options (Hugging Face evaluate's).
@@ -257,6 +316,9 @@ pub struct CompareArgs {
     /// Warn instead of failing when baseline examples are missing
     #[arg(long)]
     pub allow_missing: bool,
+    /// Fail (exit 2) when the datasets differ: examples added, removed or edited
+    #[arg(long)]
+    pub strict_dataset: bool,
     /// Fewer examples than this never give a significant verdict [default: 20]
     #[arg(long)]
     pub min_examples: Option<usize>,
@@ -407,6 +469,9 @@ impl FieldArgs {
         one(&self.prediction_field, &mut map.prediction);
         one(&self.reference_field, &mut map.reference);
         one(&self.input_field, &mut map.input);
+        if let Some(format) = self.input_format {
+            map.format = format;
+        }
     }
 }
 
@@ -475,6 +540,7 @@ impl CompareArgs {
             c.slice_by = self.slice_by;
         }
         c.allow_missing |= self.allow_missing;
+        c.strict_dataset |= self.strict_dataset;
         c.format = self.format;
         c.markdown_out = self.markdown_out;
         c.json_out = self.json_out;

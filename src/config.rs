@@ -117,6 +117,8 @@ pub struct Config {
     pub fail_on: FailOn,
     /// Missing examples warn instead of failing.
     pub allow_missing: bool,
+    /// Any difference between the datasets is an error.
+    pub strict_dataset: bool,
     /// Fewer examples never give a significant verdict.
     pub min_examples: usize,
     /// Suite name (the PR comment's identity).
@@ -156,6 +158,7 @@ impl Config {
             top_k: 5,
             fail_on: FailOn::Regression,
             allow_missing: false,
+            strict_dataset: false,
             min_examples: 20,
             suite: "default".into(),
             format: OutputFormat::Terminal,
@@ -218,6 +221,7 @@ impl Config {
             top_k,
             slice_by,
             allow_missing,
+            strict_dataset,
             min_examples,
             fields,
             metric,
@@ -234,6 +238,7 @@ impl Config {
         set(&mut self.top_k, top_k);
         set(&mut self.slice_by, slice_by);
         set(&mut self.allow_missing, allow_missing);
+        set(&mut self.strict_dataset, strict_dataset);
         set(&mut self.min_examples, min_examples);
         if let Some(f) = fields {
             let one = |x: Option<String>, target: &mut Vec<String>| {
@@ -245,6 +250,7 @@ impl Config {
             one(f.prediction, &mut self.fields.prediction);
             one(f.reference, &mut self.fields.reference);
             one(f.input, &mut self.fields.input);
+            set(&mut self.fields.format, f.format);
         }
         for (name, m) in metric {
             self.config_metrics.push(name.clone());
@@ -326,6 +332,8 @@ pub struct FileConfig {
     pub slice_by: Option<Vec<String>>,
     /// Missing examples only warn.
     pub allow_missing: Option<bool>,
+    /// Any difference between the datasets is an error.
+    pub strict_dataset: Option<bool>,
     /// Minimum examples for a significant verdict.
     pub min_examples: Option<usize>,
     /// Field names.
@@ -347,6 +355,8 @@ pub struct FieldsConfig {
     pub reference: Option<String>,
     /// Input field.
     pub input: Option<String>,
+    /// How to read the result files.
+    pub format: Option<crate::load::InputFormat>,
 }
 
 /// `[metric.NAME]`.

@@ -33,6 +33,8 @@ pub struct Evidence<'a> {
     pub rows: [usize; 2],
     /// Where the baseline came from.
     pub baseline_source: String,
+    /// Fingerprints and the baseline header.
+    pub dataset: crate::report::DatasetInfo,
 }
 
 struct Test {
@@ -148,8 +150,19 @@ pub fn judge(ev: &Evidence<'_>, config: &Config) -> Report {
         added: ev.aligned.added.len(),
         missing_ids: ev.aligned.missing.iter().take(10).cloned().collect(),
         added_ids: ev.aligned.added.iter().take(10).cloned().collect(),
+        edited: ev.aligned.edited.len(),
+        edited_ids: ev.aligned.edited.iter().take(10).cloned().collect(),
         rows: ev.rows,
     };
+    if !ev.aligned.added.is_empty() || !ev.aligned.edited.is_empty() {
+        let a = ev.aligned;
+        warnings.push(format!(
+            "the dataset changed since the baseline (fingerprint {} → {}): {}; compared on the {n} unchanged examples",
+            crate::baseline::short(&ev.dataset.baseline_fingerprint),
+            crate::baseline::short(&ev.dataset.current_fingerprint),
+            crate::report::dataset_changes(&a.added, &a.missing, &a.edited)
+        ));
+    }
     let mut reasons = gate_reasons(&metrics, &slice_rows, &examples, config);
     if config.allow_missing && examples.missing > 0 {
         warnings.push(format!(
@@ -192,6 +205,7 @@ pub fn judge(ev: &Evidence<'_>, config: &Config) -> Report {
         },
         warnings,
         baseline_source: ev.baseline_source.clone(),
+        dataset: ev.dataset.clone(),
         version: env!("CARGO_PKG_VERSION").to_string(),
     }
 }

@@ -12,6 +12,7 @@
 //! and rendering never computes statistics.
 
 pub mod align;
+pub mod baseline;
 pub mod cli;
 pub mod config;
 pub mod error;
@@ -94,8 +95,21 @@ pub fn compare_with_progress(config: &Config, progress: &dyn Progress) -> Result
     };
     let current = load::load_all(&config.current, &config.fields)?;
     let rows = [baseline.rows.len(), current.rows.len()];
+    let header = baseline.header.clone();
+    let baseline_source = match &header {
+        Some(h) => format!("{baseline_source} ({})", h.provenance()),
+        None => baseline_source,
+    };
     lap(Stage::Load);
-    let aligned = align::align(align::group(baseline)?, align::group(current)?);
+    let (baseline, current) = (align::group(baseline)?, align::group(current)?);
+    let fingerprints = [
+        baseline::fingerprint(&baseline.examples),
+        baseline::fingerprint(&current.examples),
+    ];
+    let aligned = align::align(baseline, current);
+    if config.strict_dataset {
+        check_same_dataset(&aligned, &fingerprints)?;
+    }
     lap(Stage::Align);
     if aligned.baseline.is_empty() {
         return Err(Error::Config(format!(
@@ -128,10 +142,29 @@ pub fn compare_with_progress(config: &Config, progress: &dyn Progress) -> Result
         randomization: randomization.as_ref(),
         rows,
         baseline_source,
+        dataset: report::DatasetInfo {
+            baseline_fingerprint: fingerprints[0].clone(),
+            current_fingerprint: fingerprints[1].clone(),
+            baseline_header: header,
+        },
     };
     let report = judge::judge(&evidence, config);
     lap(Stage::Judge);
     Ok(report)
+}
+
+/// `--strict-dataset`: any example added, removed or edited is an error.
+fn check_same_dataset(aligned: &align::Aligned, fingerprints: &[String; 2]) -> Result<()> {
+    let changes = report::dataset_changes(&aligned.added, &aligned.missing, &aligned.edited);
+    if changes.is_empty() {
+        return Ok(());
+    }
+    Err(Error::Config(format!(
+        "--strict-dataset: the dataset changed since the baseline (fingerprint {} → {}): {}; refresh the baseline, or drop --strict-dataset to compare on the unchanged examples",
+        baseline::short(&fingerprints[0]),
+        baseline::short(&fingerprints[1]),
+        changes
+    )))
 }
 
 fn check_gate_names(config: &Config, metrics: &[Box<dyn metrics::Metric>]) -> Result<()> {
@@ -170,8 +203,16 @@ pub fn score_files(
     options: &MetricOptions,
 ) -> Result<ScoreReport> {
     let data = load::load_all(inputs, fields)?;
-    let path = data.path.clone();
     let side = align::group(data)?;
+    score_side(&side, names, options)
+}
+
+/// Scores the examples of one side with the named metrics.
+pub fn score_side(
+    side: &align::Side,
+    names: &[String],
+    options: &MetricOptions,
+) -> Result<ScoreReport> {
     let info = score::data_info(side.examples.iter(), names);
     let mut report = ScoreReport {
         n: side.examples.len(),
@@ -186,7 +227,7 @@ pub fn score_files(
     for name in names {
         let metric = metrics::build(name, options, &info)?;
         let k = metric.arity();
-        let stats = score::score_examples(&side.examples, metric.as_ref(), &path)?;
+        let stats = score::score_examples(&side.examples, metric.as_ref(), &side.path)?;
         let mut sums = vec![0.0; k];
         for (i, chunk) in stats.chunks(k).enumerate() {
             for (s, x) in sums.iter_mut().zip(chunk) {

@@ -4,7 +4,7 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use evalgate::cli::{Cli, Command, CompareArgs, ScoreArgs, ScoreFormat};
+use evalgate::cli::{BaselineCommand, Cli, Command, CompareArgs, ScoreArgs, ScoreFormat};
 use evalgate::config::OutputFormat;
 use evalgate::publish::actions::{guard_commands, ActionsEnv};
 use evalgate::publish::{github_actions, write_atomic, Rendered};
@@ -26,6 +26,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Compare(args) => compare(*args),
         Command::Score(args) => score(&args).map(|()| true),
+        Command::Baseline(BaselineCommand::Write(args)) => baseline_write(&args).map(|()| true),
     };
     match result {
         Ok(true) => ExitCode::SUCCESS,
@@ -96,6 +97,21 @@ fn compare(args: CompareArgs) -> anyhow::Result<bool> {
     github_actions(&report, rendered, &github, &env, &mut std::io::stdout())?;
     // Whether the comment could be posted never changes the verdict.
     Ok(report.verdict == GateVerdict::Pass)
+}
+
+fn baseline_write(args: &evalgate::cli::BaselineWriteArgs) -> anyhow::Result<()> {
+    let (fields, options) = args.options();
+    let data = evalgate::load::load_all(&args.from, &fields)?;
+    let side = evalgate::align::group(data)?;
+    let text = evalgate::baseline::write(&side, &options)?;
+    write_atomic(&args.out, &text)?;
+    eprintln!(
+        "evalgate: wrote {} ({} examples, fingerprint {})",
+        args.out.display(),
+        side.examples.len(),
+        evalgate::baseline::short(&evalgate::baseline::fingerprint(&side.examples))
+    );
+    Ok(())
 }
 
 fn score(args: &ScoreArgs) -> anyhow::Result<()> {

@@ -69,6 +69,10 @@ pub struct ExampleCounts {
     pub missing_ids: Vec<String>,
     /// Up to 10 added ids.
     pub added_ids: Vec<String>,
+    /// Examples in both whose input or references changed (left out of the comparison).
+    pub edited: usize,
+    /// Up to 10 edited ids.
+    pub edited_ids: Vec<String>,
     /// Rows read from the baseline and the current files (repeated samples count).
     pub rows: [usize; 2],
 }
@@ -223,6 +227,8 @@ pub struct Report {
     pub warnings: Vec<String>,
     /// Where the baseline came from.
     pub baseline_source: String,
+    /// The datasets' fingerprints, and the baseline file's header.
+    pub dataset: DatasetInfo,
     /// evalgate's version.
     pub version: String,
 }
@@ -265,4 +271,45 @@ impl Report {
             self.version
         )
     }
+}
+
+/// Which datasets the two runs were on.
+#[derive(Debug, Clone, Serialize)]
+pub struct DatasetInfo {
+    /// [`crate::baseline::fingerprint`] of the baseline's examples.
+    pub baseline_fingerprint: String,
+    /// The same of the current run's.
+    pub current_fingerprint: String,
+    /// The header of an evalgate baseline file, when the baseline is one.
+    pub baseline_header: Option<crate::baseline::BaselineHeader>,
+}
+
+/// "3 examples added (a, b, c), 1 removed (d), 2 edited (e, f)"; empty when
+/// nothing changed. Lists up to 10 ids of each kind.
+pub fn dataset_changes(added: &[String], removed: &[String], edited: &[String]) -> String {
+    let mut parts = Vec::new();
+    for (ids, what) in [
+        (added, "added"),
+        (removed, "removed"),
+        (edited, "edited (input or reference)"),
+    ] {
+        if ids.is_empty() {
+            continue;
+        }
+        let mut shown: Vec<&str> = ids.iter().take(10).map(String::as_str).collect();
+        if ids.len() > 10 {
+            shown.push("…");
+        }
+        let noun = if parts.is_empty() {
+            if ids.len() == 1 {
+                " example"
+            } else {
+                " examples"
+            }
+        } else {
+            ""
+        };
+        parts.push(format!("{}{noun} {what} ({})", ids.len(), shown.join(", ")));
+    }
+    parts.join(", ")
 }

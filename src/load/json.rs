@@ -55,6 +55,34 @@ pub fn read_array(path: &Path, bytes: &[u8], fields: &FieldMap) -> Result<Vec<Ro
         .collect()
 }
 
+/// The non-blank lines of a JSON Lines file with their locations, each parsed
+/// as a JSON value (BOM and CRLF accepted); for readers of JSONL dialects.
+pub(super) fn values<'a>(
+    path: &'a Path,
+    bytes: &'a [u8],
+) -> impl Iterator<Item = Result<(Location, serde_json::Value)>> + 'a {
+    let bytes = bytes
+        .strip_prefix(b"\xef\xbb\xbf".as_slice())
+        .unwrap_or(bytes);
+    bytes
+        .split(|&b| b == b'\n')
+        .enumerate()
+        .filter(|(_, raw)| !raw.trim_ascii().is_empty())
+        .map(move |(index, raw)| {
+            let loc = Location::file(path).at_line(index + 1);
+            let raw = raw.strip_suffix(b"\r").unwrap_or(raw);
+            let line = std::str::from_utf8(raw).map_err(|e| {
+                Error::input(
+                    loc.clone().at_column(e.valid_up_to() + 1),
+                    "the line is not valid UTF-8; re-encode the file as UTF-8",
+                )
+            })?;
+            let value =
+                serde_json::from_str(line).map_err(|e| json_error(path, index + 1, line, &e))?;
+            Ok((loc, value))
+        })
+}
+
 fn line_of(bytes: &[u8], offset: usize) -> usize {
     bytes[..offset.min(bytes.len())]
         .iter()
@@ -80,7 +108,12 @@ fn parse_object(text: &str, loc: &Location, fields: &FieldMap) -> Result<Row> {
 }
 
 /// `first_line` is the file line on which `text` starts.
-fn json_error(path: &Path, first_line: usize, text: &str, e: &serde_json::Error) -> Error {
+pub(super) fn json_error(
+    path: &Path,
+    first_line: usize,
+    text: &str,
+    e: &serde_json::Error,
+) -> Error {
     let loc = Location::file(path)
         .at_line(first_line + e.line().max(1) - 1)
         .at_column(e.column().max(1));
@@ -100,7 +133,7 @@ fn json_error(path: &Path, first_line: usize, text: &str, e: &serde_json::Error)
     Error::input(loc, format!("malformed JSON: {message}"))
 }
 
-fn kind(v: &serde_json::Value) -> &'static str {
+pub(super) fn kind(v: &serde_json::Value) -> &'static str {
     match v {
         serde_json::Value::Null => "null",
         serde_json::Value::Bool(_) => "a boolean",

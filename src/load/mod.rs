@@ -1,5 +1,6 @@
 //! Loading result files into rows: JSONL (optionally gzip-compressed), JSON arrays,
-//! CSV and TSV.
+//! CSV and TSV, lm-evaluation-harness samples, promptfoo output, and evalgate's
+//! own baseline files (JSONL behind a header line).
 //!
 //! Every reader turns a record into the same [`Row`] through [`FieldMap`], so the
 //! rules for ids, predictions, references, external scores and tags live in one
@@ -8,13 +9,17 @@
 mod delimited;
 pub mod git;
 mod json;
+mod lm_eval;
+mod promptfoo;
 pub mod record;
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Location, Result};
-pub use record::{FieldMap, Row, Value};
+pub use record::{FieldMap, InputFormat, Row, Value};
+
+use crate::baseline::BaselineHeader;
 
 /// The rows of one input file.
 #[derive(Debug, Clone)]
@@ -23,6 +28,8 @@ pub struct Dataset {
     pub path: PathBuf,
     /// Rows in file order.
     pub rows: Vec<Row>,
+    /// The header of an evalgate baseline file.
+    pub header: Option<BaselineHeader>,
 }
 
 /// The file formats evalgate reads.
@@ -36,10 +43,14 @@ pub enum Format {
     Csv,
     /// Tab-separated values with a header row.
     Tsv,
+    /// lm-evaluation-harness samples.
+    LmEval,
+    /// promptfoo output.
+    Promptfoo,
 }
 
-/// Reads one result file, choosing the reader from its extension (after an
-/// optional `.gz`) or, for `.json`/unknown extensions, from its first byte.
+/// Reads one result file with the reader `fields.format` names or, by
+/// default, the one its name (after an optional `.gz`) and content call for.
 pub fn load(path: &Path, fields: &FieldMap) -> Result<Dataset> {
     let raw = std::fs::read(path).map_err(|cause| Error::Io {
         path: path.to_path_buf(),
@@ -50,13 +61,24 @@ pub fn load(path: &Path, fields: &FieldMap) -> Result<Dataset> {
 
 /// Parses the bytes of a result file named `path` (the name picks the format).
 pub fn load_bytes(path: &Path, raw: Vec<u8>, fields: &FieldMap) -> Result<Dataset> {
-    let bytes = decompress(path, raw)?;
-    let format = detect_format(path, &bytes);
+    let mut bytes = decompress(path, raw)?;
+    // An evalgate baseline is JSONL under evalgate's own field names, whatever
+    // the flags say about the result files it is compared with.
+    let header = crate::baseline::take_header(path, &mut bytes)?;
+    let own_fields;
+    let (format, fields) = if header.is_some() {
+        own_fields = FieldMap::default();
+        (Format::Jsonl, &own_fields)
+    } else {
+        (detect_format(path, &bytes, fields.format)?, fields)
+    };
     let rows = match format {
         Format::Jsonl => json::read_jsonl(path, &bytes, fields)?,
         Format::JsonArray => json::read_array(path, &bytes, fields)?,
         Format::Csv => delimited::read(path, &bytes, b',', fields)?,
         Format::Tsv => delimited::read(path, &bytes, b'\t', fields)?,
+        Format::LmEval => lm_eval::read(path, &bytes)?,
+        Format::Promptfoo => promptfoo::read(path, &bytes, fields)?,
     };
     if rows.is_empty() {
         return Err(Error::input(
@@ -67,6 +89,7 @@ pub fn load_bytes(path: &Path, raw: Vec<u8>, fields: &FieldMap) -> Result<Datase
     Ok(Dataset {
         path: path.to_path_buf(),
         rows,
+        header,
     })
 }
 
@@ -76,6 +99,7 @@ pub fn load_bytes(path: &Path, raw: Vec<u8>, fields: &FieldMap) -> Result<Datase
 /// error naming both (within one file, repeated ids are repeated samples).
 pub fn load_all(paths: &[PathBuf], fields: &FieldMap) -> Result<Dataset> {
     let mut rows = Vec::new();
+    let mut header = None;
     let mut owner: std::collections::HashMap<String, (usize, usize)> =
         std::collections::HashMap::new();
     for (shard, path) in paths.iter().enumerate() {
@@ -101,9 +125,10 @@ pub fn load_all(paths: &[PathBuf], fields: &FieldMap) -> Result<Dataset> {
             }
         }
         rows.extend(data.rows);
+        header = header.or(data.header);
     }
     let path = paths.first().cloned().unwrap_or_default();
-    Ok(Dataset { path, rows })
+    Ok(Dataset { path, rows, header })
 }
 
 fn decompress(path: &Path, raw: Vec<u8>) -> Result<Vec<u8>> {
@@ -123,26 +148,66 @@ fn decompress(path: &Path, raw: Vec<u8>) -> Result<Vec<u8>> {
     }
 }
 
-fn detect_format(path: &Path, bytes: &[u8]) -> Format {
+fn detect_format(path: &Path, bytes: &[u8], requested: InputFormat) -> Result<Format> {
+    Ok(match requested {
+        InputFormat::Jsonl => Format::Jsonl,
+        InputFormat::Json => Format::JsonArray,
+        InputFormat::Csv => Format::Csv,
+        InputFormat::Tsv => Format::Tsv,
+        InputFormat::LmEval => Format::LmEval,
+        InputFormat::Promptfoo => Format::Promptfoo,
+        InputFormat::Auto => detect_auto(path, bytes)?,
+    })
+}
+
+/// The format a file's name and first line call for: `.csv`/`.tsv` by name;
+/// `[` opens a JSON array; a first line that is an lm-eval sample (`doc_id`
+/// and `filtered_resps`) or a whole file that is promptfoo's object
+/// (`results.results`) picks those readers; anything else is JSONL.
+fn detect_auto(path: &Path, bytes: &[u8]) -> Result<Format> {
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy().to_lowercase())
         .unwrap_or_default();
     let name = name.strip_suffix(".gz").unwrap_or(&name);
     if name.ends_with(".csv") {
-        return Format::Csv;
+        return Ok(Format::Csv);
     }
     if name.ends_with(".tsv") || name.ends_with(".tab") {
-        return Format::Tsv;
+        return Ok(Format::Tsv);
     }
-    let first = bytes
+    let text = bytes
         .strip_prefix(b"\xef\xbb\xbf".as_slice())
         .unwrap_or(bytes)
-        .iter()
-        .find(|b| !b.is_ascii_whitespace());
-    if first == Some(&b'[') {
-        Format::JsonArray
-    } else {
-        Format::Jsonl
+        .trim_ascii_start();
+    match text.first() {
+        Some(b'[') => return Ok(Format::JsonArray),
+        Some(b'{') => {}
+        _ => return Ok(Format::Jsonl),
+    }
+    let first_line = text.split(|&b| b == b'\n').next().unwrap_or_default();
+    let keys = |v: &serde_json::Value, want: &[&str]| want.iter().all(|k| v.get(k).is_some());
+    let is_promptfoo = |v: &serde_json::Value| {
+        v.get("results")
+            .is_some_and(|r| r.get("results").is_some_and(serde_json::Value::is_array))
+    };
+    if let Ok(value) = serde_json::from_slice::<serde_json::Value>(first_line) {
+        if keys(&value, &["doc_id", "filtered_resps"]) || keys(&value, &["doc_id", "resps"]) {
+            return Ok(Format::LmEval);
+        }
+        if is_promptfoo(&value) {
+            return Ok(Format::Promptfoo);
+        }
+        return Ok(Format::Jsonl);
+    }
+    // The first line is not a whole object: a pretty-printed JSON document.
+    match serde_json::from_slice::<serde_json::Value>(text) {
+        Ok(value) if is_promptfoo(&value) => Ok(Format::Promptfoo),
+        Ok(_) => Err(Error::input(
+            Location::file(path),
+            "the file is one JSON object that evalgate cannot place: it reads JSONL (an object per line), a JSON array of objects, CSV/TSV, lm-eval samples and promptfoo output; name the format with --input-format",
+        )),
+        // Neither: let the JSONL reader name the line at fault.
+        Err(_) => Ok(Format::Jsonl),
     }
 }

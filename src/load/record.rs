@@ -32,6 +32,29 @@ pub struct FieldMap {
     pub reference: Vec<String>,
     /// Names of the model input field.
     pub input: Vec<String>,
+    /// How to read the file (detected from its name and content by default).
+    pub format: InputFormat,
+}
+
+/// The file formats `--input-format` names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum InputFormat {
+    /// From the file name (`.csv`, `.tsv`) and content.
+    #[default]
+    Auto,
+    /// One JSON object per line (evalgate baselines included).
+    Jsonl,
+    /// A JSON array of objects.
+    Json,
+    /// Comma-separated values with a header row.
+    Csv,
+    /// Tab-separated values with a header row.
+    Tsv,
+    /// lm-evaluation-harness `--log_samples` output (`samples_<task>_<time>.jsonl`).
+    LmEval,
+    /// promptfoo `eval -o results.json` output.
+    Promptfoo,
 }
 
 impl Default for FieldMap {
@@ -42,6 +65,7 @@ impl Default for FieldMap {
             prediction: v(&["prediction", "output"]),
             reference: v(&["reference", "target"]),
             input: v(&["input", "prompt"]),
+            format: InputFormat::Auto,
         }
     }
 }

@@ -1,0 +1,364 @@
+//! evalgate's baseline files, and what tells two datasets apart.
+//!
+//! `evalgate baseline write` turns a results file into a compact,
+//! self-describing baseline: a header line
+//! `{"evalgate_baseline": {...}}` (commit, date, tool version, config hash,
+//! dataset fingerprint), then one JSON line per example with its id, input,
+//! output, references, scores and tags, plus the per-example values of the
+//! metrics it was written with under `"evalgate_scores"`. Any reader of JSONL
+//! reads it: the header is recognised and set aside, and the scores object is
+//! not a field evalgate scores from (it recomputes, so a changed metric option
+//! never compares stale numbers).
+//!
+//! The dataset fingerprint is a SHA-256 over the examples sorted by id: each
+//! example's id, input, references and, for lm-eval samples, its `doc_hash`
+//! and `target_hash`. Two runs on the same benchmark have the same
+//! fingerprint whatever the model wrote; [`content_differs`] is the
+//! per-example form `compare` uses to list what changed.
+
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::align::Example;
+use crate::error::{Error, Location, Result};
+use crate::load::Row;
+
+/// The version of the baseline file layout.
+pub const FORMAT_VERSION: u32 = 1;
+
+/// The key of the header line's only field.
+const HEADER_KEY: &str = "evalgate_baseline";
+
+/// The first line of a baseline file.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BaselineHeader {
+    /// Layout version ([`FORMAT_VERSION`]).
+    pub format_version: u32,
+    /// The commit the results were produced at, when known.
+    pub commit: Option<String>,
+    /// When the baseline was written (RFC 3339, UTC).
+    pub date: String,
+    /// The evalgate version that wrote it.
+    pub evalgate_version: String,
+    /// SHA-256 of the metric configuration the scores were computed with.
+    pub config_hash: String,
+    /// [`fingerprint`] of the examples.
+    pub dataset_fingerprint: String,
+    /// Examples (distinct ids).
+    pub examples: usize,
+    /// Metrics whose per-example values the file carries.
+    pub metrics: Vec<String>,
+    /// The result files it was written from.
+    pub source: Vec<String>,
+}
+
+impl BaselineHeader {
+    /// "commit abc1234, 2026-11-20, evalgate 0.1.0", for report footers.
+    pub fn provenance(&self) -> String {
+        let mut parts = Vec::new();
+        if let Some(c) = &self.commit {
+            parts.push(format!("commit {}", c.get(..12).unwrap_or(c)));
+        }
+        parts.push(self.date.get(..10).unwrap_or(&self.date).to_string());
+        parts.push(format!("evalgate {}", self.evalgate_version));
+        parts.join(", ")
+    }
+}
+
+/// If the first non-blank line of a JSONL file is a baseline header, parses it
+/// and blanks the line in place (so line numbers of the rows stay true).
+pub fn take_header(path: &Path, bytes: &mut [u8]) -> Result<Option<BaselineHeader>> {
+    let start = bytes
+        .iter()
+        .position(|b| !b.is_ascii_whitespace())
+        .unwrap_or(bytes.len());
+    let skip = if bytes[start..].starts_with(b"\xef\xbb\xbf") {
+        3
+    } else {
+        0
+    };
+    let end = bytes[start..]
+        .iter()
+        .position(|&b| b == b'\n')
+        .map_or(bytes.len(), |i| start + i);
+    let line = &bytes[start + skip..end];
+    let marker = format!("\"{HEADER_KEY}\"");
+    if !line
+        .windows(marker.len())
+        .take(64)
+        .any(|w| w == marker.as_bytes())
+    {
+        return Ok(None);
+    }
+    let line_no = bytes[..start].iter().filter(|&&b| b == b'\n').count() + 1;
+    let loc = Location::file(path).at_line(line_no).with_field(HEADER_KEY);
+    #[derive(Deserialize)]
+    struct Line {
+        evalgate_baseline: serde_json::Value,
+    }
+    let parsed: Line = serde_json::from_slice(line).map_err(|e| {
+        Error::input(
+            loc.clone(),
+            format!("the baseline header is malformed: {e}"),
+        )
+    })?;
+    let version = parsed
+        .evalgate_baseline
+        .get("format_version")
+        .and_then(serde_json::Value::as_u64);
+    if version != Some(u64::from(FORMAT_VERSION)) {
+        return Err(Error::input(
+            loc,
+            format!(
+                "the baseline file has format_version {}, this evalgate reads {FORMAT_VERSION}; rewrite it with this version's `evalgate baseline write`",
+                version.map_or_else(|| "none".to_string(), |v| v.to_string())
+            ),
+        ));
+    }
+    let header: BaselineHeader = serde_json::from_value(parsed.evalgate_baseline)
+        .map_err(|e| Error::input(loc, format!("the baseline header is malformed: {e}")))?;
+    bytes[start..end].fill(b' ');
+    Ok(Some(header))
+}
+
+/// The header line as written.
+pub fn header_line(header: &BaselineHeader) -> String {
+    serde_json::json!({ HEADER_KEY: header }).to_string()
+}
+
+/// What the fingerprint reads of an example: id, input, references, and the
+/// lm-eval hashes.
+fn content(row: &Row) -> impl Iterator<Item = &str> {
+    let hashes = ["doc_hash", "target_hash"]
+        .into_iter()
+        .filter_map(|k| row.tags.get(k).map(String::as_str));
+    std::iter::once(row.input.as_deref().unwrap_or(""))
+        .chain(row.references.iter().map(String::as_str))
+        .chain(hashes)
+}
+
+/// SHA-256 over the examples sorted by id (`sha256:` and 64 hex digits).
+pub fn fingerprint<'a>(examples: impl IntoIterator<Item = &'a Example>) -> String {
+    let mut rows: Vec<&Row> = examples.into_iter().map(Example::first).collect();
+    rows.sort_by(|a, b| a.id.cmp(&b.id));
+    let mut hash = Sha256::new();
+    for row in rows {
+        hash.update(row.id.as_bytes());
+        for part in content(row) {
+            hash.update([0x1f]);
+            hash.update(part.as_bytes());
+        }
+        hash.update([0x1e]);
+    }
+    format!("sha256:{:x}", hash.finalize())
+}
+
+/// Whether one id's example changed between baseline and current: its input
+/// or references differ (each only when both sides have it, so a baseline
+/// written without inputs does not flag every example), or its lm-eval hashes.
+pub fn content_differs(base: &Row, cur: &Row) -> bool {
+    let input = matches!((&base.input, &cur.input), (Some(a), Some(b)) if a != b);
+    let refs = !base.references.is_empty()
+        && !cur.references.is_empty()
+        && base.references != cur.references;
+    let hashes = ["doc_hash", "target_hash"]
+        .iter()
+        .any(|k| matches!((base.tags.get(*k), cur.tags.get(*k)), (Some(a), Some(b)) if a != b));
+    input || refs || hashes
+}
+
+/// The short form of a fingerprint in reports (`sha256:` and 12 digits).
+pub fn short(fingerprint: &str) -> &str {
+    fingerprint.get(..19).unwrap_or(fingerprint)
+}
+
+/// What `evalgate baseline write` needs besides the rows.
+#[derive(Debug, Clone, Default)]
+pub struct WriteOptions {
+    /// Metrics whose per-example values go in the file; empty: `exact_match`
+    /// and `f1` when every example has a reference.
+    pub metrics: Vec<String>,
+    /// Metric options (also hashed into `config_hash`).
+    pub metric_options: crate::metrics::MetricOptions,
+    /// The commit; `None`: `GITHUB_SHA`, else `git rev-parse HEAD`, else unknown.
+    pub commit: Option<String>,
+    /// The result files, as named in the header.
+    pub source: Vec<String>,
+}
+
+/// The text of a baseline file for the examples of `side`.
+pub fn write(side: &crate::align::Side, options: &WriteOptions) -> Result<String> {
+    let names = if options.metrics.is_empty() {
+        let referenced = side
+            .examples
+            .iter()
+            .all(|e| !e.first().references.is_empty());
+        if referenced {
+            vec!["exact_match".to_string(), "f1".to_string()]
+        } else {
+            Vec::new()
+        }
+    } else {
+        options.metrics.clone()
+    };
+    let scores = crate::score_side(side, &names, &options.metric_options)?;
+    let header = BaselineHeader {
+        format_version: FORMAT_VERSION,
+        commit: options.commit.clone().or_else(current_commit),
+        date: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        evalgate_version: env!("CARGO_PKG_VERSION").to_string(),
+        config_hash: config_hash(&names, &options.metric_options),
+        dataset_fingerprint: fingerprint(&side.examples),
+        examples: side.examples.len(),
+        metrics: names.clone(),
+        source: options.source.clone(),
+    };
+    let mut out = header_line(&header);
+    out.push('\n');
+    for (example, (_, values)) in side.examples.iter().zip(&scores.examples) {
+        let mut per_metric = serde_json::Map::new();
+        for (name, x) in names.iter().zip(values) {
+            per_metric.insert(name.clone(), finite(*x));
+        }
+        for row in &example.samples {
+            let mut line = row_json(row);
+            line.insert("evalgate_scores".into(), per_metric.clone().into());
+            out.push_str(&serde_json::Value::Object(line).to_string());
+            out.push('\n');
+        }
+    }
+    Ok(out)
+}
+
+/// A row under evalgate's own field names.
+fn row_json(row: &Row) -> serde_json::Map<String, serde_json::Value> {
+    let mut m = serde_json::Map::new();
+    m.insert("id".into(), row.id.clone().into());
+    if let Some(input) = &row.input {
+        m.insert("input".into(), input.clone().into());
+    }
+    m.insert("prediction".into(), row.prediction.clone().into());
+    match row.references.as_slice() {
+        [] => {}
+        [one] => {
+            m.insert("reference".into(), one.clone().into());
+        }
+        many => {
+            m.insert("reference".into(), many.to_vec().into());
+        }
+    }
+    for (k, x) in &row.numbers {
+        m.insert(k.clone(), finite(*x));
+    }
+    for (k, v) in &row.tags {
+        m.insert(k.clone(), v.clone().into());
+    }
+    m
+}
+
+fn finite(x: f64) -> serde_json::Value {
+    serde_json::Number::from_f64(x).map_or(serde_json::Value::Null, Into::into)
+}
+
+/// SHA-256 of the metric names and options the scores were computed with.
+fn config_hash(names: &[String], options: &crate::metrics::MetricOptions) -> String {
+    let mut hash = Sha256::new();
+    hash.update(format!("{names:?}\n{:?}", options.exact_match).as_bytes());
+    hash.update(
+        format!(
+            "{:?}\n{:?}\n{:?}",
+            options.rouge, options.sacrebleu, options.checks
+        )
+        .as_bytes(),
+    );
+    format!("sha256:{:x}", hash.finalize())
+}
+
+/// `GITHUB_SHA`, else `git rev-parse HEAD` in the working directory.
+fn current_commit() -> Option<String> {
+    if let Some(sha) = std::env::var("GITHUB_SHA")
+        .ok()
+        .filter(|s| !s.trim().is_empty())
+    {
+        return Some(sha.trim().to_string());
+    }
+    let out = std::process::Command::new("git")
+        .args(["rev-parse", "HEAD"])
+        .stderr(std::process::Stdio::null())
+        .output()
+        .ok()?;
+    let sha = String::from_utf8(out.stdout).ok()?;
+    (out.status.success() && !sha.trim().is_empty()).then(|| sha.trim().to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn example(id: &str, input: &str, reference: &str, prediction: &str) -> Example {
+        let mut row = Row::new(id, prediction, vec![reference.to_string()]);
+        row.input = Some(input.to_string());
+        Example {
+            id: id.to_string(),
+            samples: vec![row],
+        }
+    }
+
+    #[test]
+    fn fingerprint_ignores_outputs_and_order_but_not_content() {
+        let a = [example("1", "q1", "r1", "x"), example("2", "q2", "r2", "y")];
+        let b = [
+            example("2", "q2", "r2", "other"),
+            example("1", "q1", "r1", "z"),
+        ];
+        assert_eq!(fingerprint(&a), fingerprint(&b));
+        let c = [
+            example("1", "q1", "r1", "x"),
+            example("2", "q2", "edited", "y"),
+        ];
+        assert_ne!(fingerprint(&a), fingerprint(&c));
+        assert!(content_differs(a[1].first(), c[1].first()));
+        assert!(!content_differs(a[0].first(), c[0].first()));
+        // Moving a separator between fields changes the hash.
+        let d = [example("1", "q", "1r1", "x")];
+        let e = [example("1", "q1", "r1", "x")];
+        assert_ne!(fingerprint(&d), fingerprint(&e));
+    }
+
+    #[test]
+    fn header_round_trips_and_keeps_line_numbers() {
+        let header = BaselineHeader {
+            format_version: FORMAT_VERSION,
+            commit: Some("abc".into()),
+            date: "2026-11-27T00:00:00Z".into(),
+            evalgate_version: "0.1.0".into(),
+            config_hash: "sha256:0".into(),
+            dataset_fingerprint: "sha256:1".into(),
+            examples: 1,
+            metrics: vec!["f1".into()],
+            source: vec!["r.jsonl".into()],
+        };
+        let mut bytes = format!("{}\n{{\"id\": 1}}\n", header_line(&header)).into_bytes();
+        let got = take_header(Path::new("b.jsonl"), &mut bytes).unwrap();
+        assert_eq!(got, Some(header));
+        let text = String::from_utf8(bytes).unwrap();
+        assert!(text.lines().next().unwrap().trim().is_empty());
+        assert_eq!(text.lines().nth(1), Some("{\"id\": 1}"));
+        let mut plain = b"{\"id\": 1}\n".to_vec();
+        assert_eq!(take_header(Path::new("r.jsonl"), &mut plain).unwrap(), None);
+    }
+
+    #[test]
+    fn a_future_format_is_refused_by_name() {
+        let mut bytes = b"{\"evalgate_baseline\": {\"format_version\": 9}}\n".to_vec();
+        let err = take_header(Path::new("b.jsonl"), &mut bytes)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("b.jsonl:1") && err.contains("format_version 9"),
+            "{err}"
+        );
+    }
+}
