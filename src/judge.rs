@@ -160,7 +160,8 @@ pub fn judge(ev: &Evidence<'_>, config: &Config) -> Report {
             "the dataset changed since the baseline (fingerprint {} → {}): {}; compared on the {n} unchanged examples",
             crate::baseline::short(&ev.dataset.baseline_fingerprint),
             crate::baseline::short(&ev.dataset.current_fingerprint),
-            crate::report::dataset_changes(&a.added, &a.missing, &a.edited)
+            // Missing examples have their own reason or warning.
+            crate::report::dataset_changes(&a.added, &[], &a.edited)
         ));
     }
     let mut reasons = gate_reasons(&metrics, &slice_rows, &examples, config);
