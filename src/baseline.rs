@@ -341,20 +341,23 @@ mod tests {
             source: vec!["r.jsonl".into()],
         };
         let mut bytes = format!("{}\n{{\"id\": 1}}\n", header_line(&header)).into_bytes();
-        let got = take_header(Path::new("b.jsonl"), &mut bytes).unwrap();
+        let got = take_header(Path::new("b.jsonl"), &mut bytes).expect("ok");
         assert_eq!(got, Some(header));
-        let text = String::from_utf8(bytes).unwrap();
-        assert!(text.lines().next().unwrap().trim().is_empty());
+        let text = String::from_utf8(bytes).expect("ok");
+        assert!(text.lines().next().expect("ok").trim().is_empty());
         assert_eq!(text.lines().nth(1), Some("{\"id\": 1}"));
         let mut plain = b"{\"id\": 1}\n".to_vec();
-        assert_eq!(take_header(Path::new("r.jsonl"), &mut plain).unwrap(), None);
+        assert_eq!(
+            take_header(Path::new("r.jsonl"), &mut plain).expect("ok"),
+            None
+        );
     }
 
     #[test]
     fn a_future_format_is_refused_by_name() {
         let mut bytes = b"{\"evalgate_baseline\": {\"format_version\": 9}}\n".to_vec();
         let err = take_header(Path::new("b.jsonl"), &mut bytes)
-            .unwrap_err()
+            .expect_err("an error")
             .to_string();
         assert!(
             err.contains("b.jsonl:1") && err.contains("format_version 9"),

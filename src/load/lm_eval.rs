@@ -224,7 +224,7 @@ mod tests {
             r#"{"doc_id": 0, "doc": {"question": "2+2?"}, "target": "4", "arguments": [["Q: 2+2?\nA:", {"until": ["\n"]}]], "resps": [["4 apples"]], "filtered_resps": ["4 apples"], "filter": "flexible-extract", "metrics": ["exact_match"], "exact_match": 0.0, "doc_hash": "d0", "prompt_hash": "p0", "target_hash": "t0"}"#,
             "\n"
         );
-        let rows = rows(text).unwrap();
+        let rows = rows(text).expect("ok");
         assert_eq!(rows.len(), 1);
         let r = &rows[0];
         assert_eq!(r.id, "0");
@@ -240,7 +240,7 @@ mod tests {
     #[test]
     fn multiple_choice_keeps_the_target_out_of_the_references() {
         let text = r#"{"doc_id": 7, "target": 2, "arguments": {"gen_args_0": {"arg_0": "Q?", "arg_1": " A"}}, "resps": [[[-1.5, false]], [[-0.2, true]]], "filtered_resps": [[-1.5, false], [-0.2, true]], "filter": "none", "metrics": ["acc", "acc_norm"], "acc": 1.0, "acc_norm": 0.0}"#;
-        let r = &rows(text).unwrap()[0];
+        let r = &rows(text).expect("ok")[0];
         assert!(r.references.is_empty());
         assert_eq!(r.tags["gold"], "2");
         assert_eq!(r.input.as_deref(), Some("Q?"));
@@ -250,10 +250,12 @@ mod tests {
 
     #[test]
     fn errors_name_the_line_and_field() {
-        let err = rows("{\"doc_id\": 1, \"filtered_resps\": [\"x\"], \"filter\": \"none\", \"metrics\": [\"acc\"], \"acc\": \"high\"}\n").unwrap_err();
+        let err = rows("{\"doc_id\": 1, \"filtered_resps\": [\"x\"], \"filter\": \"none\", \"metrics\": [\"acc\"], \"acc\": \"high\"}\n").expect_err("an error");
         let text = err.to_string();
         assert!(text.contains(":1:") && text.contains("\"acc\""), "{text}");
-        let err = rows("{\"target\": \"x\"}\n").unwrap_err().to_string();
+        let err = rows("{\"target\": \"x\"}\n")
+            .expect_err("an error")
+            .to_string();
         assert!(err.contains("doc_id"), "{err}");
     }
 }

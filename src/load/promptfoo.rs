@@ -288,7 +288,7 @@ mod tests {
             entry("a", 0, 1, "y"),
             entry("b", 1, 0, "z")
         );
-        let rows = read_str(&text).unwrap();
+        let rows = read_str(&text).expect("ok");
         let ids: Vec<&str> = rows.iter().map(|r| r.id.as_str()).collect();
         assert_eq!(ids, ["a [prompt 0]", "a [prompt 1]", "b [prompt 0]"]);
         let r = &rows[1];
@@ -310,13 +310,15 @@ mod tests {
             entry("a", 0, 0, "x"),
             entry("a", 1, 0, "y")
         );
-        let err = read_str(&text).unwrap_err().to_string();
+        let err = read_str(&text).expect_err("an error").to_string();
         assert!(err.contains("two tests are both named \"a\""), "{err}");
     }
 
     #[test]
     fn other_json_objects_are_not_promptfoo() {
-        let err = read_str("{\"rows\": []}").unwrap_err().to_string();
+        let err = read_str("{\"rows\": []}")
+            .expect_err("an error")
+            .to_string();
         assert!(err.contains("not a promptfoo output file"), "{err}");
     }
 }

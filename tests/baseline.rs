@@ -1,0 +1,174 @@
+//! `evalgate baseline write` end to end: the header, the per-example scores, and
+//! a written baseline comparing exactly like the results it came from.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+fn evalgate(args: &[&str], envs: &[(&str, &str)]) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_evalgate"));
+    cmd.args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env_remove("GITHUB_SHA");
+    for (k, v) in envs {
+        cmd.env(k, v);
+    }
+    cmd.output().expect("evalgate runs")
+}
+
+fn json(out: &Output) -> Value {
+    serde_json::from_slice(&out.stdout).expect("JSON on stdout")
+}
+
+fn lines(path: &Path) -> Vec<Value> {
+    std::fs::read_to_string(path)
+        .expect("baseline written")
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("JSON line"))
+        .collect()
+}
+
+#[test]
+fn a_written_baseline_compares_like_its_source() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("baseline.jsonl");
+    let out_s = out.to_str().expect("utf-8 path");
+    let w = evalgate(
+        &[
+            "baseline",
+            "write",
+            "--from",
+            "fixtures/tickets/baseline.jsonl",
+            "--out",
+            out_s,
+            "--commit",
+            "abc123",
+        ],
+        &[],
+    );
+    assert!(w.status.success(), "{}", String::from_utf8_lossy(&w.stderr));
+    let file = lines(&out);
+    assert_eq!(file.len(), 201, "a header and 200 rows");
+    let header = &file[0]["evalgate_baseline"];
+    assert_eq!(header["format_version"], 1);
+    assert_eq!(header["commit"], "abc123");
+    assert_eq!(header["examples"], 200);
+    assert_eq!(header["metrics"], serde_json::json!(["exact_match", "f1"]));
+    assert_eq!(header["evalgate_version"], env!("CARGO_PKG_VERSION"));
+    assert!(header["config_hash"]
+        .as_str()
+        .expect("hash")
+        .starts_with("sha256:"));
+    let date = header["date"].as_str().expect("date");
+    assert!(
+        date.len() == 20 && date.ends_with('Z'),
+        "RFC 3339 UTC: {date}"
+    );
+
+    // The per-example scores are the ones `score` computes.
+    let scored = evalgate(
+        &[
+            "score",
+            "--input",
+            "fixtures/tickets/baseline.jsonl",
+            "--metric",
+            "f1",
+            "--format",
+            "jsonl",
+        ],
+        &[],
+    );
+    let f1: Vec<f64> = String::from_utf8_lossy(&scored.stdout)
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<Value>(l).expect("line")["f1"]
+                .as_f64()
+                .expect("f1")
+        })
+        .collect();
+    let written: Vec<f64> = file[1..]
+        .iter()
+        .map(|r| r["evalgate_scores"]["f1"].as_f64().expect("f1"))
+        .collect();
+    assert_eq!(f1, written);
+
+    // Comparing against it gives the report comparing against the raw file gives.
+    let args = |baseline: &str| {
+        evalgate(
+            &[
+                "compare",
+                "--baseline",
+                baseline,
+                "--current",
+                "fixtures/tickets/current.jsonl",
+                "--format",
+                "json",
+            ],
+            &[],
+        )
+    };
+    let raw = json(&args("fixtures/tickets/baseline.jsonl"));
+    let via = json(&args(out_s));
+    assert_eq!(raw["metrics"], via["metrics"]);
+    assert_eq!(raw["verdict"], via["verdict"]);
+    assert_eq!(
+        via["dataset"]["baseline_fingerprint"],
+        header["dataset_fingerprint"]
+    );
+    assert_eq!(
+        raw["dataset"]["baseline_fingerprint"],
+        header["dataset_fingerprint"]
+    );
+    assert_eq!(via["dataset"]["baseline_header"]["commit"], "abc123");
+    assert!(via["baseline_source"]
+        .as_str()
+        .expect("source")
+        .contains("commit abc123"));
+}
+
+#[test]
+fn the_commit_comes_from_github_sha_and_rewrites_leave_no_temp_files() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("b.jsonl");
+    std::fs::write(&out, "old").expect("write");
+    let w = evalgate(
+        &[
+            "baseline",
+            "write",
+            "--from",
+            "fixtures/cases/small/baseline.jsonl",
+            "--out",
+            out.to_str().expect("utf-8"),
+        ],
+        &[("GITHUB_SHA", "feedbeef")],
+    );
+    assert!(w.status.success(), "{}", String::from_utf8_lossy(&w.stderr));
+    assert_eq!(lines(&out)[0]["evalgate_baseline"]["commit"], "feedbeef");
+    let names: Vec<_> = std::fs::read_dir(dir.path())
+        .expect("dir")
+        .map(|e| e.expect("entry").file_name())
+        .collect();
+    assert_eq!(names, vec![std::ffi::OsString::from("b.jsonl")]);
+}
+
+#[test]
+fn a_bad_source_writes_nothing() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("b.jsonl");
+    let w = evalgate(
+        &[
+            "baseline",
+            "write",
+            "--from",
+            "fixtures/cases/bad/no_id.jsonl",
+            "--out",
+            out.to_str().expect("utf-8"),
+        ],
+        &[],
+    );
+    assert_eq!(w.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&w.stderr);
+    assert!(err.contains("no_id.jsonl:2"), "{err}");
+    assert!(!out.exists());
+}
