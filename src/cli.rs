@@ -253,12 +253,12 @@ pub enum ColorChoice {
 /// `evalgate compare`.
 #[derive(Debug, Args)]
 pub struct CompareArgs {
-    /// Baseline result file (JSONL, JSONL.gz, JSON array, CSV or TSV)
+    /// Baseline: a result file, git:REF:PATH, or an evalgate baseline file
     #[arg(long, value_name = "PATH")]
-    pub baseline: PathBuf,
-    /// Current result file(s); several are shards of one run
-    #[arg(long, value_name = "PATH", required = true, num_args = 1..)]
-    pub current: Vec<PathBuf>,
+    pub baseline: Option<PathBuf>,
+    /// Current result file(s) or globs; several are shards of one run
+    #[arg(long, value_name = "PATH", num_args = 1..)]
+    pub current: Vec<String>,
     /// Metric to compare (repeatable) [default: exact_match, f1 and every numeric field]
     #[arg(long = "metric", value_name = "NAME")]
     pub metrics: Vec<String>,
@@ -322,9 +322,13 @@ pub struct CompareArgs {
     /// Fewer examples than this never give a significant verdict [default: 20]
     #[arg(long)]
     pub min_examples: Option<usize>,
-    /// Suite name, one PR comment per suite [default: default]
+    /// Suite name, one PR comment per suite [default: default]; with [[suite]]s
+    /// in evalgate.toml, run only this one
     #[arg(long)]
     pub suite: Option<String>,
+    /// With [[suite]]s: one PR comment with a section each, or one comment each
+    #[arg(long, value_enum, value_name = "HOW")]
+    pub suite_comments: Option<crate::config::SuiteComments>,
     /// Colour [default: auto; NO_COLOR respected]
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
@@ -495,10 +499,12 @@ fn set<T>(target: &mut T, value: Option<T>) {
 impl CompareArgs {
     /// Merges the config file (if any) and these flags into a validated config.
     pub fn into_config(self) -> Result<Config> {
-        let mut c = Config::new(self.baseline.clone(), self.current.clone());
+        let current = config::expand_globs(&self.current)?;
+        let mut c = Config::new(self.baseline.clone().unwrap_or_default(), current);
         if let Some(file) = config::read_file(self.config.as_deref())? {
             c.apply_file(file)?;
         }
+        self.check_sources(&mut c)?;
         if !self.metrics.is_empty() {
             c.metrics = self.metrics.clone();
         }
@@ -535,7 +541,10 @@ impl CompareArgs {
         set(&mut c.top_k, self.top_k);
         set(&mut c.fail_on, self.fail_on);
         set(&mut c.min_examples, self.min_examples);
-        set(&mut c.suite, self.suite);
+        if c.suites.is_empty() {
+            set(&mut c.suite, self.suite);
+        }
+        set(&mut c.suite_comments, self.suite_comments);
         if !self.slice_by.is_empty() {
             c.slice_by = self.slice_by;
         }
@@ -554,6 +563,46 @@ impl CompareArgs {
         };
         c.validate()?;
         Ok(c)
+    }
+}
+
+impl CompareArgs {
+    /// Either the flags name the files, or the config's `[[suite]]`s do
+    /// (`--suite` then picks one of them).
+    fn check_sources(&self, c: &mut Config) -> Result<()> {
+        if c.suites.is_empty() {
+            return match (&self.baseline, self.current.is_empty()) {
+                (Some(_), false) => Ok(()),
+                _ => Err(Error::Config(
+                    "compare needs --baseline and --current, or [[suite]] sections in evalgate.toml".into(),
+                )),
+            };
+        }
+        let names: Vec<String> = c.suites.iter().map(|s| s.name.clone()).collect();
+        if self.baseline.is_some() || !self.current.is_empty() {
+            return Err(Error::Config(format!(
+                "evalgate.toml declares suites ({}), which name their own files; drop --baseline and --current, or pick a suite with --suite NAME",
+                names.join(", ")
+            )));
+        }
+        if let Some(only) = &self.suite {
+            if !names.contains(only) {
+                return Err(Error::Config(format!(
+                    "--suite {only}: evalgate.toml declares no such suite; its suites are {}",
+                    names.join(", ")
+                )));
+            }
+            c.suites.retain(|s| &s.name == only);
+        }
+        let mut seen = std::collections::BTreeSet::new();
+        for name in &names {
+            if !seen.insert(name) {
+                return Err(Error::Config(format!(
+                    "evalgate.toml declares the suite \"{name}\" twice; each [[suite]] needs its own name"
+                )));
+            }
+        }
+        Ok(())
     }
 }
 

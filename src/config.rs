@@ -123,6 +123,10 @@ pub struct Config {
     pub min_examples: usize,
     /// Suite name (the PR comment's identity).
     pub suite: String,
+    /// `[[suite]]`s of the config file; empty: the one suite the flags name.
+    pub suites: Vec<SuiteConfig>,
+    /// With several suites: one comment, or one per suite.
+    pub suite_comments: SuiteComments,
     /// Main output format (stdout).
     pub format: OutputFormat,
     /// Also write markdown here.
@@ -161,11 +165,34 @@ impl Config {
             strict_dataset: false,
             min_examples: 20,
             suite: "default".into(),
+            suites: Vec::new(),
+            suite_comments: SuiteComments::Combined,
             format: OutputFormat::Terminal,
             markdown_out: None,
             json_out: None,
             color: false,
         }
+    }
+
+    /// The settings of one `[[suite]]`: its files, metrics and slices over
+    /// this config's.
+    pub fn for_suite(&self, suite: &SuiteConfig) -> Result<Config> {
+        let mut c = self.clone();
+        c.suites = Vec::new();
+        c.suite.clone_from(&suite.name);
+        c.baseline = PathBuf::from(&suite.baseline);
+        c.current = expand_globs(&suite.current.to_vec())?;
+        if let Some(m) = &suite.metrics {
+            c.metrics.clone_from(m);
+        }
+        if let Some(s) = &suite.slice_by {
+            c.slice_by.clone_from(s);
+        }
+        if let Some(f) = suite.input_format {
+            c.fields.format = f;
+        }
+        c.validate()?;
+        Ok(c)
     }
 
     /// The gate settings of a metric (defaults when none were given).
@@ -210,6 +237,7 @@ impl Config {
     pub fn apply_file(&mut self, file: FileConfig) -> Result<()> {
         let FileConfig {
             suite,
+            suite_comments,
             metrics,
             alpha,
             confidence,
@@ -226,7 +254,12 @@ impl Config {
             fields,
             metric,
         } = file;
-        set(&mut self.suite, suite);
+        match suite {
+            Some(SuiteKey::Name(name)) => self.suite = name,
+            Some(SuiteKey::Suites(suites)) => self.suites = suites,
+            None => {}
+        }
+        set(&mut self.suite_comments, suite_comments);
         set(&mut self.metrics, metrics);
         set(&mut self.alpha, alpha);
         set(&mut self.confidence, confidence);
@@ -304,12 +337,75 @@ fn set<T>(target: &mut T, value: Option<T>) {
     }
 }
 
+/// `suite = "name"` (one suite, named), or `[[suite]]` tables (several).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum SuiteKey {
+    /// The name of the one suite the flags describe.
+    Name(String),
+    /// Several suites, each with its own files.
+    Suites(Vec<SuiteConfig>),
+}
+
+/// One `[[suite]]`: its own files, metrics and slices; every other setting is
+/// the file's (and the flags').
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct SuiteConfig {
+    /// The suite's name (its section of the PR comment, or its own comment).
+    pub name: String,
+    /// Baseline: a path, `git:REF:PATH` or `artifact:NAME[:PATH]`.
+    pub baseline: String,
+    /// Current result file(s): a path or glob, or a list of them (shards).
+    pub current: OneOrMany,
+    /// Metrics to compare [default: the data's defaults].
+    pub metrics: Option<Vec<String>>,
+    /// Tag fields to slice by.
+    #[serde(alias = "slices")]
+    pub slice_by: Option<Vec<String>>,
+    /// How to read the suite's files.
+    pub input_format: Option<crate::load::InputFormat>,
+}
+
+/// A string or a list of strings.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(untagged)]
+pub enum OneOrMany {
+    /// One.
+    One(String),
+    /// Several.
+    Many(Vec<String>),
+}
+
+impl OneOrMany {
+    /// The strings.
+    pub fn to_vec(&self) -> Vec<String> {
+        match self {
+            OneOrMany::One(s) => vec![s.clone()],
+            OneOrMany::Many(v) => v.clone(),
+        }
+    }
+}
+
+/// How several suites reach the pull request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "kebab-case")]
+pub enum SuiteComments {
+    /// One comment with a section per suite.
+    #[default]
+    Combined,
+    /// One comment per suite.
+    PerSuite,
+}
+
 /// `evalgate.toml` as written by users.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FileConfig {
-    /// Suite name.
-    pub suite: Option<String>,
+    /// Suite name, or several `[[suite]]`s.
+    pub suite: Option<SuiteKey>,
+    /// With several suites: one comment, or one per suite.
+    pub suite_comments: Option<SuiteComments>,
     /// Metrics to compare.
     pub metrics: Option<Vec<String>>,
     /// Significance level.
@@ -449,4 +545,27 @@ pub fn read_file(path: Option<&Path>) -> Result<Option<FileConfig>> {
     toml::from_str(&text)
         .map(Some)
         .map_err(|e| Error::Config(format!("{}: {}", path.display(), e.to_string().trim_end())))
+}
+
+/// Paths as given, with each glob (`*`, `?`, `[`) replaced by its matches in
+/// name order; a glob matching nothing is an error (a CI matrix that wrote no
+/// shard must not pass).
+pub fn expand_globs(patterns: &[String]) -> Result<Vec<PathBuf>> {
+    let mut out = Vec::new();
+    for p in patterns {
+        if !p.contains(['*', '?', '[']) {
+            out.push(PathBuf::from(p));
+            continue;
+        }
+        let paths = glob::glob(p).map_err(|e| Error::Config(format!("bad glob \"{p}\": {e}")))?;
+        let mut matched: Vec<PathBuf> = paths.filter_map(std::result::Result::ok).collect();
+        matched.sort();
+        if matched.is_empty() {
+            return Err(Error::Config(format!(
+                "\"{p}\" matches no file; did the jobs that write the shards run?"
+            )));
+        }
+        out.extend(matched);
+    }
+    Ok(out)
 }

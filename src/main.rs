@@ -6,10 +6,11 @@ use std::process::ExitCode;
 use clap::Parser;
 use evalgate::cli::{BaselineCommand, Cli, Command, CompareArgs, ScoreArgs, ScoreFormat};
 use evalgate::config::OutputFormat;
+use evalgate::config::SuiteComments;
 use evalgate::publish::actions::{guard_commands, ActionsEnv};
 use evalgate::publish::{github_actions, write_atomic, Rendered};
-use evalgate::render::{renderer, RenderOptions};
-use evalgate::report::GateVerdict;
+use evalgate::render::{render_suites, renderer, RenderOptions};
+use evalgate::report::{GateVerdict, Report};
 
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
@@ -59,44 +60,97 @@ fn compare(args: CompareArgs) -> anyhow::Result<bool> {
     let github = args.github.options();
     let quiet = args.quiet;
     let config = args.into_config()?;
-    let report = if quiet {
-        evalgate::compare(&config)?
+    let run = |config: &evalgate::config::Config| {
+        if quiet {
+            evalgate::compare(config)
+        } else {
+            evalgate::compare_with_progress(config, &StageLines)
+        }
+    };
+    // Every suite runs before anything is written or posted: an input error in
+    // the last one leaves no output behind.
+    let reports = if config.suites.is_empty() {
+        vec![run(&config)?]
     } else {
-        evalgate::compare_with_progress(&config, &StageLines)?
+        let mut reports = Vec::new();
+        for suite in &config.suites {
+            let suite_config = config.for_suite(suite)?;
+            reports.push(
+                run(&suite_config).map_err(|e| anyhow::anyhow!("suite {}: {e}", suite.name))?,
+            );
+        }
+        reports
     };
     let options = RenderOptions {
         color: config.color,
     };
+    let render = |format: OutputFormat| match reports.as_slice() {
+        [one] => renderer(format, options).render(one),
+        many => render_suites(format, options, many),
+    };
+    let passed = reports.iter().all(|r| r.verdict == GateVerdict::Pass);
     // Render everything before writing anything, so an error leaves no output.
-    let stdout = renderer(config.format, options).render(&report);
+    let stdout = render(config.format);
     let markdown = config
         .markdown_out
         .as_ref()
-        .map(|p| (p, renderer(OutputFormat::Markdown, options).render(&report)));
+        .map(|p| (p, render(OutputFormat::Markdown)));
     let json = config
         .json_out
         .as_ref()
-        .map(|p| (p, renderer(OutputFormat::Json, options).render(&report)));
+        .map(|p| (p, render(OutputFormat::Json)));
     for (path, text) in markdown.iter().chain(json.iter()) {
         write_atomic(path, text)?;
     }
     let Some(github) = github else {
         print!("{stdout}");
-        return Ok(report.verdict == GateVerdict::Pass);
+        return Ok(passed);
     };
     // The report quotes model outputs: the runner must read no command in them.
     print!("{}", guard_commands(&stdout));
-    let markdown = renderer(OutputFormat::Markdown, options).render(&report);
-    let json = renderer(OutputFormat::Json, options).render(&report);
+    let env = ActionsEnv::from_env();
+    let per_suite = config.suite_comments == SuiteComments::PerSuite || reports.len() == 1;
+    if per_suite {
+        for report in &reports {
+            publish(
+                report,
+                &renderer(OutputFormat::Markdown, options).render(report),
+                &renderer(OutputFormat::Json, options).render(report),
+                &config,
+                &github,
+                &env,
+            )?;
+        }
+    } else if let Some(merged) = Report::merged(&reports) {
+        publish(
+            &merged,
+            &render(OutputFormat::Markdown),
+            &render(OutputFormat::Json),
+            &config,
+            &github,
+            &env,
+        )?;
+    }
+    // Whether the comment could be posted never changes the verdict.
+    Ok(passed)
+}
+
+/// Publishes one report (or several suites merged) to GitHub Actions.
+fn publish(
+    report: &Report,
+    markdown: &str,
+    json: &str,
+    config: &evalgate::config::Config,
+    github: &evalgate::publish::GithubOptions,
+    env: &ActionsEnv,
+) -> anyhow::Result<()> {
     let rendered = Rendered {
-        markdown: &markdown,
-        json: &json,
+        markdown,
+        json,
         json_out: config.json_out.as_deref(),
     };
-    let env = ActionsEnv::from_env();
-    github_actions(&report, rendered, &github, &env, &mut std::io::stdout())?;
-    // Whether the comment could be posted never changes the verdict.
-    Ok(report.verdict == GateVerdict::Pass)
+    github_actions(report, rendered, github, env, &mut std::io::stdout())?;
+    Ok(())
 }
 
 fn baseline_write(args: &evalgate::cli::BaselineWriteArgs) -> anyhow::Result<()> {

@@ -313,3 +313,61 @@ pub fn dataset_changes(added: &[String], removed: &[String], edited: &[String]) 
     }
     parts.join(", ")
 }
+
+impl Report {
+    /// Several suites' reports as one, for what reads a single report (step
+    /// outputs, annotations, the comment's marker): suite names joined by
+    /// `+`, the gate failing when any suite fails, and metrics, slices,
+    /// reasons and warnings carried over under `suite/` prefixes.
+    pub fn merged(reports: &[Report]) -> Option<Report> {
+        let first = reports.first()?;
+        let mut out = first.clone();
+        out.suite = reports
+            .iter()
+            .map(|r| r.suite.as_str())
+            .collect::<Vec<_>>()
+            .join("+");
+        out.verdict = if reports.iter().any(|r| r.verdict == GateVerdict::Fail) {
+            GateVerdict::Fail
+        } else {
+            GateVerdict::Pass
+        };
+        let prefixed = |r: &Report, s: &str| format!("{}/{s}", r.suite);
+        out.reasons = reports
+            .iter()
+            .flat_map(|r| r.reasons.iter().map(move |x| prefixed(r, x)))
+            .collect();
+        out.warnings = reports
+            .iter()
+            .flat_map(|r| r.warnings.iter().map(move |x| prefixed(r, x)))
+            .collect();
+        out.metrics = reports
+            .iter()
+            .flat_map(|r| {
+                r.metrics.iter().map(move |m| MetricRow {
+                    name: prefixed(r, &m.name),
+                    ..m.clone()
+                })
+            })
+            .collect();
+        out.slices = reports
+            .iter()
+            .flat_map(|r| {
+                r.slices.iter().map(move |s| SliceRow {
+                    metric: prefixed(r, &s.metric),
+                    ..s.clone()
+                })
+            })
+            .collect();
+        out.regressed_examples = reports
+            .iter()
+            .flat_map(|r| {
+                r.regressed_examples.iter().map(move |e| ExampleChange {
+                    metric: prefixed(r, &e.metric),
+                    ..e.clone()
+                })
+            })
+            .collect();
+        Some(out)
+    }
+}

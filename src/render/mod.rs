@@ -5,12 +5,14 @@ pub mod diff;
 pub mod escape;
 mod json;
 mod markdown;
+mod suites;
 mod terminal;
 
 use crate::config::OutputFormat;
 use crate::report::{MetricRow, Report, SliceRow, ValueScale, Verdict};
 
 pub use markdown::{marker, MAX_COMMENT_CHARS};
+pub use suites::render_suites;
 
 /// Options that change how a report is shown, not what it says.
 #[derive(Debug, Clone, Copy, Default)]
