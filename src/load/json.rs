@@ -83,7 +83,7 @@ pub(super) fn values<'a>(
         })
 }
 
-fn line_of(bytes: &[u8], offset: usize) -> usize {
+pub(super) fn line_of(bytes: &[u8], offset: usize) -> usize {
     bytes[..offset.min(bytes.len())]
         .iter()
         .filter(|&&b| b == b'\n')

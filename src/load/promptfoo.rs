@@ -25,7 +25,7 @@ use std::path::Path;
 use serde_json::value::RawValue;
 use serde_json::Value as Json;
 
-use super::json::{json_error, kind};
+use super::json::{json_error, kind, line_of};
 use super::record::{FieldMap, Row, Value};
 use crate::error::{Error, Location, Result};
 
@@ -252,14 +252,6 @@ fn label_of(value: &Json) -> String {
             .map_or_else(|| value.to_string(), str::to_string),
         other => other.to_string(),
     }
-}
-
-fn line_of(bytes: &[u8], offset: usize) -> usize {
-    bytes[..offset.min(bytes.len())]
-        .iter()
-        .filter(|&&b| b == b'\n')
-        .count()
-        + 1
 }
 
 #[cfg(test)]
