@@ -129,6 +129,8 @@ pub struct Config {
     pub json_out: Option<PathBuf>,
     /// Colour terminal output.
     pub color: bool,
+    /// History file whose trend the report shows (`--history`).
+    pub history: Option<PathBuf>,
 }
 
 impl Config {
@@ -162,6 +164,7 @@ impl Config {
             markdown_out: None,
             json_out: None,
             color: false,
+            history: None,
         }
     }
 

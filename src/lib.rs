@@ -15,6 +15,7 @@ pub mod align;
 pub mod cli;
 pub mod config;
 pub mod error;
+pub mod history;
 pub mod judge;
 pub mod load;
 pub mod metrics;
@@ -129,7 +130,10 @@ pub fn compare_with_progress(config: &Config, progress: &dyn Progress) -> Result
         rows,
         baseline_source,
     };
-    let report = judge::judge(&evidence, config);
+    let mut report = judge::judge(&evidence, config);
+    if let Some(path) = &config.history {
+        history::attach(path, &mut report)?;
+    }
     lap(Stage::Judge);
     Ok(report)
 }

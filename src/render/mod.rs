@@ -6,6 +6,7 @@ pub mod escape;
 mod json;
 mod markdown;
 mod terminal;
+pub mod trend;
 
 use crate::config::OutputFormat;
 use crate::report::{MetricRow, Report, SliceRow, ValueScale, Verdict};
