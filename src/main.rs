@@ -140,7 +140,11 @@ fn history(args: HistoryArgs) -> anyhow::Result<bool> {
         let replaced = history::append(&a.history, &entry)?;
         eprintln!(
             "evalgate: {} {} ({} metrics, suite {}, commit {commit}) in {}",
-            if replaced { "replaced the entry of" } else { "recorded" },
+            if replaced {
+                "replaced the entry of"
+            } else {
+                "recorded"
+            },
             a.from.display(),
             entry.metrics.len(),
             entry.suite,

@@ -29,11 +29,19 @@ fn statistics_equal_pymannkendall() {
         let mk = mann_kendall(&x);
         let f = |k: &str| c[k].as_f64().expect("number");
         assert_eq!(mk.s, c["s"].as_i64().expect("s"), "{name}: S");
-        assert!(close(mk.var_s, f("var_s"), 1e-9), "{name}: var_s {}", mk.var_s);
+        assert!(
+            close(mk.var_s, f("var_s"), 1e-9),
+            "{name}: var_s {}",
+            mk.var_s
+        );
         assert!(close(mk.z, f("z"), 1e-12), "{name}: z {}", mk.z);
         assert!(close(mk.tau, f("tau"), 1e-12), "{name}: tau {}", mk.tau);
         // evalgate's normal distribution function is accurate to 1.5e-7.
-        assert!(close(mk.p_two_sided, f("p"), 1e-6), "{name}: p {}", mk.p_two_sided);
+        assert!(
+            close(mk.p_two_sided, f("p"), 1e-6),
+            "{name}: p {}",
+            mk.p_two_sided
+        );
         assert!(
             close(mk.p_decreasing, f("p_decreasing"), 1e-6),
             "{name}: p_decreasing {}",

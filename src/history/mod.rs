@@ -106,7 +106,7 @@ fn parse(path: &Path, text: &str) -> Result<History> {
         let entry: Entry = serde_json::from_str(line).map_err(|e| {
             Error::input(
                 at().at_column(e.column()),
-                format!("not a history entry: {e}; each line must be a record written by `evalgate history append` (fix or delete the line)"),
+                format!("not a history entry: {}; each line must be a record written by `evalgate history append` (fix or delete the line)", without_position(&e)),
             )
         })?;
         check_entry(&entry, at)?;
@@ -114,6 +114,16 @@ fn parse(path: &Path, text: &str) -> Result<History> {
         history.lines.push(line.to_string());
     }
     Ok(history)
+}
+
+/// serde_json's message without its " at line L column C" (the caller's
+/// location says where, in the file's own lines).
+fn without_position(e: &serde_json::Error) -> String {
+    let msg = e.to_string();
+    match msg.rsplit_once(" at line ") {
+        Some((head, _)) => head.to_string(),
+        None => msg,
+    }
 }
 
 fn check_entry(entry: &Entry, at: impl Fn() -> Location) -> Result<()> {
@@ -177,7 +187,7 @@ pub fn entry_from_report(path: &Path, commit: &str, date: &str) -> Result<Entry>
     let report: ReportIn = serde_json::from_str(&text).map_err(|e| {
         Error::input(
             Location::file(path).at_line(e.line()).at_column(e.column()),
-            format!("not an evalgate JSON report: {e}; write one with `evalgate compare … --json-out report.json`"),
+            format!("not an evalgate JSON report: {}; write one with `evalgate compare … --json-out report.json`", without_position(&e)),
         )
     })?;
     if report.schema_version != 1 {
@@ -195,9 +205,7 @@ pub fn entry_from_report(path: &Path, commit: &str, date: &str) -> Result<Entry>
         let Some(value) = m.current.filter(|v| v.is_finite()) else {
             continue;
         };
-        let ci = m
-            .current_ci
-            .filter(|[a, b]| a.is_finite() && b.is_finite());
+        let ci = m.current_ci.filter(|[a, b]| a.is_finite() && b.is_finite());
         metrics.insert(
             m.name,
             Point {
@@ -230,9 +238,8 @@ pub fn entry_from_report(path: &Path, commit: &str, date: &str) -> Result<Entry>
 /// entry was replaced.
 pub fn append(path: &Path, entry: &Entry) -> Result<bool> {
     let mut history = read_or_empty(path)?;
-    let line = serde_json::to_string(entry).map_err(|e| {
-        Error::Config(format!("cannot serialise the history entry: {e}"))
-    })?;
+    let line = serde_json::to_string(entry)
+        .map_err(|e| Error::Config(format!("cannot serialise the history entry: {e}")))?;
     let same = history
         .entries
         .iter()
@@ -543,6 +550,33 @@ mod tests {
         assert_eq!(s.len(), 1);
         let v: Vec<f64> = s[0].points.iter().map(|p| p.value).collect();
         assert_eq!(v, [0.5, 0.4, 0.3]);
+    }
+
+    #[test]
+    fn appending_the_same_commit_replaces_its_entry() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("evals").join("history.jsonl");
+        let entry = |commit: &str, value: f64| Entry {
+            commit: commit.into(),
+            date: "2026-01-01T00:00:00Z".into(),
+            suite: "default".into(),
+            n: 10,
+            evalgate: "0.1.0".into(),
+            metrics: BTreeMap::from([(
+                "f1".to_string(),
+                Point {
+                    value,
+                    ci: Some([value - 0.1, value + 0.1]),
+                    direction: Direction::Higher,
+                    scale: Some(ValueScale::Fraction),
+                },
+            )]),
+        };
+        assert!(!append(&path, &entry("a", 0.5)).expect("first"));
+        assert!(!append(&path, &entry("b", 0.6)).expect("second"));
+        assert!(append(&path, &entry("a", 0.4)).expect("again"));
+        let h = read(&path).expect("reads back");
+        assert_eq!(h.entries, vec![entry("a", 0.4), entry("b", 0.6)]);
     }
 
     #[test]

@@ -53,7 +53,12 @@ pub fn mann_kendall(x: &[f64]) -> MannKendall {
     let mut ties = 0.0;
     let mut start = 0;
     while start < sorted.len() {
-        let end = start + sorted[start..].iter().take_while(|v| **v == sorted[start]).count().max(1);
+        let end = start
+            + sorted[start..]
+                .iter()
+                .take_while(|v| **v == sorted[start])
+                .count()
+                .max(1);
         let t = (end - start) as f64;
         ties += t * (t - 1.0) * (2.0 * t + 5.0);
         start = end;

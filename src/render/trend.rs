@@ -49,14 +49,14 @@ pub fn trend_sparkline(t: &MetricTrend) -> String {
     line
 }
 
-/// Text safe inside a mermaid block: letters, digits and `._:/+=-` and spaces
+/// Text safe inside a mermaid block: letters, digits, spaces and `._:/+=-,()`
 /// kept, anything else (quotes, brackets, backticks, `<`, newlines…) becomes
 /// `_`; at most 40 characters.
 pub fn mermaid_label(text: &str) -> String {
     let cleaned: String = text
         .chars()
         .map(|c| {
-            if c.is_ascii_alphanumeric() || " ._:/+=-".contains(c) {
+            if c.is_ascii_alphanumeric() || " ._:/+=-,()".contains(c) {
                 c
             } else {
                 '_'
@@ -134,7 +134,12 @@ pub(crate) fn markdown_section(report: &Report, out: &mut String) {
         return;
     }
     let nums = Numbers { minus: "−" };
-    let runs = report.trends.iter().map(|t| t.points.len()).max().unwrap_or(0);
+    let runs = report
+        .trends
+        .iter()
+        .map(|t| t.points.len())
+        .max()
+        .unwrap_or(0);
     let _ = writeln!(
         out,
         "**Trend on main** (last {runs} recorded runs {THIS_RUN} this PR):\n"
@@ -166,7 +171,11 @@ pub(crate) fn markdown_section(report: &Report, out: &mut String) {
         labels.push("this PR".into());
         let mut values: Vec<f64> = t.points.iter().map(|p| p.value).collect();
         values.push(t.current);
-        out.push_str(&mermaid_chart(&t.metric, &labels, &values));
+        out.push_str(&mermaid_chart(
+            &chart_title(None, &t.metric, t.direction),
+            &labels,
+            &values,
+        ));
         out.push('\n');
     }
     out.push_str("</details>\n\n");
@@ -178,7 +187,12 @@ pub(crate) fn terminal_section(report: &Report, out: &mut String) {
         return;
     }
     let nums = Numbers { minus: "-" };
-    let runs = report.trends.iter().map(|t| t.points.len()).max().unwrap_or(0);
+    let runs = report
+        .trends
+        .iter()
+        .map(|t| t.points.len())
+        .max()
+        .unwrap_or(0);
     let _ = writeln!(
         out,
         "\nTrend on main (last {runs} recorded runs {THIS_RUN} this run):"
@@ -213,6 +227,19 @@ fn label(metric: &str, direction: Direction) -> String {
     }
 }
 
+/// A chart's title: the metric (after its suite, when several share a file),
+/// with "(lower is better)" where that applies.
+fn chart_title(suite: Option<&str>, metric: &str, direction: Direction) -> String {
+    let mut t = match suite {
+        Some(s) => format!("{s}: {metric}"),
+        None => metric.to_string(),
+    };
+    if direction == Direction::Lower {
+        t.push_str(" (lower is better)");
+    }
+    t
+}
+
 fn series_label(report: &DriftReport, s: &SeriesTrend) -> String {
     let suites = {
         let mut v: Vec<&str> = report.series.iter().map(|s| s.suite.as_str()).collect();
@@ -236,7 +263,11 @@ fn series_cells(s: &SeriesTrend, nums: Numbers, min_entries: usize) -> [String; 
         .sens_slope
         .map_or_else(|| "–".into(), |x| nums.signed(x, d + 2));
     let (s_stat, z, p) = match (&s.mann_kendall, s.p_worse) {
-        (Some(mk), Some(p)) => (mk.s.to_string(), format!("{:.2}", mk.z).replace('-', nums.minus), p_value(p)),
+        (Some(mk), Some(p)) => (
+            mk.s.to_string().replace('-', nums.minus),
+            format!("{:.2}", mk.z).replace('-', nums.minus),
+            p_value(p),
+        ),
         _ => ("–".into(), "–".into(), "–".into()),
     };
     let verdict = if s.drift {
@@ -385,7 +416,13 @@ fn drift_markdown(report: &DriftReport) -> String {
         for s in &report.series {
             let labels: Vec<String> = s.points.iter().map(|p| short_commit(&p.commit)).collect();
             let values: Vec<f64> = s.points.iter().map(|p| p.value).collect();
-            out.push_str(&mermaid_chart(&series_label(report, s), &labels, &values));
+            let suite = (series_label(report, s) != label(&s.metric, s.direction))
+                .then_some(s.suite.as_str());
+            out.push_str(&mermaid_chart(
+                &chart_title(suite, &s.metric, s.direction),
+                &labels,
+                &values,
+            ));
             out.push('\n');
         }
         out.push_str("</details>\n");
@@ -399,7 +436,10 @@ mod tests {
 
     #[test]
     fn sparklines_span_the_bars() {
-        assert_eq!(sparkline(&[0.0, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0]), "▁▂▃▄▅▆▇█");
+        assert_eq!(
+            sparkline(&[0.0, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0]),
+            "▁▂▃▄▅▆▇█"
+        );
         assert_eq!(sparkline(&[0.5, 0.5, 0.5]), "▄▄▄");
         assert_eq!(sparkline(&[]), "");
     }
@@ -408,7 +448,10 @@ mod tests {
     fn mermaid_labels_cannot_escape() {
         let hostile = "f1\"]\n```\n</details><script>@x `y`";
         let l = mermaid_label(hostile);
-        assert!(!l.contains(['"', '`', '<', '>', '\n', '[', ']', '@']), "{l}");
+        assert!(
+            !l.contains(['"', '`', '<', '>', '\n', '[', ']', '@']),
+            "{l}"
+        );
         let chart = mermaid_chart(hostile, &[hostile.to_string()], &[0.5]);
         assert_eq!(chart.matches("```").count(), 2, "{chart}");
         assert!(!chart.contains("</details>"));

@@ -232,7 +232,8 @@ pub fn mean_ci(values: &[f64], confidence: f64) -> Option<(f64, f64)> {
     let nf = n as f64;
     let mean = values.iter().sum::<f64>() / nf;
     let ss: f64 = values.iter().map(|x| (x - mean) * (x - mean)).sum();
-    let half = normal_quantile(1.0 - (1.0 - confidence) / 2.0) * (ss / (nf - 1.0)).sqrt() / nf.sqrt();
+    let half =
+        normal_quantile(1.0 - (1.0 - confidence) / 2.0) * (ss / (nf - 1.0)).sqrt() / nf.sqrt();
     (mean.is_finite() && half.is_finite()).then_some((mean - half, mean + half))
 }
 
