@@ -285,7 +285,7 @@ pub fn resolve_commit(flag: Option<&str>) -> Result<String> {
             }
         }
         Ok(o) => Err(no_commit(String::from_utf8_lossy(&o.stderr).trim())),
-        Err(e) => Err(no_commit(&format!("cannot run git: {e}"))),
+        Err(e) => Err(no_commit(format!("cannot run git: {e}"))),
     }
 }
 

@@ -27,7 +27,7 @@ pub fn sparkline(values: &[f64]) -> String {
     values
         .iter()
         .map(|v| {
-            if !(hi > lo) || !v.is_finite() {
+            if hi <= lo || !hi.is_finite() || !lo.is_finite() || !v.is_finite() {
                 BARS[3]
             } else {
                 let level = ((v - lo) / (hi - lo) * 7.0).round();
