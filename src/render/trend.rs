@@ -328,7 +328,9 @@ fn summary(report: &DriftReport) -> String {
         .filter(|s| s.drift)
         .map(|s| series_label(report, s))
         .collect();
-    if drifting.is_empty() {
+    if report.series.is_empty() {
+        "no entries to test yet".to_string()
+    } else if drifting.is_empty() {
         "no sustained decline".to_string()
     } else {
         format!("sustained decline in {}", drifting.join(", "))
@@ -352,7 +354,11 @@ fn drift_terminal(report: &DriftReport) -> String {
         visible(&report.history),
         summary(report)
     );
-    let _ = writeln!(out, "  {} entries; {}.\n", report.entries, method(report));
+    let _ = writeln!(out, "  {} entries; {}.", report.entries, method(report));
+    if report.series.is_empty() {
+        return out;
+    }
+    out.push('\n');
     let mut t = Table::new();
     t.load_preset(UTF8_FULL_CONDENSED)
         .set_content_arrangement(ContentArrangement::Disabled)
