@@ -32,6 +32,9 @@ pub enum Command {
     /// Write and inspect baseline files.
     #[command(subcommand)]
     Baseline(BaselineCommand),
+    /// Show the trend of each metric on main and flag a sustained decline (exit 1);
+    /// `history append` records a run.
+    History(Box<HistoryArgs>),
 }
 
 /// `evalgate baseline ...`.
@@ -329,6 +332,9 @@ pub struct CompareArgs {
     /// With [[suite]]s: one PR comment with a section each, or one comment each
     #[arg(long, value_enum, value_name = "HOW")]
     pub suite_comments: Option<crate::config::SuiteComments>,
+    /// History file (`evalgate history append`): show each metric's trend on main
+    #[arg(long, value_name = "PATH")]
+    pub history: Option<PathBuf>,
     /// Colour [default: auto; NO_COLOR respected]
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
@@ -553,6 +559,7 @@ impl CompareArgs {
         c.format = self.format;
         c.markdown_out = self.markdown_out;
         c.json_out = self.json_out;
+        c.history = self.history;
         c.color = match self.color {
             ColorChoice::Always => true,
             ColorChoice::Never => false,
@@ -619,4 +626,52 @@ impl ScoreArgs {
         options.directions = directions(&self.direction)?;
         Ok((fields, options))
     }
+}
+
+/// `evalgate history`.
+#[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
+pub struct HistoryArgs {
+    /// Record a run instead of showing the trend.
+    #[command(subcommand)]
+    pub action: Option<HistoryAction>,
+    /// History file (JSON lines written by `evalgate history append`)
+    #[arg(long, value_name = "PATH", required = true)]
+    pub history: Option<PathBuf>,
+    /// Metric to show (repeatable) [default: every metric in the history]
+    #[arg(long = "metric", value_name = "NAME")]
+    pub metrics: Vec<String>,
+    /// Entries per metric to show and test for drift
+    #[arg(long, value_name = "N", default_value_t = crate::history::DEFAULT_LAST)]
+    pub last: usize,
+    /// Significance level of the one-sided Mann–Kendall test
+    #[arg(long, default_value_t = 0.05)]
+    pub alpha: f64,
+    /// Output on stdout
+    #[arg(long, value_enum, default_value_t = OutputFormat::Terminal)]
+    pub format: OutputFormat,
+}
+
+/// Subcommands of `evalgate history`.
+#[derive(Debug, Subcommand)]
+pub enum HistoryAction {
+    /// Append a JSON report's corpus values and intervals to the history.
+    Append(HistoryAppendArgs),
+}
+
+/// `evalgate history append`.
+#[derive(Debug, Args)]
+pub struct HistoryAppendArgs {
+    /// JSON report of the run (`compare --json-out report.json`)
+    #[arg(long, value_name = "PATH")]
+    pub from: PathBuf,
+    /// History file; created when missing
+    #[arg(long, value_name = "PATH")]
+    pub history: PathBuf,
+    /// Commit the run measured [default: $GITHUB_SHA, else `git rev-parse HEAD`]
+    #[arg(long, value_name = "SHA")]
+    pub commit: Option<String>,
+    /// When the run happened, RFC 3339 [default: now, UTC]
+    #[arg(long, value_name = "RFC3339")]
+    pub date: Option<String>,
 }

@@ -135,6 +135,8 @@ pub struct Config {
     pub json_out: Option<PathBuf>,
     /// Colour terminal output.
     pub color: bool,
+    /// History file whose trend the report shows (`--history`).
+    pub history: Option<PathBuf>,
 }
 
 impl Config {
@@ -171,6 +173,7 @@ impl Config {
             markdown_out: None,
             json_out: None,
             color: false,
+            history: None,
         }
     }
 

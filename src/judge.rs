@@ -108,6 +108,7 @@ pub fn judge(ev: &Evidence<'_>, config: &Config) -> Report {
                 scale,
                 baseline: t.baseline,
                 current: t.current,
+                current_ci: current_ci(ev, s, ev.layouts[t.metric], config.confidence),
                 delta: t.delta,
                 ci_low: t.result.ci_low,
                 ci_high: t.result.ci_high,
@@ -208,7 +209,32 @@ pub fn judge(ev: &Evidence<'_>, config: &Config) -> Report {
         baseline_source: ev.baseline_source.clone(),
         dataset: ev.dataset.clone(),
         version: env!("CARGO_PKG_VERSION").to_string(),
+        trends: Vec::new(),
     }
+}
+
+/// The interval of the current run's own corpus value, for the history. Corpus
+/// metrics read it off the bootstrap, which already resampled their current
+/// columns; mean metrics' bootstrap only kept paired differences, so they use
+/// the normal approximation from the per-example scores (one pass over them).
+fn current_ci(
+    ev: &Evidence<'_>,
+    s: &MetricScores,
+    layout: Layout,
+    confidence: f64,
+) -> Option<[f64; 2]> {
+    let (low, high) = match layout {
+        Layout::Delta { .. } => stats::mean_ci(&s.cur, confidence)?,
+        Layout::Corpus { cur, k, .. } => {
+            let corpus = |sums: &[f64], count: f64| s.metric.corpus(sums, count);
+            let values = ev.bootstrap.side_values(cur, k, 0, &corpus);
+            if values.is_empty() {
+                return None;
+            }
+            stats::percentile_ci(&values, confidence)
+        }
+    };
+    (low.is_finite() && high.is_finite()).then_some([low, high])
 }
 
 #[allow(clippy::too_many_arguments)]

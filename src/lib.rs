@@ -16,6 +16,7 @@ pub mod baseline;
 pub mod cli;
 pub mod config;
 pub mod error;
+pub mod history;
 pub mod judge;
 pub mod load;
 pub mod metrics;
@@ -148,7 +149,10 @@ pub fn compare_with_progress(config: &Config, progress: &dyn Progress) -> Result
             baseline_header: header,
         },
     };
-    let report = judge::judge(&evidence, config);
+    let mut report = judge::judge(&evidence, config);
+    if let Some(path) = &config.history {
+        history::attach(path, &mut report)?;
+    }
     lap(Stage::Judge);
     Ok(report)
 }

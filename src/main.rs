@@ -4,7 +4,9 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use evalgate::cli::{BaselineCommand, Cli, Command, CompareArgs, ScoreArgs, ScoreFormat};
+use evalgate::cli::{
+    BaselineCommand, Cli, Command, CompareArgs, HistoryAction, HistoryArgs, ScoreArgs, ScoreFormat,
+};
 use evalgate::config::OutputFormat;
 use evalgate::config::SuiteComments;
 use evalgate::publish::actions::{guard_commands, ActionsEnv};
@@ -28,6 +30,7 @@ fn main() -> ExitCode {
         Command::Compare(args) => compare(*args),
         Command::Score(args) => score(&args).map(|()| true),
         Command::Baseline(BaselineCommand::Write(args)) => baseline_write(&args).map(|()| true),
+        Command::History(args) => history(*args),
     };
     match result {
         Ok(true) => ExitCode::SUCCESS,
@@ -195,4 +198,38 @@ fn score(args: &ScoreArgs) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// Runs `history` (`Ok(false)`: drift flagged) or `history append` (always `Ok(true)`).
+fn history(args: HistoryArgs) -> anyhow::Result<bool> {
+    use evalgate::history;
+    if let Some(HistoryAction::Append(a)) = args.action {
+        let commit = history::resolve_commit(a.commit.as_deref())?;
+        let date = history::resolve_date(a.date.as_deref())?;
+        let entry = history::entry_from_report(&a.from, &commit, &date)?;
+        let replaced = history::append(&a.history, &entry)?;
+        eprintln!(
+            "evalgate: {} {} ({} metrics, suite {}, commit {commit}) in {}",
+            if replaced {
+                "replaced the entry of"
+            } else {
+                "recorded"
+            },
+            a.from.display(),
+            entry.metrics.len(),
+            entry.suite,
+            a.history.display()
+        );
+        return Ok(true);
+    }
+    let path = args
+        .history
+        .ok_or_else(|| anyhow::anyhow!("--history PATH is required"))?;
+    let data = history::read(&path)?;
+    let report = history::drift(&path, &data, &args.metrics, args.last, args.alpha)?;
+    print!(
+        "{}",
+        evalgate::render::trend::drift_report(&report, args.format)
+    );
+    Ok(!report.drift)
 }

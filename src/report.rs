@@ -47,7 +47,7 @@ impl Verdict {
 }
 
 /// How values of a metric read.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum ValueScale {
     /// In [0, 1]; changes read as points.
@@ -90,6 +90,12 @@ pub struct MetricRow {
     pub baseline: f64,
     /// Corpus value of the current run.
     pub current: f64,
+    /// Confidence interval of `current` itself (at the run's confidence level), for
+    /// the history: the percentile interval of the bootstrap's resampled current
+    /// values for corpus metrics (BLEU, chrF, macro-F1), the normal approximation
+    /// mean ± z·sd/√n of the per-example scores for mean metrics. `None` when it
+    /// cannot be computed (fewer than two examples, non-finite scores).
+    pub current_ci: Option<[f64; 2]>,
     /// current − baseline.
     pub delta: f64,
     /// Lower end of the delta's confidence interval.
@@ -231,6 +237,37 @@ pub struct Report {
     pub dataset: DatasetInfo,
     /// evalgate's version.
     pub version: String,
+    /// Each metric's values on main from `--history`, for the trend in the
+    /// report (absent from the JSON when no history was given).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub trends: Vec<MetricTrend>,
+}
+
+/// One metric's recent values on main, and this run's value after them.
+#[derive(Debug, Clone, Serialize)]
+pub struct MetricTrend {
+    /// Metric name.
+    pub metric: String,
+    /// Which way is better.
+    pub direction: Direction,
+    /// How values read.
+    pub scale: ValueScale,
+    /// The history's entries for the metric, oldest first (at most
+    /// [`crate::history::TREND_POINTS`]).
+    pub points: Vec<TrendPoint>,
+    /// This run's value.
+    pub current: f64,
+}
+
+/// One history entry's value of a metric.
+#[derive(Debug, Clone, Serialize)]
+pub struct TrendPoint {
+    /// The commit the value was recorded at.
+    pub commit: String,
+    /// When it was recorded (RFC 3339, UTC).
+    pub date: String,
+    /// The corpus value.
+    pub value: f64,
 }
 
 impl Report {

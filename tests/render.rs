@@ -117,3 +117,77 @@ fn oversized_predictions_keep_the_comment_under_the_limit() {
     assert!(!md.contains("@team"));
     assert!(md.contains("most regressed examples"));
 }
+
+#[test]
+fn regression_markdown_with_history() {
+    let report = run(
+        "fixtures/tickets/baseline.jsonl",
+        "fixtures/tickets/current.jsonl",
+        |c| {
+            // The bundled history records the tickets benchmark as suite "default".
+            c.suite = "default".into();
+            c.metrics = vec!["f1".into(), "latency_ms".into()];
+            c.top_k = 1;
+            c.history = Some(fixture("fixtures/history/declining.jsonl"));
+        },
+    );
+    assert_eq!(report.trends.len(), 2);
+    let md = render(&report, OutputFormat::Markdown);
+    assert!(md.contains("`█▇▇▇▇▆▅▅▅▅▅▄▄▄┊▁`"), "{md}");
+    assert_eq!(md.matches("```mermaid\nxychart-beta").count(), 2);
+    insta::assert_snapshot!("regression_markdown_with_history", md);
+}
+
+#[test]
+fn history_labels_cannot_break_the_comment() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let hostile_commit = "</details>\"]\n```\n@team <script>x</script>";
+    let line = serde_json::json!({
+        "commit": hostile_commit,
+        "date": "2026-11-01T00:00:00Z",
+        "suite": "default",
+        "n": 3,
+        "metrics": {"f1": {"value": 0.5, "direction": "higher"}},
+    });
+    let path = dir.path().join("history.jsonl");
+    std::fs::write(&path, format!("{line}\n{line}\n")).expect("write");
+    let report = run(
+        "fixtures/tickets/baseline.jsonl",
+        "fixtures/tickets/current.jsonl",
+        |c| {
+            c.suite = "default".into();
+            c.metrics = vec!["f1".into()];
+            c.resamples = 200;
+            c.history = Some(path.clone());
+        },
+    );
+    let md = render(&report, OutputFormat::Markdown);
+    let charts = md
+        .split("<summary>Trend charts")
+        .nth(1)
+        .expect("a chart section");
+    let charts = charts.split("</details>").next().expect("closed");
+    assert!(!charts.contains("<script>"), "{charts}");
+    assert!(!charts.contains('@'), "{charts}");
+    assert_eq!(charts.matches("```").count(), 2, "{charts}");
+    assert!(!md.contains("<script>"));
+}
+
+#[test]
+fn a_missing_history_is_a_warning() {
+    let report = run(
+        "fixtures/tickets/baseline.jsonl",
+        "fixtures/tickets/current.jsonl",
+        |c| {
+            c.metrics = vec!["f1".into()];
+            c.resamples = 200;
+            c.history = Some(fixture("fixtures/history/not-there-yet.jsonl"));
+        },
+    );
+    assert!(report.trends.is_empty());
+    assert!(
+        report.warnings.iter().any(|w| w.contains("no history at")),
+        "{:?}",
+        report.warnings
+    );
+}

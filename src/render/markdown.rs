@@ -106,6 +106,7 @@ fn render(report: &Report, budget: Budget) -> String {
         );
     }
     out.push('\n');
+    super::trend::markdown_section(report, &mut out);
 
     let moved = report.moved_slices();
     if !moved.is_empty() && budget.slices > 0 {

@@ -7,6 +7,7 @@ mod json;
 mod markdown;
 mod suites;
 mod terminal;
+pub mod trend;
 
 use crate::config::OutputFormat;
 use crate::report::{MetricRow, Report, SliceRow, ValueScale, Verdict};

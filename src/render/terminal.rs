@@ -103,6 +103,7 @@ impl Renderer for Terminal {
             ]);
         }
         let _ = writeln!(out, "{t}");
+        super::trend::terminal_section(report, &mut out);
 
         let moved = report.moved_slices();
         if !moved.is_empty() {

@@ -198,6 +198,45 @@ impl Resampled {
     }
 }
 
+impl Resampled {
+    /// The resampled corpus values of one side (the `k` columns from `first`)
+    /// in one group, skipping resamples that drew no example of the group.
+    pub fn side_values(
+        &self,
+        first: usize,
+        k: usize,
+        group: usize,
+        corpus: &dyn Fn(&[f64], f64) -> f64,
+    ) -> Vec<f64> {
+        let mut out = Vec::with_capacity(self.b);
+        for b in 0..self.b {
+            let count = self.counts[b * self.groups + group];
+            if count == 0 {
+                continue;
+            }
+            let start = (b * self.groups + group) * self.width + first;
+            out.push(corpus(&self.sums[start..start + k], f64::from(count)));
+        }
+        out
+    }
+}
+
+/// The normal-approximation interval mean ± z·sd/√n of `values` at
+/// `confidence` (sd with n − 1); `None` below two values or when one is not
+/// finite.
+pub fn mean_ci(values: &[f64], confidence: f64) -> Option<(f64, f64)> {
+    let n = values.len();
+    if n < 2 {
+        return None;
+    }
+    let nf = n as f64;
+    let mean = values.iter().sum::<f64>() / nf;
+    let ss: f64 = values.iter().map(|x| (x - mean) * (x - mean)).sum();
+    let half =
+        normal_quantile(1.0 - (1.0 - confidence) / 2.0) * (ss / (nf - 1.0)).sqrt() / nf.sqrt();
+    (mean.is_finite() && half.is_finite()).then_some((mean - half, mean + half))
+}
+
 /// What a resampling test says about one observed delta.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct TestResult {
@@ -349,6 +388,16 @@ pub fn percentile_ci(resampled: &[f64], confidence: f64) -> (f64, f64) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn mean_ci_is_the_normal_interval() {
+        // mean 2.5, sd √(5/3), n 4: half-width 1.959964 · 1.290994 / 2.
+        let (lo, hi) = mean_ci(&[1.0, 2.0, 3.0, 4.0], 0.95).expect("four values");
+        assert!((lo - (2.5 - 1.265_151_3)).abs() < 1e-6, "{lo}");
+        assert!((hi - (2.5 + 1.265_151_3)).abs() < 1e-6, "{hi}");
+        assert_eq!(mean_ci(&[1.0], 0.95), None);
+        assert_eq!(mean_ci(&[1.0, f64::NAN], 0.95), None);
+    }
 
     #[test]
     fn quantiles_interpolate() {
