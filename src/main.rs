@@ -206,20 +206,21 @@ fn history(args: HistoryArgs) -> anyhow::Result<bool> {
     if let Some(HistoryAction::Append(a)) = args.action {
         let commit = history::resolve_commit(a.commit.as_deref())?;
         let date = history::resolve_date(a.date.as_deref())?;
-        let entry = history::entry_from_report(&a.from, &commit, &date)?;
-        let replaced = history::append(&a.history, &entry)?;
-        eprintln!(
-            "evalgate: {} {} ({} metrics, suite {}, commit {commit}) in {}",
-            if replaced {
-                "replaced the entry of"
-            } else {
-                "recorded"
-            },
-            a.from.display(),
-            entry.metrics.len(),
-            entry.suite,
-            a.history.display()
-        );
+        for entry in history::entries_from_report(&a.from, &commit, &date)? {
+            let replaced = history::append(&a.history, &entry)?;
+            eprintln!(
+                "evalgate: {} {} ({} metrics, suite {}, commit {commit}) in {}",
+                if replaced {
+                    "replaced the entry of"
+                } else {
+                    "recorded"
+                },
+                a.from.display(),
+                entry.metrics.len(),
+                entry.suite,
+                a.history.display()
+            );
+        }
         return Ok(true);
     }
     let path = args

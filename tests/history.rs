@@ -108,3 +108,47 @@ fn a_clear_decline_is_flagged() {
     eprintln!("power, 20 entries, −0.2 sd per entry: {power:.4}");
     assert!(power > 0.9, "power {power}");
 }
+
+#[test]
+fn a_report_of_several_suites_appends_one_entry_each() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let report = dir.path().join("report.json");
+    let history = dir.path().join("history.jsonl");
+    let bin = env!("CARGO_BIN_EXE_evalgate");
+    let root = env!("CARGO_MANIFEST_DIR");
+    let compare = std::process::Command::new(bin)
+        .current_dir(root)
+        .args([
+            "compare",
+            "--config",
+            "fixtures/cases/suites/evalgate.toml",
+            "--quiet",
+        ])
+        .arg("--json-out")
+        .arg(&report)
+        .output()
+        .expect("compare runs");
+    assert_eq!(compare.status.code(), Some(1));
+    let append = std::process::Command::new(bin)
+        .current_dir(root)
+        .args(["history", "append", "--commit", "abc", "--from"])
+        .arg(&report)
+        .arg("--history")
+        .arg(&history)
+        .output()
+        .expect("append runs");
+    assert!(
+        append.status.success(),
+        "{}",
+        String::from_utf8_lossy(&append.stderr)
+    );
+    let suites: Vec<String> = std::fs::read_to_string(&history)
+        .expect("history written")
+        .lines()
+        .map(|l| {
+            let v: serde_json::Value = serde_json::from_str(l).expect("JSON line");
+            v["suite"].as_str().expect("suite").to_string()
+        })
+        .collect();
+    assert_eq!(suites, ["tickets", "promptfoo"]);
+}

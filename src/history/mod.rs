@@ -178,13 +178,29 @@ struct MetricIn {
     current_ci: Option<[f64; 2]>,
 }
 
-/// The history entry of a JSON report written by `compare --json-out`.
-pub fn entry_from_report(path: &Path, commit: &str, date: &str) -> Result<Entry> {
+/// The history entries of a JSON report written by `compare --json-out`: one,
+/// or one per suite for a report of several `[[suite]]`s.
+pub fn entries_from_report(path: &Path, commit: &str, date: &str) -> Result<Vec<Entry>> {
     let text = std::fs::read_to_string(path).map_err(|cause| Error::Io {
         path: path.to_path_buf(),
         cause,
     })?;
-    let report: ReportIn = serde_json::from_str(&text).map_err(|e| {
+    #[derive(Deserialize)]
+    struct Suites {
+        suites: Vec<Box<serde_json::value::RawValue>>,
+    }
+    match serde_json::from_str::<Suites>(&text) {
+        Ok(doc) => doc
+            .suites
+            .iter()
+            .map(|one| entry_from_text(path, one.get(), commit, date))
+            .collect(),
+        Err(_) => Ok(vec![entry_from_text(path, &text, commit, date)?]),
+    }
+}
+
+fn entry_from_text(path: &Path, text: &str, commit: &str, date: &str) -> Result<Entry> {
+    let report: ReportIn = serde_json::from_str(text).map_err(|e| {
         Error::input(
             Location::file(path).at_line(e.line()).at_column(e.column()),
             format!("not an evalgate JSON report: {}; write one with `evalgate compare … --json-out report.json`", without_position(&e)),
