@@ -194,7 +194,7 @@ pub enum ColorChoice {
 /// `evalgate compare`.
 #[derive(Debug, Args)]
 pub struct CompareArgs {
-    /// Baseline result file (JSONL, JSONL.gz, JSON array, CSV or TSV)
+    /// Baseline result file (JSONL, JSONL.gz, JSON array, CSV or TSV), git:REF:PATH or artifact:NAME[:PATH]
     #[arg(long, value_name = "PATH")]
     pub baseline: PathBuf,
     /// Current result file(s); several are shards of one run
@@ -279,6 +279,19 @@ pub struct CompareArgs {
     pub text_metrics: TextMetricArgs,
     #[command(flatten)]
     pub github: GithubArgs,
+    #[command(flatten)]
+    pub artifact: ArtifactArgs,
+}
+
+/// Where `--baseline artifact:NAME[:PATH]` looks.
+#[derive(Debug, Args, Clone)]
+pub struct ArtifactArgs {
+    /// With an artifact: baseline: the workflow that uploads it [default: the running workflow]
+    #[arg(long, value_name = "FILE.yml")]
+    pub artifact_workflow: Option<String>,
+    /// With an artifact: baseline: the branch whose runs to read [default: the pull request's base]
+    #[arg(long, value_name = "BRANCH")]
+    pub artifact_branch: Option<String>,
 }
 
 /// `--github` and its settings.
@@ -296,16 +309,15 @@ pub struct GithubArgs {
         requires = "github"
     )]
     pub comment: CommentMode,
-    /// With --github: seconds for all GitHub API calls, retries included
+    /// Seconds for all GitHub API calls (--github, artifact: baselines), retries included
     #[arg(
         long,
         value_name = "SECONDS",
         default_value_t = 120,
-        value_parser = clap::value_parser!(u64).range(1..),
-        requires = "github"
+        value_parser = clap::value_parser!(u64).range(1..)
     )]
     pub github_timeout: u64,
-    /// Log what --github sends to stderr (never the token)
+    /// Log what --github and artifact: baselines send to stderr (never the token)
     #[arg(long)]
     pub verbose: bool,
 }
@@ -478,6 +490,12 @@ impl CompareArgs {
         c.format = self.format;
         c.markdown_out = self.markdown_out;
         c.json_out = self.json_out;
+        c.artifact = crate::load::artifact::ArtifactSettings {
+            workflow: self.artifact.artifact_workflow,
+            branch: self.artifact.artifact_branch,
+            timeout: std::time::Duration::from_secs(self.github.github_timeout),
+            verbose: self.github.verbose,
+        };
         c.color = match self.color {
             ColorChoice::Always => true,
             ColorChoice::Never => false,

@@ -129,6 +129,8 @@ pub struct Config {
     pub json_out: Option<PathBuf>,
     /// Colour terminal output.
     pub color: bool,
+    /// Where an `artifact:NAME` baseline is looked for, and how long to wait.
+    pub artifact: crate::load::artifact::ArtifactSettings,
 }
 
 impl Config {
@@ -162,6 +164,7 @@ impl Config {
             markdown_out: None,
             json_out: None,
             color: false,
+            artifact: crate::load::artifact::ArtifactSettings::default(),
         }
     }
 
