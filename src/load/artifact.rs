@@ -29,7 +29,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use octocrab::secrecy::SecretString;
-use percent_encoding::{utf8_percent_encode, NON_ALPHANUMERIC};
+use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use serde::Deserialize;
 
 use super::{load_bytes, Dataset, FieldMap};
@@ -568,8 +568,15 @@ struct Artifact {
     expires_at: Option<String>,
 }
 
+/// Everything but RFC 3986's unreserved characters, for a path segment or a query value.
+const COMPONENT: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
 fn encode(text: &str) -> String {
-    utf8_percent_encode(text, NON_ALPHANUMERIC).to_string()
+    utf8_percent_encode(text, COMPONENT).to_string()
 }
 
 fn short(sha: &str) -> String {
