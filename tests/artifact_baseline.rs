@@ -197,6 +197,42 @@ async fn the_only_file_is_taken_and_its_name_picks_the_format() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn an_artifact_uploaded_unzipped_is_the_file_itself() {
+    // actions/upload-artifact v7 with `archive: false`: named after the file.
+    let (_servers, fake) = FakeActions::start("").await;
+    fake.state().runs = vec![FakeRun::push(
+        510,
+        SHA,
+        vec![FakeArtifact::new(
+            "baseline.jsonl.gz",
+            fixture("fixtures/tickets/baseline.jsonl.gz"),
+        )],
+    )];
+    for spec in [
+        "artifact:baseline.jsonl.gz",
+        "artifact:baseline.jsonl.gz:baseline.jsonl.gz",
+    ] {
+        let (rows, path, description) = load(spec, settings(), pr_env(&fake))
+            .await
+            .expect("unzipped");
+        assert_eq!((rows, path.as_str()), (200, "artifact:baseline.jsonl.gz"));
+        assert!(description.starts_with("artifact:baseline.jsonl.gz @ acb5820 (run 510"));
+    }
+    let e = load(
+        "artifact:baseline.jsonl.gz:other.jsonl",
+        settings(),
+        pr_env(&fake),
+    )
+    .await
+    .expect_err("no such file");
+    assert!(
+        e.contains("has no file \"other.jsonl\"; it holds: only itself"),
+        "{e}"
+    );
+    assert_clean(&fake);
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn several_files_and_none_named_is_an_error_listing_them() {
     let (_servers, fake) = FakeActions::start("").await;
     let both = zip(&[

@@ -17,7 +17,8 @@
 //! 5. the zip, through the redirect GitHub answers with, downloaded by a client
 //!    that has no token (the storage host never sees it); then the file PATH in
 //!    it (or its only file), parsed by the normal loader under the name
-//!    `artifact:NAME:PATH`, so `.jsonl`, `.csv` and `.gz` are recognised.
+//!    `artifact:NAME:PATH`, so `.jsonl`, `.csv` and `.gz` are recognised. An
+//!    artifact uploaded unzipped (`archive: false`) is the file itself.
 //!
 //! Every failure is an [`ArtifactError`] naming the workflow, branch and
 //! artifact looked for, and what to do. Network time is bounded by
@@ -390,8 +391,7 @@ impl ArtifactSource {
                 .map_err(|e| self.api_error(&lookup, "starting the HTTP client", e.to_string()))?;
             fetch(&github, lookup).await
         })?;
-        let (inner, bytes) = self.pick(&found, &zip)?;
-        let name = format!("artifact:{}:{inner}", self.name);
+        let (name, bytes) = self.pick(&found, zip)?;
         // The name ends like the file inside, so the format is detected as for files.
         let data = load_bytes(Path::new(&name), bytes, fields)?;
         let description = format!(
@@ -455,15 +455,29 @@ impl ArtifactSource {
         Ok((lookup, token))
     }
 
-    /// The baseline file in the zip: PATH, or the only file.
-    fn pick(&self, found: &Found, zip: &[u8]) -> Result<(String, Vec<u8>), ArtifactError> {
+    /// The baseline file and its name (`artifact:NAME:PATH`): PATH in the zip,
+    /// or its only file. An artifact uploaded with `archive: false`
+    /// (actions/upload-artifact v7) is not a zip but the file itself, named
+    /// after the artifact (`artifact:NAME`).
+    fn pick(&self, found: &Found, zip: Vec<u8>) -> Result<(String, Vec<u8>), ArtifactError> {
+        if !zip.starts_with(b"PK\x03\x04") && !zip.starts_with(b"PK\x05\x06") {
+            return match &self.path {
+                Some(path) if *path != self.name => Err(ArtifactError::NoFile {
+                    lookup: Box::new(found.lookup.clone()),
+                    run: found.run,
+                    path: path.clone(),
+                    files: format!("only itself, {} (uploaded unzipped)", self.name),
+                }),
+                _ => Ok((format!("artifact:{}", self.name), zip)),
+            };
+        }
         let zip_error = |detail: String| ArtifactError::Zip {
             lookup: Box::new(found.lookup.clone()),
             run: found.run,
             detail,
         };
         let mut archive =
-            zip::ZipArchive::new(Cursor::new(zip)).map_err(|e| zip_error(e.to_string()))?;
+            zip::ZipArchive::new(Cursor::new(&zip)).map_err(|e| zip_error(e.to_string()))?;
         let mut files = Vec::new();
         for i in 0..archive.len() {
             let entry = archive.by_index(i).map_err(|e| zip_error(e.to_string()))?;
@@ -513,7 +527,7 @@ impl ArtifactSource {
                 MAX_BYTES >> 20
             )));
         }
-        Ok((chosen, bytes))
+        Ok((format!("artifact:{}:{chosen}", self.name), bytes))
     }
 }
 

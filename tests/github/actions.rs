@@ -44,7 +44,7 @@ pub fn zip(files: &[(&str, &[u8])]) -> Vec<u8> {
 pub struct FakeArtifact {
     /// Its name.
     pub name: String,
-    /// The zip GitHub serves.
+    /// What GitHub serves: a zip, or the file itself (`archive: false`).
     pub zip: Vec<u8>,
     /// Listed as expired.
     pub expired: bool,
@@ -510,12 +510,20 @@ impl FakeActions {
             })
         });
         match zip {
-            Some(bytes) if signed => (
-                200,
-                ResponseTemplate::new(200)
-                    .insert_header("content-type", "application/zip")
-                    .set_body_bytes(bytes),
-            ),
+            Some(bytes) if signed => {
+                // An artifact uploaded with `archive: false` is served as is.
+                let kind = if bytes.starts_with(b"PK") {
+                    "application/zip"
+                } else {
+                    "application/octet-stream"
+                };
+                (
+                    200,
+                    ResponseTemplate::new(200)
+                        .insert_header("content-type", kind)
+                        .set_body_bytes(bytes),
+                )
+            }
             _ => (
                 403,
                 ResponseTemplate::new(403)
