@@ -5,7 +5,7 @@
 //! The lookup, in the order a reader would do it by hand:
 //!
 //! 1. the base branch: `--artifact-branch`, else `GITHUB_BASE_REF`, else the
-//!    pull request in the event payload;
+//!    pull request (or merge queue) in the event payload;
 //! 2. the workflow: `--artifact-workflow`, else the running workflow's file
 //!    (`GITHUB_WORKFLOW_REF`), else `GITHUB_WORKFLOW` (a file, or a name looked up
 //!    among the repository's workflows);
@@ -108,14 +108,19 @@ impl ArtifactEnv {
         }
     }
 
-    /// The pull request's base branch from the event payload, when there is one.
+    /// The base branch from the event payload: a pull request's, or a merge
+    /// queue's (`refs/heads/main`).
     fn payload_base(&self) -> Option<String> {
         let text = std::fs::read_to_string(self.event_path.as_ref()?).ok()?;
         let payload: serde_json::Value = serde_json::from_str(&text).ok()?;
-        payload["pull_request"]["base"]["ref"]
-            .as_str()
-            .filter(|b| !b.is_empty())
-            .map(str::to_string)
+        let base = [
+            &payload["pull_request"]["base"]["ref"],
+            &payload["merge_group"]["base_ref"],
+        ]
+        .into_iter()
+        .find_map(|v| v.as_str().filter(|b| !b.is_empty()))
+        .map(str::to_string);
+        base
     }
 }
 
@@ -219,6 +224,14 @@ pub enum ArtifactError {
     NoToken {
         /// What was looked for.
         lookup: Box<Lookup>,
+    },
+    /// The HTTP client could not start (e.g. `GITHUB_API_URL` is not a URL).
+    #[error("{lookup}: {detail}")]
+    Client {
+        /// What was looked for.
+        lookup: Box<Lookup>,
+        /// Why.
+        detail: String,
     },
     /// An API call failed.
     #[error("{lookup}: {call} failed: {}", describe(failure))]
@@ -385,10 +398,17 @@ impl ArtifactSource {
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
-            .map_err(|e| self.api_error(&lookup, "starting the HTTP client", e.to_string()))?;
+            .map_err(|e| ArtifactError::Client {
+                lookup: Box::new(lookup.clone()),
+                detail: format!("cannot start the HTTP client: {e}"),
+            })?;
         let (found, zip) = runtime.block_on(async {
-            let github = GitHub::new(&api_url, token, policy, settings.verbose)
-                .map_err(|e| self.api_error(&lookup, "starting the HTTP client", e.to_string()))?;
+            let github = GitHub::new(&api_url, token, policy, settings.verbose).map_err(|e| {
+                ArtifactError::Client {
+                    lookup: Box::new(lookup.clone()),
+                    detail: e.to_string(),
+                }
+            })?;
             fetch(&github, lookup).await
         })?;
         let (name, bytes) = self.pick(&found, zip)?;
@@ -399,14 +419,6 @@ impl ArtifactSource {
             found.commit, found.run, found.lookup.workflow, found.lookup.branch
         );
         Ok((data, description))
-    }
-
-    fn api_error(&self, lookup: &Lookup, call: &str, detail: String) -> ArtifactError {
-        ArtifactError::Api {
-            lookup: Box::new(lookup.clone()),
-            call: call.to_string(),
-            failure: Failure::BadResponse(detail),
-        }
     }
 
     /// Branch, workflow, repository and token, from the flags and the environment.
@@ -425,7 +437,8 @@ impl ArtifactSource {
             .branch
             .clone()
             .or_else(|| env.base_ref.clone())
-            .or_else(|| env.payload_base());
+            .or_else(|| env.payload_base())
+            .map(|b| b.strip_prefix("refs/heads/").unwrap_or(&b).to_string());
         let artifact = self.name.clone();
         let branch = branch.ok_or_else(|| ArtifactError::NoBranch {
             artifact: artifact.clone(),
@@ -805,7 +818,16 @@ mod tests {
         assert_eq!(branch(&settings, &env), "develop");
         env.base_ref = Some("main".into());
         assert_eq!(branch(&settings, &env), "main");
-        settings.branch = Some("release".into());
+        settings.branch = Some("refs/heads/release".into());
         assert_eq!(branch(&settings, &env), "release");
+        // A merge queue's payload names the base as a full ref.
+        std::fs::write(
+            env.event_path.as_ref().expect("path"),
+            r#"{"merge_group":{"base_ref":"refs/heads/trunk"}}"#,
+        )
+        .expect("write");
+        env.base_ref = None;
+        settings.branch = None;
+        assert_eq!(branch(&settings, &env), "trunk");
     }
 }

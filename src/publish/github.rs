@@ -1,5 +1,7 @@
 //! The GitHub REST API side of `--github`: one sticky comment per suite on the
-//! pull request, found again by its hidden marker and edited in place.
+//! pull request, found again by its hidden marker and edited in place. Also the
+//! reads behind `--baseline artifact:NAME` (runs, artifacts, the download; see
+//! [`crate::load::artifact`]).
 //!
 //! The only network code of evalgate. Requests go through octocrab with
 //! `GITHUB_API_URL` as the base (so GitHub Enterprise's `/api/v3` prefix and
