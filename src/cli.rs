@@ -194,7 +194,7 @@ pub enum ColorChoice {
 /// `evalgate compare`.
 #[derive(Debug, Args)]
 pub struct CompareArgs {
-    /// Baseline result file (JSONL, JSONL.gz, JSON array, CSV or TSV), git:REF:PATH or artifact:NAME[:PATH]
+    /// Baseline result file (JSONL, JSONL.gz, JSON array, CSV or TSV), git:REF:PATH, artifact:NAME or artifact:NAME:PATH
     #[arg(long, value_name = "PATH")]
     pub baseline: PathBuf,
     /// Current result file(s); several are shards of one run
