@@ -256,7 +256,7 @@ pub enum ColorChoice {
 /// `evalgate compare`.
 #[derive(Debug, Args)]
 pub struct CompareArgs {
-    /// Baseline: a result file, git:REF:PATH, or an evalgate baseline file
+    /// Baseline: a result file, an evalgate baseline file, git:REF:PATH, artifact:NAME or artifact:NAME:PATH
     #[arg(long, value_name = "PATH")]
     pub baseline: Option<PathBuf>,
     /// Current result file(s) or globs; several are shards of one run
@@ -351,6 +351,19 @@ pub struct CompareArgs {
     pub text_metrics: TextMetricArgs,
     #[command(flatten)]
     pub github: GithubArgs,
+    #[command(flatten)]
+    pub artifact: ArtifactArgs,
+}
+
+/// Where `--baseline artifact:NAME[:PATH]` looks.
+#[derive(Debug, Args, Clone)]
+pub struct ArtifactArgs {
+    /// With an artifact: baseline: the workflow that uploads it [default: the running workflow]
+    #[arg(long, value_name = "FILE.yml")]
+    pub artifact_workflow: Option<String>,
+    /// With an artifact: baseline: the branch whose runs to read [default: the pull request's base]
+    #[arg(long, value_name = "BRANCH")]
+    pub artifact_branch: Option<String>,
 }
 
 /// `--github` and its settings.
@@ -368,16 +381,15 @@ pub struct GithubArgs {
         requires = "github"
     )]
     pub comment: CommentMode,
-    /// With --github: seconds for all GitHub API calls, retries included
+    /// Seconds for all GitHub API calls (--github, artifact: baselines), retries included
     #[arg(
         long,
         value_name = "SECONDS",
         default_value_t = 120,
-        value_parser = clap::value_parser!(u64).range(1..),
-        requires = "github"
+        value_parser = clap::value_parser!(u64).range(1..)
     )]
     pub github_timeout: u64,
-    /// Log what --github sends to stderr (never the token)
+    /// Log what --github and artifact: baselines send to stderr (never the token)
     #[arg(long)]
     pub verbose: bool,
 }
@@ -560,6 +572,12 @@ impl CompareArgs {
         c.markdown_out = self.markdown_out;
         c.json_out = self.json_out;
         c.history = self.history;
+        c.artifact = crate::load::artifact::ArtifactSettings {
+            workflow: self.artifact.artifact_workflow,
+            branch: self.artifact.artifact_branch,
+            timeout: std::time::Duration::from_secs(self.github.github_timeout),
+            verbose: self.github.verbose,
+        };
         c.color = match self.color {
             ColorChoice::Always => true,
             ColorChoice::Never => false,

@@ -137,6 +137,8 @@ pub struct Config {
     pub color: bool,
     /// History file whose trend the report shows (`--history`).
     pub history: Option<PathBuf>,
+    /// Where an `artifact:NAME` baseline is looked for, and how long to wait.
+    pub artifact: crate::load::artifact::ArtifactSettings,
 }
 
 impl Config {
@@ -174,6 +176,7 @@ impl Config {
             json_out: None,
             color: false,
             history: None,
+            artifact: crate::load::artifact::ArtifactSettings::default(),
         }
     }
 

@@ -96,6 +96,9 @@ pub enum Error {
         /// Built-in metrics and the numeric fields found in the inputs.
         known: String,
     },
+    /// An `artifact:` baseline could not be found or read.
+    #[error(transparent)]
+    Artifact(#[from] crate::load::artifact::ArtifactError),
     /// An output file could not be written; the previous file, if any, is intact.
     #[error("{}: cannot write the output (the previous file, if any, is unchanged): {cause}", path.display())]
     Output {

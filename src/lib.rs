@@ -87,9 +87,13 @@ pub fn compare_with_progress(config: &Config, progress: &dyn Progress) -> Result
     };
     config.validate()?;
     let spec = config.baseline.to_string_lossy();
-    let (baseline, baseline_source) = match load::git::GitSource::parse(&spec) {
-        Some(source) => source?.load(&config.fields)?,
-        None => (
+    let (baseline, baseline_source) = match (
+        load::git::GitSource::parse(&spec),
+        load::artifact::ArtifactSource::parse(&spec),
+    ) {
+        (Some(source), _) => source?.load(&config.fields)?,
+        (_, Some(source)) => source?.load(&config.fields, &config.artifact)?,
+        (None, None) => (
             load::load(&config.baseline, &config.fields)?,
             spec.to_string(),
         ),

@@ -36,11 +36,17 @@ const pkgVersion = (name) =>
 const openapiFile = join(modules, "@octokit/openapi/generated/api.github.com.json");
 const spec = JSON.parse(readFileSync(openapiFile, "utf8"));
 
-// The operations evalgate sends, by operationId.
+// The operations evalgate sends, by operationId: the PR comment's, then those of
+// `--baseline artifact:NAME` (find the workflow, its latest successful run on the
+// base branch, the run's artifacts, the artifact's download redirect).
 const OPERATIONS = [
   "issues/list-comments",
   "issues/create-comment",
   "issues/update-comment",
+  "actions/list-repo-workflows",
+  "actions/list-workflow-runs",
+  "actions/list-workflow-run-artifacts",
+  "actions/download-artifact",
 ];
 
 function resolveRef(ref) {
@@ -108,11 +114,16 @@ function operation(id) {
   if (body) {
     result.request_schema = toJsonSchema(body.content["application/json"].schema);
   }
-  const [status, response] = Object.entries(op.responses).find(([code]) => code.startsWith("2"));
-  const content = deref(response).content["application/json"];
+  const query = (op.parameters || []).map(deref).filter((p) => p.in === "query");
+  if (query.length > 0) result.query_parameters = query.map((p) => p.name);
+  // A success, or the redirect that some downloads answer with (no body then).
+  const [status, response] = Object.entries(op.responses).find(([code]) => /^[23]/.test(code));
   result.response_status = Number(status);
-  result.response_schema = toJsonSchema(content.schema);
-  result.response_example = deref(content.examples.default).value;
+  const content = deref(response).content?.["application/json"];
+  if (content) {
+    result.response_schema = toJsonSchema(content.schema);
+    result.response_example = deref(content.examples.default).value;
+  }
   const headers = deref(response).headers || {};
   for (const [name, header] of Object.entries(headers)) {
     const h = deref(header);

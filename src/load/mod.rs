@@ -6,6 +6,7 @@
 //! rules for ids, predictions, references, external scores and tags live in one
 //! place ([`record`]). Errors name the file, line and field.
 
+pub mod artifact;
 mod delimited;
 pub mod git;
 mod json;

@@ -1,5 +1,7 @@
 //! The GitHub REST API side of `--github`: one sticky comment per suite on the
-//! pull request, found again by its hidden marker and edited in place.
+//! pull request, found again by its hidden marker and edited in place. Also the
+//! reads behind `--baseline artifact:NAME` (runs, artifacts, the download; see
+//! [`crate::load::artifact`]).
 //!
 //! The only network code of evalgate. Requests go through octocrab with
 //! `GITHUB_API_URL` as the base (so GitHub Enterprise's `/api/v3` prefix and
@@ -73,6 +75,12 @@ pub enum Failure {
     /// The response is not what GitHub's description documents.
     #[error("GitHub's answer is not what its API description documents ({0}); is GITHUB_API_URL a GitHub API?")]
     BadResponse(String),
+    /// A download is larger than evalgate reads.
+    #[error("the download is larger than {} MiB, more than evalgate reads", limit / (1024 * 1024))]
+    TooLarge {
+        /// The limit in bytes.
+        limit: usize,
+    },
 }
 
 /// A failed GitHub API call: one variant per call evalgate makes.
@@ -464,6 +472,18 @@ impl GitHub {
         route: &str,
         body: Option<&serde_json::Value>,
     ) -> Result<Reply, Attempt> {
+        self.once_accepting(method, route, body, StatusCode::is_success)
+            .await
+    }
+
+    /// [`Self::once`], with `accept` saying which statuses are an answer.
+    async fn once_accepting(
+        &self,
+        method: &Method,
+        route: &str,
+        body: Option<&serde_json::Value>,
+        accept: fn(&StatusCode) -> bool,
+    ) -> Result<Reply, Attempt> {
         let remaining = self.policy.total.saturating_sub(self.started.elapsed());
         let limit = self.policy.request_timeout.min(remaining);
         let t0 = Instant::now();
@@ -502,7 +522,7 @@ impl GitHub {
                     "{method} {route} -> {} ({ms} ms)",
                     reply.status.as_u16()
                 ));
-                if reply.status.is_success() {
+                if accept(&reply.status) {
                     Ok(reply)
                 } else {
                     Err(classify(
@@ -670,6 +690,161 @@ impl GitHub {
                 Err(Attempt::Retry { why, wait }) => {
                     self.pause(attempt, why, wait).await.map_err(create_err)?;
                 }
+            }
+        }
+    }
+}
+
+/// The calls behind `--baseline artifact:NAME` ([`crate::load::artifact`]): read
+/// JSON, follow a download's redirect, fetch the download without the token.
+impl GitHub {
+    /// GETs `route` (retried by the policy) and parses the JSON answer; `what`
+    /// names the answer in errors.
+    pub async fn get_json<T: serde::de::DeserializeOwned>(
+        &self,
+        route: &str,
+        what: &str,
+    ) -> Result<T, Failure> {
+        let reply = self.send(Method::GET, route, None).await?;
+        serde_json::from_str(&reply.body).map_err(|e| Failure::BadResponse(format!("{what}: {e}")))
+    }
+
+    /// GETs `route`, which GitHub answers with a redirect, and returns the
+    /// absolute address it points to.
+    pub async fn get_redirect(&self, route: &str) -> Result<String, Failure> {
+        let mut attempt = 0;
+        let reply = loop {
+            attempt += 1;
+            match self
+                .once_accepting(&Method::GET, route, None, StatusCode::is_redirection)
+                .await
+            {
+                Ok(reply) => break reply,
+                Err(Attempt::Fail(f)) => return Err(f),
+                Err(Attempt::Retry { why, wait }) => self.pause(attempt, why, wait).await?,
+            }
+        };
+        let location = header(&reply.headers, "location").ok_or_else(|| {
+            Failure::BadResponse(format!(
+                "HTTP {} without a Location header",
+                reply.status.as_u16()
+            ))
+        })?;
+        if location.starts_with('/') && !location.starts_with("//") {
+            let origin = format!(
+                "{}://{}",
+                self.base.scheme_str().unwrap_or("https"),
+                self.base
+                    .authority()
+                    .map(|a| a.as_str())
+                    .unwrap_or_default()
+            );
+            return Ok(format!("{origin}{location}"));
+        }
+        Ok(location.to_string())
+    }
+
+    /// Downloads `url`, at most `limit` bytes, retried by the policy. The
+    /// address is off the API host (an artifact's signed storage address), so
+    /// the request goes through a client that has no token: the storage host
+    /// never sees it. The address itself is signed and is not logged.
+    pub async fn download(&self, url: &str, limit: usize) -> Result<Vec<u8>, Failure> {
+        let uri: Uri = url
+            .parse()
+            .map_err(|_| Failure::BadResponse("the download address is not a URL".into()))?;
+        // Plain http only when the API itself is (a test server on loopback).
+        let scheme_ok = match uri.scheme_str() {
+            Some("https") => true,
+            Some("http") => self.base.scheme_str() == Some("http"),
+            _ => false,
+        };
+        let host = match uri.host() {
+            Some(h) if scheme_ok => h.to_string(),
+            _ => {
+                return Err(Failure::BadResponse(
+                    "the download address is not an https URL".into(),
+                ))
+            }
+        };
+        let client = Octocrab::builder()
+            .set_connect_timeout(Some(self.policy.request_timeout))
+            .set_read_timeout(Some(self.policy.request_timeout))
+            .build()
+            .map_err(|e| Failure::BadResponse(format!("cannot start the download client: {e}")))?;
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            // The transfer may take longer than one API call: it gets what is
+            // left of the whole budget.
+            let remaining = self.policy.total.saturating_sub(self.started.elapsed());
+            let t0 = Instant::now();
+            let result = tokio::time::timeout(remaining, fetch(&client, &uri, limit)).await;
+            let ms = t0.elapsed().as_millis();
+            let outcome = match result {
+                Err(_) => Attempt::Retry {
+                    why: format!(
+                        "the download did not finish within {} s",
+                        remaining.as_secs_f64().ceil()
+                    ),
+                    wait: None,
+                },
+                Ok(outcome) => match outcome {
+                    Ok(bytes) => {
+                        self.log(&format!(
+                            "GET (download from {host}) -> {} bytes ({ms} ms)",
+                            bytes.len()
+                        ));
+                        return Ok(bytes);
+                    }
+                    Err(a) => a,
+                },
+            };
+            match outcome {
+                Attempt::Fail(f) => {
+                    self.log(&format!("GET (download from {host}) failed: {f}"));
+                    return Err(f);
+                }
+                Attempt::Retry { why, wait } => {
+                    self.log(&format!("GET (download from {host}) failed: {why}"));
+                    self.pause(attempt, why, wait).await?;
+                }
+            }
+        }
+    }
+}
+
+/// One download attempt: the body when the status is a success.
+async fn fetch(client: &Octocrab, uri: &Uri, limit: usize) -> Result<Vec<u8>, Attempt> {
+    use http_body_util::{BodyExt, Limited};
+    let retry = |why: String| Attempt::Retry { why, wait: None };
+    let response = client
+        ._get(uri.clone())
+        .await
+        .map_err(|e| retry(error_chain(&e)))?;
+    let status = response.status();
+    let too_large = Attempt::Fail(Failure::TooLarge { limit });
+    let declared = header(response.headers(), "content-length").and_then(|v| v.parse::<u64>().ok());
+    if status.is_success() && declared.is_some_and(|n| n > limit as u64) {
+        return Err(too_large);
+    }
+    let body = Limited::new(response.into_body(), limit)
+        .collect()
+        .await
+        .map(|c| c.to_bytes().to_vec());
+    match body {
+        Ok(bytes) if status.is_success() => Ok(bytes),
+        Err(e) if e.is::<http_body_util::LengthLimitError>() => Err(too_large),
+        Err(e) => Err(retry(format!("reading the download: {e}"))),
+        Ok(bytes) => {
+            let msg = message(&String::from_utf8_lossy(&bytes));
+            let why = format!("HTTP {}: {msg}", status.as_u16());
+            if status.is_server_error() || status == StatusCode::TOO_MANY_REQUESTS {
+                Err(retry(why))
+            } else {
+                Err(Attempt::Fail(Failure::Status {
+                    status: status.as_u16(),
+                    message: msg,
+                }))
             }
         }
     }
