@@ -129,6 +129,8 @@ pub struct Config {
     pub json_out: Option<PathBuf>,
     /// Colour terminal output.
     pub color: bool,
+    /// A filled review sheet and its key (`--human`, `--human-key`).
+    pub human: Option<(PathBuf, PathBuf)>,
 }
 
 impl Config {
@@ -162,6 +164,7 @@ impl Config {
             markdown_out: None,
             json_out: None,
             color: false,
+            human: None,
         }
     }
 

@@ -193,6 +193,7 @@ pub fn judge(ev: &Evidence<'_>, config: &Config) -> Report {
         warnings,
         baseline_source: ev.baseline_source.clone(),
         version: env!("CARGO_PKG_VERSION").to_string(),
+        human: None,
     }
 }
 

@@ -225,6 +225,9 @@ pub struct Report {
     pub baseline_source: String,
     /// evalgate's version.
     pub version: String,
+    /// The human verdict of a review sheet (`compare --human`), when given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub human: Option<crate::review::score::HumanReport>,
 }
 
 impl Report {
