@@ -129,14 +129,16 @@ enum Pick {
 /// Reads the sheet and key and computes the verdict.
 pub fn score(sheet_path: &Path, key_path: &Path, settings: ScoreSettings) -> Result<HumanReport> {
     let key = Key::read(key_path)?;
-    let answers = sheet::read(sheet_path)?;
-    verdict(&key, &answers, sheet_path, settings)
+    let (answers, problems) = sheet::read_lenient(sheet_path)?;
+    verdict(&key, &answers, problems, sheet_path, settings)
 }
 
-/// The verdict of read answers against their key.
+/// The verdict of read answers against their key; `problems` are the sheet's
+/// unreadable rows, reported together with rows that do not match the key.
 pub fn verdict(
     key: &Key,
     answers: &[Answer],
+    mut problems: Vec<Error>,
     sheet_path: &Path,
     settings: ScoreSettings,
 ) -> Result<HumanReport> {
@@ -146,7 +148,6 @@ pub fn verdict(
         .enumerate()
         .map(|(i, r)| (r.row, i))
         .collect();
-    let mut problems = Vec::new();
     let mut seen: HashMap<usize, usize> = HashMap::new();
     // (key row index, pick, scores)
     let mut reviewed: Vec<(usize, Pick, [Option<u8>; 2])> = Vec::new();
@@ -195,6 +196,10 @@ pub fn verdict(
         reviewed.push((k, pick, scores));
     }
     if !problems.is_empty() {
+        problems.sort_by_key(|e| match e {
+            Error::Input { location, .. } => location.line.unwrap_or(0),
+            _ => 0,
+        });
         return Err(Error::Rows(problems));
     }
     if reviewed.is_empty() {

@@ -147,6 +147,18 @@ pub fn to_markdown(rows: &[SheetRow]) -> String {
 /// Reads a filled sheet: markdown when its name ends in `.md`, else CSV. Every
 /// unreadable row is reported in one error.
 pub fn read(path: &Path) -> Result<Vec<Answer>> {
+    let (answers, problems) = read_lenient(path)?;
+    if problems.is_empty() {
+        Ok(answers)
+    } else {
+        Err(Error::Rows(problems))
+    }
+}
+
+/// Reads a filled sheet, returning the rows it could read and a problem for
+/// each it could not; fails outright only when the file or its header cannot
+/// be read.
+pub fn read_lenient(path: &Path) -> Result<(Vec<Answer>, Vec<Error>)> {
     let raw = std::fs::read(path).map_err(|cause| Error::Io {
         path: path.to_path_buf(),
         cause,
@@ -226,15 +238,12 @@ pub fn read(path: &Path) -> Result<Vec<Answer>> {
             Err(e) => problems.extend(e),
         }
     }
-    if !problems.is_empty() {
-        return Err(Error::Rows(problems));
-    }
-    Ok(answers)
+    Ok((answers, problems))
 }
 
 /// Reads a markdown sheet: rows start at `## Row N`, answers follow their
 /// label's colon. The id is taken from the key (headings are escaped text).
-fn read_markdown(path: &Path, text: &str) -> Result<Vec<Answer>> {
+fn read_markdown(path: &Path, text: &str) -> Result<(Vec<Answer>, Vec<Error>)> {
     let mut answers = Vec::new();
     let mut problems = Vec::new();
     // (row, heading line, [preference, score_a, score_b, note])
@@ -283,10 +292,7 @@ fn read_markdown(path: &Path, text: &str) -> Result<Vec<Answer>> {
         }
     }
     finish(current.take(), &mut answers, &mut problems);
-    if !problems.is_empty() {
-        return Err(Error::Rows(problems));
-    }
-    Ok(answers)
+    Ok((answers, problems))
 }
 
 /// One answer from its cells (preference, score_a, score_b, note), or the
@@ -305,10 +311,13 @@ fn answer(
         "a" => Some(Preference::A),
         "b" => Some(Preference::B),
         "tie" => Some(Preference::Tie),
-        other => {
+        _ => {
             problems.push(Error::input(
                 at("preference"),
-                format!("row {row}: \"{other}\" is not A, B or tie (leave it empty for a row not reviewed)"),
+                format!(
+                    "row {row}: \"{}\" is not A, B or tie (leave it empty for a row not reviewed)",
+                    cells[0]
+                ),
             ));
             None
         }
