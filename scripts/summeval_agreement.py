@@ -58,6 +58,8 @@ for h in HUMANS:
     cmd += ["--human", h]
 for m in METRICS:
     cmd += ["--metric", m]
-cmd += ["--format", "markdown"] + extra
+if "--format" not in extra:
+    cmd += ["--format", "markdown"]
+cmd += extra
 print("$ " + " ".join(os.path.relpath(c, root) if c.startswith(root) else c for c in cmd), file=sys.stderr)
 sys.exit(subprocess.call(cmd))

@@ -517,7 +517,7 @@ pub fn load_matrices(config: &AgreementConfig) -> Result<Matrices> {
         return Err(Error::input(
             Location::file(path),
             format!(
-                "system \"{}\" has no row for id \"{}\" ({missing} (system, id) pairs missing in all); correlations need every system scored on every input",
+                "system \"{}\" has no row for id \"{}\"; correlations need every system scored on every input: add the missing rows or leave that input out ({missing} (system, id) pair(s) missing)",
                 systems[cell / n],
                 inputs[cell % n]
             ),

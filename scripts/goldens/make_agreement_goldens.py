@@ -3,8 +3,11 @@
 
 Regenerate (from the repository root):
 
-    python3 -m pip install -r scripts/goldens/requirements.txt
+    python3 -m pip install -r scripts/goldens/requirements-agreement.txt
     python3 scripts/goldens/make_agreement_goldens.py
+
+`--check` recomputes everything and compares it with the committed file (numbers within
+1e-12, the rest exactly) instead of writing it; .ci/run runs that.
 
 Writes tests/goldens/agreement.json (deterministic: fixed seed, sorted keys):
 
@@ -24,6 +27,7 @@ import json
 import math
 import os
 import random
+import sys
 import warnings
 
 import numpy as np
@@ -112,6 +116,33 @@ out = {
 }
 root = os.path.join(os.path.dirname(__file__), "..", "..")
 path = os.path.join(root, "tests", "goldens", "agreement.json")
+
+
+def same(a, b, where="$"):
+    """Differences between two JSON values: numbers within 1e-12, the rest exactly."""
+    if isinstance(a, float) or isinstance(b, float):
+        if a is None or b is None or abs(float(a) - float(b)) > 1e-12:
+            return [f"{where}: {a!r} != {b!r}"]
+        return []
+    if isinstance(a, dict) and isinstance(b, dict):
+        if a.keys() != b.keys():
+            return [f"{where}: keys {sorted(a)} != {sorted(b)}"]
+        return [d for k in a for d in same(a[k], b[k], f"{where}.{k}")]
+    if isinstance(a, list) and isinstance(b, list):
+        if len(a) != len(b):
+            return [f"{where}: {len(a)} items != {len(b)}"]
+        return [d for i, (x, y) in enumerate(zip(a, b)) for d in same(x, y, f"{where}[{i}]")]
+    return [] if a == b else [f"{where}: {a!r} != {b!r}"]
+
+
+if "--check" in sys.argv[1:]:
+    committed = json.load(open(path, encoding="ascii"))
+    fresh = json.loads(json.dumps(out))
+    diffs = same(committed, fresh)
+    for d in diffs[:20]:
+        print(d, file=sys.stderr)
+    print(f"{path}: {'up to date' if not diffs else f'{len(diffs)} differences'} with scipy/scikit-learn")
+    sys.exit(1 if diffs else 0)
 with open(path, "w", encoding="ascii") as f:
     json.dump(out, f, sort_keys=True, indent=1)
     f.write("\n")
