@@ -36,8 +36,8 @@ use crate::load::{self, FieldMap};
 use crate::metrics::{self, MetricOptions};
 use crate::score;
 use crate::stats::correlation::Correlation;
-use crate::stats::rng::{index_below, stream};
 use crate::stats::percentile_ci;
+use crate::stats::rng::{index_below, stream};
 
 /// What bootstrap and permutation rounds resample.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, clap::ValueEnum)]
@@ -483,9 +483,7 @@ pub fn load_matrices(config: &AgreementConfig) -> Result<Matrices> {
             .ok_or_else(|| {
                 Error::input(
                     loc(row.line, &config.system_field),
-                    format!(
-                        "the row has no system name; every row needs one (set the field with --system-field, default \"system\")"
-                    ),
+                    "the row has no system name; every row needs one (set the field with --system-field, default \"system\")",
                 )
             })?;
         let s = *sys_index.entry(system.clone()).or_insert_with(|| {

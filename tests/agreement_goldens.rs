@@ -8,7 +8,10 @@ use evalgate::stats::correlation::Correlation;
 use serde_json::Value;
 
 fn goldens() -> Value {
-    let path = format!("{}/tests/goldens/agreement.json", env!("CARGO_MANIFEST_DIR"));
+    let path = format!(
+        "{}/tests/goldens/agreement.json",
+        env!("CARGO_MANIFEST_DIR")
+    );
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
     serde_json::from_str(&text).expect("golden is JSON")
 }
@@ -41,7 +44,11 @@ fn coefficients_equal_scipy() {
     for (i, p) in pairs.iter().enumerate() {
         let (x, y) = (numbers(&p["x"]), numbers(&p["y"]));
         for c in Correlation::ALL {
-            check(c.compute(&x, &y), &p[c.name()], &format!("pair {i} {}", c.name()));
+            check(
+                c.compute(&x, &y),
+                &p[c.name()],
+                &format!("pair {i} {}", c.name()),
+            );
         }
     }
 }
@@ -62,10 +69,18 @@ fn summary_and_system_levels_equal_numpy_and_scipy() {
         for c in Correlation::ALL {
             let want = &case[c.name()];
             let (summary, used) = level_correlation(&x, &h, n, &sys, &inp, Level::Summary, c);
-            check(summary, &want["summary"], &format!("matrix {t} summary {}", c.name()));
+            check(
+                summary,
+                &want["summary"],
+                &format!("matrix {t} summary {}", c.name()),
+            );
             assert_eq!(Some(used as u64), want["summary_inputs"].as_u64());
             let (system, _) = level_correlation(&x, &h, n, &sys, &inp, Level::System, c);
-            check(system, &want["system"], &format!("matrix {t} system {}", c.name()));
+            check(
+                system,
+                &want["system"],
+                &format!("matrix {t} system {}", c.name()),
+            );
         }
     }
 }
@@ -75,13 +90,22 @@ fn sign_test_equals_scipy_binomtest() {
     for case in goldens()["sign_tests"].as_array().expect("sign tests") {
         let w = case["wins"].as_u64().expect("wins") as usize;
         let l = case["losses"].as_u64().expect("losses") as usize;
-        check(sign_test(w, l), &case["p_value"], &format!("sign test {w}-{l}"));
+        check(
+            sign_test(w, l),
+            &case["p_value"],
+            &format!("sign test {w}-{l}"),
+        );
     }
 }
 
 #[test]
 fn kappa_equals_scikit_learn() {
-    for (i, case) in goldens()["kappas"].as_array().expect("kappas").iter().enumerate() {
+    for (i, case) in goldens()["kappas"]
+        .as_array()
+        .expect("kappas")
+        .iter()
+        .enumerate()
+    {
         let labels = |v: &Value| -> Vec<String> {
             v.as_array()
                 .expect("labels")

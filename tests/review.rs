@@ -62,7 +62,10 @@ fn sheet_is_blind_and_the_key_says_which_is_which() {
         sides[usize::from(key.a == Side::Current)] += 1;
         assert_ne!(key.stratum, Stratum::Identical);
     }
-    assert!(sides[0] > 5 && sides[1] > 5, "A/B order is not random: {sides:?}");
+    assert!(
+        sides[0] > 5 && sides[1] > 5,
+        "A/B order is not random: {sides:?}"
+    );
     // 40 / 40 / 20 % of 30 rows.
     let sampled: Vec<usize> = s.key.strata.iter().map(|c| c.sampled).collect();
     assert_eq!(sampled, vec![12, 12, 6, 0]);
@@ -101,7 +104,10 @@ fn round_trip(markdown: bool) {
             let at = text.find(&format!("## Row {} ·", k.row)).expect("heading");
             let label = "- Preference (A / B / tie): \n";
             let pos = at + text[at..].find(label).expect("answer line");
-            text.replace_range(pos..pos + label.len(), &format!("- Preference (A / B / tie): {}\n", pick(k.a)));
+            text.replace_range(
+                pos..pos + label.len(),
+                &format!("- Preference (A / B / tie): {}\n", pick(k.a)),
+            );
         }
         let p = dir.path().join("review.md");
         std::fs::write(&p, text).expect("write");
@@ -110,9 +116,12 @@ fn round_trip(markdown: bool) {
         let csv = sheet::to_csv(&s.rows).expect("csv");
         let mut reader = csv::Reader::from_reader(csv.as_bytes());
         let mut writer = csv::Writer::from_writer(Vec::new());
-        writer.write_record(reader.headers().expect("header")).expect("write");
+        writer
+            .write_record(reader.headers().expect("header"))
+            .expect("write");
         for (record, k) in reader.records().zip(&s.key.rows) {
-            let mut cells: Vec<String> = record.expect("record").iter().map(str::to_string).collect();
+            let mut cells: Vec<String> =
+                record.expect("record").iter().map(str::to_string).collect();
             cells[6] = format!(" {} ", pick(k.a).to_lowercase());
             writer.write_record(&cells).expect("write");
         }
@@ -123,7 +132,10 @@ fn round_trip(markdown: bool) {
     let key = Key::read(&key_path).expect("key reads back");
     assert_eq!(key, s.key);
     let report = score(&sheet_path, &key_path, settings()).expect("score");
-    assert_eq!((report.reviewed, report.wins, report.losses, report.ties), (20, 20, 0, 0));
+    assert_eq!(
+        (report.reviewed, report.wins, report.losses, report.ties),
+        (20, 20, 0, 0)
+    );
     assert_eq!(report.win_rate, 1.0);
     assert_eq!((report.ci_low, report.ci_high), (1.0, 1.0));
     assert!((report.sign_test_p - 2.0 * 0.5f64.powi(20)).abs() < 1e-15);
@@ -154,7 +166,10 @@ fn filled_sheet_gives_the_known_answer() {
         settings(),
     )
     .expect("score");
-    assert_eq!((r.rows, r.reviewed, r.wins, r.losses, r.ties), (11, 10, 5, 3, 2));
+    assert_eq!(
+        (r.rows, r.reviewed, r.wins, r.losses, r.ties),
+        (11, 10, 5, 3, 2)
+    );
     assert!((r.win_rate - 0.575).abs() < 1e-12, "{}", r.win_rate);
     assert!((r.sample_win_rate - 0.6).abs() < 1e-12);
     assert!((r.sign_test_p - 0.726_562_5).abs() < 1e-12);
@@ -186,7 +201,10 @@ fn bad_rows_are_named_one_by_one() {
             _ => None,
         })
         .collect();
-    assert_eq!(lines, vec![Some(3), Some(4), Some(5), Some(6), Some(7), Some(8)]);
+    assert_eq!(
+        lines,
+        vec![Some(3), Some(4), Some(5), Some(6), Some(7), Some(8)]
+    );
     let text = err.to_string();
     for needle in [
         "\"C\" is not A, B or tie",

@@ -63,7 +63,10 @@ pub fn markdown(h: &HumanReport) -> String {
         );
     }
     out.push('\n');
-    let _ = writeln!(out, "| stratum | examples | on the sheet | reviewed | win rate |");
+    let _ = writeln!(
+        out,
+        "| stratum | examples | on the sheet | reviewed | win rate |"
+    );
     let _ = writeln!(out, "|---|---:|---:|---:|---:|");
     for s in &h.strata {
         let _ = writeln!(
@@ -119,7 +122,13 @@ pub fn terminal(h: &HumanReport) -> String {
     let mut t = comfy_table::Table::new();
     t.load_preset(comfy_table::presets::UTF8_FULL_CONDENSED);
     t.force_no_tty();
-    t.set_header(vec!["stratum", "examples", "on the sheet", "reviewed", "win rate"]);
+    t.set_header(vec![
+        "stratum",
+        "examples",
+        "on the sheet",
+        "reviewed",
+        "win rate",
+    ]);
     for s in &h.strata {
         t.add_row(vec![
             s.stratum.name().to_string(),

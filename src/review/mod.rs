@@ -140,7 +140,11 @@ impl Key {
                 ),
             ));
         }
-        if let Some(r) = key.rows.iter().find(|r| r.scores.len() != key.metrics.len()) {
+        if let Some(r) = key
+            .rows
+            .iter()
+            .find(|r| r.scores.len() != key.metrics.len())
+        {
             return Err(Error::input(
                 Location::file(path).with_field("rows"),
                 format!(

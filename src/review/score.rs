@@ -167,7 +167,10 @@ pub fn verdict(
         if let Some(first) = seen.insert(a.row, a.line) {
             problems.push(Error::input(
                 at("row"),
-                format!("row {} appears twice (also on line {first}); keep one", a.row),
+                format!(
+                    "row {} appears twice (also on line {first}); keep one",
+                    a.row
+                ),
             ));
             continue;
         }
@@ -217,8 +220,7 @@ pub fn verdict(
     let wins = reviewed.iter().filter(|r| r.1 == Pick::Current).count();
     let losses = reviewed.iter().filter(|r| r.1 == Pick::Baseline).count();
     let ties = reviewed.len() - wins - losses;
-    let sample_win_rate =
-        reviewed.iter().map(|r| value(r.1)).sum::<f64>() / reviewed.len() as f64;
+    let sample_win_rate = reviewed.iter().map(|r| value(r.1)).sum::<f64>() / reviewed.len() as f64;
 
     let mut warnings = Vec::new();
     let mut outcomes: BTreeMap<Stratum, Vec<f64>> = BTreeMap::new();
@@ -267,7 +269,10 @@ pub fn verdict(
     let weight_sum: f64 = parts.iter().map(|p| p.0).sum();
     let (win_rate, ci_low, ci_high) = if total == 0 || weight_sum == 0.0 {
         // A hand-made key without strata: the sheet is the whole population.
-        let boot = bootstrap(&[(1.0, reviewed.iter().map(|r| value(r.1)).collect())], settings);
+        let boot = bootstrap(
+            &[(1.0, reviewed.iter().map(|r| value(r.1)).collect())],
+            settings,
+        );
         let (lo, hi) = percentile_ci(&boot, settings.confidence);
         (sample_win_rate, lo, hi)
     } else {
@@ -366,7 +371,9 @@ fn bootstrap(parts: &[(f64, Vec<f64>)], settings: ScoreSettings) -> Vec<f64> {
             parts
                 .iter()
                 .map(|(w, v)| {
-                    let sum: f64 = (0..v.len()).map(|_| v[index_below(&mut rng, v.len())]).sum();
+                    let sum: f64 = (0..v.len())
+                        .map(|_| v[index_below(&mut rng, v.len())])
+                        .sum();
                     w / weight_sum * sum / v.len() as f64
                 })
                 .sum()

@@ -163,9 +163,15 @@ pub fn read_lenient(path: &Path) -> Result<(Vec<Answer>, Vec<Error>)> {
         path: path.to_path_buf(),
         cause,
     })?;
-    if path.extension().is_some_and(|e| e.eq_ignore_ascii_case("md")) {
+    if path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("md"))
+    {
         let text = String::from_utf8(raw).map_err(|_| {
-            Error::input(Location::file(path), "the sheet is not valid UTF-8; save it as UTF-8")
+            Error::input(
+                Location::file(path),
+                "the sheet is not valid UTF-8; save it as UTF-8",
+            )
         })?;
         return read_markdown(path, &text);
     }
@@ -180,9 +186,7 @@ pub fn read_lenient(path: &Path) -> Result<(Vec<Answer>, Vec<Error>)> {
     let headers = reader.headers().map_err(|e| csv_error(path, &e))?.clone();
     let mut index: HashMap<String, usize> = HashMap::new();
     for (i, h) in headers.iter().enumerate() {
-        index
-            .entry(h.trim().to_lowercase())
-            .or_insert(i);
+        index.entry(h.trim().to_lowercase()).or_insert(i);
     }
     for required in ["row", "id", "preference"] {
         if !index.contains_key(required) {
@@ -232,7 +236,12 @@ pub fn read_lenient(path: &Path) -> Result<(Vec<Answer>, Vec<Error>)> {
                 continue;
             }
         };
-        let cells = [get("preference"), get("score_a"), get("score_b"), get("note")];
+        let cells = [
+            get("preference"),
+            get("score_a"),
+            get("score_b"),
+            get("note"),
+        ];
         match answer(path, line, row, get("id"), cells) {
             Ok(a) => answers.push(a),
             Err(e) => problems.extend(e),
@@ -248,9 +257,16 @@ fn read_markdown(path: &Path, text: &str) -> Result<(Vec<Answer>, Vec<Error>)> {
     let mut problems = Vec::new();
     // (row, heading line, [preference, score_a, score_b, note])
     let mut current: Option<(usize, usize, [String; 4])> = None;
-    let finish = |cur: Option<(usize, usize, [String; 4])>, answers: &mut Vec<Answer>, problems: &mut Vec<Error>| {
+    let finish = |cur: Option<(usize, usize, [String; 4])>,
+                  answers: &mut Vec<Answer>,
+                  problems: &mut Vec<Error>| {
         if let Some((row, line, cells)) = cur {
-            let refs = [cells[0].as_str(), cells[1].as_str(), cells[2].as_str(), cells[3].as_str()];
+            let refs = [
+                cells[0].as_str(),
+                cells[1].as_str(),
+                cells[2].as_str(),
+                cells[3].as_str(),
+            ];
             match answer(path, line, row, "", refs) {
                 Ok(a) => answers.push(a),
                 Err(e) => problems.extend(e),
@@ -267,7 +283,10 @@ fn read_markdown(path: &Path, text: &str) -> Result<(Vec<Answer>, Vec<Error>)> {
             continue;
         }
         if line.starts_with("```") || line.starts_with("~~~") {
-            let fence: String = line.chars().take_while(|c| *c == '`' || *c == '~').collect();
+            let fence: String = line
+                .chars()
+                .take_while(|c| *c == '`' || *c == '~')
+                .collect();
             in_fence = Some(fence);
             continue;
         }
@@ -278,15 +297,22 @@ fn read_markdown(path: &Path, text: &str) -> Result<(Vec<Answer>, Vec<Error>)> {
                 Ok(r) if r > 0 => current = Some((r, i + 1, Default::default())),
                 _ => problems.push(Error::input(
                     Location::file(path).at_line(i + 1).with_field("row"),
-                    format!("\"{line}\" does not start with a row number; keep the headings as written"),
+                    format!(
+                        "\"{line}\" does not start with a row number; keep the headings as written"
+                    ),
                 )),
             }
             continue;
         }
-        let Some((_, _, cells)) = current.as_mut() else { continue };
+        let Some((_, _, cells)) = current.as_mut() else {
+            continue;
+        };
         let item = line.trim_start_matches(['-', '*']).trim_start();
         for (slot, label) in cells.iter_mut().zip(ANSWER_LABELS) {
-            if let Some(value) = item.strip_prefix(label).and_then(|v| v.trim_start().strip_prefix(':')) {
+            if let Some(value) = item
+                .strip_prefix(label)
+                .and_then(|v| v.trim_start().strip_prefix(':'))
+            {
                 *slot = value.trim().trim_matches('*').trim().to_string();
             }
         }
@@ -323,7 +349,11 @@ fn answer(
         }
     };
     let mut scores = [None, None];
-    for ((slot, field), text) in scores.iter_mut().zip(["score_a", "score_b"]).zip(&cells[1..3]) {
+    for ((slot, field), text) in scores
+        .iter_mut()
+        .zip(["score_a", "score_b"])
+        .zip(&cells[1..3])
+    {
         if text.is_empty() {
             continue;
         }
