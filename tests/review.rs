@@ -224,3 +224,49 @@ fn an_unreviewed_sheet_says_what_to_fill_in() {
     let err = verdict(&key, &[], Vec::new(), Path::new("s.csv"), settings()).expect_err("empty");
     assert!(err.to_string().contains("fill the preference column"));
 }
+
+#[test]
+fn formulas_in_untrusted_text_are_defused_and_still_match_the_key() {
+    use evalgate::review::sample::SheetRow;
+    use evalgate::review::{KeyRow, StratumCount};
+    let rows = vec![SheetRow {
+        row: 1,
+        id: "=1+1".into(),
+        input: "@SUM(A1:A9)".into(),
+        references: vec!["-2".into()],
+        output_a: "=HYPERLINK(\"http://127.0.0.1/\")".into(),
+        output_b: "+cmd".into(),
+    }];
+    let csv = sheet::to_csv(&rows).expect("csv");
+    let line = csv.lines().nth(1).expect("row");
+    assert!(
+        line.starts_with("1,'=1+1,'@SUM(A1:A9),'-2,\"'=HYPERLINK("),
+        "{line}"
+    );
+    let filled = csv.replacen(",'+cmd,,,,", ",'+cmd,A,,,", 1);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("s.csv");
+    std::fs::write(&path, filled).expect("write");
+    let answers = sheet::read(&path).expect("reads");
+    let key = Key {
+        evalgate_review_key: 1,
+        seed: 1,
+        baseline: "b".into(),
+        current: vec!["c".into()],
+        metrics: Vec::new(),
+        strata: vec![StratumCount {
+            stratum: Stratum::Regressed,
+            population: 1,
+            sampled: 1,
+        }],
+        rows: vec![KeyRow {
+            row: 1,
+            id: "=1+1".into(),
+            stratum: Stratum::Regressed,
+            a: Side::Current,
+            scores: Vec::new(),
+        }],
+    };
+    let r = verdict(&key, &answers, Vec::new(), &path, settings()).expect("matches the key");
+    assert_eq!((r.wins, r.win_rate), (1, 1.0));
+}

@@ -154,19 +154,16 @@ pub fn allocate(n: usize, shares: [f64; 3], available: [usize; 3]) -> [usize; 3]
         };
         let exact: Vec<f64> = weights.iter().map(|w| w * left as f64).collect();
         let mut give: Vec<usize> = exact.iter().map(|x| x.floor() as usize).collect();
-        let mut rest = left.saturating_sub(give.iter().sum());
+        let rest = left.saturating_sub(give.iter().sum());
         let mut order: Vec<usize> = (0..group.len()).collect();
         order.sort_by(|&a, &b| {
             (exact[b] - exact[b].floor())
                 .total_cmp(&(exact[a] - exact[a].floor()))
                 .then(a.cmp(&b))
         });
-        for &o in order.iter().cycle().take(rest.min(group.len() * 2)) {
-            if rest == 0 {
-                break;
-            }
+        // The floors leave fewer than `group.len()` rows over.
+        for &o in order.iter().take(rest) {
             give[o] += 1;
-            rest -= 1;
         }
         // Every row of `left` went to a stratum of `group`, one of which has
         // room: each round places at least one row.

@@ -174,12 +174,13 @@ pub fn verdict(
             ));
             continue;
         }
-        if !a.id.is_empty() && a.id != key.rows[k].id {
+        let key_id = &key.rows[k].id;
+        if !a.id.is_empty() && a.id != *key_id && a.id != sheet::spreadsheet_safe(key_id) {
             problems.push(Error::input(
                 at("id"),
                 format!(
                     "row {}: id \"{}\" is not the key's \"{}\"; the row number and id must stay together",
-                    a.row, a.id, key.rows[k].id
+                    a.row, a.id, key_id
                 ),
             ));
             continue;

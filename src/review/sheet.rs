@@ -72,7 +72,18 @@ fn references_cell(refs: &[String]) -> String {
     }
 }
 
-/// The sheet as CSV text.
+/// A cell a spreadsheet will not run as a formula: text starting with `=`, `+`,
+/// `-`, `@`, a tab or a carriage return gets a leading `'` (model outputs and
+/// inputs are untrusted; OWASP's advice against CSV injection).
+pub fn spreadsheet_safe(text: &str) -> String {
+    if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{text}")
+    } else {
+        text.to_string()
+    }
+}
+
+/// The sheet as CSV text. Text cells go through [`spreadsheet_safe`].
 pub fn to_csv(rows: &[SheetRow]) -> Result<String> {
     let mut w = csv::WriterBuilder::new().from_writer(Vec::new());
     let err = |e: csv::Error| Error::Config(format!("cannot write the review sheet: {e}"));
@@ -80,11 +91,11 @@ pub fn to_csv(rows: &[SheetRow]) -> Result<String> {
     for r in rows {
         w.write_record([
             r.row.to_string().as_str(),
-            &r.id,
-            &r.input,
-            &references_cell(&r.references),
-            &r.output_a,
-            &r.output_b,
+            &spreadsheet_safe(&r.id),
+            &spreadsheet_safe(&r.input),
+            &spreadsheet_safe(&references_cell(&r.references)),
+            &spreadsheet_safe(&r.output_a),
+            &spreadsheet_safe(&r.output_b),
             "",
             "",
             "",
