@@ -688,7 +688,7 @@ pub struct AgreementArgs {
     pub system_field: String,
     /// What the bootstrap and the permutation test resample
     #[arg(long, value_enum, default_value_t = crate::agreement::Resampling::Both)]
-    pub resample: crate::agreement::Resampling,
+    pub resample_by: crate::agreement::Resampling,
     /// Bootstrap resamples and permutation rounds
     #[arg(long, default_value_t = 1000)]
     pub resamples: usize,
@@ -726,7 +726,7 @@ impl AgreementArgs {
         c.system_field = self.system_field;
         c.humans = self.humans;
         c.metrics = self.metrics;
-        c.resampling = self.resample;
+        c.resampling = self.resample_by;
         c.resamples = self.resamples;
         c.seed = self.seed;
         c.confidence = self.confidence;
