@@ -35,6 +35,11 @@ pub enum Command {
     /// Show the trend of each metric on main and flag a sustained decline (exit 1);
     /// `history append` records a run.
     History(Box<HistoryArgs>),
+    /// Blind human review sheets: draw one, or score a filled one.
+    #[command(subcommand)]
+    Review(ReviewCommand),
+    /// How well metrics agree with human ratings (correlations, CIs, tests).
+    Agreement(Box<AgreementArgs>),
 }
 
 /// `evalgate baseline ...`.
@@ -341,6 +346,12 @@ pub struct CompareArgs {
     /// No stage timings on stderr (they appear for stages longer than a second)
     #[arg(long, short = 'q')]
     pub quiet: bool,
+    /// A filled review sheet (from `review sample`): adds a "Human review" section
+    #[arg(long, value_name = "SHEET", requires = "human_key")]
+    pub human: Option<PathBuf>,
+    /// The review sheet's key file
+    #[arg(long, value_name = "KEY", requires = "human")]
+    pub human_key: Option<PathBuf>,
     #[command(flatten)]
     pub fields: FieldArgs,
     #[command(flatten)]
@@ -568,6 +579,7 @@ impl CompareArgs {
         }
         c.allow_missing |= self.allow_missing;
         c.strict_dataset |= self.strict_dataset;
+        c.human = self.human.zip(self.human_key);
         c.format = self.format;
         c.markdown_out = self.markdown_out;
         c.json_out = self.json_out;
@@ -692,4 +704,221 @@ pub struct HistoryAppendArgs {
     /// When the run happened, RFC 3339 [default: now, UTC]
     #[arg(long, value_name = "RFC3339")]
     pub date: Option<String>,
+}
+
+// --- Human review and metric–human agreement (issue 8) ---------------------------
+
+/// `evalgate review …`.
+#[derive(Debug, Subcommand)]
+pub enum ReviewCommand {
+    /// Write a blind pairwise review sheet of a stratified sample, and its key.
+    Sample(Box<ReviewSampleArgs>),
+    /// Read a filled review sheet with its key: human win rate, sign test, metric agreement.
+    Score(Box<ReviewScoreArgs>),
+}
+
+/// Formats of a review sheet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SheetFormat {
+    /// CSV, for any spreadsheet.
+    Csv,
+    /// Markdown, for reviewing in a PR.
+    Markdown,
+}
+
+/// `evalgate review sample`.
+#[derive(Debug, Args)]
+pub struct ReviewSampleArgs {
+    /// Baseline result file
+    #[arg(long, value_name = "PATH")]
+    pub baseline: PathBuf,
+    /// Current result file(s); several are shards of one run
+    #[arg(long, value_name = "PATH", required = true, num_args = 1..)]
+    pub current: Vec<PathBuf>,
+    /// Rows on the sheet
+    #[arg(long, default_value_t = 60)]
+    pub n: usize,
+    /// The sheet to write
+    #[arg(long, value_name = "PATH")]
+    pub out: PathBuf,
+    /// The key to write [default: the sheet's name with .key.json]
+    #[arg(long, value_name = "PATH")]
+    pub key: Option<PathBuf>,
+    /// Sheet format [default: markdown for .md, else csv]
+    #[arg(long, value_enum)]
+    pub format: Option<SheetFormat>,
+    /// Metric deciding the strata (repeatable) [default: as compare]
+    #[arg(long = "metric", value_name = "NAME")]
+    pub metrics: Vec<String>,
+    /// Share of rows from examples the metrics call regressed
+    #[arg(long, default_value_t = 0.4, value_name = "SHARE")]
+    pub regressed_share: f64,
+    /// Share of rows from examples the metrics call improved
+    #[arg(long, default_value_t = 0.4, value_name = "SHARE")]
+    pub improved_share: f64,
+    /// Share of rows from examples whose outputs differ but the metrics call unchanged
+    #[arg(long, default_value_t = 0.2, value_name = "SHARE")]
+    pub unchanged_share: f64,
+    /// Random seed of the draw and of the A/B order
+    #[arg(long, default_value_t = 12_345)]
+    pub seed: u64,
+    /// Direction of an external metric, NAME=higher|lower (repeatable)
+    #[arg(long, value_name = "NAME=DIR")]
+    pub direction: Vec<String>,
+    #[command(flatten)]
+    pub fields: FieldArgs,
+    #[command(flatten)]
+    pub exact_match: ExactMatchArgs,
+    #[command(flatten)]
+    pub text_metrics: TextMetricArgs,
+}
+
+impl ReviewSampleArgs {
+    /// The validated settings.
+    pub fn into_config(self) -> Result<crate::review::sample::SampleConfig> {
+        let mut fields = FieldMap::default();
+        self.fields.apply(&mut fields);
+        let mut options = MetricOptions::default();
+        self.exact_match.apply(&mut options);
+        self.text_metrics.apply(&mut options);
+        options.directions = directions(&self.direction)?;
+        Ok(crate::review::sample::SampleConfig {
+            baseline: self.baseline,
+            current: self.current,
+            fields,
+            metrics: self.metrics,
+            options,
+            n: self.n,
+            shares: [
+                self.regressed_share,
+                self.improved_share,
+                self.unchanged_share,
+            ],
+            seed: self.seed,
+        })
+    }
+
+    /// Where the key goes.
+    pub fn key_path(&self) -> PathBuf {
+        self.key.clone().unwrap_or_else(|| {
+            let name = self
+                .out
+                .file_stem()
+                .map_or_else(|| "review".into(), |s| s.to_string_lossy().into_owned());
+            self.out.with_file_name(format!("{name}.key.json"))
+        })
+    }
+
+    /// The sheet's format.
+    pub fn sheet_format(&self) -> SheetFormat {
+        self.format.unwrap_or_else(|| {
+            if self
+                .out
+                .extension()
+                .is_some_and(|e| e.eq_ignore_ascii_case("md"))
+            {
+                SheetFormat::Markdown
+            } else {
+                SheetFormat::Csv
+            }
+        })
+    }
+}
+
+/// Output formats of `review score` and `agreement`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReportFormat {
+    /// Tables for a terminal.
+    Terminal,
+    /// Markdown.
+    Markdown,
+    /// JSON.
+    Json,
+}
+
+/// `evalgate review score`.
+#[derive(Debug, Args)]
+pub struct ReviewScoreArgs {
+    /// The filled sheet (CSV, or markdown for .md)
+    #[arg(long, value_name = "PATH")]
+    pub sheet: PathBuf,
+    /// Its key
+    #[arg(long, value_name = "PATH")]
+    pub key: PathBuf,
+    /// Output format
+    #[arg(long, value_enum, default_value_t = ReportFormat::Terminal)]
+    pub format: ReportFormat,
+    /// Confidence level of the win rate's interval
+    #[arg(long, default_value_t = 0.95)]
+    pub confidence: f64,
+    /// Bootstrap resamples
+    #[arg(long, default_value_t = 10_000)]
+    pub resamples: usize,
+    /// Random seed
+    #[arg(long, default_value_t = 12_345)]
+    pub seed: u64,
+}
+
+/// `evalgate agreement`.
+#[derive(Debug, Args)]
+pub struct AgreementArgs {
+    /// Long-format file: one row per (system, input) with output, reference and human ratings
+    #[arg(long, value_name = "PATH")]
+    pub input: PathBuf,
+    /// Numeric field holding a human rating (repeatable)
+    #[arg(long = "human", value_name = "FIELD", required = true)]
+    pub humans: Vec<String>,
+    /// Metric to correlate with the ratings (repeatable)
+    #[arg(long = "metric", value_name = "NAME", required = true)]
+    pub metrics: Vec<String>,
+    /// Field holding the system name
+    #[arg(long, value_name = "NAME", default_value = "system")]
+    pub system_field: String,
+    /// What the bootstrap and the permutation test resample
+    #[arg(long, value_enum, default_value_t = crate::agreement::Resampling::Both)]
+    pub resample_by: crate::agreement::Resampling,
+    /// Bootstrap resamples and permutation rounds
+    #[arg(long, default_value_t = 1000)]
+    pub resamples: usize,
+    /// Random seed
+    #[arg(long, default_value_t = 12_345)]
+    pub seed: u64,
+    /// Confidence level of the intervals
+    #[arg(long, default_value_t = 0.95)]
+    pub confidence: f64,
+    /// Coefficient compared by the permutation tests
+    #[arg(long, value_enum, default_value_t = crate::stats::correlation::Correlation::Kendall)]
+    pub test_correlation: crate::stats::correlation::Correlation,
+    /// Output format
+    #[arg(long, value_enum, default_value_t = ReportFormat::Terminal)]
+    pub format: ReportFormat,
+    /// Direction of an external metric, NAME=higher|lower (repeatable)
+    #[arg(long, value_name = "NAME=DIR")]
+    pub direction: Vec<String>,
+    #[command(flatten)]
+    pub fields: FieldArgs,
+    #[command(flatten)]
+    pub exact_match: ExactMatchArgs,
+    #[command(flatten)]
+    pub text_metrics: TextMetricArgs,
+}
+
+impl AgreementArgs {
+    /// The validated settings.
+    pub fn into_config(self) -> Result<crate::agreement::AgreementConfig> {
+        let mut c = crate::agreement::defaults(&self.input);
+        self.fields.apply(&mut c.fields);
+        self.exact_match.apply(&mut c.options);
+        self.text_metrics.apply(&mut c.options);
+        c.options.directions = directions(&self.direction)?;
+        c.system_field = self.system_field;
+        c.humans = self.humans;
+        c.metrics = self.metrics;
+        c.resampling = self.resample_by;
+        c.resamples = self.resamples;
+        c.seed = self.seed;
+        c.confidence = self.confidence;
+        c.test_correlation = self.test_correlation;
+        Ok(c)
+    }
 }

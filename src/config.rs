@@ -139,6 +139,8 @@ pub struct Config {
     pub history: Option<PathBuf>,
     /// Where an `artifact:NAME` baseline is looked for, and how long to wait.
     pub artifact: crate::load::artifact::ArtifactSettings,
+    /// A filled review sheet and its key (`--human`, `--human-key`).
+    pub human: Option<(PathBuf, PathBuf)>,
 }
 
 impl Config {
@@ -177,6 +179,7 @@ impl Config {
             color: false,
             history: None,
             artifact: crate::load::artifact::ArtifactSettings::default(),
+            human: None,
         }
     }
 

@@ -107,6 +107,9 @@ pub enum Error {
         /// What the operating system said.
         cause: std::io::Error,
     },
+    /// Several rows of a file that cannot be read, each named with its line.
+    #[error("{} rows cannot be read:\n{}", .0.len(), .0.iter().map(|e| format!("  {e}")).collect::<Vec<_>>().join("\n"))]
+    Rows(Vec<Error>),
 }
 
 impl Error {

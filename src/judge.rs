@@ -210,6 +210,7 @@ pub fn judge(ev: &Evidence<'_>, config: &Config) -> Report {
         dataset: ev.dataset.clone(),
         version: env!("CARGO_PKG_VERSION").to_string(),
         trends: Vec::new(),
+        human: None,
     }
 }
 

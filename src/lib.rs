@@ -11,6 +11,7 @@
 //! are [`render`] and [`publish`]. Statistics never know about files or GitHub,
 //! and rendering never computes statistics.
 
+pub mod agreement;
 pub mod align;
 pub mod baseline;
 pub mod cli;
@@ -23,6 +24,7 @@ pub mod metrics;
 pub mod publish;
 pub mod render;
 pub mod report;
+pub mod review;
 pub mod score;
 pub mod stats;
 
@@ -157,6 +159,9 @@ pub fn compare_with_progress(config: &Config, progress: &dyn Progress) -> Result
     if let Some(path) = &config.history {
         history::attach(path, &mut report)?;
     }
+    if let Some((sheet, key)) = &config.human {
+        human_gate(&mut report, config, sheet, key)?;
+    }
     lap(Stage::Judge);
     Ok(report)
 }
@@ -175,9 +180,55 @@ fn check_same_dataset(aligned: &align::Aligned, fingerprints: &[String; 2]) -> R
     )))
 }
 
+/// The gate name of the human win rate (`--min human_win_rate=0.45`).
+pub const HUMAN_WIN_RATE: &str = "human_win_rate";
+
+/// Adds the human verdict of a filled review sheet to the report, and fails
+/// the gate when the win rate is below its floor.
+fn human_gate(
+    report: &mut Report,
+    config: &Config,
+    sheet: &std::path::Path,
+    key: &std::path::Path,
+) -> Result<()> {
+    let settings = review::score::ScoreSettings {
+        confidence: config.confidence,
+        resamples: config.resamples,
+        seed: config.seed,
+    };
+    let mut human = review::score::score(sheet, key, settings)?;
+    human.floor = config.gates.get(HUMAN_WIN_RATE).and_then(|g| g.min);
+    if let Some(floor) = human.floor {
+        if human.win_rate < floor {
+            let reason = format!(
+                "the human win rate {:.3} is below its floor {floor}",
+                human.win_rate
+            );
+            if config.fail_on == config::FailOn::Never {
+                report
+                    .warnings
+                    .push(format!("{reason} (not gating: --fail-on never)"));
+            } else {
+                report.reasons.push(reason);
+                report.verdict = report::GateVerdict::Fail;
+            }
+        }
+    }
+    report.human = Some(human);
+    Ok(())
+}
+
 fn check_gate_names(config: &Config, metrics: &[Box<dyn metrics::Metric>]) -> Result<()> {
     let names: Vec<&str> = metrics.iter().map(|m| m.name()).collect();
     for name in &config.flag_gate_names {
+        if name == HUMAN_WIN_RATE {
+            if config.human.is_none() {
+                return Err(Error::Config(format!(
+                    "--min {HUMAN_WIN_RATE}=… gates on a human review: add --human SHEET --human-key KEY (written by `evalgate review sample`)"
+                )));
+            }
+            continue;
+        }
         if !names.contains(&name.as_str()) {
             return Err(Error::Config(format!(
                 "a tolerance or bound is set for \"{name}\", which is not among the compared metrics ({}); add it with --metric or fix the name",

@@ -5,7 +5,9 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use evalgate::cli::{
-    BaselineCommand, Cli, Command, CompareArgs, HistoryAction, HistoryArgs, ScoreArgs, ScoreFormat,
+    AgreementArgs, BaselineCommand, Cli, Command, CompareArgs, HistoryAction, HistoryArgs,
+    ReportFormat, ReviewCommand, ReviewSampleArgs, ReviewScoreArgs, ScoreArgs, ScoreFormat,
+    SheetFormat,
 };
 use evalgate::config::OutputFormat;
 use evalgate::config::SuiteComments;
@@ -31,6 +33,9 @@ fn main() -> ExitCode {
         Command::Score(args) => score(&args).map(|()| true),
         Command::Baseline(BaselineCommand::Write(args)) => baseline_write(&args).map(|()| true),
         Command::History(args) => history(*args),
+        Command::Review(ReviewCommand::Sample(args)) => review_sample(*args).map(|()| true),
+        Command::Review(ReviewCommand::Score(args)) => review_score(&args).map(|()| true),
+        Command::Agreement(args) => agreement(*args).map(|()| true),
     };
     match result {
         Ok(true) => ExitCode::SUCCESS,
@@ -233,4 +238,80 @@ fn history(args: HistoryArgs) -> anyhow::Result<bool> {
         evalgate::render::trend::drift_report(&report, args.format)
     );
     Ok(!report.drift)
+}
+
+/// Writes the blind sheet and its key, and says what was drawn.
+fn review_sample(args: ReviewSampleArgs) -> anyhow::Result<()> {
+    let key_path = args.key_path();
+    let format = args.sheet_format();
+    let out = args.out.clone();
+    if key_path == out {
+        anyhow::bail!(
+            "--key and --out are the same file ({}); the key must be a separate file kept from reviewers",
+            out.display()
+        );
+    }
+    let sample = evalgate::review::sample::sample(&args.into_config()?)?;
+    let sheet = match format {
+        SheetFormat::Csv => evalgate::review::sheet::to_csv(&sample.rows)?,
+        SheetFormat::Markdown => evalgate::review::sheet::to_markdown(&sample.rows),
+    };
+    let key = serde_json::to_string_pretty(&sample.key)? + "\n";
+    write_atomic(&out, &sheet)?;
+    write_atomic(&key_path, &key)?;
+    let counts: Vec<String> = sample
+        .key
+        .strata
+        .iter()
+        .filter(|s| s.stratum != evalgate::review::Stratum::Identical)
+        .map(|s| format!("{} {} of {}", s.sampled, s.stratum.name(), s.population))
+        .collect();
+    let identical = sample
+        .key
+        .strata
+        .iter()
+        .find(|s| s.stratum == evalgate::review::Stratum::Identical)
+        .map_or(0, |s| s.population);
+    println!(
+        "wrote {} rows to {} ({}; {identical} examples with identical outputs not sampled, counted as ties)",
+        sample.rows.len(),
+        out.display(),
+        counts.join(", ")
+    );
+    println!(
+        "wrote the key to {}: keep it from the reviewers; score with `evalgate review score --sheet {} --key {}`",
+        key_path.display(),
+        out.display(),
+        key_path.display()
+    );
+    Ok(())
+}
+
+fn review_score(args: &ReviewScoreArgs) -> anyhow::Result<()> {
+    if !(args.confidence > 0.0 && args.confidence < 1.0) || args.resamples == 0 {
+        anyhow::bail!("--confidence must be between 0 and 1 and --resamples at least 1");
+    }
+    let settings = evalgate::review::score::ScoreSettings {
+        confidence: args.confidence,
+        resamples: args.resamples,
+        seed: args.seed,
+    };
+    let report = evalgate::review::score::score(&args.sheet, &args.key, settings)?;
+    match args.format {
+        ReportFormat::Terminal => print!("{}", evalgate::render::human::terminal(&report)),
+        ReportFormat::Markdown => print!("{}", evalgate::render::human::markdown(&report)),
+        ReportFormat::Json => println!("{}", serde_json::to_string_pretty(&report)?),
+    }
+    Ok(())
+}
+
+fn agreement(args: AgreementArgs) -> anyhow::Result<()> {
+    let format = args.format;
+    let report = evalgate::agreement::agreement(&args.into_config()?)?;
+    match format {
+        ReportFormat::Terminal => print!("{}", evalgate::agreement::render_terminal(&report)),
+        ReportFormat::Markdown => print!("{}", evalgate::agreement::render_markdown(&report)),
+        ReportFormat::Json => println!("{}", serde_json::to_string_pretty(&report)?),
+    }
+    Ok(())
 }

@@ -241,6 +241,9 @@ pub struct Report {
     /// report (absent from the JSON when no history was given).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub trends: Vec<MetricTrend>,
+    /// The human verdict of a review sheet (`compare --human`), when given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub human: Option<crate::review::score::HumanReport>,
 }
 
 /// One metric's recent values on main, and this run's value after them.

@@ -170,6 +170,10 @@ fn render(report: &Report, budget: Budget) -> String {
         out.push_str("</details>\n\n");
     }
 
+    if let Some(h) = &report.human {
+        out.push_str(&super::human::markdown(h));
+    }
+
     if !report.warnings.is_empty() {
         for w in &report.warnings {
             let _ = writeln!(out, "> ⚠️ {}", inline(w));

@@ -3,6 +3,7 @@
 
 pub mod diff;
 pub mod escape;
+pub mod human;
 mod json;
 mod markdown;
 mod suites;

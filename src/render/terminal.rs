@@ -204,6 +204,10 @@ impl Renderer for Terminal {
             }
         }
 
+        if let Some(h) = &report.human {
+            let _ = write!(out, "\n{}", visible(&super::human::terminal(h)));
+        }
+
         if !report.reasons.is_empty() {
             let _ = writeln!(out, "\nThe gate failed because:");
             for r in &report.reasons {

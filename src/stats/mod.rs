@@ -6,6 +6,7 @@
 //! the design and a function from column sums to a corpus value.
 
 mod bootstrap;
+pub mod correlation;
 mod holm;
 mod poisson;
 mod randomization;
