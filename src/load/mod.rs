@@ -40,12 +40,39 @@ pub enum Format {
 
 /// Reads one result file, choosing the reader from its extension (after an
 /// optional `.gz`) or, for `.json`/unknown extensions, from its first byte.
+///
+/// Plain JSONL, the format of large runs, is read a block at a time so its bytes
+/// are never all in memory; other formats and gzip are read whole.
 pub fn load(path: &Path, fields: &FieldMap) -> Result<Dataset> {
-    let raw = std::fs::read(path).map_err(|cause| Error::Io {
+    load_with_progress(path, fields, &|_| {})
+}
+
+/// [`load`], calling `read` with the number of bytes read as it goes.
+pub fn load_with_progress(
+    path: &Path,
+    fields: &FieldMap,
+    read: &dyn Fn(u64),
+) -> Result<Dataset> {
+    let io = |cause| Error::Io {
         path: path.to_path_buf(),
         cause,
-    })?;
-    load_bytes(path, raw, fields)
+    };
+    let mut file = std::fs::File::open(path).map_err(io)?;
+    // Enough of the start to see gzip's magic bytes and the first JSON character.
+    let mut head = Vec::with_capacity(64 << 10);
+    (&mut file)
+        .take(64 << 10)
+        .read_to_end(&mut head)
+        .map_err(io)?;
+    let plain = !head.starts_with(&[0x1f, 0x8b]);
+    let seen = head.iter().any(|b| !b.is_ascii_whitespace());
+    if plain && seen && head.len() == 64 << 10 && detect_format(path, &head) == Format::Jsonl {
+        let rows = json::read_jsonl_stream(path, head, &mut file, fields, read)?;
+        return dataset(path, rows);
+    }
+    file.read_to_end(&mut head).map_err(io)?;
+    read(head.len() as u64);
+    load_bytes(path, head, fields)
 }
 
 /// Parses the bytes of a result file named `path` (the name picks the format).
@@ -58,6 +85,10 @@ pub fn load_bytes(path: &Path, raw: Vec<u8>, fields: &FieldMap) -> Result<Datase
         Format::Csv => delimited::read(path, &bytes, b',', fields)?,
         Format::Tsv => delimited::read(path, &bytes, b'\t', fields)?,
     };
+    dataset(path, rows)
+}
+
+fn dataset(path: &Path, rows: Vec<Row>) -> Result<Dataset> {
     if rows.is_empty() {
         return Err(Error::input(
             Location::file(path),
@@ -75,11 +106,20 @@ pub fn load_bytes(path: &Path, raw: Vec<u8>, fields: &FieldMap) -> Result<Datase
 /// Shards written by a CI matrix must not overlap: an id in two files is an
 /// error naming both (within one file, repeated ids are repeated samples).
 pub fn load_all(paths: &[PathBuf], fields: &FieldMap) -> Result<Dataset> {
+    load_all_with_progress(paths, fields, &|_| {})
+}
+
+/// [`load_all`], calling `read` with the number of bytes read as it goes.
+pub fn load_all_with_progress(
+    paths: &[PathBuf],
+    fields: &FieldMap,
+    read: &dyn Fn(u64),
+) -> Result<Dataset> {
     let mut rows = Vec::new();
     let mut owner: std::collections::HashMap<String, (usize, usize)> =
         std::collections::HashMap::new();
     for (shard, path) in paths.iter().enumerate() {
-        let data = load(path, fields)?;
+        let data = load_with_progress(path, fields, read)?;
         if paths.len() > 1 {
             for row in &data.rows {
                 match owner.get(&row.id) {

@@ -117,6 +117,16 @@ fn weight(u: u32) -> u32 {
 
 /// Column sums and group weights of `resamples` Poisson bootstrap resamples.
 pub fn poisson_bootstrap(design: &Design, resamples: usize, seed: u64) -> Resampled {
+    poisson_bootstrap_with_progress(design, resamples, seed, &|_| {})
+}
+
+/// [`poisson_bootstrap`], calling `done` with each block's resamples when it ends.
+pub fn poisson_bootstrap_with_progress(
+    design: &Design,
+    resamples: usize,
+    seed: u64,
+    done: &(dyn Fn(u64) + Sync),
+) -> Resampled {
     let mut out = Resampled::zeroed(resamples, design.groups, design.width);
     let (groups, width, n) = (design.groups, design.width, design.n);
     if n == 0 || width == 0 {
@@ -153,6 +163,7 @@ pub fn poisson_bootstrap(design: &Design, resamples: usize, seed: u64) -> Resamp
             for (c, t) in counts.iter_mut().zip(totals) {
                 *c = u32::try_from(t).unwrap_or(u32::MAX);
             }
+            done(r as u64);
         });
     out
 }
