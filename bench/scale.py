@@ -171,12 +171,12 @@ def text_anchors(eg, base, cur, n, tmp):
     t = time.perf_counter()
     sb = subprocess.run(
         ["sacrebleu", os.path.join(tmp, "ref.txt"), "-i", os.path.join(tmp, "base.txt"), os.path.join(tmp, "cur.txt"),
-         "-m", "bleu", "chrf", "--paired-bs", "--paired-bs-n", "1000", "-f", "json"],
+         "-m", "bleu", "chrf", "--paired-bs", "--paired-bs-n", "1000", "-f", "text"],
         check=True, capture_output=True, text=True,
     )
     out["sacrebleu_s"] = time.perf_counter() - t
-    sb_json = json.loads(sb.stdout)
-    out["sacrebleu_bleu"] = [s["BLEU"]["score"] for s in sb_json] if isinstance(sb_json, list) else None
+    # (sacrebleu 2.6.0's JSON output fails on numpy 2 floats: read its table.)
+    out["sacrebleu_bleu"] = [float(x) for x in re.findall(r"\.txt\s*│\s*([0-9.]+) \(", sb.stdout)]
     with tempfile.TemporaryDirectory() as t2:
         js = os.path.join(t2, "r.json")
         t = time.perf_counter()
@@ -193,15 +193,16 @@ def text_anchors(eg, base, cur, n, tmp):
     from rouge_score import rouge_scorer
     scorer = rouge_scorer.RougeScorer(["rouge1", "rouge2", "rougeL"])
     t = time.perf_counter()
-    py = {k: 0.0 for k in ("rouge1", "rouge2", "rougeL")}
+    py = []
     for rows in (b, c):
+        sums = {k: 0.0 for k in ("rouge1", "rouge2", "rougeL")}
         for r in rows:
             s = scorer.score(r["reference"], r["prediction"])
-            for k in py:
-                py[k] += s[k].fmeasure
+            for k in sums:
+                sums[k] += s[k].fmeasure
+        py.append(sums)
     out["rouge_score_s"] = time.perf_counter() - t
-    out["rouge_score_rougeL_cur"] = py["rougeL"] / n - (sum(
-        scorer.score(r["reference"], r["prediction"])["rougeL"].fmeasure for r in b) / n)
+    out["rouge_score_rougeL_cur"] = py[1]["rougeL"] / n
     t = time.perf_counter()
     scores = {}
     for name in ("base", "cur"):
@@ -211,7 +212,6 @@ def text_anchors(eg, base, cur, n, tmp):
         scores[name] = json.loads(p.stdout)["metrics"]
     out["evalgate_rouge_s"] = time.perf_counter() - t
     out["evalgate_rougeL_cur"] = scores["cur"]["rougeL"]
-    out["rouge_score_rougeL_cur"] = py["rougeL"] / n - out["rouge_score_rougeL_cur"]
     return out
 
 
@@ -300,7 +300,7 @@ def main():
     say("|---|---:|---:|---:|---|")
     say(f"| paired bootstrap BLEU + chrF, 1,000 resamples | `sacrebleu --paired-bs` {anchors['sacrebleu_s']:.2f} s | "
         f"{anchors['evalgate_bs_s']:.2f} s | {anchors['sacrebleu_s'] / anchors['evalgate_bs_s']:.0f}x | "
-        f"BLEU sacrebleu {', '.join(f'{x:.2f}' for x in anchors['sacrebleu_bleu'] or [])}; evalgate "
+        f"BLEU sacrebleu {', '.join(f'{x:.1f}' for x in anchors['sacrebleu_bleu'])}; evalgate "
         f"{', '.join(f'{x:.2f}' for x in anchors['evalgate_bleu'])} |")
     say(f"| rouge1/2/L, both sides | rouge-score {anchors['rouge_score_s']:.2f} s | {anchors['evalgate_rouge_s']:.2f} s | "
         f"{anchors['rouge_score_s'] / anchors['evalgate_rouge_s']:.0f}x | current rougeL rouge-score "
@@ -318,7 +318,7 @@ def main():
             bad.append(n)
     if abs(anchors["rouge_score_rougeL_cur"] - anchors["evalgate_rougeL_cur"]) > 1e-6:
         bad.append("rougeL")
-    if anchors["sacrebleu_bleu"] and any(abs(x - y) > 0.01 for x, y in zip(anchors["sacrebleu_bleu"], anchors["evalgate_bleu"])):
+    if len(anchors["sacrebleu_bleu"]) != 2 or any(abs(x - y) > 0.051 for x, y in zip(anchors["sacrebleu_bleu"], anchors["evalgate_bleu"])):
         bad.append("bleu")
     if bad:
         sys.exit(f"evalgate and the anchors disagree at: {bad}")

@@ -119,7 +119,7 @@ impl Progress for StderrProgress {
         }
         if elapsed >= self.delay {
             eprintln!(
-                "evalgate: {} took {:.1} s",
+                "evalgate: {} took {:.2} s",
                 stage.name(),
                 elapsed.as_secs_f64()
             );
