@@ -128,7 +128,10 @@ mod terminal {
                 "no {stage} bar in {out:?}"
             );
         }
-        assert!(out.contains("2,000/2,000") || out.contains("/2,000"), "{out:?}");
+        assert!(
+            out.contains("2,000/2,000") || out.contains("/2,000"),
+            "{out:?}"
+        );
         for stage in super::STAGES {
             assert!(
                 out.contains(&format!("evalgate: {stage} took ")),

@@ -48,11 +48,7 @@ pub fn load(path: &Path, fields: &FieldMap) -> Result<Dataset> {
 }
 
 /// [`load`], calling `read` with the number of bytes read as it goes.
-pub fn load_with_progress(
-    path: &Path,
-    fields: &FieldMap,
-    read: &dyn Fn(u64),
-) -> Result<Dataset> {
+pub fn load_with_progress(path: &Path, fields: &FieldMap, read: &dyn Fn(u64)) -> Result<Dataset> {
     let io = |cause| Error::Io {
         path: path.to_path_buf(),
         cause,

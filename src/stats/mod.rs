@@ -66,7 +66,9 @@ pub fn resample_with_progress(
     done: &(dyn Fn(u64) + Sync),
 ) -> Resampled {
     match resampler.resolve(design.n) {
-        Resampler::Poisson => poisson::poisson_bootstrap_with_progress(design, resamples, seed, done),
+        Resampler::Poisson => {
+            poisson::poisson_bootstrap_with_progress(design, resamples, seed, done)
+        }
         _ => bootstrap::bootstrap_with_progress(design, resamples, seed, done),
     }
 }
