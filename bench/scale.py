@@ -61,7 +61,20 @@ def generate(n, data):
 
 
 def timed_v(cmd, env=None):
-    """Runs cmd under /usr/bin/time -v; returns (wall, cpu, max_rss_bytes, stderr, stdout)."""
+    """Runs cmd under /usr/bin/time -v (where GNU time is missing, with the
+    children's rusage); returns (wall, cpu, max_rss_bytes, stderr, stdout)."""
+    if not os.path.exists("/usr/bin/time"):
+        # The largest child so far, not just this one: an upper bound.
+        import resource
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        start = time.perf_counter()
+        p = subprocess.run(cmd, capture_output=True, text=True, env=env)
+        wall = time.perf_counter() - start
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        if p.returncode not in (0, 1):
+            sys.exit(f"{' '.join(cmd)} failed ({p.returncode}):\n{p.stderr}")
+        cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
+        return wall, cpu, after.ru_maxrss * 1024, p.stderr, p.stdout
     p = subprocess.run(["/usr/bin/time", "-v"] + cmd, capture_output=True, text=True, env=env)
     if p.returncode not in (0, 1):
         sys.exit(f"{' '.join(cmd)} failed ({p.returncode}):\n{p.stderr}")
@@ -170,7 +183,7 @@ def text_anchors(eg, base, cur, n, tmp):
     # sacrebleu's paired bootstrap: 1,000 resamples (its default), BLEU + chrF.
     t = time.perf_counter()
     sb = subprocess.run(
-        ["sacrebleu", os.path.join(tmp, "ref.txt"), "-i", os.path.join(tmp, "base.txt"), os.path.join(tmp, "cur.txt"),
+        [sys.executable, "-m", "sacrebleu", os.path.join(tmp, "ref.txt"), "-i", os.path.join(tmp, "base.txt"), os.path.join(tmp, "cur.txt"),
          "-m", "bleu", "chrf", "--paired-bs", "--paired-bs-n", "1000", "-f", "text"],
         check=True, capture_output=True, text=True,
     )
@@ -228,6 +241,8 @@ def main():
     ap.add_argument("--anchor-n", type=int, default=10000)
     ap.add_argument("--quick", action="store_true", help="n = 2k, 20k; 1,000 resamples; anchors on 1,000 (CI)")
     ap.add_argument("--out", help="also write the report to this file")
+    ap.add_argument("--criterion", action="store_true",
+                    help="also run `cargo bench --bench bootstrap` (100k x 10k x 4, the 2 s goal)")
     args = ap.parse_args()
     if args.quick:
         args.sizes, args.resamples, args.anchor_n = "2000,20000", 1000, 1000
@@ -306,6 +321,16 @@ def main():
         f"{anchors['rouge_score_s'] / anchors['evalgate_rouge_s']:.0f}x | current rougeL rouge-score "
         f"{anchors['rouge_score_rougeL_cur']:.5f}; evalgate {anchors['evalgate_rougeL_cur']:.5f} |")
     say("")
+    if args.criterion:
+        p = subprocess.run(["cargo", "bench", "--bench", "bootstrap", "--", "--noplot"], cwd=ROOT,
+                           capture_output=True, text=True, check=True)
+        say("## Bootstrap alone (`cargo bench --bench bootstrap`, criterion, wall time)")
+        say("")
+        say("| case | low | median | high |")
+        say("|---|---:|---:|---:|")
+        for m in re.finditer(r"paired_bootstrap/(.+?)\n\s+time:\s+\[(\S+ \S+) (\S+ \S+) (\S+ \S+)\]", p.stdout):
+            say(f"| {m.group(1)} | {m.group(2)} | {m.group(3)} | {m.group(4)} |")
+        say("")
     text = "\n".join(lines) + "\n"
     print(text)
     if args.out:

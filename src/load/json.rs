@@ -21,7 +21,7 @@ pub fn read_jsonl(path: &Path, bytes: &[u8], fields: &FieldMap) -> Result<Vec<Ro
         .strip_prefix(b"\xef\xbb\xbf".as_slice())
         .unwrap_or(bytes);
     let mut rows = Vec::new();
-    read_jsonl_block(path, bytes, 1, fields, &mut rows)?;
+    read_jsonl_block(path, bytes, 1, fields, PIECE_BYTES, &mut rows)?;
     Ok(rows)
 }
 
@@ -37,6 +37,26 @@ pub fn read_jsonl_stream(
     fields: &FieldMap,
     progress: &dyn Fn(u64),
 ) -> Result<Vec<Row>> {
+    read_blocks(
+        path,
+        start,
+        reader,
+        fields,
+        progress,
+        (BLOCK_BYTES, PIECE_BYTES),
+    )
+}
+
+/// [`read_jsonl_stream`] with the block and piece sizes as parameters (tests
+/// use tiny ones to cross every boundary).
+fn read_blocks(
+    path: &Path,
+    start: Vec<u8>,
+    reader: &mut impl Read,
+    fields: &FieldMap,
+    progress: &dyn Fn(u64),
+    (block, piece): (usize, usize),
+) -> Result<Vec<Row>> {
     let io = |cause| Error::Io {
         path: path.to_path_buf(),
         cause,
@@ -51,7 +71,7 @@ pub fn read_jsonl_stream(
     let mut eof = false;
     while !eof {
         // Fill to a block, then parse the whole lines and keep the partial one.
-        let want = BLOCK_BYTES.saturating_sub(buf.len()).max(PIECE_BYTES);
+        let want = block.saturating_sub(buf.len()).max(piece);
         let got = (&mut *reader)
             .take(want as u64)
             .read_to_end(&mut buf)
@@ -67,7 +87,7 @@ pub fn read_jsonl_stream(
                 None => continue,
             }
         };
-        line += read_jsonl_block(path, &buf[..whole], line, fields, &mut rows)?;
+        line += read_jsonl_block(path, &buf[..whole], line, fields, piece, &mut rows)?;
         buf.drain(..whole);
     }
     Ok(rows)
@@ -84,9 +104,10 @@ fn read_jsonl_block(
     bytes: &[u8],
     first: usize,
     fields: &FieldMap,
+    piece_bytes: usize,
     rows: &mut Vec<Row>,
 ) -> Result<usize> {
-    let pieces = pieces(bytes, PIECE_BYTES);
+    let pieces = pieces(bytes, piece_bytes);
     let newlines: Vec<usize> = pieces
         .par_iter()
         .map(|p| p.iter().filter(|&&b| b == b'\n').count())
@@ -413,5 +434,88 @@ fn convert(v: serde_json::Value) -> Value {
             Value::TextList(out)
         }
         serde_json::Value::Object(_) => Value::Other("an object"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn stream(text: &str, block: usize, piece: usize) -> Result<Vec<Row>> {
+        let bytes = text.as_bytes();
+        let (start, rest) = bytes.split_at(bytes.len().min(5));
+        read_blocks(
+            Path::new("big.jsonl"),
+            start.to_vec(),
+            &mut std::io::Cursor::new(rest.to_vec()),
+            &FieldMap::default(),
+            &|_| {},
+            (block, piece),
+        )
+    }
+
+    fn lines(n: usize) -> String {
+        let mut text = String::from("\u{feff}");
+        for i in 0..n {
+            text.push_str(&format!(
+                "{{\"id\": \"q{i}\", \"prediction\": \"p{i}\", \"reference\": [\"r\", \"s\"], \"judge\": {i}, \"tag\": true}}"
+            ));
+            text.push_str(match i % 3 {
+                0 => "\r\n",
+                1 => "\n\n",
+                _ => "\n",
+            });
+        }
+        text
+    }
+
+    #[test]
+    fn blocks_and_pieces_of_any_size_give_the_same_rows() {
+        let text = lines(200);
+        let whole = read_jsonl(
+            Path::new("big.jsonl"),
+            text.as_bytes(),
+            &FieldMap::default(),
+        )
+        .expect("valid");
+        assert_eq!(whole.len(), 200);
+        assert_eq!(whole[199].id, "q199");
+        assert_eq!((whole[1].line, whole[2].line), (2, 4), "CRLF; a blank line counted");
+        assert_eq!(whole[7].numbers.get("judge"), Some(&7.0));
+        assert_eq!(whole[7].tags.get("tag").map(String::as_str), Some("true"));
+        for (block, piece) in [(1, 1), (7, 3), (64, 16), (1000, 50), (1 << 20, 1 << 10)] {
+            let rows = stream(&text, block, piece).expect("valid");
+            assert_eq!(rows, whole, "block {block}, piece {piece}");
+        }
+    }
+
+    #[test]
+    fn the_first_bad_line_in_the_file_is_reported() {
+        let mut text = lines(100);
+        text.push_str("{\"id\": \"late\", \"prediction\": }\n");
+        text.push_str(&lines(50)[3..]);
+        text.push_str("[1, 2]\n");
+        let first_bad = text
+            .lines()
+            .position(|l| l.contains("late"))
+            .expect("bad line")
+            + 1;
+        for (block, piece) in [(1, 1), (64, 16), (1 << 20, 1 << 10)] {
+            let err = stream(&text, block, piece)
+                .expect_err("bad line")
+                .to_string();
+            assert!(
+                err.contains(&format!(":{first_bad}:")) && err.contains("malformed JSON"),
+                "block {block}, piece {piece}: {err}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_last_line_without_newline_is_read() {
+        let text = "{\"id\": 1, \"prediction\": \"x\"}\n{\"id\": 2, \"prediction\": \"y\"}";
+        let rows = stream(text, 8, 4).expect("valid");
+        assert_eq!(rows.len(), 2);
+        assert_eq!((rows[1].id.as_str(), rows[1].line), ("2", 2));
     }
 }
