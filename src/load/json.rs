@@ -480,7 +480,11 @@ mod tests {
         .expect("valid");
         assert_eq!(whole.len(), 200);
         assert_eq!(whole[199].id, "q199");
-        assert_eq!((whole[1].line, whole[2].line), (2, 4), "CRLF; a blank line counted");
+        assert_eq!(
+            (whole[1].line, whole[2].line),
+            (2, 4),
+            "CRLF; a blank line counted"
+        );
         assert_eq!(whole[7].numbers.get("judge"), Some(&7.0));
         assert_eq!(whole[7].tags.get("tag").map(String::as_str), Some("true"));
         for (block, piece) in [(1, 1), (7, 3), (64, 16), (1000, 50), (1 << 20, 1 << 10)] {
