@@ -54,27 +54,47 @@ pub struct Aligned {
 
 /// Groups rows by id, checking that repeated rows agree on the reference.
 pub fn group(data: Dataset) -> Result<Side> {
-    let mut index: HashMap<String, usize> = HashMap::with_capacity(data.rows.len());
-    let mut examples: Vec<Example> = Vec::new();
-    for row in data.rows {
-        if let Some(&i) = index.get(&row.id) {
-            let first = examples[i].first();
-            if first.references != row.references {
-                return Err(Error::input(
-                    Location::file(&data.path).at_line(row.line).with_field("reference"),
-                    format!(
-                        "id \"{}\" repeats with a different reference than on line {}; repeated rows are samples of one example and must share its reference",
-                        row.id, first.line
-                    ),
-                ));
+    // Index by borrowed ids first, then move the rows: no id is copied for the
+    // index, and a file of unique ids (the common case) moves each row once.
+    let mut owner: Vec<u32> = Vec::with_capacity(data.rows.len());
+    let mut firsts: Vec<usize> = Vec::new();
+    {
+        let mut index: HashMap<&str, u32> = HashMap::with_capacity(data.rows.len());
+        for (r, row) in data.rows.iter().enumerate() {
+            let next = u32::try_from(firsts.len()).map_err(|_| {
+                Error::input(
+                    Location::file(&data.path).at_line(row.line),
+                    "more than 4 billion examples in one file; split it into shards",
+                )
+            })?;
+            let e = *index.entry(row.id.as_str()).or_insert(next);
+            if e == next {
+                firsts.push(r);
+            } else {
+                let first = &data.rows[firsts[e as usize]];
+                if first.references != row.references {
+                    return Err(Error::input(
+                        Location::file(&data.path).at_line(row.line).with_field("reference"),
+                        format!(
+                            "id \"{}\" repeats with a different reference than on line {}; repeated rows are samples of one example and must share its reference",
+                            row.id, first.line
+                        ),
+                    ));
+                }
             }
-            examples[i].samples.push(row);
-        } else {
-            index.insert(row.id.clone(), examples.len());
+            owner.push(e);
+        }
+    }
+    let mut examples: Vec<Example> = Vec::with_capacity(firsts.len());
+    for (row, e) in data.rows.into_iter().zip(owner) {
+        let e = e as usize;
+        if e == examples.len() {
             examples.push(Example {
                 id: row.id.clone(),
                 samples: vec![row],
             });
+        } else {
+            examples[e].samples.push(row);
         }
     }
     Ok(Side {
@@ -85,18 +105,28 @@ pub fn group(data: Dataset) -> Result<Side> {
 
 /// Pairs the two sides by id.
 pub fn align(baseline: Side, current: Side) -> Aligned {
-    let order: Vec<String> = current.examples.iter().map(|e| e.id.clone()).collect();
-    let mut current_by_id: HashMap<String, Example> = current
-        .examples
-        .into_iter()
-        .map(|e| (e.id.clone(), e))
-        .collect();
-    let mut paired_base = Vec::new();
-    let mut paired_cur = Vec::new();
+    // For each baseline example, the index of its current example.
+    let partner: Vec<Option<usize>> = {
+        let by_id: HashMap<&str, usize> = current
+            .examples
+            .iter()
+            .enumerate()
+            .map(|(i, e)| (e.id.as_str(), i))
+            .collect();
+        baseline
+            .examples
+            .iter()
+            .map(|e| by_id.get(e.id.as_str()).copied())
+            .collect()
+    };
+    let mut current: Vec<Option<Example>> = current.examples.into_iter().map(Some).collect();
+    let paired = partner.iter().filter(|p| p.is_some()).count();
+    let mut paired_base = Vec::with_capacity(paired);
+    let mut paired_cur = Vec::with_capacity(paired);
     let mut missing = Vec::new();
     let mut edited = Vec::new();
-    for example in baseline.examples {
-        match current_by_id.remove(&example.id) {
+    for (example, partner) in baseline.examples.into_iter().zip(partner) {
+        match partner.and_then(|i| current[i].take()) {
             Some(cur) if crate::baseline::content_differs(example.first(), cur.first()) => {
                 edited.push(example.id);
             }
@@ -107,10 +137,7 @@ pub fn align(baseline: Side, current: Side) -> Aligned {
             None => missing.push(example.id),
         }
     }
-    let added = order
-        .into_iter()
-        .filter(|id| current_by_id.contains_key(id))
-        .collect();
+    let added = current.into_iter().flatten().map(|e| e.id).collect();
     Aligned {
         baseline: paired_base,
         current: paired_cur,

@@ -165,7 +165,7 @@ pub fn content_differs(base: &Row, cur: &Row) -> bool {
         && base.references != cur.references;
     let hashes = ["doc_hash", "target_hash"]
         .iter()
-        .any(|k| matches!((base.tags.get(*k), cur.tags.get(*k)), (Some(a), Some(b)) if a != b));
+        .any(|k| matches!((base.tags.get(k), cur.tags.get(k)), (Some(a), Some(b)) if a != b));
     input || refs || hashes
 }
 

@@ -21,6 +21,7 @@ pub mod history;
 pub mod judge;
 pub mod load;
 pub mod metrics;
+pub mod progress;
 pub mod publish;
 pub mod render;
 pub mod report;
@@ -65,10 +66,20 @@ impl Stage {
     }
 }
 
-/// Receives the end of each stage with its duration (progress lines, timings).
-pub trait Progress {
+/// Receives the progress of each stage (progress bars, stage lines, timings).
+///
+/// `started` and `advance` have empty defaults: an implementation that only
+/// wants timings implements `finished`. `advance` may be called from several
+/// threads at once.
+pub trait Progress: Sync {
     /// `stage` finished after `elapsed`.
     fn finished(&self, stage: Stage, elapsed: std::time::Duration);
+    /// `stage` began, with `total` units of work: bytes for [`Stage::Load`],
+    /// examples × metrics × sides for [`Stage::Score`], resamples for
+    /// [`Stage::Resample`] (0 when unknown).
+    fn started(&self, _stage: Stage, _total: u64) {}
+    /// `units` more units of the current stage are done.
+    fn advance(&self, _units: u64) {}
 }
 
 impl Progress for () {
@@ -89,18 +100,26 @@ pub fn compare_with_progress(config: &Config, progress: &dyn Progress) -> Result
     };
     config.validate()?;
     let spec = config.baseline.to_string_lossy();
-    let (baseline, baseline_source) = match (
-        load::git::GitSource::parse(&spec),
-        load::artifact::ArtifactSource::parse(&spec),
-    ) {
+    let git = load::git::GitSource::parse(&spec);
+    let artifact = load::artifact::ArtifactSource::parse(&spec);
+    let local = (git.is_none() && artifact.is_none()).then_some(&config.baseline);
+    let bytes = local
+        .into_iter()
+        .chain(&config.current)
+        .filter_map(|p| std::fs::metadata(p).ok())
+        .map(|m| m.len())
+        .sum();
+    progress.started(Stage::Load, bytes);
+    let read = |n: u64| progress.advance(n);
+    let (baseline, baseline_source) = match (git, artifact) {
         (Some(source), _) => source?.load(&config.fields)?,
         (_, Some(source)) => source?.load(&config.fields, &config.artifact)?,
         (None, None) => (
-            load::load(&config.baseline, &config.fields)?,
+            load::load_with_progress(&config.baseline, &config.fields, &read)?,
             spec.to_string(),
         ),
     };
-    let current = load::load_all(&config.current, &config.fields)?;
+    let current = load::load_all_with_progress(&config.current, &config.fields, &read)?;
     let rows = [baseline.rows.len(), current.rows.len()];
     let header = baseline.header.clone();
     let baseline_source = match &header {
@@ -132,11 +151,27 @@ pub fn compare_with_progress(config: &Config, progress: &dyn Progress) -> Result
         &aligned,
     )?;
     check_gate_names(config, &metrics)?;
-    let scores = score::score(&aligned, metrics, (&config.baseline, &config.current[0]))?;
+    progress.started(
+        Stage::Score,
+        (2 * metrics.len() * aligned.baseline.len()) as u64,
+    );
+    let scores = score::score_with_progress(
+        &aligned,
+        metrics,
+        (&config.baseline, &config.current[0]),
+        &|n| progress.advance(n),
+    )?;
     let slices = score::slices(&aligned, &config.slice_by)?;
     let (design, layouts) = score::design(&scores, &slices);
     lap(Stage::Score);
-    let bootstrap = stats::resample(&design, config.resamples, config.seed, config.resampler);
+    progress.started(Stage::Resample, config.resamples as u64);
+    let bootstrap = stats::resample_with_progress(
+        &design,
+        config.resamples,
+        config.seed,
+        config.resampler,
+        &|n| progress.advance(n),
+    );
     let randomization = (config.test == TestKind::Randomization)
         .then(|| stats::randomization(&design, &layouts, config.resamples, config.seed));
     lap(Stage::Resample);

@@ -47,22 +47,6 @@ fn main() -> ExitCode {
     }
 }
 
-/// Prints a line on stderr for each stage that took more than a second, so a
-/// slow run in a CI log says where its time went.
-struct StageLines;
-
-impl evalgate::Progress for StageLines {
-    fn finished(&self, stage: evalgate::Stage, elapsed: std::time::Duration) {
-        if elapsed.as_secs_f64() >= 1.0 {
-            eprintln!(
-                "evalgate: {} took {:.1} s",
-                stage.name(),
-                elapsed.as_secs_f64()
-            );
-        }
-    }
-}
-
 /// Runs `compare`; `Ok(true)` when the gate passed.
 fn compare(args: CompareArgs) -> anyhow::Result<bool> {
     let github = args.github.options();
@@ -72,7 +56,7 @@ fn compare(args: CompareArgs) -> anyhow::Result<bool> {
         if quiet {
             evalgate::compare(config)
         } else {
-            evalgate::compare_with_progress(config, &StageLines)
+            evalgate::compare_with_progress(config, &evalgate::progress::StderrProgress::new())
         }
     };
     // Every suite runs before anything is written or posted: an input error in

@@ -134,8 +134,15 @@ pub fn numeric_fields<'a>(
 ) -> (BTreeSet<String>, BTreeSet<String>) {
     let mut any = BTreeSet::new();
     let mut every: Option<BTreeSet<String>> = None;
+    // Rows of one file mostly share their fields: only a row whose names differ
+    // from the previous row's changes the sets.
+    let mut previous: Option<&crate::load::record::Fields<f64>> = None;
     for e in examples {
         for row in &e.samples {
+            if previous.is_some_and(|p| p.keys().eq(row.numbers.keys())) {
+                continue;
+            }
+            previous = Some(&row.numbers);
             let keys: BTreeSet<String> = row.numbers.keys().cloned().collect();
             any.extend(keys.iter().cloned());
             every = Some(match every {
@@ -197,11 +204,24 @@ pub fn score(
     metrics: Vec<Box<dyn Metric>>,
     paths: (&Path, &Path),
 ) -> Result<Vec<MetricScores>> {
+    score_with_progress(aligned, metrics, paths, &|_| {})
+}
+
+/// [`score`], calling `scored` with the number of examples scored (per metric
+/// and side) as it goes.
+pub fn score_with_progress(
+    aligned: &Aligned,
+    metrics: Vec<Box<dyn Metric>>,
+    paths: (&Path, &Path),
+    scored: &dyn Fn(u64),
+) -> Result<Vec<MetricScores>> {
     metrics
         .into_iter()
         .map(|metric| {
             let base = score_examples(&aligned.baseline, metric.as_ref(), paths.0)?;
+            scored(aligned.baseline.len() as u64);
             let cur = score_examples(&aligned.current, metric.as_ref(), paths.1)?;
+            scored(aligned.current.len() as u64);
             Ok(MetricScores { metric, base, cur })
         })
         .collect()

@@ -1,11 +1,19 @@
 //! JSON Lines and JSON array readers.
 
+use std::borrow::Cow;
+use std::io::Read;
 use std::path::Path;
 
+use rayon::prelude::*;
+use serde::de::{Deserialize, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::value::RawValue;
 
 use super::record::{FieldMap, Row, Value};
 use crate::error::{Error, Location, Result};
+
+/// Bytes per piece of a JSONL file parsed as one task: large enough to amortise
+/// scheduling, small enough to keep every core busy to the end.
+const PIECE_BYTES: usize = 1 << 20;
 
 /// Reads one JSON object per line; blank lines are skipped, CRLF and a BOM accepted.
 pub fn read_jsonl(path: &Path, bytes: &[u8], fields: &FieldMap) -> Result<Vec<Row>> {
@@ -13,21 +21,316 @@ pub fn read_jsonl(path: &Path, bytes: &[u8], fields: &FieldMap) -> Result<Vec<Ro
         .strip_prefix(b"\xef\xbb\xbf".as_slice())
         .unwrap_or(bytes);
     let mut rows = Vec::new();
-    for (index, raw) in bytes.split(|&b| b == b'\n').enumerate() {
-        let loc = Location::file(path).at_line(index + 1);
+    read_jsonl_block(path, bytes, 1, fields, PIECE_BYTES, &mut rows)?;
+    Ok(rows)
+}
+
+/// Bytes read from a file at a time by [`read_jsonl_stream`].
+const BLOCK_BYTES: usize = 64 << 20;
+
+/// [`read_jsonl`] over a reader, a block at a time, so that the file's bytes
+/// are never all in memory; `start` holds bytes already read from it.
+pub fn read_jsonl_stream(
+    path: &Path,
+    start: Vec<u8>,
+    reader: &mut impl Read,
+    fields: &FieldMap,
+    progress: &dyn Fn(u64),
+) -> Result<Vec<Row>> {
+    read_blocks(
+        path,
+        start,
+        reader,
+        fields,
+        progress,
+        (BLOCK_BYTES, PIECE_BYTES),
+    )
+}
+
+/// [`read_jsonl_stream`] with the block and piece sizes as parameters (tests
+/// use tiny ones to cross every boundary).
+fn read_blocks(
+    path: &Path,
+    start: Vec<u8>,
+    reader: &mut impl Read,
+    fields: &FieldMap,
+    progress: &dyn Fn(u64),
+    (block, piece): (usize, usize),
+) -> Result<Vec<Row>> {
+    let io = |cause| Error::Io {
+        path: path.to_path_buf(),
+        cause,
+    };
+    let mut rows = Vec::new();
+    progress(start.len() as u64);
+    let mut buf = start;
+    if buf.starts_with(b"\xef\xbb\xbf") {
+        buf.drain(..3);
+    }
+    let mut line = 1;
+    let mut eof = false;
+    while !eof {
+        // Fill to a block, then parse the whole lines and keep the partial one.
+        let want = block.saturating_sub(buf.len()).max(piece);
+        let got = (&mut *reader)
+            .take(want as u64)
+            .read_to_end(&mut buf)
+            .map_err(io)?;
+        eof = got < want;
+        progress(got as u64);
+        let whole = if eof {
+            buf.len()
+        } else {
+            match buf.iter().rposition(|&b| b == b'\n') {
+                Some(i) => i + 1,
+                // One line longer than a block: read on until it ends.
+                None => continue,
+            }
+        };
+        line += read_jsonl_block(path, &buf[..whole], line, fields, piece, &mut rows)?;
+        buf.drain(..whole);
+    }
+    Ok(rows)
+}
+
+/// Parses the whole lines in `bytes` (first line `first`) in parallel, appending
+/// rows in file order; returns the number of newlines read.
+///
+/// The bytes are cut at line ends into pieces parsed in parallel; when several
+/// lines are bad the error is the first one in the file, as a sequential reader
+/// would report.
+fn read_jsonl_block(
+    path: &Path,
+    bytes: &[u8],
+    first: usize,
+    fields: &FieldMap,
+    piece_bytes: usize,
+    rows: &mut Vec<Row>,
+) -> Result<usize> {
+    let pieces = pieces(bytes, piece_bytes);
+    let newlines: Vec<usize> = pieces
+        .par_iter()
+        .map(|p| p.iter().filter(|&&b| b == b'\n').count())
+        .collect();
+    let mut first_lines = Vec::with_capacity(pieces.len());
+    let mut line = first;
+    for n in newlines {
+        first_lines.push(line);
+        line += n;
+    }
+    let parsed: Vec<Result<Vec<Row>>> = pieces
+        .par_iter()
+        .zip(first_lines)
+        .map(|(piece, first)| read_lines(path, piece, first, fields))
+        .collect();
+    rows.reserve(parsed.iter().map(|p| p.as_ref().map_or(0, Vec::len)).sum());
+    for piece in parsed {
+        rows.extend(piece?);
+    }
+    Ok(line - first)
+}
+
+/// `bytes` cut into pieces of about `size` bytes, each ending after a newline
+/// (the last at the end of the input).
+fn pieces(bytes: &[u8], size: usize) -> Vec<&[u8]> {
+    let mut out = Vec::with_capacity(bytes.len() / size + 1);
+    let mut rest = bytes;
+    while rest.len() > size {
+        match rest[size..].iter().position(|&b| b == b'\n') {
+            Some(i) => {
+                let (piece, tail) = rest.split_at(size + i + 1);
+                out.push(piece);
+                rest = tail;
+            }
+            None => break,
+        }
+    }
+    if !rest.is_empty() {
+        out.push(rest);
+    }
+    out
+}
+
+/// The rows of whole lines `piece`, whose first line is line `first` of the file.
+fn read_lines(path: &Path, piece: &[u8], first: usize, fields: &FieldMap) -> Result<Vec<Row>> {
+    let mut rows = Vec::new();
+    // One location for the piece, its line moved along: no path copy per row.
+    let mut loc = Location::file(path);
+    for (index, raw) in piece.split(|&b| b == b'\n').enumerate() {
         let raw = raw.strip_suffix(b"\r").unwrap_or(raw);
         let line = std::str::from_utf8(raw).map_err(|e| {
             Error::input(
-                loc.clone().at_column(e.valid_up_to() + 1),
+                Location::file(path)
+                    .at_line(first + index)
+                    .at_column(e.valid_up_to() + 1),
                 "the line is not valid UTF-8; re-encode the file as UTF-8",
             )
         })?;
         if line.trim().is_empty() {
             continue;
         }
-        rows.push(parse_object(line, &loc, fields)?);
+        loc.line = Some(first + index);
+        rows.push(parse_line(line, &loc, fields)?);
     }
     Ok(rows)
+}
+
+/// One JSONL line into a row, without building a JSON tree: keys stay borrowed
+/// from the line and values go straight into [`Value`].
+fn parse_line(text: &str, loc: &Location, fields: &FieldMap) -> Result<Row> {
+    let line: Line<'_> = serde_json::from_str(text)
+        .map_err(|e| json_error(&loc.path, loc.line.unwrap_or(1), text, &e))?;
+    match line {
+        Line::Object(pairs) => Row::from_fields(pairs, fields, loc),
+        Line::Not(kind) => Err(Error::input(
+            loc.clone(),
+            format!("expected a JSON object per example, found {kind}"),
+        )),
+    }
+}
+
+/// A parsed line: an object's fields (a repeated key keeps its last value, as
+/// in a JSON object read into a map), or the kind of the non-object found.
+enum Line<'a> {
+    Object(Vec<(Cow<'a, str>, Value)>),
+    Not(&'static str),
+}
+
+impl<'de> Deserialize<'de> for Line<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        d.deserialize_any(LineVisitor)
+    }
+}
+
+struct LineVisitor;
+
+impl<'de> Visitor<'de> for LineVisitor {
+    type Value = Line<'de>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a JSON object")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> std::result::Result<Line<'de>, A::Error> {
+        let mut pairs: Vec<(Cow<'de, str>, Value)> = Vec::with_capacity(8);
+        while let Some(Key(key)) = map.next_key()? {
+            let value = map.next_value::<Field>()?.0;
+            match pairs.iter_mut().find(|(k, _)| *k == key) {
+                Some(slot) => slot.1 = value,
+                None => pairs.push((key, value)),
+            }
+        }
+        Ok(Line::Object(pairs))
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> std::result::Result<Line<'de>, A::Error> {
+        while seq.next_element::<IgnoredAny>()?.is_some() {}
+        Ok(Line::Not("an array"))
+    }
+    fn visit_unit<E>(self) -> std::result::Result<Line<'de>, E> {
+        Ok(Line::Not("null"))
+    }
+    fn visit_bool<E>(self, _: bool) -> std::result::Result<Line<'de>, E> {
+        Ok(Line::Not("a boolean"))
+    }
+    fn visit_i64<E>(self, _: i64) -> std::result::Result<Line<'de>, E> {
+        Ok(Line::Not("a number"))
+    }
+    fn visit_u64<E>(self, _: u64) -> std::result::Result<Line<'de>, E> {
+        Ok(Line::Not("a number"))
+    }
+    fn visit_f64<E>(self, _: f64) -> std::result::Result<Line<'de>, E> {
+        Ok(Line::Not("a number"))
+    }
+    fn visit_str<E>(self, _: &str) -> std::result::Result<Line<'de>, E> {
+        Ok(Line::Not("a string"))
+    }
+}
+
+/// An object key, borrowed from the line unless it holds escapes.
+struct Key<'a>(Cow<'a, str>);
+
+impl<'de> Deserialize<'de> for Key<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        struct KeyVisitor;
+        impl<'de> Visitor<'de> for KeyVisitor {
+            type Value = Key<'de>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a string key")
+            }
+            fn visit_borrowed_str<E>(self, s: &'de str) -> std::result::Result<Key<'de>, E> {
+                Ok(Key(Cow::Borrowed(s)))
+            }
+            fn visit_str<E>(self, s: &str) -> std::result::Result<Key<'de>, E> {
+                Ok(Key(Cow::Owned(s.to_owned())))
+            }
+            fn visit_string<E>(self, s: String) -> std::result::Result<Key<'de>, E> {
+                Ok(Key(Cow::Owned(s)))
+            }
+        }
+        d.deserialize_str(KeyVisitor)
+    }
+}
+
+/// A field value read straight into [`Value`] (what [`convert`] does for a tree).
+struct Field(Value);
+
+impl<'de> Deserialize<'de> for Field {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        d.deserialize_any(FieldVisitor)
+    }
+}
+
+struct FieldVisitor;
+
+impl<'de> Visitor<'de> for FieldVisitor {
+    type Value = Field;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a JSON value")
+    }
+    fn visit_unit<E>(self) -> std::result::Result<Field, E> {
+        Ok(Field(Value::Null))
+    }
+    fn visit_bool<E>(self, b: bool) -> std::result::Result<Field, E> {
+        Ok(Field(Value::Bool(b)))
+    }
+    fn visit_i64<E>(self, x: i64) -> std::result::Result<Field, E> {
+        Ok(Field(Value::Number(x as f64)))
+    }
+    fn visit_u64<E>(self, x: u64) -> std::result::Result<Field, E> {
+        Ok(Field(Value::Number(x as f64)))
+    }
+    fn visit_f64<E>(self, x: f64) -> std::result::Result<Field, E> {
+        Ok(Field(if x.is_finite() {
+            Value::Number(x)
+        } else {
+            Value::Other("a number out of range")
+        }))
+    }
+    fn visit_str<E>(self, s: &str) -> std::result::Result<Field, E> {
+        Ok(Field(Value::Text(s.to_owned())))
+    }
+    fn visit_string<E>(self, s: String) -> std::result::Result<Field, E> {
+        Ok(Field(Value::Text(s)))
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> std::result::Result<Field, A::Error> {
+        let mut items = Vec::new();
+        let mut all_text = true;
+        while let Some(item) = seq.next_element::<serde_json::Value>()? {
+            match item {
+                serde_json::Value::String(s) if all_text => items.push(s),
+                _ => all_text = false,
+            }
+        }
+        Ok(Field(if all_text {
+            Value::TextList(items)
+        } else {
+            Value::Other("a list that is not all strings")
+        }))
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> std::result::Result<Field, A::Error> {
+        while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+        Ok(Field(Value::Other("an object")))
+    }
 }
 
 /// Reads a JSON array of objects; each element's line is found from its offset.
@@ -164,5 +467,92 @@ fn convert(v: serde_json::Value) -> Value {
             Value::TextList(out)
         }
         serde_json::Value::Object(_) => Value::Other("an object"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn stream(text: &str, block: usize, piece: usize) -> Result<Vec<Row>> {
+        let bytes = text.as_bytes();
+        let (start, rest) = bytes.split_at(bytes.len().min(5));
+        read_blocks(
+            Path::new("big.jsonl"),
+            start.to_vec(),
+            &mut std::io::Cursor::new(rest.to_vec()),
+            &FieldMap::default(),
+            &|_| {},
+            (block, piece),
+        )
+    }
+
+    fn lines(n: usize) -> String {
+        let mut text = String::from("\u{feff}");
+        for i in 0..n {
+            text.push_str(&format!(
+                "{{\"id\": \"q{i}\", \"prediction\": \"p{i}\", \"reference\": [\"r\", \"s\"], \"judge\": {i}, \"tag\": true}}"
+            ));
+            text.push_str(match i % 3 {
+                0 => "\r\n",
+                1 => "\n\n",
+                _ => "\n",
+            });
+        }
+        text
+    }
+
+    #[test]
+    fn blocks_and_pieces_of_any_size_give_the_same_rows() {
+        let text = lines(200);
+        let whole = read_jsonl(
+            Path::new("big.jsonl"),
+            text.as_bytes(),
+            &FieldMap::default(),
+        )
+        .expect("valid");
+        assert_eq!(whole.len(), 200);
+        assert_eq!(whole[199].id, "q199");
+        assert_eq!(
+            (whole[1].line, whole[2].line),
+            (2, 4),
+            "CRLF; a blank line counted"
+        );
+        assert_eq!(whole[7].numbers.get("judge"), Some(&7.0));
+        assert_eq!(whole[7].tags.get("tag").map(String::as_str), Some("true"));
+        for (block, piece) in [(1, 1), (7, 3), (64, 16), (1000, 50), (1 << 20, 1 << 10)] {
+            let rows = stream(&text, block, piece).expect("valid");
+            assert_eq!(rows, whole, "block {block}, piece {piece}");
+        }
+    }
+
+    #[test]
+    fn the_first_bad_line_in_the_file_is_reported() {
+        let mut text = lines(100);
+        text.push_str("{\"id\": \"late\", \"prediction\": }\n");
+        text.push_str(&lines(50)[3..]);
+        text.push_str("[1, 2]\n");
+        let first_bad = text
+            .lines()
+            .position(|l| l.contains("late"))
+            .expect("bad line")
+            + 1;
+        for (block, piece) in [(1, 1), (64, 16), (1 << 20, 1 << 10)] {
+            let err = stream(&text, block, piece)
+                .expect_err("bad line")
+                .to_string();
+            assert!(
+                err.contains(&format!(":{first_bad}:")) && err.contains("malformed JSON"),
+                "block {block}, piece {piece}: {err}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_last_line_without_newline_is_read() {
+        let text = "{\"id\": 1, \"prediction\": \"x\"}\n{\"id\": 2, \"prediction\": \"y\"}";
+        let rows = stream(text, 8, 4).expect("valid");
+        assert_eq!(rows.len(), 2);
+        assert_eq!((rows[1].id.as_str(), rows[1].line), ("2", 2));
     }
 }

@@ -52,12 +52,42 @@ pub enum Format {
 
 /// Reads one result file with the reader `fields.format` names or, by
 /// default, the one its name (after an optional `.gz`) and content call for.
+///
+/// Plain JSONL, the format of large runs, is read a block at a time so its bytes
+/// are never all in memory; other formats and gzip are read whole.
 pub fn load(path: &Path, fields: &FieldMap) -> Result<Dataset> {
-    let raw = std::fs::read(path).map_err(|cause| Error::Io {
+    load_with_progress(path, fields, &|_| {})
+}
+
+/// [`load`], calling `read` with the number of bytes read as it goes.
+pub fn load_with_progress(path: &Path, fields: &FieldMap, read: &dyn Fn(u64)) -> Result<Dataset> {
+    let io = |cause| Error::Io {
         path: path.to_path_buf(),
         cause,
-    })?;
-    load_bytes(path, raw, fields)
+    };
+    let mut file = std::fs::File::open(path).map_err(io)?;
+    // Enough of the start to see gzip's magic bytes and the first JSON character.
+    let mut head = Vec::with_capacity(64 << 10);
+    (&mut file)
+        .take(64 << 10)
+        .read_to_end(&mut head)
+        .map_err(io)?;
+    let plain = !head.starts_with(&[0x1f, 0x8b]);
+    let seen = head.iter().any(|b| !b.is_ascii_whitespace());
+    if plain && seen && head.len() == 64 << 10 {
+        // A baseline file streams under evalgate's own field names.
+        let mut probe = head.clone();
+        let header = crate::baseline::take_header(path, &mut probe)?;
+        if header.is_some() || streams_as_jsonl(path, &head, fields.format) {
+            let own = FieldMap::default();
+            let fields = if header.is_some() { &own } else { fields };
+            let rows = json::read_jsonl_stream(path, probe, &mut file, fields, read)?;
+            return dataset(path, rows, header);
+        }
+    }
+    file.read_to_end(&mut head).map_err(io)?;
+    read(head.len() as u64);
+    load_bytes(path, head, fields)
 }
 
 /// Parses the bytes of a result file named `path` (the name picks the format).
@@ -81,6 +111,10 @@ pub fn load_bytes(path: &Path, raw: Vec<u8>, fields: &FieldMap) -> Result<Datase
         Format::LmEval => lm_eval::read(path, &bytes)?,
         Format::Promptfoo => promptfoo::read(path, &bytes, fields)?,
     };
+    dataset(path, rows, header)
+}
+
+fn dataset(path: &Path, rows: Vec<Row>, header: Option<BaselineHeader>) -> Result<Dataset> {
     if rows.is_empty() {
         return Err(Error::input(
             Location::file(path),
@@ -99,12 +133,21 @@ pub fn load_bytes(path: &Path, raw: Vec<u8>, fields: &FieldMap) -> Result<Datase
 /// Shards written by a CI matrix must not overlap: an id in two files is an
 /// error naming both (within one file, repeated ids are repeated samples).
 pub fn load_all(paths: &[PathBuf], fields: &FieldMap) -> Result<Dataset> {
+    load_all_with_progress(paths, fields, &|_| {})
+}
+
+/// [`load_all`], calling `read` with the number of bytes read as it goes.
+pub fn load_all_with_progress(
+    paths: &[PathBuf],
+    fields: &FieldMap,
+    read: &dyn Fn(u64),
+) -> Result<Dataset> {
     let mut rows = Vec::new();
     let mut header = None;
     let mut owner: std::collections::HashMap<String, (usize, usize)> =
         std::collections::HashMap::new();
     for (shard, path) in paths.iter().enumerate() {
-        let data = load(path, fields)?;
+        let data = load_with_progress(path, fields, read)?;
         if paths.len() > 1 {
             for row in &data.rows {
                 match owner.get(&row.id) {
@@ -146,6 +189,28 @@ fn decompress(path: &Path, raw: Vec<u8>) -> Result<Vec<u8>> {
         Ok(out)
     } else {
         Ok(raw)
+    }
+}
+
+/// Whether a file whose first 64 KiB are `head` is plain JSONL for certain, so
+/// that it can be read a block at a time: `--input-format jsonl`, or a first
+/// line that is a whole JSON object of no other format's shape.
+fn streams_as_jsonl(path: &Path, head: &[u8], requested: InputFormat) -> bool {
+    match requested {
+        InputFormat::Jsonl => true,
+        InputFormat::Auto => {
+            let start = head
+                .strip_prefix(b"\xef\xbb\xbf".as_slice())
+                .unwrap_or(head)
+                .trim_ascii_start();
+            let complete_first_line = start.first() == Some(&b'{')
+                && start.split(|&b| b == b'\n').next().is_some_and(|line| {
+                    line.len() < start.len()
+                        && serde_json::from_slice::<serde_json::Value>(line).is_ok()
+                });
+            complete_first_line && matches!(detect_auto(path, head), Ok(Format::Jsonl))
+        }
+        _ => false,
     }
 }
 

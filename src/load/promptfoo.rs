@@ -287,11 +287,11 @@ mod tests {
         assert_eq!(r.prediction, "y");
         assert_eq!(r.input.as_deref(), Some("Say a"));
         assert_eq!(r.references, vec!["ref".to_string()]);
-        assert_eq!(r.numbers["score"], 0.75);
-        assert_eq!(r.numbers["pass"], 1.0);
-        assert_eq!(r.numbers["brevity"], 1.0);
-        assert_eq!(r.numbers["latency_ms"], 12.0);
-        assert_eq!(r.tags["team"], "billing");
+        assert_eq!(r.numbers.get("score"), Some(&0.75));
+        assert_eq!(r.numbers.get("pass"), Some(&1.0));
+        assert_eq!(r.numbers.get("brevity"), Some(&1.0));
+        assert_eq!(r.numbers.get("latency_ms"), Some(&12.0));
+        assert_eq!(r.tags.get("team").map(String::as_str), Some("billing"));
         assert_eq!(r.line, 3);
     }
 

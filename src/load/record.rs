@@ -1,7 +1,5 @@
 //! One record of an input file, whatever its format, turned into a [`Row`].
 
-use std::collections::BTreeMap;
-
 use crate::error::{Error, Location, Result};
 
 /// A field value as the readers see it, before the field map decides its role.
@@ -90,9 +88,9 @@ pub struct Row {
     /// The model input, when the file has one.
     pub input: Option<String>,
     /// Numeric fields other than the mapped ones: external scores.
-    pub numbers: BTreeMap<String, f64>,
+    pub numbers: Fields<f64>,
     /// Text and boolean fields other than the mapped ones: tags for slices.
-    pub tags: BTreeMap<String, String>,
+    pub tags: Fields<String>,
     /// 1-based line of the row in its file.
     pub line: usize,
 }
@@ -110,34 +108,36 @@ impl Row {
             prediction: prediction.into(),
             references,
             input: None,
-            numbers: BTreeMap::new(),
-            tags: BTreeMap::new(),
+            numbers: Fields::default(),
+            tags: Fields::default(),
             line: 1,
         }
     }
 
     /// Builds a row from `(key, value)` pairs; `loc` is the row's location.
-    pub fn from_fields(
-        pairs: impl IntoIterator<Item = (String, Value)>,
+    /// Keys may be borrowed from the input (`&str`, `Cow<str>`) or owned.
+    pub fn from_fields<K: AsRef<str> + Into<String>>(
+        pairs: impl IntoIterator<Item = (K, Value)>,
         fields: &FieldMap,
         loc: &Location,
     ) -> Result<Row> {
-        let mut map: Vec<(String, Value)> = pairs.into_iter().collect();
-        let mut take = |names: &[String]| -> Option<(String, Value)> {
-            let pos = names
-                .iter()
-                .find_map(|n| map.iter().position(|(k, v)| k == n && *v != Value::Null))?;
+        let mut map: Vec<(K, Value)> = pairs.into_iter().collect();
+        let mut take = |names: &[String]| -> Option<(K, Value)> {
+            let pos = names.iter().find_map(|n| {
+                map.iter()
+                    .position(|(k, v)| k.as_ref() == n && *v != Value::Null)
+            })?;
             Some(map.remove(pos))
         };
         let id = match take(&fields.id) {
             Some((_, Value::Text(s))) if !s.is_empty() => s,
             Some((k, Value::Text(_))) => {
-                return Err(Error::input(loc.clone().with_field(k), "the id is empty"))
+                return Err(Error::input(loc.clone().with_field(k.into()), "the id is empty"))
             }
             Some((_, Value::Number(n))) => format_number(n),
             Some((k, other)) => {
                 return Err(Error::input(
-                    loc.clone().with_field(k),
+                    loc.clone().with_field(k.into()),
                     format!("an id must be a string or a number, found {}", describe(&other)),
                 ))
             }
@@ -157,7 +157,7 @@ impl Row {
             Some((_, Value::Bool(b))) => b.to_string(),
             Some((k, other)) => {
                 return Err(Error::input(
-                    loc.clone().with_field(k),
+                    loc.clone().with_field(k.into()),
                     format!("a prediction must be a string, found {}", describe(&other)),
                 ))
             }
@@ -179,7 +179,7 @@ impl Row {
             Some((_, Value::TextList(list))) => list,
             Some((k, other)) => {
                 return Err(Error::input(
-                    loc.clone().with_field(k),
+                    loc.clone().with_field(k.into()),
                     format!(
                         "a reference must be a string or a list of strings, found {}",
                         describe(&other)
@@ -192,21 +192,21 @@ impl Row {
             Some((_, Value::Number(n))) => Some(format_number(n)),
             _ => None,
         };
-        let mut numbers = BTreeMap::new();
-        let mut tags = BTreeMap::new();
+        let mut numbers = Fields::default();
+        let mut tags = Fields::default();
         for (key, value) in map {
-            if fields.is_mapped(&key) {
+            if fields.is_mapped(key.as_ref()) {
                 continue;
             }
             match value {
                 Value::Number(n) => {
-                    numbers.insert(key, n);
+                    numbers.insert(key.into(), n);
                 }
                 Value::Text(s) => {
-                    tags.insert(key, s);
+                    tags.insert(key.into(), s);
                 }
                 Value::Bool(b) => {
-                    tags.insert(key, b.to_string());
+                    tags.insert(key.into(), b.to_string());
                 }
                 Value::TextList(_) | Value::Null | Value::Other(_) => {}
             }
@@ -249,4 +249,101 @@ fn quoted(names: &[String]) -> String {
         .map(|n| format!("\"{n}\""))
         .collect::<Vec<_>>()
         .join(" or ")
+}
+
+/// A row's extra fields by name, sorted by name: the few numbers and tags of a
+/// row in one small allocation instead of a tree (a million rows carry millions
+/// of them). The map API the rest of the crate uses: `get`, `insert`, `keys`, `iter`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Fields<V> {
+    entries: Vec<(String, V)>,
+}
+
+impl<V> Default for Fields<V> {
+    fn default() -> Self {
+        Fields {
+            entries: Vec::new(),
+        }
+    }
+}
+
+impl<V> Fields<V> {
+    /// The value of `key`.
+    pub fn get(&self, key: &str) -> Option<&V> {
+        self.position(key).ok().map(|i| &self.entries[i].1)
+    }
+
+    /// Whether `key` is present.
+    pub fn contains_key(&self, key: &str) -> bool {
+        self.position(key).is_ok()
+    }
+
+    /// Sets `key` to `value`, returning the value it replaces.
+    pub fn insert(&mut self, key: String, value: V) -> Option<V> {
+        match self.position(&key) {
+            Ok(i) => Some(std::mem::replace(&mut self.entries[i].1, value)),
+            Err(i) => {
+                if self.entries.capacity() == self.entries.len() {
+                    // Rows have few extra fields: grow one at a time, no slack.
+                    self.entries.reserve_exact(1);
+                }
+                self.entries.insert(i, (key, value));
+                None
+            }
+        }
+    }
+
+    /// Names in sorted order.
+    pub fn keys(&self) -> impl Iterator<Item = &String> + '_ {
+        self.entries.iter().map(|(k, _)| k)
+    }
+
+    /// `(name, value)` pairs in sorted order.
+    pub fn iter(&self) -> impl Iterator<Item = (&String, &V)> + '_ {
+        self.entries.iter().map(|(k, v)| (k, v))
+    }
+
+    /// Number of fields.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    fn position(&self, key: &str) -> std::result::Result<usize, usize> {
+        self.entries.binary_search_by(|(k, _)| k.as_str().cmp(key))
+    }
+}
+
+impl<V> FromIterator<(String, V)> for Fields<V> {
+    fn from_iter<I: IntoIterator<Item = (String, V)>>(iter: I) -> Self {
+        let mut out = Fields::default();
+        for (k, v) in iter {
+            out.insert(k, v);
+        }
+        out
+    }
+}
+
+impl<'a, V> IntoIterator for &'a Fields<V> {
+    type Item = (&'a String, &'a V);
+    type IntoIter = std::iter::Map<
+        std::slice::Iter<'a, (String, V)>,
+        fn(&'a (String, V)) -> (&'a String, &'a V),
+    >;
+    fn into_iter(self) -> Self::IntoIter {
+        self.entries.iter().map(|(k, v)| (k, v))
+    }
+}
+
+impl<V: serde::Serialize> serde::Serialize for Fields<V> {
+    fn serialize<S: serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> std::result::Result<S::Ok, S::Error> {
+        serializer.collect_map(self.entries.iter().map(|(k, v)| (k, v)))
+    }
 }

@@ -19,9 +19,24 @@ pub fn py_lower(s: &str) -> String {
     s.to_lowercase()
 }
 
-/// Removes every character of `string.punctuation`.
+/// Removes every character of `string.punctuation` (exactly Rust's ASCII
+/// punctuation class, which a test below checks).
 pub fn strip_ascii_punctuation(s: &str) -> String {
-    s.chars()
-        .filter(|c| !ASCII_PUNCTUATION.contains(*c))
-        .collect()
+    let mut out = String::with_capacity(s.len());
+    out.extend(s.chars().filter(|c| !c.is_ascii_punctuation()));
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ascii_punctuation_is_pythons_string_punctuation() {
+        let rust: String = (0u8..128)
+            .map(char::from)
+            .filter(char::is_ascii_punctuation)
+            .collect();
+        assert_eq!(rust, ASCII_PUNCTUATION);
+    }
 }

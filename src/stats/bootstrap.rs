@@ -14,6 +14,16 @@ use super::{Design, Resampled};
 /// Resample `b` uses its own random stream, so the output is identical at any
 /// thread count.
 pub fn bootstrap(design: &Design, resamples: usize, seed: u64) -> Resampled {
+    bootstrap_with_progress(design, resamples, seed, &|_| {})
+}
+
+/// [`bootstrap`], calling `done` after each resample.
+pub fn bootstrap_with_progress(
+    design: &Design,
+    resamples: usize,
+    seed: u64,
+    done: &(dyn Fn(u64) + Sync),
+) -> Resampled {
     let mut out = Resampled::zeroed(resamples, design.groups, design.width);
     let (groups, width, n) = (design.groups, design.width, design.n);
     if n == 0 || width == 0 {
@@ -43,6 +53,7 @@ pub fn bootstrap(design: &Design, resamples: usize, seed: u64) -> Resampled {
             } else {
                 resample_general(design, &mut rng, sums, counts);
             }
+            done(1);
         });
     out
 }

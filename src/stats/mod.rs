@@ -54,9 +54,23 @@ impl Resampler {
 
 /// Bootstrap resamples with the chosen resampler.
 pub fn resample(design: &Design, resamples: usize, seed: u64, resampler: Resampler) -> Resampled {
+    resample_with_progress(design, resamples, seed, resampler, &|_| {})
+}
+
+/// [`resample`], calling `done` (from any thread) with the number of resamples
+/// finished as it goes.
+pub fn resample_with_progress(
+    design: &Design,
+    resamples: usize,
+    seed: u64,
+    resampler: Resampler,
+    done: &(dyn Fn(u64) + Sync),
+) -> Resampled {
     match resampler.resolve(design.n) {
-        Resampler::Poisson => poisson_bootstrap(design, resamples, seed),
-        _ => bootstrap(design, resamples, seed),
+        Resampler::Poisson => {
+            poisson::poisson_bootstrap_with_progress(design, resamples, seed, done)
+        }
+        _ => bootstrap::bootstrap_with_progress(design, resamples, seed, done),
     }
 }
 
