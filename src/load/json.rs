@@ -212,11 +212,32 @@ impl<'de> Visitor<'de> for LineVisitor {
     }
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> std::result::Result<Line<'de>, A::Error> {
         let mut pairs: Vec<(Cow<'de, str>, Value)> = Vec::with_capacity(8);
+        // Rows have a handful of fields: a linear search finds a repeated key,
+        // until a row with very many fields switches to an index.
+        let mut index: Option<std::collections::HashMap<String, usize>> = None;
         while let Some(Key(key)) = map.next_key()? {
             let value = map.next_value::<Field>()?.0;
-            match pairs.iter_mut().find(|(k, _)| *k == key) {
-                Some(slot) => slot.1 = value,
-                None => pairs.push((key, value)),
+            let found = match &mut index {
+                Some(index) => index.get(key.as_ref()).copied(),
+                None => pairs.iter().position(|(k, _)| *k == key),
+            };
+            match found {
+                Some(i) => pairs[i].1 = value,
+                None => {
+                    if let Some(index) = &mut index {
+                        index.insert(key.to_string(), pairs.len());
+                    }
+                    pairs.push((key, value));
+                    if index.is_none() && pairs.len() > 32 {
+                        index = Some(
+                            pairs
+                                .iter()
+                                .enumerate()
+                                .map(|(i, (k, _))| (k.to_string(), i))
+                                .collect(),
+                        );
+                    }
+                }
             }
         }
         Ok(Line::Object(pairs))

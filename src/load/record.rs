@@ -192,22 +192,16 @@ impl Row {
             Some((_, Value::Number(n))) => Some(format_number(n)),
             _ => None,
         };
-        let mut numbers = Fields::default();
-        let mut tags = Fields::default();
+        let mut numbers = Vec::new();
+        let mut tags = Vec::new();
         for (key, value) in map {
             if fields.is_mapped(key.as_ref()) {
                 continue;
             }
             match value {
-                Value::Number(n) => {
-                    numbers.insert(key.into(), n);
-                }
-                Value::Text(s) => {
-                    tags.insert(key.into(), s);
-                }
-                Value::Bool(b) => {
-                    tags.insert(key.into(), b.to_string());
-                }
+                Value::Number(n) => numbers.push((key.into(), n)),
+                Value::Text(s) => tags.push((key.into(), s)),
+                Value::Bool(b) => tags.push((key.into(), b.to_string())),
                 Value::TextList(_) | Value::Null | Value::Other(_) => {}
             }
         }
@@ -216,8 +210,8 @@ impl Row {
             prediction,
             references,
             input,
-            numbers,
-            tags,
+            numbers: Fields::from_pairs(numbers),
+            tags: Fields::from_pairs(tags),
             line: loc.line.unwrap_or(0),
         })
     }
@@ -268,6 +262,22 @@ impl<V> Default for Fields<V> {
 }
 
 impl<V> Fields<V> {
+    /// From pairs in any order; of repeated names the last pair wins, as
+    /// repeated inserts would have it.
+    pub fn from_pairs(mut entries: Vec<(String, V)>) -> Self {
+        // Stable: equal names keep their order, so the last one is last.
+        entries.sort_by(|a, b| a.0.cmp(&b.0));
+        let mut out: Vec<(String, V)> = Vec::with_capacity(entries.len());
+        for entry in entries {
+            match out.last_mut() {
+                Some(last) if last.0 == entry.0 => *last = entry,
+                _ => out.push(entry),
+            }
+        }
+        out.shrink_to_fit();
+        Fields { entries: out }
+    }
+
     /// The value of `key`.
     pub fn get(&self, key: &str) -> Option<&V> {
         self.position(key).ok().map(|i| &self.entries[i].1)
@@ -320,11 +330,7 @@ impl<V> Fields<V> {
 
 impl<V> FromIterator<(String, V)> for Fields<V> {
     fn from_iter<I: IntoIterator<Item = (String, V)>>(iter: I) -> Self {
-        let mut out = Fields::default();
-        for (k, v) in iter {
-            out.insert(k, v);
-        }
-        out
+        Fields::from_pairs(iter.into_iter().collect())
     }
 }
 
