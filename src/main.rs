@@ -7,7 +7,7 @@ use clap::Parser;
 use evalgate::cli::{Cli, Command, CompareArgs, ScoreArgs, ScoreFormat};
 use evalgate::config::OutputFormat;
 use evalgate::publish::actions::{guard_commands, ActionsEnv};
-use evalgate::publish::{github_actions, write_atomic, Rendered};
+use evalgate::publish::{github_actions, write_all_atomic, Rendered};
 use evalgate::render::{renderer, RenderOptions};
 use evalgate::report::GateVerdict;
 
@@ -76,9 +76,13 @@ fn compare(args: CompareArgs) -> anyhow::Result<bool> {
         .json_out
         .as_ref()
         .map(|p| (p, renderer(OutputFormat::Json, options).render(&report)));
-    for (path, text) in markdown.iter().chain(json.iter()) {
-        write_atomic(path, text)?;
-    }
+    // Either every output file is replaced or none is.
+    let files: Vec<(&std::path::Path, &str)> = markdown
+        .iter()
+        .chain(json.iter())
+        .map(|(p, text)| (p.as_path(), text.as_str()))
+        .collect();
+    write_all_atomic(&files)?;
     let Some(github) = github else {
         print!("{stdout}");
         return Ok(report.verdict == GateVerdict::Pass);
