@@ -705,13 +705,14 @@ fn faults() -> Vec<Fault> {
         Fault {
             name: "502 after the create was applied",
             setup: |f| f.state().apply_then_502 = 1,
-            says: "listing the comments",
+            // Listed again, found as posted: nothing more to do.
+            says: "PR comment unchanged",
             ..base
         },
         Fault {
             name: "502 after the create was applied, twice",
             setup: |f| f.state().apply_then_502 = 2,
-            says: "PR comment",
+            says: "PR comment unchanged",
             ..base
         },
         Fault {
@@ -868,7 +869,7 @@ async fn fault_matrix() {
             .find(|l| l.starts_with("::warning") || l.starts_with("error:"))
             .unwrap_or("")
             .chars()
-            .take(160)
+            .take(400)
             .collect::<String>();
         table.push(format!(
             "{:<55} requests {:>2}  exit {}  {:<28} {:>5.1} s  {message}",

@@ -460,10 +460,11 @@ impl Respond for FakeGithub {
         } else if state.missing_pr {
             self.error(&mut state, 404, "Not Found")
         } else if let Some(status) = state.fail_always.filter(|_| faulty) {
-            (
-                status,
-                ResponseTemplate::new(status).set_body_string("Service Unavailable"),
-            )
+            let reason = http::StatusCode::from_u16(status)
+                .ok()
+                .and_then(|s| s.canonical_reason())
+                .unwrap_or("Error");
+            (status, ResponseTemplate::new(status).set_body_string(reason))
         } else {
             self.route(&mut state, request)
         };
