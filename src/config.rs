@@ -463,7 +463,14 @@ mod tests {
             c.validate()
         };
         assert!(check("nightly-gpu_2").is_ok());
-        for bad in ["", "a--b", "a>b", "two\nlines", "tab\there", &"x".repeat(101)] {
+        for bad in [
+            "",
+            "a--b",
+            "a>b",
+            "two\nlines",
+            "tab\there",
+            &"x".repeat(101),
+        ] {
             let e = check(bad).expect_err(bad).to_string();
             assert!(e.contains("1 to 100 characters on one line"), "{e}");
         }

@@ -99,7 +99,10 @@ fn outputs_are_replaced_whole_on_success() {
     let out = evalgate(PASS, &[("--markdown-out", &md), ("--json-out", &json)]);
     assert_eq!(out.status.code(), Some(0));
     let text = std::fs::read_to_string(&md).expect("read");
-    assert!(text.starts_with("<!-- evalgate:suite=default -->"), "{text}");
+    assert!(
+        text.starts_with("<!-- evalgate:suite=default -->"),
+        "{text}"
+    );
     assert!(!text.contains("xxx"));
     let report: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&json).expect("read")).expect("json");
@@ -118,7 +121,13 @@ impl Tmpfs {
     fn mount(size: &str) -> Tmpfs {
         let dir = tempfile::tempdir().expect("tempdir");
         let status = Command::new("mount")
-            .args(["-t", "tmpfs", "-o", &format!("size={size}"), "evalgate-test"])
+            .args([
+                "-t",
+                "tmpfs",
+                "-o",
+                &format!("size={size}"),
+                "evalgate-test",
+            ])
             .arg(dir.path())
             .status()
             .expect("run mount");

@@ -94,7 +94,10 @@ impl Fixture {
     fn new(case: &str, shuffle: Option<u64>) -> Fixture {
         let dir = tempfile::tempdir().expect("tempdir");
         for (k, side) in ["baseline", "current"].iter().enumerate() {
-            let src = format!("{}/fixtures/{case}/{side}.jsonl", env!("CARGO_MANIFEST_DIR"));
+            let src = format!(
+                "{}/fixtures/{case}/{side}.jsonl",
+                env!("CARGO_MANIFEST_DIR")
+            );
             let text = std::fs::read_to_string(&src).expect("fixture");
             let mut lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
             if let Some(seed) = shuffle {
@@ -113,7 +116,13 @@ impl Fixture {
             .current_dir(self.dir.path())
             .env("RAYON_NUM_THREADS", threads)
             .args(["compare", "--baseline", "baseline.jsonl"])
-            .args(["--current", "current.jsonl", "--resamples", "2000", "--quiet"])
+            .args([
+                "--current",
+                "current.jsonl",
+                "--resamples",
+                "2000",
+                "--quiet",
+            ])
             .args(["--json-out", "report.json", "--markdown-out", "report.md"])
             .args(args)
             .output()
@@ -151,11 +160,21 @@ fn reports_are_byte_identical_across_runs_threads_and_line_order() {
         let original = Fixture::new(case, None);
         let reference = original.reports("1", args);
         let label = format!("{case} {args:?}");
-        assert_eq!(reference, original.reports("1", args), "{label}: run to run");
+        assert_eq!(
+            reference,
+            original.reports("1", args),
+            "{label}: run to run"
+        );
         for threads in ["2", "8"] {
             let (json, md) = original.reports(threads, args);
-            assert!(json == reference.0, "{label}: JSON differs with {threads} threads");
-            assert!(md == reference.1, "{label}: markdown differs with {threads} threads");
+            assert!(
+                json == reference.0,
+                "{label}: JSON differs with {threads} threads"
+            );
+            assert!(
+                md == reference.1,
+                "{label}: markdown differs with {threads} threads"
+            );
             compared += 2;
         }
         for seed in [1, 2, 3] {

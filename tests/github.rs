@@ -692,7 +692,11 @@ fn faults() -> Vec<Fault> {
     vec![
         Fault {
             name: "500 once",
-            setup: |f| f.state().fail_next.push_back(canned(500, &[], "Server Error")),
+            setup: |f| {
+                f.state()
+                    .fail_next
+                    .push_back(canned(500, &[], "Server Error"))
+            },
             ..base
         },
         Fault {
@@ -731,8 +735,10 @@ fn faults() -> Vec<Fault> {
             setup: |f| {
                 let mut s = f.state();
                 s.fail_only = Some("GET");
-                s.fail_next.push_back(canned(503, &[], "Service Unavailable"));
-                s.fail_next.push_back(canned(503, &[], "Service Unavailable"));
+                s.fail_next
+                    .push_back(canned(503, &[], "Service Unavailable"));
+                s.fail_next
+                    .push_back(canned(503, &[], "Service Unavailable"));
             },
             ..base
         },

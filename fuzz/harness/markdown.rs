@@ -5,7 +5,7 @@
 //! every string that can come from a result file: ids, inputs, references,
 //! predictions, tag names and values, metric names, reasons, warnings, the
 //! baseline's name, and the suite when the settings accept it. The first byte
-//! repeats the first piece up to a million times (a 1 MB prediction), the
+//! repeats one of the strings up to a million times (a 1 MB prediction), the
 //! second puts NaN or infinities into some numbers. The PR comment is then
 //! parsed with a CommonMark parser and must be exactly the document evalgate
 //! means: at most 65,536 characters, its own marker first, one heading, no
@@ -35,10 +35,7 @@ fn base_report() -> &'static Report {
     static REPORT: OnceLock<Report> = OnceLock::new();
     REPORT.get_or_init(|| {
         let dir = root().join("fixtures/tickets");
-        let mut config = Config::new(
-            dir.join("baseline.jsonl"),
-            vec![dir.join("current.jsonl")],
-        );
+        let mut config = Config::new(dir.join("baseline.jsonl"), vec![dir.join("current.jsonl")]);
         config.resamples = 2_000;
         config.slice_by = vec!["category".into()];
         config.top_k = 10;
@@ -56,6 +53,28 @@ const SPECIAL: [f64; 6] = [
     -1e-300,
 ];
 
+/// The input's strings, handed out in turn; the first one asked for the
+/// `huge` role is repeated `reps` times (up to 2 MB).
+struct Strings {
+    pieces: Vec<String>,
+    next: usize,
+    huge: usize,
+    reps: usize,
+}
+
+impl Strings {
+    fn next(&mut self, role: usize) -> String {
+        let p = &self.pieces[self.next % self.pieces.len()];
+        self.next += 1;
+        if role == self.huge {
+            self.huge = usize::MAX;
+            p.repeat(self.reps.min(2_000_000 / p.len().max(1)).max(1))
+        } else {
+            p.clone()
+        }
+    }
+}
+
 /// Puts `data` into a report, renders the PR comment and checks its structure.
 pub fn run(data: &[u8]) {
     let report = hostile_report(data);
@@ -69,51 +88,49 @@ pub fn run(data: &[u8]) {
 /// The fixture's report with `data`'s text in every string from the inputs.
 pub fn hostile_report(data: &[u8]) -> Report {
     let mut report = base_report().clone();
-    let (reps, special, text) = match data {
-        [a, b, rest @ ..] => (1usize << (a % 21), Some(*b), rest),
-        _ => (1, None, data),
+    // The first byte picks the role (of twelve) whose first string is huge.
+    let (reps, huge, special, text) = match data {
+        [a, b, rest @ ..] => (1usize << (a % 21), usize::from(a / 21), Some(*b), rest),
+        _ => (1, usize::MAX, None, data),
     };
     let text = String::from_utf8_lossy(text);
-    let mut pieces: Vec<String> = text.split('\u{1f}').map(str::to_string).collect();
-    pieces[0] = pieces[0].repeat(reps.min(2_000_000 / pieces[0].len().max(1)).max(1));
-    let mut next = {
-        let mut i = 0;
-        move || {
-            let p = pieces[i % pieces.len()].clone();
-            i += 1;
-            p
-        }
+    let mut strings = Strings {
+        pieces: text.split('\u{1f}').map(str::to_string).collect(),
+        next: 0,
+        huge,
+        reps,
     };
+    let mut next = |role: usize| strings.next(role);
     // The suite comes from the settings, which only take a valid name.
     let mut settings = Config::new(PathBuf::new(), Vec::new());
-    settings.suite = next();
+    settings.suite = next(0);
     if settings.validate().is_ok() {
         report.suite = settings.suite;
     }
-    report.baseline_source = next();
-    report.warnings.push(next());
+    report.baseline_source = next(1);
+    report.warnings.push(next(2));
     for r in &mut report.reasons {
-        *r = next();
+        *r = next(2);
     }
     for m in &mut report.metrics {
-        m.name = next();
-        m.note = Some(next());
+        m.name = next(3);
+        m.note = Some(next(4));
     }
     for s in &mut report.slices {
-        s.field = next();
-        s.value = next();
-        s.metric = next();
+        s.field = next(5);
+        s.value = next(5);
+        s.metric = next(3);
     }
     for e in &mut report.regressed_examples {
-        e.id = next();
-        e.metric = next();
-        e.tags = vec![(next(), next()), (next(), next())];
-        e.input = Some(next());
-        e.references = vec![next(), next()];
-        e.baseline_prediction = next();
-        e.current_prediction = next();
-        e.baseline_reason = Some(next());
-        e.current_reason = Some(next());
+        e.id = next(6);
+        e.metric = next(3);
+        e.tags = vec![(next(5), next(5)), (next(5), next(5))];
+        e.input = Some(next(7));
+        e.references = vec![next(8), next(8)];
+        e.baseline_prediction = next(9);
+        e.current_prediction = next(10);
+        e.baseline_reason = Some(next(11));
+        e.current_reason = Some(next(11));
     }
     if let Some(b) = special {
         let x = SPECIAL[usize::from(b) % SPECIAL.len()];
@@ -197,11 +214,7 @@ pub fn check(md: &str, report: &Report) {
                     r.push(c);
                 }
             }
-            Event::End(TagEnd::TableRow) => {
-                if tables == 1 {
-                    metric_rows.extend(row.take());
-                }
-            }
+            Event::End(TagEnd::TableRow) if tables == 1 => metric_rows.extend(row.take()),
             Event::Text(t) | Event::Code(t) => {
                 if let Some(c) = cell.as_mut() {
                     c.push_str(&t);
@@ -234,6 +247,11 @@ pub fn check(md: &str, report: &Report) {
     };
     for h in &html {
         assert!(allowed(h), "HTML from the data: {h:?}");
+        if h != &marker {
+            for (i, _) in h.match_indices('@') {
+                assert!(h[i + 1..].starts_with("&#8203;"), "a live mention in {h:?}");
+            }
+        }
     }
     let opened = html.iter().filter(|h| h.starts_with("<details>")).count();
     let closed = html.iter().filter(|h| h.as_str() == "</details>").count();
@@ -256,7 +274,11 @@ pub fn check(md: &str, report: &Report) {
     // hidden character must have been made visible.
     let prose = prose.replace("@\u{200B}", "@\u{1}");
     for hidden in ['\u{202E}', '\u{202D}', '\u{2066}', '\u{200B}', '\u{FEFF}'] {
-        assert!(!prose.contains(hidden), "hidden U+{:04X} shown raw", hidden as u32);
+        assert!(
+            !prose.contains(hidden),
+            "hidden U+{:04X} shown raw",
+            hidden as u32
+        );
     }
     for (i, _) in prose.match_indices('@') {
         let next = prose[i + 1..].chars().next().unwrap_or(' ');

@@ -259,10 +259,7 @@ struct Staged {
     path: PathBuf,
 }
 
-fn stage(
-    path: &Path,
-    write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
-) -> Result<Staged> {
+fn stage(path: &Path, write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>) -> Result<Staged> {
     let dir = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from("."),
@@ -347,7 +344,10 @@ mod tests {
         .expect_err("the writer failed");
         let message = e.to_string();
         assert!(message.contains("baseline.jsonl"), "{message}");
-        assert!(message.contains("previous file, if any, is unchanged"), "{message}");
+        assert!(
+            message.contains("previous file, if any, is unchanged"),
+            "{message}"
+        );
         assert!(message.contains("injected: disk full"), "{message}");
         assert_eq!(std::fs::read_to_string(&path).expect("read"), "previous\n");
         assert_eq!(std::fs::read_dir(dir.path()).expect("ls").count(), 1);
@@ -364,7 +364,10 @@ mod tests {
         std::fs::create_dir(&blocked).expect("mkdir");
         std::fs::write(blocked.join("inside"), "x").expect("write");
         let e = write_all_atomic(&[(&md, "new md"), (&blocked, "new")]);
-        assert!(matches!(e, Err(Error::Output { ref path, .. }) if path == &blocked), "{e:?}");
+        assert!(
+            matches!(e, Err(Error::Output { ref path, .. }) if path == &blocked),
+            "{e:?}"
+        );
         assert_eq!(std::fs::read_to_string(&md).expect("read"), "old md");
         let names: Vec<_> = std::fs::read_dir(dir.path())
             .expect("ls")

@@ -6,7 +6,7 @@
 use std::fmt::Write as _;
 
 use super::diff::{marked_sides, word_diff};
-use super::escape::{fence_for, inline, truncate, visible};
+use super::escape::{fence_for, html_text, inline, truncate, visible};
 use super::{emoji, group_thousands, headline, metric_label, Numbers, Renderer};
 use crate::report::{ExampleChange, GateVerdict, Report, Verdict};
 
@@ -173,7 +173,7 @@ fn render(report: &Report, budget: Budget) -> String {
             out,
             "<details><summary>{} most regressed examples ({})</summary>\n",
             take,
-            name(metric)
+            html_text(&truncate(metric, NAME_CHARS))
         );
         for e in list.iter().take(take) {
             example(&mut out, e, budget.text_chars);

@@ -448,9 +448,8 @@ impl Respond for FakeGithub {
         let faulty = state.fail_only.is_none_or(|m| m == method);
         let (status, template) = if header("authorization") != format!("Bearer {TOKEN}") {
             self.error(&mut state, 401, "Bad credentials")
-        } else if let Some((status, headers, message)) = faulty
-            .then(|| state.fail_next.pop_front())
-            .flatten()
+        } else if let Some((status, headers, message)) =
+            faulty.then(|| state.fail_next.pop_front()).flatten()
         {
             let (status, mut t) = self.error(&mut state, status, &message);
             for (k, v) in headers {
@@ -464,7 +463,10 @@ impl Respond for FakeGithub {
                 .ok()
                 .and_then(|s| s.canonical_reason())
                 .unwrap_or("Error");
-            (status, ResponseTemplate::new(status).set_body_string(reason))
+            (
+                status,
+                ResponseTemplate::new(status).set_body_string(reason),
+            )
         } else {
             self.route(&mut state, request)
         };
