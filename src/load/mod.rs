@@ -25,9 +25,8 @@ pub struct Dataset {
     pub rows: Vec<Row>,
 }
 
-/// The file formats evalgate reads. `clap::ValueEnum` lists every variant
-/// (`Format::value_variants()`), so fuzzing and tests cover new formats by themselves.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+/// The file formats evalgate reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
     /// One JSON object per line.
     Jsonl,
@@ -51,19 +50,8 @@ pub fn load(path: &Path, fields: &FieldMap) -> Result<Dataset> {
 
 /// Parses the bytes of a result file named `path` (the name picks the format).
 pub fn load_bytes(path: &Path, raw: Vec<u8>, fields: &FieldMap) -> Result<Dataset> {
-    load_bytes_as(path, raw, None, fields)
-}
-
-/// Parses the bytes of a result file as `format`, or as its name and first byte
-/// say when `format` is `None`.
-pub fn load_bytes_as(
-    path: &Path,
-    raw: Vec<u8>,
-    format: Option<Format>,
-    fields: &FieldMap,
-) -> Result<Dataset> {
     let bytes = decompress(path, raw)?;
-    let format = format.unwrap_or_else(|| detect_format(path, &bytes));
+    let format = detect_format(path, &bytes);
     let rows = match format {
         Format::Jsonl => json::read_jsonl(path, &bytes, fields)?,
         Format::JsonArray => json::read_array(path, &bytes, fields)?,
