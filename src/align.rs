@@ -16,18 +16,19 @@ use crate::load::{Dataset, Row};
 pub struct Example {
     /// The id.
     pub id: String,
-    /// Its samples, in file order; never empty.
+    /// Its samples, ordered by content (prediction first); never empty.
     pub samples: Vec<Row>,
 }
 
 impl Example {
-    /// The first sample, which stands for the example in reports.
+    /// The first sample (the prediction that sorts first), which stands for
+    /// the example in reports.
     pub fn first(&self) -> &Row {
         &self.samples[0]
     }
 }
 
-/// Examples of one side, in first-seen order.
+/// Examples of one side, ordered by id.
 #[derive(Debug, Clone)]
 pub struct Side {
     /// Where the rows came from.
@@ -39,7 +40,7 @@ pub struct Side {
 /// Baseline and current examples paired by id.
 #[derive(Debug, Clone)]
 pub struct Aligned {
-    /// Baseline examples present in both sides, in baseline order.
+    /// Baseline examples present in both sides, ordered by id.
     pub baseline: Vec<Example>,
     /// The current examples, index for index with `baseline`.
     pub current: Vec<Example>,
@@ -97,10 +98,31 @@ pub fn group(data: Dataset) -> Result<Side> {
             examples[e].samples.push(row);
         }
     }
+    // Same input, same report: nothing downstream may depend on the order of
+    // the lines. Examples go by id, an example's samples by their content.
+    for example in &mut examples {
+        example.samples.sort_by(sample_order);
+    }
+    examples.sort_by(|a, b| a.id.cmp(&b.id));
     Ok(Side {
         path: data.path,
         examples,
     })
+}
+
+/// A total order of an example's samples by what they hold (not their line).
+fn sample_order(a: &Row, b: &Row) -> std::cmp::Ordering {
+    let numbers = |r: &Row| {
+        r.numbers
+            .iter()
+            .map(|(k, v)| (k.clone(), v.to_bits()))
+            .collect::<Vec<_>>()
+    };
+    a.prediction
+        .cmp(&b.prediction)
+        .then_with(|| a.input.cmp(&b.input))
+        .then_with(|| a.tags.iter().cmp(b.tags.iter()))
+        .then_with(|| numbers(a).cmp(&numbers(b)))
 }
 
 /// Pairs the two sides by id.

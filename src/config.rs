@@ -11,6 +11,9 @@ use crate::load::FieldMap;
 use crate::metrics::checks::CheckSpec;
 use crate::metrics::{Direction, ExactMatchOptions, MetricOptions};
 
+/// Longest suite name: it is part of the PR comment's marker and title.
+pub const MAX_SUITE_CHARS: usize = 100;
+
 /// Which resampling test decides significance.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "lowercase")]
@@ -233,10 +236,17 @@ impl Config {
                 )));
             }
         }
-        if self.suite.is_empty() || self.suite.contains("--") || self.suite.contains('>') {
+        // The suite names the comment's marker, which must stay one short line.
+        if self.suite.is_empty()
+            || self.suite.contains("--")
+            || self.suite.contains('>')
+            || self.suite.chars().any(char::is_control)
+            || self.suite.chars().count() > MAX_SUITE_CHARS
+        {
+            let shown: String = self.suite.chars().take(MAX_SUITE_CHARS).collect();
             return Err(Error::Config(format!(
-                "suite name \"{}\" must be non-empty and contain neither \"--\" nor \">\"",
-                self.suite
+                "suite name \"{}\" must be 1 to {MAX_SUITE_CHARS} characters on one line and contain neither \"--\" nor \">\"",
+                shown.escape_debug()
             )));
         }
         Ok(())
@@ -577,4 +587,30 @@ pub fn expand_globs(patterns: &[String]) -> Result<Vec<PathBuf>> {
         out.extend(matched);
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn suite_names_stay_one_short_marker_line() {
+        let check = |suite: &str| {
+            let mut c = Config::new(PathBuf::from("b"), vec![PathBuf::from("c")]);
+            c.suite = suite.to_string();
+            c.validate()
+        };
+        assert!(check("nightly-gpu_2").is_ok());
+        for bad in [
+            "",
+            "a--b",
+            "a>b",
+            "two\nlines",
+            "tab\there",
+            &"x".repeat(101),
+        ] {
+            let e = check(bad).expect_err(bad).to_string();
+            assert!(e.contains("1 to 100 characters on one line"), "{e}");
+        }
+    }
 }

@@ -437,9 +437,11 @@ fn worst_examples(
                 metric: name.to_string(),
                 baseline_score: b,
                 current_score: c,
+                // Content hashes (lm-eval's doc_hash, …) identify, they do not describe.
                 tags: base
                     .tags
                     .iter()
+                    .filter(|(k, _)| !k.ends_with("_hash"))
                     .map(|(k, v)| (k.clone(), v.clone()))
                     .collect(),
                 input: base.input.clone().or_else(|| cur.input.clone()),

@@ -12,7 +12,7 @@ use evalgate::cli::{
 use evalgate::config::OutputFormat;
 use evalgate::config::SuiteComments;
 use evalgate::publish::actions::{guard_commands, ActionsEnv};
-use evalgate::publish::{github_actions, write_atomic, Rendered};
+use evalgate::publish::{github_actions, write_all_atomic, write_atomic, Rendered};
 use evalgate::render::{render_suites, renderer, RenderOptions};
 use evalgate::report::{GateVerdict, Report};
 
@@ -91,9 +91,13 @@ fn compare(args: CompareArgs) -> anyhow::Result<bool> {
         .json_out
         .as_ref()
         .map(|p| (p, render(OutputFormat::Json)));
-    for (path, text) in markdown.iter().chain(json.iter()) {
-        write_atomic(path, text)?;
-    }
+    // Either every output file is replaced or none is.
+    let files: Vec<(&std::path::Path, &str)> = markdown
+        .iter()
+        .chain(json.iter())
+        .map(|(p, text)| (p.as_path(), text.as_str()))
+        .collect();
+    write_all_atomic(&files)?;
     let Some(github) = github else {
         print!("{stdout}");
         return Ok(passed);

@@ -175,9 +175,9 @@ pub struct ExampleChange {
     pub input: Option<String>,
     /// The references.
     pub references: Vec<String>,
-    /// Baseline output (first sample).
+    /// Baseline output (the sample whose prediction sorts first).
     pub baseline_prediction: String,
-    /// Current output (first sample).
+    /// Current output (the sample whose prediction sorts first).
     pub current_prediction: String,
     /// Why the baseline output scored as it did, when the metric says.
     pub baseline_reason: Option<String>,

@@ -599,3 +599,303 @@ fn github_settings_need_github() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("--github"), "{stderr}");
 }
+
+/// A TCP front for the fake that resets the first `resets` connections and
+/// forwards the rest. A connection is closed with the request unread, which
+/// makes the kernel answer with a reset (RST), as a dropped proxy would.
+fn reset_front(upstream: &str, resets: usize) -> &'static str {
+    use std::io::Write as _;
+    use std::net::{Shutdown, TcpListener, TcpStream};
+    let upstream = upstream.trim_start_matches("http://").to_string();
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1");
+    let addr = listener.local_addr().expect("address");
+    std::thread::spawn(move || {
+        let mut left = resets;
+        for client in listener.incoming() {
+            let Ok(mut client) = client else { break };
+            if left > 0 {
+                left -= 1;
+                let mut first = [0u8; 1];
+                let _ = client.peek(&mut first);
+                drop(client);
+                continue;
+            }
+            let Ok(mut server) = TcpStream::connect(&upstream) else {
+                break;
+            };
+            let (Ok(mut client2), Ok(mut server2)) = (client.try_clone(), server.try_clone())
+            else {
+                break;
+            };
+            std::thread::spawn(move || {
+                let _ = std::io::copy(&mut client2, &mut server2);
+                let _ = server2.shutdown(Shutdown::Write);
+            });
+            std::thread::spawn(move || {
+                let _ = std::io::copy(&mut server, &mut client);
+                let _ = client.flush();
+                let _ = client.shutdown(Shutdown::Write);
+            });
+        }
+    });
+    Box::leak(format!("http://{addr}").into_boxed_str())
+}
+
+/// One fault of the matrix and what the run must end with.
+struct Fault {
+    name: &'static str,
+    /// Arranges the fake (and its existing comments).
+    setup: fn(&FakeGithub),
+    /// Connections to reset before any reaches the fake.
+    resets: usize,
+    inputs: [&'static str; 2],
+    token: &'static str,
+    /// `--github-timeout`, seconds.
+    timeout: u64,
+    /// The exit code the data (or a configuration error) decides.
+    code: i32,
+    /// evalgate comments on the PR at the end.
+    comments: usize,
+    /// What stdout or stderr must say.
+    says: &'static str,
+}
+
+fn canned(status: u16, headers: &[(&str, &str)], message: &str) -> fake::Canned {
+    let headers = headers
+        .iter()
+        .map(|(k, v)| ((*k).to_string(), (*v).to_string()))
+        .collect();
+    (status, headers, message.to_string())
+}
+
+const SECONDARY: &str =
+    "You have exceeded a secondary rate limit. Please wait a few minutes before you try again.";
+
+fn faults() -> Vec<Fault> {
+    let base = Fault {
+        name: "",
+        setup: |_| {},
+        resets: 0,
+        inputs: REGRESSION,
+        token: TOKEN,
+        timeout: 20,
+        code: 1,
+        comments: 1,
+        says: "PR comment created",
+    };
+    let gave_up = Fault {
+        timeout: 4,
+        comments: 0,
+        says: "gave up after",
+        ..base
+    };
+    vec![
+        Fault {
+            name: "500 once",
+            setup: |f| {
+                f.state()
+                    .fail_next
+                    .push_back(canned(500, &[], "Server Error"))
+            },
+            ..base
+        },
+        Fault {
+            name: "500 always (passing data)",
+            setup: |f| f.state().fail_always = Some(500),
+            inputs: PASS,
+            code: 0,
+            ..gave_up
+        },
+        Fault {
+            name: "502 after the create was applied",
+            setup: |f| f.state().apply_then_502 = 1,
+            // Listed again, found as posted: nothing more to do.
+            says: "PR comment unchanged",
+            ..base
+        },
+        Fault {
+            name: "502 after the create was applied, twice",
+            setup: |f| f.state().apply_then_502 = 2,
+            says: "PR comment unchanged",
+            ..base
+        },
+        Fault {
+            name: "502 on the edit of an existing comment",
+            setup: |f| {
+                f.add_bot(&format!("{MARKER}\nan old report"));
+                let mut s = f.state();
+                s.fail_only = Some("PATCH");
+                s.fail_next.push_back(canned(502, &[], "Bad Gateway"));
+            },
+            says: "PR comment updated",
+            ..base
+        },
+        Fault {
+            name: "503 on listing, twice",
+            setup: |f| {
+                let mut s = f.state();
+                s.fail_only = Some("GET");
+                s.fail_next
+                    .push_back(canned(503, &[], "Service Unavailable"));
+                s.fail_next
+                    .push_back(canned(503, &[], "Service Unavailable"));
+            },
+            ..base
+        },
+        Fault {
+            name: "503 on listing, always",
+            setup: |f| {
+                let mut s = f.state();
+                s.fail_only = Some("GET");
+                s.fail_always = Some(503);
+            },
+            ..gave_up
+        },
+        Fault {
+            name: "connection reset once",
+            resets: 1,
+            ..base
+        },
+        Fault {
+            name: "connection reset, always",
+            resets: usize::MAX,
+            ..gave_up
+        },
+        Fault {
+            name: "a response slower than the request timeout, once",
+            setup: |f| f.state().delay_next = Some(Duration::from_secs(5)),
+            timeout: 6,
+            ..base
+        },
+        Fault {
+            name: "every response slower than the timeout",
+            setup: |f| f.state().delay_always = Some(Duration::from_secs(30)),
+            ..gave_up
+        },
+        Fault {
+            name: "403 secondary rate limit, Retry-After 1",
+            setup: |f| {
+                f.state()
+                    .fail_next
+                    .push_back(canned(403, &[("retry-after", "1")], SECONDARY));
+            },
+            ..base
+        },
+        Fault {
+            name: "403 secondary rate limit, Retry-After past the timeout",
+            setup: |f| {
+                f.state()
+                    .fail_next
+                    .push_back(canned(403, &[("retry-after", "120")], SECONDARY));
+            },
+            says: "past --github-timeout",
+            ..gave_up
+        },
+        Fault {
+            name: "401 bad token",
+            token: "ghp_wrongwrongwrong",
+            code: 2,
+            comments: 0,
+            says: "HTTP 401: Bad credentials",
+            ..base
+        },
+        Fault {
+            name: "404 for the pull request",
+            setup: |f| f.state().missing_pr = true,
+            comments: 0,
+            says: "HTTP 404",
+            ..base
+        },
+    ]
+}
+
+/// Every fault ends with at most one evalgate comment, a clear message, the
+/// exit code the data decides (2 for a rejected token), and within
+/// `--github-timeout` (plus the run's own work).
+#[tokio::test(flavor = "multi_thread")]
+async fn fault_matrix() {
+    let mut runs = tokio::task::JoinSet::new();
+    for fault in faults() {
+        let (server, fake) = FakeGithub::start("").await;
+        (fault.setup)(&fake);
+        let api_url = if fault.resets > 0 {
+            reset_front(&fake.api_url, fault.resets)
+        } else {
+            api(&fake)
+        };
+        let timeout: &'static str = Box::leak(fault.timeout.to_string().into_boxed_str());
+        let args: &'static [&'static str] = Box::leak(Box::new(["--github-timeout", timeout]));
+        let step = Step {
+            api_url,
+            inputs: fault.inputs,
+            token: fault.token,
+            args,
+            ..Step::default()
+        };
+        runs.spawn(async move {
+            let run = run(step).await;
+            drop(server);
+            (fault, fake, run)
+        });
+    }
+    let mut table = Vec::new();
+    let mut failures = Vec::new();
+    while let Some(done) = runs.join_next().await {
+        let (fault, fake, run) = done.expect("join");
+        let ours = fake
+            .bodies()
+            .iter()
+            .filter(|b| b.starts_with(MARKER))
+            .count();
+        let said = format!("{}\n{}", run.stdout, run.stderr);
+        let bound = Duration::from_secs(fault.timeout + 5);
+        let mut wrong = Vec::new();
+        if run.code != fault.code {
+            wrong.push(format!("exit code {} (want {})", run.code, fault.code));
+        }
+        if ours != fault.comments {
+            wrong.push(format!("{ours} comments (want {})", fault.comments));
+        }
+        if !said.contains(fault.says) {
+            wrong.push(format!("does not say {:?}", fault.says));
+        }
+        if run.elapsed > bound {
+            wrong.push(format!("took {:?} (bound {bound:?})", run.elapsed));
+        }
+        if !fake.state().violations.is_empty() {
+            wrong.push(format!("violations {:?}", fake.state().violations));
+        }
+        let outcome = match (run.code, ours) {
+            (2, _) => "exit 2, configuration error",
+            (_, 1) => "recovered, one comment",
+            _ => "warned, no comment",
+        };
+        let message = said
+            .lines()
+            .find(|l| l.starts_with("::warning") || l.starts_with("error:"))
+            .unwrap_or("")
+            .chars()
+            .take(400)
+            .collect::<String>();
+        table.push(format!(
+            "{:<55} requests {:>2}  exit {}  {:<28} {:>5.1} s  {message}",
+            fault.name,
+            fake.state().seen.len(),
+            run.code,
+            outcome,
+            run.elapsed.as_secs_f64()
+        ));
+        if !wrong.is_empty() {
+            failures.push(format!(
+                "{}: {}\n--- stdout\n{}\n--- stderr\n{}",
+                fault.name,
+                wrong.join("; "),
+                run.stdout,
+                run.stderr
+            ));
+        }
+    }
+    table.sort();
+    eprintln!("{} faults:\n{}", table.len(), table.join("\n"));
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}

@@ -856,7 +856,8 @@ fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
     let mut source = e.source();
     while let Some(s) = source {
         let line = first_line(&s.to_string());
-        if parts.last() != Some(&line) {
+        // hyper repeats a cause inside its own message: say it once.
+        if !parts.last().is_some_and(|p| p.ends_with(&line)) {
             parts.push(line);
         }
         source = s.source();

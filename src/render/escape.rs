@@ -54,6 +54,25 @@ pub fn inline(text: &str) -> String {
     escape_line_start(out)
 }
 
+/// Escapes text for the inside of an HTML block (a `<summary>`), where
+/// markdown is not parsed: entities only, mentions broken, one line.
+pub fn html_text(text: &str) -> String {
+    let text = visible(text);
+    let mut out = String::with_capacity(text.len());
+    for c in text.trim().chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '@' => out.push_str("@&#8203;"),
+            '\n' => out.push(' '),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
 /// Escapes what would start a list, heading underline or thematic break when
 /// the text begins a line ("- x", "+ x", "= x", "1. x", "1) x").
 fn escape_line_start(s: String) -> String {
@@ -105,6 +124,14 @@ mod tests {
         assert!(s.contains("\\|"));
         assert_eq!(inline("- item"), "\\- item");
         assert_eq!(inline("12. item"), "12\\. item");
+    }
+
+    #[test]
+    fn html_text_has_entities_and_no_backslashes() {
+        assert_eq!(
+            html_text("exact_match <b> @team\n\nx"),
+            "exact_match &lt;b&gt; @&#8203;team  x"
+        );
     }
 
     #[test]

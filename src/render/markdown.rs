@@ -6,12 +6,28 @@
 use std::fmt::Write as _;
 
 use super::diff::{marked_sides, word_diff};
-use super::escape::{fence_for, inline, truncate, visible};
+use super::escape::{fence_for, html_text, inline, truncate, visible};
 use super::{emoji, group_thousands, headline, metric_label, Numbers, Renderer};
 use crate::report::{ExampleChange, GateVerdict, Report, Verdict};
 
 /// GitHub's limit on a comment body, in characters.
 pub const MAX_COMMENT_CHARS: usize = 65_536;
+
+/// Most characters of a name from the data (metric, tag, slice) in the comment.
+const NAME_CHARS: usize = 120;
+/// Most characters of one sentence part or warning from the data.
+const PHRASE_CHARS: usize = 500;
+
+/// A name from the data, cut and escaped: a 1 MB field name in a result file
+/// must not push the tables out of the comment.
+fn name(text: &str) -> String {
+    inline(&truncate(text, NAME_CHARS))
+}
+
+/// A phrase from the data (a note, a warning, the baseline's source), cut and escaped.
+fn phrase(text: &str) -> String {
+    inline(&truncate(text, PHRASE_CHARS))
+}
 
 /// The hidden marker that identifies a suite's comment.
 pub fn marker(suite: &str) -> String {
@@ -60,10 +76,7 @@ impl Renderer for Markdown {
                     budget.slices / 2
                 };
             } else {
-                let note = "\n\n*(comment cut to GitHub's size limit; see the job summary or the JSON report)*\n";
-                let keep = self.limit.saturating_sub(note.chars().count());
-                let cut: String = out.chars().take(keep).collect();
-                return format!("{cut}{note}");
+                return cut_whole_lines(&out, self.limit);
             }
         }
     }
@@ -73,7 +86,7 @@ fn render(report: &Report, budget: Budget) -> String {
     let nums = Numbers { minus: "−" };
     let mut out = String::new();
     let strong = |s: &str| format!("**{s}**");
-    let head = headline(report, nums, &strong, &inline);
+    let head = headline(report, nums, &strong, &phrase);
     let icon = if report.verdict == GateVerdict::Fail {
         "🔴"
     } else if report
@@ -100,7 +113,7 @@ fn render(report: &Report, budget: Budget) -> String {
         let _ = writeln!(
             out,
             "| {} | {baseline} | {current} | {delta} | {ci} | {p} | {} {} |",
-            inline(&metric_label(m)),
+            name(&metric_label(m)),
             emoji(m.verdict),
             m.verdict.label()
         );
@@ -127,8 +140,8 @@ fn render(report: &Report, budget: Budget) -> String {
             let _ = writeln!(
                 out,
                 "| {} | {} | {} | {baseline} | {current} | {delta} | {ci} | {p} | {} {} |",
-                inline(&format!("{}={}", s.field, s.value)),
-                inline(&s.metric),
+                name(&format!("{}={}", s.field, s.value)),
+                name(&s.metric),
                 s.n,
                 emoji(s.verdict),
                 s.verdict.label()
@@ -161,7 +174,7 @@ fn render(report: &Report, budget: Budget) -> String {
             out,
             "<details><summary>{} most regressed examples ({})</summary>\n",
             take,
-            inline(metric)
+            html_text(&truncate(metric, NAME_CHARS))
         );
         for e in list.iter().take(take) {
             example(&mut out, e, budget.text_chars);
@@ -176,7 +189,7 @@ fn render(report: &Report, budget: Budget) -> String {
 
     if !report.warnings.is_empty() {
         for w in &report.warnings {
-            let _ = writeln!(out, "> ⚠️ {}", inline(w));
+            let _ = writeln!(out, "> ⚠️ {}", phrase(w));
         }
         out.push('\n');
     }
@@ -197,11 +210,54 @@ fn render(report: &Report, budget: Budget) -> String {
         s.seed,
         s.alpha,
         s.tests,
-        inline(&report.baseline_source),
+        phrase(&report.baseline_source),
         report.version,
         report.signature().replace('&', "&amp;").replace('<', "&lt;")
     );
     out
+}
+
+/// The comment cut to `limit` characters at a line end, with any open diff
+/// fence and `<details>` closed, so what is left is still well-formed.
+fn cut_whole_lines(out: &str, limit: usize) -> String {
+    const NOTE: &str =
+        "\n*(comment cut to GitHub's size limit; see the job summary or the JSON report)*\n";
+    // Room for the note and for closing what is open (a fence is at most a
+    // little longer than the longest backtick run of a shown text).
+    let reserve = NOTE.chars().count() + 2 * (600 + 16);
+    let keep = limit.saturating_sub(reserve);
+    let mut cut = String::new();
+    let mut used = 0;
+    let mut fence: Option<&str> = None;
+    let mut details = 0usize;
+    for line in out.split_inclusive('\n') {
+        let n = line.chars().count();
+        if used + n > keep {
+            break;
+        }
+        used += n;
+        cut.push_str(line);
+        let bare = line.trim_end();
+        match fence {
+            Some(f) if bare == f => fence = None,
+            Some(_) => {}
+            None if bare.starts_with("```") => {
+                fence = Some(bare.trim_end_matches(|c: char| c != '`'));
+            }
+            None if bare.starts_with("<details>") => details += 1,
+            None if bare == "</details>" => details = details.saturating_sub(1),
+            None => {}
+        }
+    }
+    if let Some(f) = fence {
+        cut.push_str(f);
+        cut.push('\n');
+    }
+    for _ in 0..details {
+        cut.push_str("\n</details>\n");
+    }
+    cut.push_str(NOTE);
+    cut
 }
 
 fn tested_slices(report: &Report) -> usize {
@@ -228,7 +284,7 @@ fn example(out: &mut String, e: &ExampleChange, max: usize) {
     let _ = writeln!(
         out,
         "{title} · {} {:.2} → {:.2}\n",
-        inline(&e.metric),
+        name(&e.metric),
         e.baseline_score,
         e.current_score
     );

@@ -100,6 +100,12 @@ pub struct State {
     pub delay_next: Option<std::time::Duration>,
     /// Put a `next` link to this base URL on the first page.
     pub foreign_next: Option<String>,
+    /// Apply `fail_next` and `fail_always` only to requests with this method.
+    pub fail_only: Option<&'static str>,
+    /// Hold every response this long (GitHub hanging for good).
+    pub delay_always: Option<std::time::Duration>,
+    /// The pull request does not exist (or the token cannot see it): 404.
+    pub missing_pr: bool,
     next_id: u64,
     clock: u64,
 }
@@ -439,23 +445,32 @@ impl Respond for FakeGithub {
                 .violations
                 .push(format!("{method} {path}: no X-GitHub-Api-Version"));
         }
+        let faulty = state.fail_only.is_none_or(|m| m == method);
         let (status, template) = if header("authorization") != format!("Bearer {TOKEN}") {
             self.error(&mut state, 401, "Bad credentials")
-        } else if let Some((status, headers, message)) = state.fail_next.pop_front() {
+        } else if let Some((status, headers, message)) =
+            faulty.then(|| state.fail_next.pop_front()).flatten()
+        {
             let (status, mut t) = self.error(&mut state, status, &message);
             for (k, v) in headers {
                 t = t.insert_header(k.as_str(), v.as_str());
             }
             (status, t)
-        } else if let Some(status) = state.fail_always {
+        } else if state.missing_pr {
+            self.error(&mut state, 404, "Not Found")
+        } else if let Some(status) = state.fail_always.filter(|_| faulty) {
+            let reason = http::StatusCode::from_u16(status)
+                .ok()
+                .and_then(|s| s.canonical_reason())
+                .unwrap_or("Error");
             (
                 status,
-                ResponseTemplate::new(status).set_body_string("Service Unavailable"),
+                ResponseTemplate::new(status).set_body_string(reason),
             )
         } else {
             self.route(&mut state, request)
         };
-        let template = match state.delay_next.take() {
+        let template = match state.delay_next.take().or(state.delay_always) {
             Some(delay) => template.set_delay(delay),
             None => template,
         };
