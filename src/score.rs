@@ -197,9 +197,18 @@ pub fn score(
     metrics: Vec<Box<dyn Metric>>,
     paths: (&Path, &Path),
 ) -> Result<Vec<MetricScores>> {
+    let all: Vec<&crate::load::Row> = aligned
+        .baseline
+        .iter()
+        .chain(&aligned.current)
+        .flat_map(|e| &e.samples)
+        .collect();
+    let idf_rows: Vec<&crate::load::Row> =
+        aligned.baseline.iter().flat_map(|e| &e.samples).collect();
     metrics
         .into_iter()
-        .map(|metric| {
+        .map(|mut metric| {
+            metric.prepare(&all, &idf_rows)?;
             let base = score_examples(&aligned.baseline, metric.as_ref(), paths.0)?;
             let cur = score_examples(&aligned.current, metric.as_ref(), paths.1)?;
             Ok(MetricScores { metric, base, cur })
