@@ -28,10 +28,6 @@ pub struct Encoder {
     pad: u32,
     /// Layers used.
     pub layers: usize,
-    /// Layers the model has.
-    pub model_layers: usize,
-    /// Tokens kept per sentence, special tokens included.
-    pub max_len: usize,
 }
 
 fn model_error(dir: &Path, message: impl std::fmt::Display) -> Error {
@@ -116,8 +112,6 @@ impl Encoder {
             specials,
             pad,
             layers,
-            model_layers,
-            max_len,
         })
     }
 

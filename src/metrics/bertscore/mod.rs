@@ -342,23 +342,23 @@ fn compute(
     // Every distinct sentence, numbered; those scored come first.
     let mut index: HashMap<&str, usize> = HashMap::new();
     let mut sentences: Vec<&str> = Vec::new();
-    let mut add = |s: &'_ str, sentences: &mut Vec<&str>| -> usize {
+    fn add<'a>(s: &'a str, index: &mut HashMap<&'a str, usize>, sentences: &mut Vec<&'a str>) -> usize {
         *index.entry(s).or_insert_with(|| {
             sentences.push(s);
             sentences.len() - 1
         })
-    };
+    }
     let mut pairs: HashMap<(&str, &[String]), (usize, Vec<usize>)> = HashMap::new();
     for row in rows {
-        let p = add(&row.prediction, &mut sentences);
-        let refs = row.references.iter().map(|r| add(r, &mut sentences)).collect();
+        let p = add(&row.prediction, &mut index, &mut sentences);
+        let refs = row.references.iter().map(|r| add(r, &mut index, &mut sentences)).collect();
         pairs.entry((&row.prediction, &row.references)).or_insert((p, refs));
     }
     let scored = sentences.len();
     let idf_docs: Vec<usize> = idf_rows
         .iter()
         .flat_map(|row| row.references.iter())
-        .map(|r| add(r, &mut sentences))
+        .map(|r| add(r, &mut index, &mut sentences))
         .collect();
     let ids = encoder.tokenize(&sentences)?;
     let weights = if options.idf {
