@@ -190,7 +190,11 @@ pub fn judge(ev: &Evidence<'_>, config: &Config) -> Report {
             tests: tests.len(),
             min_examples: config.min_examples,
             fail_on: config.fail_on.name().to_string(),
-            metric_signatures: ev.scores.iter().filter_map(|s| s.metric.signature()).collect(),
+            metric_signatures: ev
+                .scores
+                .iter()
+                .filter_map(|s| s.metric.signature())
+                .collect(),
         },
         warnings,
         baseline_source: ev.baseline_source.clone(),

@@ -12,7 +12,7 @@ mod common;
 
 use evalgate::load::Row;
 use evalgate::metrics::bertscore::BertScoreOptions;
-use evalgate::metrics::{build, DataInfo, Metric, MetricOptions};
+use evalgate::metrics::{build, DataInfo, MetricOptions};
 use serde_json::Value;
 
 const TOLERANCE: f64 = 1e-5;
@@ -31,7 +31,8 @@ fn options(layers: usize, idf: bool, rescaled: bool) -> MetricOptions {
             layers: Some(layers),
             idf,
             rescale_baseline: rescaled.then(|| {
-                PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/goldens/bertscore_baseline.tsv")
+                PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+                    .join("tests/goldens/bertscore_baseline.tsv")
             }),
             ..BertScoreOptions::default()
         },
@@ -60,23 +61,30 @@ fn check_config(key: &str, layers: usize, idf: bool, rescaled: bool) {
     let rows = rows(&cases);
     let refs: Vec<&Row> = rows.iter().collect();
     let options = options(layers, idf, rescaled);
-    let meta: Value = serde_json::from_str(
-        &common::golden_lines("bertscore_meta.json").join("\n"),
-    )
-    .expect("meta JSON");
+    let meta: Value = serde_json::from_str(&common::golden_lines("bertscore_meta.json").join("\n"))
+        .expect("meta JSON");
     let mut bad = Vec::new();
     let mut worst = 0.0f64;
-    for (name, part) in [("bertscore_p", "P"), ("bertscore_r", "R"), ("bertscore", "F")] {
+    for (name, part) in [
+        ("bertscore_p", "P"),
+        ("bertscore_r", "R"),
+        ("bertscore", "F"),
+    ] {
         let mut metric = build(name, &options, &DataInfo::default()).expect("metric");
         metric.prepare(&refs, &refs).expect("prepare");
         for (case, row) in cases.iter().zip(&rows) {
             let mut out = [0.0];
             metric.stats(row, &mut out).expect("stats");
-            let want = case[format!("{key}_{part}")].as_f64().expect("golden value");
+            let want = case[format!("{key}_{part}")]
+                .as_f64()
+                .expect("golden value");
             let diff = (out[0] - want).abs();
             worst = worst.max(diff);
             if diff > TOLERANCE {
-                bad.push(format!("{} {part}: got {} want {want}", case["name"], out[0]));
+                bad.push(format!(
+                    "{} {part}: got {} want {want}",
+                    case["name"], out[0]
+                ));
             }
         }
         // bert-score's hash, with evalgate's version in place of transformers'.
@@ -93,7 +101,12 @@ fn check_config(key: &str, layers: usize, idf: bool, rescaled: bool) {
         );
     }
     eprintln!("{key}: largest difference {worst:e}");
-    assert!(bad.is_empty(), "{key}: {} values off by more than {TOLERANCE}:\n{}", bad.len(), bad.join("\n"));
+    assert!(
+        bad.is_empty(),
+        "{key}: {} values off by more than {TOLERANCE}:\n{}",
+        bad.len(),
+        bad.join("\n")
+    );
 }
 
 #[test]
@@ -128,7 +141,10 @@ fn default_layers_are_the_models() {
     let row = Row::new("1", "A quick brown fox.", vec!["A fast brown fox.".into()]);
     let mut metric = build("bertscore", &o, &DataInfo::default()).expect("metric");
     metric.prepare(&[&row], &[&row]).expect("prepare");
-    assert!(metric.signature().expect("signature").contains("_L6_no-idf_"));
+    assert!(metric
+        .signature()
+        .expect("signature")
+        .contains("_L6_no-idf_"));
 }
 
 #[test]

@@ -31,10 +31,7 @@ pub struct Encoder {
 }
 
 fn model_error(dir: &Path, message: impl std::fmt::Display) -> Error {
-    Error::Config(format!(
-        "--bertscore-model {}: {message}",
-        dir.display()
-    ))
+    Error::Config(format!("--bertscore-model {}: {message}", dir.display()))
 }
 
 impl Encoder {
@@ -73,7 +70,9 @@ impl Encoder {
 
         let mut tokenizer = Tokenizer::from_file(dir.join("tokenizer.json"))
             .map_err(|e| model_error(dir, format!("tokenizer.json: {e}")))?;
-        let max_len = tokenizer_max_len(dir).unwrap_or(usize::MAX).min(config.max_position_embeddings);
+        let max_len = tokenizer_max_len(dir)
+            .unwrap_or(usize::MAX)
+            .min(config.max_position_embeddings);
         tokenizer.with_padding(None);
         tokenizer
             .with_truncation(Some(TruncationParams {
@@ -103,7 +102,9 @@ impl Encoder {
         let model = BertModel::load(vb, &config).map_err(|e| {
             model_error(
                 dir,
-                format!("model.safetensors does not hold the BERT weights config.json describes: {e}"),
+                format!(
+                    "model.safetensors does not hold the BERT weights config.json describes: {e}"
+                ),
             )
         })?;
         Ok(Encoder {
@@ -117,18 +118,25 @@ impl Encoder {
 
     /// Token ids of each sentence (stripped, with special tokens, truncated).
     pub fn tokenize(&self, sentences: &[&str]) -> Result<Vec<Vec<u32>>> {
-        let stripped: Vec<&str> = sentences.iter().map(|s| s.trim_matches(is_py_space)).collect();
+        let stripped: Vec<&str> = sentences
+            .iter()
+            .map(|s| s.trim_matches(is_py_space))
+            .collect();
         let encodings = self
             .tokenizer
             .encode_batch(stripped, true)
             .map_err(|e| Error::Config(format!("bertscore: cannot tokenize: {e}")))?;
-        Ok(encodings.into_iter().map(|e| e.get_ids().to_vec()).collect())
+        Ok(encodings
+            .into_iter()
+            .map(|e| e.get_ids().to_vec())
+            .collect())
     }
 
     /// Normalised hidden states of each sentence of one batch (padded to its
     /// longest sentence; the padding is masked and cut off again).
     pub fn embed(&self, batch: &[&[u32]]) -> Result<Vec<Embedding>> {
-        let fail = |e: candle_core::Error| Error::Config(format!("bertscore: the model failed: {e}"));
+        let fail =
+            |e: candle_core::Error| Error::Config(format!("bertscore: the model failed: {e}"));
         let width = batch.iter().map(|s| s.len()).max().unwrap_or(0);
         let mut ids = Vec::with_capacity(batch.len() * width);
         let mut mask = Vec::with_capacity(batch.len() * width);
@@ -148,7 +156,10 @@ impl Encoder {
             .and_then(|h| h.to_dtype(DType::F32))
             .map_err(fail)?;
         let dim = hidden.dim(2).map_err(fail)?;
-        let flat: Vec<f32> = hidden.flatten_all().and_then(|t| t.to_vec1()).map_err(fail)?;
+        let flat: Vec<f32> = hidden
+            .flatten_all()
+            .and_then(|t| t.to_vec1())
+            .map_err(fail)?;
         Ok(batch
             .iter()
             .enumerate()
@@ -166,5 +177,7 @@ impl Encoder {
 fn tokenizer_max_len(dir: &Path) -> Option<usize> {
     let text = std::fs::read_to_string(dir.join("tokenizer_config.json")).ok()?;
     let value: serde_json::Value = serde_json::from_str(&text).ok()?;
-    value["model_max_length"].as_u64().and_then(|n| usize::try_from(n).ok())
+    value["model_max_length"]
+        .as_u64()
+        .and_then(|n| usize::try_from(n).ok())
 }

@@ -147,11 +147,9 @@ fn dot(a: &[f32], b: &[f32]) -> f32 {
 /// The maximum of P, of R and of F over several references, each on its own
 /// (bert-score's `all_preds[beg:end].max(dim=0)`).
 pub fn best_of(scores: impl IntoIterator<Item = [f32; 3]>) -> [f32; 3] {
-    scores
-        .into_iter()
-        .fold([f32::NEG_INFINITY; 3], |acc, s| {
-            [acc[0].max(s[0]), acc[1].max(s[1]), acc[2].max(s[2])]
-        })
+    scores.into_iter().fold([f32::NEG_INFINITY; 3], |acc, s| {
+        [acc[0].max(s[0]), acc[1].max(s[1]), acc[2].max(s[2])]
+    })
 }
 
 /// bert-score's baseline rescaling, `(score - b) / (1 - b)` per component.
@@ -198,10 +196,7 @@ mod tests {
 
     #[test]
     fn several_references_take_each_maximum_apart() {
-        assert_eq!(
-            best_of([[0.9, 0.1, 0.3], [0.2, 0.8, 0.4]]),
-            [0.9, 0.8, 0.4]
-        );
+        assert_eq!(best_of([[0.9, 0.1, 0.3], [0.2, 0.8, 0.4]]), [0.9, 0.8, 0.4]);
     }
 
     #[test]

@@ -36,6 +36,28 @@ pub const MODEL_FILES: [&str; 3] = ["config.json", "tokenizer.json", "model.safe
 /// (bert-score's default).
 pub const DEFAULT_BATCH_SIZE: usize = 64;
 
+/// Padded tokens per model call at most: long sentences go in smaller batches,
+/// which keeps the attention matrices (batch × heads × length²) in cache-sized
+/// pieces. The scores do not depend on how sentences are batched.
+pub const TOKENS_PER_BATCH: usize = 4096;
+
+/// Splits `order` (sorted longest first) into batches of at most `batch_size`
+/// sentences and at most [`TOKENS_PER_BATCH`] padded tokens (one sentence at least).
+pub fn batches(order: &[usize], len: impl Fn(usize) -> usize, batch_size: usize) -> Vec<&[usize]> {
+    let mut out = Vec::new();
+    let mut rest = order;
+    while let Some(&first) = rest.first() {
+        let width = len(first).max(1);
+        let n = batch_size
+            .min(TOKENS_PER_BATCH / width)
+            .clamp(1, rest.len());
+        let (batch, tail) = rest.split_at(n);
+        out.push(batch);
+        rest = tail;
+    }
+    out
+}
+
 /// Settings of the BERTScore metrics.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BertScoreOptions {
@@ -180,7 +202,10 @@ fn model_name(dir: &Path) -> String {
     let name = |p: &Path| p.file_name().map(|n| n.to_string_lossy().into_owned());
     match name(dir) {
         Some(n) if n != "model" => n,
-        _ => dir.parent().and_then(name).unwrap_or_else(|| "model".into()),
+        _ => dir
+            .parent()
+            .and_then(name)
+            .unwrap_or_else(|| "model".into()),
     }
 }
 
@@ -191,7 +216,10 @@ pub fn read_baseline(path: &Path, layers: usize) -> Result<[f32; 3]> {
         path: path.to_path_buf(),
         cause,
     })?;
-    let mut lines = text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty());
+    let mut lines = text
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty());
     let header_ok = lines.next().is_some_and(|(_, h)| {
         h.split(',').map(str::trim).collect::<Vec<_>>() == ["LAYER", "P", "R", "F"]
     });
@@ -242,7 +270,11 @@ impl Metric for BertScore {
     }
 
     fn prepare(&mut self, rows: &[&Row], idf_rows: &[&Row]) -> Result<()> {
-        let key = if self.options.idf { idf_key(idf_rows) } else { 0 };
+        let key = if self.options.idf {
+            idf_key(idf_rows)
+        } else {
+            0
+        };
         let shared = self.options.shared.clone();
         let mut guard = shared
             .0
@@ -250,9 +282,10 @@ impl Metric for BertScore {
             .map_err(|_| Error::Config("bertscore: an earlier scoring panicked".into()))?;
         let reusable = guard.as_ref().is_some_and(|c| {
             c.idf_key == key
-                && rows
-                    .iter()
-                    .all(|r| c.scores.contains_key(&(r.prediction.clone(), r.references.clone())))
+                && rows.iter().all(|r| {
+                    c.scores
+                        .contains_key(&(r.prediction.clone(), r.references.clone()))
+                })
         });
         if !reusable {
             *guard = Some(compute(&self.options, rows, idf_rows, key)?);
@@ -278,9 +311,10 @@ impl Metric for BertScore {
             field: "prediction".into(),
             message: "an earlier scoring panicked".into(),
         })?;
-        let found = guard
-            .as_ref()
-            .and_then(|c| c.scores.get(&(row.prediction.clone(), row.references.clone())));
+        let found = guard.as_ref().and_then(|c| {
+            c.scores
+                .get(&(row.prediction.clone(), row.references.clone()))
+        });
         let Some(&scores) = found else {
             return Err(MetricError {
                 field: "prediction".into(),
@@ -342,7 +376,11 @@ fn compute(
     // Every distinct sentence, numbered; those scored come first.
     let mut index: HashMap<&str, usize> = HashMap::new();
     let mut sentences: Vec<&str> = Vec::new();
-    fn add<'a>(s: &'a str, index: &mut HashMap<&'a str, usize>, sentences: &mut Vec<&'a str>) -> usize {
+    fn add<'a>(
+        s: &'a str,
+        index: &mut HashMap<&'a str, usize>,
+        sentences: &mut Vec<&'a str>,
+    ) -> usize {
         *index.entry(s).or_insert_with(|| {
             sentences.push(s);
             sentences.len() - 1
@@ -351,8 +389,14 @@ fn compute(
     let mut pairs: HashMap<(&str, &[String]), (usize, Vec<usize>)> = HashMap::new();
     for row in rows {
         let p = add(&row.prediction, &mut index, &mut sentences);
-        let refs = row.references.iter().map(|r| add(r, &mut index, &mut sentences)).collect();
-        pairs.entry((&row.prediction, &row.references)).or_insert((p, refs));
+        let refs = row
+            .references
+            .iter()
+            .map(|r| add(r, &mut index, &mut sentences))
+            .collect();
+        pairs
+            .entry((&row.prediction, &row.references))
+            .or_insert((p, refs));
     }
     let scored = sentences.len();
     let idf_docs: Vec<usize> = idf_rows
@@ -372,7 +416,7 @@ fn compute(
     order.sort_by_key(|&i| std::cmp::Reverse(ids[i].len()));
     let batch_size = options.batch_size.unwrap_or(DEFAULT_BATCH_SIZE);
     let mut embeddings: Vec<Option<(greedy::Embedding, Vec<f32>)>> = vec![None; scored];
-    for chunk in order.chunks(batch_size) {
+    for chunk in batches(&order, |i| ids[i].len(), batch_size) {
         let batch: Vec<&[u32]> = chunk.iter().map(|&i| ids[i].as_slice()).collect();
         for (&i, e) in chunk.iter().zip(encoder.embed(&batch)?) {
             embeddings[i] = Some((e, weights.of(&ids[i])));
@@ -390,9 +434,13 @@ fn compute(
     let scores = pairs
         .par_iter()
         .map(|((pred, refs), (p, rs))| {
-            let (pe, pw) = embeddings[*p].as_ref().expect("every scored sentence is embedded");
+            let (pe, pw) = embeddings[*p]
+                .as_ref()
+                .expect("every scored sentence is embedded");
             let best = greedy::best_of(rs.iter().map(|&r| {
-                let (re, rw) = embeddings[r].as_ref().expect("every scored sentence is embedded");
+                let (re, rw) = embeddings[r]
+                    .as_ref()
+                    .expect("every scored sentence is embedded");
                 greedy::greedy(pe, pw, re, rw)
             }));
             (((*pred).to_string(), refs.to_vec()), best)
