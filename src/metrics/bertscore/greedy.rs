@@ -113,7 +113,7 @@ pub fn greedy(cand: &Embedding, cand_w: &[f32], reference: &Embedding, ref_w: &[
     }
     let mut best_ref = vec![f32::NEG_INFINITY; reference.len];
     let mut p = 0.0f32;
-    for i in 0..cand.len {
+    for (i, w) in cand_w.iter().enumerate().take(cand.len) {
         let c = cand.row(i);
         let mut best = f32::NEG_INFINITY;
         for (j, b) in best_ref.iter_mut().enumerate() {
@@ -121,7 +121,7 @@ pub fn greedy(cand: &Embedding, cand_w: &[f32], reference: &Embedding, ref_w: &[
             best = best.max(s);
             *b = b.max(s);
         }
-        p += best * cand_w[i];
+        p += best * w;
     }
     let r: f32 = best_ref.iter().zip(ref_w).map(|(b, w)| b * w).sum();
     let f = 2.0 * p * r / (p + r);
@@ -137,7 +137,11 @@ fn dot(a: &[f32], b: &[f32]) -> f32 {
             *s += x * y;
         }
     }
-    let tail: f32 = a[chunks..].iter().zip(&b[chunks..]).map(|(x, y)| x * y).sum();
+    let tail: f32 = a[chunks..]
+        .iter()
+        .zip(&b[chunks..])
+        .map(|(x, y)| x * y)
+        .sum();
     acc.iter().sum::<f32>() + tail
 }
 

@@ -386,7 +386,9 @@ fn compute(
             sentences.len() - 1
         })
     }
-    let mut pairs: HashMap<(&str, &[String]), (usize, Vec<usize>)> = HashMap::new();
+    // (prediction, references) → (sentence number of the prediction, of each reference)
+    type Pairs<'a> = HashMap<(&'a str, &'a [String]), (usize, Vec<usize>)>;
+    let mut pairs: Pairs = HashMap::new();
     for row in rows {
         let p = add(&row.prediction, &mut index, &mut sentences);
         let refs = row
