@@ -165,6 +165,41 @@ impl TextMetricArgs {
     }
 }
 
+/// Options of the BERTScore metrics (bertscore, bertscore_p, bertscore_r).
+#[derive(Debug, Args, Clone, Default)]
+pub struct BertScoreArgs {
+    /// bertscore: Hugging Face model directory (config.json, tokenizer.json, model.safetensors)
+    #[arg(long, value_name = "DIR")]
+    pub bertscore_model: Option<PathBuf>,
+    /// bertscore: use the hidden states after N layers [default: all the model's layers]
+    #[arg(long, value_name = "N")]
+    pub bertscore_layers: Option<usize>,
+    /// bertscore: weigh tokens by idf over the references (bert-score's idf=True)
+    #[arg(long)]
+    pub idf: bool,
+    /// bertscore: rescale with bert-score's baseline file (LAYER,P,R,F rows)
+    #[arg(long, value_name = "FILE.tsv")]
+    pub rescale_baseline: Option<PathBuf>,
+    /// bertscore: sentences per model call [default: 64]
+    #[arg(long, value_name = "N")]
+    pub batch_size: Option<usize>,
+}
+
+impl BertScoreArgs {
+    fn apply(&self, options: &mut MetricOptions) {
+        let b = &mut options.bertscore;
+        if self.bertscore_model.is_some() {
+            b.model.clone_from(&self.bertscore_model);
+        }
+        b.layers = self.bertscore_layers.or(b.layers);
+        b.idf |= self.idf;
+        if self.rescale_baseline.is_some() {
+            b.rescale_baseline.clone_from(&self.rescale_baseline);
+        }
+        b.batch_size = self.batch_size.or(b.batch_size);
+    }
+}
+
 /// Checks: JSON validity and schema, regular expressions, substrings, commands.
 #[derive(Debug, Args, Clone, Default)]
 pub struct CheckArgs {
@@ -361,6 +396,8 @@ pub struct CompareArgs {
     #[command(flatten)]
     pub text_metrics: TextMetricArgs,
     #[command(flatten)]
+    pub bertscore: BertScoreArgs,
+    #[command(flatten)]
     pub github: GithubArgs,
     #[command(flatten)]
     pub artifact: ArtifactArgs,
@@ -450,6 +487,8 @@ pub struct ScoreArgs {
     pub checks: CheckArgs,
     #[command(flatten)]
     pub text_metrics: TextMetricArgs,
+    #[command(flatten)]
+    pub bertscore: BertScoreArgs,
 }
 
 fn pair(flag: &str, raw: &str) -> Result<(String, String)> {
@@ -541,6 +580,7 @@ impl CompareArgs {
         self.exact_match.apply(&mut c.metric_options);
         self.checks.apply(&mut c.metric_options);
         self.text_metrics.apply(&mut c.metric_options);
+        self.bertscore.apply(&mut c.metric_options);
         c.metric_options
             .directions
             .extend(directions(&self.direction)?);
@@ -653,6 +693,7 @@ impl ScoreArgs {
         options.exec_cache = Some(PathBuf::from(crate::metrics::exec::CACHE_DIR));
         self.checks.apply(&mut options);
         self.text_metrics.apply(&mut options);
+        self.bertscore.apply(&mut options);
         options.directions = directions(&self.direction)?;
         Ok((fields, options))
     }

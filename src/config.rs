@@ -338,6 +338,14 @@ impl Config {
                     m.whitespace,
                 );
             }
+            if name.starts_with("bertscore") {
+                let b = &mut self.metric_options.bertscore;
+                b.model = m.model.or(b.model.take());
+                b.layers = m.layers.or(b.layers);
+                set(&mut b.idf, m.idf);
+                b.rescale_baseline = m.rescale_baseline.or(b.rescale_baseline.take());
+                b.batch_size = m.batch_size.or(b.batch_size);
+            }
             if name == "exact_match" {
                 let em: &mut ExactMatchOptions = &mut self.metric_options.exact_match;
                 set(&mut em.ignore_case, m.ignore_case);
@@ -516,6 +524,16 @@ pub struct MetricConfig {
     pub lowercase: Option<bool>,
     /// chrf, chrf++: keep whitespace in character n-grams.
     pub whitespace: Option<bool>,
+    /// bertscore*: the model directory (config.json, tokenizer.json, model.safetensors).
+    pub model: Option<PathBuf>,
+    /// bertscore*: hidden states after this many layers (default: all).
+    pub layers: Option<usize>,
+    /// bertscore*: idf weights from the references.
+    pub idf: Option<bool>,
+    /// bertscore*: bert-score's LAYER,P,R,F baseline file to rescale with.
+    pub rescale_baseline: Option<PathBuf>,
+    /// bertscore*: sentences per model call.
+    pub batch_size: Option<usize>,
 }
 
 impl MetricConfig {

@@ -173,6 +173,7 @@ pub fn judge(ev: &Evidence<'_>, config: &Config) -> Report {
             list_ids(&examples.missing_ids, examples.missing)
         ));
     }
+    warnings.extend(ev.scores.iter().flat_map(|s| s.metric.warnings()));
     let verdict = if reasons.is_empty() || config.fail_on == FailOn::Never {
         if config.fail_on == FailOn::Never {
             warnings.extend(
@@ -204,6 +205,11 @@ pub fn judge(ev: &Evidence<'_>, config: &Config) -> Report {
             tests: tests.len(),
             min_examples: config.min_examples,
             fail_on: config.fail_on.name().to_string(),
+            metric_signatures: ev
+                .scores
+                .iter()
+                .filter_map(|s| s.metric.signature())
+                .collect(),
         },
         warnings,
         baseline_source: ev.baseline_source.clone(),

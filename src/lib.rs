@@ -287,6 +287,12 @@ pub struct ScoreReport {
     /// Per-example scores: (id, score per metric in `order`).
     #[serde(skip)]
     pub examples: Vec<(String, Vec<f64>)>,
+    /// What the metrics want the user to know (empty BERTScore sentences).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
+    /// Signatures of metrics that have one (BERTScore's model hash).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub signatures: Vec<String>,
 }
 
 /// Scores result files with the named metrics.
@@ -317,9 +323,15 @@ pub fn score_side(
             .iter()
             .map(|e| (e.id.clone(), Vec::new()))
             .collect(),
+        warnings: Vec::new(),
+        signatures: Vec::new(),
     };
+    let rows: Vec<&load::Row> = side.examples.iter().flat_map(|e| &e.samples).collect();
     for name in names {
-        let metric = metrics::build(name, options, &info)?;
+        let mut metric = metrics::build(name, options, &info)?;
+        metric.prepare(&rows, &rows)?;
+        report.warnings.extend(metric.warnings());
+        report.signatures.extend(metric.signature());
         let k = metric.arity();
         let stats = score::score_examples(&side.examples, metric.as_ref(), &side.path)?;
         let mut sums = vec![0.0; k];

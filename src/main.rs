@@ -167,6 +167,9 @@ fn baseline_write(args: &evalgate::cli::BaselineWriteArgs) -> anyhow::Result<()>
 fn score(args: &ScoreArgs) -> anyhow::Result<()> {
     let (fields, options) = args.options()?;
     let report = evalgate::score_files(&args.input, &args.metrics, &fields, &options)?;
+    for w in &report.warnings {
+        eprintln!("warning: {w}");
+    }
     match args.format {
         ScoreFormat::Json => println!("{}", serde_json::to_string_pretty(&report)?),
         ScoreFormat::Jsonl => {
@@ -188,6 +191,9 @@ fn score(args: &ScoreArgs) -> anyhow::Result<()> {
                 t.add_row(vec![name.clone(), format!("{:.4}", report.metrics[name])]);
             }
             println!("{t}\n{} examples", report.n);
+            for s in &report.signatures {
+                println!("{s}");
+            }
         }
     }
     Ok(())

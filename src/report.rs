@@ -206,6 +206,9 @@ pub struct Settings {
     pub min_examples: usize,
     /// What fails the gate.
     pub fail_on: String,
+    /// Signatures of metrics that have their own (BERTScore's model hash).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub metric_signatures: Vec<String>,
 }
 
 /// Everything a run found.
@@ -309,7 +312,12 @@ impl Report {
             self.settings.resampler,
             self.settings.tests,
             self.version
-        )
+        ) + &self
+            .settings
+            .metric_signatures
+            .iter()
+            .map(|s| format!("|{s}"))
+            .collect::<String>()
     }
 }
 

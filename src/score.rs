@@ -215,9 +215,18 @@ pub fn score_with_progress(
     paths: (&Path, &Path),
     scored: &dyn Fn(u64),
 ) -> Result<Vec<MetricScores>> {
+    let all: Vec<&crate::load::Row> = aligned
+        .baseline
+        .iter()
+        .chain(&aligned.current)
+        .flat_map(|e| &e.samples)
+        .collect();
+    let idf_rows: Vec<&crate::load::Row> =
+        aligned.baseline.iter().flat_map(|e| &e.samples).collect();
     metrics
         .into_iter()
-        .map(|metric| {
+        .map(|mut metric| {
+            metric.prepare(&all, &idf_rows)?;
             let base = score_examples(&aligned.baseline, metric.as_ref(), paths.0)?;
             scored(aligned.baseline.len() as u64);
             let cur = score_examples(&aligned.current, metric.as_ref(), paths.1)?;

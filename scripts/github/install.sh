@@ -61,7 +61,7 @@ build_from_source() {
         exit 1
     fi
     root="${RUNNER_TEMP:-${TMPDIR:-/tmp}}/evalgate-source"
-    cargo install --locked --quiet --path "$action_path" --root "$root"
+    cargo install --locked --quiet --features bertscore --path "$action_path" --root "$root"
     output "$root/bin/evalgate$exe"
 }
 

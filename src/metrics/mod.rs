@@ -6,6 +6,7 @@
 //! chrF, macro-F1) keep several statistics per example and compute the corpus
 //! value from their sums, which is what makes their paired bootstrap exact.
 
+pub mod bertscore;
 pub mod checks;
 mod classification;
 mod exact;
@@ -101,6 +102,21 @@ pub trait Metric: Send + Sync {
     fn is_mean(&self) -> bool {
         self.arity() == 1
     }
+    /// Called once before [`Metric::stats`] with every row to be scored and the
+    /// rows whose references define corpus-wide weights (BERTScore's idf):
+    /// metrics that score in batches do their work here.
+    fn prepare(&mut self, _rows: &[&Row], _idf_rows: &[&Row]) -> Result<()> {
+        Ok(())
+    }
+    /// What makes the metric's numbers reproducible beyond the run's settings
+    /// (BERTScore's model hash), for the report's signature line.
+    fn signature(&self) -> Option<String> {
+        None
+    }
+    /// Things about the scored data the user should know (after `prepare`).
+    fn warnings(&self) -> Vec<String> {
+        Vec::new()
+    }
 }
 
 /// Why a metric could not score a row.
@@ -127,6 +143,8 @@ pub struct MetricOptions {
     pub checks: Vec<(String, checks::CheckSpec)>,
     /// Where `exec` caches results; `None` disables the cache.
     pub exec_cache: Option<std::path::PathBuf>,
+    /// Options of the BERTScore metrics.
+    pub bertscore: bertscore::BertScoreOptions,
 }
 
 /// Built-in metric names with a one-line description, for help and errors.
@@ -178,6 +196,12 @@ pub const BUILTIN: &[(&str, &str)] = &[
         "exec",
         "the score printed by --exec COMMAND for each example",
     ),
+    (
+        "bertscore",
+        "BERTScore F1 with --bertscore-model DIR, best over references (bert-score 0.3.13)",
+    ),
+    ("bertscore_p", "BERTScore precision (bert-score 0.3.13)"),
+    ("bertscore_r", "BERTScore recall (bert-score 0.3.13)"),
 ];
 
 /// A check or `exec` metric, configured or built-in with defaults.
@@ -231,7 +255,10 @@ pub struct DataInfo {
 /// Builds a metric by name: a built-in one, or a numeric field of the inputs.
 pub fn build(name: &str, options: &MetricOptions, data: &DataInfo) -> Result<Box<dyn Metric>> {
     let numeric_fields = &data.numeric_fields;
-    if let Some(metric) = rouge::build(name, options).or_else(|| sacre::build(name, options)) {
+    if let Some(metric) = rouge::build(name, options)
+        .or_else(|| sacre::build(name, options))
+        .or_else(|| bertscore::build(name, options))
+    {
         return metric;
     }
     if let Some(metric) = build_check(name, options) {

