@@ -66,6 +66,28 @@ pub struct BaselineWriteArgs {
     #[arg(long, value_name = "SHA")]
     pub commit: Option<String>,
     #[command(flatten)]
+    pub scoring: ScoringArgs,
+}
+
+impl BaselineWriteArgs {
+    /// Field map and writer options from the flags.
+    pub fn options(&self) -> (FieldMap, crate::baseline::WriteOptions) {
+        let (fields, metric_options) = self.scoring.standalone();
+        let options = crate::baseline::WriteOptions {
+            metrics: self.metrics.clone(),
+            metric_options,
+            commit: self.commit.clone(),
+            source: self.from.iter().map(|p| p.display().to_string()).collect(),
+        };
+        (fields, options)
+    }
+}
+
+/// The flags that say how to read result files and score them, shared by
+/// `compare`, `score` and `baseline write`.
+#[derive(Debug, Args, Clone, Default)]
+pub struct ScoringArgs {
+    #[command(flatten)]
     pub fields: FieldArgs,
     #[command(flatten)]
     pub exact_match: ExactMatchArgs,
@@ -73,24 +95,29 @@ pub struct BaselineWriteArgs {
     pub checks: CheckArgs,
     #[command(flatten)]
     pub text_metrics: TextMetricArgs,
+    #[command(flatten)]
+    pub bertscore: BertScoreArgs,
 }
 
-impl BaselineWriteArgs {
-    /// Field map and writer options from the flags.
-    pub fn options(&self) -> (FieldMap, crate::baseline::WriteOptions) {
+impl ScoringArgs {
+    /// Applies the flags over what a config file set.
+    fn apply(&self, fields: &mut FieldMap, options: &mut MetricOptions) {
+        self.fields.apply(fields);
+        self.exact_match.apply(options);
+        self.checks.apply(options);
+        self.text_metrics.apply(options);
+        self.bertscore.apply(options);
+    }
+
+    /// Field map and metric options from the flags alone, with the `exec`
+    /// result cache on unless `--no-exec-cache`.
+    fn standalone(&self) -> (FieldMap, MetricOptions) {
         let mut fields = FieldMap::default();
-        self.fields.apply(&mut fields);
-        let mut metric_options = MetricOptions::default();
-        self.exact_match.apply(&mut metric_options);
-        metric_options.exec_cache = Some(PathBuf::from(crate::metrics::exec::CACHE_DIR));
-        self.checks.apply(&mut metric_options);
-        self.text_metrics.apply(&mut metric_options);
-        let options = crate::baseline::WriteOptions {
-            metrics: self.metrics.clone(),
-            metric_options,
-            commit: self.commit.clone(),
-            source: self.from.iter().map(|p| p.display().to_string()).collect(),
+        let mut options = MetricOptions {
+            exec_cache: Some(PathBuf::from(crate::metrics::exec::CACHE_DIR)),
+            ..MetricOptions::default()
         };
+        self.apply(&mut fields, &mut options);
         (fields, options)
     }
 }
@@ -388,15 +415,7 @@ pub struct CompareArgs {
     #[arg(long, value_name = "KEY", requires = "human")]
     pub human_key: Option<PathBuf>,
     #[command(flatten)]
-    pub fields: FieldArgs,
-    #[command(flatten)]
-    pub exact_match: ExactMatchArgs,
-    #[command(flatten)]
-    pub checks: CheckArgs,
-    #[command(flatten)]
-    pub text_metrics: TextMetricArgs,
-    #[command(flatten)]
-    pub bertscore: BertScoreArgs,
+    pub scoring: ScoringArgs,
     #[command(flatten)]
     pub github: GithubArgs,
     #[command(flatten)]
@@ -480,15 +499,7 @@ pub struct ScoreArgs {
     #[arg(long, value_name = "NAME=DIR")]
     pub direction: Vec<String>,
     #[command(flatten)]
-    pub fields: FieldArgs,
-    #[command(flatten)]
-    pub exact_match: ExactMatchArgs,
-    #[command(flatten)]
-    pub checks: CheckArgs,
-    #[command(flatten)]
-    pub text_metrics: TextMetricArgs,
-    #[command(flatten)]
-    pub bertscore: BertScoreArgs,
+    pub scoring: ScoringArgs,
 }
 
 fn pair(flag: &str, raw: &str) -> Result<(String, String)> {
@@ -576,11 +587,7 @@ impl CompareArgs {
         if !self.metrics.is_empty() {
             c.metrics = self.metrics.clone();
         }
-        self.fields.apply(&mut c.fields);
-        self.exact_match.apply(&mut c.metric_options);
-        self.checks.apply(&mut c.metric_options);
-        self.text_metrics.apply(&mut c.metric_options);
-        self.bertscore.apply(&mut c.metric_options);
+        self.scoring.apply(&mut c.fields, &mut c.metric_options);
         c.metric_options
             .directions
             .extend(directions(&self.direction)?);
@@ -686,14 +693,7 @@ impl CompareArgs {
 impl ScoreArgs {
     /// Field map and metric options from the flags.
     pub fn options(&self) -> Result<(FieldMap, MetricOptions)> {
-        let mut fields = FieldMap::default();
-        self.fields.apply(&mut fields);
-        let mut options = MetricOptions::default();
-        self.exact_match.apply(&mut options);
-        options.exec_cache = Some(PathBuf::from(crate::metrics::exec::CACHE_DIR));
-        self.checks.apply(&mut options);
-        self.text_metrics.apply(&mut options);
-        self.bertscore.apply(&mut options);
+        let (fields, mut options) = self.scoring.standalone();
         options.directions = directions(&self.direction)?;
         Ok((fields, options))
     }

@@ -62,7 +62,9 @@ impl StderrProgress {
         if !bar.shown && bar.start.elapsed() >= self.delay {
             bar.bar.set_draw_target(ProgressDrawTarget::stderr());
             bar.bar.enable_steady_tick(Duration::from_millis(200));
-            bar.bar.tick();
+            // Draw now: with a steady ticker installed, `tick()` leaves the first
+            // draw to the ticker's thread, which a short stage can finish before.
+            bar.bar.force_draw();
             bar.shown = true;
         }
     }
