@@ -326,10 +326,14 @@ pub fn score_side(
         warnings: Vec::new(),
         signatures: Vec::new(),
     };
-    let rows: Vec<&load::Row> = side.examples.iter().flat_map(|e| &e.samples).collect();
+    let rows = std::cell::OnceCell::new();
     for name in names {
         let mut metric = metrics::build(name, options, &info)?;
-        metric.prepare(&rows, &rows)?;
+        if metric.needs_rows() {
+            let rows: &Vec<&load::Row> =
+                rows.get_or_init(|| side.examples.iter().flat_map(|e| &e.samples).collect());
+            metric.prepare(rows, rows)?;
+        }
         report.warnings.extend(metric.warnings());
         report.signatures.extend(metric.signature());
         let k = metric.arity();

@@ -215,18 +215,28 @@ pub fn score_with_progress(
     paths: (&Path, &Path),
     scored: &dyn Fn(u64),
 ) -> Result<Vec<MetricScores>> {
-    let all: Vec<&crate::load::Row> = aligned
-        .baseline
-        .iter()
-        .chain(&aligned.current)
-        .flat_map(|e| &e.samples)
-        .collect();
-    let idf_rows: Vec<&crate::load::Row> =
-        aligned.baseline.iter().flat_map(|e| &e.samples).collect();
+    // Collected once, and only when a metric scores in batches (BERTScore).
+    let rows = std::cell::OnceCell::new();
+    let rows = || {
+        rows.get_or_init(|| {
+            let all: Vec<&crate::load::Row> = aligned
+                .baseline
+                .iter()
+                .chain(&aligned.current)
+                .flat_map(|e| &e.samples)
+                .collect();
+            let idf: Vec<&crate::load::Row> =
+                aligned.baseline.iter().flat_map(|e| &e.samples).collect();
+            (all, idf)
+        })
+    };
     metrics
         .into_iter()
         .map(|mut metric| {
-            metric.prepare(&all, &idf_rows)?;
+            if metric.needs_rows() {
+                let (all, idf) = rows();
+                metric.prepare(all, idf)?;
+            }
             let base = score_examples(&aligned.baseline, metric.as_ref(), paths.0)?;
             scored(aligned.baseline.len() as u64);
             let cur = score_examples(&aligned.current, metric.as_ref(), paths.1)?;

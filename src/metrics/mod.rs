@@ -102,6 +102,11 @@ pub trait Metric: Send + Sync {
     fn is_mean(&self) -> bool {
         self.arity() == 1
     }
+    /// Whether [`Metric::prepare`] needs the rows (so callers collect them only
+    /// for the metrics that score in batches, not on every run).
+    fn needs_rows(&self) -> bool {
+        false
+    }
     /// Called once before [`Metric::stats`] with every row to be scored and the
     /// rows whose references define corpus-wide weights (BERTScore's idf):
     /// metrics that score in batches do their work here.

@@ -269,6 +269,10 @@ impl Metric for BertScore {
         self.name
     }
 
+    fn needs_rows(&self) -> bool {
+        true
+    }
+
     fn prepare(&mut self, rows: &[&Row], idf_rows: &[&Row]) -> Result<()> {
         let key = if self.options.idf {
             idf_key(idf_rows)
