@@ -37,18 +37,14 @@ pub fn inline(text: &str) -> String {
     let text = text.trim();
     let mut out = String::with_capacity(text.len() + text.len() / 8);
     for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '@' => out.push_str("@&#8203;"),
-            '\n' => out.push(' '),
-            '\\' | '`' | '*' | '_' | '[' | ']' | '|' | '~' | '$' | '!' | '#' => {
-                out.push('\\');
-                out.push(c);
-            }
-            _ => out.push(c),
+        if matches!(
+            c,
+            '\\' | '`' | '*' | '_' | '[' | ']' | '|' | '~' | '$' | '!' | '#'
+        ) {
+            out.push('\\');
+            out.push(c);
+        } else {
+            push_html(&mut out, c);
         }
     }
     escape_line_start(out)
@@ -60,15 +56,7 @@ pub fn html_text(text: &str) -> String {
     let text = visible(text);
     let mut out = String::with_capacity(text.len());
     for c in text.trim().chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '@' => out.push_str("@&#8203;"),
-            '\n' => out.push(' '),
-            _ => out.push(c),
-        }
+        push_html(&mut out, c);
     }
     out
 }
@@ -109,6 +97,20 @@ pub fn truncate(text: &str, max: usize) -> String {
     }
     let kept: String = text.chars().take(max).collect();
     format!("{kept}… [{} more characters]", count - max)
+}
+
+/// One character of text for HTML: entities for `&<>"`, a zero-width space
+/// after `@` (no live mention), a space for a line break.
+fn push_html(out: &mut String, c: char) {
+    match c {
+        '&' => out.push_str("&amp;"),
+        '<' => out.push_str("&lt;"),
+        '>' => out.push_str("&gt;"),
+        '"' => out.push_str("&quot;"),
+        '@' => out.push_str("@&#8203;"),
+        '\n' => out.push(' '),
+        _ => out.push(c),
+    }
 }
 
 #[cfg(test)]

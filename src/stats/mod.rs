@@ -193,23 +193,24 @@ impl Resampled {
         group: usize,
         corpus: &dyn Fn(&[f64], f64) -> f64,
     ) -> Vec<f64> {
-        let mut out = Vec::with_capacity(self.b);
-        for b in 0..self.b {
-            let count = self.counts[b * self.groups + group];
-            if count == 0 {
-                continue;
-            }
-            let n = f64::from(count);
-            let start = (b * self.groups + group) * self.width;
-            let sums = &self.sums[start..start + self.width];
-            out.push(match layout {
+        self.group_rows(group)
+            .map(|(sums, n)| match layout {
                 Layout::Delta { col } => sums[col] / n,
                 Layout::Corpus { base, cur, k } => {
                     corpus(&sums[cur..cur + k], n) - corpus(&sums[base..base + k], n)
                 }
-            });
-        }
-        out
+            })
+            .collect()
+    }
+
+    /// Each resample's column sums in `group` with its example count, for the
+    /// resamples that drew an example of the group.
+    fn group_rows(&self, group: usize) -> impl Iterator<Item = (&[f64], f64)> + '_ {
+        (0..self.b).filter_map(move |b| {
+            let count = self.counts[b * self.groups + group];
+            let start = (b * self.groups + group) * self.width;
+            (count > 0).then(|| (&self.sums[start..start + self.width], f64::from(count)))
+        })
     }
 }
 
@@ -223,16 +224,9 @@ impl Resampled {
         group: usize,
         corpus: &dyn Fn(&[f64], f64) -> f64,
     ) -> Vec<f64> {
-        let mut out = Vec::with_capacity(self.b);
-        for b in 0..self.b {
-            let count = self.counts[b * self.groups + group];
-            if count == 0 {
-                continue;
-            }
-            let start = (b * self.groups + group) * self.width + first;
-            out.push(corpus(&self.sums[start..start + k], f64::from(count)));
-        }
-        out
+        self.group_rows(group)
+            .map(|(sums, n)| corpus(&sums[first..first + k], n))
+            .collect()
     }
 }
 
