@@ -37,7 +37,16 @@ pub fn read(path: &Path, bytes: &[u8]) -> Result<Vec<Row>> {
     let mut rows: Vec<Row> = Vec::new();
     let mut by_doc: HashMap<String, usize> = HashMap::new();
     for item in values(path, bytes) {
-        let (loc, value) = item?;
+        let (loc, value) = item.map_err(|e| match e {
+            // A first line that is not JSON: most likely not a samples file at all.
+            Error::Input { location, message } if rows.is_empty() => Error::Input {
+                location,
+                message: format!(
+                    "{message}; --input-format lm-eval reads lm-evaluation-harness --log_samples files (one JSON object per line); drop the flag to detect the format"
+                ),
+            },
+            other => other,
+        })?;
         let row = convert(value, &loc, task.as_deref())?;
         match by_doc.get(&row.id) {
             Some(&i) => {
