@@ -478,7 +478,7 @@ pub fn load_matrices(config: &AgreementConfig) -> Result<Matrices> {
         let system = row
             .tags
             .get(&config.system_field)
-            .cloned()
+            .map(|t| t.to_string())
             .or_else(|| row.numbers.get(&config.system_field).map(|x| format_number(*x)))
             .ok_or_else(|| {
                 Error::input(
@@ -490,8 +490,8 @@ pub fn load_matrices(config: &AgreementConfig) -> Result<Matrices> {
             systems.push(system);
             systems.len() - 1
         });
-        let j = *inp_index.entry(row.id.clone()).or_insert_with(|| {
-            inputs.push(row.id.clone());
+        let j = *inp_index.entry(row.id.to_string()).or_insert_with(|| {
+            inputs.push(row.id.to_string());
             inputs.len() - 1
         });
         cells.push((s, j));

@@ -6,16 +6,18 @@
 //! examples whose input or references changed are *edited*; both stay out of
 //! the paired statistics.
 
-use std::collections::HashMap;
+use std::cmp::Ordering;
+
+use rayon::slice::ParallelSliceMut;
 
 use crate::error::{Error, Location, Result};
-use crate::load::{Dataset, Row};
+use crate::load::{Dataset, Row, Text};
 
 /// One example: every row (sample) that carries its id.
 #[derive(Debug, Clone)]
 pub struct Example {
     /// The id.
-    pub id: String,
+    pub id: Text,
     /// Its samples, ordered by content (prediction first); never empty.
     pub samples: Vec<Row>,
 }
@@ -55,55 +57,67 @@ pub struct Aligned {
 
 /// Groups rows by id, checking that repeated rows agree on the reference.
 pub fn group(data: Dataset) -> Result<Side> {
-    // Index by borrowed ids first, then move the rows: no id is copied for the
-    // index, and a file of unique ids (the common case) moves each row once.
-    let mut owner: Vec<u32> = Vec::with_capacity(data.rows.len());
-    let mut firsts: Vec<usize> = Vec::new();
-    {
-        let mut index: HashMap<&str, u32> = HashMap::with_capacity(data.rows.len());
-        for (r, row) in data.rows.iter().enumerate() {
-            let next = u32::try_from(firsts.len()).map_err(|_| {
-                Error::input(
-                    Location::file(&data.path).at_line(row.line),
-                    "more than 4 billion examples in one file; split it into shards",
-                )
-            })?;
-            let e = *index.entry(row.id.as_str()).or_insert(next);
-            if e == next {
-                firsts.push(r);
-            } else {
-                let first = &data.rows[firsts[e as usize]];
-                if first.references != row.references {
-                    return Err(Error::input(
-                        Location::file(&data.path).at_line(row.line).with_field("reference"),
-                        format!(
-                            "id \"{}\" repeats with a different reference than on line {}; repeated rows are samples of one example and must share its reference",
-                            row.id, first.line
-                        ),
-                    ));
-                }
-            }
-            owner.push(e);
+    if u32::try_from(data.rows.len()).is_err() {
+        return Err(Error::input(
+            Location::file(&data.path),
+            "more than 4 billion rows in one file; split it into shards",
+        ));
+    }
+    // Row indices in id order; rows of one id stay in file order (stable), so
+    // the first of a run is the id's first line. Files written in id order
+    // (baselines, most logs) skip the sort.
+    let mut order: Vec<u32> = (0..data.rows.len() as u32).collect();
+    let sorted = data.rows.windows(2).all(|w| w[0].id < w[1].id);
+    if !sorted {
+        order.par_sort_by(|&a, &b| data.rows[a as usize].id.cmp(&data.rows[b as usize].id));
+    }
+    // Runs of one id: [start, end) into `order`.
+    let mut runs: Vec<(usize, usize)> = Vec::with_capacity(data.rows.len());
+    let mut start = 0;
+    for i in 1..=order.len() {
+        let ends = i == order.len()
+            || data.rows[order[i] as usize].id != data.rows[order[start] as usize].id;
+        if ends {
+            runs.push((start, i));
+            start = i;
         }
     }
-    let mut examples: Vec<Example> = Vec::with_capacity(firsts.len());
-    for (row, e) in data.rows.into_iter().zip(owner) {
-        let e = e as usize;
-        if e == examples.len() {
-            examples.push(Example {
-                id: row.id.clone(),
-                samples: vec![row],
-            });
-        } else {
-            examples[e].samples.push(row);
+    // Of several conflicting rows, the one that comes first in the file.
+    let conflict = runs
+        .iter()
+        .filter_map(|&(start, end)| {
+            let first = &data.rows[order[start] as usize];
+            order[start + 1..end]
+                .iter()
+                .map(|&r| &data.rows[r as usize])
+                .find(|row| row.references != first.references)
+                .map(|row| (row, first))
+        })
+        .min_by_key(|(row, _)| row.line);
+    if let Some((row, first)) = conflict {
+        return Err(Error::input(
+            Location::file(&data.path).at_line(row.line).with_field("reference"),
+            format!(
+                "id \"{}\" repeats with a different reference than on line {}; repeated rows are samples of one example and must share its reference",
+                row.id, first.line
+            ),
+        ));
+    }
+    let mut rows: Vec<Option<Row>> = data.rows.into_iter().map(Some).collect();
+    let mut take = |r: u32| rows[r as usize].take().expect("each row is taken once");
+    let mut examples: Vec<Example> = Vec::with_capacity(runs.len());
+    for (start, end) in runs {
+        let mut samples: Vec<Row> = order[start..end].iter().map(|&r| take(r)).collect();
+        // Same input, same report: nothing downstream may depend on the order
+        // of the lines. An example's samples go by their content.
+        if samples.len() > 1 {
+            samples.sort_by(sample_order);
         }
+        examples.push(Example {
+            id: samples[0].id.clone(),
+            samples,
+        });
     }
-    // Same input, same report: nothing downstream may depend on the order of
-    // the lines. Examples go by id, an example's samples by their content.
-    for example in &mut examples {
-        example.samples.sort_by(sample_order);
-    }
-    examples.sort_by(|a, b| a.id.cmp(&b.id));
     Ok(Side {
         path: data.path,
         examples,
@@ -125,41 +139,36 @@ fn sample_order(a: &Row, b: &Row) -> std::cmp::Ordering {
         .then_with(|| numbers(a).cmp(&numbers(b)))
 }
 
-/// Pairs the two sides by id.
+/// Pairs the two sides by id: both are in id order, so one merge pass pairs
+/// them.
 pub fn align(baseline: Side, current: Side) -> Aligned {
-    // For each baseline example, the index of its current example.
-    let partner: Vec<Option<usize>> = {
-        let by_id: HashMap<&str, usize> = current
-            .examples
-            .iter()
-            .enumerate()
-            .map(|(i, e)| (e.id.as_str(), i))
-            .collect();
-        baseline
-            .examples
-            .iter()
-            .map(|e| by_id.get(e.id.as_str()).copied())
-            .collect()
-    };
-    let mut current: Vec<Option<Example>> = current.examples.into_iter().map(Some).collect();
-    let paired = partner.iter().filter(|p| p.is_some()).count();
+    let paired = baseline.examples.len().min(current.examples.len());
     let mut paired_base = Vec::with_capacity(paired);
     let mut paired_cur = Vec::with_capacity(paired);
-    let mut missing = Vec::new();
-    let mut edited = Vec::new();
-    for (example, partner) in baseline.examples.into_iter().zip(partner) {
-        match partner.and_then(|i| current[i].take()) {
-            Some(cur) if crate::baseline::content_differs(example.first(), cur.first()) => {
-                edited.push(example.id);
+    let (mut missing, mut added, mut edited) = (Vec::new(), Vec::new(), Vec::new());
+    let mut base = baseline.examples.into_iter().peekable();
+    let mut cur = current.examples.into_iter().peekable();
+    loop {
+        let order = match (base.peek(), cur.peek()) {
+            (Some(b), Some(c)) => b.id.cmp(&c.id),
+            (Some(_), None) => Ordering::Less,
+            (None, Some(_)) => Ordering::Greater,
+            (None, None) => break,
+        };
+        match order {
+            Ordering::Less => missing.extend(base.next().map(|e| e.id.into())),
+            Ordering::Greater => added.extend(cur.next().map(|e| e.id.into())),
+            Ordering::Equal => {
+                let (b, c) = (base.next().expect("peeked"), cur.next().expect("peeked"));
+                if crate::baseline::content_differs(b.first(), c.first()) {
+                    edited.push(b.id.into());
+                } else {
+                    paired_base.push(b);
+                    paired_cur.push(c);
+                }
             }
-            Some(cur) => {
-                paired_base.push(example);
-                paired_cur.push(cur);
-            }
-            None => missing.push(example.id),
         }
     }
-    let added = current.into_iter().flatten().map(|e| e.id).collect();
     Aligned {
         baseline: paired_base,
         current: paired_cur,

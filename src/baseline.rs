@@ -23,7 +23,7 @@ use sha2::{Digest, Sha256};
 
 use crate::align::Example;
 use crate::error::{Error, Location, Result};
-use crate::load::Row;
+use crate::load::{Row, Text};
 
 /// The version of the baseline file layout.
 pub const FORMAT_VERSION: u32 = 1;
@@ -133,9 +133,9 @@ pub fn header_line(header: &BaselineHeader) -> String {
 fn content(row: &Row) -> impl Iterator<Item = &str> {
     let hashes = ["doc_hash", "target_hash"]
         .into_iter()
-        .filter_map(|k| row.tags.get(k).map(String::as_str));
+        .filter_map(|k| row.tags.get(k).map(Text::as_str));
     std::iter::once(row.input.as_deref().unwrap_or(""))
-        .chain(row.references.iter().map(String::as_str))
+        .chain(row.references.iter().map(Text::as_str))
         .chain(hashes)
 }
 
@@ -246,14 +246,17 @@ fn row_json(row: &Row) -> serde_json::Map<String, serde_json::Value> {
             m.insert("reference".into(), one.clone().into());
         }
         many => {
-            m.insert("reference".into(), many.to_vec().into());
+            m.insert(
+                "reference".into(),
+                many.iter().map(Text::as_str).collect::<Vec<_>>().into(),
+            );
         }
     }
     for (k, x) in &row.numbers {
-        m.insert(k.clone(), finite(*x));
+        m.insert(k.to_string(), finite(*x));
     }
     for (k, v) in &row.tags {
-        m.insert(k.clone(), v.clone().into());
+        m.insert(k.to_string(), v.clone().into());
     }
     m
 }
@@ -299,9 +302,9 @@ mod tests {
 
     fn example(id: &str, input: &str, reference: &str, prediction: &str) -> Example {
         let mut row = Row::new(id, prediction, vec![reference.to_string()]);
-        row.input = Some(input.to_string());
+        row.input = Some(input.into());
         Example {
-            id: id.to_string(),
+            id: id.into(),
             samples: vec![row],
         }
     }

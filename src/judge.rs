@@ -7,6 +7,7 @@
 
 use crate::align::Aligned;
 use crate::config::{Config, FailOn};
+use crate::load::Text;
 use crate::metrics::Scale;
 use crate::report::{
     ExampleChange, ExampleCounts, GateVerdict, MetricRow, Report, Settings, SliceRow, ValueScale,
@@ -439,7 +440,7 @@ fn worst_examples(
             let base = ev.aligned.baseline[i].first();
             let cur = ev.aligned.current[i].first();
             out.push(ExampleChange {
-                id: base.id.clone(),
+                id: base.id.to_string(),
                 metric: name.to_string(),
                 baseline_score: b,
                 current_score: c,
@@ -448,12 +449,16 @@ fn worst_examples(
                     .tags
                     .iter()
                     .filter(|(k, _)| !k.ends_with("_hash"))
-                    .map(|(k, v)| (k.clone(), v.clone()))
+                    .map(|(k, v)| (k.to_string(), v.to_string()))
                     .collect(),
-                input: base.input.clone().or_else(|| cur.input.clone()),
-                references: base.references.clone(),
-                baseline_prediction: base.prediction.clone(),
-                current_prediction: cur.prediction.clone(),
+                input: base
+                    .input
+                    .as_ref()
+                    .or(cur.input.as_ref())
+                    .map(Text::to_string),
+                references: base.references.iter().map(Text::to_string).collect(),
+                baseline_prediction: base.prediction.to_string(),
+                current_prediction: cur.prediction.to_string(),
                 baseline_reason: s.metric.reason(base),
                 current_reason: s.metric.reason(cur),
             });

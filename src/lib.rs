@@ -127,11 +127,13 @@ pub fn compare_with_progress(config: &Config, progress: &dyn Progress) -> Result
         None => baseline_source,
     };
     lap(Stage::Load);
-    let (baseline, current) = (align::group(baseline)?, align::group(current)?);
-    let fingerprints = [
-        baseline::fingerprint(&baseline.examples),
-        baseline::fingerprint(&current.examples),
-    ];
+    let (baseline, current) = rayon::join(|| align::group(baseline), || align::group(current));
+    let (baseline, current) = (baseline?, current?);
+    let fingerprints = rayon::join(
+        || baseline::fingerprint(&baseline.examples),
+        || baseline::fingerprint(&current.examples),
+    );
+    let fingerprints = [fingerprints.0, fingerprints.1];
     let aligned = align::align(baseline, current);
     if config.strict_dataset {
         check_same_dataset(&aligned, &fingerprints)?;
@@ -321,7 +323,7 @@ pub fn score_side(
         examples: side
             .examples
             .iter()
-            .map(|e| (e.id.clone(), Vec::new()))
+            .map(|e| (e.id.to_string(), Vec::new()))
             .collect(),
         warnings: Vec::new(),
         signatures: Vec::new(),

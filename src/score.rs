@@ -119,9 +119,9 @@ fn labels_if_needed<'a>(
     }
     for e in examples {
         for row in &e.samples {
-            labels.insert(row.prediction.clone());
+            labels.insert(row.prediction.to_string());
             if let Some(r) = row.references.first() {
-                labels.insert(r.clone());
+                labels.insert(r.to_string());
             }
         }
     }
@@ -143,7 +143,7 @@ pub fn numeric_fields<'a>(
                 continue;
             }
             previous = Some(&row.numbers);
-            let keys: BTreeSet<String> = row.numbers.keys().cloned().collect();
+            let keys: BTreeSet<String> = row.numbers.keys().map(|k| k.to_string()).collect();
             any.extend(keys.iter().cloned());
             every = Some(match every {
                 None => keys,
@@ -272,7 +272,7 @@ pub fn slices(aligned: &Aligned, fields: &[String]) -> Result<Slices> {
         if !found && !aligned.baseline.is_empty() {
             let mut fields: BTreeSet<&str> = BTreeSet::new();
             for e in aligned.baseline.iter().chain(&aligned.current) {
-                fields.extend(e.first().tags.keys().map(String::as_str));
+                fields.extend(e.first().tags.keys().map(|k| k.as_str()));
             }
             let available = if fields.is_empty() {
                 "the inputs have no text or boolean fields besides id, prediction, reference and input".to_string()
@@ -306,7 +306,7 @@ fn tag(e: &Example, field: &str) -> Option<String> {
     let row = e.first();
     row.tags
         .get(field)
-        .cloned()
+        .map(|t| t.to_string())
         .or_else(|| row.numbers.get(field).map(|x| format_number(*x)))
 }
 

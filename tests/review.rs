@@ -33,7 +33,7 @@ fn predictions(path: &str) -> HashMap<String, String> {
         .expect("fixture loads")
         .rows
         .into_iter()
-        .map(|r| (r.id, r.prediction))
+        .map(|r| (r.id.into(), r.prediction.into()))
         .collect()
 }
 

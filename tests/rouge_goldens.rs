@@ -145,7 +145,7 @@ fn a_row_without_reference_is_an_error() {
         let mut out = [0.0];
         let err = metric.stats(&r, &mut out).expect_err("needs a reference");
         assert_eq!(err.field, "reference");
-        r.references.push(String::new());
+        r.references.push(String::new().into());
         metric
             .stats(&r, &mut out)
             .expect("an empty reference scores");

@@ -81,7 +81,7 @@ fn cell_value(text: &str, loc: &Location, name: &str, fields: &FieldMap) -> Resu
     .iter()
     .any(|names| names.iter().any(|n| n == name));
     if mapped {
-        return Ok(Value::Text(text.to_string()));
+        return Ok(Value::Text(text.into()));
     }
     let trimmed = text.trim();
     let lower = trimmed.to_ascii_lowercase();
@@ -98,6 +98,6 @@ fn cell_value(text: &str, loc: &Location, name: &str, fields: &FieldMap) -> Resu
             loc.clone().with_field(name),
             format!("number \"{trimmed}\" is out of range"),
         )),
-        Err(_) => Ok(Value::Text(text.to_string())),
+        Err(_) => Ok(Value::Text(text.into())),
     }
 }

@@ -1,14 +1,14 @@
 //! JSON Lines and JSON array readers.
 
-use std::borrow::Cow;
 use std::io::Read;
 use std::path::Path;
+use std::sync::Arc;
 
 use rayon::prelude::*;
-use serde::de::{Deserialize, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::value::RawValue;
 
-use super::record::{FieldMap, Row, Value};
+use super::record::{FieldMap, Row, Text, Value};
 use crate::error::{Error, Location, Result};
 
 /// Bytes per piece of a JSONL file parsed as one task: large enough to amortise
@@ -152,33 +152,50 @@ fn pieces(bytes: &[u8], size: usize) -> Vec<&[u8]> {
 }
 
 /// The rows of whole lines `piece`, whose first line is line `first` of the file.
+///
+/// The piece is copied once into a shared buffer; the rows' texts are ranges
+/// of it (see [`Text`]) rather than copies of their own.
 fn read_lines(path: &Path, piece: &[u8], first: usize, fields: &FieldMap) -> Result<Vec<Row>> {
+    let Ok(text) = std::str::from_utf8(piece) else {
+        return Err(not_utf8(path, piece, first));
+    };
+    let buf: Arc<str> = Arc::from(text);
     let mut rows = Vec::new();
     // One location for the piece, its line moved along: no path copy per row.
     let mut loc = Location::file(path);
-    for (index, raw) in piece.split(|&b| b == b'\n').enumerate() {
-        let raw = raw.strip_suffix(b"\r").unwrap_or(raw);
-        let line = std::str::from_utf8(raw).map_err(|e| {
-            Error::input(
-                Location::file(path)
-                    .at_line(first + index)
-                    .at_column(e.valid_up_to() + 1),
-                "the line is not valid UTF-8; re-encode the file as UTF-8",
-            )
-        })?;
+    for (index, line) in buf.split('\n').enumerate() {
+        let line = line.strip_suffix('\r').unwrap_or(line);
         if line.trim().is_empty() {
             continue;
         }
         loc.line = Some(first + index);
-        rows.push(parse_line(line, &loc, fields)?);
+        rows.push(parse_line(&buf, line, &loc, fields)?);
     }
     Ok(rows)
 }
 
-/// One JSONL line into a row, without building a JSON tree: keys stay borrowed
-/// from the line and values go straight into [`Value`].
-fn parse_line(text: &str, loc: &Location, fields: &FieldMap) -> Result<Row> {
-    let line: Line<'_> = serde_json::from_str(text)
+/// The error for the first line of `piece` that is not valid UTF-8.
+fn not_utf8(path: &Path, piece: &[u8], first: usize) -> Error {
+    let (index, column) = piece
+        .split(|&b| b == b'\n')
+        .enumerate()
+        .find_map(|(i, raw)| std::str::from_utf8(raw).err().map(|e| (i, e.valid_up_to())))
+        .unwrap_or((0, 0));
+    Error::input(
+        Location::file(path)
+            .at_line(first + index)
+            .at_column(column + 1),
+        "the line is not valid UTF-8; re-encode the file as UTF-8",
+    )
+}
+
+/// One JSONL line (a slice of `buf`) into a row, without building a JSON
+/// tree: keys and values that need no unescaping become ranges of `buf`.
+fn parse_line(buf: &Arc<str>, text: &str, loc: &Location, fields: &FieldMap) -> Result<Row> {
+    let mut de = serde_json::Deserializer::from_str(text);
+    let line = LineSeed(buf)
+        .deserialize(&mut de)
+        .and_then(|line| de.end().map(|()| line))
         .map_err(|e| json_error(&loc.path, loc.line.unwrap_or(1), text, &e))?;
     match line {
         Line::Object(pairs) => Row::from_fields(pairs, fields, loc),
@@ -191,41 +208,44 @@ fn parse_line(text: &str, loc: &Location, fields: &FieldMap) -> Result<Row> {
 
 /// A parsed line: an object's fields (a repeated key keeps its last value, as
 /// in a JSON object read into a map), or the kind of the non-object found.
-enum Line<'a> {
-    Object(Vec<(Cow<'a, str>, Value)>),
+enum Line {
+    Object(Vec<(Text, Value)>),
     Not(&'static str),
 }
 
-impl<'de> Deserialize<'de> for Line<'de> {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
-        d.deserialize_any(LineVisitor)
+/// Reads a [`Line`] whose borrowed strings are slices of the buffer.
+struct LineSeed<'b>(&'b Arc<str>);
+
+impl<'de> DeserializeSeed<'de> for LineSeed<'_> {
+    type Value = Line;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> std::result::Result<Line, D::Error> {
+        d.deserialize_any(self)
     }
 }
 
-struct LineVisitor;
-
-impl<'de> Visitor<'de> for LineVisitor {
-    type Value = Line<'de>;
+impl<'de> Visitor<'de> for LineSeed<'_> {
+    type Value = Line;
 
     fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
         f.write_str("a JSON object")
     }
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> std::result::Result<Line<'de>, A::Error> {
-        let mut pairs: Vec<(Cow<'de, str>, Value)> = Vec::with_capacity(8);
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> std::result::Result<Line, A::Error> {
+        let buf = self.0;
+        let mut pairs: Vec<(Text, Value)> = Vec::with_capacity(8);
         // Rows have a handful of fields: a linear search finds a repeated key,
         // until a row with very many fields switches to an index.
-        let mut index: Option<std::collections::HashMap<String, usize>> = None;
-        while let Some(Key(key)) = map.next_key()? {
-            let value = map.next_value::<Field>()?.0;
+        let mut index: Option<std::collections::HashMap<Text, usize>> = None;
+        while let Some(key) = map.next_key_seed(TextSeed(buf))? {
+            let value = map.next_value_seed(FieldSeed(buf))?;
             let found = match &mut index {
-                Some(index) => index.get(key.as_ref()).copied(),
+                Some(index) => index.get(key.as_str()).copied(),
                 None => pairs.iter().position(|(k, _)| *k == key),
             };
             match found {
                 Some(i) => pairs[i].1 = value,
                 None => {
                     if let Some(index) = &mut index {
-                        index.insert(key.to_string(), pairs.len());
+                        index.insert(key.clone(), pairs.len());
                     }
                     pairs.push((key, value));
                     if index.is_none() && pairs.len() > 32 {
@@ -233,7 +253,7 @@ impl<'de> Visitor<'de> for LineVisitor {
                             pairs
                                 .iter()
                                 .enumerate()
-                                .map(|(i, (k, _))| (k.to_string(), i))
+                                .map(|(i, (k, _))| (k.clone(), i))
                                 .collect(),
                         );
                     }
@@ -242,115 +262,112 @@ impl<'de> Visitor<'de> for LineVisitor {
         }
         Ok(Line::Object(pairs))
     }
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> std::result::Result<Line<'de>, A::Error> {
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> std::result::Result<Line, A::Error> {
         while seq.next_element::<IgnoredAny>()?.is_some() {}
         Ok(Line::Not("an array"))
     }
-    fn visit_unit<E>(self) -> std::result::Result<Line<'de>, E> {
+    fn visit_unit<E>(self) -> std::result::Result<Line, E> {
         Ok(Line::Not("null"))
     }
-    fn visit_bool<E>(self, _: bool) -> std::result::Result<Line<'de>, E> {
+    fn visit_bool<E>(self, _: bool) -> std::result::Result<Line, E> {
         Ok(Line::Not("a boolean"))
     }
-    fn visit_i64<E>(self, _: i64) -> std::result::Result<Line<'de>, E> {
+    fn visit_i64<E>(self, _: i64) -> std::result::Result<Line, E> {
         Ok(Line::Not("a number"))
     }
-    fn visit_u64<E>(self, _: u64) -> std::result::Result<Line<'de>, E> {
+    fn visit_u64<E>(self, _: u64) -> std::result::Result<Line, E> {
         Ok(Line::Not("a number"))
     }
-    fn visit_f64<E>(self, _: f64) -> std::result::Result<Line<'de>, E> {
+    fn visit_f64<E>(self, _: f64) -> std::result::Result<Line, E> {
         Ok(Line::Not("a number"))
     }
-    fn visit_str<E>(self, _: &str) -> std::result::Result<Line<'de>, E> {
+    fn visit_str<E>(self, _: &str) -> std::result::Result<Line, E> {
         Ok(Line::Not("a string"))
     }
 }
 
-/// An object key, borrowed from the line unless it holds escapes.
-struct Key<'a>(Cow<'a, str>);
+/// A string (an object key) as a range of the buffer unless it held escapes.
+struct TextSeed<'b>(&'b Arc<str>);
 
-impl<'de> Deserialize<'de> for Key<'de> {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
-        struct KeyVisitor;
-        impl<'de> Visitor<'de> for KeyVisitor {
-            type Value = Key<'de>;
-            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-                f.write_str("a string key")
-            }
-            fn visit_borrowed_str<E>(self, s: &'de str) -> std::result::Result<Key<'de>, E> {
-                Ok(Key(Cow::Borrowed(s)))
-            }
-            fn visit_str<E>(self, s: &str) -> std::result::Result<Key<'de>, E> {
-                Ok(Key(Cow::Owned(s.to_owned())))
-            }
-            fn visit_string<E>(self, s: String) -> std::result::Result<Key<'de>, E> {
-                Ok(Key(Cow::Owned(s)))
-            }
-        }
-        d.deserialize_str(KeyVisitor)
+impl<'de> DeserializeSeed<'de> for TextSeed<'_> {
+    type Value = Text;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> std::result::Result<Text, D::Error> {
+        d.deserialize_str(self)
+    }
+}
+
+impl<'de> Visitor<'de> for TextSeed<'_> {
+    type Value = Text;
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a string key")
+    }
+    fn visit_borrowed_str<E>(self, s: &'de str) -> std::result::Result<Text, E> {
+        Ok(Text::within(self.0, s))
+    }
+    fn visit_str<E>(self, s: &str) -> std::result::Result<Text, E> {
+        Ok(Text::from(s))
     }
 }
 
 /// A field value read straight into [`Value`] (what [`convert`] does for a tree).
-struct Field(Value);
+struct FieldSeed<'b>(&'b Arc<str>);
 
-impl<'de> Deserialize<'de> for Field {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
-        d.deserialize_any(FieldVisitor)
+impl<'de> DeserializeSeed<'de> for FieldSeed<'_> {
+    type Value = Value;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> std::result::Result<Value, D::Error> {
+        d.deserialize_any(self)
     }
 }
 
-struct FieldVisitor;
-
-impl<'de> Visitor<'de> for FieldVisitor {
-    type Value = Field;
+impl<'de> Visitor<'de> for FieldSeed<'_> {
+    type Value = Value;
 
     fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
         f.write_str("a JSON value")
     }
-    fn visit_unit<E>(self) -> std::result::Result<Field, E> {
-        Ok(Field(Value::Null))
+    fn visit_unit<E>(self) -> std::result::Result<Value, E> {
+        Ok(Value::Null)
     }
-    fn visit_bool<E>(self, b: bool) -> std::result::Result<Field, E> {
-        Ok(Field(Value::Bool(b)))
+    fn visit_bool<E>(self, b: bool) -> std::result::Result<Value, E> {
+        Ok(Value::Bool(b))
     }
-    fn visit_i64<E>(self, x: i64) -> std::result::Result<Field, E> {
-        Ok(Field(Value::Number(x as f64)))
+    fn visit_i64<E>(self, x: i64) -> std::result::Result<Value, E> {
+        Ok(Value::Number(x as f64))
     }
-    fn visit_u64<E>(self, x: u64) -> std::result::Result<Field, E> {
-        Ok(Field(Value::Number(x as f64)))
+    fn visit_u64<E>(self, x: u64) -> std::result::Result<Value, E> {
+        Ok(Value::Number(x as f64))
     }
-    fn visit_f64<E>(self, x: f64) -> std::result::Result<Field, E> {
-        Ok(Field(if x.is_finite() {
+    fn visit_f64<E>(self, x: f64) -> std::result::Result<Value, E> {
+        Ok(if x.is_finite() {
             Value::Number(x)
         } else {
             Value::Other("a number out of range")
-        }))
+        })
     }
-    fn visit_str<E>(self, s: &str) -> std::result::Result<Field, E> {
-        Ok(Field(Value::Text(s.to_owned())))
+    fn visit_borrowed_str<E>(self, s: &'de str) -> std::result::Result<Value, E> {
+        Ok(Value::Text(Text::within(self.0, s)))
     }
-    fn visit_string<E>(self, s: String) -> std::result::Result<Field, E> {
-        Ok(Field(Value::Text(s)))
+    fn visit_str<E>(self, s: &str) -> std::result::Result<Value, E> {
+        Ok(Value::Text(Text::from(s)))
     }
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> std::result::Result<Field, A::Error> {
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> std::result::Result<Value, A::Error> {
         let mut items = Vec::new();
         let mut all_text = true;
-        while let Some(item) = seq.next_element::<serde_json::Value>()? {
+        while let Some(item) = seq.next_element_seed(FieldSeed(self.0))? {
             match item {
-                serde_json::Value::String(s) if all_text => items.push(s),
+                Value::Text(s) if all_text => items.push(s),
                 _ => all_text = false,
             }
         }
-        Ok(Field(if all_text {
+        Ok(if all_text {
             Value::TextList(items)
         } else {
             Value::Other("a list that is not all strings")
-        }))
+        })
     }
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> std::result::Result<Field, A::Error> {
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> std::result::Result<Value, A::Error> {
         while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
-        Ok(Field(Value::Other("an object")))
+        Ok(Value::Other("an object"))
     }
 }
 
@@ -476,12 +493,12 @@ fn convert(v: serde_json::Value) -> Value {
             Some(x) if x.is_finite() => Value::Number(x),
             _ => Value::Other("a number out of range"),
         },
-        serde_json::Value::String(s) => Value::Text(s),
+        serde_json::Value::String(s) => Value::Text(s.into()),
         serde_json::Value::Array(items) => {
             let mut out = Vec::with_capacity(items.len());
             for item in items {
                 match item {
-                    serde_json::Value::String(s) => out.push(s),
+                    serde_json::Value::String(s) => out.push(s.into()),
                     _ => return Value::Other("a list that is not all strings"),
                 }
             }
@@ -540,7 +557,7 @@ mod tests {
             "CRLF; a blank line counted"
         );
         assert_eq!(whole[7].numbers.get("judge"), Some(&7.0));
-        assert_eq!(whole[7].tags.get("tag").map(String::as_str), Some("true"));
+        assert_eq!(whole[7].tags.get("tag").map(|t| t.as_str()), Some("true"));
         for (block, piece) in [(1, 1), (7, 3), (64, 16), (1000, 50), (1 << 20, 1 << 10)] {
             let rows = stream(&text, block, piece).expect("valid");
             assert_eq!(rows, whole, "block {block}, piece {piece}");

@@ -48,7 +48,7 @@ pub fn read(path: &Path, bytes: &[u8]) -> Result<Vec<Row>> {
             other => other,
         })?;
         let row = convert(value, &loc, task.as_deref())?;
-        match by_doc.get(&row.id) {
+        match by_doc.get(row.id.as_str()) {
             Some(&i) => {
                 let first = &mut rows[i];
                 for (name, &x) in row.numbers.iter() {
@@ -64,7 +64,7 @@ pub fn read(path: &Path, bytes: &[u8]) -> Result<Vec<Row>> {
                 }
             }
             None => {
-                by_doc.insert(row.id.clone(), rows.len());
+                by_doc.insert(row.id.to_string(), rows.len());
                 rows.push(row);
             }
         }
@@ -121,17 +121,17 @@ fn convert(value: Json, loc: &Location, task: Option<&str>) -> Result<Row> {
         .unwrap_or("none")
         .to_string();
     let mut pairs: Vec<(String, Value)> = vec![
-        ("id".into(), Value::Text(id)),
-        ("prediction".into(), Value::Text(prediction)),
+        ("id".into(), Value::Text(id.into())),
+        ("prediction".into(), Value::Text(prediction.into())),
     ];
     let target = map.get("target").map(text_of);
     match (target, generated) {
-        (Some(t), true) => pairs.push(("reference".into(), Value::Text(t))),
-        (Some(t), false) => pairs.push(("gold".into(), Value::Text(t))),
+        (Some(t), true) => pairs.push(("reference".into(), Value::Text(t.into()))),
+        (Some(t), false) => pairs.push(("gold".into(), Value::Text(t.into()))),
         (None, _) => {}
     }
     if let Some(prompt) = map.get("arguments").and_then(prompt_of) {
-        pairs.push(("input".into(), Value::Text(prompt)));
+        pairs.push(("input".into(), Value::Text(prompt.into())));
     }
     let listed: Vec<String> = match map.get("metrics") {
         Some(Json::Array(names)) => names
@@ -161,11 +161,11 @@ fn convert(value: Json, loc: &Location, task: Option<&str>) -> Result<Row> {
     }
     for hash in ["doc_hash", "prompt_hash", "target_hash"] {
         if let Some(Json::String(h)) = map.get(hash) {
-            pairs.push((hash.to_string(), Value::Text(h.clone())));
+            pairs.push((hash.to_string(), Value::Text(h.clone().into())));
         }
     }
     if let Some(task) = task {
-        pairs.push(("task".into(), Value::Text(task.to_string())));
+        pairs.push(("task".into(), Value::Text(task.to_string().into())));
     }
     Row::from_fields(pairs, &FieldMap::default(), loc)
 }
@@ -242,8 +242,8 @@ mod tests {
         assert_eq!(r.input.as_deref(), Some("Q: 2+2?\nA:"));
         assert_eq!(r.numbers.get("exact_match,strict-match"), Some(&1.0));
         assert_eq!(r.numbers.get("exact_match,flexible-extract"), Some(&0.0));
-        assert_eq!(r.tags.get("task").map(String::as_str), Some("gsm8k"));
-        assert_eq!(r.tags.get("doc_hash").map(String::as_str), Some("d0"));
+        assert_eq!(r.tags.get("task").map(|t| t.as_str()), Some("gsm8k"));
+        assert_eq!(r.tags.get("doc_hash").map(|t| t.as_str()), Some("d0"));
     }
 
     #[test]
@@ -251,7 +251,7 @@ mod tests {
         let text = r#"{"doc_id": 7, "target": 2, "arguments": {"gen_args_0": {"arg_0": "Q?", "arg_1": " A"}}, "resps": [[[-1.5, false]], [[-0.2, true]]], "filtered_resps": [[-1.5, false], [-0.2, true]], "filter": "none", "metrics": ["acc", "acc_norm"], "acc": 1.0, "acc_norm": 0.0}"#;
         let r = &rows(text).expect("ok")[0];
         assert!(r.references.is_empty());
-        assert_eq!(r.tags.get("gold").map(String::as_str), Some("2"));
+        assert_eq!(r.tags.get("gold").map(|t| t.as_str()), Some("2"));
         assert_eq!(r.input.as_deref(), Some("Q?"));
         assert_eq!(r.numbers.get("acc,none"), Some(&1.0));
         assert_eq!(r.numbers.get("acc_norm,none"), Some(&0.0));

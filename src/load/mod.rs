@@ -13,12 +13,13 @@ mod json;
 mod lm_eval;
 mod promptfoo;
 pub mod record;
+mod text;
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Location, Result};
-pub use record::{FieldMap, InputFormat, Row, Value};
+pub use record::{FieldMap, InputFormat, Row, Text, Value};
 
 use crate::baseline::BaselineHeader;
 
@@ -150,7 +151,7 @@ pub fn load_all_with_progress(
         let data = load_with_progress(path, fields, read)?;
         if paths.len() > 1 {
             for row in &data.rows {
-                match owner.get(&row.id) {
+                match owner.get(row.id.as_str()) {
                     Some(&(other, line)) if other != shard => {
                         return Err(Error::input(
                             Location::file(path).at_line(row.line).with_field(&fields.id[0]),
@@ -163,7 +164,7 @@ pub fn load_all_with_progress(
                     }
                     Some(_) => {}
                     None => {
-                        owner.insert(row.id.clone(), (shard, row.line));
+                        owner.insert(row.id.to_string(), (shard, row.line));
                     }
                 }
             }

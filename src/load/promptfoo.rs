@@ -20,6 +20,8 @@
 //! would otherwise be paired as samples of one example.
 
 use std::collections::HashMap;
+
+use crate::load::Text;
 use std::path::Path;
 
 use serde_json::value::RawValue;
@@ -101,14 +103,14 @@ pub fn read(path: &Path, bytes: &[u8], fields: &FieldMap) -> Result<Vec<Row>> {
         let mut row = convert(&map, &loc, fields)?;
         if several_prompts {
             let idx = map.get("promptIdx").map(label_of).unwrap_or_default();
-            row.id = format!("{} [prompt {idx}]", row.id);
+            row.id = format!("{} [prompt {idx}]", row.id).into();
         }
         if several_providers {
             let provider = map.get("provider").map(label_of).unwrap_or_default();
-            row.id = format!("{} [{provider}]", row.id);
+            row.id = format!("{} [{provider}]", row.id).into();
         }
         let test = map.get("testIdx").map(label_of).unwrap_or_default();
-        match owner.get(&row.id) {
+        match owner.get(row.id.as_str()) {
             Some((other, line)) if *other != test => {
                 return Err(Error::input(
                     loc.with_field("testCase.description"),
@@ -120,7 +122,7 @@ pub fn read(path: &Path, bytes: &[u8], fields: &FieldMap) -> Result<Vec<Row>> {
             }
             Some(_) => {}
             None => {
-                owner.insert(row.id.clone(), (test, row.line));
+                owner.insert(row.id.to_string(), (test, row.line));
             }
         }
         rows.push(row);
@@ -160,15 +162,15 @@ fn convert(map: &serde_json::Map<String, Json>, loc: &Location, fields: &FieldMa
         Some(other) => other.to_string(),
     };
     let mut pairs: Vec<(String, Value)> = vec![
-        ("id".into(), Value::Text(id)),
-        ("prediction".into(), Value::Text(prediction)),
+        ("id".into(), Value::Text(id.into())),
+        ("prediction".into(), Value::Text(prediction.into())),
     ];
     if let Some(raw) = map
         .get("prompt")
         .and_then(|p| p.get("raw"))
         .and_then(Json::as_str)
     {
-        pairs.push(("input".into(), Value::Text(raw.to_string())));
+        pairs.push(("input".into(), Value::Text(raw.to_string().into())));
     }
     let reference = vars.and_then(|vars| {
         fields
@@ -178,11 +180,11 @@ fn convert(map: &serde_json::Map<String, Json>, loc: &Location, fields: &FieldMa
     });
     if let Some((name, value)) = reference {
         let value = match value {
-            Json::String(s) => Value::Text(s.clone()),
+            Json::String(s) => Value::Text(s.clone().into()),
             Json::Array(items) if items.iter().all(Json::is_string) => Value::TextList(
                 items
                     .iter()
-                    .filter_map(|s| s.as_str().map(str::to_string))
+                    .filter_map(|s| s.as_str().map(Text::from))
                     .collect(),
             ),
             other => {
@@ -233,7 +235,7 @@ fn convert(map: &serde_json::Map<String, Json>, loc: &Location, fields: &FieldMa
     {
         for (key, value) in meta {
             if let Json::String(s) = value {
-                pairs.push((key.clone(), Value::Text(s.clone())));
+                pairs.push((key.clone(), Value::Text(s.clone().into())));
             }
         }
     }
@@ -291,7 +293,7 @@ mod tests {
         assert_eq!(r.numbers.get("pass"), Some(&1.0));
         assert_eq!(r.numbers.get("brevity"), Some(&1.0));
         assert_eq!(r.numbers.get("latency_ms"), Some(&12.0));
-        assert_eq!(r.tags.get("team").map(String::as_str), Some("billing"));
+        assert_eq!(r.tags.get("team").map(|t| t.as_str()), Some("billing"));
         assert_eq!(r.line, 3);
     }
 

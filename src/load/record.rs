@@ -2,17 +2,19 @@
 
 use crate::error::{Error, Location, Result};
 
+pub use super::text::Text;
+
 /// A field value as the readers see it, before the field map decides its role.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Value {
     /// Text (JSON strings, every CSV cell that is not a number).
-    Text(String),
+    Text(Text),
     /// A finite number.
     Number(f64),
     /// A boolean.
     Bool(bool),
     /// A list of strings (several references).
-    TextList(Vec<String>),
+    TextList(Vec<Text>),
     /// JSON null or an empty CSV cell.
     Null,
     /// Anything else (objects, mixed arrays); described for error messages.
@@ -80,17 +82,17 @@ impl FieldMap {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Row {
     /// The example id (numbers are turned into their decimal text).
-    pub id: String,
+    pub id: Text,
     /// The model output.
-    pub prediction: String,
+    pub prediction: Text,
     /// Reference outputs; empty when the file has none.
-    pub references: Vec<String>,
+    pub references: Vec<Text>,
     /// The model input, when the file has one.
-    pub input: Option<String>,
+    pub input: Option<Text>,
     /// Numeric fields other than the mapped ones: external scores.
     pub numbers: Fields<f64>,
     /// Text and boolean fields other than the mapped ones: tags for slices.
-    pub tags: Fields<String>,
+    pub tags: Fields<Text>,
     /// 1-based line of the row in its file.
     pub line: usize,
 }
@@ -98,15 +100,11 @@ pub struct Row {
 impl Row {
     /// A row with only an id, a prediction and references (no input, scores or
     /// tags), as built by callers that score text directly.
-    pub fn new(
-        id: impl Into<String>,
-        prediction: impl Into<String>,
-        references: Vec<String>,
-    ) -> Row {
+    pub fn new(id: impl Into<Text>, prediction: impl Into<Text>, references: Vec<String>) -> Row {
         Row {
             id: id.into(),
             prediction: prediction.into(),
-            references,
+            references: references.into_iter().map(Text::from).collect(),
             input: None,
             numbers: Fields::default(),
             tags: Fields::default(),
@@ -116,7 +114,7 @@ impl Row {
 
     /// Builds a row from `(key, value)` pairs; `loc` is the row's location.
     /// Keys may be borrowed from the input (`&str`, `Cow<str>`) or owned.
-    pub fn from_fields<K: AsRef<str> + Into<String>>(
+    pub fn from_fields<K: AsRef<str> + Into<Text>>(
         pairs: impl IntoIterator<Item = (K, Value)>,
         fields: &FieldMap,
         loc: &Location,
@@ -132,12 +130,12 @@ impl Row {
         let id = match take(&fields.id) {
             Some((_, Value::Text(s))) if !s.is_empty() => s,
             Some((k, Value::Text(_))) => {
-                return Err(Error::input(loc.clone().with_field(k.into()), "the id is empty"))
+                return Err(Error::input(loc.clone().with_field(k.as_ref()), "the id is empty"))
             }
-            Some((_, Value::Number(n))) => format_number(n),
+            Some((_, Value::Number(n))) => format_number(n).into(),
             Some((k, other)) => {
                 return Err(Error::input(
-                    loc.clone().with_field(k.into()),
+                    loc.clone().with_field(k.as_ref()),
                     format!("an id must be a string or a number, found {}", describe(&other)),
                 ))
             }
@@ -153,11 +151,11 @@ impl Row {
         };
         let prediction = match take(&fields.prediction) {
             Some((_, Value::Text(s))) => s,
-            Some((_, Value::Number(n))) => format_number(n),
-            Some((_, Value::Bool(b))) => b.to_string(),
+            Some((_, Value::Number(n))) => format_number(n).into(),
+            Some((_, Value::Bool(b))) => b.to_string().into(),
             Some((k, other)) => {
                 return Err(Error::input(
-                    loc.clone().with_field(k.into()),
+                    loc.clone().with_field(k.as_ref()),
                     format!("a prediction must be a string, found {}", describe(&other)),
                 ))
             }
@@ -174,12 +172,12 @@ impl Row {
         let references = match take(&fields.reference) {
             None => Vec::new(),
             Some((_, Value::Text(s))) => vec![s],
-            Some((_, Value::Number(n))) => vec![format_number(n)],
-            Some((_, Value::Bool(b))) => vec![b.to_string()],
+            Some((_, Value::Number(n))) => vec![format_number(n).into()],
+            Some((_, Value::Bool(b))) => vec![b.to_string().into()],
             Some((_, Value::TextList(list))) => list,
             Some((k, other)) => {
                 return Err(Error::input(
-                    loc.clone().with_field(k.into()),
+                    loc.clone().with_field(k.as_ref()),
                     format!(
                         "a reference must be a string or a list of strings, found {}",
                         describe(&other)
@@ -189,7 +187,7 @@ impl Row {
         };
         let input = match take(&fields.input) {
             Some((_, Value::Text(s))) => Some(s),
-            Some((_, Value::Number(n))) => Some(format_number(n)),
+            Some((_, Value::Number(n))) => Some(format_number(n).into()),
             _ => None,
         };
         let mut numbers = Vec::new();
@@ -201,7 +199,7 @@ impl Row {
             match value {
                 Value::Number(n) => numbers.push((key.into(), n)),
                 Value::Text(s) => tags.push((key.into(), s)),
-                Value::Bool(b) => tags.push((key.into(), b.to_string())),
+                Value::Bool(b) => tags.push((key.into(), b.to_string().into())),
                 Value::TextList(_) | Value::Null | Value::Other(_) => {}
             }
         }
@@ -250,7 +248,7 @@ fn quoted(names: &[String]) -> String {
 /// of them). The map API the rest of the crate uses: `get`, `insert`, `keys`, `iter`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Fields<V> {
-    entries: Vec<(String, V)>,
+    entries: Vec<(Text, V)>,
 }
 
 impl<V> Default for Fields<V> {
@@ -264,10 +262,10 @@ impl<V> Default for Fields<V> {
 impl<V> Fields<V> {
     /// From pairs in any order; of repeated names the last pair wins, as
     /// repeated inserts would have it.
-    pub fn from_pairs(mut entries: Vec<(String, V)>) -> Self {
+    pub fn from_pairs(mut entries: Vec<(Text, V)>) -> Self {
         // Stable: equal names keep their order, so the last one is last.
         entries.sort_by(|a, b| a.0.cmp(&b.0));
-        let mut out: Vec<(String, V)> = Vec::with_capacity(entries.len());
+        let mut out: Vec<(Text, V)> = Vec::with_capacity(entries.len());
         for entry in entries {
             match out.last_mut() {
                 Some(last) if last.0 == entry.0 => *last = entry,
@@ -289,7 +287,8 @@ impl<V> Fields<V> {
     }
 
     /// Sets `key` to `value`, returning the value it replaces.
-    pub fn insert(&mut self, key: String, value: V) -> Option<V> {
+    pub fn insert(&mut self, key: impl Into<Text>, value: V) -> Option<V> {
+        let key = key.into();
         match self.position(&key) {
             Ok(i) => Some(std::mem::replace(&mut self.entries[i].1, value)),
             Err(i) => {
@@ -304,12 +303,12 @@ impl<V> Fields<V> {
     }
 
     /// Names in sorted order.
-    pub fn keys(&self) -> impl Iterator<Item = &String> + '_ {
+    pub fn keys(&self) -> impl Iterator<Item = &Text> + '_ {
         self.entries.iter().map(|(k, _)| k)
     }
 
     /// `(name, value)` pairs in sorted order.
-    pub fn iter(&self) -> impl Iterator<Item = (&String, &V)> + '_ {
+    pub fn iter(&self) -> impl Iterator<Item = (&Text, &V)> + '_ {
         self.entries.iter().map(|(k, v)| (k, v))
     }
 
@@ -328,18 +327,16 @@ impl<V> Fields<V> {
     }
 }
 
-impl<V> FromIterator<(String, V)> for Fields<V> {
-    fn from_iter<I: IntoIterator<Item = (String, V)>>(iter: I) -> Self {
-        Fields::from_pairs(iter.into_iter().collect())
+impl<K: Into<Text>, V> FromIterator<(K, V)> for Fields<V> {
+    fn from_iter<I: IntoIterator<Item = (K, V)>>(iter: I) -> Self {
+        Fields::from_pairs(iter.into_iter().map(|(k, v)| (k.into(), v)).collect())
     }
 }
 
 impl<'a, V> IntoIterator for &'a Fields<V> {
-    type Item = (&'a String, &'a V);
-    type IntoIter = std::iter::Map<
-        std::slice::Iter<'a, (String, V)>,
-        fn(&'a (String, V)) -> (&'a String, &'a V),
-    >;
+    type Item = (&'a Text, &'a V);
+    type IntoIter =
+        std::iter::Map<std::slice::Iter<'a, (Text, V)>, fn(&'a (Text, V)) -> (&'a Text, &'a V)>;
     fn into_iter(self) -> Self::IntoIter {
         self.entries.iter().map(|(k, v)| (k, v))
     }

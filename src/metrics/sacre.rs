@@ -34,7 +34,7 @@ use super::normalize::{is_py_space, py_lower, ASCII_PUNCTUATION};
 use super::squad::needs_reference;
 use super::{Metric, MetricError, MetricOptions, Scale};
 use crate::error::{Error, Result};
-use crate::load::Row;
+use crate::load::{Row, Text};
 
 use super::sacre_tokenize::split_spans;
 pub use super::sacre_tokenize::Tokenizer;
@@ -625,7 +625,7 @@ impl Bleu {
     }
 
     /// The ten statistics of `hypothesis` against `references` (at least one).
-    fn segment_stats(&self, hypothesis: &str, references: &[String], out: &mut [f64]) {
+    fn segment_stats(&self, hypothesis: &str, references: &[Text], out: &mut [f64]) {
         // `BLEU._preprocess_segment`: lowercase, right-strip, tokenize.
         let texts = lowered(hypothesis, references, self.lowercase);
         with_scratch(|scratch| {
@@ -653,9 +653,9 @@ impl Bleu {
 
 /// The hypothesis then the references, lowercased with Python's `str.lower()`
 /// if `lower`.
-fn lowered<'a>(hypothesis: &'a str, references: &'a [String], lower: bool) -> Vec<Cow<'a, str>> {
+fn lowered<'a>(hypothesis: &'a str, references: &'a [Text], lower: bool) -> Vec<Cow<'a, str>> {
     std::iter::once(hypothesis)
-        .chain(references.iter().map(String::as_str))
+        .chain(references.iter().map(Text::as_str))
         .map(|t| {
             if lower {
                 Cow::Owned(py_lower(t))
@@ -846,7 +846,7 @@ impl Chrf {
     }
 
     /// `CHRF._compute_segment_statistics`.
-    fn segment_stats(&self, hypothesis: &str, references: &[String], out: &mut [f64]) {
+    fn segment_stats(&self, hypothesis: &str, references: &[Text], out: &mut [f64]) {
         // `CHRF._preprocess_segment`: lowercase.
         let texts = lowered(hypothesis, references, self.lowercase);
         let width = 3 * self.orders();
@@ -1002,7 +1002,7 @@ mod tests {
         let row = Row {
             id: "x".into(),
             prediction: hyp.into(),
-            references: refs.iter().map(|s| (*s).to_string()).collect(),
+            references: refs.iter().map(|s| (*s).into()).collect(),
             input: None,
             numbers: Default::default(),
             tags: Default::default(),

@@ -225,19 +225,20 @@ fn draw(
         };
         rows.push(SheetRow {
             row: r + 1,
-            id: base.id.clone(),
+            id: base.id.to_string(),
             input: base
                 .input
-                .clone()
-                .or_else(|| cur.input.clone())
+                .as_ref()
+                .or(cur.input.as_ref())
+                .map(|t| t.to_string())
                 .unwrap_or_default(),
-            references: base.references.clone(),
-            output_a: output_a.clone(),
-            output_b: output_b.clone(),
+            references: base.references.iter().map(|t| t.to_string()).collect(),
+            output_a: output_a.to_string(),
+            output_b: output_b.to_string(),
         });
         key_rows.push(KeyRow {
             row: r + 1,
-            id: base.id.clone(),
+            id: base.id.to_string(),
             stratum: strata[i],
             a,
             scores: scores

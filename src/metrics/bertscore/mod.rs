@@ -24,7 +24,7 @@ use std::sync::{Arc, Mutex};
 
 use super::{Metric, MetricError, MetricOptions};
 use crate::error::{Error, Location, Result};
-use crate::load::Row;
+use crate::load::{Row, Text};
 
 /// bert-score's version as its hash spells it (0.3.13 reports 0.3.12).
 pub const BERT_SCORE_VERSION: &str = "0.3.12";
@@ -97,7 +97,7 @@ struct Computed {
     /// Fingerprint of the idf documents (0 without idf).
     idf_key: u64,
     /// (P, R, F) by (prediction, references).
-    scores: HashMap<(String, Vec<String>), [f32; 3]>,
+    scores: HashMap<(Text, Vec<Text>), [f32; 3]>,
     /// Layers used, for the signature.
     layers: usize,
     /// Ids of rows with an empty prediction or reference.
@@ -391,7 +391,7 @@ fn compute(
         })
     }
     // (prediction, references) → (sentence number of the prediction, of each reference)
-    type Pairs<'a> = HashMap<(&'a str, &'a [String]), (usize, Vec<usize>)>;
+    type Pairs<'a> = HashMap<(&'a str, &'a [Text]), (usize, Vec<usize>)>;
     let mut pairs: Pairs = HashMap::new();
     for row in rows {
         let p = add(&row.prediction, &mut index, &mut sentences);
@@ -433,7 +433,7 @@ fn compute(
     let mut empty: Vec<String> = rows
         .iter()
         .filter(|row| is_empty(&row.prediction) || row.references.iter().any(|r| is_empty(r)))
-        .map(|row| row.id.clone())
+        .map(|row| row.id.to_string())
         .collect();
     empty.dedup();
     let pairs: Vec<_> = pairs.into_iter().collect();
@@ -449,7 +449,7 @@ fn compute(
                     .expect("every scored sentence is embedded");
                 greedy::greedy(pe, pw, re, rw)
             }));
-            (((*pred).to_string(), refs.to_vec()), best)
+            (((*pred).into(), refs.to_vec()), best)
         })
         .collect();
     Ok(Computed {
