@@ -20,9 +20,44 @@ pub fn read_jsonl(path: &Path, bytes: &[u8], fields: &FieldMap) -> Result<Vec<Ro
     let bytes = bytes
         .strip_prefix(b"\xef\xbb\xbf".as_slice())
         .unwrap_or(bytes);
+    let block = text_block(path, bytes.to_vec(), 1, fields, PIECE_BYTES)?;
     let mut rows = Vec::new();
-    read_jsonl_block(path, bytes, 1, fields, PIECE_BYTES, &mut rows)?;
+    read_jsonl_block(path, &block, 1, fields, PIECE_BYTES, &mut rows)?;
     Ok(rows)
+}
+
+/// Whole lines `bytes` (whose first line is line `first` of the file) as the
+/// text block their rows will point into. When a line is not valid UTF-8 the
+/// error is the first bad line of the block, JSON errors before it included.
+fn text_block(
+    path: &Path,
+    bytes: Vec<u8>,
+    first: usize,
+    fields: &FieldMap,
+    piece: usize,
+) -> Result<Arc<String>> {
+    let e = match String::from_utf8(bytes) {
+        Ok(text) => return Ok(Arc::new(text)),
+        Err(e) => e,
+    };
+    let bytes = e.as_bytes();
+    let bad = e.utf8_error().valid_up_to();
+    let start = memchr::memrchr(b'\n', &bytes[..bad]).map_or(0, |i| i + 1);
+    let before = String::from_utf8_lossy(&bytes[..start]).into_owned();
+    read_jsonl_block(
+        path,
+        &Arc::new(before),
+        first,
+        fields,
+        piece,
+        &mut Vec::new(),
+    )?;
+    Err(Error::input(
+        Location::file(path)
+            .at_line(first + memchr::memchr_iter(b'\n', &bytes[..bad]).count())
+            .at_column(bad - start + 1),
+        "the line is not valid UTF-8; re-encode the file as UTF-8",
+    ))
 }
 
 /// Bytes read from a file at a time by [`read_jsonl_stream`].
@@ -81,14 +116,19 @@ fn read_blocks(
         let whole = if eof {
             buf.len()
         } else {
-            match buf.iter().rposition(|&b| b == b'\n') {
+            match memchr::memrchr(b'\n', &buf) {
                 Some(i) => i + 1,
                 // One line longer than a block: read on until it ends.
                 None => continue,
             }
         };
-        line += read_jsonl_block(path, &buf[..whole], line, fields, piece, &mut rows)?;
-        buf.drain(..whole);
+        // The whole lines become the block the rows' texts point into; the
+        // partial line starts the next one.
+        let mut next = Vec::with_capacity(block.max(buf.len() - whole + piece));
+        next.extend_from_slice(&buf[whole..]);
+        buf.truncate(whole);
+        let text = text_block(path, std::mem::replace(&mut buf, next), line, fields, piece)?;
+        line += read_jsonl_block(path, &text, line, fields, piece, &mut rows)?;
     }
     Ok(rows)
 }
@@ -101,16 +141,16 @@ fn read_blocks(
 /// would report.
 fn read_jsonl_block(
     path: &Path,
-    bytes: &[u8],
+    text: &Arc<String>,
     first: usize,
     fields: &FieldMap,
     piece_bytes: usize,
     rows: &mut Vec<Row>,
 ) -> Result<usize> {
-    let pieces = pieces(bytes, piece_bytes);
+    let pieces = pieces(text, piece_bytes);
     let newlines: Vec<usize> = pieces
         .par_iter()
-        .map(|p| p.iter().filter(|&&b| b == b'\n').count())
+        .map(|p| memchr::memchr_iter(b'\n', p.as_bytes()).count())
         .collect();
     let mut first_lines = Vec::with_capacity(pieces.len());
     let mut line = first;
@@ -121,7 +161,7 @@ fn read_jsonl_block(
     let parsed: Vec<Result<Vec<Row>>> = pieces
         .par_iter()
         .zip(first_lines)
-        .map(|(piece, first)| read_lines(path, piece, first, fields))
+        .map(|(piece, first)| read_lines(path, text, piece, first, fields))
         .collect();
     rows.reserve(parsed.iter().map(|p| p.as_ref().map_or(0, Vec::len)).sum());
     for piece in parsed {
@@ -130,13 +170,13 @@ fn read_jsonl_block(
     Ok(line - first)
 }
 
-/// `bytes` cut into pieces of about `size` bytes, each ending after a newline
+/// `text` cut into pieces of about `size` bytes, each ending after a newline
 /// (the last at the end of the input).
-fn pieces(bytes: &[u8], size: usize) -> Vec<&[u8]> {
-    let mut out = Vec::with_capacity(bytes.len() / size + 1);
-    let mut rest = bytes;
+fn pieces(text: &str, size: usize) -> Vec<&str> {
+    let mut out = Vec::with_capacity(text.len() / size + 1);
+    let mut rest = text;
     while rest.len() > size {
-        match rest[size..].iter().position(|&b| b == b'\n') {
+        match memchr::memchr(b'\n', &rest.as_bytes()[size..]) {
             Some(i) => {
                 let (piece, tail) = rest.split_at(size + i + 1);
                 out.push(piece);
@@ -155,43 +195,30 @@ fn pieces(bytes: &[u8], size: usize) -> Vec<&[u8]> {
 ///
 /// The piece is copied once into a shared buffer; the rows' texts are ranges
 /// of it (see [`Text`]) rather than copies of their own.
-fn read_lines(path: &Path, piece: &[u8], first: usize, fields: &FieldMap) -> Result<Vec<Row>> {
-    let Ok(text) = std::str::from_utf8(piece) else {
-        return Err(not_utf8(path, piece, first));
-    };
-    let buf: Arc<str> = Arc::from(text);
+fn read_lines(
+    path: &Path,
+    buf: &Arc<String>,
+    piece: &str,
+    first: usize,
+    fields: &FieldMap,
+) -> Result<Vec<Row>> {
     let mut rows = Vec::new();
     // One location for the piece, its line moved along: no path copy per row.
     let mut loc = Location::file(path);
-    for (index, line) in buf.split('\n').enumerate() {
+    for (index, line) in piece.split('\n').enumerate() {
         let line = line.strip_suffix('\r').unwrap_or(line);
         if line.trim().is_empty() {
             continue;
         }
         loc.line = Some(first + index);
-        rows.push(parse_line(&buf, line, &loc, fields)?);
+        rows.push(parse_line(buf, line, &loc, fields)?);
     }
     Ok(rows)
 }
 
-/// The error for the first line of `piece` that is not valid UTF-8.
-fn not_utf8(path: &Path, piece: &[u8], first: usize) -> Error {
-    let (index, column) = piece
-        .split(|&b| b == b'\n')
-        .enumerate()
-        .find_map(|(i, raw)| std::str::from_utf8(raw).err().map(|e| (i, e.valid_up_to())))
-        .unwrap_or((0, 0));
-    Error::input(
-        Location::file(path)
-            .at_line(first + index)
-            .at_column(column + 1),
-        "the line is not valid UTF-8; re-encode the file as UTF-8",
-    )
-}
-
 /// One JSONL line (a slice of `buf`) into a row, without building a JSON
 /// tree: keys and values that need no unescaping become ranges of `buf`.
-fn parse_line(buf: &Arc<str>, text: &str, loc: &Location, fields: &FieldMap) -> Result<Row> {
+fn parse_line(buf: &Arc<String>, text: &str, loc: &Location, fields: &FieldMap) -> Result<Row> {
     let mut de = serde_json::Deserializer::from_str(text);
     let line = LineSeed(buf)
         .deserialize(&mut de)
@@ -214,7 +241,7 @@ enum Line {
 }
 
 /// Reads a [`Line`] whose borrowed strings are slices of the buffer.
-struct LineSeed<'b>(&'b Arc<str>);
+struct LineSeed<'b>(&'b Arc<String>);
 
 impl<'de> DeserializeSeed<'de> for LineSeed<'_> {
     type Value = Line;
@@ -287,7 +314,7 @@ impl<'de> Visitor<'de> for LineSeed<'_> {
 }
 
 /// A string (an object key) as a range of the buffer unless it held escapes.
-struct TextSeed<'b>(&'b Arc<str>);
+struct TextSeed<'b>(&'b Arc<String>);
 
 impl<'de> DeserializeSeed<'de> for TextSeed<'_> {
     type Value = Text;
@@ -310,7 +337,7 @@ impl<'de> Visitor<'de> for TextSeed<'_> {
 }
 
 /// A field value read straight into [`Value`] (what [`convert`] does for a tree).
-struct FieldSeed<'b>(&'b Arc<str>);
+struct FieldSeed<'b>(&'b Arc<String>);
 
 impl<'de> DeserializeSeed<'de> for FieldSeed<'_> {
     type Value = Value;
@@ -584,6 +611,40 @@ mod tests {
                 "block {block}, piece {piece}: {err}"
             );
         }
+    }
+
+    #[test]
+    fn bad_utf8_is_reported_at_its_line_unless_a_json_error_comes_first() {
+        let mut text = lines(30).into_bytes();
+        text.extend_from_slice(b"{\"id\": \"x\", \"prediction\": \"caf\xe9\"}\n");
+        let bad_line = text.iter().filter(|&&b| b == b'\n').count();
+        for (block, piece) in [(1, 1), (64, 16), (1 << 20, 1 << 10)] {
+            let start = text[..5].to_vec();
+            let rest = std::io::Cursor::new(text[5..].to_vec());
+            let err = read_blocks(
+                Path::new("big.jsonl"),
+                start,
+                &mut rest.clone(),
+                &FieldMap::default(),
+                &|_| {},
+                (block, piece),
+            )
+            .expect_err("not UTF-8")
+            .to_string();
+            assert!(
+                err.contains(&format!(":{bad_line}:31:")) && err.contains("not valid UTF-8"),
+                "block {block}, piece {piece}: {err}"
+            );
+        }
+        let mut early = b"{\"id\": 1, \"prediction\": }\n".to_vec();
+        early.extend_from_slice(&text);
+        let err = read_jsonl(Path::new("a.jsonl"), &early, &FieldMap::default())
+            .expect_err("malformed")
+            .to_string();
+        assert!(
+            err.contains("a.jsonl:1:") && err.contains("malformed JSON"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -2,8 +2,8 @@
 //!
 //! A million-row file has millions of ids, predictions, references, inputs and
 //! tag values. Copying each into its own allocation was most of the cost of
-//! loading. The JSON Lines reader instead keeps each piece of the file it
-//! parsed in one shared buffer, and a string without escapes becomes a range of
+//! loading. The JSON Lines reader instead keeps each block of the file it
+//! read in one shared buffer, and a string without escapes becomes a range of
 //! that buffer: no copy, no allocation, one reference count. Strings that had
 //! escapes, and text from the other readers, are owned buffers of their own.
 
@@ -17,14 +17,14 @@ use std::sync::Arc;
 /// either a range of a buffer shared with other texts, or a buffer of its own.
 #[derive(Clone)]
 pub struct Text {
-    buf: Arc<str>,
+    buf: Arc<String>,
     start: usize,
     len: usize,
 }
 
 impl Text {
     /// A range of `buf` when `text` is a slice of it, else an owned copy.
-    pub fn within(buf: &Arc<str>, text: &str) -> Text {
+    pub fn within(buf: &Arc<String>, text: &str) -> Text {
         let start = (text.as_ptr() as usize).wrapping_sub(buf.as_ptr() as usize);
         if start <= buf.len() && text.len() <= buf.len() - start {
             Text {
@@ -56,7 +56,7 @@ impl Default for Text {
 impl From<&str> for Text {
     fn from(s: &str) -> Self {
         Text {
-            buf: Arc::from(s),
+            buf: Arc::new(s.to_owned()),
             start: 0,
             len: s.len(),
         }
@@ -65,7 +65,11 @@ impl From<&str> for Text {
 
 impl From<String> for Text {
     fn from(s: String) -> Self {
-        Text::from(s.as_str())
+        Text {
+            start: 0,
+            len: s.len(),
+            buf: Arc::new(s),
+        }
     }
 }
 
@@ -180,7 +184,7 @@ mod tests {
 
     #[test]
     fn a_slice_of_the_buffer_shares_it_and_anything_else_is_copied() {
-        let buf: Arc<str> = Arc::from("{\"id\": \"q1\", \"p\": \"ça va\"}");
+        let buf = Arc::new(String::from("{\"id\": \"q1\", \"p\": \"ça va\"}"));
         let id = Text::within(&buf, &buf[8..10]);
         let p = Text::within(&buf, &buf[19..25]);
         assert_eq!((id.as_str(), p.as_str()), ("q1", "ça va"));
