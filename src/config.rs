@@ -305,6 +305,23 @@ impl Config {
             set(&mut self.fields.format, f.format);
         }
         for (name, m) in metric {
+            if name == crate::HUMAN_WIN_RATE {
+                // Not a metric of the runs: a floor on `compare --human`.
+                let floor_only = MetricConfig {
+                    min: m.min,
+                    ..MetricConfig::default()
+                };
+                if m != floor_only {
+                    return Err(Error::Config(format!(
+                        "[metric.{name}]: the human win rate takes only min = FLOOR (a win rate from 0 to 1)"
+                    )));
+                }
+                if let Some(min) = m.min {
+                    self.gates.entry(name.clone()).or_default().min = Some(min);
+                    self.flag_gate_names.push(name.clone());
+                }
+                continue;
+            }
             self.config_metrics.push(name.clone());
             if let Some(spec) = m.check(&name)? {
                 self.metric_options.checks.push((name.clone(), spec));
@@ -483,7 +500,7 @@ pub struct FieldsConfig {
 }
 
 /// `[metric.NAME]`.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct MetricConfig {
     /// `higher` or `lower` is better.

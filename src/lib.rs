@@ -33,7 +33,7 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use config::{Config, TestKind};
-use error::{Error, Result};
+use error::{Error, Location, Result};
 use load::FieldMap;
 use metrics::MetricOptions;
 use report::Report;
@@ -197,7 +197,7 @@ pub fn compare_with_progress(config: &Config, progress: &dyn Progress) -> Result
         history::attach(path, &mut report)?;
     }
     if let Some((sheet, key)) = &config.human {
-        human_gate(&mut report, config, sheet, key)?;
+        human_gate(&mut report, config, &aligned, (sheet, key))?;
     }
     lap(Stage::Judge);
     Ok(report)
@@ -225,9 +225,41 @@ pub const HUMAN_WIN_RATE: &str = "human_win_rate";
 fn human_gate(
     report: &mut Report,
     config: &Config,
-    sheet: &std::path::Path,
-    key: &std::path::Path,
+    aligned: &align::Aligned,
+    (sheet, key): (&std::path::Path, &std::path::Path),
 ) -> Result<()> {
+    // A review of other runs says nothing about these: every reviewed example
+    // must be one of the examples compared (both sides are in id order).
+    let drawn = review::Key::read(key)?;
+    let unknown: Vec<&str> = drawn
+        .rows
+        .iter()
+        .map(|r| r.id.as_str())
+        .filter(|id| {
+            aligned
+                .baseline
+                .binary_search_by(|e| e.id.as_str().cmp(id))
+                .is_err()
+        })
+        .collect();
+    if !unknown.is_empty() {
+        let shown: Vec<String> = unknown
+            .iter()
+            .take(5)
+            .map(|id| format!("\"{id}\""))
+            .collect();
+        return Err(Error::input(
+            Location::file(key),
+            format!(
+                "{} of the review's {} examples are not among the {} compared ({}{}): the review was drawn from other runs; draw one from these with `evalgate review sample`",
+                unknown.len(),
+                drawn.rows.len(),
+                aligned.baseline.len(),
+                shown.join(", "),
+                if unknown.len() > shown.len() { ", …" } else { "" }
+            ),
+        ));
+    }
     let settings = review::score::ScoreSettings {
         confidence: config.confidence,
         resamples: config.resamples,
