@@ -1,5 +1,6 @@
 //! JSON Lines and JSON array readers.
 
+use std::borrow::Cow;
 use std::io::Read;
 use std::path::Path;
 use std::sync::Arc;
@@ -20,38 +21,30 @@ pub fn read_jsonl(path: &Path, bytes: &[u8], fields: &FieldMap) -> Result<Vec<Ro
     let bytes = bytes
         .strip_prefix(b"\xef\xbb\xbf".as_slice())
         .unwrap_or(bytes);
-    let block = text_block(path, bytes.to_vec(), 1, fields, PIECE_BYTES)?;
+    let block = text_block(path, bytes, 1, fields, PIECE_BYTES)?;
     let mut rows = Vec::new();
-    read_jsonl_block(path, &block, 1, fields, PIECE_BYTES, &mut rows)?;
+    read_jsonl_block(path, block, 1, fields, PIECE_BYTES, &mut rows)?;
     Ok(rows)
 }
 
-/// Whole lines `bytes` (whose first line is line `first` of the file) as the
-/// text block their rows will point into. When a line is not valid UTF-8 the
-/// error is the first bad line of the block, JSON errors before it included.
-fn text_block(
+/// Whole lines `bytes` (whose first line is line `first` of the file) as
+/// text. When a line is not valid UTF-8 the error is the first bad line of the
+/// block, JSON errors before it included.
+fn text_block<'a>(
     path: &Path,
-    bytes: Vec<u8>,
+    bytes: &'a [u8],
     first: usize,
     fields: &FieldMap,
     piece: usize,
-) -> Result<Arc<String>> {
-    let e = match String::from_utf8(bytes) {
-        Ok(text) => return Ok(Arc::new(text)),
+) -> Result<&'a str> {
+    let e = match std::str::from_utf8(bytes) {
+        Ok(text) => return Ok(text),
         Err(e) => e,
     };
-    let bytes = e.as_bytes();
-    let bad = e.utf8_error().valid_up_to();
+    let bad = e.valid_up_to();
     let start = memchr::memrchr(b'\n', &bytes[..bad]).map_or(0, |i| i + 1);
-    let before = String::from_utf8_lossy(&bytes[..start]).into_owned();
-    read_jsonl_block(
-        path,
-        &Arc::new(before),
-        first,
-        fields,
-        piece,
-        &mut Vec::new(),
-    )?;
+    let before = String::from_utf8_lossy(&bytes[..start]);
+    read_jsonl_block(path, &before, first, fields, piece, &mut Vec::new())?;
     Err(Error::input(
         Location::file(path)
             .at_line(first + memchr::memchr_iter(b'\n', &bytes[..bad]).count())
@@ -122,13 +115,9 @@ fn read_blocks(
                 None => continue,
             }
         };
-        // The whole lines become the block the rows' texts point into; the
-        // partial line starts the next one.
-        let mut next = Vec::with_capacity(block.max(buf.len() - whole + piece));
-        next.extend_from_slice(&buf[whole..]);
-        buf.truncate(whole);
-        let text = text_block(path, std::mem::replace(&mut buf, next), line, fields, piece)?;
-        line += read_jsonl_block(path, &text, line, fields, piece, &mut rows)?;
+        let text = text_block(path, &buf[..whole], line, fields, piece)?;
+        line += read_jsonl_block(path, text, line, fields, piece, &mut rows)?;
+        buf.drain(..whole);
     }
     Ok(rows)
 }
@@ -141,7 +130,7 @@ fn read_blocks(
 /// would report.
 fn read_jsonl_block(
     path: &Path,
-    text: &Arc<String>,
+    text: &str,
     first: usize,
     fields: &FieldMap,
     piece_bytes: usize,
@@ -161,7 +150,7 @@ fn read_jsonl_block(
     let parsed: Vec<Result<Vec<Row>>> = pieces
         .par_iter()
         .zip(first_lines)
-        .map(|(piece, first)| read_lines(path, text, piece, first, fields))
+        .map(|(piece, first)| read_lines(path, piece, first, fields))
         .collect();
     rows.reserve(parsed.iter().map(|p| p.as_ref().map_or(0, Vec::len)).sum());
     for piece in parsed {
@@ -195,23 +184,20 @@ fn pieces(text: &str, size: usize) -> Vec<&str> {
 ///
 /// The piece is copied once into a shared buffer; the rows' texts are ranges
 /// of it (see [`Text`]) rather than copies of their own.
-fn read_lines(
-    path: &Path,
-    buf: &Arc<String>,
-    piece: &str,
-    first: usize,
-    fields: &FieldMap,
-) -> Result<Vec<Row>> {
+fn read_lines(path: &Path, piece: &str, first: usize, fields: &FieldMap) -> Result<Vec<Row>> {
     let mut rows = Vec::new();
     // One location for the piece, its line moved along: no path copy per row.
     let mut loc = Location::file(path);
-    for (index, line) in piece.split('\n').enumerate() {
+    // The piece's own copy: its rows' texts point into it, and only this
+    // thread counts references to it while the piece is parsed.
+    let buf = Arc::new(piece.to_owned());
+    for (index, line) in buf.split('\n').enumerate() {
         let line = line.strip_suffix('\r').unwrap_or(line);
         if line.trim().is_empty() {
             continue;
         }
         loc.line = Some(first + index);
-        rows.push(parse_line(buf, line, &loc, fields)?);
+        rows.push(parse_line(&buf, line, &loc, fields)?);
     }
     Ok(rows)
 }
@@ -235,44 +221,67 @@ fn parse_line(buf: &Arc<String>, text: &str, loc: &Location, fields: &FieldMap) 
 
 /// A parsed line: an object's fields (a repeated key keeps its last value, as
 /// in a JSON object read into a map), or the kind of the non-object found.
-enum Line {
-    Object(Vec<(Text, Value)>),
+enum Line<'a> {
+    Object(Vec<(Key<'a>, Value)>),
     Not(&'static str),
 }
 
-/// Reads a [`Line`] whose borrowed strings are slices of the buffer.
-struct LineSeed<'b>(&'b Arc<String>);
+/// An object key, borrowed from the line unless it held escapes; it becomes a
+/// [`Text`] (a range of the piece's buffer) only when a row keeps it.
+struct Key<'a> {
+    buf: &'a Arc<String>,
+    key: Cow<'a, str>,
+}
 
-impl<'de> DeserializeSeed<'de> for LineSeed<'_> {
-    type Value = Line;
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> std::result::Result<Line, D::Error> {
+impl AsRef<str> for Key<'_> {
+    fn as_ref(&self) -> &str {
+        &self.key
+    }
+}
+
+impl From<Key<'_>> for Text {
+    fn from(k: Key<'_>) -> Text {
+        match k.key {
+            Cow::Borrowed(s) => Text::within(k.buf, s),
+            Cow::Owned(s) => Text::from(s),
+        }
+    }
+}
+
+/// Reads a [`Line`] of a line that is a slice of the buffer.
+struct LineSeed<'a>(&'a Arc<String>);
+
+impl<'a> DeserializeSeed<'a> for LineSeed<'a> {
+    type Value = Line<'a>;
+    fn deserialize<D: Deserializer<'a>>(self, d: D) -> std::result::Result<Line<'a>, D::Error> {
         d.deserialize_any(self)
     }
 }
 
-impl<'de> Visitor<'de> for LineSeed<'_> {
-    type Value = Line;
+impl<'a> Visitor<'a> for LineSeed<'a> {
+    type Value = Line<'a>;
 
     fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
         f.write_str("a JSON object")
     }
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> std::result::Result<Line, A::Error> {
+    fn visit_map<A: MapAccess<'a>>(self, mut map: A) -> std::result::Result<Line<'a>, A::Error> {
         let buf = self.0;
-        let mut pairs: Vec<(Text, Value)> = Vec::with_capacity(8);
+        let mut pairs: Vec<(Key<'a>, Value)> = Vec::with_capacity(8);
         // Rows have a handful of fields: a linear search finds a repeated key,
         // until a row with very many fields switches to an index.
-        let mut index: Option<std::collections::HashMap<Text, usize>> = None;
-        while let Some(key) = map.next_key_seed(TextSeed(buf))? {
+        let mut index: Option<std::collections::HashMap<String, usize>> = None;
+        while let Some(key) = map.next_key_seed(KeySeed)? {
+            let key = Key { buf, key };
             let value = map.next_value_seed(FieldSeed(buf))?;
             let found = match &mut index {
-                Some(index) => index.get(key.as_str()).copied(),
-                None => pairs.iter().position(|(k, _)| *k == key),
+                Some(index) => index.get(key.as_ref()).copied(),
+                None => pairs.iter().position(|(k, _)| k.key == key.key),
             };
             match found {
                 Some(i) => pairs[i].1 = value,
                 None => {
                     if let Some(index) = &mut index {
-                        index.insert(key.clone(), pairs.len());
+                        index.insert(key.as_ref().to_owned(), pairs.len());
                     }
                     pairs.push((key, value));
                     if index.is_none() && pairs.len() > 32 {
@@ -280,7 +289,7 @@ impl<'de> Visitor<'de> for LineSeed<'_> {
                             pairs
                                 .iter()
                                 .enumerate()
-                                .map(|(i, (k, _))| (k.clone(), i))
+                                .map(|(i, (k, _))| (k.as_ref().to_owned(), i))
                                 .collect(),
                         );
                     }
@@ -289,50 +298,50 @@ impl<'de> Visitor<'de> for LineSeed<'_> {
         }
         Ok(Line::Object(pairs))
     }
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> std::result::Result<Line, A::Error> {
+    fn visit_seq<A: SeqAccess<'a>>(self, mut seq: A) -> std::result::Result<Line<'a>, A::Error> {
         while seq.next_element::<IgnoredAny>()?.is_some() {}
         Ok(Line::Not("an array"))
     }
-    fn visit_unit<E>(self) -> std::result::Result<Line, E> {
+    fn visit_unit<E>(self) -> std::result::Result<Line<'a>, E> {
         Ok(Line::Not("null"))
     }
-    fn visit_bool<E>(self, _: bool) -> std::result::Result<Line, E> {
+    fn visit_bool<E>(self, _: bool) -> std::result::Result<Line<'a>, E> {
         Ok(Line::Not("a boolean"))
     }
-    fn visit_i64<E>(self, _: i64) -> std::result::Result<Line, E> {
+    fn visit_i64<E>(self, _: i64) -> std::result::Result<Line<'a>, E> {
         Ok(Line::Not("a number"))
     }
-    fn visit_u64<E>(self, _: u64) -> std::result::Result<Line, E> {
+    fn visit_u64<E>(self, _: u64) -> std::result::Result<Line<'a>, E> {
         Ok(Line::Not("a number"))
     }
-    fn visit_f64<E>(self, _: f64) -> std::result::Result<Line, E> {
+    fn visit_f64<E>(self, _: f64) -> std::result::Result<Line<'a>, E> {
         Ok(Line::Not("a number"))
     }
-    fn visit_str<E>(self, _: &str) -> std::result::Result<Line, E> {
+    fn visit_str<E>(self, _: &str) -> std::result::Result<Line<'a>, E> {
         Ok(Line::Not("a string"))
     }
 }
 
-/// A string (an object key) as a range of the buffer unless it held escapes.
-struct TextSeed<'b>(&'b Arc<String>);
+/// An object key, borrowed from the line unless it holds escapes.
+struct KeySeed;
 
-impl<'de> DeserializeSeed<'de> for TextSeed<'_> {
-    type Value = Text;
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> std::result::Result<Text, D::Error> {
+impl<'a> DeserializeSeed<'a> for KeySeed {
+    type Value = Cow<'a, str>;
+    fn deserialize<D: Deserializer<'a>>(self, d: D) -> std::result::Result<Cow<'a, str>, D::Error> {
         d.deserialize_str(self)
     }
 }
 
-impl<'de> Visitor<'de> for TextSeed<'_> {
-    type Value = Text;
+impl<'a> Visitor<'a> for KeySeed {
+    type Value = Cow<'a, str>;
     fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
         f.write_str("a string key")
     }
-    fn visit_borrowed_str<E>(self, s: &'de str) -> std::result::Result<Text, E> {
-        Ok(Text::within(self.0, s))
+    fn visit_borrowed_str<E>(self, s: &'a str) -> std::result::Result<Cow<'a, str>, E> {
+        Ok(Cow::Borrowed(s))
     }
-    fn visit_str<E>(self, s: &str) -> std::result::Result<Text, E> {
-        Ok(Text::from(s))
+    fn visit_str<E>(self, s: &str) -> std::result::Result<Cow<'a, str>, E> {
+        Ok(Cow::Owned(s.to_owned()))
     }
 }
 
