@@ -61,7 +61,7 @@ const BLOCK_BYTES: usize = 64 << 20;
 pub fn read_jsonl_stream(
     path: &Path,
     start: Vec<u8>,
-    reader: &mut impl Read,
+    reader: &mut (impl Read + ?Sized),
     fields: &FieldMap,
     progress: &dyn Fn(u64),
 ) -> Result<Vec<Row>> {
@@ -80,7 +80,7 @@ pub fn read_jsonl_stream(
 fn read_blocks(
     path: &Path,
     start: Vec<u8>,
-    reader: &mut impl Read,
+    reader: &mut (impl Read + ?Sized),
     fields: &FieldMap,
     progress: &dyn Fn(u64),
     (block, piece): (usize, usize),

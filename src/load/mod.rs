@@ -54,8 +54,8 @@ pub enum Format {
 /// Reads one result file with the reader `fields.format` names or, by
 /// default, the one its name (after an optional `.gz`) and content call for.
 ///
-/// Plain JSONL, the format of large runs, is read a block at a time so its bytes
-/// are never all in memory; other formats and gzip are read whole.
+/// JSONL, the format of large runs, is read a block at a time (through gzip
+/// too) so its bytes are never all in memory; other formats are read whole.
 pub fn load(path: &Path, fields: &FieldMap) -> Result<Dataset> {
     load_with_progress(path, fields, &|_| {})
 }
@@ -66,29 +66,93 @@ pub fn load_with_progress(path: &Path, fields: &FieldMap, read: &dyn Fn(u64)) ->
         path: path.to_path_buf(),
         cause,
     };
-    let mut file = std::fs::File::open(path).map_err(io)?;
+    let file = std::fs::File::open(path).map_err(io)?;
+    let mut raw = Counted { inner: file, read };
     // Enough of the start to see gzip's magic bytes and the first JSON character.
-    let mut head = Vec::with_capacity(64 << 10);
-    (&mut file)
-        .take(64 << 10)
+    let mut head = Vec::with_capacity(HEAD_BYTES);
+    (&mut raw)
+        .take(HEAD_BYTES as u64)
         .read_to_end(&mut head)
         .map_err(io)?;
-    let plain = !head.starts_with(&[0x1f, 0x8b]);
+    if !head.starts_with(&[0x1f, 0x8b]) {
+        return load_stream(path, head, &mut raw, fields);
+    }
+    // gzip streams too: JSONL inside is read a block at a time, so a small
+    // file that inflates to gigabytes costs what the rows it holds cost (a
+    // stream of junk fails on its first block), like a plain file that size.
+    let mut gz = flate2::read::MultiGzDecoder::new(std::io::Cursor::new(head).chain(raw));
+    let mut plain = Vec::with_capacity(HEAD_BYTES);
+    (&mut gz)
+        .take(HEAD_BYTES as u64)
+        .read_to_end(&mut plain)
+        .map_err(|e| corrupt_gzip(path, &e))?;
+    load_stream(path, plain, &mut GzErrors(gz), fields)
+}
+
+/// Bytes looked at before choosing how to read a file.
+const HEAD_BYTES: usize = 64 << 10;
+
+/// The rows of a file whose first bytes (decompressed) are `head` and whose
+/// rest `reader` gives: plain JSONL and baselines a block at a time, other
+/// formats read whole.
+fn load_stream(
+    path: &Path,
+    head: Vec<u8>,
+    reader: &mut dyn Read,
+    fields: &FieldMap,
+) -> Result<Dataset> {
+    let io = |cause| Error::Io {
+        path: path.to_path_buf(),
+        cause,
+    };
     let seen = head.iter().any(|b| !b.is_ascii_whitespace());
-    if plain && seen && head.len() == 64 << 10 {
+    if seen && head.len() == HEAD_BYTES {
         // A baseline file streams under evalgate's own field names.
         let mut probe = head.clone();
         let header = crate::baseline::take_header(path, &mut probe)?;
         if header.is_some() || streams_as_jsonl(path, &head, fields.format) {
             let own = FieldMap::default();
             let fields = if header.is_some() { &own } else { fields };
-            let rows = json::read_jsonl_stream(path, probe, &mut file, fields, read)?;
+            let rows = json::read_jsonl_stream(path, probe, reader, fields, &|_| {})?;
             return dataset(path, rows, header);
         }
     }
-    file.read_to_end(&mut head).map_err(io)?;
-    read(head.len() as u64);
-    load_bytes(path, head, fields)
+    let mut bytes = head;
+    reader.read_to_end(&mut bytes).map_err(io)?;
+    load_bytes(path, bytes, fields)
+}
+
+/// A reader that reports each read's size (the file's bytes, before any
+/// decompression: what the progress bar counts).
+struct Counted<'a, R> {
+    inner: R,
+    read: &'a dyn Fn(u64),
+}
+
+impl<R: Read> Read for Counted<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        (self.read)(n as u64);
+        Ok(n)
+    }
+}
+
+/// A gzip decoder whose errors say that the stream is corrupt.
+struct GzErrors<R>(R);
+
+impl<R: Read> Read for GzErrors<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        self.0
+            .read(buf)
+            .map_err(|e| std::io::Error::new(e.kind(), format!("the gzip stream is corrupt: {e}")))
+    }
+}
+
+fn corrupt_gzip(path: &Path, e: &std::io::Error) -> Error {
+    Error::input(
+        Location::file(path),
+        format!("the gzip stream is corrupt: {e}"),
+    )
 }
 
 /// Parses the bytes of a result file named `path` (the name picks the format).
@@ -276,5 +340,56 @@ fn detect_auto(path: &Path, bytes: &[u8]) -> Result<Format> {
         )),
         // Neither: let the JSONL reader name the line at fault.
         Err(_) => Ok(Format::Jsonl),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    fn gzip(bytes: &[u8]) -> Vec<u8> {
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        gz.write_all(bytes).expect("in memory");
+        gz.finish().expect("in memory")
+    }
+
+    #[test]
+    fn gzip_jsonl_streams_to_the_same_rows_and_counts_compressed_bytes() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let text: String = (0..5000)
+            .map(|i| format!("{{\"id\": \"q{i}\", \"prediction\": \"answer {i}\", \"reference\": \"answer\", \"judge\": {i}}}\n"))
+            .collect();
+        assert!(text.len() > HEAD_BYTES, "past the head: the streaming path");
+        let (plain, packed) = (dir.path().join("r.jsonl"), dir.path().join("r.jsonl.gz"));
+        std::fs::write(&plain, &text).expect("write");
+        std::fs::write(&packed, gzip(text.as_bytes())).expect("write");
+        let counted = std::cell::Cell::new(0u64);
+        let rows = load_with_progress(&packed, &FieldMap::default(), &|n| {
+            counted.set(counted.get() + n)
+        })
+        .expect("loads")
+        .rows;
+        assert_eq!(
+            rows,
+            load(&plain, &FieldMap::default()).expect("loads").rows
+        );
+        assert_eq!(
+            counted.get(),
+            std::fs::metadata(&packed).expect("size").len()
+        );
+
+        // Cut short, it is an error that names the file, whichever path reads it.
+        let whole = gzip(text.as_bytes());
+        for cut in [whole.len() / 2, 40] {
+            std::fs::write(&packed, &whole[..cut]).expect("write");
+            let err = load(&packed, &FieldMap::default())
+                .expect_err("truncated")
+                .to_string();
+            assert!(
+                err.contains("r.jsonl.gz") && err.contains("gzip stream is corrupt"),
+                "{err}"
+            );
+        }
     }
 }
