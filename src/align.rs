@@ -141,7 +141,13 @@ fn sample_order(a: &Row, b: &Row) -> std::cmp::Ordering {
 
 /// Pairs the two sides by id: both are in id order, so one merge pass pairs
 /// them.
-pub fn align(baseline: Side, current: Side) -> Aligned {
+pub fn align(mut baseline: Side, mut current: Side) -> Aligned {
+    // `group` makes sides in id order; a side built otherwise is put in order.
+    for side in [&mut baseline, &mut current] {
+        if !side.examples.windows(2).all(|w| w[0].id <= w[1].id) {
+            side.examples.sort_by(|a, b| a.id.cmp(&b.id));
+        }
+    }
     let paired = baseline.examples.len().min(current.examples.len());
     let mut paired_base = Vec::with_capacity(paired);
     let mut paired_cur = Vec::with_capacity(paired);
@@ -175,5 +181,81 @@ pub fn align(baseline: Side, current: Side) -> Aligned {
         missing,
         added,
         edited,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn side(ids: &[(&str, &str)]) -> Side {
+        let rows = ids
+            .iter()
+            .enumerate()
+            .map(|(i, (id, reference))| {
+                let mut row = Row::new(*id, format!("p{i}"), vec![reference.to_string()]);
+                row.line = i + 1;
+                row
+            })
+            .collect();
+        group(Dataset {
+            path: "r.jsonl".into(),
+            rows,
+            header: None,
+        })
+        .expect("groups")
+    }
+
+    #[test]
+    fn sides_pair_by_id_whatever_the_order_of_lines() {
+        let base = side(&[("c", "x"), ("a", "x"), ("b", "x"), ("a", "x"), ("e", "x")]);
+        let cur = side(&[("d", "x"), ("b", "changed"), ("a", "x"), ("c", "x")]);
+        let ids = |s: &Side| {
+            s.examples
+                .iter()
+                .map(|e| e.id.to_string())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(ids(&base), ["a", "b", "c", "e"]);
+        assert_eq!(base.examples[0].samples.len(), 2, "a is seen twice");
+        let aligned = align(base, cur);
+        let paired: Vec<_> = aligned.baseline.iter().map(|e| e.id.as_str()).collect();
+        assert_eq!(paired, ["a", "c"]);
+        assert_eq!(aligned.edited, ["b"]);
+        assert_eq!(aligned.missing, ["e"]);
+        assert_eq!(aligned.added, ["d"]);
+    }
+
+    #[test]
+    fn sides_built_out_of_order_are_put_in_order_first() {
+        let mut base = side(&[("a", "x"), ("b", "x")]);
+        base.examples.reverse();
+        let aligned = align(base, side(&[("b", "x"), ("a", "x")]));
+        assert_eq!(aligned.baseline.len(), 2);
+        assert!(aligned.missing.is_empty() && aligned.added.is_empty());
+    }
+
+    #[test]
+    fn the_first_conflicting_line_is_reported() {
+        let rows = [("b", "x"), ("a", "x"), ("b", "y"), ("a", "z")]
+            .iter()
+            .enumerate()
+            .map(|(i, (id, r))| {
+                let mut row = Row::new(*id, "p", vec![r.to_string()]);
+                row.line = i + 1;
+                row
+            })
+            .collect();
+        let err = group(Dataset {
+            path: "r.jsonl".into(),
+            rows,
+            header: None,
+        })
+        .expect_err("conflict")
+        .to_string();
+        assert!(
+            err.contains("r.jsonl:3") && err.contains("than on line 1"),
+            "{err}"
+        );
     }
 }
