@@ -70,6 +70,8 @@ ROBERTA_CONFIGS = [
 ]
 ROBERTA_EDGE = [
     ("special-tokens-in-text", "Use <s> and </s> tags, or a <mask> here.", ["Tags <s> and </s>; a mask."]),
+    # The slow tokenizer puts its prefix space before the text only, not after each special token.
+    ("special-tokens-glued", "a<s>b and x<mask>y, then </s>end", ["a b and x y, then end"]),
     ("leading-apostrophe", "'s fine, isn't it? We'll see; they're here, I'd say.", ["It's fine, we'll see."]),
     ("nfd-accents", "Cafe\u0301 re\u0301sume\u0301 na\u0131ve", ["Caf\u00e9 r\u00e9sum\u00e9 naive"]),
     ("ideographic-space", "\u6771\u4eac\u3000\u5927\u962a\u3000\u4eac\u90fd", ["\u6771\u4eac\u3001\u5927\u962a\u3001\u4eac\u90fd"]),
