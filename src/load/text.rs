@@ -2,10 +2,12 @@
 //!
 //! A million-row file has millions of ids, predictions, references, inputs and
 //! tag values. Copying each into its own allocation was most of the cost of
-//! loading. The JSON Lines reader instead keeps each block of the file it
-//! read in one shared buffer, and a string without escapes becomes a range of
-//! that buffer: no copy, no allocation, one reference count. Strings that had
-//! escapes, and text from the other readers, are owned buffers of their own.
+//! loading. The JSON Lines reader instead copies each piece of the file it
+//! parses (about 1 MiB, one thread's work) once into a shared buffer, and a
+//! string without escapes becomes a range of that buffer: no copy, no
+//! allocation, one reference count that only that thread touches while it
+//! parses. Strings that had escapes, and text from the other readers, are
+//! owned buffers of their own.
 
 use std::borrow::Borrow;
 use std::fmt;
