@@ -634,24 +634,19 @@ fn render_text(r: &AgreementReport, markdown: bool) -> String {
             lines.push(line);
         }
         let _ = writeln!(out);
-        if markdown {
-            let _ = writeln!(out, "**{human}**\n");
-            let _ = writeln!(out, "| {} |", header.join(" | "));
-            let _ = writeln!(out, "|---|---|---:|---:|---:|");
-            for l in &lines {
-                let _ = writeln!(out, "| {} |", l.join(" | "));
-            }
+        let title = if markdown {
+            format!("**{human}**")
         } else {
-            let mut t = comfy_table::Table::new();
-            t.load_preset(comfy_table::presets::UTF8_FULL_CONDENSED);
-            t.force_no_tty();
-            t.set_header(header.to_vec());
-            for l in lines {
-                t.add_row(l);
-            }
-            let _ = writeln!(out, "{human}");
-            let _ = writeln!(out, "{t}");
-        }
+            human.to_string()
+        };
+        write_table(
+            &mut out,
+            markdown,
+            &title,
+            &header,
+            "|---|---|---:|---:|---:|",
+            lines,
+        );
     }
     if !r.tests.is_empty() {
         let _ = writeln!(out);
@@ -680,26 +675,46 @@ fn render_text(r: &AgreementReport, markdown: bool) -> String {
                 ]
             })
             .collect();
-        if markdown {
-            let _ = writeln!(out, "{title}\n");
-            let _ = writeln!(out, "| {} |", header.join(" | "));
-            let _ = writeln!(out, "|---|---|---|---|---:|---:|");
-            for l in &lines {
-                let _ = writeln!(out, "| {} |", l.join(" | "));
-            }
-        } else {
-            let mut t = comfy_table::Table::new();
-            t.load_preset(comfy_table::presets::UTF8_FULL_CONDENSED);
-            t.force_no_tty();
-            t.set_header(header.to_vec());
-            for l in lines {
-                t.add_row(l);
-            }
-            let _ = writeln!(out, "{title}");
-            let _ = writeln!(out, "{t}");
-        }
+        write_table(
+            &mut out,
+            markdown,
+            &title,
+            &header,
+            "|---|---|---|---|---:|---:|",
+            lines,
+        );
     }
     out
+}
+
+/// A titled table: markdown (`rule` is its alignment row) or a terminal table.
+fn write_table(
+    out: &mut String,
+    markdown: bool,
+    title: &str,
+    header: &[&str],
+    rule: &str,
+    lines: Vec<Vec<String>>,
+) {
+    use std::fmt::Write as _;
+    if markdown {
+        let _ = writeln!(out, "{title}\n");
+        let _ = writeln!(out, "| {} |", header.join(" | "));
+        let _ = writeln!(out, "{rule}");
+        for l in &lines {
+            let _ = writeln!(out, "| {} |", l.join(" | "));
+        }
+    } else {
+        let mut t = comfy_table::Table::new();
+        t.load_preset(comfy_table::presets::UTF8_FULL_CONDENSED);
+        t.force_no_tty();
+        t.set_header(header.to_vec());
+        for l in lines {
+            t.add_row(l);
+        }
+        let _ = writeln!(out, "{title}");
+        let _ = writeln!(out, "{t}");
+    }
 }
 
 /// The default settings for `input`, as the CLI starts from.

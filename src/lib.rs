@@ -265,7 +265,8 @@ fn human_gate(
         resamples: config.resamples,
         seed: config.seed,
     };
-    let mut human = review::score::score(sheet, key, settings)?;
+    let (answers, problems) = review::sheet::read_lenient(sheet)?;
+    let mut human = review::score::verdict(&drawn, &answers, problems, sheet, settings)?;
     human.floor = config.gates.get(HUMAN_WIN_RATE).and_then(|g| g.min);
     if let Some(floor) = human.floor {
         if human.win_rate < floor {
