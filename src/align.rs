@@ -8,7 +8,7 @@
 
 use std::cmp::Ordering;
 
-use rayon::slice::ParallelSliceMut;
+use rayon::prelude::*;
 
 use crate::error::{Error, Location, Result};
 use crate::load::{Dataset, Row, Text};
@@ -63,11 +63,37 @@ pub fn group(data: Dataset) -> Result<Side> {
             "more than 4 billion rows in one file; split it into shards",
         ));
     }
+    // Files written in id order with one row per id (baselines, most logs)
+    // are their examples already: one pass checks, and the rows move over.
+    let mut sorted = true;
+    let mut unique = true;
+    for w in data.rows.windows(2) {
+        match w[0].id.cmp(&w[1].id) {
+            Ordering::Less => {}
+            Ordering::Equal => unique = false,
+            Ordering::Greater => {
+                sorted = false;
+                break;
+            }
+        }
+    }
+    if sorted && unique {
+        let examples = data
+            .rows
+            .into_par_iter()
+            .map(|row| Example {
+                id: row.id.clone(),
+                samples: vec![row],
+            })
+            .collect();
+        return Ok(Side {
+            path: data.path,
+            examples,
+        });
+    }
     // Row indices in id order; rows of one id stay in file order (stable), so
-    // the first of a run is the id's first line. Files written in id order
-    // (baselines, most logs) skip the sort.
+    // the first of a run is the id's first line.
     let mut order: Vec<u32> = (0..data.rows.len() as u32).collect();
-    let sorted = data.rows.windows(2).all(|w| w[0].id < w[1].id);
     if !sorted {
         order.par_sort_by(|&a, &b| data.rows[a as usize].id.cmp(&data.rows[b as usize].id));
     }
@@ -148,31 +174,60 @@ pub fn align(mut baseline: Side, mut current: Side) -> Aligned {
             side.examples.sort_by(|a, b| a.id.cmp(&b.id));
         }
     }
-    let paired = baseline.examples.len().min(current.examples.len());
-    let mut paired_base = Vec::with_capacity(paired);
-    let mut paired_cur = Vec::with_capacity(paired);
-    let (mut missing, mut added, mut edited) = (Vec::new(), Vec::new(), Vec::new());
-    let mut base = baseline.examples.into_iter().peekable();
-    let mut cur = current.examples.into_iter().peekable();
-    loop {
-        let order = match (base.peek(), cur.peek()) {
-            (Some(b), Some(c)) => b.id.cmp(&c.id),
+    // One merge pass pairs the ids; whether a pair's content changed is then
+    // checked in parallel (it compares inputs and references, most of the bytes).
+    let (mut missing, mut added) = (Vec::new(), Vec::new());
+    let mut pairs: Vec<(usize, usize)> =
+        Vec::with_capacity(baseline.examples.len().min(current.examples.len()));
+    let (base, cur) = (&baseline.examples, &current.examples);
+    let (mut b, mut c) = (0, 0);
+    while b < base.len() || c < cur.len() {
+        let order = match (base.get(b), cur.get(c)) {
+            (Some(x), Some(y)) => x.id.cmp(&y.id),
             (Some(_), None) => Ordering::Less,
-            (None, Some(_)) => Ordering::Greater,
-            (None, None) => break,
+            _ => Ordering::Greater,
         };
         match order {
-            Ordering::Less => missing.extend(base.next().map(|e| e.id.into())),
-            Ordering::Greater => added.extend(cur.next().map(|e| e.id.into())),
-            Ordering::Equal => {
-                let (b, c) = (base.next().expect("peeked"), cur.next().expect("peeked"));
-                if crate::baseline::content_differs(b.first(), c.first()) {
-                    edited.push(b.id.into());
-                } else {
-                    paired_base.push(b);
-                    paired_cur.push(c);
-                }
+            Ordering::Less => {
+                missing.push(base[b].id.to_string());
+                b += 1;
             }
+            Ordering::Greater => {
+                added.push(cur[c].id.to_string());
+                c += 1;
+            }
+            Ordering::Equal => {
+                pairs.push((b, c));
+                b += 1;
+                c += 1;
+            }
+        }
+    }
+    let changed: Vec<bool> = pairs
+        .par_iter()
+        .map(|&(b, c)| crate::baseline::content_differs(base[b].first(), cur[c].first()))
+        .collect();
+    let kept = changed.iter().filter(|&&x| !x).count();
+    let mut paired_base = Vec::with_capacity(kept);
+    let mut paired_cur = Vec::with_capacity(kept);
+    let mut edited = Vec::new();
+    let mut base = baseline.examples.into_iter().enumerate();
+    let mut cur = current.examples.into_iter().enumerate();
+    for (&(b, c), changed) in pairs.iter().zip(changed) {
+        // Pairs are increasing indices of both sides: each is found ahead.
+        let b = base
+            .find(|(i, _)| *i == b)
+            .expect("a pair's baseline index")
+            .1;
+        let c = cur
+            .find(|(i, _)| *i == c)
+            .expect("a pair's current index")
+            .1;
+        if changed {
+            edited.push(b.id.to_string());
+        } else {
+            paired_base.push(b);
+            paired_cur.push(c);
         }
     }
     Aligned {

@@ -10,9 +10,9 @@
 //! not a field evalgate scores from (it recomputes, so a changed metric option
 //! never compares stale numbers).
 //!
-//! The dataset fingerprint is a SHA-256 over the examples sorted by id: each
-//! example's id, input, references and, for lm-eval samples, its `doc_hash`
-//! and `target_hash`. Two runs on the same benchmark have the same
+//! The dataset fingerprint is a hash (XXH3-128) over the examples sorted by
+//! id: each example's id, input, references and, for lm-eval samples, its
+//! `doc_hash` and `target_hash`. Two runs on the same benchmark have the same
 //! fingerprint whatever the model wrote; [`content_differs`] is the
 //! per-example form `compare` uses to list what changed.
 
@@ -139,20 +139,37 @@ fn content(row: &Row) -> impl Iterator<Item = &str> {
         .chain(hashes)
 }
 
-/// SHA-256 over the examples sorted by id (`sha256:` and 64 hex digits).
-pub fn fingerprint<'a>(examples: impl IntoIterator<Item = &'a Example>) -> String {
-    let mut rows: Vec<&Row> = examples.into_iter().map(Example::first).collect();
-    rows.sort_by(|a, b| a.id.cmp(&b.id));
-    let mut hash = Sha256::new();
-    for row in rows {
-        hash.update(row.id.as_bytes());
-        for part in content(row) {
-            hash.update([0x1f]);
-            hash.update(part.as_bytes());
-        }
-        hash.update([0x1e]);
+/// The dataset fingerprint: `xxh3:` and 32 hex digits.
+///
+/// Each example (its first sample) is hashed on its own, in parallel: its id,
+/// then each part of its content, separated by a unit separator (0x1f) and
+/// ended by a record separator (0x1e), with 128-bit XXH3. The fingerprint is
+/// XXH3-128 over those digests in id order. A fingerprint tells datasets apart
+/// at a glance; it is not a security boundary ([`content_differs`] compares the
+/// texts themselves), and a fast hash keeps it off a million-example run's
+/// critical path.
+pub fn fingerprint(examples: &[Example]) -> String {
+    use rayon::prelude::*;
+    let mut digests: Vec<(&Text, u128)> = examples
+        .par_iter()
+        .map(|e| {
+            let row = e.first();
+            let mut hash = xxhash_rust::xxh3::Xxh3Default::new();
+            hash.update(row.id.as_bytes());
+            for part in content(row) {
+                hash.update(&[0x1f]);
+                hash.update(part.as_bytes());
+            }
+            hash.update(&[0x1e]);
+            (&row.id, hash.digest128())
+        })
+        .collect();
+    // Sides from `align::group` are in id order already.
+    if !digests.windows(2).all(|w| w[0].0 <= w[1].0) {
+        digests.par_sort_by(|a, b| a.0.cmp(b.0));
     }
-    format!("sha256:{:x}", hash.finalize())
+    let bytes: Vec<u8> = digests.iter().flat_map(|(_, d)| d.to_le_bytes()).collect();
+    format!("xxh3:{:032x}", xxhash_rust::xxh3::xxh3_128(&bytes))
 }
 
 /// Whether one id's example changed between baseline and current: its input
@@ -169,9 +186,11 @@ pub fn content_differs(base: &Row, cur: &Row) -> bool {
     input || refs || hashes
 }
 
-/// The short form of a fingerprint in reports (`sha256:` and 12 digits).
+/// The short form of a fingerprint in reports: its algorithm and first 12
+/// digits (`xxh3:2e13a212ac8c`).
 pub fn short(fingerprint: &str) -> &str {
-    fingerprint.get(..19).unwrap_or(fingerprint)
+    let digits = fingerprint.find(':').map_or(0, |i| i + 1);
+    fingerprint.get(..digits + 12).unwrap_or(fingerprint)
 }
 
 /// What `evalgate baseline write` needs besides the rows.
