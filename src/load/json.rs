@@ -205,6 +205,16 @@ fn read_lines(path: &Path, piece: &str, first: usize, fields: &FieldMap) -> Resu
 /// One JSONL line (a slice of `buf`) into a row, without building a JSON
 /// tree: keys and values that need no unescaping become ranges of `buf`.
 fn parse_line(buf: &Arc<String>, text: &str, loc: &Location, fields: &FieldMap) -> Result<Row> {
+    if let Some(pairs) = super::flat::flat_object(buf, text) {
+        let pairs = pairs.into_iter().map(|(key, value)| {
+            let key = Key {
+                buf,
+                key: Cow::Borrowed(key),
+            };
+            (key, value)
+        });
+        return Row::from_fields(pairs, fields, loc);
+    }
     let mut de = serde_json::Deserializer::from_str(text);
     let line = LineSeed(buf)
         .deserialize(&mut de)
@@ -662,5 +672,143 @@ mod tests {
         let rows = stream(text, 8, 4).expect("valid");
         assert_eq!(rows.len(), 2);
         assert_eq!((rows[1].id.as_str(), rows[1].line), ("2", 2));
+    }
+
+    /// serde_json's reading of a line: its fields, or `None` when the line
+    /// is not an object or not JSON.
+    fn serde_fields(buf: &Arc<String>) -> Option<Vec<(String, Value)>> {
+        let mut de = serde_json::Deserializer::from_str(buf);
+        let line = LineSeed(buf)
+            .deserialize(&mut de)
+            .and_then(|line| de.end().map(|()| line))
+            .ok()?;
+        match line {
+            Line::Object(pairs) => Some(
+                pairs
+                    .into_iter()
+                    .map(|(k, v)| (k.key.into_owned(), v))
+                    .collect(),
+            ),
+            Line::Not(_) => None,
+        }
+    }
+
+    /// The fast path's reading of a line, in the same shape.
+    fn fast_fields(buf: &Arc<String>) -> Option<Vec<(String, Value)>> {
+        let pairs = super::super::flat::flat_object(buf, buf)?;
+        Some(pairs.into_iter().map(|(k, v)| (k.to_owned(), v)).collect())
+    }
+
+    /// Whenever the fast path reads a line, serde_json reads the same fields
+    /// (numbers compared bit for bit through their debug form: -0.0 is not 0.0).
+    fn agrees(line: &str) -> bool {
+        let buf = Arc::new(line.to_owned());
+        let Some(fast) = fast_fields(&buf) else {
+            return false;
+        };
+        let full = serde_fields(&buf);
+        assert_eq!(
+            Some(format!("{fast:?}")),
+            full.map(|f| format!("{f:?}")),
+            "{line}"
+        );
+        true
+    }
+
+    #[test]
+    fn the_fast_path_values_numbers_as_serde_json_does() {
+        let read = [
+            "0",
+            "-0",
+            "-0.0",
+            "7",
+            "-7",
+            "1.5",
+            "-2.5e-3",
+            "1E+3",
+            "1e400x",
+            "1e-400",
+            "-1e-400",
+            "9007199254740993",
+            "-9223372036854775808",
+            "-9223372036854775809",
+            "18446744073709551615",
+            "18446744073709551616",
+            "-18446744073709551617",
+            "123456789012345678901234567890",
+            "0.1",
+            "2.2250738585072011e-308",
+        ];
+        for n in read {
+            let line = format!("{{\"id\": \"a\", \"judge\": {n}}}");
+            let fast = agrees(&line);
+            assert_eq!(fast, !n.ends_with('x'), "{n}");
+        }
+        // Not JSON, or out of range: serde_json reads (or rejects) these.
+        for n in [
+            "01", "1.", ".5", "-", "1e", "+1", "1e400", "-1e400", "0x10", "NaN", "1.e5",
+        ] {
+            let buf = Arc::new(format!("{{\"id\": \"a\", \"judge\": {n}}}"));
+            assert!(fast_fields(&buf).is_none(), "{n}");
+        }
+    }
+
+    #[test]
+    fn the_fast_path_steps_aside_for_what_it_does_not_read() {
+        for line in [
+            r#"{"id": "a\n"}"#,
+            r#"{"id": "a", "x": {"y": 1}}"#,
+            r#"{"id": "a", "x": ["b", 1]}"#,
+            "{\"id\":\t\"a\"}",
+            "{\"id\": \"a\u{1}\"}",
+            r#"{"id": "a",}"#,
+            r#"{"id": "a"} x"#,
+            r#"{"id": "a""#,
+            r#"["id"]"#,
+            r#""id""#,
+            r#"{"id": tru}"#,
+        ] {
+            let buf = Arc::new(line.to_owned());
+            assert!(fast_fields(&buf).is_none(), "{line}");
+        }
+        for line in [
+            "{}",
+            " { } ",
+            r#"{"id": "a", "id": "b", "n": null, "t": true, "f": false}"#,
+            r#"{"id":"é","reference":[],"r2":[ "x" , "y" ]}"#,
+        ] {
+            assert!(agrees(line), "{line}");
+        }
+    }
+
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2000))]
+        #[test]
+        fn the_fast_path_reads_lines_as_serde_json_does(
+            parts in proptest::collection::vec(
+                (
+                    proptest::sample::select(vec!["id", "prediction", "reference", "judge", "é", "k\\n", "", "a b"]),
+                    proptest::prop_oneof![
+                        "[a-z é\"\\\\\u{1}]{0,6}".prop_map(|s| format!("\"{s}\"")),
+                        proptest::num::f64::ANY.prop_map(|x| x.to_string()),
+                        proptest::num::i64::ANY.prop_map(|x| x.to_string()),
+                        "-?[0-9]{1,22}(\\.[0-9]{0,3})?([eE][-+]?[0-9]{0,3})?",
+                        proptest::sample::select(vec!["true", "false", "null", "[]", "{}", "[\"x\", \"y\"]", "[\"x\", 2]", "{\"a\": [1]}", "nul"]).prop_map(str::to_owned),
+                    ],
+                    proptest::sample::select(vec!["", " ", "  ", "\t"]),
+                ),
+                0..8,
+            ),
+            tail in proptest::sample::select(vec!["", " ", ",", "}", "x"]),
+        ) {
+            let body: Vec<String> = parts
+                .iter()
+                .map(|(k, v, sp)| format!("{sp}\"{k}\"{sp}:{sp}{v}{sp}"))
+                .collect();
+            let line = format!("{{{}}}{tail}", body.join(","));
+            agrees(&line);
+        }
     }
 }

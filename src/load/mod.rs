@@ -8,6 +8,7 @@
 
 pub mod artifact;
 mod delimited;
+mod flat;
 pub mod git;
 mod json;
 mod lm_eval;
