@@ -171,8 +171,11 @@ def floor_loader(eg, base, cur, repeat=3):
     """examples/jsonl_floor.rs, the leanest loader (no rows, no retained text): best of `repeat`."""
     exe = os.path.join(os.path.dirname(eg), "examples", "jsonl_floor")
     if not os.path.exists(exe):
-        subprocess.run(["cargo", "build", "--release", "--locked", "--quiet", "--example", "jsonl_floor"],
-                       cwd=ROOT, check=True)
+        # Built where cargo puts release builds (beside --evalgate when that is one).
+        p = subprocess.run(["cargo", "build", "--release", "--locked", "--quiet", "--example", "jsonl_floor",
+                            "--message-format", "json"], cwd=ROOT, check=True, capture_output=True, text=True)
+        exe = next(m["executable"] for m in map(json.loads, p.stdout.splitlines())
+                   if m.get("reason") == "compiler-artifact" and m["target"]["name"] == "jsonl_floor")
     best = None
     for _ in range(repeat):
         out = json.loads(subprocess.run([exe, base, cur], check=True, capture_output=True, text=True).stdout)
