@@ -16,7 +16,7 @@ What it measures (the issue's goals in brackets):
      whether its 95% interval matches evalgate's;
   3. load + align of the 1M pair (about 1 GB) against `wc -l` of the same files
      [<= 2x], with the files in the page cache and dropped from it, beside the
-     floor: examples/jsonl_floor.rs, a loader that keeps no rows;
+     floor: bench/floor, a loader that keeps no rows;
   4. `sacrebleu --paired-bs` (BLEU + chrF, 1,000 resamples) and rouge-score
      (rouge1/2/L) against evalgate on the same --anchor-n examples.
 The inputs come from bench/gen_scale.py (seeded) and are cached in --data.
@@ -167,15 +167,14 @@ def evict(*paths):
             os.close(fd)
 
 
-def floor_loader(eg, base, cur, repeat=3):
-    """examples/jsonl_floor.rs, the leanest loader (no rows, no retained text): best of `repeat`."""
-    exe = os.path.join(os.path.dirname(eg), "examples", "jsonl_floor")
-    if not os.path.exists(exe):
-        # Built where cargo puts release builds (beside --evalgate when that is one).
-        p = subprocess.run(["cargo", "build", "--release", "--locked", "--quiet", "--example", "jsonl_floor",
-                            "--message-format", "json"], cwd=ROOT, check=True, capture_output=True, text=True)
-        exe = next(m["executable"] for m in map(json.loads, p.stdout.splitlines())
-                   if m.get("reason") == "compiler-artifact" and m["target"]["name"] == "jsonl_floor")
+def floor_loader(base, cur, repeat=3):
+    """bench/floor, the leanest loader (no rows, no retained text): best of `repeat`."""
+    # Its own small crate (memchr, rayon, xxhash-rust): seconds to build, no dev-dependencies.
+    p = subprocess.run(["cargo", "build", "--release", "--locked", "--quiet", "--message-format", "json",
+                        "--manifest-path", os.path.join(ROOT, "bench", "floor", "Cargo.toml")],
+                       cwd=ROOT, check=True, capture_output=True, text=True)
+    exe = next(m["executable"] for m in map(json.loads, p.stdout.splitlines())
+               if m.get("reason") == "compiler-artifact" and m.get("executable"))
     best = None
     for _ in range(repeat):
         out = json.loads(subprocess.run([exe, base, cur], check=True, capture_output=True, text=True).stdout)
@@ -299,7 +298,7 @@ def main():
         _, _, _, st, _ = evalgate_compare(eg, base, cur, 100, ["--metric", "judge"])
         la.append(st.get("load", 0) + st.get("align", 0))
     load_align = min(la)
-    floor = floor_loader(eg, base, cur)
+    floor = floor_loader(base, cur)
     # The same from disk: the files' pages dropped from the cache before each run.
     evict(base, cur)
     wc_cold = wc_l(base, cur, repeat=1)
@@ -339,7 +338,7 @@ def main():
     say("")
     say(f"## Load + align of the n = {big:,} pair ({size / 1e9:.2f} GB) against `wc -l`")
     say("")
-    say("| files | wc -l | evalgate load + align | ratio | floor: examples/jsonl_floor.rs | floor / wc -l |")
+    say("| files | wc -l | evalgate load + align | ratio | floor: bench/floor | floor / wc -l |")
     say("|---|---:|---:|---:|---:|---:|")
     say(f"| in the page cache (best of 3) | {wc:.2f} s | {load_align:.2f} s | {load_align / wc:.1f}x | "
         f"{floor:.2f} s | {floor / wc:.1f}x |")

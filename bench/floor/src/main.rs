@@ -10,7 +10,7 @@
 //! it pairs the two sides by id (both are in id order) and compares digests.
 //!
 //! ```text
-//! cargo run --release --example jsonl_floor -- baseline.jsonl current.jsonl
+//! cargo run --release --manifest-path bench/floor/Cargo.toml -- baseline.jsonl current.jsonl
 //! ```
 //!
 //! It prints one JSON object: seconds for load and for align, rows per side,
@@ -160,7 +160,7 @@ fn load(path: &str) -> std::io::Result<Columns> {
 fn main() -> std::io::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let [baseline, current] = args.as_slice() else {
-        eprintln!("usage: jsonl_floor BASELINE.jsonl CURRENT.jsonl");
+        eprintln!("usage: jsonl-floor BASELINE.jsonl CURRENT.jsonl");
         std::process::exit(2);
     };
     let clock = Instant::now();
