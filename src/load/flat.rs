@@ -20,7 +20,12 @@ const MAX_KEYS: usize = 32;
 
 /// The fields of `line`, a slice of `buf`, in first-seen key order (a
 /// repeated key keeps its last value), or `None` when serde_json must read it.
-pub(super) fn flat_object<'a>(buf: &Arc<String>, line: &'a str) -> Option<Vec<(&'a str, Value)>> {
+/// `key` makes each key, borrowed from the line, into the caller's key type.
+pub(super) fn flat_object<'a, K: AsRef<str>>(
+    buf: &Arc<String>,
+    line: &'a str,
+    key: impl Fn(&'a str) -> K,
+) -> Option<Vec<(K, Value)>> {
     let bytes = line.as_bytes();
     // JSON strings may not hold control characters, and tabs or carriage
     // returns between tokens are rare: either sends the line to serde_json.
@@ -31,19 +36,19 @@ pub(super) fn flat_object<'a>(buf: &Arc<String>, line: &'a str) -> Option<Vec<(&
     at.spaces();
     at.eat(b'{')?;
     at.spaces();
-    let mut pairs: Vec<(&'a str, Value)> = Vec::with_capacity(8);
+    let mut pairs: Vec<(K, Value)> = Vec::with_capacity(8);
     if at.peek() == Some(b'}') {
         at.i += 1;
     } else {
         loop {
-            let key = at.string()?;
+            let name = at.string()?;
             at.spaces();
             at.eat(b':')?;
             at.spaces();
             let value = at.value(buf)?;
-            match pairs.iter().position(|(k, _)| *k == key) {
+            match pairs.iter().position(|(k, _)| k.as_ref() == name) {
                 Some(i) => pairs[i].1 = value,
-                None if pairs.len() < MAX_KEYS => pairs.push((key, value)),
+                None if pairs.len() < MAX_KEYS => pairs.push((key(name), value)),
                 None => return None,
             }
             at.spaces();

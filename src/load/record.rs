@@ -190,8 +190,19 @@ impl Row {
             Some((_, Value::Number(n))) => Some(format_number(n).into()),
             _ => None,
         };
-        let mut numbers = Vec::new();
-        let mut tags = Vec::new();
+        // Sized up front: a row's few extra fields cost one allocation each kind.
+        let (mut numbers, mut tags) = {
+            let (mut n, mut t) = (0, 0);
+            for (key, value) in &map {
+                match value {
+                    _ if fields.is_mapped(key.as_ref()) => {}
+                    Value::Number(_) => n += 1,
+                    Value::Text(_) | Value::Bool(_) => t += 1,
+                    _ => {}
+                }
+            }
+            (Vec::with_capacity(n), Vec::with_capacity(t))
+        };
         for (key, value) in map {
             if fields.is_mapped(key.as_ref()) {
                 continue;
@@ -265,15 +276,16 @@ impl<V> Fields<V> {
     pub fn from_pairs(mut entries: Vec<(Text, V)>) -> Self {
         // Stable: equal names keep their order, so the last one is last.
         entries.sort_by(|a, b| a.0.cmp(&b.0));
-        let mut out: Vec<(Text, V)> = Vec::with_capacity(entries.len());
-        for entry in entries {
-            match out.last_mut() {
-                Some(last) if last.0 == entry.0 => *last = entry,
-                _ => out.push(entry),
+        // In place: of a run of equal names the kept slot takes each later pair.
+        entries.dedup_by(|later, kept| {
+            let same = later.0 == kept.0;
+            if same {
+                std::mem::swap(later, kept);
             }
-        }
-        out.shrink_to_fit();
-        Fields { entries: out }
+            same
+        });
+        entries.shrink_to_fit();
+        Fields { entries }
     }
 
     /// The value of `key`.
@@ -348,5 +360,48 @@ impl<V: serde::Serialize> serde::Serialize for Fields<V> {
         serializer: S,
     ) -> std::result::Result<S::Ok, S::Error> {
         serializer.collect_map(self.entries.iter().map(|(k, v)| (k, v)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fields_sort_by_name_and_keep_the_last_of_a_repeated_name() {
+        let fields: Fields<f64> = Fields::from_pairs(vec![
+            (Text::from("b"), 1.0),
+            (Text::from("a"), 2.0),
+            (Text::from("b"), 3.0),
+            (Text::from("c"), 4.0),
+            (Text::from("b"), 5.0),
+            (Text::from("a"), 6.0),
+        ]);
+        let pairs: Vec<(&str, f64)> = fields.iter().map(|(k, v)| (k.as_str(), *v)).collect();
+        assert_eq!(pairs, [("a", 6.0), ("b", 5.0), ("c", 4.0)]);
+    }
+
+    #[test]
+    fn unmapped_fields_become_scores_and_tags() {
+        let pairs = vec![
+            ("id", Value::Text("q1".into())),
+            ("output", Value::Text("yes".into())),
+            ("judge", Value::Number(0.5)),
+            ("lang", Value::Text("en".into())),
+            ("ok", Value::Bool(true)),
+            ("judge", Value::Number(0.75)),
+            ("skip", Value::Null),
+        ];
+        let row = Row::from_fields(pairs, &FieldMap::default(), &Location::file("r.jsonl"))
+            .expect("a row");
+        assert_eq!((row.id.as_str(), row.prediction.as_str()), ("q1", "yes"));
+        assert_eq!(row.numbers.iter().count(), 1);
+        assert_eq!(row.numbers.get("judge"), Some(&0.75));
+        let tags: Vec<(&str, &str)> = row
+            .tags
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        assert_eq!(tags, [("lang", "en"), ("ok", "true")]);
     }
 }
