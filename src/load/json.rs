@@ -723,7 +723,6 @@ mod tests {
             "1.5",
             "-2.5e-3",
             "1E+3",
-            "1e400x",
             "1e-400",
             "-1e-400",
             "9007199254740993",
@@ -738,8 +737,7 @@ mod tests {
         ];
         for n in read {
             let line = format!("{{\"id\": \"a\", \"judge\": {n}}}");
-            let fast = agrees(&line);
-            assert_eq!(fast, !n.ends_with('x'), "{n}");
+            assert!(agrees(&line), "the fast path reads {n}");
         }
         // Not JSON, or out of range: serde_json reads (or rejects) these.
         for n in [
