@@ -190,19 +190,8 @@ impl Row {
             Some((_, Value::Number(n))) => Some(format_number(n).into()),
             _ => None,
         };
-        // Sized up front: a row's few extra fields cost one allocation each kind.
-        let (mut numbers, mut tags) = {
-            let (mut n, mut t) = (0, 0);
-            for (key, value) in &map {
-                match value {
-                    _ if fields.is_mapped(key.as_ref()) => {}
-                    Value::Number(_) => n += 1,
-                    Value::Text(_) | Value::Bool(_) => t += 1,
-                    _ => {}
-                }
-            }
-            (Vec::with_capacity(n), Vec::with_capacity(t))
-        };
+        let mut numbers = Vec::new();
+        let mut tags = Vec::new();
         for (key, value) in map {
             if fields.is_mapped(key.as_ref()) {
                 continue;
