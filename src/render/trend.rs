@@ -127,6 +127,16 @@ fn decimals(scale: ValueScale, values: &[f64]) -> usize {
     Numbers::decimals(scale, m, m)
 }
 
+/// The most recorded runs behind any metric's trend.
+fn recorded_runs(report: &Report) -> usize {
+    report
+        .trends
+        .iter()
+        .map(|t| t.points.len())
+        .max()
+        .unwrap_or(0)
+}
+
 /// The trend section of a PR comment: a sparkline per metric in a table and,
 /// folded, a mermaid chart per metric.
 pub(crate) fn markdown_section(report: &Report, out: &mut String) {
@@ -134,12 +144,7 @@ pub(crate) fn markdown_section(report: &Report, out: &mut String) {
         return;
     }
     let nums = Numbers { minus: "−" };
-    let runs = report
-        .trends
-        .iter()
-        .map(|t| t.points.len())
-        .max()
-        .unwrap_or(0);
+    let runs = recorded_runs(report);
     let _ = writeln!(
         out,
         "**Trend on main** (last {runs} recorded runs {THIS_RUN} this PR):\n"
@@ -187,12 +192,7 @@ pub(crate) fn terminal_section(report: &Report, out: &mut String) {
         return;
     }
     let nums = Numbers { minus: "-" };
-    let runs = report
-        .trends
-        .iter()
-        .map(|t| t.points.len())
-        .max()
-        .unwrap_or(0);
+    let runs = recorded_runs(report);
     let _ = writeln!(
         out,
         "\nTrend on main (last {runs} recorded runs {THIS_RUN} this run):"
