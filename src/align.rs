@@ -3,15 +3,18 @@
 //! Rows sharing an id are repeated samples of one example; they must share its
 //! reference. Examples only in the baseline are *missing* (a crashed shard must
 //! not pass silently); examples only in the current run are *added*, and
-//! examples whose input or references changed are *edited*; both stay out of
-//! the paired statistics.
+//! examples whose ground truth changed (references, a tool's dataset hash) are
+//! *edited*; both stay out of the paired statistics. An example whose input —
+//! the rendered prompt — changed is compared like any other: what the
+//! comparison holds fixed is the dataset, never the prompt. Such examples are
+//! counted so that the report can say the prompt changed.
 
 use std::cmp::Ordering;
 
 use rayon::prelude::*;
 
 use crate::error::{Error, Location, Result};
-use crate::load::{Dataset, Row, Text};
+use crate::load::{Dataset, Row, Text, ToolInfo};
 
 /// One example: every row (sample) that carries its id.
 #[derive(Debug, Clone)]
@@ -37,6 +40,8 @@ pub struct Side {
     pub path: std::path::PathBuf,
     /// The examples.
     pub examples: Vec<Example>,
+    /// What the file's tool said beyond its rows.
+    pub tool: Option<ToolInfo>,
 }
 
 /// Baseline and current examples paired by id.
@@ -50,9 +55,14 @@ pub struct Aligned {
     pub missing: Vec<String>,
     /// Ids in the current run but not in the baseline.
     pub added: Vec<String>,
-    /// Ids in both whose input or references differ (see
+    /// Ids in both whose ground truth differs (see
     /// [`crate::baseline::content_differs`]), in baseline order.
     pub edited: Vec<String>,
+    /// Ids compared whose input (prompt) differs from the baseline's, in
+    /// baseline order.
+    pub prompt_changed: Vec<String>,
+    /// The tools' information of the baseline and the current side.
+    pub tools: [Option<ToolInfo>; 2],
 }
 
 /// Groups rows by id, checking that repeated rows agree on the reference.
@@ -89,6 +99,7 @@ pub fn group(data: Dataset) -> Result<Side> {
         return Ok(Side {
             path: data.path,
             examples,
+            tool: data.tool,
         });
     }
     // Row indices in id order; rows of one id stay in file order (stable), so
@@ -147,6 +158,7 @@ pub fn group(data: Dataset) -> Result<Side> {
     Ok(Side {
         path: data.path,
         examples,
+        tool: data.tool,
     })
 }
 
@@ -203,17 +215,24 @@ pub fn align(mut baseline: Side, mut current: Side) -> Aligned {
             }
         }
     }
-    let changed: Vec<bool> = pairs
+    let changed: Vec<(bool, bool)> = pairs
         .par_iter()
-        .map(|&(b, c)| crate::baseline::content_differs(base[b].first(), cur[c].first()))
+        .map(|&(b, c)| {
+            let (b, c) = (base[b].first(), cur[c].first());
+            (
+                crate::baseline::content_differs(b, c),
+                crate::baseline::prompt_differs(b, c),
+            )
+        })
         .collect();
-    let kept = changed.iter().filter(|&&x| !x).count();
+    let kept = changed.iter().filter(|x| !x.0).count();
+    let mut prompt_changed = Vec::new();
     let mut paired_base = Vec::with_capacity(kept);
     let mut paired_cur = Vec::with_capacity(kept);
     let mut edited = Vec::new();
     let mut base = baseline.examples.into_iter().enumerate();
     let mut cur = current.examples.into_iter().enumerate();
-    for (&(b, c), changed) in pairs.iter().zip(changed) {
+    for (&(b, c), (changed, prompt)) in pairs.iter().zip(changed) {
         // Pairs are increasing indices of both sides: each is found ahead.
         let b = base
             .find(|(i, _)| *i == b)
@@ -226,6 +245,9 @@ pub fn align(mut baseline: Side, mut current: Side) -> Aligned {
         if changed {
             edited.push(b.id.to_string());
         } else {
+            if prompt {
+                prompt_changed.push(b.id.to_string());
+            }
             paired_base.push(b);
             paired_cur.push(c);
         }
@@ -236,6 +258,8 @@ pub fn align(mut baseline: Side, mut current: Side) -> Aligned {
         missing,
         added,
         edited,
+        prompt_changed,
+        tools: [baseline.tool, current.tool],
     }
 }
 
@@ -257,6 +281,7 @@ mod tests {
             path: "r.jsonl".into(),
             rows,
             header: None,
+            tool: None,
         })
         .expect("groups")
     }
@@ -305,6 +330,7 @@ mod tests {
             path: "r.jsonl".into(),
             rows,
             header: None,
+            tool: None,
         })
         .expect_err("conflict")
         .to_string();

@@ -128,15 +128,20 @@ pub fn header_line(header: &BaselineHeader) -> String {
     serde_json::json!({ HEADER_KEY: header }).to_string()
 }
 
-/// What the fingerprint reads of an example: id, input, references, and the
-/// lm-eval hashes.
+/// Tags in which a tool's reader records its own hash of an example's ground
+/// truth: lm-eval's `doc_hash` and `target_hash`, and `test_hash`, the hash
+/// promptfoo's reader computes over a test's vars and asserts. Never a hash of
+/// the rendered prompt: the prompt is what a pull request changes.
+pub const GROUND_TRUTH_TAGS: [&str; 3] = ["doc_hash", "target_hash", "test_hash"];
+
+/// What the fingerprint reads of an example: its ground truth — references
+/// and the tools' dataset hashes. Not the input: a pull request that rewrites
+/// the prompt leaves the dataset as it was.
 fn content(row: &Row) -> impl Iterator<Item = &str> {
-    let hashes = ["doc_hash", "target_hash"]
+    let hashes = GROUND_TRUTH_TAGS
         .into_iter()
         .filter_map(|k| row.tags.get(k).map(Text::as_str));
-    std::iter::once(row.input.as_deref().unwrap_or(""))
-        .chain(row.references.iter().map(Text::as_str))
-        .chain(hashes)
+    row.references.iter().map(Text::as_str).chain(hashes)
 }
 
 /// The dataset fingerprint: `xxh3:` and 32 hex digits.
@@ -172,18 +177,25 @@ pub fn fingerprint(examples: &[Example]) -> String {
     format!("xxh3:{:032x}", xxhash_rust::xxh3::xxh3_128(&bytes))
 }
 
-/// Whether one id's example changed between baseline and current: its input
-/// or references differ (each only when both sides have it, so a baseline
-/// written without inputs does not flag every example), or its lm-eval hashes.
+/// Whether one id's example was edited between baseline and current: its
+/// ground truth changed — its references (only when both sides have them, so
+/// a baseline written without references does not flag every example) or a
+/// tool's dataset hash ([`GROUND_TRUTH_TAGS`]). A changed input is not an
+/// edit: it is the prompt change a pull request is there to test
+/// ([`prompt_differs`]).
 pub fn content_differs(base: &Row, cur: &Row) -> bool {
-    let input = matches!((&base.input, &cur.input), (Some(a), Some(b)) if a != b);
     let refs = !base.references.is_empty()
         && !cur.references.is_empty()
         && base.references != cur.references;
-    let hashes = ["doc_hash", "target_hash"]
+    let hashes = GROUND_TRUTH_TAGS
         .iter()
         .any(|k| matches!((base.tags.get(k), cur.tags.get(k)), (Some(a), Some(b)) if a != b));
-    input || refs || hashes
+    refs || hashes
+}
+
+/// Whether the input (the rendered prompt) differs, when both sides have one.
+pub fn prompt_differs(base: &Row, cur: &Row) -> bool {
+    matches!((&base.input, &cur.input), (Some(a), Some(b)) if a != b)
 }
 
 /// The short form of a fingerprint in reports: its algorithm and first 12

@@ -154,8 +154,12 @@ pub fn judge(ev: &Evidence<'_>, config: &Config) -> Report {
         added_ids: ev.aligned.added.iter().take(10).cloned().collect(),
         edited: ev.aligned.edited.len(),
         edited_ids: ev.aligned.edited.iter().take(10).cloned().collect(),
+        prompt_changed: ev.aligned.prompt_changed.len(),
         rows: ev.rows,
     };
+    for tool in ev.aligned.tools.iter().flatten() {
+        warnings.extend(tool.warnings.iter().cloned());
+    }
     if !ev.aligned.added.is_empty() || !ev.aligned.edited.is_empty() {
         let a = ev.aligned;
         warnings.push(format!(

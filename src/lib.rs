@@ -140,11 +140,7 @@ pub fn compare_with_progress(config: &Config, progress: &dyn Progress) -> Result
     }
     lap(Stage::Align);
     if aligned.baseline.is_empty() {
-        return Err(Error::Config(format!(
-            "no example id appears in both {} and {}; check that both files use the same ids (and --id-field)",
-            config.baseline.display(),
-            config.current[0].display()
-        )));
+        return Err(nothing_to_compare(&aligned, config));
     }
     let metrics = score::choose_metrics(
         &config.metrics,
@@ -201,6 +197,30 @@ pub fn compare_with_progress(config: &Config, progress: &dyn Progress) -> Result
     }
     lap(Stage::Judge);
     Ok(report)
+}
+
+/// Why no example could be compared, in the words of what really happened:
+/// every shared id was edited, or the runs share no id at all.
+fn nothing_to_compare(aligned: &align::Aligned, config: &Config) -> Error {
+    let (base, cur) = (config.baseline.display(), config.current[0].display());
+    if !aligned.edited.is_empty() {
+        let shown: Vec<&str> = aligned.edited.iter().take(5).map(String::as_str).collect();
+        return Error::Config(format!(
+            "all {} examples that {base} and {cur} share were edited: their references (or the tool's dataset hashes) differ ({}{}), so no example can be compared; the baseline was made on another dataset — refresh it from this dataset",
+            aligned.edited.len(),
+            shown.join(", "),
+            if aligned.edited.len() > shown.len() { ", …" } else { "" }
+        ));
+    }
+    let sample = |ids: &[String]| {
+        let shown: Vec<String> = ids.iter().take(3).map(|i| format!("\"{i}\"")).collect();
+        shown.join(", ")
+    };
+    Error::Config(format!(
+        "no example id appears in both {base} and {cur} (baseline ids such as {}; current ids such as {}); check that both files use the same ids (and --id-field)",
+        sample(&aligned.missing),
+        sample(&aligned.added)
+    ))
 }
 
 /// `--strict-dataset`: any example added, removed or edited is an error.

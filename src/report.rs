@@ -73,6 +73,8 @@ pub struct ExampleCounts {
     pub edited: usize,
     /// Up to 10 edited ids.
     pub edited_ids: Vec<String>,
+    /// Examples compared whose input (the prompt) differs from the baseline's.
+    pub prompt_changed: usize,
     /// Rows read from the baseline and the current files (repeated samples count).
     pub rows: [usize; 2],
 }
@@ -339,7 +341,7 @@ pub fn dataset_changes(added: &[String], removed: &[String], edited: &[String]) 
     for (ids, what) in [
         (added, "added"),
         (removed, "removed"),
-        (edited, "edited (input or reference)"),
+        (edited, "edited (reference or dataset hash)"),
     ] {
         if ids.is_empty() {
             continue;

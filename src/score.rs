@@ -167,6 +167,75 @@ pub fn choose_metrics(
     let all = aligned.baseline.iter().chain(&aligned.current);
     let (any, every) = numeric_fields(all.clone());
     let names: Vec<String> = if names.is_empty() {
+        if let Some(defaults) = tool_defaults(aligned, &every)? {
+            let mut defaults = defaults;
+            defaults.extend(configured.iter().cloned());
+            defaults
+        } else {
+            text_defaults(aligned, &every, configured)?
+        }
+    } else {
+        names.to_vec()
+    };
+    let info = metrics::DataInfo {
+        numeric_fields: any,
+        labels: labels_if_needed(all, &names),
+    };
+    let mut seen = BTreeSet::new();
+    names
+        .iter()
+        .filter(|n| seen.insert((*n).clone()))
+        .map(|n| metrics::build(n, options, &info))
+        .collect()
+}
+
+/// The default metrics of a comparison of a tool's files: the tool's own
+/// per-sample metrics that every compared example has. `None` when neither
+/// side came from a tool; an error when a side did and none of its metrics
+/// can be compared — a gate must never pass over metrics nobody asked for.
+fn tool_defaults(aligned: &Aligned, every: &BTreeSet<String>) -> Result<Option<Vec<String>>> {
+    let [base, cur] = &aligned.tools;
+    let (tool, wanted): (&str, Vec<&String>) = match (base, cur) {
+        (None, None) => return Ok(None),
+        (Some(b), Some(c)) => (
+            &b.tool,
+            b.metrics.iter().filter(|m| c.metrics.contains(m)).collect(),
+        ),
+        (Some(t), None) | (None, Some(t)) => (&t.tool, t.metrics.iter().collect()),
+    };
+    let found: Vec<String> = wanted
+        .iter()
+        .filter(|m| every.contains(m.as_str()))
+        .map(|m| (*m).clone())
+        .collect();
+    if !found.is_empty() {
+        return Ok(Some(found));
+    }
+    let listed = |t: &Option<crate::load::ToolInfo>| {
+        t.as_ref().map_or("none".to_string(), |t| {
+            if t.metrics.is_empty() {
+                "none".to_string()
+            } else {
+                t.metrics.join(", ")
+            }
+        })
+    };
+    Err(Error::Config(format!(
+        "no metric to compare: the {tool} files name per-sample metrics (baseline: {}; current: {}) but none is a number on every example of both runs; name the metrics to compare with --metric (text metrics such as exact_match run only when asked for)",
+        listed(base),
+        listed(cur)
+    )))
+}
+
+/// The default metrics of plain result files: `exact_match` and `f1` when
+/// every example has a reference, every numeric field all examples have, and
+/// the metrics of `evalgate.toml`.
+fn text_defaults(
+    aligned: &Aligned,
+    every: &BTreeSet<String>,
+    configured: &[String],
+) -> Result<Vec<String>> {
+    {
         let mut defaults = Vec::new();
         if aligned
             .baseline
@@ -182,20 +251,8 @@ pub fn choose_metrics(
                 "no metric to compare: the inputs have no references and no numeric fields; name one with --metric".into(),
             ));
         }
-        defaults
-    } else {
-        names.to_vec()
-    };
-    let info = metrics::DataInfo {
-        numeric_fields: any,
-        labels: labels_if_needed(all, &names),
-    };
-    let mut seen = BTreeSet::new();
-    names
-        .iter()
-        .filter(|n| seen.insert((*n).clone()))
-        .map(|n| metrics::build(n, options, &info))
-        .collect()
+        Ok(defaults)
+    }
 }
 
 /// Scores both sides of every paired example for every metric.

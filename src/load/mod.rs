@@ -33,6 +33,42 @@ pub struct Dataset {
     pub rows: Vec<Row>,
     /// The header of an evalgate baseline file.
     pub header: Option<BaselineHeader>,
+    /// What the file's tool says beyond its rows (lm-eval, promptfoo); `None`
+    /// for plain JSONL, JSON and CSV.
+    pub tool: Option<ToolInfo>,
+}
+
+/// What a tool's own result file says beyond its rows: its per-sample metrics,
+/// which are the default metrics of a comparison (a gate over a tool's file
+/// compares what the tool measured, never text metrics of whatever its
+/// "prediction" happens to be), and notes for the report.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ToolInfo {
+    /// The tool, as `--input-format` names it (`lm-eval`, `promptfoo`).
+    pub tool: String,
+    /// The tool's per-sample metrics, as numeric fields of the rows, in the
+    /// tool's order.
+    pub metrics: Vec<String>,
+    /// What the reader wants the user to know (an aggregate in the tool's own
+    /// results file that the samples do not reproduce, …).
+    pub warnings: Vec<String>,
+}
+
+impl ToolInfo {
+    /// Folds the information of another file of the same run into this one.
+    pub fn merge(&mut self, other: ToolInfo) {
+        if self.tool.is_empty() {
+            self.tool = other.tool;
+        } else if !other.tool.is_empty() && other.tool != self.tool {
+            self.tool = format!("{}+{}", self.tool, other.tool);
+        }
+        for m in other.metrics {
+            if !self.metrics.contains(&m) {
+                self.metrics.push(m);
+            }
+        }
+        self.warnings.extend(other.warnings);
+    }
 }
 
 /// The file formats evalgate reads.
@@ -115,7 +151,7 @@ fn load_stream(
             let own = FieldMap::default();
             let fields = if header.is_some() { &own } else { fields };
             let rows = json::read_jsonl_stream(path, probe, reader, fields, &|_| {})?;
-            return dataset(path, rows, header);
+            return dataset(path, rows, header, None);
         }
     }
     let mut bytes = head;
@@ -169,18 +205,48 @@ pub fn load_bytes(path: &Path, raw: Vec<u8>, fields: &FieldMap) -> Result<Datase
     } else {
         (detect_format(path, &bytes, fields.format)?, fields)
     };
-    let rows = match format {
-        Format::Jsonl => json::read_jsonl(path, &bytes, fields)?,
-        Format::JsonArray => json::read_array(path, &bytes, fields)?,
-        Format::Csv => delimited::read(path, &bytes, b',', fields)?,
-        Format::Tsv => delimited::read(path, &bytes, b'\t', fields)?,
-        Format::LmEval => lm_eval::read(path, &bytes)?,
-        Format::Promptfoo => promptfoo::read(path, &bytes, fields)?,
+    let (rows, tool) = match format {
+        Format::Jsonl => (json::read_jsonl(path, &bytes, fields)?, None),
+        Format::JsonArray => (json::read_array(path, &bytes, fields)?, None),
+        Format::Csv => (delimited::read(path, &bytes, b',', fields)?, None),
+        Format::Tsv => (delimited::read(path, &bytes, b'\t', fields)?, None),
+        Format::LmEval => {
+            let rows = lm_eval::read(path, &bytes)?;
+            let tool = tool_info("lm-eval", &rows);
+            (rows, Some(tool))
+        }
+        Format::Promptfoo => {
+            let rows = promptfoo::read(path, &bytes, fields)?;
+            let tool = tool_info("promptfoo", &rows);
+            (rows, Some(tool))
+        }
     };
-    dataset(path, rows, header)
+    dataset(path, rows, header, tool)
 }
 
-fn dataset(path: &Path, rows: Vec<Row>, header: Option<BaselineHeader>) -> Result<Dataset> {
+/// A tool's metrics as the numeric fields of its rows, in order of first appearance.
+fn tool_info(tool: &str, rows: &[Row]) -> ToolInfo {
+    let mut metrics: Vec<String> = Vec::new();
+    for row in rows {
+        for (name, _) in row.numbers.iter() {
+            if !metrics.iter().any(|m| m == name.as_str()) {
+                metrics.push(name.to_string());
+            }
+        }
+    }
+    ToolInfo {
+        tool: tool.to_string(),
+        metrics,
+        warnings: Vec::new(),
+    }
+}
+
+fn dataset(
+    path: &Path,
+    rows: Vec<Row>,
+    header: Option<BaselineHeader>,
+    tool: Option<ToolInfo>,
+) -> Result<Dataset> {
     if rows.is_empty() {
         return Err(Error::input(
             Location::file(path),
@@ -191,6 +257,7 @@ fn dataset(path: &Path, rows: Vec<Row>, header: Option<BaselineHeader>) -> Resul
         path: path.to_path_buf(),
         rows,
         header,
+        tool,
     })
 }
 
@@ -210,6 +277,7 @@ pub fn load_all_with_progress(
 ) -> Result<Dataset> {
     let mut rows = Vec::new();
     let mut header = None;
+    let mut tool: Option<ToolInfo> = None;
     let mut owner: std::collections::HashMap<String, (usize, usize)> =
         std::collections::HashMap::new();
     for (shard, path) in paths.iter().enumerate() {
@@ -236,9 +304,17 @@ pub fn load_all_with_progress(
         }
         rows.extend(data.rows);
         header = header.or(data.header);
+        if let Some(info) = data.tool {
+            tool.get_or_insert_with(ToolInfo::default).merge(info);
+        }
     }
     let path = paths.first().cloned().unwrap_or_default();
-    Ok(Dataset { path, rows, header })
+    Ok(Dataset {
+        path,
+        rows,
+        header,
+        tool,
+    })
 }
 
 fn decompress(path: &Path, raw: Vec<u8>) -> Result<Vec<u8>> {
