@@ -35,6 +35,11 @@ fn every_text_scores_as_vader_sentiment_does() {
         "{} of {} scores differ:\n{}",
         wrong.len(),
         lines.len() * 4,
-        wrong.iter().take(20).cloned().collect::<Vec<_>>().join("\n")
+        wrong
+            .iter()
+            .take(20)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join("\n")
     );
 }

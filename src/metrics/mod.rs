@@ -12,6 +12,7 @@ mod classification;
 mod exact;
 pub mod exec;
 mod external;
+pub mod facts;
 pub mod normalize;
 pub mod rouge;
 mod rouge_porter;
@@ -293,6 +294,9 @@ pub fn build(name: &str, options: &MetricOptions, data: &DataInfo) -> Result<Box
         .find(|(n, _)| n == name)
         .map(|(_, d)| *d);
     if let Some(metric) = vader::build(name, asked) {
+        return Ok(Box::new(metric));
+    }
+    if let Some(metric) = facts::build(name) {
         return Ok(Box::new(metric));
     }
     Ok(match name {
