@@ -169,13 +169,13 @@ pub fn compare_with_progress(config: &Config, progress: &dyn Progress) -> Result
     progress.started(Stage::Resample, config.resamples as u64);
     let bootstrap = stats::resample_with_progress(
         &design,
-        config.resamples,
+        judge::bootstrap_resamples(&layouts, config),
         config.seed,
         config.resampler,
         &|n| progress.advance(n),
     );
     let randomization = (config.test == TestKind::Randomization)
-        .then(|| stats::randomization(&design, &layouts, config.resamples, config.seed));
+        .then(|| stats::sign_flip(&design, config.resamples, config.seed));
     lap(Stage::Resample);
     let evidence = judge::Evidence {
         aligned: &aligned,
