@@ -73,6 +73,16 @@ struct Test {
     spread: Option<f64>,
 }
 
+/// How many sign-flip rounds the run needs: the configured number under
+/// `--test randomization`, else none.
+pub fn sign_flip_rounds(config: &Config) -> usize {
+    if config.test == TestKind::Randomization {
+        config.resamples
+    } else {
+        0
+    }
+}
+
 /// How many bootstrap resamples the run needs: the configured number when a
 /// corpus metric or `--test bootstrap` uses them, else none.
 pub fn bootstrap_resamples(layouts: &[Layout], config: &Config) -> usize {
