@@ -344,10 +344,10 @@ pub struct CompareArgs {
     /// Also write the JSON report here
     #[arg(long, value_name = "PATH")]
     pub json_out: Option<PathBuf>,
-    /// Significance level, after Holm's correction [default: 0.05]
+    /// Chance that any verdict is wrong (Bonferroni over every row) [default: 0.05]
     #[arg(long)]
     pub alpha: Option<f64>,
-    /// Confidence level of the intervals [default: 0.95]
+    /// Confidence level of a run's own value (history); deltas use 1 − alpha [default: 0.95]
     #[arg(long)]
     pub confidence: Option<f64>,
     /// Bootstrap resamples or randomization rounds [default: 10000]
@@ -356,7 +356,7 @@ pub struct CompareArgs {
     /// Random seed [default: 12345]
     #[arg(long)]
     pub seed: Option<u64>,
-    /// Significance test [default: bootstrap]
+    /// Test of mean metrics [default: randomization]
     #[arg(long, value_enum)]
     pub test: Option<TestKind>,
     /// Bootstrap resampler [default: auto: multinomial below 20,000 examples, Poisson above]

@@ -14,13 +14,14 @@ use crate::metrics::{Direction, ExactMatchOptions, MetricOptions};
 /// Longest suite name: it is part of the PR comment's marker and title.
 pub const MAX_SUITE_CHARS: usize = 100;
 
-/// Which resampling test decides significance.
+/// Which test (and interval) decides mean metrics; corpus metrics always use
+/// the bootstrap, and 0/1 metrics on up to 200 examples the exact sign test.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "lowercase")]
 pub enum TestKind {
-    /// Paired bootstrap (Koehn 2004); p from deltas shifted to the null.
+    /// Paired bootstrap (Koehn 2004): percentile interval, p by its inversion.
     Bootstrap,
-    /// Paired approximate randomization (sign flips of paired examples).
+    /// Paired sign-flip randomization, inverted into the interval (the default).
     Randomization,
 }
 
@@ -100,9 +101,10 @@ pub struct Config {
     /// Metrics with a `[metric.NAME]` section, compared along with the defaults
     /// when no metric list is given.
     pub config_metrics: Vec<String>,
-    /// Significance level.
+    /// Family-wise error rate: the deltas' intervals hold together with
+    /// confidence 1 − alpha (Bonferroni over every metric and slice).
     pub alpha: f64,
-    /// Confidence level of intervals.
+    /// Confidence level of a run's own value (the history's intervals).
     pub confidence: f64,
     /// Resamples.
     pub resamples: usize,
@@ -165,7 +167,7 @@ impl Config {
             confidence: 0.95,
             resamples: 10_000,
             seed: 12_345,
-            test: TestKind::Bootstrap,
+            test: TestKind::Randomization,
             resampler: crate::stats::Resampler::Auto,
             slice_by: Vec::new(),
             top_k: 5,

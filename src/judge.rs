@@ -1,12 +1,31 @@
 //! Verdicts per metric and slice, and the gate's answer.
 //!
-//! A regression needs three things at once: the change points the bad way, it is
-//! significant at alpha after Holm's correction over every (metric, slice) tested,
-//! and it is larger than the metric's tolerance. A result that is not significant
-//! but whose interval still allows a drop beyond the tolerance is inconclusive.
+//! Every row (a metric overall or in a slice) gets one interval of its delta
+//! and one p-value from the same construction ([`crate::stats::inversion`]):
+//! an exact sign test for 0/1 metrics on up to
+//! [`EXACT_MAX_N`](crate::stats::inversion::EXACT_MAX_N) examples, sign-flip
+//! randomization for other mean metrics (`--test randomization`, the default),
+//! the paired bootstrap for corpus metrics and `--test bootstrap`. Intervals
+//! are Bonferroni-adjusted over every row of the run, so together they hold
+//! with confidence 1 − alpha, and the verdict is read off the interval and
+//! the metric's tolerance τ, in the direction that is better:
+//!
+//! | the interval of the gain lies… | verdict |
+//! |---|---|
+//! | wholly below −τ | regressed |
+//! | wholly above +τ | improved |
+//! | wholly within [−τ, +τ] (two one-sided tests, Schuirmann 1987) | unchanged |
+//! | across 0, with τ = 0 | no significant change |
+//! | across −τ or +τ, with τ > 0 | inconclusive, with about how many examples would settle it |
+//!
+//! With τ = 0 an interval around 0 cannot show equivalence (only identical
+//! results, an interval of [0, 0], do), and calling every such row
+//! inconclusive would make the word meaningless on every pull request: it reads
+//! "no significant change", which does not fail `--fail-on inconclusive`.
+//! Fewer than `min_examples` examples are always inconclusive.
 
 use crate::align::Aligned;
-use crate::config::{Config, FailOn};
+use crate::config::{Config, FailOn, TestKind};
 use crate::load::Text;
 use crate::metrics::Scale;
 use crate::report::{
@@ -14,7 +33,8 @@ use crate::report::{
     Verdict,
 };
 use crate::score::{MetricScores, Slices};
-use crate::stats::{self, Layout, NullKind, Resampled};
+use crate::stats::inversion::EXACT_MAX_N;
+use crate::stats::{self, Layout, Method, Resampled, TypicalValues};
 
 /// Everything judging needs, from the earlier stages.
 pub struct Evidence<'a> {
@@ -26,9 +46,10 @@ pub struct Evidence<'a> {
     pub slices: &'a Slices,
     /// Where each metric sits in the design.
     pub layouts: &'a [Layout],
-    /// Bootstrap resamples (intervals, and p-values for the bootstrap test).
+    /// Bootstrap resamples (corpus metrics, and mean metrics under
+    /// `--test bootstrap`; none are drawn when nothing needs them).
     pub bootstrap: &'a Resampled,
-    /// Randomization rounds, when that test was chosen.
+    /// Sign-flip rounds, when that test was chosen.
     pub randomization: Option<&'a Resampled>,
     /// Rows read per side.
     pub rows: [usize; 2],
@@ -47,7 +68,30 @@ struct Test {
     current: f64,
     delta: f64,
     result: stats::TestResult,
-    p_one: f64,
+    method: Method,
+    /// Standard deviation of one example's difference (mean metrics).
+    spread: Option<f64>,
+}
+
+/// How many sign-flip rounds the run needs: the configured number under
+/// `--test randomization`, else none.
+pub fn sign_flip_rounds(config: &Config) -> usize {
+    if config.test == TestKind::Randomization {
+        config.resamples
+    } else {
+        0
+    }
+}
+
+/// How many bootstrap resamples the run needs: the configured number when a
+/// corpus metric or `--test bootstrap` uses them, else none.
+pub fn bootstrap_resamples(layouts: &[Layout], config: &Config) -> usize {
+    let corpus = layouts.iter().any(|l| matches!(l, Layout::Corpus { .. }));
+    if corpus || config.test == TestKind::Bootstrap {
+        config.resamples
+    } else {
+        0
+    }
 }
 
 /// Judges every metric and slice and decides the gate.
@@ -67,19 +111,29 @@ pub fn judge(ev: &Evidence<'_>, config: &Config) -> Report {
             ));
         }
     }
+    let family = ev.scores.len() * groups.len();
+    let tail = stats::bonferroni_tail(config.alpha, family);
     let mut tests = Vec::new();
     for (m, s) in ev.scores.iter().enumerate() {
         for &(g, size) in &groups {
             let members = (g > 0).then(|| ev.slices.members[g - 1].as_slice());
             let (baseline, current) = s.corpus_values(members);
-            tests.push(run_test(ev, config, s, m, g, size, baseline, current));
+            tests.push(run_test(
+                ev,
+                s,
+                m,
+                (g, members),
+                size,
+                (baseline, current),
+                tail,
+            ));
         }
     }
-    let adjusted = stats::holm(&tests.iter().map(|t| t.p_one).collect::<Vec<_>>());
+    let z_row = stats::normal_quantile(1.0 - tail);
 
     let mut metrics = Vec::new();
     let mut slice_rows = Vec::new();
-    for (t, &p_adj) in tests.iter().zip(&adjusted) {
+    for t in &tests {
         let s = &ev.scores[t.metric];
         let gate = config.gate(s.metric.name());
         let sign = s.metric.direction().sign();
@@ -87,7 +141,15 @@ pub fn judge(ev: &Evidence<'_>, config: &Config) -> Report {
             Scale::Fraction => ValueScale::Fraction,
             Scale::Raw => ValueScale::Raw,
         };
-        let mut d = decide(t, sign, p_adj, config, gate.tolerance);
+        let p_adjusted = stats::bonferroni(t.result.p_two_sided, family);
+        let p_one = if t.delta < 0.0 {
+            t.result.p_less
+        } else if t.delta > 0.0 {
+            t.result.p_greater
+        } else {
+            t.result.p_less.max(t.result.p_greater)
+        };
+        let mut d = decide(t, sign, config, gate.tolerance, z_row);
         if t.group == 0 {
             let floor = match s.metric.direction() {
                 crate::metrics::Direction::Higher => gate.min.or(gate.max),
@@ -114,8 +176,9 @@ pub fn judge(ev: &Evidence<'_>, config: &Config) -> Report {
                 ci_low: t.result.ci_low,
                 ci_high: t.result.ci_high,
                 p_value: t.result.p_two_sided,
-                p_one_sided: t.p_one,
-                p_adjusted: p_adj,
+                p_one_sided: p_one,
+                p_adjusted,
+                test: t.method,
                 verdict: d.verdict,
                 tolerance: gate.tolerance,
                 floor,
@@ -138,11 +201,18 @@ pub fn judge(ev: &Evidence<'_>, config: &Config) -> Report {
                 ci_low: t.result.ci_low,
                 ci_high: t.result.ci_high,
                 p_value: t.result.p_two_sided,
-                p_one_sided: t.p_one,
-                p_adjusted: p_adj,
+                p_one_sided: p_one,
+                p_adjusted,
+                test: t.method,
                 verdict: d.verdict,
             });
         }
+    }
+    if let Some(w) = unbounded_warning(&tests, config, family) {
+        warnings.push(w);
+    }
+    if let Some(w) = assumed_directions(ev.scores) {
+        warnings.push(w);
     }
 
     let regressed_examples = worst_examples(ev, &metrics, &slice_rows, config.top_k);
@@ -207,7 +277,10 @@ pub fn judge(ev: &Evidence<'_>, config: &Config) -> Report {
             confidence: config.confidence,
             test: config.test.name().to_string(),
             resampler: config.resampler.resolve(n).name().to_string(),
-            tests: tests.len(),
+            tests: family,
+            adjustment: if family > 1 { "bonferroni" } else { "none" }.to_string(),
+            simultaneous_confidence: 1.0 - config.alpha,
+            row_confidence: 1.0 - 2.0 * tail,
             min_examples: config.min_examples,
             fail_on: config.fail_on.name().to_string(),
             metric_signatures: ev
@@ -249,37 +322,36 @@ fn current_ci(
     (low.is_finite() && high.is_finite()).then_some([low, high])
 }
 
-#[allow(clippy::too_many_arguments)]
+/// Tests one metric in one group: picks the method, draws its typical values
+/// and inverts them at one-sided level `tail` per side.
 fn run_test(
     ev: &Evidence<'_>,
-    config: &Config,
     s: &MetricScores,
     m: usize,
-    group: usize,
+    (group, members): (usize, Option<&[usize]>),
     n: usize,
-    baseline: f64,
-    current: f64,
+    (baseline, current): (f64, f64),
+    tail: f64,
 ) -> Test {
+    let layout = ev.layouts[m];
+    let mean = |sums: &[f64], count: f64| sums[0] / count;
     let corpus = |sums: &[f64], count: f64| s.metric.corpus(sums, count);
-    let delta = current - baseline;
-    let boot = ev.bootstrap.deltas(ev.layouts[m], group, &corpus);
-    let (ci_low, ci_high) = stats::percentile_ci(&boot, config.confidence);
-    let (p_two_sided, p_less, p_greater) = match ev.randomization {
-        Some(r) => stats::p_values(
-            delta,
-            &r.deltas(ev.layouts[m], group, &corpus),
-            NullKind::Randomization,
-        ),
-        None => stats::p_values(delta, &boot, NullKind::ShiftedBootstrap),
+    let from = |r: &Resampled, f: &dyn Fn(&[f64], f64) -> f64| {
+        let draws = r.deltas(layout, group, f);
+        TypicalValues::from_draws(&draws, r.b - draws.len())
     };
-    let gain = delta * s.metric.direction().sign();
-    // The decision's one-sided test looks in the direction the metric moved.
-    let p_one = if gain == 0.0 {
-        1.0
-    } else if (gain < 0.0) == (s.metric.direction().sign() > 0.0) {
-        p_less
-    } else {
-        p_greater
+    let (values, method) = match (layout, ev.randomization) {
+        (Layout::Delta { .. }, randomization) => match signs(s, members) {
+            Some((gains, losses, zeros)) if n <= EXACT_MAX_N => (
+                TypicalValues::exact_sign_flip(gains, losses, zeros),
+                Method::Exact,
+            ),
+            _ => match randomization {
+                Some(r) => (from(r, &mean), Method::Randomization),
+                None => (from(ev.bootstrap, &mean), Method::Bootstrap),
+            },
+        },
+        (Layout::Corpus { .. }, _) => (from(ev.bootstrap, &corpus), Method::Bootstrap),
     };
     Test {
         metric: m,
@@ -287,16 +359,54 @@ fn run_test(
         n,
         baseline,
         current,
-        delta,
-        result: stats::TestResult {
-            ci_low,
-            ci_high,
-            p_two_sided,
-            p_less,
-            p_greater,
-        },
-        p_one,
+        delta: current - baseline,
+        result: values.invert(tail),
+        method,
+        spread: matches!(layout, Layout::Delta { .. })
+            .then(|| spread(s, members))
+            .flatten(),
     }
+}
+
+/// The sample standard deviation of a mean metric's differences over
+/// `members` (every example when `None`).
+fn spread(s: &MetricScores, members: Option<&[usize]>) -> Option<f64> {
+    let diff = |i: usize| Some(s.cur.get(i)? - s.base.get(i)?);
+    let diffs: Vec<f64> = match members {
+        Some(list) => list.iter().map(|&i| diff(i)).collect::<Option<_>>()?,
+        None => (0..s.base.len()).map(diff).collect::<Option<_>>()?,
+    };
+    if diffs.len() < 2 {
+        return None;
+    }
+    let n = diffs.len() as f64;
+    let mean = diffs.iter().sum::<f64>() / n;
+    let sd = (diffs.iter().map(|d| (d - mean).powi(2)).sum::<f64>() / (n - 1.0)).sqrt();
+    sd.is_finite().then_some(sd)
+}
+
+/// Counts of differences +1, −1 and 0 of a mean metric over `members` (every
+/// example when `None`), when every difference is one of those.
+fn signs(s: &MetricScores, members: Option<&[usize]>) -> Option<(usize, usize, usize)> {
+    let mut counts = (0, 0, 0);
+    let mut add = |i: usize| {
+        let d = s.cur.get(i)? - s.base.get(i)?;
+        if d == 1.0 {
+            counts.0 += 1;
+        } else if d == -1.0 {
+            counts.1 += 1;
+        } else if d == 0.0 {
+            counts.2 += 1;
+        } else {
+            return None;
+        }
+        Some(())
+    };
+    match members {
+        Some(list) => list.iter().try_for_each(|&i| add(i))?,
+        None => (0..s.base.len()).try_for_each(&mut add)?,
+    }
+    Some(counts)
 }
 
 struct Decision {
@@ -305,93 +415,166 @@ struct Decision {
     note: Option<String>,
 }
 
-fn decide(t: &Test, sign: f64, p_adj: f64, config: &Config, tolerance: f64) -> Decision {
+/// The verdict read off the row's interval and the tolerance (see the module
+/// doc), with a note when the reason is not obvious from the numbers.
+fn decide(t: &Test, sign: f64, config: &Config, tolerance: f64, z_row: f64) -> Decision {
     let gain = t.delta * sign;
     let (a, b) = (t.result.ci_low * sign, t.result.ci_high * sign);
-    let (gain_low, gain_high) = (a.min(b), a.max(b));
-    let enough = t.n >= config.min_examples;
-    let significant = enough && p_adj <= config.alpha;
-    let beyond = gain.abs() > tolerance;
-    if significant && beyond && gain < 0.0 {
-        return Decision {
-            verdict: Verdict::Regressed,
-            settle: None,
-            note: None,
+    let (low, high) = (a.min(b), a.max(b));
+    let settle = || {
+        let fit = Fit {
+            n: t.n,
+            gain,
+            interval: (low, high),
+            spread: t.spread,
         };
-    }
-    if significant && beyond && gain > 0.0 {
-        return Decision {
-            verdict: Verdict::Improved,
-            settle: None,
-            note: None,
-        };
-    }
-    let settle = examples_to_settle(
-        t.n,
-        gain,
-        gain_high - gain_low,
-        tolerance,
-        config.confidence,
-        config.alpha,
-        config.min_examples,
-    );
-    if !enough {
+        examples_to_settle(&fit, tolerance, z_row, config.min_examples)
+    };
+    let decided = |verdict| Decision {
+        verdict,
+        settle: None,
+        note: None,
+    };
+    if t.n < config.min_examples {
         return Decision {
             verdict: Verdict::Inconclusive,
-            settle,
+            settle: settle(),
             note: Some(format!(
                 "{} examples are too few to tell a change from noise (at least {} needed to decide)",
                 t.n, config.min_examples
             )),
         };
     }
-    if tolerance > 0.0 && gain_low < -tolerance && !(significant && gain > 0.0) {
+    if high < -tolerance {
+        return decided(Verdict::Regressed);
+    }
+    if low > tolerance {
+        return decided(Verdict::Improved);
+    }
+    if low >= -tolerance && high <= tolerance {
         return Decision {
-            verdict: Verdict::Inconclusive,
-            settle,
-            note: Some(format!(
-                "not significant, but the interval still allows a drop larger than the tolerance {tolerance}"
-            )),
+            verdict: Verdict::Unchanged,
+            settle: None,
+            note: (tolerance > 0.0 && (high < 0.0 || low > 0.0))
+                .then(|| format!("a significant change, but within the tolerance {tolerance}")),
         };
     }
-    let note = (significant && !beyond)
-        .then(|| format!("significant, but within the tolerance {tolerance}"));
+    if tolerance == 0.0 {
+        // A drop that is not significant: how many examples would show one of this size.
+        return Decision {
+            verdict: Verdict::NotSignificant,
+            settle: if gain < 0.0 { settle() } else { None },
+            note: None,
+        };
+    }
+    let note = if low < -tolerance && high > tolerance {
+        format!("the interval allows a change beyond the tolerance {tolerance} either way")
+    } else if low < -tolerance && high < 0.0 {
+        format!("a significant drop, but it may or may not exceed the tolerance {tolerance}")
+    } else if low < -tolerance {
+        format!("not significant, but the interval still allows a drop beyond the tolerance {tolerance}")
+    } else if low > 0.0 {
+        format!("a significant gain, but it may or may not exceed the tolerance {tolerance}")
+    } else {
+        format!(
+            "no drop beyond the tolerance {tolerance}, but the interval allows a gain beyond it"
+        )
+    };
     Decision {
-        verdict: Verdict::Unchanged,
-        settle: None,
-        note,
+        verdict: Verdict::Inconclusive,
+        settle: settle(),
+        note: Some(note),
     }
 }
 
-/// Roughly how many examples would settle an undecided result: enough for 80%
-/// power to show a change of the observed size as real, or to rule out a drop
-/// beyond the tolerance. The spread of per-example deltas is read back from the
-/// interval (half-width = z·σ/√n), inflated by n/(n−1) because the bootstrap
-/// underestimates it on small samples.
-fn examples_to_settle(
+/// What a row's sample says, in gain units (positive is better).
+struct Fit {
     n: usize,
     gain: f64,
-    width: f64,
-    tolerance: f64,
-    confidence: f64,
-    alpha: f64,
-    min_examples: usize,
-) -> Option<usize> {
-    let target = (gain + tolerance).max(gain.abs());
-    if target.is_nan() || target <= 0.0 || width.is_nan() || width <= 0.0 || n < 2 {
+    interval: (f64, f64),
+    /// Standard deviation of one example's difference, when known.
+    spread: Option<f64>,
+}
+
+/// Roughly how many examples would settle an undecided row with 80% power if
+/// the true gain were the observed one: enough that the row's interval
+/// (half-width z·σ/√N, z the Bonferroni quantile of the same family) no
+/// longer crosses the decision bound nearest the estimate (−τ or +τ; 0 when
+/// τ = 0), i.e. N = ((z + z₀.₈)·σ / distance)². σ, the spread of one
+/// example's difference, is the sample standard deviation for mean metrics
+/// and is read back from the interval for corpus metrics: σ = width·√n / (2z).
+fn examples_to_settle(fit: &Fit, tolerance: f64, z_row: f64, min_examples: usize) -> Option<usize> {
+    let Fit {
+        n,
+        gain,
+        interval: (low, high),
+        spread,
+    } = *fit;
+    let bounds: &[f64] = if tolerance > 0.0 {
+        &[-tolerance, tolerance]
+    } else {
+        &[0.0]
+    };
+    let crossed = bounds.iter().filter(|&&b| low <= b && b <= high);
+    let Some(distance) = crossed.map(|&b| (gain - b).abs()).reduce(f64::min) else {
+        // Nothing left to settle but the number of examples.
+        return Some(min_examples.max(n + 1));
+    };
+    let sigma = spread.unwrap_or((high - low) * (n as f64).sqrt() / (2.0 * z_row));
+    if !(distance > 0.0 && sigma.is_finite() && sigma > 0.0 && z_row.is_finite()) || n < 2 {
         return None;
     }
-    let z_ci = stats::normal_quantile(1.0 - (1.0 - confidence) / 2.0);
-    let nf = n as f64;
-    let sigma = (width / 2.0) * nf.sqrt() / z_ci * (nf / (nf - 1.0)).sqrt();
-    let z = stats::normal_quantile(1.0 - alpha) + stats::normal_quantile(0.8);
-    let needed = (z * sigma / target).powi(2).ceil();
+    let z = z_row + stats::normal_quantile(0.8);
+    let needed = (z * sigma / distance).powi(2).ceil();
     let needed = if needed > 1e9 {
         1_000_000_000
     } else {
         needed as usize
     };
     Some(needed.max(min_examples).max(n + 1))
+}
+
+/// A warning when the resamples are too few for the family: the smallest
+/// one-sided p a Monte Carlo method can reach, 1/(B + 1), is above the level
+/// each row needs, so no interval is bounded. (Intervals of very few examples
+/// are unbounded too — three examples' signs can be all alike by chance one
+/// time in eight — but those rows say so themselves.)
+fn unbounded_warning(tests: &[Test], config: &Config, family: usize) -> Option<String> {
+    let floor = 1.0 / (config.resamples as f64 + 1.0);
+    let tail = stats::bonferroni_tail(config.alpha, family);
+    let unbounded = floor > tail
+        && tests.iter().any(|t| {
+            t.method != Method::Exact
+                && !(t.result.ci_low.is_finite() && t.result.ci_high.is_finite())
+        });
+    unbounded.then(|| {
+        let needed = (2.0 * family as f64 / config.alpha).ceil() as usize * 2;
+        format!(
+            "with {} resamples and {family} tests the intervals cannot reach the level the tests need (1/(resamples + 1) must be well below alpha/(2·tests)): no row can be decided; use --resamples {needed} or more",
+            config.resamples
+        )
+    })
+}
+
+/// The warning line that lists the directions guessed from field names.
+fn assumed_directions(scores: &[MetricScores]) -> Option<String> {
+    let guessed: Vec<String> = scores
+        .iter()
+        .filter_map(|s| {
+            let why = s.metric.assumed_direction()?;
+            let way = match s.metric.direction() {
+                crate::metrics::Direction::Higher => "higher",
+                crate::metrics::Direction::Lower => "lower",
+            };
+            Some(format!("{} {way} is better ({why})", s.metric.name()))
+        })
+        .collect();
+    (!guessed.is_empty()).then(|| {
+        format!(
+            "directions guessed from field names: {}; set --direction NAME=higher|lower where that is wrong",
+            guessed.join(", ")
+        )
+    })
 }
 
 fn worst_examples(
@@ -488,7 +671,11 @@ fn gate_reasons(
                     m.note.as_deref().unwrap_or("below its floor")
                 ));
             }
-            Verdict::Inconclusive if config.fail_on == FailOn::Inconclusive => {
+            Verdict::Inconclusive
+                if config.fail_on == FailOn::Inconclusive
+                    && (m.n < config.min_examples
+                        || may_drop(m.direction, (m.ci_low, m.ci_high), m.tolerance)) =>
+            {
                 reasons.push(format!(
                     "{} is inconclusive (--fail-on inconclusive)",
                     m.name
@@ -500,7 +687,14 @@ fn gate_reasons(
     for s in slices {
         if s.verdict == Verdict::Regressed {
             reasons.push(format!("{} regressed in {}={}", s.metric, s.field, s.value));
-        } else if s.verdict == Verdict::Inconclusive && config.fail_on == FailOn::Inconclusive {
+        } else if s.verdict == Verdict::Inconclusive
+            && config.fail_on == FailOn::Inconclusive
+            && may_drop(
+                s.direction,
+                (s.ci_low, s.ci_high),
+                config.gate(&s.metric).tolerance,
+            )
+        {
             reasons.push(format!(
                 "{} is inconclusive in {}={}",
                 s.metric, s.field, s.value
@@ -515,6 +709,14 @@ fn gate_reasons(
         ));
     }
     reasons
+}
+
+/// Whether an interval of the delta still allows a drop beyond the
+/// tolerance: what `--fail-on inconclusive` fails on (an interval that only
+/// allows a gain beyond it does not).
+fn may_drop(direction: crate::metrics::Direction, (low, high): (f64, f64), tolerance: f64) -> bool {
+    let sign = direction.sign();
+    (low * sign).min(high * sign) < -tolerance
 }
 
 fn list_ids(ids: &[String], total: usize) -> String {

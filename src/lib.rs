@@ -32,7 +32,7 @@ pub mod stats;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use config::{Config, TestKind};
+use config::Config;
 use error::{Error, Location, Result};
 use load::FieldMap;
 use metrics::MetricOptions;
@@ -162,16 +162,18 @@ pub fn compare_with_progress(config: &Config, progress: &dyn Progress) -> Result
     let slices = score::slices(&aligned, &config.slice_by)?;
     let (design, layouts) = score::design(&scores, &slices);
     lap(Stage::Score);
-    progress.started(Stage::Resample, config.resamples as u64);
-    let bootstrap = stats::resample_with_progress(
-        &design,
-        config.resamples,
-        config.seed,
-        config.resampler,
-        &|n| progress.advance(n),
-    );
-    let randomization = (config.test == TestKind::Randomization)
-        .then(|| stats::randomization(&design, &layouts, config.resamples, config.seed));
+    let boot_rounds = judge::bootstrap_resamples(&layouts, config);
+    let flip_rounds = judge::sign_flip_rounds(config);
+    progress.started(Stage::Resample, (boot_rounds + flip_rounds) as u64);
+    let bootstrap =
+        stats::resample_with_progress(&design, boot_rounds, config.seed, config.resampler, &|n| {
+            progress.advance(n)
+        });
+    let randomization = (flip_rounds > 0).then(|| {
+        stats::sign_flip_with_progress(&design, flip_rounds, config.seed, &|n| {
+            progress.advance(n);
+        })
+    });
     lap(Stage::Resample);
     let evidence = judge::Evidence {
         aligned: &aligned,

@@ -16,18 +16,23 @@ pub enum GateVerdict {
     Fail,
 }
 
-/// The verdict of one metric, overall or in one slice.
+/// The verdict of one metric, overall or in one slice, read off its
+/// (simultaneous) interval of the delta and the metric's tolerance.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Verdict {
-    /// Worse, significantly, and by more than the tolerance.
+    /// The whole interval lies beyond the tolerance on the bad side.
     Regressed,
-    /// Better, significantly, and by more than the tolerance.
+    /// The whole interval lies beyond the tolerance on the good side.
     Improved,
-    /// No significant change, and the interval rules out a drop beyond the tolerance.
+    /// The whole interval lies within ±tolerance: equivalent within the
+    /// tolerance (two one-sided tests). With tolerance 0 only an interval of
+    /// exactly [0, 0] (identical results) is unchanged.
     Unchanged,
-    /// Not significant, but the interval still allows a drop beyond the tolerance,
-    /// or too few examples to decide.
+    /// Tolerance 0 and the interval holds 0: no change shown, and none ruled out.
+    NotSignificant,
+    /// The interval reaches across a tolerance bound, so more examples are
+    /// needed to tell (or there are fewer than `min_examples`).
     Inconclusive,
     /// Worse than its absolute bound (`--min`/`--max`), whatever the baseline.
     BelowFloor,
@@ -40,6 +45,7 @@ impl Verdict {
             Verdict::Regressed => "regressed",
             Verdict::Improved => "improved",
             Verdict::Unchanged => "unchanged",
+            Verdict::NotSignificant => "no significant change",
             Verdict::Inconclusive => "inconclusive",
             Verdict::BelowFloor => "below floor",
         }
@@ -100,26 +106,35 @@ pub struct MetricRow {
     pub current_ci: Option<[f64; 2]>,
     /// current − baseline.
     pub delta: f64,
-    /// Lower end of the delta's confidence interval.
+    /// Lower end of the delta's simultaneous interval (level
+    /// `settings.row_confidence` for this row, `settings.simultaneous_confidence`
+    /// for all rows together); `null` in JSON when the resamples cannot bound it.
     pub ci_low: f64,
     /// Upper end.
     pub ci_high: f64,
-    /// Two-sided p-value of "no change".
+    /// Two-sided p-value of "no change", from the same construction as the
+    /// interval (unadjusted).
     pub p_value: f64,
-    /// One-sided p-value in the direction the metric moved (the decision's test).
+    /// One-sided p-value in the direction the metric moved (unadjusted).
     pub p_one_sided: f64,
-    /// `p_one_sided` after Holm's correction over every test of the run.
+    /// `p_value` after Bonferroni's correction over every row of the run: at
+    /// most alpha exactly when the interval excludes 0.
     pub p_adjusted: f64,
+    /// The test (and interval) that decided the row.
+    pub test: crate::stats::Method,
     /// The verdict.
     pub verdict: Verdict,
-    /// Practical margin: changes smaller than this never count.
+    /// Practical margin: a change must be shown to exceed it to count, and
+    /// "unchanged" means shown to stay within it.
     pub tolerance: f64,
     /// The absolute bound, when one is set: a minimum for higher-is-better metrics,
     /// a maximum for lower-is-better ones.
     pub floor: Option<f64>,
     /// Examples compared.
     pub n: usize,
-    /// For inconclusive results, roughly how many examples would settle the question.
+    /// For inconclusive results, roughly how many examples would settle the
+    /// question; for a change for the worse that is not significant (tolerance
+    /// 0), how many would show a change of the observed size.
     pub examples_to_settle: Option<usize>,
     /// Why the verdict is what it is, when that is not obvious.
     pub note: Option<String>,
@@ -146,16 +161,18 @@ pub struct SliceRow {
     pub current: f64,
     /// current − baseline.
     pub delta: f64,
-    /// Lower end of the delta's confidence interval.
+    /// Lower end of the delta's simultaneous interval (see [`MetricRow::ci_low`]).
     pub ci_low: f64,
     /// Upper end.
     pub ci_high: f64,
-    /// Two-sided p-value.
+    /// Two-sided p-value (unadjusted).
     pub p_value: f64,
-    /// One-sided p-value in the direction of the change.
+    /// One-sided p-value in the direction of the change (unadjusted).
     pub p_one_sided: f64,
-    /// Holm-adjusted one-sided p-value.
+    /// Bonferroni-adjusted two-sided p-value.
     pub p_adjusted: f64,
+    /// The test (and interval) that decided the row.
+    pub test: crate::stats::Method,
     /// The verdict.
     pub verdict: Verdict,
 }
@@ -194,16 +211,24 @@ pub struct Settings {
     pub resamples: usize,
     /// Random seed.
     pub seed: u64,
-    /// Significance level after correction.
+    /// Family-wise error rate: the chance that any verdict of the run is wrong.
     pub alpha: f64,
-    /// Confidence level of intervals.
+    /// Confidence level of single-value intervals (a run's own value in the
+    /// history); the deltas' intervals are at `simultaneous_confidence`.
     pub confidence: f64,
-    /// `bootstrap` or `randomization`.
+    /// `randomization` (mean metrics by sign flips, exact for small 0/1
+    /// metrics) or `bootstrap`; corpus metrics always use the bootstrap.
     pub test: String,
     /// `multinomial` or `poisson` (how bootstrap resamples were drawn).
     pub resampler: String,
-    /// Number of (metric, slice) tests Holm's correction ran over.
+    /// Number of (metric, slice) rows tested: Bonferroni's family.
     pub tests: usize,
+    /// `bonferroni`, or `none` for a single row.
+    pub adjustment: String,
+    /// 1 − alpha: all the deltas' intervals hold together with this confidence.
+    pub simultaneous_confidence: f64,
+    /// 1 − alpha / tests: the level of each row's interval on its own.
+    pub row_confidence: f64,
     /// Fewer examples than this never give a significant verdict.
     pub min_examples: usize,
     /// What fails the gate.
@@ -294,18 +319,19 @@ impl Report {
         (bad, good, self.metrics.len() - bad - good)
     }
 
-    /// Slices whose verdict is anything but unchanged: the ones reports show.
+    /// Slices that changed or may have changed beyond the tolerance: the ones
+    /// reports show.
     pub fn moved_slices(&self) -> Vec<&SliceRow> {
         self.slices
             .iter()
-            .filter(|s| s.verdict != Verdict::Unchanged)
+            .filter(|s| !matches!(s.verdict, Verdict::Unchanged | Verdict::NotSignificant))
             .collect()
     }
 
     /// The signature line that makes the numbers reproducible.
     pub fn signature(&self) -> String {
         format!(
-            "resamples:{}|seed:{}|alpha:{}|confidence:{}|test:{}|resampler:{}|holm:{}|version:{}",
+            "resamples:{}|seed:{}|alpha:{}|confidence:{}|test:{}|resampler:{}|bonferroni:{}|version:{}",
             self.settings.resamples,
             self.settings.seed,
             self.settings.alpha,

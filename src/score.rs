@@ -298,9 +298,37 @@ pub fn score_with_progress(
             scored(aligned.baseline.len() as u64);
             let cur = score_examples(&aligned.current, metric.as_ref(), paths.1)?;
             scored(aligned.current.len() as u64);
+            check_sums(metric.as_ref(), [&base, &cur], [paths.0, paths.1])?;
             Ok(MetricScores { metric, base, cur })
         })
         .collect()
+}
+
+/// Every sum the statistics can form must stay finite: a corpus value, a
+/// paired difference, and any resample's column sum (at most about `n` values
+/// of the largest magnitude, twice over for a difference). Values near 1e307
+/// would overflow to infinity and then NaN, which no comparison can read.
+fn check_sums(metric: &dyn Metric, sides: [&[f64]; 2], paths: [&Path; 2]) -> Result<()> {
+    let largest = |stats: &[f64]| stats.iter().fold(0.0f64, |m, x| m.max(x.abs()));
+    let [base, cur] = [largest(sides[0]), largest(sides[1])];
+    let k = metric.arity().max(1);
+    let n = (sides[0].len() / k).max(sides[1].len() / k).max(1) as f64;
+    let bound = 4.0 * n * base.max(cur);
+    if bound.is_finite() {
+        return Ok(());
+    }
+    let (path, value) = if base >= cur {
+        (paths[0], base)
+    } else {
+        (paths[1], cur)
+    };
+    Err(Error::input(
+        Location::file(path).with_field(metric.name()),
+        format!(
+            "metric {}: values as large as {value:e} over {n} examples overflow a sum to infinity (no interval or p-value can be computed from it); rescale the field (e.g. to thousands or millions of its unit)",
+            metric.name()
+        ),
+    ))
 }
 
 /// Slice groups: group `g ≥ 1` is `keys[g - 1]` = (field, value).

@@ -1,16 +1,24 @@
 //! Calibration of the gate's statistics: not the shape of their output but how
 //! often they are right.
 //!
-//! - A/A false-regression rates of the paired bootstrap and of paired
-//!   approximate randomization, on simulated evaluations with no true
-//!   difference (a binary exact-match-like metric and a continuous
-//!   token-F1-like one, each example with its own latent difficulty): the
-//!   one-sided false-regression rate must not exceed alpha and the two-sided
-//!   rejection rate must be alpha, both up to three simulation standard errors.
+//! - A/A false-change rates of the three constructions (`stats::inversion`):
+//!   the paired bootstrap, sign-flip randomization and the exact sign test, on
+//!   simulated evaluations with no true difference (a binary exact-match-like
+//!   metric and a continuous token-F1-like one, each example with its own
+//!   latent difficulty). The interval is two-sided at 1 − alpha, so a false
+//!   regression (interval wholly below 0) must happen at most alpha/2 of the
+//!   time and any false change at most alpha, up to three simulation standard
+//!   errors.
 //! - Power against a known drop, compared with the normal-theory power
-//!   Φ(δ·√n/σ_d − z₁₋α) of the one-sided test.
-//! - The whole pipeline (`evalgate::compare`: load, score, resample, Holm,
-//!   decision) on A/A result files: the gate must fail at most alpha of the time.
+//!   Φ(δ·√n/σ_d − z₁₋α/₂) of the two-sided test.
+//! - The whole pipeline (`evalgate::compare`: load, score, resample, the
+//!   Bonferroni family, the verdict) on A/A result files at the sizes teams
+//!   have — 20, 30 and 200 examples, 0/1 and continuous scores, three samples
+//!   per id, ten slices of 20 — where the gate must fail (a false regression)
+//!   at most alpha of the time, and call anything changed at most alpha of the
+//!   time; and the gate must agree with the primitives on identical inputs.
+//! - "About N examples would settle it": simulated at the suggested N, about
+//!   four runs in five settle.
 //!
 //! Every simulation is seeded, so the figures are the same on every run. Set
 //! `EVALGATE_CALIBRATION_SCALE=k` to simulate k times as many datasets (the
@@ -21,10 +29,10 @@ use std::fmt::Write as _;
 use std::path::Path;
 use std::time::Instant;
 
-use evalgate::config::{Config, TestKind};
-use evalgate::report::GateVerdict;
+use evalgate::config::{Config, MetricGate, TestKind};
+use evalgate::report::{GateVerdict, Verdict};
 use evalgate::stats::{
-    bootstrap, normal_cdf, normal_quantile, p_values, randomization, Design, Layout, NullKind,
+    bootstrap, normal_cdf, normal_quantile, sign_flip, Design, Layout, TestResult, TypicalValues,
 };
 use rand_core::{RngCore, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
@@ -114,56 +122,70 @@ impl Model {
 enum Test {
     Bootstrap,
     Randomization,
+    /// Complete enumeration; only for −1/0/+1 differences.
+    Exact,
 }
 
 /// What one test said about one dataset.
 struct Outcome {
-    delta: f64,
-    p_two: f64,
-    p_less: f64,
-    p_greater: f64,
+    result: TestResult,
 }
 
-/// Runs the paired test on current − baseline, as the gate does for a mean metric.
+impl Outcome {
+    /// The interval lies wholly below 0: what the gate calls a regression.
+    fn regressed(&self) -> bool {
+        self.result.ci_high < 0.0
+    }
+    fn improved(&self) -> bool {
+        self.result.ci_low > 0.0
+    }
+}
+
+/// Runs one construction on current − baseline, as the gate does for a mean
+/// metric alone in its family (one-sided level alpha/2 per side).
 fn run(test: Test, pairs: &[(f64, f64)], resamples: usize, seed: u64) -> Outcome {
     let diffs: Vec<f64> = pairs.iter().map(|(b, c)| c - b).collect();
     let n = diffs.len();
-    let delta = diffs.iter().sum::<f64>() / n as f64;
-    let design = Design::new(n, 1, diffs);
+    let design = Design::new(n, 1, diffs.clone());
     let layout = Layout::Delta { col: 0 };
     let mean = |sums: &[f64], n: f64| sums[0] / n;
-    let (p_two, p_less, p_greater) = match test {
-        Test::Bootstrap => {
-            let r = bootstrap(&design, resamples, seed);
-            p_values(
-                delta,
-                &r.deltas(layout, 0, &mean),
-                NullKind::ShiftedBootstrap,
-            )
+    let values = match test {
+        Test::Bootstrap | Test::Randomization => {
+            let r = match test {
+                Test::Bootstrap => bootstrap(&design, resamples, seed),
+                _ => sign_flip(&design, resamples, seed),
+            };
+            let draws = r.deltas(layout, 0, &mean);
+            TypicalValues::from_draws(&draws, resamples - draws.len())
         }
-        Test::Randomization => {
-            let r = randomization(&design, &[layout], resamples, seed);
-            p_values(delta, &r.deltas(layout, 0, &mean), NullKind::Randomization)
+        Test::Exact => {
+            let count = |x: f64| diffs.iter().filter(|&&d| d == x).count();
+            assert_eq!(
+                count(1.0) + count(-1.0) + count(0.0),
+                n,
+                "exact needs 0/1 scores"
+            );
+            TypicalValues::exact_sign_flip(count(1.0), count(-1.0), count(0.0))
         }
     };
-    Outcome {
-        delta,
-        p_two,
-        p_less,
-        p_greater,
-    }
+    let result = values.invert(ALPHA / 2.0);
+    // The p-value and the interval come from one construction.
+    assert_eq!(result.p_two_sided <= ALPHA, regressed_or_improved(&result));
+    Outcome { result }
+}
+
+fn regressed_or_improved(r: &TestResult) -> bool {
+    r.ci_high < 0.0 || r.ci_low > 0.0
 }
 
 /// Rejection counts over many simulated datasets.
 #[derive(Debug, Default)]
 struct Rates {
     datasets: usize,
-    /// delta < 0 and p_less ≤ alpha: what the gate calls a regression.
+    /// The interval lies wholly below 0.
     regressions: usize,
-    /// delta > 0 and p_greater ≤ alpha.
+    /// The interval lies wholly above 0.
     improvements: usize,
-    /// p_two ≤ alpha.
-    two_sided: usize,
 }
 
 impl Rates {
@@ -181,15 +203,8 @@ fn simulate(model: Model, test: Test, datasets: usize) -> Rates {
         let pairs = model.dataset(index, N);
         let seed = 1_000_003 * model.tag() + index as u64;
         let o = run(test, &pairs, RESAMPLES, seed);
-        if o.delta < 0.0 && o.p_less <= ALPHA {
-            rates.regressions += 1;
-        }
-        if o.delta > 0.0 && o.p_greater <= ALPHA {
-            rates.improvements += 1;
-        }
-        if o.p_two <= ALPHA {
-            rates.two_sided += 1;
-        }
+        rates.regressions += usize::from(o.regressed());
+        rates.improvements += usize::from(o.improved());
     }
     rates
 }
@@ -203,24 +218,23 @@ fn check_aa(name: &str, model: Model, test: Test) {
     let start = Instant::now();
     let datasets = DATASETS * scale();
     let r = simulate(model, test, datasets);
-    let bound = 3.0 * se(ALPHA, datasets);
-    let (regress, improve, two) = (
-        r.rate(r.regressions),
-        r.rate(r.improvements),
-        r.rate(r.two_sided),
-    );
+    let (regress, improve) = (r.rate(r.regressions), r.rate(r.improvements));
+    let change = regress + improve;
+    let bound_one = ALPHA / 2.0 + 3.0 * se(ALPHA / 2.0, datasets);
+    let bound_two = ALPHA + 3.0 * se(ALPHA, datasets);
     eprintln!(
-        "A/A {name}: {datasets} datasets, n={N}, B={RESAMPLES}: false regressions {regress:.4}, \
-         false improvements {improve:.4}, two-sided {two:.4} (alpha {ALPHA}, 3se {bound:.4}) [{:.1?}]",
+        "A/A {name}: {datasets} datasets, n={N}, B={RESAMPLES}: false regressions {regress:.4} \
+         (bound {bound_one:.4}), false improvements {improve:.4}, any change {change:.4} \
+         (bound {bound_two:.4}) [{:.1?}]",
         start.elapsed()
     );
     assert!(
-        regress <= ALPHA + bound,
-        "{name}: false-regression rate {regress} exceeds alpha {ALPHA} + 3se {bound}"
+        regress <= bound_one,
+        "{name}: false-regression rate {regress} exceeds alpha/2 + 3se = {bound_one}"
     );
     assert!(
-        (two - ALPHA).abs() <= bound,
-        "{name}: two-sided rejection rate {two} is not alpha {ALPHA} ± 3se {bound}"
+        change <= bound_two,
+        "{name}: false-change rate {change} exceeds alpha + 3se = {bound_two}"
     );
 }
 
@@ -256,13 +270,23 @@ fn aa_randomization_continuous() {
     );
 }
 
-/// Normal-theory power of the one-sided test at alpha against a mean drop
-/// `drop` of differences with standard deviation `sd`, over `n` examples.
-fn theoretical_power(drop: f64, sd: f64, n: usize) -> f64 {
-    normal_cdf(drop * (n as f64).sqrt() / sd - normal_quantile(1.0 - ALPHA))
+#[test]
+fn aa_exact_binary() {
+    check_aa(
+        "exact sign test, binary",
+        Model::Binary { drop: 0.0 },
+        Test::Exact,
+    );
 }
 
-fn check_power(name: &str, model: Model, sd: f64, drop: f64) {
+/// Normal-theory power of a two-sided test at alpha against a drop `drop` of
+/// differences with standard deviation `sd`, over `n` examples (the chance
+/// that the interval ends below 0).
+fn theoretical_power(drop: f64, sd: f64, n: usize) -> f64 {
+    normal_cdf(drop * (n as f64).sqrt() / sd - normal_quantile(1.0 - ALPHA / 2.0))
+}
+
+fn check_power(name: &str, model: Model, sd: f64, drop: f64, tests: &[Test]) {
     let theory = theoretical_power(drop, sd, N);
     assert!(
         (0.5..=0.8).contains(&theory),
@@ -270,9 +294,10 @@ fn check_power(name: &str, model: Model, sd: f64, drop: f64) {
     );
     let datasets = DATASETS * scale();
     // Simulation error plus an allowance for the normal approximation (the
-    // bootstrap's plug-in variance, discreteness, B = 1,000).
-    let tolerance = 3.0 * se(theory, datasets) + 0.01;
-    for test in [Test::Bootstrap, Test::Randomization] {
+    // bootstrap's plug-in variance, the sign-flip test's uncentred one,
+    // discreteness, B = 1,000).
+    let tolerance = 3.0 * se(theory, datasets) + 0.02;
+    for &test in tests {
         let start = Instant::now();
         let r = simulate(model, test, datasets);
         let power = r.rate(r.regressions);
@@ -290,13 +315,14 @@ fn check_power(name: &str, model: Model, sd: f64, drop: f64) {
 
 #[test]
 fn power_normal_differences() {
-    // δ·√n/σ = 0.045·√200/0.3 ≈ 2.12: theoretical power ≈ 0.68.
+    // δ·√n/σ = 0.045·√200/0.3 ≈ 2.12: theoretical power ≈ 0.56.
     let (drop, sd) = (0.045, 0.3);
     check_power(
         "normal differences",
         Model::NormalDiff { drop, sd },
         sd,
         drop,
+        &[Test::Bootstrap, Test::Randomization],
     );
 }
 
@@ -312,7 +338,13 @@ fn power_binary() {
         mean - second
     };
     let sd = (bernoulli_var(0.2, 0.9) + bernoulli_var(0.2 - drop, 0.9 - drop)).sqrt();
-    check_power("binary", Model::Binary { drop }, sd, drop);
+    check_power(
+        "binary",
+        Model::Binary { drop },
+        sd,
+        drop,
+        &[Test::Bootstrap, Test::Randomization, Test::Exact],
+    );
 }
 
 /// Writes one side of a simulated evaluation: per example a text prediction and
@@ -353,14 +385,14 @@ fn gate_fails(
     assert!(report.metrics.iter().all(|m| m.n == N));
     assert_eq!(
         report.settings.tests, tests,
-        "Holm's family: every metric in every group"
+        "Bonferroni's family: every metric in every group"
     );
     report.verdict == GateVerdict::Fail
 }
 
-/// A/A through `evalgate::compare` with one metric: the gate's false-failure
-/// rate is the one-sided false-regression rate, and the gate must agree with
-/// the primitives run on the same numbers with the same seed.
+/// A/A through `evalgate::compare` with one continuous metric: the gate's
+/// false-failure rate is the false-regression rate, and the gate must agree
+/// with the primitives run on the same numbers with the same seed.
 #[test]
 fn aa_end_to_end_one_metric() {
     let start = Instant::now();
@@ -389,8 +421,7 @@ fn aa_end_to_end_one_metric() {
                 TestKind::Bootstrap => run(Test::Bootstrap, &pairs, 500, seed),
                 TestKind::Randomization => run(Test::Randomization, &pairs, 500, seed),
             };
-            disagreements +=
-                usize::from(failed != (primitive.delta < 0.0 && primitive.p_less <= ALPHA));
+            disagreements += usize::from(failed != primitive.regressed());
         }
     }
     let bound = ALPHA + 3.0 * se(ALPHA, datasets);
@@ -413,8 +444,8 @@ fn aa_end_to_end_one_metric() {
 }
 
 /// A/A through `evalgate::compare` with two metrics (continuous and binary)
-/// over two slices: six tests under Holm, so the gate fails (any regression)
-/// at most alpha of the time.
+/// over two slices: six rows under Bonferroni, so the gate fails (any
+/// regression) at most alpha of the time.
 #[test]
 fn aa_end_to_end_family() {
     let start = Instant::now();
@@ -459,4 +490,340 @@ fn aa_end_to_end_family() {
         );
     }
     eprintln!("A/A end to end, family [{:.1?}]", start.elapsed());
+}
+
+// ---------------------------------------------------------------------------
+// A/A through the whole gate at the sizes teams actually have.
+
+/// How the per-sample scores of an A/A scenario are drawn: both sides from the
+/// same per-example distribution, independently.
+#[derive(Debug, Clone, Copy)]
+enum Scores {
+    /// 0/1 (exact-match-like): Bernoulli(q), q ~ U(0.2, 0.9) per example.
+    Binary,
+    /// Token-F1-like: clamp(q + 0.25·Normal, 0, 1), q ~ U(0.2, 0.9).
+    Continuous,
+}
+
+/// One A/A scenario run through `evalgate::compare`.
+#[derive(Debug, Clone, Copy)]
+struct Scenario {
+    name: &'static str,
+    /// Examples (ids).
+    n: usize,
+    /// Samples (rows) per id on each side.
+    samples: usize,
+    /// Values of the `category` tag, round-robin; with more than one the gate
+    /// runs with `--slice-by category`.
+    slices: usize,
+    /// Metrics: `hit` (binary) and/or `score` (continuous).
+    metrics: &'static [Scores],
+    /// Simulated runs.
+    runs: usize,
+}
+
+/// What the gate said over many A/A runs.
+#[derive(Debug, Default, Clone, Copy)]
+struct GateRates {
+    runs: usize,
+    /// Runs where any row (metric or slice) was called regressed: the gate failed.
+    regressed: usize,
+    /// Runs where any row was called improved.
+    improved: usize,
+    /// Runs where any row was called regressed or improved.
+    changed: usize,
+}
+
+impl GateRates {
+    fn rate(&self, count: usize) -> f64 {
+        count as f64 / self.runs as f64
+    }
+}
+
+fn metric_name(s: Scores) -> &'static str {
+    match s {
+        Scores::Binary => "hit",
+        Scores::Continuous => "score",
+    }
+}
+
+/// Writes both sides of run `index` of `sc`: per id `samples` rows per side.
+fn write_aa_run(dir: &Path, sc: &Scenario, index: usize) {
+    let seed = 0xAA00_0000_0000
+        ^ ((sc.n as u64) << 32)
+        ^ ((sc.samples as u64) << 24)
+        ^ ((sc.slices as u64) << 16)
+        ^ index as u64;
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
+    let difficulty: Vec<Vec<f64>> = (0..sc.n)
+        .map(|_| {
+            sc.metrics
+                .iter()
+                .map(|_| 0.2 + 0.7 * uniform(&mut rng))
+                .collect()
+        })
+        .collect();
+    for side in ["baseline", "current"] {
+        let mut text = String::new();
+        for sample in 0..sc.samples {
+            for (i, qs) in difficulty.iter().enumerate() {
+                let _ = write!(
+                    text,
+                    r#"{{"id": "ex-{i:04}", "prediction": "p{sample}", "reference": "r", "category": "c{}""#,
+                    i % sc.slices.max(1)
+                );
+                for (kind, &q) in sc.metrics.iter().zip(qs) {
+                    let value = match kind {
+                        Scores::Binary => bernoulli(&mut rng, q),
+                        Scores::Continuous => (q + 0.25 * normal(&mut rng)).clamp(0.0, 1.0),
+                    };
+                    let _ = write!(text, r#", "{}": {value}"#, metric_name(*kind));
+                }
+                text.push_str("}\n");
+            }
+        }
+        std::fs::write(dir.join(format!("{side}.jsonl")), text).expect("write a result file");
+    }
+}
+
+/// Runs `sc` through the gate with its default test (exact sign test for the
+/// 0/1 metric up to 200 examples, sign-flip randomization otherwise) and
+/// `resamples` rounds.
+fn aa_gate(sc: &Scenario, resamples: usize) -> GateRates {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut rates = GateRates {
+        runs: sc.runs * scale(),
+        ..GateRates::default()
+    };
+    for index in 0..rates.runs {
+        write_aa_run(dir.path(), sc, index);
+        let mut config = Config::new(
+            dir.path().join("baseline.jsonl"),
+            vec![dir.path().join("current.jsonl")],
+        );
+        config.metrics = sc
+            .metrics
+            .iter()
+            .map(|&m| metric_name(m).to_string())
+            .collect();
+        if sc.slices > 1 {
+            config.slice_by = vec!["category".into()];
+        }
+        config.resamples = resamples;
+        config.seed = index as u64;
+        let report = evalgate::compare(&config).expect("compare");
+        let verdicts: Vec<Verdict> = report
+            .metrics
+            .iter()
+            .map(|m| m.verdict)
+            .chain(report.slices.iter().map(|s| s.verdict))
+            .collect();
+        let regressed = verdicts.contains(&Verdict::Regressed);
+        let improved = verdicts.contains(&Verdict::Improved);
+        assert_eq!(regressed, report.verdict == GateVerdict::Fail);
+        rates.regressed += usize::from(regressed);
+        rates.improved += usize::from(improved);
+        rates.changed += usize::from(regressed || improved);
+    }
+    rates
+}
+
+fn check_aa_gate(sc: &Scenario) {
+    let start = Instant::now();
+    let r = aa_gate(sc, 1_000);
+    let bound = ALPHA + 3.0 * se(ALPHA, r.runs);
+    eprintln!(
+        "A/A gate {}: {} runs, n={}, {} sample(s) per id, {} slice(s): regressed {:.4}, improved {:.4}, any change {:.4} (bound {bound:.4}) [{:.1?}]",
+        sc.name,
+        r.runs,
+        sc.n,
+        sc.samples,
+        sc.slices,
+        r.rate(r.regressed),
+        r.rate(r.improved),
+        r.rate(r.changed),
+        start.elapsed()
+    );
+    assert!(
+        r.rate(r.regressed) <= bound,
+        "{}, n={}: false-regression rate {} above alpha + 3se = {bound}",
+        sc.name,
+        sc.n,
+        r.rate(r.regressed)
+    );
+    // The intervals are simultaneous at 1 − alpha: any wrong verdict at all,
+    // either way, is as rare.
+    assert!(
+        r.rate(r.changed) <= bound,
+        "{}, n={}: false-change rate {} above alpha + 3se = {bound}",
+        sc.name,
+        sc.n,
+        r.rate(r.changed)
+    );
+}
+
+const BINARY: &[Scores] = &[Scores::Binary];
+const CONTINUOUS: &[Scores] = &[Scores::Continuous];
+const BOTH: &[Scores] = &[Scores::Continuous, Scores::Binary];
+
+#[test]
+fn aa_gate_binary_small() {
+    for n in [20, 30] {
+        check_aa_gate(&Scenario {
+            name: "binary",
+            n,
+            samples: 1,
+            slices: 1,
+            metrics: BINARY,
+            runs: 2_000,
+        });
+    }
+}
+
+#[test]
+fn aa_gate_binary_200() {
+    check_aa_gate(&Scenario {
+        name: "binary",
+        n: 200,
+        samples: 1,
+        slices: 1,
+        metrics: BINARY,
+        runs: 1_000,
+    });
+}
+
+#[test]
+fn aa_gate_continuous_small() {
+    for n in [20, 30] {
+        check_aa_gate(&Scenario {
+            name: "continuous",
+            n,
+            samples: 1,
+            slices: 1,
+            metrics: CONTINUOUS,
+            runs: 2_000,
+        });
+    }
+}
+
+#[test]
+fn aa_gate_continuous_200() {
+    check_aa_gate(&Scenario {
+        name: "continuous",
+        n: 200,
+        samples: 1,
+        slices: 1,
+        metrics: CONTINUOUS,
+        runs: 1_000,
+    });
+}
+
+#[test]
+fn aa_gate_repeats() {
+    for n in [20, 30] {
+        check_aa_gate(&Scenario {
+            name: "binary, 3 samples per id",
+            n,
+            samples: 3,
+            slices: 1,
+            metrics: BINARY,
+            runs: 2_000,
+        });
+    }
+}
+
+#[test]
+fn aa_gate_ten_slices() {
+    check_aa_gate(&Scenario {
+        name: "binary + continuous, 10 slices of 20",
+        n: 200,
+        samples: 1,
+        slices: 10,
+        metrics: BOTH,
+        runs: 1_000,
+    });
+}
+
+/// "About N examples would settle it", checked by simulation: a benchmark of
+/// 300 examples whose drop (0.027) is near the tolerance 0.04 is
+/// inconclusive; at the N it suggests, with the observed drop and spread as
+/// the truth, about four runs in five are settled (80% power by
+/// construction: the interval at N, with the row's own quantile, stops
+/// crossing the nearest tolerance bound).
+#[test]
+fn examples_to_settle_settles_four_runs_in_five() {
+    let start = Instant::now();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (drop, sd, tolerance) = (0.027, 0.25, 0.04);
+    // `exact`: shift the differences so that their mean is exactly −drop.
+    let write = |index: usize, n: usize, drop: f64, sd: f64, exact: bool| {
+        let mut rng = Xoshiro256PlusPlus::seed_from_u64(0x5E77_1E00 ^ index as u64);
+        let mut diffs: Vec<f64> = (0..n).map(|_| sd * normal(&mut rng)).collect();
+        let centre = if exact {
+            diffs.iter().sum::<f64>() / n as f64
+        } else {
+            0.0
+        };
+        diffs.iter_mut().for_each(|d| *d += -drop - centre);
+        write_jsonl(
+            &dir.path().join("baseline.jsonl"),
+            &diffs
+                .iter()
+                .map(|_| vec![("score", 0.5)])
+                .collect::<Vec<_>>(),
+        );
+        write_jsonl(
+            &dir.path().join("current.jsonl"),
+            &diffs
+                .iter()
+                .map(|d| vec![("score", 0.5 + d)])
+                .collect::<Vec<_>>(),
+        );
+        diffs
+    };
+    let compare = |seed: u64| {
+        let mut config = Config::new(
+            dir.path().join("baseline.jsonl"),
+            vec![dir.path().join("current.jsonl")],
+        );
+        config.metrics = vec!["score".into()];
+        config.gates.insert(
+            "score".into(),
+            MetricGate {
+                tolerance,
+                ..MetricGate::default()
+            },
+        );
+        config.resamples = 1_000;
+        config.seed = seed;
+        evalgate::compare(&config).expect("compare")
+    };
+    let diffs = write(0, 300, drop, sd, true);
+    let first = compare(1);
+    let row = &first.metrics[0];
+    assert_eq!(row.verdict, Verdict::Inconclusive, "{row:?}");
+    let suggested = row.examples_to_settle.expect("a suggestion");
+    let mean = diffs.iter().sum::<f64>() / diffs.len() as f64;
+    let spread =
+        (diffs.iter().map(|d| (d - mean).powi(2)).sum::<f64>() / (diffs.len() - 1) as f64).sqrt();
+    let runs = 300 * scale();
+    let settled = (0..runs)
+        .filter(|&i| {
+            write(i + 1, suggested, -mean, spread, false);
+            compare(i as u64).metrics[0].verdict != Verdict::Inconclusive
+        })
+        .count();
+    let rate = settled as f64 / runs as f64;
+    // Simulation error, plus an allowance for σ read back from a resampled
+    // interval and for the far tolerance bound.
+    let allowance = 3.0 * se(0.8, runs) + 0.03;
+    eprintln!(
+        "settle: 300 examples, delta {mean:.4}, sd {spread:.4}, tolerance {tolerance}: suggested {suggested}; \
+         settled at {suggested} in {rate:.3} of {runs} runs (target 0.8 ± {allowance:.3}) [{:.1?}]",
+        start.elapsed()
+    );
+    assert!(
+        (rate - 0.8).abs() <= allowance,
+        "at the suggested {suggested} examples {rate} of runs settle, not 0.8 ± {allowance}"
+    );
 }

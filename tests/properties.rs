@@ -1,26 +1,37 @@
-//! Property tests of the statistics primitives (`evalgate::stats`), on random
-//! paired differences, resample counts and seeds:
+//! Property tests of the statistics primitives (`evalgate::stats`) and of the
+//! gate's rows, on random paired differences, resample counts and seeds:
 //!
 //! - translation equivariance: adding c to every paired difference shifts the
-//!   bootstrap's percentile interval by c (same seed);
-//! - sanity of intervals and p-values: the interval is ordered and holds the
-//!   resampled deltas' mean, p-values lie in (0, 1], never below 1/(B + 1), and
-//!   the one-sided pair covers every resample (p_less + p_greater > 1);
+//!   interval of the bootstrap and of sign-flip randomization by c (same seed);
+//! - one construction: for every method (bootstrap, sign flips, exact
+//!   enumeration) and level, the interval lies below 0 exactly when the
+//!   one-sided p-value is at most the level, above 0 exactly when the other
+//!   one is; p-values lie in (0, 1], never below 1/(B + 1) for Monte Carlo
+//!   methods, and the two one-sided ones cover everything (sum ≥ 1);
 //! - symmetry: negating every difference swaps p_less and p_greater, keeps the
-//!   two-sided p, and negates the interval (bootstrap and randomization);
+//!   two-sided p, and negates the interval;
 //! - determinism: the same seed gives identical resample sums in a one-thread
 //!   pool and in the global pool, with and without slices;
 //! - identical sides (all differences 0, or identical corpus statistics) give
 //!   p = 1 and the interval [0, 0];
+//! - every row the gate reports (random scores, sizes, repeats, slices,
+//!   directions, tolerances, tests) is self-consistent: its verdict is the one
+//!   its interval and tolerance give, and its adjusted p is at most alpha
+//!   exactly when its interval excludes 0;
 //! - Holm's adjusted p-values are at least the raw ones, at most 1 and at most
 //!   Bonferroni's, and keep the raw order.
 
+use std::fmt::Write as _;
+
+use evalgate::config::{Config, MetricGate, TestKind};
+use evalgate::metrics::Direction;
+use evalgate::report::Verdict;
 use evalgate::stats::{
-    bootstrap, holm, p_values, percentile_ci, randomization, Design, Layout, NullKind, Resampled,
+    bootstrap, holm, sign_flip, Design, Layout, Resampled, TestResult, TypicalValues,
 };
 use proptest::prelude::*;
 
-const CONFIDENCE: f64 = 0.95;
+const TAIL: f64 = 0.025;
 const DELTA: Layout = Layout::Delta { col: 0 };
 
 fn mean_corpus(sums: &[f64], n: f64) -> f64 {
@@ -31,16 +42,24 @@ fn design(diffs: &[f64]) -> Design {
     Design::new(diffs.len(), 1, diffs.to_vec())
 }
 
-fn mean(values: &[f64]) -> f64 {
-    values.iter().sum::<f64>() / values.len() as f64
+fn typical(r: &Resampled, layout: Layout, corpus: &dyn Fn(&[f64], f64) -> f64) -> TypicalValues {
+    let draws = r.deltas(layout, 0, corpus);
+    TypicalValues::from_draws(&draws, r.b - draws.len())
 }
 
-fn boot_deltas(diffs: &[f64], b: usize, seed: u64) -> Vec<f64> {
-    bootstrap(&design(diffs), b, seed).deltas(DELTA, 0, &mean_corpus)
+fn boot(diffs: &[f64], b: usize, seed: u64) -> TypicalValues {
+    typical(&bootstrap(&design(diffs), b, seed), DELTA, &mean_corpus)
 }
 
-fn rand_deltas(diffs: &[f64], b: usize, seed: u64) -> Vec<f64> {
-    randomization(&design(diffs), &[DELTA], b, seed).deltas(DELTA, 0, &mean_corpus)
+fn flips(diffs: &[f64], b: usize, seed: u64) -> TypicalValues {
+    typical(&sign_flip(&design(diffs), b, seed), DELTA, &mean_corpus)
+}
+
+/// Exact enumeration, when every difference is −1, 0 or +1.
+fn exact(diffs: &[f64]) -> Option<TypicalValues> {
+    let count = |x: f64| diffs.iter().filter(|&&d| d == x).count();
+    (count(1.0) + count(-1.0) + count(0.0) == diffs.len())
+        .then(|| TypicalValues::exact_sign_flip(count(1.0), count(-1.0), count(0.0)))
 }
 
 /// Paired differences: continuous ones, or the −1/0/1 of a binary metric.
@@ -51,87 +70,87 @@ fn diffs() -> impl Strategy<Value = Vec<f64>> {
     ]
 }
 
-fn assert_p_sane(p: (f64, f64, f64), b: usize) -> Result<(), TestCaseError> {
-    let (two, less, greater) = p;
-    let floor = 1.0 / (b as f64 + 1.0);
-    for x in [two, less, greater] {
+fn assert_p_sane(t: &TestResult, floor: f64) -> Result<(), TestCaseError> {
+    for x in [t.p_two_sided, t.p_less, t.p_greater] {
         prop_assert!(x > 0.0 && x <= 1.0, "p-value {x} outside (0, 1]");
-        prop_assert!(x >= floor - 1e-15, "p-value {x} below 1/(B+1) = {floor}");
+        prop_assert!(x >= floor - 1e-15, "p-value {x} below {floor}");
     }
     prop_assert!(
-        less + greater >= 1.0 + floor - 1e-12,
-        "p_less {less} + p_greater {greater} ≤ 1"
+        t.p_less + t.p_greater >= 1.0 - 1e-12,
+        "p_less {} + p_greater {} < 1",
+        t.p_less,
+        t.p_greater
     );
+    prop_assert!(t.ci_low <= t.ci_high, "[{}, {}]", t.ci_low, t.ci_high);
     Ok(())
 }
 
+/// Equal up to rounding (infinite bounds equal themselves).
 fn close(a: f64, b: f64) -> bool {
-    (a - b).abs() <= 1e-9
+    a == b || (a - b).abs() <= 1e-9
 }
 
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(64))]
 
     #[test]
-    fn bootstrap_interval_is_translation_equivariant(
+    fn intervals_are_translation_equivariant(
         d in diffs(),
         c in -10.0f64..10.0,
-        b in 20usize..400,
+        b in 100usize..400,
         seed in any::<u64>(),
     ) {
         let shifted: Vec<f64> = d.iter().map(|x| x + c).collect();
-        let (lo, hi) = percentile_ci(&boot_deltas(&d, b, seed), CONFIDENCE);
-        let (lo_c, hi_c) = percentile_ci(&boot_deltas(&shifted, b, seed), CONFIDENCE);
-        prop_assert!(close(lo_c, lo + c) && close(hi_c, hi + c), "[{lo}, {hi}] + {c} vs [{lo_c}, {hi_c}]");
+        for (plain, moved) in [
+            (boot(&d, b, seed), boot(&shifted, b, seed)),
+            (flips(&d, b, seed), flips(&shifted, b, seed)),
+        ] {
+            let (t, t_c) = (plain.invert(TAIL), moved.invert(TAIL));
+            prop_assert!(
+                close(t_c.ci_low, t.ci_low + c) && close(t_c.ci_high, t.ci_high + c),
+                "[{}, {}] + {c} vs [{}, {}]", t.ci_low, t.ci_high, t_c.ci_low, t_c.ci_high
+            );
+        }
     }
 
     #[test]
-    fn intervals_and_p_values_are_sane(d in diffs(), b in 100usize..600, seed in any::<u64>()) {
-        let observed = mean(&d);
-        let deltas = boot_deltas(&d, b, seed);
-        prop_assert_eq!(deltas.len(), b);
-        let (lo, hi) = percentile_ci(&deltas, CONFIDENCE);
-        let centre = mean(&deltas);
-        prop_assert!(lo <= hi, "[{lo}, {hi}]");
-        prop_assert!(lo <= centre + 1e-9 && centre <= hi + 1e-9, "mean {centre} outside [{lo}, {hi}]");
-        assert_p_sane(p_values(observed, &deltas, NullKind::ShiftedBootstrap), b)?;
-        assert_p_sane(p_values(observed, &rand_deltas(&d, b, seed), NullKind::Randomization), b)?;
-    }
-
-    #[test]
-    fn one_sided_p_grows_with_the_observed_delta(
+    fn interval_and_p_value_are_one_construction(
         d in diffs(),
-        b in 20usize..300,
+        b in 50usize..600,
         seed in any::<u64>(),
-        x in -1.0f64..1.0,
-        step in 0.0f64..0.5,
+        tail in prop_oneof![Just(0.025), Just(0.005), 0.0001f64..0.3],
     ) {
-        let deltas = boot_deltas(&d, b, seed);
-        for kind in [NullKind::ShiftedBootstrap, NullKind::Randomization] {
-            let (_, less_a, greater_a) = p_values(x, &deltas, kind);
-            let (_, less_b, greater_b) = p_values(x + step, &deltas, kind);
-            prop_assert!(less_a <= less_b && greater_a >= greater_b);
+        let floor = 1.0 / (b as f64 + 1.0);
+        let mut methods = vec![(boot(&d, b, seed), floor), (flips(&d, b, seed), floor)];
+        methods.extend(exact(&d).map(|e| (e, 0.0)));
+        for (values, floor) in methods {
+            let t = values.invert(tail);
+            assert_p_sane(&t, floor)?;
+            prop_assert_eq!(t.ci_high < 0.0, t.p_less <= tail, "{:?} at {}", t, tail);
+            prop_assert_eq!(t.ci_low > 0.0, t.p_greater <= tail, "{:?} at {}", t, tail);
+            prop_assert!(close(t.p_two_sided, (2.0 * t.p_less.min(t.p_greater)).min(1.0)));
         }
     }
 
     #[test]
     fn negating_differences_swaps_the_sides(d in diffs(), b in 20usize..400, seed in any::<u64>()) {
         let negated: Vec<f64> = d.iter().map(|x| -x).collect();
-        let (observed, observed_neg) = (mean(&d), mean(&negated));
-        prop_assert_eq!(observed_neg, -observed);
-
-        let (deltas, deltas_neg) = (boot_deltas(&d, b, seed), boot_deltas(&negated, b, seed));
-        let (lo, hi) = percentile_ci(&deltas, CONFIDENCE);
-        let (lo_n, hi_n) = percentile_ci(&deltas_neg, CONFIDENCE);
-        prop_assert!(close(lo_n, -hi) && close(hi_n, -lo), "[{lo}, {hi}] negated vs [{lo_n}, {hi_n}]");
-        let (two, less, greater) = p_values(observed, &deltas, NullKind::ShiftedBootstrap);
-        let (two_n, less_n, greater_n) = p_values(observed_neg, &deltas_neg, NullKind::ShiftedBootstrap);
-        prop_assert_eq!((two_n, less_n, greater_n), (two, greater, less));
-
-        let (deltas, deltas_neg) = (rand_deltas(&d, b, seed), rand_deltas(&negated, b, seed));
-        let (two, less, greater) = p_values(observed, &deltas, NullKind::Randomization);
-        let (two_n, less_n, greater_n) = p_values(observed_neg, &deltas_neg, NullKind::Randomization);
-        prop_assert_eq!((two_n, less_n, greater_n), (two, greater, less));
+        let mut pairs = vec![
+            (boot(&d, b, seed), boot(&negated, b, seed)),
+            (flips(&d, b, seed), flips(&negated, b, seed)),
+        ];
+        if let (Some(e), Some(e_n)) = (exact(&d), exact(&negated)) {
+            pairs.push((e, e_n));
+        }
+        for (plain, neg) in pairs {
+            let (t, t_n) = (plain.invert(TAIL), neg.invert(TAIL));
+            prop_assert!(
+                close(t_n.ci_low, -t.ci_high) && close(t_n.ci_high, -t.ci_low),
+                "[{}, {}] negated vs [{}, {}]", t.ci_low, t.ci_high, t_n.ci_low, t_n.ci_high
+            );
+            prop_assert!(close(t_n.p_less, t.p_greater) && close(t_n.p_greater, t.p_less));
+            prop_assert!(close(t_n.p_two_sided, t.p_two_sided));
+        }
     }
 
     #[test]
@@ -148,14 +167,13 @@ proptest! {
         let membership: Vec<Vec<u32>> = (0..n)
             .map(|i| (1..3u32).filter(|g| (slice_bits >> ((i * 2 + *g as usize) % 64)) & 1 == 1).collect())
             .collect();
-        let layouts = [DELTA, Layout::Corpus { base: 1, cur: 2, k: 1 }];
         for design in [Design::new(n, 3, data.clone()), Design::new(n, 3, data).with_groups(3, &membership)] {
             let one = rayon::ThreadPoolBuilder::new().num_threads(1).build().expect("a one-thread pool");
             let same = |a: &Resampled, z: &Resampled| a.sums == z.sums && a.counts == z.counts;
-            let (boot_one, rand_one) =
-                one.install(|| (bootstrap(&design, b, seed), randomization(&design, &layouts, b, seed)));
+            let (boot_one, flip_one) =
+                one.install(|| (bootstrap(&design, b, seed), sign_flip(&design, b, seed)));
             prop_assert!(same(&boot_one, &bootstrap(&design, b, seed)));
-            prop_assert!(same(&rand_one, &randomization(&design, &layouts, b, seed)));
+            prop_assert!(same(&flip_one, &sign_flip(&design, b, seed)));
         }
     }
 
@@ -166,7 +184,7 @@ proptest! {
         b in 1usize..300,
         seed in any::<u64>(),
     ) {
-        let zeros = design(&vec![0.0; n]);
+        let zeros = vec![0.0; n];
         let ratio = |sums: &[f64], count: f64| sums[0] / (sums[1] + count);
         let corpus = Layout::Corpus { base: 0, cur: 2, k: 2 };
         // A two-statistic corpus metric whose sides are equal in every example.
@@ -175,20 +193,21 @@ proptest! {
             [x, y, x, y]
         }).collect();
         let same = Design::new(n, 4, same);
-        let cases: [(Vec<f64>, Vec<f64>); 2] = [
-            (
-                bootstrap(&zeros, b, seed).deltas(DELTA, 0, &mean_corpus),
-                randomization(&zeros, &[DELTA], b, seed).deltas(DELTA, 0, &mean_corpus),
-            ),
-            (
-                bootstrap(&same, b, seed).deltas(corpus, 0, &ratio),
-                randomization(&same, &[corpus], b, seed).deltas(corpus, 0, &ratio),
-            ),
+        let mut cases = vec![
+            (boot(&zeros, b, seed), true),
+            (typical(&bootstrap(&same, b, seed), corpus, &ratio), true),
+            (flips(&zeros, b, seed), false),
         ];
-        for (boot, rand) in cases {
-            prop_assert_eq!(percentile_ci(&boot, CONFIDENCE), (0.0, 0.0));
-            prop_assert_eq!(p_values(0.0, &boot, NullKind::ShiftedBootstrap), (1.0, 1.0, 1.0));
-            prop_assert_eq!(p_values(0.0, &rand, NullKind::Randomization), (1.0, 1.0, 1.0));
+        cases.extend(exact(&zeros).map(|e| (e, false)));
+        for (values, every_round_counts) in cases {
+            let t = values.invert(TAIL);
+            prop_assert_eq!(t.p_two_sided, 1.0);
+            // [0, 0], unless the level is out of reach: too few rounds, or (sign
+            // flips of very few examples) too many rounds that flip nothing.
+            let bounded = t.ci_low.is_finite() && t.ci_high.is_finite();
+            if bounded || (every_round_counts && b >= 40) {
+                prop_assert_eq!((t.ci_low, t.ci_high), (0.0, 0.0));
+            }
         }
     }
 
@@ -215,5 +234,121 @@ proptest! {
         let mut back = holm(&reversed);
         back.reverse();
         prop_assert_eq!(back, adjusted);
+    }
+}
+
+/// The samples of one side of an example: (binary, continuous) per sample.
+type Samples = Vec<(bool, f64)>;
+
+/// One random A/A-or-not comparison for the row property: per-sample scores
+/// of two metrics, repeats, a category tag, and the settings that shape rows.
+#[derive(Debug, Clone)]
+struct Case {
+    /// Per id: (category, baseline samples, current samples), each sample a
+    /// (binary, continuous) pair.
+    examples: Vec<(u8, Samples, Samples)>,
+    slices: bool,
+    lower: bool,
+    tolerance: f64,
+    test: TestKind,
+    seed: u64,
+}
+
+fn case() -> impl Strategy<Value = Case> {
+    let sample = (any::<bool>(), 0.0f64..1.0);
+    let example = (
+        0u8..3,
+        prop::collection::vec(sample.clone(), 1..3),
+        prop::collection::vec(sample, 1..3),
+    );
+    (
+        prop::collection::vec(example, 5..70),
+        any::<bool>(),
+        any::<bool>(),
+        prop_oneof![Just(0.0), Just(0.05), 0.0f64..0.3],
+        prop_oneof![Just(TestKind::Randomization), Just(TestKind::Bootstrap)],
+        any::<u64>(),
+    )
+        .prop_map(|(examples, slices, lower, tolerance, test, seed)| Case {
+            examples,
+            slices,
+            lower,
+            tolerance,
+            test,
+            seed,
+        })
+}
+
+fn write_side(path: &std::path::Path, case: &Case, current: bool) {
+    let mut text = String::new();
+    for (i, (category, base, cur)) in case.examples.iter().enumerate() {
+        for (hit, score) in if current { cur } else { base } {
+            let _ = writeln!(
+                text,
+                r#"{{"id": "ex-{i:03}", "prediction": "p", "category": "c{category}", "hit": {}, "score": {score}}}"#,
+                u8::from(*hit)
+            );
+        }
+    }
+    std::fs::write(path, text).expect("write a result file");
+}
+
+/// The verdict the row's interval and tolerance call for (see `judge`).
+fn expected(direction: Direction, low: f64, high: f64, tolerance: f64) -> Verdict {
+    let sign = direction.sign();
+    let (a, b) = (low * sign, high * sign);
+    let (low, high) = (a.min(b), a.max(b));
+    if high < -tolerance {
+        Verdict::Regressed
+    } else if low > tolerance {
+        Verdict::Improved
+    } else if low >= -tolerance && high <= tolerance {
+        Verdict::Unchanged
+    } else if tolerance == 0.0 {
+        Verdict::NotSignificant
+    } else {
+        Verdict::Inconclusive
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(48))]
+
+    #[test]
+    fn every_row_is_self_consistent(case in case()) {
+        let dir = tempfile::tempdir().expect("tempdir");
+        write_side(&dir.path().join("baseline.jsonl"), &case, false);
+        write_side(&dir.path().join("current.jsonl"), &case, true);
+        let mut config = Config::new(dir.path().join("baseline.jsonl"), vec![dir.path().join("current.jsonl")]);
+        config.metrics = vec!["hit".into(), "score".into()];
+        config.min_examples = 5;
+        config.resamples = 400;
+        config.seed = case.seed;
+        config.test = case.test;
+        if case.slices {
+            config.slice_by = vec!["category".into()];
+        }
+        if case.lower {
+            config.metric_options.directions.push(("score".into(), Direction::Lower));
+        }
+        for name in ["hit", "score"] {
+            config.gates.insert(name.into(), MetricGate { tolerance: case.tolerance, ..MetricGate::default() });
+        }
+        let report = evalgate::compare(&config).expect("compare");
+        let alpha = report.settings.alpha;
+        let rows = report.metrics.iter().map(|m| (m.direction, m.ci_low, m.ci_high, m.p_adjusted, m.verdict, m.n))
+            .chain(report.slices.iter().map(|s| (s.direction, s.ci_low, s.ci_high, s.p_adjusted, s.verdict, s.n)));
+        for (direction, low, high, p, verdict, n) in rows {
+            if n < config.min_examples {
+                prop_assert_eq!(verdict, Verdict::Inconclusive);
+                continue;
+            }
+            prop_assert_eq!(verdict, expected(direction, low, high, case.tolerance), "[{}, {}] tol {}", low, high, case.tolerance);
+            // One construction: the adjusted p is at most alpha exactly when the
+            // interval excludes 0 (away from rounding at the boundary itself).
+            if (p - alpha).abs() > 1e-9 {
+                prop_assert_eq!(p <= alpha, high < 0.0 || low > 0.0, "p {} for [{}, {}]", p, low, high);
+            }
+        }
     }
 }

@@ -115,6 +115,11 @@ pub trait Metric: Send + Sync {
     fn prepare(&mut self, _rows: &[&Row], _idf_rows: &[&Row]) -> Result<()> {
         Ok(())
     }
+    /// When the direction was guessed (a numeric field without `--direction`),
+    /// why: the report lists the directions it assumed.
+    fn assumed_direction(&self) -> Option<String> {
+        None
+    }
     /// What makes the metric's numbers reproducible beyond the run's settings
     /// (BERTScore's model hash), for the report's signature line.
     fn signature(&self) -> Option<String> {
@@ -306,12 +311,10 @@ pub fn build(name: &str, options: &MetricOptions, data: &DataInfo) -> Result<Box
         "accuracy" => Box::new(Accuracy),
         "macro_f1" => Box::new(MacroF1::new(data.labels.iter().cloned().collect())?),
         _ if numeric_fields.contains(name) => {
-            let direction = options
-                .directions
-                .iter()
-                .find(|(n, _)| n == name)
-                .map_or_else(|| external::guess_direction(name), |(_, d)| *d);
-            Box::new(External::new(name, direction))
+            match options.directions.iter().find(|(n, _)| n == name) {
+                Some((_, d)) => Box::new(External::new(name, *d)),
+                None => Box::new(External::guessed(name)),
+            }
         }
         _ => {
             let mut known: Vec<String> = BUILTIN.iter().map(|(n, _)| (*n).to_string()).collect();

@@ -319,11 +319,11 @@ pub fn annotations(report: &Report) -> Vec<String> {
     let mut lines = Vec::new();
     for m in &report.metrics {
         let numbers = format!(
-            "{} → {} (Δ {}, {:.0}% CI [{}, {}], p (Holm) {:.3}) on {} examples",
+            "{} → {} (Δ {}, {:.0}% CI [{}, {}], p (Bonferroni) {:.3}) on {} examples",
             num(m.baseline, false),
             num(m.current, false),
             num(m.delta, true),
-            report.settings.confidence * 100.0,
+            report.settings.simultaneous_confidence * 100.0,
             num(m.ci_low, true),
             num(m.ci_high, true),
             m.p_adjusted,
@@ -360,7 +360,7 @@ pub fn annotations(report: &Report) -> Vec<String> {
                     &format!("{} is inconclusive: {numbers}{settle}{note}", m.name),
                 ));
             }
-            Verdict::Improved | Verdict::Unchanged => {}
+            Verdict::Improved | Verdict::Unchanged | Verdict::NotSignificant => {}
         }
     }
     for s in &report.slices {

@@ -153,10 +153,10 @@ fn render(report: &Report, budget: Budget) -> String {
     let _ = writeln!(out, "### {icon} {}\n", head.title);
     let _ = writeln!(out, "{}\n", head.sentences.join(" "));
 
-    let ci = format!("{}% CI", super::ci_percent(report.settings.confidence));
+    let (ci, p_label) = super::column_labels(report);
     let _ = writeln!(
         out,
-        "| metric | baseline | this PR | Δ | {ci} | p (Holm) | |"
+        "| metric | baseline | this PR | Δ | {ci} | {p_label} | |"
     );
     let _ = writeln!(out, "|---|---:|---:|---:|---|---:|---|");
     for m in &report.metrics {
@@ -169,6 +169,8 @@ fn render(report: &Report, budget: Budget) -> String {
             m.verdict.label()
         );
     }
+    let [meaning, tests] = super::interval_note(report);
+    let _ = writeln!(out, "\n<sub>{} {}</sub>", phrase(&meaning), phrase(&tests));
     out.push('\n');
     super::trend::markdown_section(report, &mut out);
 
@@ -183,7 +185,7 @@ fn render(report: &Report, budget: Budget) -> String {
         );
         let _ = writeln!(
             out,
-            "| slice | metric | n | baseline | this PR | Δ | {ci} | p (Holm) | |"
+            "| slice | metric | n | baseline | this PR | Δ | {ci} | {p_label} | |"
         );
         let _ = writeln!(out, "|---|---|---:|---:|---:|---:|---|---:|---|");
         for s in moved.iter().take(budget.slices) {
@@ -249,11 +251,11 @@ fn render(report: &Report, budget: Budget) -> String {
     let test = if s.test == "bootstrap" {
         "paired bootstrap"
     } else {
-        "paired approximate randomization"
+        "sign-flip randomization"
     };
     let _ = writeln!(
         out,
-        "<sub>{} examples compared · {} added, {} missing · {test}, {} resamples, seed {}, α {}, Holm over {} tests · baseline: {} · evalgate {} · <code>{}</code></sub>",
+        "<sub>{} examples compared · {} added, {} missing · {test}, {} resamples, seed {}, α {}, Bonferroni over {} tests · baseline: {} · evalgate {} · <code>{}</code></sub>",
         group_thousands(report.examples.compared),
         report.examples.added,
         report.examples.missing,

@@ -97,7 +97,7 @@ impl Numbers {
     }
 
     /// The numeric cells every comparison row shows, in table order: baseline,
-    /// current, delta, interval, Holm-adjusted p; same precision across the row.
+    /// current, delta, interval, adjusted p; same precision across the row.
     pub fn cells(self, c: &Comparison) -> [String; 5] {
         let d = Self::decimals(c.scale, c.baseline, c.current);
         [
@@ -183,9 +183,83 @@ pub(crate) fn emoji(v: Verdict) -> &'static str {
     match v {
         Verdict::Regressed | Verdict::BelowFloor => "🔴",
         Verdict::Improved => "🟢",
-        Verdict::Unchanged => "⚪",
+        Verdict::Unchanged | Verdict::NotSignificant => "⚪",
         Verdict::Inconclusive => "🟡",
     }
+}
+
+/// The table headers of the interval and p-value columns: marked as
+/// Bonferroni-adjusted when the run tested more than one row.
+pub(crate) fn column_labels(report: &Report) -> (String, String) {
+    let level = ci_percent(report.settings.simultaneous_confidence);
+    if report.settings.tests > 1 {
+        (
+            format!("{level}% CI (Bonferroni)"),
+            "p (Bonferroni)".to_string(),
+        )
+    } else {
+        (format!("{level}% CI"), "p".to_string())
+    }
+}
+
+/// The lines under the metric table that say what the intervals mean, how
+/// verdicts are read off them, and which test decided which rows.
+pub(crate) fn interval_note(report: &Report) -> [String; 2] {
+    let s = &report.settings;
+    let level = ci_percent(s.simultaneous_confidence);
+    let meaning = if s.tests > 1 {
+        format!(
+            "The {level}% intervals hold together (Bonferroni over {} tests: {}% each) and p-values are adjusted alike",
+            s.tests,
+            ci_percent(s.row_confidence)
+        )
+    } else {
+        format!("The interval is a {level}% confidence interval")
+    };
+    let rule = "a row regressed (or improved) when its whole interval lies beyond the tolerance (0 unless set), and is unchanged when it lies wholly within ±tolerance";
+    let mut methods: Vec<(crate::stats::Method, Vec<String>)> = Vec::new();
+    let mut add = |method, what: String| match methods.iter_mut().find(|(m, _)| *m == method) {
+        Some((_, list)) => {
+            if !list.contains(&what) {
+                list.push(what);
+            }
+        }
+        None => methods.push((method, vec![what])),
+    };
+    for m in &report.metrics {
+        add(m.test, m.name.clone());
+    }
+    for r in &report.slices {
+        let overall = report.metrics.iter().find(|m| m.name == r.metric);
+        if overall.is_none_or(|m| m.test != r.test) {
+            let count = report
+                .slices
+                .iter()
+                .filter(|x| x.metric == r.metric && x.test == r.test)
+                .count();
+            let noun = if count == 1 { "slice" } else { "slices" };
+            add(r.test, format!("{} in {count} {noun}", r.metric));
+        }
+    }
+    let tests: Vec<String> = methods
+        .iter()
+        .map(|(method, names)| {
+            let rounds = match method {
+                crate::stats::Method::Exact => String::new(),
+                crate::stats::Method::Randomization => {
+                    format!(", {} rounds", group_thousands(s.resamples))
+                }
+                crate::stats::Method::Bootstrap => {
+                    format!(", {} resamples", group_thousands(s.resamples))
+                }
+            };
+            format!("{}{rounds}: {}", method.label(), names.join(", "))
+        })
+        .collect();
+    [
+        format!("{meaning}; {rule}."),
+        format!("Tests: {}.", tests.join("; ")),
+    ]
 }
 
 /// The metric's name with ↓ when lower is better.
@@ -251,7 +325,7 @@ pub(crate) fn headline(
             "{} {verb} {} ({}% CI {} to {}, p {})",
             text(&m.name),
             nums.change(m.delta, m.scale, d),
-            ci_percent(report.settings.confidence),
+            ci_percent(report.settings.simultaneous_confidence),
             nums.signed(scaled(m.ci_low, m.scale), d_points(m.scale, d)),
             nums.signed(scaled(m.ci_high, m.scale), d_points(m.scale, d)),
             p_phrase(m.p_adjusted),
@@ -287,7 +361,7 @@ pub(crate) fn headline(
     {
         let d = Numbers::decimals(r.scale, r.baseline, r.current);
         sentences.push(format!(
-            "{} in {} ({} examples, p {}), although it is flat overall.",
+            "{} in {} ({} examples, p {}), although it did not regress overall.",
             strong(&format!(
                 "{} fell {}",
                 text(&r.metric),
@@ -341,9 +415,17 @@ pub(crate) fn headline(
     if good > 0 {
         tally.push(format!("{good} improved"));
     }
-    let unchanged = other - inconclusive;
+    let not_significant = report
+        .metrics
+        .iter()
+        .filter(|m| m.verdict == Verdict::NotSignificant)
+        .count();
+    let unchanged = other - inconclusive - not_significant;
     if unchanged > 0 {
         tally.push(format!("{unchanged} unchanged"));
+    }
+    if not_significant > 0 {
+        tally.push(format!("{not_significant} without a significant change"));
     }
     if inconclusive > 0 {
         tally.push(format!("{inconclusive} inconclusive"));
@@ -389,6 +471,24 @@ pub(crate) fn headline(
         s.push('.');
         sentences.push(s);
     }
+    // A change for the worse that is not significant, when it is not tiny
+    // beside its interval (fewer than 50 times the examples would show it).
+    for m in report
+        .metrics
+        .iter()
+        .filter(|m| m.verdict == Verdict::NotSignificant)
+    {
+        if let Some(k) = m.examples_to_settle.filter(|&k| k <= 50 * m.n) {
+            let d = Numbers::decimals(m.scale, m.baseline, m.current);
+            let verb = if m.delta < 0.0 { "fell" } else { "rose" };
+            sentences.push(format!(
+                "{} {verb} {}, not significantly; about {} examples would show a change of this size.",
+                text(&m.name),
+                nums.change(m.delta, m.scale, d),
+                group_thousands(k)
+            ));
+        }
+    }
     Headline { title, sentences }
 }
 
@@ -406,13 +506,11 @@ fn d_points(scale: ValueScale, d: usize) -> usize {
     }
 }
 
+/// A confidence level as a percentage: `95`, `98.75`, `99.82` (at most two
+/// decimals, trailing zeros dropped).
 pub(crate) fn ci_percent(confidence: f64) -> String {
-    let p = confidence * 100.0;
-    if (p - p.round()).abs() < 1e-9 {
-        format!("{p:.0}")
-    } else {
-        format!("{p}")
-    }
+    let s = format!("{:.2}", confidence * 100.0);
+    s.trim_end_matches('0').trim_end_matches('.').to_string()
 }
 
 fn p_phrase(p: f64) -> String {

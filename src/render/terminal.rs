@@ -41,7 +41,7 @@ impl Terminal {
             Verdict::Regressed | Verdict::BelowFloor => cell.fg(Color::Red),
             Verdict::Improved => cell.fg(Color::Green),
             Verdict::Inconclusive => cell.fg(Color::Yellow),
-            Verdict::Unchanged => cell,
+            Verdict::Unchanged | Verdict::NotSignificant => cell,
         }
     }
 
@@ -79,7 +79,7 @@ impl Renderer for Terminal {
         }
         out.push('\n');
 
-        let ci = format!("{}% CI", super::ci_percent(report.settings.confidence));
+        let (ci, p_label) = super::column_labels(report);
         let mut t = self.table();
         t.set_header(vec![
             "metric",
@@ -87,7 +87,7 @@ impl Renderer for Terminal {
             "current",
             "delta",
             ci.as_str(),
-            "p (Holm)",
+            p_label.as_str(),
             "verdict",
         ]);
         for m in &report.metrics {
@@ -103,6 +103,9 @@ impl Renderer for Terminal {
             ]);
         }
         let _ = writeln!(out, "{t}");
+        for line in super::interval_note(report) {
+            let _ = writeln!(out, "{}", visible(&line));
+        }
         super::trend::terminal_section(report, &mut out);
 
         let moved = report.moved_slices();
@@ -117,7 +120,7 @@ impl Renderer for Terminal {
                 "current",
                 "delta",
                 ci.as_str(),
-                "p (Holm)",
+                p_label.as_str(),
                 "verdict",
             ]);
             for s in moved {

@@ -1,6 +1,7 @@
 //! A small statistics library for paired comparisons: the design matrix of
-//! per-example statistics, the paired bootstrap, paired approximate
-//! randomization, and Holm's correction.
+//! per-example statistics, the paired bootstrap, paired sign-flip
+//! randomization, the inversion of either into one interval and test per row
+//! (`inversion`), and multiplicity corrections.
 //!
 //! Statistics know nothing of metrics' meaning: a metric is a set of columns of
 //! the design and a function from column sums to a corpus value.
@@ -8,14 +9,16 @@
 mod bootstrap;
 pub mod correlation;
 mod holm;
+pub mod inversion;
 mod poisson;
 mod randomization;
 pub mod rng;
 
 pub use bootstrap::bootstrap;
 pub use holm::holm;
+pub use inversion::{bonferroni, bonferroni_tail, Method, TestResult, TypicalValues};
 pub use poisson::poisson_bootstrap;
-pub use randomization::randomization;
+pub use randomization::{sign_flip, sign_flip_with_progress};
 
 /// How bootstrap resamples are drawn.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, clap::ValueEnum)]
@@ -246,63 +249,6 @@ pub fn mean_ci(values: &[f64], confidence: f64) -> Option<(f64, f64)> {
     (mean.is_finite() && half.is_finite()).then_some((mean - half, mean + half))
 }
 
-/// What a resampling test says about one observed delta.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct TestResult {
-    /// Lower end of the delta's confidence interval.
-    pub ci_low: f64,
-    /// Upper end.
-    pub ci_high: f64,
-    /// Two-sided p-value of "no change".
-    pub p_two_sided: f64,
-    /// One-sided p-value against "the delta is not below 0".
-    pub p_less: f64,
-    /// One-sided p-value against "the delta is not above 0".
-    pub p_greater: f64,
-}
-
-/// Which null distribution the resampled deltas come from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum NullKind {
-    /// Bootstrap deltas, centred on their mean to stand for the null.
-    ShiftedBootstrap,
-    /// Randomization deltas, already drawn under the null.
-    Randomization,
-}
-
-/// p-values of `observed` against resampled deltas.
-pub fn p_values(observed: f64, resampled: &[f64], kind: NullKind) -> (f64, f64, f64) {
-    if resampled.is_empty() {
-        return (1.0, 1.0, 1.0);
-    }
-    let shift = match kind {
-        NullKind::ShiftedBootstrap => resampled.iter().sum::<f64>() / resampled.len() as f64,
-        NullKind::Randomization => 0.0,
-    };
-    // Ties (identical outputs give deltas of exactly 0) must count as "as extreme":
-    // a relative epsilon absorbs rounding in the sums.
-    let eps = 1e-9 * observed.abs().max(1e-12);
-    let (mut two, mut less, mut greater) = (0usize, 0usize, 0usize);
-    for &d in resampled {
-        let x = d - shift;
-        if x.abs() >= observed.abs() - eps {
-            two += 1;
-        }
-        if x <= observed + eps {
-            less += 1;
-        }
-        if x >= observed - eps {
-            greater += 1;
-        }
-    }
-    let denom = resampled.len() as f64 + 1.0;
-    (
-        (two as f64 + 1.0) / denom,
-        (less as f64 + 1.0) / denom,
-        (greater as f64 + 1.0) / denom,
-    )
-}
-
 /// The `q` quantile of sorted values, linearly interpolated (numpy's default).
 pub fn quantile(sorted: &[f64], q: f64) -> f64 {
     if sorted.is_empty() {
@@ -424,19 +370,5 @@ mod tests {
         assert!((normal_quantile(0.001) + 3.090_232_306).abs() < 1e-8);
         assert!((normal_cdf(1.959_963_985) - 0.975).abs() < 1e-6);
         assert!((normal_cdf(-1.0) - 0.158_655_254).abs() < 1e-6);
-    }
-
-    #[test]
-    fn identical_sides_give_p_one() {
-        let (two, less, greater) = p_values(0.0, &[0.0; 100], NullKind::ShiftedBootstrap);
-        assert_eq!((two, less, greater), (1.0, 1.0, 1.0));
-    }
-
-    #[test]
-    fn p_value_floor_is_one_over_b_plus_one() {
-        let resampled: Vec<f64> = (0..999).map(|i| f64::from(i % 3) * 0.001 + 0.5).collect();
-        let (two, less, _) = p_values(0.5, &resampled, NullKind::ShiftedBootstrap);
-        assert_eq!(two, 1.0 / 1000.0);
-        assert!(less > 0.99);
     }
 }

@@ -1,61 +1,73 @@
-//! Paired approximate randomization: under "no difference" the two outputs of an
-//! example are exchangeable, so each round swaps each example's sides with
-//! probability ½. The deltas it yields are already a null distribution.
+//! Paired sign-flip randomization. Under "no difference" the two results of an
+//! example are exchangeable, so its paired difference is as likely to have
+//! either sign; each round flips a random half of the examples (each with
+//! probability ½, independently).
+//!
+//! A round is recorded as the column sums over the *flipped* examples and their
+//! number, per group: the mean difference over the flipped subset is one of
+//! Hartigan's (1969) typical values, and the quantiles of those subset means
+//! are the bounds of the interval that inverts the sign-flip test (see
+//! [`super::inversion`]).
 
 use rand_core::RngCore;
 use rayon::prelude::*;
 
 use super::rng::stream;
-use super::{Design, Layout, Resampled};
+use super::{Design, Resampled};
 
-/// Column sums of `rounds` randomization rounds; counts are the group sizes.
-pub fn randomization(design: &Design, layouts: &[Layout], rounds: usize, seed: u64) -> Resampled {
+/// Column sums and sizes of the flipped subsets of `rounds` sign-flip rounds,
+/// per group. Round `r` uses its own random stream, so the output is identical
+/// at any thread count. Only the paired-difference columns of mean metrics
+/// mean anything here; corpus metrics are resampled by the bootstrap.
+pub fn sign_flip(design: &Design, rounds: usize, seed: u64) -> Resampled {
+    sign_flip_with_progress(design, rounds, seed, &|_| {})
+}
+
+/// [`sign_flip`], calling `done` after each round.
+pub fn sign_flip_with_progress(
+    design: &Design,
+    rounds: usize,
+    seed: u64,
+    done: &(dyn Fn(u64) + Sync),
+) -> Resampled {
     let (groups, width, n) = (design.groups, design.width, design.n);
     let mut out = Resampled::zeroed(rounds, groups, width);
-    // For each column, the column whose value it receives when an example's
-    // sides are swapped; `None` marks a paired-difference column, negated instead.
-    let mut partner: Vec<Option<usize>> = vec![None; width];
-    for layout in layouts {
-        if let Layout::Corpus { base, cur, k } = *layout {
-            for j in 0..k {
-                partner[base + j] = Some(cur + j);
-                partner[cur + j] = Some(base + j);
-            }
-        }
+    if n == 0 || width == 0 {
+        return out;
     }
-    let sizes: Vec<u32> = design
-        .group_sizes
-        .iter()
-        .map(|&s| u32::try_from(s).unwrap_or(u32::MAX))
-        .collect();
     out.sums
         .par_chunks_mut(groups * width)
         .zip(out.counts.par_chunks_mut(groups))
         .enumerate()
         .for_each(|(r, (sums, counts))| {
-            counts.copy_from_slice(&sizes);
             let mut rng = stream(seed, 1, r as u64);
-            let mut bits = 0u64;
-            for i in 0..n {
-                if i % 64 == 0 {
-                    bits = rng.next_u64();
+            let mut start = 0;
+            while start < n {
+                let end = (start + 64).min(n);
+                let mut bits = rng.next_u64();
+                if end - start < 64 {
+                    bits &= (1u64 << (end - start)) - 1;
                 }
-                let swapped = (bits >> (i % 64)) & 1 == 1;
-                let row = design.row(i);
-                let mut add = |start: usize| {
-                    for c in 0..width {
-                        sums[start + c] += match (swapped, partner[c]) {
-                            (false, _) => row[c],
-                            (true, None) => -row[c],
-                            (true, Some(p)) => row[p],
-                        };
+                // Visit the flipped examples of this word only.
+                while bits != 0 {
+                    let i = start + bits.trailing_zeros() as usize;
+                    bits &= bits - 1;
+                    let row = design.row(i);
+                    for (acc, x) in sums[..width].iter_mut().zip(row) {
+                        *acc += x;
                     }
-                };
-                add(0);
-                for &g in design.groups_of(i) {
-                    add(g as usize * width);
+                    counts[0] += 1;
+                    for &g in design.groups_of(i) {
+                        let g = g as usize;
+                        counts[g] += 1;
+                        for (acc, x) in sums[g * width..(g + 1) * width].iter_mut().zip(row) {
+                            *acc += x;
+                        }
+                    }
                 }
+                start = end;
             }
+            done(1);
         });
     out
 }
@@ -63,32 +75,48 @@ pub fn randomization(design: &Design, layouts: &[Layout], rounds: usize, seed: u
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::stats::Layout;
 
     #[test]
-    fn delta_columns_are_symmetric_around_zero() {
-        let d = Design::new(200, 1, vec![0.1; 200]);
-        let r = randomization(&d, &[Layout::Delta { col: 0 }], 4000, 9);
-        let mean = r.sums.iter().sum::<f64>() / 4000.0;
-        assert!(mean.abs() < 1.0, "{mean}");
-        assert!(r.sums.iter().all(|s| s.abs() <= 20.0 + 1e-9));
+    fn subsets_are_about_half_and_their_means_are_typical_values() {
+        let values: Vec<f64> = (0..200).map(|i| f64::from(i % 5)).collect();
+        let d = Design::new(200, 1, values);
+        let r = sign_flip(&d, 2000, 9);
+        let mean_size = r.counts.iter().map(|&c| f64::from(c)).sum::<f64>() / 2000.0;
+        assert!((mean_size - 100.0).abs() < 1.0, "{mean_size}");
+        let means = r.deltas(Layout::Delta { col: 0 }, 0, &|s, n| s[0] / n);
+        let avg = means.iter().sum::<f64>() / means.len() as f64;
+        assert!((avg - 2.0).abs() < 0.02, "{avg}");
+        assert!(means.iter().all(|m| (0.0..=4.0).contains(m)));
     }
 
     #[test]
-    fn corpus_columns_swap_sides() {
-        // base stat 1, current stat 0 for every example: a swap moves 1 across.
-        let d = Design::new(64, 2, [1.0, 0.0].repeat(64));
-        let r = randomization(
-            &d,
-            &[Layout::Corpus {
-                base: 0,
-                cur: 1,
-                k: 1,
-            }],
-            10,
+    fn groups_count_their_flipped_members() {
+        let d = Design::new(70, 1, vec![1.0; 70]).with_groups(
             2,
+            &(0..70)
+                .map(|i| if i % 2 == 0 { vec![1] } else { vec![] })
+                .collect::<Vec<_>>(),
         );
-        for b in 0..10 {
-            assert_eq!(r.sums[b * 2] + r.sums[b * 2 + 1], 64.0);
+        let r = sign_flip(&d, 50, 3);
+        for b in 0..50 {
+            assert_eq!(r.sums[b * 2 + 1], f64::from(r.counts[b * 2 + 1]));
+            assert_eq!(r.sums[b * 2], f64::from(r.counts[b * 2]));
+            assert!(r.counts[b * 2 + 1] <= 35);
         }
+    }
+
+    #[test]
+    fn same_seed_same_sums_any_thread_count() {
+        let d = Design::new(300, 1, (0..300).map(|i| f64::from(i % 7) - 3.0).collect());
+        let one = rayon::ThreadPoolBuilder::new()
+            .num_threads(1)
+            .build()
+            .expect("pool");
+        let a = one.install(|| sign_flip(&d, 100, 12345));
+        let b = sign_flip(&d, 100, 12345);
+        assert_eq!(a.sums, b.sums);
+        assert_eq!(a.counts, b.counts);
+        assert_ne!(a.sums, sign_flip(&d, 100, 54321).sums);
     }
 }
