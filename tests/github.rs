@@ -1017,7 +1017,7 @@ async fn racing_runs_leave_exactly_one_comment_with_the_head_report() {
         );
         if older == OLD_SHA {
             assert!(
-                body.contains("regressions block this PR"),
+                body.contains("🔴 evalgate · default"),
                 "round {round}: the head's report, not the older run's:\n{body}"
             );
             assert!(
@@ -1091,7 +1091,7 @@ async fn on_failure_comments_only_on_failure_and_then_says_resolved() {
     .await;
     assert_eq!(failing.code, 1);
     assert_eq!(fake.bodies().len(), 1, "a failing run comments");
-    assert!(fake.bodies()[0].contains("regressions block this PR"));
+    assert!(fake.bodies()[0].contains("🔴 evalgate · default"));
 
     let fixed = run(pass()).await;
     assert_eq!(fixed.code, 0);

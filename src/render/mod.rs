@@ -447,12 +447,6 @@ pub(crate) fn headline(
         ))
     };
     sentences.extend(summary);
-    if report.examples.prompt_changed > 0 {
-        sentences.push(format!(
-            "The prompt differs from the baseline's on {} of {n} examples; all are compared, since the dataset (ids and references) is unchanged.",
-            group_thousands(report.examples.prompt_changed)
-        ));
-    }
     for m in report
         .metrics
         .iter()
@@ -488,6 +482,12 @@ pub(crate) fn headline(
                 group_thousands(k)
             ));
         }
+    }
+    if report.examples.prompt_changed > 0 {
+        sentences.push(format!(
+            "The prompt differs from the baseline's on {} of {n} examples; all are compared, since the dataset (ids and references) is unchanged.",
+            group_thousands(report.examples.prompt_changed)
+        ));
     }
     Headline { title, sentences }
 }
