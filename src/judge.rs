@@ -69,8 +69,14 @@ pub fn judge(ev: &Evidence<'_>, config: &Config) -> Report {
     }
     let mut tests = Vec::new();
     for (m, s) in ev.scores.iter().enumerate() {
-        for &(g, size) in &groups {
+        for &(g, _) in &groups {
             let members = (g > 0).then(|| ev.slices.members[g - 1].as_slice());
+            // A partial metric (a tool's, reported by some tasks only) is
+            // tested where it has values: its n counts those examples.
+            let size = s.count(members);
+            if g > 0 && size == 0 {
+                continue;
+            }
             let (baseline, current) = s.corpus_values(members);
             tests.push(run_test(ev, config, s, m, g, size, baseline, current));
         }
@@ -179,6 +185,7 @@ pub fn judge(ev: &Evidence<'_>, config: &Config) -> Report {
         ));
     }
     warnings.extend(ev.scores.iter().flat_map(|s| s.metric.warnings()));
+    warnings.extend(ev.scores.iter().flat_map(|s| s.notes.iter().cloned()));
     let verdict = if reasons.is_empty() || config.fail_on == FailOn::Never {
         if config.fail_on == FailOn::Never {
             warnings.extend(
@@ -262,12 +269,15 @@ fn run_test(
 ) -> Test {
     let corpus = |sums: &[f64], count: f64| s.metric.corpus(sums, count);
     let delta = current - baseline;
-    let boot = ev.bootstrap.deltas(ev.layouts[m], group, &corpus);
+    // A resample can miss every example a partial metric has a value on: such
+    // resamples say nothing about it.
+    let finite = |d: Vec<f64>| -> Vec<f64> { d.into_iter().filter(|x| x.is_finite()).collect() };
+    let boot = finite(ev.bootstrap.deltas(ev.layouts[m], group, &corpus));
     let (ci_low, ci_high) = stats::percentile_ci(&boot, config.confidence);
     let (p_two_sided, p_less, p_greater) = match ev.randomization {
         Some(r) => stats::p_values(
             delta,
-            &r.deltas(ev.layouts[m], group, &corpus),
+            &finite(r.deltas(ev.layouts[m], group, &corpus)),
             NullKind::Randomization,
         ),
         None => stats::p_values(delta, &boot, NullKind::ShiftedBootstrap),

@@ -1,4 +1,10 @@
 //! External scores: any numeric field of the input, averaged.
+//!
+//! A *partial* external metric is one a tool reports on some rows only (lm-eval
+//! reports `acc,none` on a multiple-choice task's rows and
+//! `exact_match,strict-match` on another task's): its statistics are the value
+//! and a count of one, or zeros where the row has no value, and its corpus
+//! value is the mean over the rows that have one.
 
 use super::{Direction, Metric, MetricError, Scale};
 use crate::load::Row;
@@ -8,6 +14,7 @@ use crate::load::Row;
 pub struct External {
     name: String,
     direction: Direction,
+    partial: bool,
 }
 
 impl External {
@@ -16,7 +23,15 @@ impl External {
         External {
             name: name.to_string(),
             direction,
+            partial: false,
         }
+    }
+
+    /// The same metric, scoring only the rows that have a value for it.
+    #[must_use]
+    pub fn partial(mut self, partial: bool) -> Self {
+        self.partial = partial;
+        self
     }
 }
 
@@ -54,10 +69,24 @@ impl Metric for External {
     fn scale(&self) -> Scale {
         Scale::Raw
     }
+    fn arity(&self) -> usize {
+        if self.partial {
+            2
+        } else {
+            1
+        }
+    }
     fn stats(&self, row: &Row, out: &mut [f64]) -> Result<(), MetricError> {
         match row.numbers.get(&self.name) {
             Some(x) => {
                 out[0] = *x;
+                if self.partial {
+                    out[1] = 1.0;
+                }
+                Ok(())
+            }
+            None if self.partial && !row.tags.contains_key(&self.name) => {
+                out.fill(0.0);
                 Ok(())
             }
             None => Err(MetricError {
@@ -68,5 +97,16 @@ impl Metric for External {
                 },
             }),
         }
+    }
+    fn corpus(&self, sums: &[f64], n: f64) -> f64 {
+        match (self.partial, sums) {
+            (true, [total, count]) if *count > 0.0 => total / count,
+            (true, _) => f64::NAN,
+            (false, _) if n > 0.0 => sums[0] / n,
+            (false, _) => f64::NAN,
+        }
+    }
+    fn has_value(&self, stats: &[f64]) -> bool {
+        !self.partial || stats.get(1).is_some_and(|c| *c > 0.0)
     }
 }

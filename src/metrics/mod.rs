@@ -122,6 +122,12 @@ pub trait Metric: Send + Sync {
     fn warnings(&self) -> Vec<String> {
         Vec::new()
     }
+    /// Whether an example with statistics `stats` has a value for the metric:
+    /// always, but for a partial external metric (one a tool reports on some
+    /// tasks only), whose corpus value leaves the others out.
+    fn has_value(&self, _stats: &[f64]) -> bool {
+        true
+    }
 }
 
 /// Why a metric could not score a row.
@@ -255,6 +261,9 @@ pub struct DataInfo {
     pub numeric_fields: BTreeSet<String>,
     /// Every first reference and every prediction (the label set of `macro_f1`).
     pub labels: BTreeSet<String>,
+    /// Numeric fields that a tool reports on some rows only: as metrics they
+    /// score the rows that have them ([`External::partial`]).
+    pub partial: BTreeSet<String>,
 }
 
 /// Builds a metric by name: a built-in one, or a numeric field of the inputs.
@@ -281,7 +290,7 @@ pub fn build(name: &str, options: &MetricOptions, data: &DataInfo) -> Result<Box
                 .iter()
                 .find(|(n, _)| n == name)
                 .map_or_else(|| external::guess_direction(name), |(_, d)| *d);
-            Box::new(External::new(name, direction))
+            Box::new(External::new(name, direction).partial(data.partial.contains(name)))
         }
         _ => {
             let mut known: Vec<String> = BUILTIN.iter().map(|(n, _)| (*n).to_string()).collect();
