@@ -110,3 +110,42 @@ impl Metric for External {
         !self.partial || stats.get(1).is_some_and(|c| *c > 0.0)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::Location;
+    use crate::load::record::{FieldMap, Value};
+
+    fn row(fields: Vec<(&str, Value)>) -> Row {
+        let mut pairs = vec![
+            ("id", Value::Text("1".into())),
+            ("prediction", Value::Text("p".into())),
+        ];
+        pairs.extend(fields);
+        Row::from_fields(pairs, &FieldMap::default(), &Location::file("t.jsonl")).expect("row")
+    }
+
+    #[test]
+    fn a_partial_metric_scores_the_rows_that_have_it() {
+        let acc = External::new("acc,none", Direction::Higher).partial(true);
+        let (with, without) = (row(vec![("acc,none", Value::Number(0.5))]), row(vec![]));
+        let mut out = [9.0; 2];
+        acc.stats(&with, &mut out).expect("scored");
+        assert_eq!(out, [0.5, 1.0]);
+        assert!(acc.has_value(&out));
+        acc.stats(&without, &mut out).expect("no value is no error");
+        assert_eq!(out, [0.0, 0.0]);
+        assert!(!acc.has_value(&out));
+        assert!(acc.example_score(&out).is_nan());
+        // The mean over the rows that have a value, whatever the others.
+        assert_eq!(acc.corpus(&[1.5, 2.0], 5.0), 0.75);
+        // A text where the number should be stays an error, and a full metric
+        // still needs a value on every row.
+        let text = row(vec![("acc,none", Value::Text("high".into()))]);
+        assert!(acc.stats(&text, &mut out).is_err());
+        let full = External::new("acc,none", Direction::Higher);
+        assert_eq!(full.arity(), 1);
+        assert!(full.stats(&without, &mut out[..1]).is_err());
+    }
+}

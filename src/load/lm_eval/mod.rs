@@ -934,3 +934,449 @@ fn last_user_message(value: &Json) -> Option<String> {
         _ => None,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    const GSM8K: &str = "samples_gsm8k_2026-11-27T10-00-00.000000.jsonl";
+
+    fn lines(samples: &[Json]) -> String {
+        samples.iter().map(|s| format!("{s}\n")).collect()
+    }
+
+    fn read_as(name: &str, text: &str) -> Result<(Vec<Row>, ToolInfo)> {
+        read(Path::new(name), text.as_bytes())
+    }
+
+    fn by_id<'a>(rows: &'a [Row], id: &str) -> &'a Row {
+        rows.iter().find(|r| r.id == id).expect(id)
+    }
+
+    fn gsm8k(doc: u32, filter: &str, response: &str, score: f64) -> Json {
+        json!({"doc_id": doc, "doc": {"question": "2+2?"}, "target": "4",
+            "arguments": {"gen_args_0": {"arg_0": "Q: 2+2?\nA:", "arg_1": {"until": ["\n"]}}},
+            "resps": [["4 apples"]], "filtered_resps": [response], "filter": filter,
+            "metrics": ["exact_match"], "exact_match": score,
+            "doc_hash": "d0", "prompt_hash": "p0", "target_hash": "t0"})
+    }
+
+    fn mmlu_043(doc: u32, lls: [&str; 4], gold: u32, acc: f64) -> Json {
+        let greedy = |i: usize| if i == 2 { "True" } else { "False" };
+        json!({"doc_id": doc,
+            "doc": {"question": "Which is a root vegetable?", "choices": ["Spinach", "Carrot", "Lettuce", "Kale"], "answer": gold},
+            "target": gold,
+            "arguments": {"gen_args_0": {"arg_0": "Q?\nAnswer:", "arg_1": " A"}, "gen_args_1": {"arg_0": "Q?\nAnswer:", "arg_1": " B"},
+                          "gen_args_2": {"arg_0": "Q?\nAnswer:", "arg_1": " C"}, "gen_args_3": {"arg_0": "Q?\nAnswer:", "arg_1": " D"}},
+            "resps": (0..4).map(|i| json!([[lls[i], greedy(i)]])).collect::<Vec<_>>(),
+            "filtered_resps": (0..4).map(|i| json!([lls[i], greedy(i)])).collect::<Vec<_>>(),
+            "doc_hash": format!("d{doc}"), "prompt_hash": "p", "target_hash": format!("t{gold}"), "acc": acc})
+    }
+
+    #[test]
+    fn each_filter_is_its_own_example_whatever_the_line_order() {
+        let samples = [
+            gsm8k(0, "strict-match", "[invalid]", 0.0),
+            gsm8k(0, "flexible-extract", "4", 1.0),
+            gsm8k(1, "strict-match", "4", 1.0),
+            gsm8k(1, "flexible-extract", "4", 1.0),
+        ];
+        let (rows, info) = read_as(GSM8K, &lines(&samples)).expect("reads");
+        assert_eq!(rows.len(), 4);
+        let strict = by_id(&rows, "gsm8k/0/strict-match");
+        assert_eq!(strict.prediction, "[invalid]");
+        assert_eq!(strict.references, vec![Text::from("4")]);
+        assert_eq!(strict.input.as_deref(), Some("Q: 2+2?\nA:"));
+        assert_eq!(strict.numbers.get("exact_match,strict-match"), Some(&0.0));
+        assert_eq!(strict.numbers.get("exact_match,flexible-extract"), None);
+        assert_eq!(
+            strict.tags.get("filter").map(Text::as_str),
+            Some("strict-match")
+        );
+        assert_eq!(strict.tags.get("task").map(Text::as_str), Some("gsm8k"));
+        let flexible = by_id(&rows, "gsm8k/0/flexible-extract");
+        assert_eq!(flexible.prediction, "4");
+        assert_eq!(
+            flexible.numbers.get("exact_match,flexible-extract"),
+            Some(&1.0)
+        );
+        assert!(info.partial_metrics);
+        assert_eq!(
+            info.metrics,
+            vec!["exact_match,flexible-extract", "exact_match,strict-match"]
+        );
+
+        let mut reversed = samples.to_vec();
+        reversed.reverse();
+        let (again, info_again) = read_as(GSM8K, &lines(&reversed)).expect("reads");
+        let key = |rows: &[Row]| {
+            let mut v: Vec<(String, String, Vec<(String, f64)>)> = rows
+                .iter()
+                .map(|r| {
+                    let n = r.numbers.iter().map(|(k, x)| (k.to_string(), *x)).collect();
+                    (r.id.to_string(), r.prediction.to_string(), n)
+                })
+                .collect();
+            v.sort_by(|a, b| a.0.cmp(&b.0));
+            v
+        };
+        assert_eq!(key(&rows), key(&again));
+        assert_eq!(info, info_again);
+    }
+
+    #[test]
+    fn multiple_choice_without_metrics_or_filter_keys_is_the_chosen_and_the_gold_choice() {
+        // lm-eval 0.4.3-0.4.6: no metrics/filter keys; 0.4.12: log-likelihoods as strings.
+        let text = lines(&[
+            mmlu_043(0, ["-3.3", "-0.2", "-1.5", "-3.8"], 2, 0.0),
+            mmlu_043(1, ["-3.3", "-3.7", "-0.1", "-3.8"], 2, 1.0),
+        ]);
+        let (rows, info) =
+            read_as("samples_mmlu_demo_2024-08-21T03-44-09.494230.jsonl", &text).expect("reads");
+        let r = by_id(&rows, "mmlu_demo/0");
+        assert_eq!(r.prediction, "B. Carrot");
+        assert_eq!(r.references, vec![Text::from("C. Lettuce")]);
+        assert_eq!(r.input.as_deref(), Some("Q?\nAnswer:"));
+        assert_eq!(r.numbers.get("acc,none"), Some(&0.0));
+        assert_eq!(r.tags.get("doc_hash").map(Text::as_str), Some("d0"));
+        assert_eq!(r.tags.get("filter"), None);
+        assert_eq!(by_id(&rows, "mmlu_demo/1").prediction, "C. Lettuce");
+        assert_eq!(info.metrics, vec!["acc,none"]);
+        assert!(info.warnings.is_empty(), "{:?}", info.warnings);
+    }
+
+    #[test]
+    fn an_acc_that_contradicts_the_chosen_choice_is_a_warning() {
+        let text = lines(&[mmlu_043(0, ["-3.3", "-0.2", "-1.5", "-3.8"], 2, 1.0)]);
+        let (_, info) =
+            read_as("samples_mmlu_demo_2024-08-21T03-44-09.494230.jsonl", &text).expect("reads");
+        let w = info.warnings.join("\n");
+        assert!(
+            w.contains("on 1 of 1 documents of mmlu_demo") && w.contains("line 1"),
+            "{w}"
+        );
+    }
+
+    #[test]
+    fn the_0_4_2_array_layout_is_read_and_detected() {
+        let samples = [
+            json!({"doc_id": 0, "doc": {"question": "Q0", "choices": ["w", "x", "y", "z"], "answer": 1},
+                "target": ["A", "B", "C", "D"], "arguments": [["Q0\nAnswer:", {"until": "."}]],
+                "resps": [["B"]], "filtered_resps": ["B"], "exact_match": 1.0}),
+            json!({"doc_id": 1, "doc": {"question": "Q1", "choices": ["w", "x", "y", "z"], "answer": 0},
+                "target": ["A", "B", "C", "D"], "arguments": [["Q1\nAnswer:", {"until": "."}]],
+                "resps": [["E"]], "filtered_resps": ["E"], "exact_match": 0.0}),
+        ];
+        let text = serde_json::to_string_pretty(&samples).expect("json");
+        assert!(starts_samples_array(text.as_bytes()));
+        assert!(!starts_samples_array(
+            b"[{\"id\": 1, \"prediction\": \"x\"}]"
+        ));
+        assert!(!starts_samples_array(b"[1, 2"));
+        let (rows, info) = read_as("model__gpt_wmdp_bio.jsonl", &text).expect("reads");
+        assert_eq!(rows[0].id, "0");
+        assert_eq!(rows[0].input.as_deref(), Some("Q0\nAnswer:"));
+        assert_eq!(rows[0].references.len(), 4);
+        // An element is located at the line of its opening brace.
+        let doc1 = text
+            .lines()
+            .position(|l| l.contains("\"doc_id\": 1"))
+            .expect("doc 1")
+            + 1;
+        assert_eq!(rows[1].line, doc1 - 1);
+        assert_eq!(rows[1].numbers.get("exact_match,none"), Some(&0.0));
+        assert_eq!(info.metrics, vec!["exact_match,none"]);
+    }
+
+    #[test]
+    fn a_chat_template_shows_the_last_user_message() {
+        let messages = json!([
+            {"role": "system", "content": "You solve maths."},
+            {"role": "user", "content": "Q: 1+1?"},
+            {"role": "assistant", "content": "2"},
+            {"role": "user", "content": "Q: 2+2?"}
+        ]);
+        let encoded = messages.to_string();
+        for arg_0 in [json!([encoded.clone()]), json!(encoded), messages.clone()] {
+            let mut s = gsm8k(0, "strict-match", "4", 1.0);
+            s["arguments"]["gen_args_0"]["arg_0"] = arg_0;
+            let (rows, _) = read_as(GSM8K, &lines(&[s])).expect("reads");
+            assert_eq!(rows[0].input.as_deref(), Some("Q: 2+2?"));
+        }
+        let parts = json!([{"role": "user", "content": [{"type": "text", "text": "look"}, {"type": "text", "text": "here"}]}]);
+        assert_eq!(prompt_text(&parts).as_deref(), Some("look\nhere"));
+        // A prompt that merely starts with a bracket stays as it is.
+        assert_eq!(prompt_text(&json!("[1] Q?")).as_deref(), Some("[1] Q?"));
+    }
+
+    #[test]
+    fn older_layouts_winogrande_and_loglikelihood() {
+        // The 2023 refactor: flat arguments, winogrande's 1-based answer.
+        let wino = json!({"doc_id": 0, "doc": {"sentence": "S _ x.", "option1": "Sarah", "option2": "Maria", "answer": "2"},
+            "target": "x.", "arguments": ["S Sarah", " x."], "resps": [[[-15.5, false]], [[-15.7, false]]],
+            "filtered_resps": [[-15.5, false], [-15.7, false]], "acc": 0.0});
+        let (rows, info) =
+            read_as("pretrained=pythia_winogrande.jsonl", &lines(&[wino])).expect("reads");
+        assert_eq!(rows[0].id, "0");
+        assert_eq!(rows[0].prediction, "A. Sarah");
+        assert_eq!(rows[0].references, vec![Text::from("B. Maria")]);
+        assert_eq!(rows[0].input.as_deref(), Some("S Sarah"));
+        assert!(info.warnings.is_empty(), "{:?}", info.warnings);
+        // One log-likelihood request: the target when it is the greedy continuation.
+        let asdiv = |greedy: &str| {
+            json!({"doc_id": 0, "target": "9", "arguments": {"gen_args_0": {"arg_0": "Q", "arg_1": "9"}},
+            "resps": [[["-1e-06", greedy]]], "filtered_resps": [["-1e-06", greedy]], "acc": 1})
+        };
+        let (rows, _) = read_as(
+            "samples_asdiv_2024-08-21T03-44-09.494230.jsonl",
+            &lines(&[asdiv("True")]),
+        )
+        .expect("reads");
+        assert_eq!(
+            (rows[0].prediction.as_str(), rows[0].references[0].as_str()),
+            ("9", "9")
+        );
+        let (rows, _) = read_as(
+            "samples_asdiv_2024-08-21T03-44-09.494230.jsonl",
+            &lines(&[asdiv("False")]),
+        )
+        .expect("reads");
+        assert!(
+            rows[0]
+                .prediction
+                .starts_with("not the greedy continuation"),
+            "{}",
+            rows[0].prediction
+        );
+    }
+
+    #[test]
+    fn a_length_normalised_choice_that_differs_is_a_tag() {
+        let mut s = mmlu_043(0, ["-3.0", "-2.0", "-9.0", "-9.0"], 0, 0.0);
+        s["doc"] = json!({"question": "Q"});
+        for (i, cont) in [" a long first choice", " B", " C", " D"]
+            .iter()
+            .enumerate()
+        {
+            s["arguments"][format!("gen_args_{i}")]["arg_1"] = json!(cont);
+        }
+        s["acc_norm"] = json!(1.0);
+        let (rows, info) = read_as(GSM8K, &lines(&[s])).expect("reads");
+        assert_eq!(rows[0].prediction, "B");
+        assert_eq!(
+            rows[0].references,
+            vec![Text::from("A. a long first choice")]
+        );
+        assert_eq!(
+            rows[0].tags.get("acc_norm_choice").map(Text::as_str),
+            Some("A. a long first choice")
+        );
+        assert_eq!(info.metrics, vec!["acc,none", "acc_norm,none"]);
+    }
+
+    #[test]
+    fn list_valued_metrics_are_left_out_with_a_warning() {
+        let s = json!({"doc_id": 0, "doc": {}, "target": "x", "arguments": [["p", {}]], "resps": [["y"]],
+            "filtered_resps": ["y"], "filter": "none", "metrics": ["bleu", "exact_match"],
+            "bleu": ["x", "y"], "exact_match": 0.0});
+        let (rows, info) = read_as(GSM8K, &lines(&[s.clone()])).expect("reads");
+        assert_eq!(rows[0].numbers.get("bleu,none"), None);
+        assert_eq!(info.metrics, vec!["exact_match,none"]);
+        assert!(
+            info.warnings
+                .join(" ")
+                .contains("bleu per sample as a list"),
+            "{:?}",
+            info.warnings
+        );
+        let mut only_bleu = s;
+        only_bleu["metrics"] = json!(["bleu"]);
+        let err = read_as(GSM8K, &lines(&[only_bleu]))
+            .expect_err("nothing to compare")
+            .to_string();
+        assert!(
+            err.contains(":1:") && err.contains("no per-sample metric") && err.contains("bleu"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn shapes_it_does_not_understand_are_errors_naming_line_and_field() {
+        let err = |samples: &[Json]| {
+            read_as(GSM8K, &lines(samples))
+                .expect_err("an error")
+                .to_string()
+        };
+        let mut s = gsm8k(0, "strict-match", "4", 1.0);
+        s["exact_match"] = json!("high");
+        let e = err(&[s]);
+        assert!(
+            e.contains(":1:") && e.contains("exact_match") && e.contains("not a number"),
+            "{e}"
+        );
+        let e = err(&[json!({"target": "x", "filtered_resps": ["x"], "acc": 1})]);
+        assert!(e.contains("doc_id"), "{e}");
+        let e = err(&[
+            gsm8k(0, "strict-match", "4", 1.0),
+            gsm8k(0, "strict-match", "4", 1.0),
+        ]);
+        assert!(e.contains(":2:") && e.contains("also on line 1"), "{e}");
+        let mut other = gsm8k(1, "strict-match", "4", 1.0);
+        other["metrics"] = json!(["exact_match", "f1"]);
+        other["f1"] = json!(0.5);
+        let e = err(&[gsm8k(0, "strict-match", "4", 1.0), other]);
+        assert!(
+            e.contains(":2:") && e.contains("f1") && e.contains("line 1"),
+            "{e}"
+        );
+        let mut odd = gsm8k(0, "strict-match", "4", 1.0);
+        odd["filtered_resps"] = json!([{"text": "4"}]);
+        let e = err(&[odd]);
+        assert!(
+            e.contains("filtered_resps") && e.contains("expected generated text"),
+            "{e}"
+        );
+        let e = read_as(GSM8K, "not json\n")
+            .expect_err("not json")
+            .to_string();
+        assert!(e.contains("--input-format lm-eval"), "{e}");
+    }
+
+    fn write(dir: &Path, name: &str, text: &str) -> std::path::PathBuf {
+        let p = dir.join(name);
+        std::fs::write(&p, text).expect("write");
+        p
+    }
+
+    fn read_file(path: &Path) -> Result<(Vec<Row>, ToolInfo)> {
+        read(path, &std::fs::read(path).expect("read"))
+    }
+
+    #[test]
+    fn unnamed_filter_lines_are_named_by_the_results_file() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let unnamed = |doc: u32, response: &str, score: f64| {
+            let mut s = gsm8k(doc, "x", response, score);
+            let map = s.as_object_mut().expect("object");
+            map.remove("filter");
+            map.remove("metrics");
+            s
+        };
+        let text = lines(&[
+            unnamed(0, "4", 1.0),
+            unnamed(1, "[invalid]", 0.0),
+            unnamed(0, "4", 1.0),
+            unnamed(1, "5", 0.0),
+        ]);
+        let path = write(
+            dir.path(),
+            "samples_gsm8k_2024-08-21T03-44-09.494230.jsonl",
+            &text,
+        );
+        let e = read_file(&path).expect_err("no names").to_string();
+        assert!(
+            e.contains("doc_id 0 is on 2 lines") && e.contains("results"),
+            "{e}"
+        );
+        let results = json!({"results": {"gsm8k": {"exact_match,strict-match": 0.5, "exact_match,flexible-extract": 0.5}},
+            "configs": {"gsm8k": {"filter_list": [{"name": "strict-match"}, {"name": "flexible-extract"}]}}});
+        write(
+            dir.path(),
+            "results_2024-08-21T03-44-09.494230.json",
+            &results.to_string(),
+        );
+        let (rows, info) = read_file(&path).expect("named");
+        assert_eq!(by_id(&rows, "gsm8k/1/strict-match").prediction, "[invalid]");
+        assert_eq!(by_id(&rows, "gsm8k/1/flexible-extract").prediction, "5");
+        assert_eq!(
+            info.metrics,
+            vec!["exact_match,strict-match", "exact_match,flexible-extract"]
+        );
+        assert!(info.warnings.is_empty(), "{:?}", info.warnings);
+    }
+
+    #[test]
+    fn the_means_are_checked_against_the_results_beside() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let text = lines(&[
+            mmlu_043(0, ["-3.3", "-0.2", "-1.5", "-3.8"], 2, 0.0),
+            mmlu_043(1, ["-3.3", "-3.7", "-0.1", "-3.8"], 2, 1.0),
+        ]);
+        let path = write(
+            dir.path(),
+            "samples_mmlu_demo_2024-08-21T03-44-09.494230.jsonl",
+            &text,
+        );
+        let results = |acc: f64, n: u32| {
+            json!({"results": {"mmlu_demo": {"alias": "demo", "acc,none": acc, "acc_stderr,none": 0.1, "acc_norm,none": acc}},
+                "n-samples": {"mmlu_demo": {"original": 10, "effective": n}}})
+            .to_string()
+        };
+        // A results file of another date is another run's.
+        write(
+            dir.path(),
+            "results_2024-08-22T00-00-00.000000.json",
+            &results(0.9, 2),
+        );
+        let (_, info) = read_file(&path).expect("reads");
+        assert!(info.warnings.is_empty(), "{:?}", info.warnings);
+        let own = "results_2024-08-21T03-44-09.494230.json";
+        write(dir.path(), own, &results(0.61, 2));
+        let w = read_file(&path).expect("reads").1.warnings.join("\n");
+        assert!(
+            w.contains(own) && w.contains("acc,none = 0.61, the samples give 0.5"),
+            "{w}"
+        );
+        assert!(w.contains("reports acc_norm,none for mmlu_demo"), "{w}");
+        write(dir.path(), own, &results(0.5, 100));
+        let w = read_file(&path).expect("reads").1.warnings.join("\n");
+        assert!(
+            w.contains("scored 100 documents of mmlu_demo, the samples file holds 2"),
+            "{w}"
+        );
+        // The older layout: results.json names the task the file name ends with.
+        let older = write(dir.path(), "model__m_mmlu_demo.jsonl", &text);
+        std::fs::remove_file(dir.path().join(own)).expect("remove");
+        write(dir.path(), "results.json", &results(0.5, 2));
+        let (rows, info) = read_file(&older).expect("reads");
+        assert_eq!(rows[0].id, "mmlu_demo/0");
+        assert!(
+            info.warnings.join(" ").contains("acc_norm,none"),
+            "{:?}",
+            info.warnings
+        );
+    }
+
+    #[test]
+    fn a_directory_is_a_run_of_one_file_per_task() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let run = dir.path().join("model");
+        std::fs::create_dir(&run).expect("mkdir");
+        let a = write(&run, "samples_gsm8k_2025-09-09T13-31-53.431753.jsonl", "");
+        let b = write(&run, "samples_mmlu_x_2025-09-09T13-31-53.431753.jsonl", "");
+        write(&run, "results_2025-09-09T13-31-53.431753.json", "{}");
+        write(&run, "notes.jsonl", "");
+        assert_eq!(
+            expand_runs(&[dir.path().to_path_buf()]).expect("a run"),
+            vec![a.clone(), b]
+        );
+        write(&run, "samples_gsm8k_2025-09-09T13-42-42.857006.jsonl", "");
+        let e = expand_runs(&[dir.path().to_path_buf()])
+            .expect_err("two runs")
+            .to_string();
+        assert!(
+            e.contains("samples_gsm8k_2025-09-09T13-31-53.431753.jsonl and samples_gsm8k_2025-09-09T13-42-42.857006.jsonl are both samples of the task gsm8k")
+                && e.contains("samples_*_2025-09-09T13-42-42.857006.jsonl"),
+            "{e}"
+        );
+        let empty = dir.path().join("empty");
+        std::fs::create_dir(&empty).expect("mkdir");
+        let e = expand_runs(&[empty]).expect_err("no samples").to_string();
+        assert!(e.contains("holds no samples file"), "{e}");
+        assert_eq!(
+            expand_runs(std::slice::from_ref(&a)).expect("a file"),
+            vec![a]
+        );
+    }
+}
