@@ -38,9 +38,12 @@
 //!   request (loglikelihood tasks): the target when it is the greedy
 //!   continuation, else "not the greedy continuation (…)".
 //! - reference: generation: `target` (a list: several references). Multiple
-//!   choice: the gold choice, shown like the prediction, from `target` (an
-//!   index, a letter or a choice's text), else from the doc's `answer`,
-//!   `label` or `gold` (winogrande's `answer` counts from 1).
+//!   choice: the gold choice's letter, from `target` (an index, a letter or a
+//!   choice's text), else from the doc's `answer`, `label` or `gold`
+//!   (winogrande's `answer` counts from 1). Only the letter: the reference is
+//!   ground truth (a changed reference marks the example edited), and the
+//!   same documents logged with and without the choices' texts (0.4.12 wrote
+//!   both) must still pair; the diff of the predictions shows the texts.
 //! - input: the first request's prompt; for a chat template (a list of
 //!   messages, or their JSON in a string) the last user message.
 //! - external scores: `<metric>,<filter>` as lm-eval's results name them
@@ -493,7 +496,10 @@ fn convert(
                     }
                 }
             }
-            let references = golds.iter().map(|&g| labels[g].clone()).collect();
+            // The gold choice's letter: its text is presentation (the
+            // prediction shows it), and a layout that logs no choice texts
+            // must pair with one that does, not count as another dataset.
+            let references = golds.iter().map(|&g| letter(g)).collect();
             (labels[chosen].clone(), references)
         }
         Response::Rolling(ll) => (format!("log-likelihood {}", format_number(ll)), Vec::new()),
@@ -1036,7 +1042,7 @@ mod tests {
             read_as("samples_mmlu_demo_2024-08-21T03-44-09.494230.jsonl", &text).expect("reads");
         let r = by_id(&rows, "mmlu_demo/0");
         assert_eq!(r.prediction, "B. Carrot");
-        assert_eq!(r.references, vec![Text::from("C. Lettuce")]);
+        assert_eq!(r.references, vec![Text::from("C")]);
         assert_eq!(r.input.as_deref(), Some("Q?\nAnswer:"));
         assert_eq!(r.numbers.get("acc,none"), Some(&0.0));
         assert_eq!(r.tags.get("doc_hash").map(Text::as_str), Some("d0"));
@@ -1120,7 +1126,7 @@ mod tests {
             read_as("pretrained=pythia_winogrande.jsonl", &lines(&[wino])).expect("reads");
         assert_eq!(rows[0].id, "0");
         assert_eq!(rows[0].prediction, "A. Sarah");
-        assert_eq!(rows[0].references, vec![Text::from("B. Maria")]);
+        assert_eq!(rows[0].references, vec![Text::from("B")]);
         assert_eq!(rows[0].input.as_deref(), Some("S Sarah"));
         assert!(info.warnings.is_empty(), "{:?}", info.warnings);
         // One log-likelihood request: the target when it is the greedy continuation.
@@ -1164,10 +1170,7 @@ mod tests {
         s["acc_norm"] = json!(1.0);
         let (rows, info) = read_as(GSM8K, &lines(&[s])).expect("reads");
         assert_eq!(rows[0].prediction, "B");
-        assert_eq!(
-            rows[0].references,
-            vec![Text::from("A. a long first choice")]
-        );
+        assert_eq!(rows[0].references, vec![Text::from("A")]);
         assert_eq!(
             rows[0].tags.get("acc_norm_choice").map(Text::as_str),
             Some("A. a long first choice")
