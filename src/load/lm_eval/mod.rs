@@ -948,6 +948,8 @@ mod tests {
 
     const GSM8K: &str = "samples_gsm8k_2026-11-27T10-00-00.000000.jsonl";
 
+    type Scores = Vec<(String, f64)>;
+
     fn lines(samples: &[Json]) -> String {
         samples.iter().map(|s| format!("{s}\n")).collect()
     }
@@ -1017,7 +1019,7 @@ mod tests {
         reversed.reverse();
         let (again, info_again) = read_as(GSM8K, &lines(&reversed)).expect("reads");
         let key = |rows: &[Row]| {
-            let mut v: Vec<(String, String, Vec<(String, f64)>)> = rows
+            let mut v: Vec<(String, String, Scores)> = rows
                 .iter()
                 .map(|r| {
                     let n = r.numbers.iter().map(|(k, x)| (k.to_string(), *x)).collect();
@@ -1183,7 +1185,7 @@ mod tests {
         let s = json!({"doc_id": 0, "doc": {}, "target": "x", "arguments": [["p", {}]], "resps": [["y"]],
             "filtered_resps": ["y"], "filter": "none", "metrics": ["bleu", "exact_match"],
             "bleu": ["x", "y"], "exact_match": 0.0});
-        let (rows, info) = read_as(GSM8K, &lines(&[s.clone()])).expect("reads");
+        let (rows, info) = read_as(GSM8K, &lines(std::slice::from_ref(&s))).expect("reads");
         assert_eq!(rows[0].numbers.get("bleu,none"), None);
         assert_eq!(info.metrics, vec!["exact_match,none"]);
         assert!(
