@@ -29,9 +29,60 @@ fn phrase(text: &str) -> String {
     inline(&truncate(text, PHRASE_CHARS))
 }
 
+/// A metric's reason, escaped, with what it quotes “like this” in bold (the
+/// facts `copied_facts` did not find in the input stand out).
+fn quoted_bold(reason: &str) -> String {
+    // `inline` trims its text: keep the spaces around each piece.
+    let piece = |text: &str| {
+        let escaped = inline(text);
+        let lead = if text.starts_with(' ') && !escaped.starts_with(' ') {
+            " "
+        } else {
+            ""
+        };
+        let trail = if text.ends_with(' ') && !escaped.ends_with(' ') && !escaped.is_empty() {
+            " "
+        } else {
+            ""
+        };
+        format!("{lead}{escaped}{trail}")
+    };
+    let mut out = String::new();
+    let mut rest = reason;
+    while let Some(open) = rest.find('“') {
+        let after = &rest[open + '“'.len_utf8()..];
+        let Some(close) = after.find('”') else {
+            break;
+        };
+        out.push_str(&piece(&rest[..open]));
+        let quoted = inline(&after[..close]);
+        if quoted.trim().is_empty() {
+            out.push_str(&quoted);
+        } else {
+            out.push_str(&format!("**{quoted}**"));
+        }
+        rest = &after[close + '”'.len_utf8()..];
+    }
+    out.push_str(&piece(rest));
+    out
+}
+
 /// The hidden marker that identifies a suite's comment.
 pub fn marker(suite: &str) -> String {
     format!("<!-- evalgate:suite={suite} -->")
+}
+
+/// The one-line comment of `--comment on-failure` once a later run passes:
+/// the marker, then "resolved in <commit>: all metrics pass".
+pub fn resolved(suite: &str, commit: Option<&str>) -> String {
+    let when = commit
+        .and_then(|c| c.get(..7))
+        .map_or_else(String::new, |c| format!(" in {c}"));
+    format!(
+        "{}\n### ✅ evalgate · {} — resolved{when}: all metrics pass\n",
+        marker(suite),
+        inline(suite)
+    )
 }
 
 /// Markdown renderer with a length limit in characters.
@@ -310,7 +361,7 @@ fn example(out: &mut String, e: &ExampleChange, max: usize) {
         ("this PR", &e.current_reason),
     ] {
         if let Some(r) = reason {
-            let _ = writeln!(out, "Why ({side}): {}\n", inline(&truncate(r, 300)));
+            let _ = writeln!(out, "Why ({side}): {}\n", quoted_bold(&truncate(r, 300)));
         }
     }
     let pieces = word_diff(
