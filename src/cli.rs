@@ -323,9 +323,9 @@ pub enum ColorChoice {
 /// `evalgate compare`.
 #[derive(Debug, Args)]
 pub struct CompareArgs {
-    /// Baseline: a result file, an evalgate baseline file, git:REF:PATH, artifact:NAME or artifact:NAME:PATH
-    #[arg(long, value_name = "PATH")]
-    pub baseline: Option<PathBuf>,
+    /// Baseline: result file(s), an lm-eval run's directory or a glob (as --current), an evalgate baseline file, git:REF:PATH, artifact:NAME or artifact:NAME:PATH
+    #[arg(long, value_name = "PATH", num_args = 1..)]
+    pub baseline: Vec<String>,
     /// Current result file(s) or globs; several are shards of one run
     #[arg(long, value_name = "PATH", num_args = 1..)]
     pub current: Vec<String>,
@@ -579,7 +579,8 @@ impl CompareArgs {
     /// Merges the config file (if any) and these flags into a validated config.
     pub fn into_config(self) -> Result<Config> {
         let current = config::expand_globs(&self.current)?;
-        let mut c = Config::new(self.baseline.clone().unwrap_or_default(), current);
+        let mut c = Config::new(PathBuf::new(), current);
+        c.baseline = config::expand_baseline(&self.baseline)?;
         if let Some(file) = config::read_file(self.config.as_deref())? {
             c.apply_file(file)?;
         }
@@ -655,15 +656,15 @@ impl CompareArgs {
     /// (`--suite` then picks one of them).
     fn check_sources(&self, c: &mut Config) -> Result<()> {
         if c.suites.is_empty() {
-            return match (&self.baseline, self.current.is_empty()) {
-                (Some(_), false) => Ok(()),
+            return match (self.baseline.is_empty(), self.current.is_empty()) {
+                (false, false) => Ok(()),
                 _ => Err(Error::Config(
                     "compare needs --baseline and --current, or [[suite]] sections in evalgate.toml".into(),
                 )),
             };
         }
         let names: Vec<String> = c.suites.iter().map(|s| s.name.clone()).collect();
-        if self.baseline.is_some() || !self.current.is_empty() {
+        if !self.baseline.is_empty() || !self.current.is_empty() {
             return Err(Error::Config(format!(
                 "evalgate.toml declares suites ({}), which name their own files; drop --baseline and --current, or pick a suite with --suite NAME",
                 names.join(", ")

@@ -83,8 +83,9 @@ pub struct MetricGate {
 /// Everything `compare` needs, validated.
 #[derive(Debug, Clone)]
 pub struct Config {
-    /// Baseline result file.
-    pub baseline: PathBuf,
+    /// Baseline result files (several: shards of one run, or an lm-eval run's
+    /// tasks), or the one `git:`/`artifact:` spec.
+    pub baseline: Vec<PathBuf>,
     /// Current result files (shards are concatenated).
     pub current: Vec<PathBuf>,
     /// Field names.
@@ -152,7 +153,7 @@ impl Config {
     /// Defaults for everything but the inputs.
     pub fn new(baseline: PathBuf, current: Vec<PathBuf>) -> Self {
         Config {
-            baseline,
+            baseline: vec![baseline],
             current,
             fields: FieldMap::default(),
             metrics: Vec::new(),
@@ -194,7 +195,7 @@ impl Config {
         let mut c = self.clone();
         c.suites = Vec::new();
         c.suite.clone_from(&suite.name);
-        c.baseline = PathBuf::from(&suite.baseline);
+        c.baseline = expand_baseline(std::slice::from_ref(&suite.baseline))?;
         c.current = expand_globs(&suite.current.to_vec())?;
         if let Some(m) = &suite.metrics {
             c.metrics.clone_from(m);
@@ -606,6 +607,20 @@ pub fn read_file(path: Option<&Path>) -> Result<Option<FileConfig>> {
 /// Paths as given, with each glob (`*`, `?`, `[`) replaced by its matches in
 /// name order; a glob matching nothing is an error (a CI matrix that wrote no
 /// shard must not pass).
+/// The baseline's paths: like [`expand_globs`], but a `git:` or `artifact:`
+/// spec passes as it is, and alone.
+pub fn expand_baseline(patterns: &[String]) -> Result<Vec<PathBuf>> {
+    let remote = |p: &String| p.starts_with("git:") || p.starts_with("artifact:");
+    match patterns {
+        [one] if remote(one) => Ok(vec![PathBuf::from(one)]),
+        _ if patterns.iter().any(remote) => Err(Error::Config(format!(
+            "a git: or artifact: baseline is one spec, not one of several baseline paths (got {})",
+            patterns.join(" ")
+        ))),
+        _ => expand_globs(patterns),
+    }
+}
+
 pub fn expand_globs(patterns: &[String]) -> Result<Vec<PathBuf>> {
     let mut out = Vec::new();
     for p in patterns {

@@ -115,8 +115,14 @@ pub fn judge(ev: &Evidence<'_>, config: &Config) -> Report {
     let tail = stats::bonferroni_tail(config.alpha, family);
     let mut tests = Vec::new();
     for (m, s) in ev.scores.iter().enumerate() {
-        for &(g, size) in &groups {
+        for &(g, _) in &groups {
             let members = (g > 0).then(|| ev.slices.members[g - 1].as_slice());
+            // A partial metric (a tool's, reported by some tasks only) is
+            // tested where it has values: its n counts those examples.
+            let size = s.count(members);
+            if g > 0 && size == 0 {
+                continue;
+            }
             let (baseline, current) = s.corpus_values(members);
             tests.push(run_test(
                 ev,
@@ -249,6 +255,7 @@ pub fn judge(ev: &Evidence<'_>, config: &Config) -> Report {
         ));
     }
     warnings.extend(ev.scores.iter().flat_map(|s| s.metric.warnings()));
+    warnings.extend(ev.scores.iter().flat_map(|s| s.notes.iter().cloned()));
     let verdict = if reasons.is_empty() || config.fail_on == FailOn::Never {
         if config.fail_on == FailOn::Never {
             warnings.extend(

@@ -99,12 +99,19 @@ pub fn compare_with_progress(config: &Config, progress: &dyn Progress) -> Result
         clock = std::time::Instant::now();
     };
     config.validate()?;
-    let spec = config.baseline.to_string_lossy();
+    let spec = match config.baseline.as_slice() {
+        [one] => one.to_string_lossy().to_string(),
+        _ => String::new(),
+    };
     let git = load::git::GitSource::parse(&spec);
     let artifact = load::artifact::ArtifactSource::parse(&spec);
-    let local = (git.is_none() && artifact.is_none()).then_some(&config.baseline);
+    let local: &[std::path::PathBuf] = if git.is_none() && artifact.is_none() {
+        &config.baseline
+    } else {
+        &[]
+    };
     let bytes = local
-        .into_iter()
+        .iter()
         .chain(&config.current)
         .filter_map(|p| std::fs::metadata(p).ok())
         .map(|m| m.len())
@@ -115,8 +122,8 @@ pub fn compare_with_progress(config: &Config, progress: &dyn Progress) -> Result
         (Some(source), _) => source?.load(&config.fields)?,
         (_, Some(source)) => source?.load(&config.fields, &config.artifact)?,
         (None, None) => (
-            load::load_with_progress(&config.baseline, &config.fields, &read)?,
-            spec.to_string(),
+            load::load_all_with_progress(&config.baseline, &config.fields, &read)?,
+            shown(&config.baseline),
         ),
     };
     let current = load::load_all_with_progress(&config.current, &config.fields, &read)?;
@@ -156,7 +163,7 @@ pub fn compare_with_progress(config: &Config, progress: &dyn Progress) -> Result
     let scores = score::score_with_progress(
         &aligned,
         metrics,
-        (&config.baseline, &config.current[0]),
+        (&baseline_path(config), &config.current[0]),
         &|n| progress.advance(n),
     )?;
     let slices = score::slices(&aligned, &config.slice_by)?;
@@ -204,7 +211,7 @@ pub fn compare_with_progress(config: &Config, progress: &dyn Progress) -> Result
 /// Why no example could be compared, in the words of what really happened:
 /// every shared id was edited, or the runs share no id at all.
 fn nothing_to_compare(aligned: &align::Aligned, config: &Config) -> Error {
-    let (base, cur) = (config.baseline.display(), config.current[0].display());
+    let (base, cur) = (shown(&config.baseline), config.current[0].display());
     if !aligned.edited.is_empty() {
         let shown: Vec<&str> = aligned.edited.iter().take(5).map(String::as_str).collect();
         return Error::Config(format!(
@@ -223,6 +230,21 @@ fn nothing_to_compare(aligned: &align::Aligned, config: &Config) -> Error {
         sample(&aligned.missing),
         sample(&aligned.added)
     ))
+}
+
+/// The baseline's paths as a report names them: the one path, or the first
+/// and how many more.
+fn shown(paths: &[PathBuf]) -> String {
+    match paths {
+        [] => String::new(),
+        [one] => one.display().to_string(),
+        [first, rest @ ..] => format!("{} and {} more", first.display(), rest.len()),
+    }
+}
+
+/// The path errors in baseline rows are reported against.
+fn baseline_path(config: &Config) -> PathBuf {
+    config.baseline.first().cloned().unwrap_or_default()
 }
 
 /// `--strict-dataset`: any example added, removed or edited is an error.
@@ -370,7 +392,11 @@ pub fn score_side(
     names: &[String],
     options: &MetricOptions,
 ) -> Result<ScoreReport> {
-    let info = score::data_info(side.examples.iter(), names);
+    let mut info = score::data_info(side.examples.iter(), names);
+    let tool = side.tool.as_ref();
+    if let Some(t) = tool.filter(|t| t.partial_metrics) {
+        info.partial.extend(t.metrics.iter().cloned());
+    }
     let mut report = ScoreReport {
         n: side.examples.len(),
         metrics: BTreeMap::new(),
@@ -380,7 +406,7 @@ pub fn score_side(
             .iter()
             .map(|e| (e.id.to_string(), Vec::new()))
             .collect(),
-        warnings: Vec::new(),
+        warnings: tool.map(|t| t.warnings.clone()).unwrap_or_default(),
         signatures: Vec::new(),
     };
     let rows = std::cell::OnceCell::new();

@@ -20,6 +20,8 @@ pub struct MetricScores {
     pub base: Vec<f64>,
     /// Current statistics, same shape.
     pub cur: Vec<f64>,
+    /// What scoring found that the report should say.
+    pub notes: Vec<String>,
 }
 
 impl MetricScores {
@@ -51,6 +53,17 @@ impl MetricScores {
             self.metric.corpus(&sb, count),
             self.metric.corpus(&sc, count),
         )
+    }
+
+    /// How many of the examples in `members` (every example when `None`) have
+    /// a value for the metric: all of them, but for a partial metric.
+    pub fn count(&self, members: Option<&[usize]>) -> usize {
+        let k = self.metric.arity().max(1);
+        let has = |i: usize| self.metric.has_value(&self.base[i * k..(i + 1) * k]);
+        match members {
+            Some(m) => m.iter().filter(|&&i| has(i)).count(),
+            None => (0..self.base.len() / k).filter(|&i| has(i)).count(),
+        }
     }
 
     /// Per-example scores (baseline, current) of example `i`.
@@ -105,6 +118,7 @@ pub fn data_info<'a>(
     metrics::DataInfo {
         numeric_fields,
         labels: labels_if_needed(examples, names),
+        partial: BTreeSet::new(),
     }
 }
 
@@ -166,8 +180,9 @@ pub fn choose_metrics(
 ) -> Result<Vec<Box<dyn Metric>>> {
     let all = aligned.baseline.iter().chain(&aligned.current);
     let (any, every) = numeric_fields(all.clone());
+    let partial = partial_metrics(aligned, &every);
     let names: Vec<String> = if names.is_empty() {
-        if let Some(defaults) = tool_defaults(aligned, &every)? {
+        if let Some(defaults) = tool_defaults(aligned, &every, &partial)? {
             let mut defaults = defaults;
             defaults.extend(configured.iter().cloned());
             defaults
@@ -180,6 +195,7 @@ pub fn choose_metrics(
     let info = metrics::DataInfo {
         numeric_fields: any,
         labels: labels_if_needed(all, &names),
+        partial,
     };
     let mut seen = BTreeSet::new();
     names
@@ -189,11 +205,31 @@ pub fn choose_metrics(
         .collect()
 }
 
+/// The metrics that a side's tool reports on some rows only (lm-eval: per task
+/// and filter) and that some compared example lacks: they score the examples
+/// that have them.
+fn partial_metrics(aligned: &Aligned, every: &BTreeSet<String>) -> BTreeSet<String> {
+    aligned
+        .tools
+        .iter()
+        .flatten()
+        .filter(|t| t.partial_metrics)
+        .flat_map(|t| &t.metrics)
+        .filter(|m| !every.contains(m.as_str()))
+        .cloned()
+        .collect()
+}
+
 /// The default metrics of a comparison of a tool's files: the tool's own
-/// per-sample metrics that every compared example has. `None` when neither
-/// side came from a tool; an error when a side did and none of its metrics
-/// can be compared — a gate must never pass over metrics nobody asked for.
-fn tool_defaults(aligned: &Aligned, every: &BTreeSet<String>) -> Result<Option<Vec<String>>> {
+/// per-sample metrics that every compared example has — or, for a partial
+/// metric, that some example has in both runs. `None` when neither side came
+/// from a tool; an error when a side did and none of its metrics can be
+/// compared — a gate must never pass over metrics nobody asked for.
+fn tool_defaults(
+    aligned: &Aligned,
+    every: &BTreeSet<String>,
+    partial: &BTreeSet<String>,
+) -> Result<Option<Vec<String>>> {
     let [base, cur] = &aligned.tools;
     let (tool, wanted): (&str, Vec<&String>) = match (base, cur) {
         (None, None) => return Ok(None),
@@ -203,9 +239,15 @@ fn tool_defaults(aligned: &Aligned, every: &BTreeSet<String>) -> Result<Option<V
         ),
         (Some(t), None) | (None, Some(t)) => (&t.tool, t.metrics.iter().collect()),
     };
+    let in_both = |m: &str| {
+        aligned.baseline.iter().zip(&aligned.current).any(|(b, c)| {
+            b.samples.iter().any(|r| r.numbers.contains_key(m))
+                && c.samples.iter().any(|r| r.numbers.contains_key(m))
+        })
+    };
     let found: Vec<String> = wanted
         .iter()
-        .filter(|m| every.contains(m.as_str()))
+        .filter(|m| every.contains(m.as_str()) || (partial.contains(m.as_str()) && in_both(m)))
         .map(|m| (*m).clone())
         .collect();
     if !found.is_empty() {
@@ -294,12 +336,18 @@ pub fn score_with_progress(
                 let (all, idf) = rows();
                 metric.prepare(all, idf)?;
             }
-            let base = score_examples(&aligned.baseline, metric.as_ref(), paths.0)?;
+            let mut base = score_examples(&aligned.baseline, metric.as_ref(), paths.0)?;
             scored(aligned.baseline.len() as u64);
-            let cur = score_examples(&aligned.current, metric.as_ref(), paths.1)?;
+            let mut cur = score_examples(&aligned.current, metric.as_ref(), paths.1)?;
             scored(aligned.current.len() as u64);
             check_sums(metric.as_ref(), [&base, &cur], [paths.0, paths.1])?;
-            Ok(MetricScores { metric, base, cur })
+            let notes = pair_values(metric.as_ref(), &mut base, &mut cur);
+            Ok(MetricScores {
+                metric,
+                base,
+                cur,
+                notes,
+            })
         })
         .collect()
 }
@@ -329,6 +377,28 @@ fn check_sums(metric: &dyn Metric, sides: [&[f64]; 2], paths: [&Path; 2]) -> Res
             metric.name()
         ),
     ))
+}
+
+/// A partial metric compares the examples that have a value in both runs:
+/// an example with a value in one run only (its task reports the metric in
+/// that run alone) is left out of both sides, with a note.
+fn pair_values(metric: &dyn Metric, base: &mut [f64], cur: &mut [f64]) -> Vec<String> {
+    let k = metric.arity().max(1);
+    let mut one_sided = 0usize;
+    for (b, c) in base.chunks_mut(k).zip(cur.chunks_mut(k)) {
+        if metric.has_value(b) != metric.has_value(c) {
+            b.fill(0.0);
+            c.fill(0.0);
+            one_sided += 1;
+        }
+    }
+    if one_sided == 0 {
+        return Vec::new();
+    }
+    vec![format!(
+        "{}: {one_sided} examples have a value in only one of the two runs (their task reports it in one run alone); it compares the examples that have it in both",
+        metric.name()
+    )]
 }
 
 /// Slice groups: group `g ≥ 1` is `keys[g - 1]` = (field, value).

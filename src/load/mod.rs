@@ -52,6 +52,10 @@ pub struct ToolInfo {
     /// What the reader wants the user to know (an aggregate in the tool's own
     /// results file that the samples do not reproduce, …).
     pub warnings: Vec<String>,
+    /// The metrics are reported per group of rows (lm-eval: per task and
+    /// filter): a row of another group has no value for a metric and is not
+    /// scored for it, where otherwise every row needs one.
+    pub partial_metrics: bool,
 }
 
 impl ToolInfo {
@@ -68,6 +72,7 @@ impl ToolInfo {
             }
         }
         self.warnings.extend(other.warnings);
+        self.partial_metrics |= other.partial_metrics;
     }
 }
 
@@ -211,8 +216,7 @@ pub fn load_bytes(path: &Path, raw: Vec<u8>, fields: &FieldMap) -> Result<Datase
         Format::Csv => (delimited::read(path, &bytes, b',', fields)?, None),
         Format::Tsv => (delimited::read(path, &bytes, b'\t', fields)?, None),
         Format::LmEval => {
-            let rows = lm_eval::read(path, &bytes)?;
-            let tool = tool_info("lm-eval", &rows);
+            let (rows, tool) = lm_eval::read(path, &bytes)?;
             (rows, Some(tool))
         }
         Format::Promptfoo => {
@@ -238,6 +242,7 @@ fn tool_info(tool: &str, rows: &[Row]) -> ToolInfo {
         tool: tool.to_string(),
         metrics,
         warnings: Vec::new(),
+        partial_metrics: false,
     }
 }
 
@@ -264,7 +269,8 @@ fn dataset(
 /// Reads several files (shards of one run) into one dataset named after the first.
 ///
 /// Shards written by a CI matrix must not overlap: an id in two files is an
-/// error naming both (within one file, repeated ids are repeated samples).
+/// error naming both (within one file, repeated ids are repeated samples). A
+/// directory is an lm-eval run: its samples files, one per task.
 pub fn load_all(paths: &[PathBuf], fields: &FieldMap) -> Result<Dataset> {
     load_all_with_progress(paths, fields, &|_| {})
 }
@@ -275,6 +281,7 @@ pub fn load_all_with_progress(
     fields: &FieldMap,
     read: &dyn Fn(u64),
 ) -> Result<Dataset> {
+    let paths = &lm_eval::expand_runs(paths)?;
     let mut rows = Vec::new();
     let mut header = None;
     let mut tool: Option<ToolInfo> = None;
@@ -369,8 +376,9 @@ fn detect_format(path: &Path, bytes: &[u8], requested: InputFormat) -> Result<Fo
 }
 
 /// The format a file's name and first line call for: `.csv`/`.tsv` by name;
-/// `[` opens a JSON array; a first line that is an lm-eval sample (`doc_id`
-/// and `filtered_resps`) or a whole file that is promptfoo's object
+/// `[` opens a JSON array (lm-eval 0.4.0–0.4.2 samples when its first element
+/// is one); a first line that is an lm-eval sample (`doc_id` and
+/// `filtered_resps` or `resps`) or a whole file that is promptfoo's object
 /// (`results.results`) picks those readers; anything else is JSONL.
 fn detect_auto(path: &Path, bytes: &[u8]) -> Result<Format> {
     let name = path
@@ -389,18 +397,18 @@ fn detect_auto(path: &Path, bytes: &[u8]) -> Result<Format> {
         .unwrap_or(bytes)
         .trim_ascii_start();
     match text.first() {
+        Some(b'[') if lm_eval::starts_samples_array(text) => return Ok(Format::LmEval),
         Some(b'[') => return Ok(Format::JsonArray),
         Some(b'{') => {}
         _ => return Ok(Format::Jsonl),
     }
     let first_line = text.split(|&b| b == b'\n').next().unwrap_or_default();
-    let keys = |v: &serde_json::Value, want: &[&str]| want.iter().all(|k| v.get(k).is_some());
     let is_promptfoo = |v: &serde_json::Value| {
         v.get("results")
             .is_some_and(|r| r.get("results").is_some_and(serde_json::Value::is_array))
     };
     if let Ok(value) = serde_json::from_slice::<serde_json::Value>(first_line) {
-        if keys(&value, &["doc_id", "filtered_resps"]) || keys(&value, &["doc_id", "resps"]) {
+        if lm_eval::is_sample(&value) {
             return Ok(Format::LmEval);
         }
         if is_promptfoo(&value) {

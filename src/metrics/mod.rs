@@ -129,6 +129,12 @@ pub trait Metric: Send + Sync {
     fn warnings(&self) -> Vec<String> {
         Vec::new()
     }
+    /// Whether an example with statistics `stats` has a value for the metric:
+    /// always, but for a partial external metric (one a tool reports on some
+    /// tasks only), whose corpus value leaves the others out.
+    fn has_value(&self, _stats: &[f64]) -> bool {
+        true
+    }
 }
 
 /// Why a metric could not score a row.
@@ -278,6 +284,9 @@ pub struct DataInfo {
     pub numeric_fields: BTreeSet<String>,
     /// Every first reference and every prediction (the label set of `macro_f1`).
     pub labels: BTreeSet<String>,
+    /// Numeric fields that a tool reports on some rows only: as metrics they
+    /// score the rows that have them ([`External::partial`]).
+    pub partial: BTreeSet<String>,
 }
 
 /// Builds a metric by name: a built-in one, or a numeric field of the inputs.
@@ -311,9 +320,10 @@ pub fn build(name: &str, options: &MetricOptions, data: &DataInfo) -> Result<Box
         "accuracy" => Box::new(Accuracy),
         "macro_f1" => Box::new(MacroF1::new(data.labels.iter().cloned().collect())?),
         _ if numeric_fields.contains(name) => {
+            let partial = data.partial.contains(name);
             match options.directions.iter().find(|(n, _)| n == name) {
-                Some((_, d)) => Box::new(External::new(name, *d)),
-                None => Box::new(External::guessed(name)),
+                Some((_, d)) => Box::new(External::new(name, *d).partial(partial)),
+                None => Box::new(External::guessed(name).partial(partial)),
             }
         }
         _ => {

@@ -330,7 +330,9 @@ pub(crate) fn headline(
             nums.signed(scaled(m.ci_high, m.scale), d_points(m.scale, d)),
             p_phrase(m.p_adjusted),
         ));
-        s.push_str(&format!(" on {n} examples"));
+        // The metric's own n: a partial metric (a tool's, reported by some
+        // tasks or filters only) is compared on fewer examples than the run's.
+        s.push_str(&format!(" on {} examples", m.n));
         let slice = report
             .slices
             .iter()
