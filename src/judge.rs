@@ -401,6 +401,13 @@ fn worst_examples(
     top_k: usize,
 ) -> Vec<ExampleChange> {
     let mut out = Vec::new();
+    // A promptfoo variant tag with one value on every example (the run's one
+    // provider or prompt) describes none of them.
+    let examples = &ev.aligned.baseline;
+    let constant = |k: &str, v: &Text| {
+        crate::load::promptfoo::VARIANT_TAGS.contains(&k)
+            && examples.iter().all(|e| e.first().tags.get(k) == Some(v))
+    };
     for (m, s) in ev.scores.iter().enumerate() {
         let name = s.metric.name();
         let overall =
@@ -452,7 +459,7 @@ fn worst_examples(
                 tags: base
                     .tags
                     .iter()
-                    .filter(|(k, _)| !k.ends_with("_hash"))
+                    .filter(|(k, v)| !k.ends_with("_hash") && !constant(k, v))
                     .map(|(k, v)| (k.to_string(), v.to_string()))
                     .collect(),
                 input: base
