@@ -401,13 +401,6 @@ fn worst_examples(
     top_k: usize,
 ) -> Vec<ExampleChange> {
     let mut out = Vec::new();
-    // A promptfoo variant tag with one value on every example (the run's one
-    // provider or prompt) describes none of them.
-    let examples = &ev.aligned.baseline;
-    let constant = |k: &str, v: &Text| {
-        crate::load::promptfoo::VARIANT_TAGS.contains(&k)
-            && examples.iter().all(|e| e.first().tags.get(k) == Some(v))
-    };
     for (m, s) in ev.scores.iter().enumerate() {
         let name = s.metric.name();
         let overall =
@@ -455,11 +448,15 @@ fn worst_examples(
                 metric: name.to_string(),
                 baseline_score: b,
                 current_score: c,
-                // Content hashes (lm-eval's doc_hash, …) identify, they do not describe.
+                // Content hashes (lm-eval's doc_hash, …) identify, they do not
+                // describe; a promptfoo variant is in the id when it varies.
                 tags: base
                     .tags
                     .iter()
-                    .filter(|(k, v)| !k.ends_with("_hash") && !constant(k, v))
+                    .filter(|(k, _)| {
+                        !k.ends_with("_hash")
+                            && !crate::load::promptfoo::VARIANT_TAGS.contains(&k.as_str())
+                    })
                     .map(|(k, v)| (k.to_string(), v.to_string()))
                     .collect(),
                 input: base

@@ -127,6 +127,10 @@ pub fn compare_with_progress(config: &Config, progress: &dyn Progress) -> Result
         Some(h) => format!("{baseline_source} ({})", h.provenance()),
         None => baseline_source,
     };
+    let baseline_source = match &config.variants[0] {
+        Some(variant) => format!("{baseline_source} [{variant}]"),
+        None => baseline_source,
+    };
     lap(Stage::Load);
     let (baseline, current) = rayon::join(|| align::group(baseline), || align::group(current));
     let (baseline, current) = (baseline?, current?);
