@@ -356,9 +356,20 @@ mod tests {
         assert!(content_differs(a[1].first(), c[1].first()));
         assert!(!content_differs(a[0].first(), c[0].first()));
         // Moving a separator between fields changes the hash.
-        let d = [example("1", "q", "1r1", "x")];
-        let e = [example("1", "q1", "r1", "x")];
-        assert_ne!(fingerprint(&d), fingerprint(&e));
+        let d = [example("1", "q", "r1", "x")];
+        let f = [Example {
+            id: "1".into(),
+            samples: vec![Row::new("1", "x", vec!["r".into(), "1".into()])],
+        }];
+        assert_ne!(fingerprint(&d), fingerprint(&f));
+        // A rewritten prompt is not an edit: the dataset is the same.
+        let g = [
+            example("1", "new prompt: q1", "r1", "x"),
+            example("2", "new prompt: q2", "r2", "y"),
+        ];
+        assert_eq!(fingerprint(&a), fingerprint(&g));
+        assert!(!content_differs(a[0].first(), g[0].first()));
+        assert!(prompt_differs(a[0].first(), g[0].first()));
     }
 
     #[test]

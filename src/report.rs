@@ -69,7 +69,7 @@ pub struct ExampleCounts {
     pub missing_ids: Vec<String>,
     /// Up to 10 added ids.
     pub added_ids: Vec<String>,
-    /// Examples in both whose input or references changed (left out of the comparison).
+    /// Examples in both whose ground truth (references, dataset hashes) changed (left out of the comparison).
     pub edited: usize,
     /// Up to 10 edited ids.
     pub edited_ids: Vec<String>,

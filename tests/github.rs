@@ -10,9 +10,29 @@ use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use fake::{FakeGithub, PR, REPOSITORY, TOKEN};
+use fake::{FakeGithub, HEAD_SHA, PR, REPOSITORY, TOKEN};
 
 const MARKER: &str = "<!-- evalgate:suite=default -->";
+
+/// What a request the fake saw was: `list`, `create`, `edit`, `delete` (of a
+/// comment) or `head` (the pull request's head commit).
+fn request_kind(seen: &fake::Seen) -> String {
+    let kind = match (seen.method.as_str(), seen.path.contains("/pulls/")) {
+        (_, true) => "head",
+        ("GET", _) => "list",
+        ("POST", _) => "create",
+        ("PATCH", _) => "edit",
+        ("DELETE", _) => "delete",
+        _ => "other",
+    };
+    kind.to_string()
+}
+
+/// Whether a comment body is evalgate's for the default suite (its marker line
+/// may name the commit).
+fn is_ours(body: &str) -> bool {
+    evalgate::publish::github::is_ours(body, MARKER)
+}
 const REGRESSION: [&str; 2] = [
     "fixtures/tickets/baseline.jsonl",
     "fixtures/tickets/current.jsonl",
@@ -54,6 +74,8 @@ fn parse_outputs(text: &str) -> BTreeMap<String, String> {
 struct Step<'a> {
     api_url: &'a str,
     event: &'a str,
+    /// The pull request's head commit in the event, when not the example's.
+    head: Option<&'a str>,
     inputs: [&'a str; 2],
     token: &'a str,
     args: &'a [&'a str],
@@ -64,6 +86,7 @@ impl Default for Step<'_> {
         Step {
             api_url: "",
             event: "pull_request.opened.json",
+            head: None,
             inputs: REGRESSION,
             token: TOKEN,
             args: &[],
@@ -86,11 +109,16 @@ fn run_step(step: &Step<'_>) -> Run {
         }
     }
     let event_name = step.event.split('.').next().unwrap_or_default();
+    let mut event_path = Path::new(root).join("tests/github/events").join(step.event);
+    if let Some(head) = step.head {
+        let text = std::fs::read_to_string(&event_path).expect("event");
+        let mut event: serde_json::Value = serde_json::from_str(&text).expect("event JSON");
+        event["pull_request"]["head"]["sha"] = serde_json::json!(head);
+        event_path = dir.path().join("event.json");
+        std::fs::write(&event_path, event.to_string()).expect("write event");
+    }
     cmd.env("GITHUB_EVENT_NAME", event_name)
-        .env(
-            "GITHUB_EVENT_PATH",
-            Path::new(root).join("tests/github/events").join(step.event),
-        )
+        .env("GITHUB_EVENT_PATH", &event_path)
         .env("GITHUB_REPOSITORY", REPOSITORY)
         .env("GITHUB_API_URL", step.api_url)
         .env("GITHUB_SERVER_URL", "https://github.com")
@@ -169,7 +197,7 @@ async fn first_run_creates_and_second_run_edits_in_place() {
     );
     let bodies = fake.bodies();
     assert_eq!(bodies.len(), 1);
-    assert!(bodies[0].starts_with(MARKER), "{}", bodies[0]);
+    assert!(is_ours(&bodies[0]), "{}", bodies[0]);
     assert!(bodies[0].contains(
         "[workflow run 4242](https://github.com/Codertocat/Hello-World/actions/runs/4242)"
     ));
@@ -263,7 +291,7 @@ async fn finds_its_comment_past_the_first_hundred() {
         .state()
         .seen
         .iter()
-        .filter(|s| s.method == "GET")
+        .filter(|s| request_kind(s) == "list")
         .map(|s| s.path.clone())
         .collect();
     assert_eq!(pages.len(), 3, "{pages:?}");
@@ -281,7 +309,7 @@ async fn finds_its_comment_past_the_first_hundred() {
             assert_eq!(a, b);
         }
     }
-    assert!(after[230].starts_with(MARKER) && after[230] != before[230]);
+    assert!(is_ours(&after[230]) && after[230] != before[230]);
     assert!(run.outputs["comment-url"].ends_with(&format!("-{ours}")));
     assert_clean(&fake);
 }
@@ -312,7 +340,7 @@ async fn foreign_comments_are_never_touched() {
     let bodies = fake.bodies();
     assert_eq!(&bodies[..4], &foreign[..]);
     assert_eq!(bodies[4], "<!-- evalgate:suite=nightly -->\nnightly report");
-    assert!(bodies[5].starts_with(MARKER));
+    assert!(is_ours(&bodies[5]));
     assert_clean(&fake);
 }
 
@@ -390,15 +418,18 @@ async fn a_server_error_is_retried() {
         .state()
         .seen
         .iter()
-        .map(|s| (s.method.clone(), s.status))
+        .map(|s| (request_kind(s), s.status))
         .collect();
     assert_eq!(
         statuses,
         [
-            ("GET".into(), 500),
-            ("GET".into(), 200),
-            ("POST".into(), 201)
-        ]
+            ("list".into(), 500),
+            ("list".into(), 200),
+            ("head".into(), 200),
+            ("create".into(), 201),
+            ("list".into(), 200)
+        ],
+        "the listing is retried; after the create the comments are listed again (a racing run's duplicate)"
     );
     assert!(run.stderr.contains("retrying in"), "{}", run.stderr);
     assert_eq!(fake.bodies().len(), 1);
@@ -417,10 +448,10 @@ async fn a_bad_gateway_after_an_applied_create_still_leaves_one_comment() {
     .await;
     assert_eq!(run.code, 1);
     assert_eq!(fake.bodies().len(), 1, "one comment, never two");
-    let methods: Vec<String> = fake.state().seen.iter().map(|s| s.method.clone()).collect();
+    let requests: Vec<String> = fake.state().seen.iter().map(request_kind).collect();
     assert_eq!(
-        methods,
-        ["GET", "POST", "GET"],
+        requests,
+        ["list", "head", "create", "list"],
         "listed again before creating"
     );
     let id = fake.state().comments[0]["id"].as_u64().expect("id");
@@ -842,11 +873,7 @@ async fn fault_matrix() {
     let mut failures = Vec::new();
     while let Some(done) = runs.join_next().await {
         let (fault, fake, run) = done.expect("join");
-        let ours = fake
-            .bodies()
-            .iter()
-            .filter(|b| b.starts_with(MARKER))
-            .count();
+        let ours = fake.bodies().iter().filter(|b| is_ours(b)).count();
         let said = format!("{}\n{}", run.stdout, run.stderr);
         let bound = Duration::from_secs(fault.timeout + 5);
         let mut wrong = Vec::new();
@@ -898,4 +925,180 @@ async fn fault_matrix() {
     table.sort();
     eprintln!("{} faults:\n{}", table.len(), table.join("\n"));
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+/// An older commit of the pull request than the head.
+const OLD_SHA: &str = "0123456789abcdef0123456789abcdef01234567";
+
+/// Runs `steps` as processes started at the same moment against one fake.
+async fn race(steps: Vec<Step<'static>>) -> Vec<Run> {
+    let barrier = std::sync::Arc::new(std::sync::Barrier::new(steps.len()));
+    let handles: Vec<_> = steps
+        .into_iter()
+        .map(|step| {
+            let barrier = barrier.clone();
+            tokio::task::spawn_blocking(move || {
+                barrier.wait();
+                run_step(&step)
+            })
+        })
+        .collect();
+    let mut runs = Vec::new();
+    for h in handles {
+        runs.push(h.await.expect("join"));
+    }
+    runs
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn racing_runs_leave_exactly_one_comment_with_the_head_report() {
+    // Each round: two runs started at the same moment on one pull request, the
+    // fake holding every response a random 0–40 ms so that their requests
+    // interleave differently each round. Same commit (a re-run): both may
+    // create, the oldest comment stays. Different commits (two pushes): the
+    // older run must not write at all.
+    const ROUNDS: usize = 40;
+    let mut rounds = tokio::task::JoinSet::new();
+    for round in 0..ROUNDS {
+        rounds.spawn(async move {
+            let (server, fake) = FakeGithub::start("").await;
+            {
+                let mut s = fake.state();
+                s.jitter_ms = 40;
+                s.seed_jitter(round as u64);
+            }
+            let api_url = api(&fake);
+            let older = if round % 2 == 0 { HEAD_SHA } else { OLD_SHA };
+            let runs = race(vec![
+                Step {
+                    api_url,
+                    ..Step::default()
+                },
+                Step {
+                    api_url,
+                    head: Some(older),
+                    inputs: PASS,
+                    ..Step::default()
+                },
+            ])
+            .await;
+            let bodies = fake.bodies();
+            let deletes = fake.count("DELETE");
+            assert_clean(&fake);
+            drop(server);
+            (round, older, runs, bodies, deletes)
+        });
+    }
+    let mut deleted = 0;
+    while let Some(done) = rounds.join_next().await {
+        let (round, older, runs, bodies, deletes) = done.expect("join");
+        deleted += deletes;
+        let ours: Vec<&String> = bodies.iter().filter(|b| is_ours(b)).collect();
+        assert_eq!(
+            ours.len(),
+            1,
+            "round {round}: {} comments\n{}\n---\n{}",
+            ours.len(),
+            runs[0].stderr,
+            runs[1].stderr
+        );
+        assert_eq!(runs[0].code, 1, "the head's run regresses");
+        assert_eq!(runs[1].code, 0, "the other run passes, comment or not");
+        let body = ours[0];
+        assert!(
+            evalgate::publish::github::commit_of(body) == Some(HEAD_SHA),
+            "round {round}: {body}"
+        );
+        if older == OLD_SHA {
+            assert!(
+                body.contains("regressions block this PR"),
+                "round {round}: the head's report, not the older run's:\n{body}"
+            );
+            assert!(
+                runs[1].stderr.contains("no longer the head"),
+                "{}",
+                runs[1].stderr
+            );
+            assert!(
+                runs[1].summary.contains("evalgate"),
+                "summary still written"
+            );
+        }
+    }
+    eprintln!("{ROUNDS} rounds, {deleted} duplicate comment(s) deleted");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_older_run_finishing_later_leaves_the_newer_report() {
+    let (_server, fake) = FakeGithub::start("").await;
+    let newer = run(Step {
+        api_url: api(&fake),
+        ..Step::default()
+    })
+    .await;
+    assert_eq!(newer.code, 1);
+    let before = fake.bodies();
+    assert_eq!(before.len(), 1);
+    let older = run(Step {
+        api_url: api(&fake),
+        head: Some(OLD_SHA),
+        inputs: PASS,
+        ..Step::default()
+    })
+    .await;
+    assert_eq!(older.code, 0, "its own verdict");
+    assert_eq!(fake.bodies(), before, "the head's report stays");
+    assert_eq!(fake.count("PATCH"), 0);
+    assert!(
+        older.stderr.contains("no longer the head"),
+        "{}",
+        older.stderr
+    );
+    assert!(older.summary.contains("passed"), "{}", older.summary);
+    assert_clean(&fake);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn on_failure_comments_only_on_failure_and_then_says_resolved() {
+    let (_server, fake) = FakeGithub::start("").await;
+    let quiet: &'static [&'static str] = &["--comment", "on-failure"];
+    let pass = || Step {
+        api_url: api(&fake),
+        inputs: PASS,
+        args: quiet,
+        ..Step::default()
+    };
+    let first = run(pass()).await;
+    assert_eq!(first.code, 0);
+    assert!(fake.bodies().is_empty(), "a passing run posts nothing");
+    assert!(first.stderr.contains("on-failure"), "{}", first.stderr);
+    assert!(
+        first.summary.contains("passed"),
+        "the summary has the report"
+    );
+
+    let failing = run(Step {
+        api_url: api(&fake),
+        args: quiet,
+        ..Step::default()
+    })
+    .await;
+    assert_eq!(failing.code, 1);
+    assert_eq!(fake.bodies().len(), 1, "a failing run comments");
+    assert!(fake.bodies()[0].contains("regressions block this PR"));
+
+    let fixed = run(pass()).await;
+    assert_eq!(fixed.code, 0);
+    let bodies = fake.bodies();
+    assert_eq!(bodies.len(), 1, "edited, not deleted");
+    assert!(
+        bodies[0].contains(&format!("resolved in {}: all metrics pass", &HEAD_SHA[..7])),
+        "{}",
+        bodies[0]
+    );
+    assert!(is_ours(&bodies[0]));
+    let again = run(pass()).await;
+    assert_eq!(again.code, 0);
+    assert_eq!(fake.count("PATCH"), 1, "resolved once, then left alone");
+    assert_clean(&fake);
 }

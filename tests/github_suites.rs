@@ -74,7 +74,10 @@ async fn suites_share_one_comment_with_a_section_each() {
     assert_eq!(bodies.len(), 1, "one comment, edited in place");
     let body = &bodies[0];
     assert!(
-        body.starts_with("<!-- evalgate:suite=tickets+promptfoo -->\n"),
+        body.starts_with(&format!(
+            "<!-- evalgate:suite=tickets+promptfoo commit={} -->\n",
+            fake::HEAD_SHA
+        )),
         "{body}"
     );
     assert!(body.contains("#### 🔴 evalgate · tickets"), "{body}");
@@ -100,9 +103,13 @@ async fn per_suite_comments_are_kept_apart() {
     assert_eq!(
         firsts,
         [
-            "<!-- evalgate:suite=promptfoo -->",
-            "<!-- evalgate:suite=tickets -->"
-        ]
+            format!(
+                "<!-- evalgate:suite=promptfoo commit={} -->",
+                fake::HEAD_SHA
+            ),
+            format!("<!-- evalgate:suite=tickets commit={} -->", fake::HEAD_SHA),
+        ],
+        "each suite's marker line names the commit it reports on"
     );
     assert_eq!(fake.count("POST"), 2, "each suite's comment created once");
     assert_eq!(fake.count("PATCH"), 2, "and edited once");

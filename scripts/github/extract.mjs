@@ -36,13 +36,16 @@ const pkgVersion = (name) =>
 const openapiFile = join(modules, "@octokit/openapi/generated/api.github.com.json");
 const spec = JSON.parse(readFileSync(openapiFile, "utf8"));
 
-// The operations evalgate sends, by operationId: the PR comment's, then those of
+// The operations evalgate sends, by operationId: the PR comment's (and the pull
+// request's head, which says whose report is newest), then those of
 // `--baseline artifact:NAME` (find the workflow, its latest successful run on the
 // base branch, the run's artifacts, the artifact's download redirect).
 const OPERATIONS = [
   "issues/list-comments",
   "issues/create-comment",
   "issues/update-comment",
+  "issues/delete-comment",
+  "pulls/get",
   "actions/list-repo-workflows",
   "actions/list-workflow-runs",
   "actions/list-workflow-run-artifacts",

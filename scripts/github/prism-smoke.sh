@@ -15,7 +15,26 @@ spec="$modules/@octokit/openapi/generated/api.github.com.json"
 work=$(mktemp -d)
 port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 
-"$modules/.bin/prism" mock --host 127.0.0.1 --port "$port" --errors "$spec" > "$work/prism.log" 2>&1 &
+# Prism answers GET /pulls/{n} with the description's example, whose head
+# commit is not the webhook example's: the event gets that head, so that this
+# run is the head's and posts (evalgate leaves the comment to the head's run).
+# That example also breaks its own schema (its reviewer team lacks the required
+# `type`; @octokit/openapi 23.0.2), which Prism --errors reports as a violation
+# of its own answer: the copy Prism serves has the example without reviewer
+# teams. Nothing else of the description is touched.
+python3 - "$spec" "$PWD/tests/github/events/pull_request.opened.json" "$work" <<'PY'
+import json, sys
+spec = json.load(open(sys.argv[1], encoding="utf-8"))
+op = spec["paths"]["/repos/{owner}/{repo}/pulls/{pull_number}"]["get"]
+ref = op["responses"]["200"]["content"]["application/json"]["examples"]["default"]["$ref"]
+example = spec["components"]["examples"][ref.rsplit("/", 1)[1]]["value"]
+example["requested_teams"] = []
+event = json.load(open(sys.argv[2], encoding="utf-8"))
+event["pull_request"]["head"]["sha"] = example["head"]["sha"]
+json.dump(event, open(sys.argv[3] + "/event.json", "w", encoding="utf-8"))
+json.dump(spec, open(sys.argv[3] + "/api.github.com.json", "w", encoding="utf-8"))
+PY
+"$modules/.bin/prism" mock --host 127.0.0.1 --port "$port" --errors "$work/api.github.com.json" > "$work/prism.log" 2>&1 &
 prism=$!
 cleanup() {
     kill "$prism" 2>/dev/null || true
@@ -38,9 +57,10 @@ grep -q "Prism is listening" "$work/prism.log" || { echo "prism did not start in
 : > "$work/requests.log"
 lines_before=$(wc -l < "$work/prism.log")
 
+
 set +e
 GITHUB_EVENT_NAME=pull_request \
-GITHUB_EVENT_PATH="$PWD/tests/github/events/pull_request.opened.json" \
+GITHUB_EVENT_PATH="$work/event.json" \
 GITHUB_REPOSITORY=Codertocat/Hello-World \
 GITHUB_API_URL="http://127.0.0.1:$port" \
 GITHUB_SERVER_URL=https://github.com \

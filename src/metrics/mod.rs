@@ -18,6 +18,7 @@ mod rouge_porter;
 pub mod sacre;
 mod sacre_tokenize;
 mod squad;
+pub mod vader;
 
 use std::collections::BTreeSet;
 
@@ -207,6 +208,22 @@ pub const BUILTIN: &[(&str, &str)] = &[
     ),
     ("bertscore_p", "BERTScore precision (bert-score 0.3.13)"),
     ("bertscore_r", "BERTScore recall (bert-score 0.3.13)"),
+    (
+        "sentiment",
+        "VADER compound sentiment of the prediction, -1 to +1 (vaderSentiment 3.3.2)",
+    ),
+    (
+        "sentiment_neg",
+        "VADER negative proportion of the prediction (lower is better)",
+    ),
+    (
+        "sentiment_neu",
+        "VADER neutral proportion of the prediction",
+    ),
+    (
+        "sentiment_pos",
+        "VADER positive proportion of the prediction",
+    ),
 ];
 
 /// A check or `exec` metric, configured or built-in with defaults.
@@ -268,6 +285,15 @@ pub fn build(name: &str, options: &MetricOptions, data: &DataInfo) -> Result<Box
     }
     if let Some(metric) = build_check(name, options) {
         return metric;
+    }
+    let asked = options
+        .directions
+        .iter()
+        .rev()
+        .find(|(n, _)| n == name)
+        .map(|(_, d)| *d);
+    if let Some(metric) = vader::build(name, asked) {
+        return Ok(Box::new(metric));
     }
     Ok(match name {
         "exact_match" => Box::new(ExactMatch::new(options.exact_match.clone())?),

@@ -10,6 +10,17 @@
 //! have reached GitHub before an error is never repeated blindly: the comments are
 //! listed again first, so a pull request gets one comment, never two.
 //!
+//! Two runs of one pull request may post at the same moment (two pushes a few
+//! seconds apart). GitHub has no lock and no conditional edit for comments, so
+//! the protocol is: a run whose commit is no longer the pull request's head
+//! never writes (`GET /pulls/{n}` says which commit is the head; the newer run
+//! reports); after creating its comment a run lists the comments again, and if
+//! another run created one for the same suite meanwhile, the oldest stays, holds
+//! this run's report, and the newer ones are deleted (only comments whose first
+//! line is the suite's marker, never anyone else's). The head is read again just
+//! before every edit, so an older run cannot overwrite a newer run's report
+//! unless the push lands between that read and the edit.
+//!
 //! The token lives in a [`SecretString`]: it is sent only as the
 //! `Authorization` header to the API host and never logged.
 
@@ -29,6 +40,10 @@ pub enum CommentMode {
     /// Create the comment, or edit it only when the report changed.
     #[default]
     OnChange,
+    /// Comment only when the gate fails or a metric is inconclusive; when a
+    /// later run passes, the existing comment is edited to one "resolved" line
+    /// (not deleted: the discussion under it stays readable).
+    OnFailure,
     /// Never comment (summary, outputs and annotations only).
     Never,
 }
@@ -113,6 +128,24 @@ pub enum GithubError {
         /// Why.
         failure: Failure,
     },
+    /// `GET /repos/{owner}/{repo}/pulls/{number}` failed.
+    #[error("reading pull request #{pr} (its head commit) failed: {failure}")]
+    PullRequest {
+        /// The pull request.
+        pr: u64,
+        /// Why.
+        failure: Failure,
+    },
+    /// `DELETE /repos/{owner}/{repo}/issues/comments/{id}` failed.
+    #[error("deleting evalgate's duplicate comment {id} on pull request #{pr} failed: {failure}")]
+    DeleteComment {
+        /// The pull request.
+        pr: u64,
+        /// The comment.
+        id: u64,
+        /// Why.
+        failure: Failure,
+    },
     /// `PATCH /repos/{owner}/{repo}/issues/comments/{id}` failed.
     #[error("editing evalgate's comment {id} on pull request #{pr} failed: {failure}")]
     UpdateComment {
@@ -137,6 +170,9 @@ impl GithubError {
                 failure: Failure::Unauthorized { .. },
                 ..
             } | GithubError::UpdateComment {
+                failure: Failure::Unauthorized { .. },
+                ..
+            } | GithubError::DeleteComment {
                 failure: Failure::Unauthorized { .. },
                 ..
             }
@@ -193,7 +229,7 @@ pub struct Comment {
 }
 
 /// What happened to the comment.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CommentAction {
     /// A new comment was created.
     Created,
@@ -201,6 +237,15 @@ pub enum CommentAction {
     Updated,
     /// Ours already said this (`--comment on-change`).
     Unchanged,
+    /// This run's commit is no longer the pull request's head: the comment was
+    /// left to the newer run.
+    Stale {
+        /// The head commit.
+        head: String,
+    },
+    /// `--comment on-failure` on a passing run with no comment to resolve:
+    /// nothing was posted.
+    NotNeeded,
 }
 
 /// The comment after posting.
@@ -208,24 +253,51 @@ pub enum CommentAction {
 pub struct Posted {
     /// What was done.
     pub action: CommentAction,
-    /// Its address on the web.
+    /// Its address on the web; empty when there is none.
     pub url: String,
+    /// Duplicates of the suite's comment (from runs racing this one) deleted.
+    pub removed: usize,
+}
+
+/// What a run asks of its suite's comment.
+#[derive(Debug, Clone, Copy)]
+pub struct Post<'a> {
+    /// The suite's marker (`<!-- evalgate:suite=NAME -->`).
+    pub marker: &'a str,
+    /// The comment body (see [`comment_body`]).
+    pub body: &'a str,
+    /// When to edit.
+    pub mode: CommentMode,
+    /// The commit the report is of (the pull request's head when the run
+    /// started); `None` skips the head check.
+    pub commit: Option<&'a str>,
+    /// Only edit an existing comment, never create one (the "resolved" line of
+    /// `--comment on-failure`).
+    pub edit_only: bool,
 }
 
 /// Ends the line that links a comment to its run; ignored when comparing bodies.
 pub const RUN_MARK: &str = "<!-- evalgate:run -->";
 
-/// The comment body: the markdown report, then a line linking the run, when it
-/// fits under GitHub's limit.
+/// The comment body: the markdown report, its marker line naming the commit,
+/// then a line linking the run, when it fits under GitHub's limit.
 pub fn comment_body(markdown: &str, run_url: Option<&str>, sha: Option<&str>) -> String {
+    let sha = sha.filter(|s| is_sha(s));
     let mut body = markdown.trim_end().to_string();
+    if let Some(sha) = sha {
+        let first = body.lines().next().unwrap_or_default();
+        if is_marker(first) && first.ends_with(" -->") {
+            let tagged = format!("{} commit={sha} -->", &first[..first.len() - 4]);
+            body.replace_range(..first.len(), &tagged);
+        }
+    }
     body.push('\n');
     let mut parts = Vec::new();
     if let Some(url) = run_url {
         let run = url.rsplit('/').next().unwrap_or(url);
         parts.push(format!("[workflow run {run}]({url})"));
     }
-    if let Some(sha) = sha.filter(|s| s.len() >= 7 && s.bytes().all(|b| b.is_ascii_hexdigit())) {
+    if let Some(sha) = sha {
         parts.push(format!("commit {}", &sha[..7]));
     }
     if !parts.is_empty() {
@@ -237,18 +309,59 @@ pub fn comment_body(markdown: &str, run_url: Option<&str>, sha: Option<&str>) ->
     body
 }
 
-/// Whether a comment is the one evalgate keeps for `marker`'s suite: its first
-/// line is exactly the marker. A comment that only mentions evalgate, quotes the
-/// marker further down, or carries another suite's marker is someone else's.
-pub fn is_ours(body: &str, marker: &str) -> bool {
-    body.trim_start_matches('\u{feff}')
-        .lines()
-        .next()
-        .is_some_and(|first| first.trim_end() == marker)
+fn is_sha(s: &str) -> bool {
+    (7..=64).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_hexdigit())
 }
 
-/// Whether two bodies say the same, ignoring the run line and line endings
-/// (GitHub may hand bodies back with `\r\n`).
+fn is_marker(line: &str) -> bool {
+    line.starts_with("<!-- evalgate:suite=") && line.ends_with("-->")
+}
+
+/// The first line of a body without its ` commit=SHA` part.
+fn marker_of(body: &str) -> Option<String> {
+    let first = body
+        .trim_start_matches('\u{feff}')
+        .lines()
+        .next()?
+        .trim_end();
+    if !is_marker(first) {
+        return None;
+    }
+    Some(match first.rfind(" commit=") {
+        Some(i) if first[i + 8..].strip_suffix(" -->").is_some_and(is_sha) => {
+            format!("{} -->", &first[..i])
+        }
+        _ => first.to_string(),
+    })
+}
+
+/// The commit a comment's marker line names, if any.
+pub fn commit_of(body: &str) -> Option<&str> {
+    let first = body
+        .trim_start_matches('\u{feff}')
+        .lines()
+        .next()?
+        .trim_end();
+    let i = first.rfind(" commit=")?;
+    first[i + 8..].strip_suffix(" -->").filter(|s| is_sha(s))
+}
+
+/// Whether two commit ids name the same commit (one may be abbreviated).
+fn same_commit(a: &str, b: &str) -> bool {
+    let n = a.len().min(b.len());
+    n >= 7 && a[..n].eq_ignore_ascii_case(&b[..n])
+}
+
+/// Whether a comment is the one evalgate keeps for `marker`'s suite: its first
+/// line is exactly the marker, with or without the commit it reports on. A
+/// comment that only mentions evalgate, quotes the marker further down, or
+/// carries another suite's marker is someone else's.
+pub fn is_ours(body: &str, marker: &str) -> bool {
+    marker_of(body).is_some_and(|m| m == marker)
+}
+
+/// Whether two bodies say the same, ignoring the run line, the marker's commit
+/// and line endings (GitHub may hand bodies back with `\r\n`).
 pub fn same_report(a: &str, b: &str) -> bool {
     fn content(s: &str) -> Vec<&str> {
         let mut lines: Vec<&str> = s
@@ -256,6 +369,11 @@ pub fn same_report(a: &str, b: &str) -> bool {
             .filter(|l| !l.trim_end().ends_with(RUN_MARK))
             .map(str::trim_end)
             .collect();
+        if let Some(first) = lines.first_mut() {
+            if let Some(i) = first.rfind(" commit=").filter(|_| is_marker(first)) {
+                *first = &first[..i];
+            }
+        }
         while lines.last().is_some_and(|l| l.is_empty()) {
             lines.pop();
         }
@@ -491,6 +609,7 @@ impl GitHub {
             let response = match *method {
                 Method::POST => self.octo._post(route, body).await,
                 Method::PATCH => self.octo._patch(route, body).await,
+                Method::DELETE => self.octo._delete(route, body).await,
                 _ => self.octo._get(route).await,
             }?;
             let status = response.status();
@@ -636,13 +755,119 @@ impl GitHub {
             .map_err(|e| err(Failure::BadResponse(format!("edited comment: {e}"))))
     }
 
-    /// Creates or edits the suite's comment (found by `marker`).
+    /// Deletes comment `id`; one that is gone already (a racing run deleted
+    /// it) counts as deleted.
+    pub async fn delete_comment(&self, target: &Target, id: u64) -> Result<(), GithubError> {
+        let route = format!("/repos/{}/issues/comments/{id}", target.repository);
+        match self.send(Method::DELETE, &route, None).await {
+            Ok(_) | Err(Failure::NotFound { .. }) => Ok(()),
+            Err(failure) => Err(GithubError::DeleteComment {
+                pr: target.number,
+                id,
+                failure,
+            }),
+        }
+    }
+
+    /// The pull request's head commit (`GET /repos/{owner}/{repo}/pulls/{n}`).
+    pub async fn head_commit(&self, target: &Target) -> Result<String, GithubError> {
+        #[derive(Deserialize)]
+        struct Head {
+            sha: String,
+        }
+        #[derive(Deserialize)]
+        struct Pull {
+            head: Head,
+        }
+        let route = format!("/repos/{}/pulls/{}", target.repository, target.number);
+        let pull: Pull = self
+            .get_json(&route, "pull request")
+            .await
+            .map_err(|failure| GithubError::PullRequest {
+                pr: target.number,
+                failure,
+            })?;
+        Ok(pull.head.sha)
+    }
+
+    /// The head commit when it is not `commit` (this run is stale); `None`
+    /// when this run is the head's or the head cannot be read (the check is a
+    /// guard against an older report, not a reason to post nothing).
+    async fn newer_head(&self, target: &Target, commit: Option<&str>) -> Option<String> {
+        let commit = commit?;
+        match self.head_commit(target).await {
+            Ok(head) if !same_commit(&head, commit) => Some(head),
+            Ok(_) => None,
+            Err(e) => {
+                eprintln!("evalgate: cannot tell whether {commit} is still the head of pull request #{} ({e}); posting anyway", target.number);
+                None
+            }
+        }
+    }
+
+    /// The suite's comments, oldest first.
+    async fn ours(&self, target: &Target, marker: &str) -> Result<Vec<Comment>, GithubError> {
+        let mut ours: Vec<Comment> = self
+            .list_comments(target)
+            .await?
+            .into_iter()
+            .filter(|c| c.body.as_deref().is_some_and(|b| is_ours(b, marker)))
+            .collect();
+        // Comment ids grow with creation time.
+        ours.sort_by_key(|c| c.id);
+        Ok(ours)
+    }
+
+    /// Writes the report into `keep` (unless it says the same already under
+    /// `on-change`/`on-failure`), then deletes the other comments of the suite.
+    async fn settle(
+        &self,
+        target: &Target,
+        post: &Post<'_>,
+        keep: &Comment,
+        others: &[Comment],
+        fresh: bool,
+    ) -> Result<Posted, GithubError> {
+        let old = keep.body.as_deref().unwrap_or_default();
+        let done = if fresh {
+            CommentAction::Created
+        } else {
+            CommentAction::Updated
+        };
+        let mut url = keep.html_url.clone();
+        let action = if fresh && old == post.body {
+            done
+        } else if post.mode != CommentMode::Always && same_report(old, post.body) {
+            if fresh {
+                done
+            } else {
+                CommentAction::Unchanged
+            }
+        } else if let Some(head) = self.newer_head(target, post.commit).await {
+            CommentAction::Stale { head }
+        } else {
+            url = self
+                .update_comment(target, keep.id, post.body)
+                .await?
+                .html_url;
+            done
+        };
+        for other in others {
+            self.delete_comment(target, other.id).await?;
+        }
+        Ok(Posted {
+            action,
+            url,
+            removed: others.len(),
+        })
+    }
+
+    /// Creates or edits the suite's comment (found by its marker), keeping
+    /// exactly one per suite when runs race (see the module documentation).
     pub async fn upsert_comment(
         &self,
         target: &Target,
-        marker: &str,
-        body: &str,
-        mode: CommentMode,
+        post: &Post<'_>,
     ) -> Result<Posted, GithubError> {
         let create_err = |failure| GithubError::CreateComment {
             pr: target.number,
@@ -652,25 +877,31 @@ impl GitHub {
             "/repos/{}/issues/{}/comments",
             target.repository, target.number
         );
-        let json = serde_json::json!({ "body": body });
+        let json = serde_json::json!({ "body": post.body });
         let mut attempt = 0;
+        let mut checked = false;
         loop {
-            let comments = self.list_comments(target).await?;
-            if let Some(ours) = comments
-                .iter()
-                .find(|c| c.body.as_deref().is_some_and(|b| is_ours(b, marker)))
-            {
-                let old = ours.body.as_deref().unwrap_or_default();
-                if mode == CommentMode::OnChange && same_report(old, body) {
+            let ours = self.ours(target, post.marker).await?;
+            // A run whose commit is no longer the head leaves the comment to
+            // the run of the head (checked once, after the first listing).
+            if !std::mem::replace(&mut checked, true) {
+                if let Some(head) = self.newer_head(target, post.commit).await {
+                    let url = ours.first().map(|c| c.html_url.clone()).unwrap_or_default();
                     return Ok(Posted {
-                        action: CommentAction::Unchanged,
-                        url: ours.html_url.clone(),
+                        action: CommentAction::Stale { head },
+                        url,
+                        removed: 0,
                     });
                 }
-                let updated = self.update_comment(target, ours.id, body).await?;
+            }
+            if let Some((keep, others)) = ours.split_first() {
+                return self.settle(target, post, keep, others, false).await;
+            }
+            if post.edit_only {
                 return Ok(Posted {
-                    action: CommentAction::Updated,
-                    url: updated.html_url,
+                    action: CommentAction::NotNeeded,
+                    url: String::new(),
+                    removed: 0,
                 });
             }
             attempt += 1;
@@ -679,10 +910,20 @@ impl GitHub {
                     let created: Comment = serde_json::from_str(&reply.body).map_err(|e| {
                         create_err(Failure::BadResponse(format!("created comment: {e}")))
                     })?;
-                    return Ok(Posted {
-                        action: CommentAction::Created,
-                        url: created.html_url,
-                    });
+                    // Another run may have created the suite's comment at the
+                    // same moment: the oldest stays and holds this report.
+                    let ours = self.ours(target, post.marker).await?;
+                    let Some((keep, others)) = ours.split_first() else {
+                        // Ours is not listed yet (or a racing run deleted it
+                        // after keeping an older one that is gone too).
+                        return Ok(Posted {
+                            action: CommentAction::Created,
+                            url: created.html_url,
+                            removed: 0,
+                        });
+                    };
+                    let fresh = keep.id == created.id;
+                    return self.settle(target, post, keep, others, fresh).await;
                 }
                 Err(Attempt::Fail(f)) => return Err(create_err(f)),
                 // The create may have been applied before the error: the loop
@@ -886,9 +1127,7 @@ pub struct Connection {
 pub fn post_comment(
     connection: Connection,
     target: &Target,
-    marker: &str,
-    body: &str,
-    mode: CommentMode,
+    post: &Post<'_>,
 ) -> Result<Posted, GithubError> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -902,7 +1141,7 @@ pub fn post_comment(
             verbose,
         } = connection;
         let github = GitHub::new(&api_url, token, policy, verbose)?;
-        github.upsert_comment(target, marker, body, mode).await
+        github.upsert_comment(target, post).await
     })
 }
 
@@ -930,7 +1169,36 @@ mod tests {
         ));
         assert!(!is_ours("> quoted\n<!-- evalgate:suite=default -->", m));
         assert!(!is_ours("<!-- evalgate:suite=default-2 -->\n", m));
+        // The marker line may name the commit it reports on.
+        let tagged = "<!-- evalgate:suite=default commit=0123abc -->\n### report";
+        assert!(is_ours(tagged, m));
+        assert_eq!(commit_of(tagged), Some("0123abc"));
+        assert!(!is_ours("<!-- evalgate:suite=default commit=zz -->\n", m));
+        assert!(!is_ours(
+            "<!-- evalgate:suite=default-2 commit=0123abc -->\n",
+            m
+        ));
         assert!(!is_ours("", m));
+    }
+
+    #[test]
+    fn the_body_names_its_commit_and_still_compares_by_content() {
+        let sha = "ec26c3e57ca3a959ca5aad62de7213c562f8c821";
+        let body = comment_body("<!-- evalgate:suite=s -->\n### r\n", None, Some(sha));
+        assert!(body.starts_with(&format!("<!-- evalgate:suite=s commit={sha} -->\n### r")));
+        assert_eq!(commit_of(&body), Some(sha));
+        let other = comment_body("<!-- evalgate:suite=s -->\n### r\n", None, Some("abcdef0"));
+        assert!(same_report(&body, &other), "only the commit differs");
+        assert!(!same_report(
+            &body,
+            &comment_body("<!-- evalgate:suite=s -->\n### q\n", None, Some(sha))
+        ));
+        assert!(same_commit(sha, "ec26c3e") && !same_commit(sha, "ec26c3f"));
+        // Text that is not a marker is left as it is.
+        assert_eq!(
+            comment_body("### r", None, Some(sha)).lines().next(),
+            Some("### r")
+        );
     }
 
     #[test]

@@ -14,7 +14,9 @@ use std::time::Duration;
 use crate::error::{Error, Result};
 use crate::report::{GateVerdict, Report};
 use actions::{ActionsEnv, ActionsError, Event};
-use github::{CommentAction, CommentMode, Connection, GithubError, Posted, RetryPolicy, Target};
+use github::{
+    CommentAction, CommentMode, Connection, GithubError, Post, Posted, RetryPolicy, Target,
+};
 
 /// Settings of `--github`.
 #[derive(Debug, Clone, Copy)]
@@ -178,11 +180,25 @@ fn comment(
                 .into(),
         )
     })?;
-    let body = github::comment_body(
-        markdown,
-        env.run_url().as_deref(),
-        head_sha.as_deref().or(env.sha.as_deref()),
-    );
+    let commit = head_sha.as_deref().or(env.sha.as_deref());
+    // `on-failure`: a passing run only turns an existing comment into one
+    // "resolved" line.
+    let quiet_pass = options.comment == CommentMode::OnFailure
+        && report.verdict == GateVerdict::Pass
+        && !report
+            .metrics
+            .iter()
+            .map(|m| m.verdict)
+            .chain(report.slices.iter().map(|s| s.verdict))
+            .any(|v| v == crate::report::Verdict::Inconclusive);
+    let resolved;
+    let markdown = if quiet_pass {
+        resolved = crate::render::resolved(&report.suite, commit);
+        resolved.as_str()
+    } else {
+        markdown
+    };
+    let body = github::comment_body(markdown, env.run_url().as_deref(), commit);
     let connection = Connection {
         api_url: env
             .api_url
@@ -205,14 +221,39 @@ fn comment(
         number,
     };
     let marker = crate::render::marker(&report.suite);
-    match github::post_comment(connection, &target, &marker, &body, options.comment) {
+    let post = Post {
+        marker: &marker,
+        body: &body,
+        mode: options.comment,
+        // The head check needs the pull request's head commit, which only the
+        // event says (GITHUB_SHA is the merge commit of a pull_request run).
+        commit: head_sha.as_deref(),
+        edit_only: quiet_pass,
+    };
+    match github::post_comment(connection, &target, &post) {
         Ok(posted) => {
-            let what = match posted.action {
-                CommentAction::Created => "created",
-                CommentAction::Updated => "updated",
-                CommentAction::Unchanged => "unchanged",
+            let what = match &posted.action {
+                CommentAction::Created => "PR comment created".to_string(),
+                CommentAction::Updated if quiet_pass => "PR comment marked resolved".to_string(),
+                CommentAction::Updated => "PR comment updated".to_string(),
+                CommentAction::Unchanged => "PR comment unchanged".to_string(),
+                CommentAction::Stale { head } => format!(
+                    "PR comment left alone: this run's commit is no longer the head of pull request #{number} ({}); the run of the head reports there",
+                    head.get(..7).unwrap_or(head)
+                ),
+                CommentAction::NotNeeded => {
+                    "no PR comment: the gate passed (--comment on-failure)".to_string()
+                }
             };
-            eprintln!("evalgate: PR comment {what}: {}", posted.url);
+            let removed = match posted.removed {
+                0 => String::new(),
+                n => format!(" ({n} duplicate(s) from a concurrent run deleted)"),
+            };
+            if posted.url.is_empty() {
+                eprintln!("evalgate: {what}{removed}");
+            } else {
+                eprintln!("evalgate: {what}: {}{removed}", posted.url);
+            }
             Ok(Some(posted))
         }
         Err(e) if e.is_unauthorized() => Err(Skip::Fatal(e.into())),

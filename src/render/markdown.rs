@@ -34,6 +34,19 @@ pub fn marker(suite: &str) -> String {
     format!("<!-- evalgate:suite={suite} -->")
 }
 
+/// The one-line comment of `--comment on-failure` once a later run passes:
+/// the marker, then "resolved in <commit>: all metrics pass".
+pub fn resolved(suite: &str, commit: Option<&str>) -> String {
+    let when = commit
+        .and_then(|c| c.get(..7))
+        .map_or_else(String::new, |c| format!(" in {c}"));
+    format!(
+        "{}\n### ✅ evalgate · {} — resolved{when}: all metrics pass\n",
+        marker(suite),
+        inline(suite)
+    )
+}
+
 /// Markdown renderer with a length limit in characters.
 pub struct Markdown {
     /// Maximum characters.

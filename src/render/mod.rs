@@ -13,7 +13,7 @@ pub mod trend;
 use crate::config::OutputFormat;
 use crate::report::{MetricRow, Report, SliceRow, ValueScale, Verdict};
 
-pub use markdown::{marker, MAX_COMMENT_CHARS};
+pub use markdown::{marker, resolved, MAX_COMMENT_CHARS};
 pub use suites::render_suites;
 
 /// Options that change how a report is shown, not what it says.

@@ -19,6 +19,8 @@ use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 pub const REPOSITORY: &str = "Codertocat/Hello-World";
 /// The pull request of the `pull_request` examples.
 pub const PR: u64 = 2;
+/// The head commit of the webhook examples' pull request.
+pub const HEAD_SHA: &str = "ec26c3e57ca3a959ca5aad62de7213c562f8c821";
 /// The token the fake accepts.
 pub const TOKEN: &str = "ghs_FakeTokenThatMustNeverBePrinted0123";
 
@@ -39,7 +41,18 @@ struct Spec {
     list: Operation,
     create: Operation,
     update: Operation,
+    pull: Operation,
+    delete_status: u16,
     error: jsonschema::Validator,
+}
+
+fn status(spec: &Value, id: &str) -> u16 {
+    u16::try_from(
+        spec["operations"][id]["response_status"]
+            .as_u64()
+            .expect("status"),
+    )
+    .expect("u16")
 }
 
 fn operation(spec: &Value, id: &str) -> Operation {
@@ -63,6 +76,8 @@ impl Spec {
             list: operation(&spec, "issues/list-comments"),
             create: operation(&spec, "issues/create-comment"),
             update: operation(&spec, "issues/update-comment"),
+            pull: operation(&spec, "pulls/get"),
+            delete_status: status(&spec, "issues/delete-comment"),
             error: jsonschema::validator_for(&spec["error_schema"]).expect("error schema"),
         }
     }
@@ -106,6 +121,12 @@ pub struct State {
     pub delay_always: Option<std::time::Duration>,
     /// The pull request does not exist (or the token cannot see it): 404.
     pub missing_pr: bool,
+    /// The pull request's head commit (`GET /pulls/{n}`); the webhook
+    /// examples' head by default.
+    pub head_sha: String,
+    /// Hold each response a random 0..this many milliseconds (racing runs).
+    pub jitter_ms: u64,
+    jitter_state: u64,
     next_id: u64,
     clock: u64,
 }
@@ -128,6 +149,13 @@ fn user(login: &str, bot: bool, example: &Value) -> Value {
     u
 }
 
+impl State {
+    /// Starts the jitter from `seed` (each round of a race differs).
+    pub fn seed_jitter(&mut self, seed: u64) {
+        self.jitter_state = 0x9e37_79b9_7f4a_7c15 ^ seed.wrapping_mul(0x2545_f491_4f6c_dd1d) | 1;
+    }
+}
+
 impl FakeGithub {
     /// Starts a server; `prefix` is `""` (github.com) or `"/api/v3"` (GitHub Enterprise).
     pub async fn start(prefix: &str) -> (MockServer, FakeGithub) {
@@ -135,6 +163,8 @@ impl FakeGithub {
         let fake = FakeGithub {
             state: Arc::new(Mutex::new(State {
                 next_id: 1_000,
+                head_sha: HEAD_SHA.to_string(),
+                jitter_state: 0x9e37_79b9_7f4a_7c15,
                 ..State::default()
             })),
             spec: Arc::new(Spec::load()),
@@ -304,6 +334,35 @@ impl FakeGithub {
                         .set_body_json(comment),
                 )
             }
+            ("GET", ["repos", o, r, "pulls", n]) if repo_ok(o, r) => {
+                if *n != PR.to_string() {
+                    return self.error(state, 404, "Not Found");
+                }
+                let mut pull = self.spec.pull.example.clone();
+                pull["number"] = json!(PR);
+                pull["head"]["sha"] = json!(state.head_sha.clone());
+                // GitHub's example team lacks the `type` its own schema requires
+                // (@octokit/openapi 23.0.2); a pull request without reviewer teams.
+                pull["requested_teams"] = json!([]);
+                self.check(state, "pull response", &self.spec.pull.response, &pull);
+                let status = self.spec.pull.status;
+                (status, ResponseTemplate::new(status).set_body_json(pull))
+            }
+            ("DELETE", ["repos", o, r, "issues", "comments", id]) if repo_ok(o, r) => {
+                if state.read_only {
+                    return self.error(state, 403, "Resource not accessible by integration");
+                }
+                let id: Option<u64> = id.parse().ok();
+                let before = state.comments.len();
+                state
+                    .comments
+                    .retain(|c| c["id"].as_u64().is_none() || c["id"].as_u64() != id);
+                if state.comments.len() == before {
+                    return self.error(state, 404, "Not Found");
+                }
+                let status = self.spec.delete_status;
+                (status, ResponseTemplate::new(status))
+            }
             ("PATCH", ["repos", o, r, "issues", "comments", id]) if repo_ok(o, r) => {
                 let Some(body) = self.request_body(state, &self.spec.update, request) else {
                     return self.error(state, 422, "Validation Failed");
@@ -470,7 +529,16 @@ impl Respond for FakeGithub {
         } else {
             self.route(&mut state, request)
         };
-        let template = match state.delay_next.take().or(state.delay_always) {
+        let jitter = (state.jitter_ms > 0).then(|| {
+            // xorshift: the fake's own jitter, no dependency.
+            let mut x = state.jitter_state;
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            state.jitter_state = x;
+            std::time::Duration::from_millis(x % state.jitter_ms)
+        });
+        let template = match state.delay_next.take().or(state.delay_always).or(jitter) {
             Some(delay) => template.set_delay(delay),
             None => template,
         };
