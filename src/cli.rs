@@ -414,6 +414,13 @@ pub struct CompareArgs {
     /// The review sheet's key file
     #[arg(long, value_name = "KEY", requires = "human")]
     pub human_key: Option<PathBuf>,
+    /// promptfoo: compare only this variant of the baseline file,
+    /// provider=ID, prompt=LABEL or provider=ID,prompt=LABEL
+    #[arg(long, value_name = "VARIANT")]
+    pub baseline_variant: Option<String>,
+    /// promptfoo: compare only this variant of the current file (as --baseline-variant)
+    #[arg(long, value_name = "VARIANT")]
+    pub current_variant: Option<String>,
     #[command(flatten)]
     pub scoring: ScoringArgs,
     #[command(flatten)]
@@ -628,6 +635,15 @@ impl CompareArgs {
         c.allow_missing |= self.allow_missing;
         c.strict_dataset |= self.strict_dataset;
         c.human = self.human.zip(self.human_key);
+        let variant = |flag: &str, v: &Option<String>| {
+            v.as_deref()
+                .map(|v| crate::load::promptfoo::VariantSpec::parse(flag, v))
+                .transpose()
+        };
+        c.variants = [
+            variant("--baseline-variant", &self.baseline_variant)?,
+            variant("--current-variant", &self.current_variant)?,
+        ];
         c.format = self.format;
         c.markdown_out = self.markdown_out;
         c.json_out = self.json_out;

@@ -147,6 +147,9 @@ pub struct Config {
     pub artifact: crate::load::artifact::ArtifactSettings,
     /// A filled review sheet and its key (`--human`, `--human-key`).
     pub human: Option<(PathBuf, PathBuf)>,
+    /// The promptfoo variant (provider × prompt) compared on each side
+    /// (`--baseline-variant`, `--current-variant`).
+    pub variants: [Option<crate::load::promptfoo::VariantSpec>; 2],
 }
 
 impl Config {
@@ -186,6 +189,7 @@ impl Config {
             history: None,
             artifact: crate::load::artifact::ArtifactSettings::default(),
             human: None,
+            variants: [None, None],
         }
     }
 

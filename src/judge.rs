@@ -638,11 +638,15 @@ fn worst_examples(
                 metric: name.to_string(),
                 baseline_score: b,
                 current_score: c,
-                // Content hashes (lm-eval's doc_hash, …) identify, they do not describe.
+                // Content hashes (lm-eval's doc_hash, …) identify, they do not
+                // describe; a promptfoo variant is in the id when it varies.
                 tags: base
                     .tags
                     .iter()
-                    .filter(|(k, _)| !k.ends_with("_hash"))
+                    .filter(|(k, _)| {
+                        !k.ends_with("_hash")
+                            && !crate::load::promptfoo::VARIANT_TAGS.contains(&k.as_str())
+                    })
                     .map(|(k, v)| (k.to_string(), v.to_string()))
                     .collect(),
                 input: base

@@ -127,10 +127,15 @@ pub fn compare_with_progress(config: &Config, progress: &dyn Progress) -> Result
         ),
     };
     let current = load::load_all_with_progress(&config.current, &config.fields, &read)?;
+    let (baseline, current) = load::promptfoo::pair_variants(baseline, current, &config.variants)?;
     let rows = [baseline.rows.len(), current.rows.len()];
     let header = baseline.header.clone();
     let baseline_source = match &header {
         Some(h) => format!("{baseline_source} ({})", h.provenance()),
+        None => baseline_source,
+    };
+    let baseline_source = match &config.variants[0] {
+        Some(variant) => format!("{baseline_source} [{variant}]"),
         None => baseline_source,
     };
     lap(Stage::Load);

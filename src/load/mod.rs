@@ -12,7 +12,7 @@ mod flat;
 pub mod git;
 mod json;
 mod lm_eval;
-mod promptfoo;
+pub mod promptfoo;
 pub mod record;
 mod text;
 
@@ -220,30 +220,11 @@ pub fn load_bytes(path: &Path, raw: Vec<u8>, fields: &FieldMap) -> Result<Datase
             (rows, Some(tool))
         }
         Format::Promptfoo => {
-            let rows = promptfoo::read(path, &bytes, fields)?;
-            let tool = tool_info("promptfoo", &rows);
+            let (rows, tool) = promptfoo::read(path, &bytes, fields)?;
             (rows, Some(tool))
         }
     };
     dataset(path, rows, header, tool)
-}
-
-/// A tool's metrics as the numeric fields of its rows, in order of first appearance.
-fn tool_info(tool: &str, rows: &[Row]) -> ToolInfo {
-    let mut metrics: Vec<String> = Vec::new();
-    for row in rows {
-        for (name, _) in row.numbers.iter() {
-            if !metrics.iter().any(|m| m == name.as_str()) {
-                metrics.push(name.to_string());
-            }
-        }
-    }
-    ToolInfo {
-        tool: tool.to_string(),
-        metrics,
-        warnings: Vec::new(),
-        partial_metrics: false,
-    }
 }
 
 fn dataset(
@@ -387,6 +368,9 @@ fn detect_auto(path: &Path, bytes: &[u8]) -> Result<Format> {
         .unwrap_or_default();
     let name = name.strip_suffix(".gz").unwrap_or(&name);
     if name.ends_with(".csv") {
+        if promptfoo::is_csv_export(bytes) {
+            return Ok(Format::Promptfoo);
+        }
         return Ok(Format::Csv);
     }
     if name.ends_with(".tsv") || name.ends_with(".tab") {
@@ -411,10 +395,18 @@ fn detect_auto(path: &Path, bytes: &[u8]) -> Result<Format> {
         if lm_eval::is_sample(&value) {
             return Ok(Format::LmEval);
         }
-        if is_promptfoo(&value) {
+        if is_promptfoo(&value) || promptfoo::is_jsonl_result(&value) {
             return Ok(Format::Promptfoo);
         }
         return Ok(Format::Jsonl);
+    }
+    // promptfoo's JSONL export before 0.110 could put two results on a line.
+    let mut values =
+        serde_json::Deserializer::from_slice(first_line).into_iter::<serde_json::Value>();
+    if let Some(Ok(value)) = values.next() {
+        if promptfoo::is_jsonl_result(&value) {
+            return Ok(Format::Promptfoo);
+        }
     }
     // The first line is not a whole object: a pretty-printed JSON document.
     match serde_json::from_slice::<serde_json::Value>(text) {
