@@ -72,6 +72,12 @@ pub fn judge(ev: &Evidence<'_>, config: &Config) -> Report {
         for &(g, size) in &groups {
             let members = (g > 0).then(|| ev.slices.members[g - 1].as_slice());
             let (baseline, current) = s.corpus_values(members);
+            // A metric some examples lack compares fewer of them.
+            let size = if s.left_out > 0 {
+                s.compared(members)
+            } else {
+                size
+            };
             tests.push(run_test(ev, config, s, m, g, size, baseline, current));
         }
     }
@@ -158,7 +164,12 @@ pub fn judge(ev: &Evidence<'_>, config: &Config) -> Report {
         rows: ev.rows,
     };
     for tool in ev.aligned.tools.iter().flatten() {
-        warnings.extend(tool.warnings.iter().cloned());
+        for w in &tool.warnings {
+            // A file compared with itself (or two shards' runs) says it once.
+            if !warnings.contains(w) {
+                warnings.push(w.clone());
+            }
+        }
     }
     if !ev.aligned.added.is_empty() || !ev.aligned.edited.is_empty() {
         let a = ev.aligned;
@@ -179,6 +190,14 @@ pub fn judge(ev: &Evidence<'_>, config: &Config) -> Report {
         ));
     }
     warnings.extend(ev.scores.iter().flat_map(|s| s.metric.warnings()));
+    for s in ev.scores.iter().filter(|s| s.left_out > 0) {
+        warnings.push(format!(
+            "{}: {} of the {n} examples have no value on one side or both (a sample without a score is missing, never a zero); compared on the other {}",
+            s.metric.name(),
+            s.left_out,
+            n - s.left_out
+        ));
+    }
     let verdict = if reasons.is_empty() || config.fail_on == FailOn::Never {
         if config.fail_on == FailOn::Never {
             warnings.extend(
@@ -239,7 +258,9 @@ fn current_ci(
         Layout::Delta { .. } => stats::mean_ci(&s.cur, confidence)?,
         Layout::Corpus { cur, k, .. } => {
             let corpus = |sums: &[f64], count: f64| s.metric.corpus(sums, count);
-            let values = ev.bootstrap.side_values(cur, k, 0, &corpus);
+            let mut values = ev.bootstrap.side_values(cur, k, 0, &corpus);
+            // 0/0 of a metric some examples lack, in a resample without them.
+            values.retain(|v| v.is_finite());
             if values.is_empty() {
                 return None;
             }
@@ -262,7 +283,12 @@ fn run_test(
 ) -> Test {
     let corpus = |sums: &[f64], count: f64| s.metric.corpus(sums, count);
     let delta = current - baseline;
-    let boot = ev.bootstrap.deltas(ev.layouts[m], group, &corpus);
+    let mut boot = ev.bootstrap.deltas(ev.layouts[m], group, &corpus);
+    if s.left_out > 0 {
+        // A resample that drew only examples lacking the metric says nothing
+        // about it (its value is 0/0).
+        boot.retain(|d| d.is_finite());
+    }
     let (ci_low, ci_high) = stats::percentile_ci(&boot, config.confidence);
     let (p_two_sided, p_less, p_greater) = match ev.randomization {
         Some(r) => stats::p_values(

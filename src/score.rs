@@ -20,9 +20,28 @@ pub struct MetricScores {
     pub base: Vec<f64>,
     /// Current statistics, same shape.
     pub cur: Vec<f64>,
+    /// Examples left out of this metric's comparison because one side or
+    /// both lack it (a tool's metric that some samples lack; see
+    /// [`Metric::counts_present`]).
+    pub left_out: usize,
 }
 
 impl MetricScores {
+    /// How many of the examples in `members` (every example when `None`)
+    /// this metric compares: all of them, but for a metric some examples lack.
+    pub fn compared(&self, members: Option<&[usize]>) -> usize {
+        let k = self.metric.arity();
+        let n = self.base.len() / k.max(1);
+        if !self.metric.counts_present() {
+            return members.map_or(n, <[usize]>::len);
+        }
+        let has = |i: &usize| self.base[i * k + k - 1] > 0.0;
+        match members {
+            Some(m) => m.iter().filter(|i| has(i)).count(),
+            None => (0..n).filter(has).count(),
+        }
+    }
+
     /// Corpus values (baseline, current) over the examples in `members`
     /// (every example when `None`).
     pub fn corpus_values(&self, members: Option<&[usize]>) -> (f64, f64) {
@@ -84,6 +103,14 @@ pub fn score_examples(examples: &[Example], metric: &dyn Metric, path: &Path) ->
             }
             let samples = example.samples.len() as f64;
             acc.iter_mut().for_each(|a| *a /= samples);
+            // A metric some samples lack: the mean of the samples that have
+            // it, and the example counts once however many of them do.
+            if metric.counts_present() {
+                let present = acc[k - 1];
+                if present > 0.0 {
+                    acc.iter_mut().for_each(|a| *a /= present);
+                }
+            }
             Ok(acc)
         })
         .collect();
@@ -105,6 +132,27 @@ pub fn data_info<'a>(
     metrics::DataInfo {
         numeric_fields,
         labels: labels_if_needed(examples, names),
+        ..metrics::DataInfo::default()
+    }
+}
+
+/// Marks the tool's metrics in `info` (see [`metrics::DataInfo::tool_metrics`]):
+/// those that are a number in some row, and of them those that some rows
+/// lack. `every` holds the numeric fields every row has.
+pub fn mark_tool_metrics<'a>(
+    info: &mut metrics::DataInfo,
+    tools: impl Iterator<Item = &'a crate::load::ToolInfo>,
+    every: &BTreeSet<String>,
+) {
+    for tool in tools {
+        for m in &tool.metrics {
+            if info.numeric_fields.contains(m) {
+                info.tool_metrics.insert(m.clone());
+                if !every.contains(m) {
+                    info.partial.insert(m.clone());
+                }
+            }
+        }
     }
 }
 
@@ -166,8 +214,13 @@ pub fn choose_metrics(
 ) -> Result<Vec<Box<dyn Metric>>> {
     let all = aligned.baseline.iter().chain(&aligned.current);
     let (any, every) = numeric_fields(all.clone());
+    let mut info = metrics::DataInfo {
+        numeric_fields: any,
+        ..metrics::DataInfo::default()
+    };
+    mark_tool_metrics(&mut info, aligned.tools.iter().flatten(), &every);
     let names: Vec<String> = if names.is_empty() {
-        if let Some(defaults) = tool_defaults(aligned, &every)? {
+        if let Some(defaults) = tool_defaults(aligned, &every, &info.partial)? {
             let mut defaults = defaults;
             defaults.extend(configured.iter().cloned());
             defaults
@@ -177,10 +230,7 @@ pub fn choose_metrics(
     } else {
         names.to_vec()
     };
-    let info = metrics::DataInfo {
-        numeric_fields: any,
-        labels: labels_if_needed(all, &names),
-    };
+    info.labels = labels_if_needed(all, &names);
     let mut seen = BTreeSet::new();
     names
         .iter()
@@ -190,10 +240,16 @@ pub fn choose_metrics(
 }
 
 /// The default metrics of a comparison of a tool's files: the tool's own
-/// per-sample metrics that every compared example has. `None` when neither
-/// side came from a tool; an error when a side did and none of its metrics
-/// can be compared — a gate must never pass over metrics nobody asked for.
-fn tool_defaults(aligned: &Aligned, every: &BTreeSet<String>) -> Result<Option<Vec<String>>> {
+/// per-sample metrics that every compared example has, or (`partial`, a
+/// metric some samples lack) that at least one example has on both sides.
+/// `None` when neither side came from a tool; an error when a side did and
+/// none of its metrics can be compared — a gate must never pass over metrics
+/// nobody asked for.
+fn tool_defaults(
+    aligned: &Aligned,
+    every: &BTreeSet<String>,
+    partial: &BTreeSet<String>,
+) -> Result<Option<Vec<String>>> {
     let [base, cur] = &aligned.tools;
     let (tool, wanted): (&str, Vec<&String>) = match (base, cur) {
         (None, None) => return Ok(None),
@@ -203,13 +259,28 @@ fn tool_defaults(aligned: &Aligned, every: &BTreeSet<String>) -> Result<Option<V
         ),
         (Some(t), None) | (None, Some(t)) => (&t.tool, t.metrics.iter().collect()),
     };
+    let has = |e: &Example, m: &str| e.samples.iter().any(|r| r.numbers.contains_key(m));
+    let on_both = |m: &str| {
+        partial.contains(m)
+            && aligned
+                .baseline
+                .iter()
+                .zip(&aligned.current)
+                .any(|(b, c)| has(b, m) && has(c, m))
+    };
     let found: Vec<String> = wanted
         .iter()
-        .filter(|m| every.contains(m.as_str()))
+        .filter(|m| every.contains(m.as_str()) || on_both(m))
         .map(|m| (*m).clone())
         .collect();
     if !found.is_empty() {
         return Ok(Some(found));
+    }
+    let none = |t: &Option<crate::load::ToolInfo>| t.as_ref().is_none_or(|t| t.metrics.is_empty());
+    if none(base) && none(cur) {
+        return Err(Error::Config(format!(
+            "no metric to compare: the {tool} files hold no per-sample scores (no scorer ran, or every score is missing); name the metrics to compare with --metric (text metrics such as exact_match run only when asked for)"
+        )));
     }
     let listed = |t: &Option<crate::load::ToolInfo>| {
         t.as_ref().map_or("none".to_string(), |t| {
@@ -221,7 +292,7 @@ fn tool_defaults(aligned: &Aligned, every: &BTreeSet<String>) -> Result<Option<V
         })
     };
     Err(Error::Config(format!(
-        "no metric to compare: the {tool} files name per-sample metrics (baseline: {}; current: {}) but none is a number on every example of both runs; name the metrics to compare with --metric (text metrics such as exact_match run only when asked for)",
+        "no metric to compare: the {tool} files name per-sample metrics (baseline: {}; current: {}) but no example has a number for any of them on both runs; name the metrics to compare with --metric (text metrics such as exact_match run only when asked for)",
         listed(base),
         listed(cur)
     )))
@@ -294,13 +365,45 @@ pub fn score_with_progress(
                 let (all, idf) = rows();
                 metric.prepare(all, idf)?;
             }
-            let base = score_examples(&aligned.baseline, metric.as_ref(), paths.0)?;
+            let mut base = score_examples(&aligned.baseline, metric.as_ref(), paths.0)?;
             scored(aligned.baseline.len() as u64);
-            let cur = score_examples(&aligned.current, metric.as_ref(), paths.1)?;
+            let mut cur = score_examples(&aligned.current, metric.as_ref(), paths.1)?;
             scored(aligned.current.len() as u64);
-            Ok(MetricScores { metric, base, cur })
+            let left_out = if metric.counts_present() {
+                pair_present(metric.name(), metric.arity(), &mut base, &mut cur)?
+            } else {
+                0
+            };
+            Ok(MetricScores {
+                metric,
+                base,
+                cur,
+                left_out,
+            })
         })
         .collect()
+}
+
+/// Leaves out of a metric's comparison every example that lacks it on one
+/// side or both (its statistics become zeros, its count 0, on both sides), and
+/// says how many; an error when no example is left to compare.
+fn pair_present(name: &str, k: usize, base: &mut [f64], cur: &mut [f64]) -> Result<usize> {
+    let n = base.len() / k.max(1);
+    let mut left_out = 0;
+    for i in 0..n {
+        let row = i * k..(i + 1) * k;
+        if base[i * k + k - 1] == 0.0 || cur[i * k + k - 1] == 0.0 {
+            base[row.clone()].iter_mut().for_each(|x| *x = 0.0);
+            cur[row].iter_mut().for_each(|x| *x = 0.0);
+            left_out += 1;
+        }
+    }
+    if n > 0 && left_out == n {
+        return Err(Error::Config(format!(
+            "metric {name}: none of the {n} examples has a value on both sides (a sample without a score is missing for that metric, never a zero); compare another metric"
+        )));
+    }
+    Ok(left_out)
 }
 
 /// Slice groups: group `g ≥ 1` is `keys[g - 1]` = (field, value).
@@ -404,4 +507,91 @@ pub fn design(scores: &[MetricScores], slices: &Slices) -> (Design, Vec<Layout>)
     }
     let design = Design::new(n, width, data).with_groups(slices.keys.len() + 1, &slices.membership);
     (design, layouts)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::load::{Dataset, Row, ToolInfo};
+
+    /// A side from a tool whose metric `m` some samples lack: `(id, m)` rows.
+    fn side(rows: &[(&str, Option<f64>)]) -> crate::align::Side {
+        let rows = rows
+            .iter()
+            .map(|(id, m)| {
+                let mut row = Row::new(*id, "p", vec![]);
+                row.numbers.insert("n", 1.0);
+                if let Some(x) = m {
+                    row.numbers.insert("m", *x);
+                }
+                row
+            })
+            .collect();
+        let data = Dataset {
+            path: "t.eval".into(),
+            rows,
+            header: None,
+            tool: Some(ToolInfo {
+                tool: "inspect".into(),
+                metrics: vec!["m".into(), "n".into()],
+                ..ToolInfo::default()
+            }),
+        };
+        crate::align::group(data).expect("groups")
+    }
+
+    #[test]
+    fn a_metric_some_samples_lack_is_compared_where_both_sides_have_it() {
+        // Example a: two epochs, one without m (its mean is the other's);
+        // b lacks m in the current run; c has it on both sides.
+        let base = side(&[
+            ("a", Some(1.0)),
+            ("a", None),
+            ("b", Some(1.0)),
+            ("c", Some(0.0)),
+        ]);
+        let cur = side(&[
+            ("a", Some(0.5)),
+            ("a", Some(0.0)),
+            ("b", None),
+            ("c", Some(1.0)),
+        ]);
+        let aligned = crate::align::align(base, cur);
+        let metrics =
+            choose_metrics(&[], &[], &MetricOptions::default(), &aligned).expect("chosen");
+        let names: Vec<&str> = metrics.iter().map(|m| m.name()).collect();
+        assert_eq!(names, ["m", "n"]);
+        let scores = score(&aligned, metrics, (Path::new("b"), Path::new("c"))).expect("scored");
+        let m = &scores[0];
+        assert_eq!(m.left_out, 1);
+        assert_eq!(m.compared(None), 2);
+        // Baseline: a = 1 (its one scored epoch), c = 0; current: a = 0.25, c = 1.
+        assert_eq!(m.corpus_values(None), (0.5, 0.625));
+        assert!(m.example_scores(1).0.is_nan(), "b is left out");
+        assert_eq!(scores[1].left_out, 0);
+
+        // No example has m on both sides: an error naming the metric.
+        let base = side(&[("a", Some(1.0)), ("b", None)]);
+        let cur = side(&[("a", None), ("b", Some(1.0))]);
+        let aligned = crate::align::align(base, cur);
+        let only_m = vec![crate::metrics::build(
+            "m",
+            &MetricOptions::default(),
+            &crate::metrics::DataInfo {
+                numeric_fields: ["m".to_string()].into(),
+                tool_metrics: ["m".to_string()].into(),
+                partial: ["m".to_string()].into(),
+                ..crate::metrics::DataInfo::default()
+            },
+        )
+        .expect("built")];
+        let err = score(&aligned, only_m, (Path::new("b"), Path::new("c")))
+            .err()
+            .expect("an error")
+            .to_string();
+        assert!(
+            err.contains("metric m: none of the 2 examples has a value on both sides"),
+            "{err}"
+        );
+    }
 }

@@ -357,6 +357,10 @@ fn bounds(file: &str, name: &str, measured: &[Vec<Measured>], info: &mut ToolInf
         .iter()
         .filter_map(|m| Some((m.score?, m.success?)))
         .collect();
+    if judged.is_empty() {
+        // Never scored (every case errored): nothing to compare, nor to bound.
+        return;
+    }
     let at_least = judged.iter().all(|&(s, ok)| ok == (s >= threshold));
     let at_most = judged.iter().all(|&(s, ok)| ok == (s <= threshold));
     if at_least {
@@ -411,5 +415,146 @@ fn check_aggregates(file: &str, rows: &[Row], run: &TestRun, info: &mut ToolInfo
                 passed + failed
             ));
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn case(name: &str, order: usize, metrics: &str, success: bool) -> String {
+        format!(
+            r#"{{"name": "{name}", "input": "Q{order}", "actualOutput": "A{order}", "expectedOutput": "E{order}", "success": {success}, "metricsData": [{metrics}], "order": {order}, "additionalMetadata": {{"team": "billing", "facts": ["x"]}}}}"#
+        )
+    }
+
+    fn metric(name: &str, score: f64, threshold: f64, success: bool) -> String {
+        format!(
+            r#"{{"name": "{name}", "threshold": {threshold}, "success": {success}, "score": {score}, "strictMode": false}}"#
+        )
+    }
+
+    fn run(cases: &[String], extra: &str) -> String {
+        format!(
+            "{{\"testCases\": [\n{}\n], \"conversationalTestCases\": []{extra}}}",
+            cases.join(",\n")
+        )
+    }
+
+    fn cases() -> Vec<String> {
+        vec![
+            case("t_a", 0, &[metric("Relevancy", 0.9, 0.7, true), metric("Hallucination", 0.1, 0.5, true)].join(", "), true),
+            case("t_b", 1, &[metric("Relevancy", 0.5, 0.7, false), metric("Hallucination", 0.8, 0.5, false), r#"{"name": "GEval", "threshold": 0.5, "success": false, "error": "'actual_output' cannot be empty"}"#.to_string()].join(", "), false),
+        ]
+    }
+
+    #[test]
+    fn test_cases_become_rows_and_thresholds_bounds() {
+        let text = run(
+            &cases(),
+            r#", "metricsScores": [{"metric": "Relevancy", "scores": [0.9, 0.5]}], "testPassed": 1, "testFailed": 1"#,
+        );
+        let (rows, info) =
+            read(Path::new(".latest_run_full.json"), text.as_bytes()).expect("reads");
+        let r = &rows[1];
+        assert_eq!(
+            (r.id.as_str(), r.prediction.as_str(), r.input.as_deref()),
+            ("t_b", "A1", Some("Q1"))
+        );
+        assert_eq!(r.references, vec!["E1".to_string()]);
+        assert_eq!(r.numbers.get("Relevancy"), Some(&0.5));
+        assert_eq!(r.numbers.get("success"), Some(&0.0));
+        // An errored metric is missing for the case, never a zero.
+        assert_eq!(r.numbers.get("GEval"), None);
+        assert_eq!(r.tags.get("team").map(|t| t.as_str()), Some("billing"));
+        assert_eq!(r.line, 3);
+        assert_eq!(
+            info.metrics,
+            ["Relevancy", "Hallucination", "GEval", "success"]
+        );
+        assert_eq!(
+            info.floors,
+            [
+                ("Relevancy".to_string(), 0.7),
+                ("Hallucination".to_string(), 0.5)
+            ]
+        );
+        assert_eq!(info.lower_is_better, ["Hallucination"]);
+        assert_eq!(info.warnings.len(), 1, "{:?}", info.warnings);
+        assert!(info.warnings[0].contains("\"GEval\" errored on 1 of 1 test cases"));
+
+        // .latest_test_run.json wraps the same run.
+        let wrapped = format!("{{\"testRunData\": {text}}}");
+        let (again, info_again) = read(Path::new("w.json"), wrapped.as_bytes()).expect("reads");
+        assert_eq!(again.len(), 2);
+        assert_eq!(again[0].numbers, rows[0].numbers);
+        assert_eq!(info_again.floors, info.floors);
+    }
+
+    #[test]
+    fn stated_aggregates_are_checked() {
+        let text = run(
+            &cases(),
+            r#", "metricsScores": [{"metric": "Relevancy", "scores": [0.9, 0.6]}], "testPassed": 2, "testFailed": 0"#,
+        );
+        let (_, info) = read(Path::new("r.json"), text.as_bytes()).expect("reads");
+        let text = info.warnings.join("\n");
+        assert!(
+            text.contains("give \"Relevancy\" a mean of 0.75, the test cases 0.7"),
+            "{text}"
+        );
+        assert!(
+            text.contains("counts 2 of 2 test cases passed, the test cases' success gives 0.5"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn old_runs_list_metrics_metadata_and_repeated_names_take_their_position() {
+        let text = r#"{"testCases": [
+  {"name": "test_chat", "input": "q", "actualOutput": "a", "success": true, "metricsMetadata": [{"metric": "Latency", "score": 1.0, "threshold": 10.0, "success": true}]},
+  {"name": "test_chat", "input": "q2", "actualOutput": "b", "success": true, "metricsMetadata": [{"metric": "Latency", "score": 8.3, "threshold": 12.0, "success": true}], "latency": 8.3}
+], "metricScores": [], "configurations": {}}"#;
+        let (rows, info) =
+            read(Path::new("temp_test_run_data.json"), text.as_bytes()).expect("reads");
+        let ids: Vec<&str> = rows.iter().map(|r| r.id.as_str()).collect();
+        assert_eq!(ids, ["test_chat [0]", "test_chat [1]"]);
+        assert_eq!(rows[1].numbers.get("latency"), Some(&8.3));
+        assert!(info.floors.is_empty());
+        assert!(
+            info.warnings[0].contains("different thresholds (10, 12)"),
+            "{:?}",
+            info.warnings
+        );
+    }
+
+    #[test]
+    fn other_documents_are_refused_with_the_reason() {
+        let err = |t: &str| {
+            read(Path::new("d.json"), t.as_bytes())
+                .expect_err("an error")
+                .to_string()
+        };
+        assert!(err(r#"{"rows": []}"#).contains("not a DeepEval test run"));
+        assert!(
+            err(r#"{"testCases": [], "conversationalTestCases": [{"turns": []}]}"#)
+                .contains("only conversational test cases")
+        );
+        assert!(err(r#"{"testCases": [], "testPassed": 0}"#).contains("holds no test cases"));
+        let e = err("{\"testCases\": [\n{\"name\": \"a\", \"metricsData\": [{\"name\": \"M\", \"score\": \"high\"}]}]}");
+        assert!(
+            e.starts_with("d.json:2: field \"metricsData[0].score\""),
+            "{e}"
+        );
+        let e = err(&run(
+            &[case(
+                "a",
+                0,
+                &[metric("M", 1.0, 0.5, true), metric("M", 1.0, 0.5, true)].join(", "),
+                true,
+            )],
+            "",
+        ));
+        assert!(e.contains("two metrics named \"M\""), "{e}");
     }
 }

@@ -655,3 +655,254 @@ pub(super) fn last_user_text(messages: &[Json]) -> Option<String> {
         .and_then(|m| m.get("content"))
         .and_then(content_text)
 }
+
+#[cfg(test)]
+mod tests {
+    use std::io::Write;
+
+    use super::*;
+
+    /// A `.eval` archive of `entries`, each compressed with `method`.
+    fn archive(entries: &[(&str, String)], method: zip::CompressionMethod) -> Vec<u8> {
+        let mut zip = zip::ZipWriter::new(Cursor::new(Vec::new()));
+        let options = zip::write::SimpleFileOptions::default().compression_method(method);
+        for (name, text) in entries {
+            zip.start_file(*name, options).expect("in memory");
+            zip.write_all(text.as_bytes()).expect("in memory");
+        }
+        zip.finish().expect("in memory").into_inner()
+    }
+
+    fn sample(id: &str, epoch: u32, scores: &str) -> String {
+        format!(
+            r#"{{"id": {id}, "epoch": {epoch}, "input": "What is 2 + 2?", "target": "4", "messages": [{{"role": "user", "content": "huge"}}], "output": {{"completion": "4", "choices": []}}, "scores": {scores}, "metadata": {{"category": "sums", "level": 2, "nested": {{"a": 1}}}}, "events": [{{"event": "model"}}]}}"#
+        )
+    }
+
+    const HEADER: &str = r#"{"version": 2, "status": "success", "eval": {"task": "t"}, "results": {"scores": [
+        {"name": "judge", "scorer": "judge", "metrics": {}},
+        {"name": "match", "scorer": "match", "reducer": "mean", "metrics": {"accuracy": {"name": "accuracy", "value": 0.75}}}]}}"#;
+
+    fn log(method: zip::CompressionMethod) -> Vec<u8> {
+        archive(
+            &[
+                ("_journal/start.json", r#"{"eval": {}}"#.to_string()),
+                (
+                    "samples/2_epoch_1.json",
+                    sample(
+                        "2",
+                        1,
+                        r#"{"match": {"value": "C"}, "judge": {"value": {"helpful": 0.5, "safe": "I"}}}"#,
+                    ),
+                ),
+                (
+                    "samples/1_epoch_2.json",
+                    sample("1", 2, r#"{"match": {"value": "I"}}"#),
+                ),
+                (
+                    "samples/1_epoch_1.json",
+                    sample(
+                        "1",
+                        1,
+                        r#"{"match": {"value": "C"}, "judge": {"value": {"helpful": 1, "safe": null}}}"#,
+                    ),
+                ),
+                ("reductions.json", "[]".to_string()),
+                ("header.json", HEADER.to_string()),
+            ],
+            method,
+        )
+    }
+
+    #[test]
+    fn eval_archives_read_the_same_deflated_or_zstd_compressed() {
+        let (rows, info) = read(
+            Path::new("run.eval"),
+            &log(zip::CompressionMethod::Deflated),
+        )
+        .expect("reads");
+        let (zrows, zinfo) =
+            read(Path::new("run.eval"), &log(zip::CompressionMethod::Zstd)).expect("reads");
+        assert_eq!((&rows, &info), (&zrows, &zinfo));
+        // Entries in name order; each epoch is a row of its example.
+        let ids: Vec<&str> = rows.iter().map(|r| r.id.as_str()).collect();
+        assert_eq!(ids, ["1", "1", "2"]);
+        let r = &rows[0];
+        assert_eq!(
+            (r.prediction.as_str(), r.input.as_deref()),
+            ("4", Some("What is 2 + 2?"))
+        );
+        assert_eq!(r.references, vec!["4".to_string()]);
+        assert_eq!(r.numbers.get("match"), Some(&1.0));
+        assert_eq!(r.numbers.get("judge.helpful"), Some(&1.0));
+        // null is Inspect's "unscored": missing, never a zero.
+        assert_eq!(r.numbers.get("judge.safe"), None);
+        assert_eq!(rows[1].numbers.get("judge.helpful"), None);
+        assert_eq!(rows[2].numbers.get("judge.safe"), Some(&0.0));
+        assert_eq!(r.tags.get("category").map(|t| t.as_str()), Some("sums"));
+        assert_eq!(r.tags.get("level").map(|t| t.as_str()), Some("2"));
+        assert!(r.tags.get("nested").is_none());
+        // The log's order of scorers first; accuracy 0.75 is what the samples give.
+        assert_eq!(info.metrics, ["match", "judge.helpful", "judge.safe"]);
+        assert_eq!(info.tool, "inspect");
+        assert!(info.warnings.is_empty(), "{:?}", info.warnings);
+    }
+
+    #[test]
+    fn a_run_that_never_finished_is_read_with_a_warning() {
+        let bytes = archive(
+            &[
+                ("_journal/start.json", "{}".to_string()),
+                (
+                    "samples/a_epoch_1.json",
+                    sample("\"a\"", 1, "{}").replace(
+                        "\"events\"",
+                        "\"error\": {\"message\": \"boom\"}, \"events\"",
+                    ),
+                ),
+            ],
+            zip::CompressionMethod::Zstd,
+        );
+        let (rows, info) = read(Path::new("x.eval"), &bytes).expect("reads");
+        assert_eq!(rows[0].id, "a");
+        assert!(info.metrics.is_empty());
+        let text = info.warnings.join("\n");
+        assert!(
+            text.contains("x.eval: the Inspect log has no header.json"),
+            "{text}"
+        );
+        assert!(text.contains("1 of 1 samples ended in an error"), "{text}");
+    }
+
+    #[test]
+    fn an_aggregate_the_samples_do_not_give_is_a_warning() {
+        let header = HEADER.replace("0.75", "0.9");
+        let bytes = archive(
+            &[
+                ("header.json", header),
+                (
+                    "samples/1_epoch_1.json",
+                    sample("1", 1, r#"{"match": {"value": "C"}}"#),
+                ),
+                (
+                    "samples/1_epoch_2.json",
+                    sample("1", 2, r#"{"match": {"value": "P"}}"#),
+                ),
+                (
+                    "samples/2_epoch_1.json",
+                    sample("2", 1, r#"{"match": {"value": "yes"}}"#),
+                ),
+            ],
+            zip::CompressionMethod::Deflated,
+        );
+        let (_, info) = read(Path::new("x.eval"), &bytes).expect("reads");
+        assert_eq!(
+            info.warnings,
+            ["x.eval: Inspect's results say match accuracy = 0.9, the samples give 0.875"]
+        );
+    }
+
+    #[test]
+    fn json_logs_read_messages_and_content_parts() {
+        let text = r#"{
+  "version": 1,
+  "status": "cancelled",
+  "eval": {"task": "t"},
+  "results": {"scores": [{"name": "exact", "scorer": "exact", "metrics": {"mean": {"value": 0.0}}}]},
+  "samples": [
+    {"id": 1, "epoch": 1,
+     "input": [{"role": "system", "content": "Be brief."}, {"role": "user", "content": [{"type": "image", "image": "x"}, {"type": "text", "text": "Hello?"}]}, {"role": "assistant", "content": "Hi"}],
+     "target": ["Hello", "Hi"],
+     "output": {"choices": [{"message": {"role": "assistant", "content": [{"type": "reasoning", "reasoning": "hm"}, {"type": "text", "text": "Hel"}, {"type": "text", "text": "lo"}]}}]},
+     "scores": {"exact": {"value": "I"}}}
+  ]
+}"#;
+        let (rows, info) = read(Path::new("log.txt"), text.as_bytes()).expect("reads");
+        let r = &rows[0];
+        assert_eq!(r.input.as_deref(), Some("Hello?"));
+        assert_eq!(r.prediction, "Hel\nlo");
+        assert_eq!(r.references, vec!["Hello".to_string(), "Hi".to_string()]);
+        assert_eq!(r.line, 7);
+        assert_eq!(info.metrics, ["exact"]);
+        assert_eq!(
+            info.warnings,
+            ["log.txt: the Inspect run's status is \"cancelled\", not \"success\"; its 1 samples (1 examples) are compared as they are"]
+        );
+    }
+
+    #[test]
+    fn errors_name_the_entry_or_line_and_the_field() {
+        let err = |bytes: &[u8]| {
+            read(Path::new("r.eval"), bytes)
+                .expect_err("an error")
+                .to_string()
+        };
+        let zip = |sample: String| {
+            archive(
+                &[
+                    ("header.json", "{}".to_string()),
+                    ("samples/1_epoch_1.json", sample),
+                ],
+                zip::CompressionMethod::Deflated,
+            )
+        };
+        let e = err(&zip(sample("1", 1, r#"{"m": {"value": [1, 2]}}"#)));
+        assert!(
+            e.starts_with("r.eval/samples/1_epoch_1.json: field \"scores.m.value\""),
+            "{e}"
+        );
+        let e = err(&zip(sample("null", 1, "{}")));
+        assert!(
+            e.contains("field \"id\"") && e.contains("integer or a non-empty string"),
+            "{e}"
+        );
+        let e = err(&zip("{\"id\": 1,".to_string()));
+        assert!(
+            e.starts_with("r.eval/samples/1_epoch_1.json:1:") && e.contains("malformed JSON"),
+            "{e}"
+        );
+        let other = archive(
+            &[("data.json", "{}".to_string())],
+            zip::CompressionMethod::Deflated,
+        );
+        assert!(err(&other).contains("neither header.json nor _journal/start.json"));
+        assert!(err(b"PK\x03\x04 not really").contains("zip archive cannot be read"));
+        let twice = archive(
+            &[
+                ("header.json", "{}".to_string()),
+                ("samples/1_epoch_1.json", sample("1", 1, "{}")),
+                ("samples/1_epoch_1b.json", sample("1", 1, "{}")),
+            ],
+            zip::CompressionMethod::Deflated,
+        );
+        assert!(err(&twice).contains("sample 1 appears twice for epoch 1"));
+        let json = |t: &str| {
+            read(Path::new("l.json"), t.as_bytes())
+                .expect_err("an error")
+                .to_string()
+        };
+        assert!(json(r#"{"eval": {}, "status": "success"}"#).contains("holds no samples"));
+        assert!(json(r#"{"samples": []}"#).contains("not an Inspect AI log"));
+        assert!(
+            json("{\"eval\": {}, \"samples\": [\n{\"id\": 1, \"scores\": 3}]}")
+                .starts_with("l.json:2: field \"scores\"")
+        );
+    }
+
+    #[test]
+    fn values_read_as_inspect_reads_them() {
+        for (s, x) in [
+            ("C", Some(1.0)),
+            ("P", Some(0.5)),
+            ("I", Some(0.0)),
+            ("N", Some(0.0)),
+            ("Yes", Some(1.0)),
+            ("false", Some(0.0)),
+            ("0.25", Some(0.25)),
+            ("inf", None),
+            ("maybe", None),
+        ] {
+            assert_eq!(value_to_float(s), x, "{s}");
+        }
+    }
+}

@@ -294,3 +294,116 @@ fn expected_of(expected: &Json, loc: &Location) -> Result<Vec<Text>> {
         other => Ok(vec![one(other)?]),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SPEC: &str = r#"{"spec": {"eval_name": "t.dev.v0", "run_id": "r"}}"#;
+
+    fn event(id: usize, sample: &str, kind: &str, data: &str) -> String {
+        format!(
+            r#"{{"run_id": "r", "event_id": {id}, "sample_id": "{sample}", "type": "{kind}", "data": {data}}}"#
+        )
+    }
+
+    fn log(lines: &[String]) -> String {
+        let mut text = SPEC.to_string();
+        for l in lines {
+            text.push('\n');
+            text.push_str(l);
+        }
+        text.push('\n');
+        text
+    }
+
+    #[test]
+    fn match_events_give_correct_and_the_reference() {
+        let text = log(&[
+            r#"{"final_report": {"accuracy": 0.5}}"#.to_string(),
+            event(
+                0,
+                "t.1",
+                "sampling",
+                r#"{"prompt": [{"role": "system", "content": "s"}, {"role": "user", "content": "2+2?"}], "sampled": ["4", "5"]}"#,
+            ),
+            event(
+                1,
+                "t.1",
+                "match",
+                r#"{"correct": true, "expected": ["4", "four"], "picked": "4", "sampled": "4"}"#,
+            ),
+            event(
+                2,
+                "t.0",
+                "sampling",
+                r#"{"prompt": "1+1?", "sampled": "3"}"#,
+            ),
+            event(
+                3,
+                "t.0",
+                "match",
+                r#"{"correct": false, "expected": "2", "sampled": "3"}"#,
+            ),
+            event(4, "t.0", "embedding", r#"{"vector": [1]}"#),
+        ]);
+        let (rows, info) = read(Path::new("log.jsonl"), text.as_bytes()).expect("reads");
+        let r = &rows[0];
+        assert_eq!(
+            (r.id.as_str(), r.prediction.as_str(), r.input.as_deref()),
+            ("t.1", "4", Some("2+2?"))
+        );
+        assert_eq!(r.references, vec!["4".to_string(), "four".to_string()]);
+        assert_eq!(r.numbers.get("correct"), Some(&1.0));
+        assert_eq!(r.line, 3);
+        assert_eq!(rows[1].references, vec!["2".to_string()]);
+        assert_eq!(rows[1].numbers.get("correct"), Some(&0.0));
+        assert_eq!(info.metrics, ["correct"]);
+        assert!(info.warnings.is_empty(), "{:?}", info.warnings);
+
+        let wrong = text.replace("0.5}", "0.75}");
+        let (_, info) = read(Path::new("log.jsonl"), wrong.as_bytes()).expect("reads");
+        assert_eq!(
+            info.warnings,
+            ["log.jsonl: the final_report says accuracy = 0.75, the samples give 0.5"]
+        );
+    }
+
+    #[test]
+    fn a_log_without_final_report_may_be_partial() {
+        let text = log(&[
+            event(0, "g.0", "sampling", r#"{"prompt": "q", "sampled": "a"}"#),
+            event(
+                1,
+                "g.0",
+                "sampling",
+                r#"{"prompt": "grade a", "sampled": "Y"}"#,
+            ),
+            event(2, "g.0", "metrics", r#"{"choice": "Y", "score": 1.0}"#),
+            event(3, "g.1", "sampling", r#"{"prompt": "q1", "sampled": "b"}"#),
+            event(4, "g.1", "metrics", r#"{"choice": "N", "score": null}"#),
+        ]);
+        let (rows, info) = read(Path::new("p.jsonl"), text.as_bytes()).expect("reads");
+        assert_eq!(rows[0].prediction, "a");
+        assert_eq!(rows[0].numbers.get("score"), Some(&1.0));
+        assert_eq!(rows[1].numbers.get("score"), None);
+        assert_eq!(rows[1].tags.get("choice").map(|t| t.as_str()), Some("N"));
+        assert_eq!(info.metrics, ["score"]);
+        assert!(info.warnings[0].starts_with("p.jsonl: the log has no final_report line"));
+    }
+
+    #[test]
+    fn errors_name_the_line_and_field() {
+        let err = |t: &str| {
+            read(Path::new("e.jsonl"), t.as_bytes())
+                .expect_err("an error")
+                .to_string()
+        };
+        assert!(err("{\"id\": 1}\n").starts_with("e.jsonl:1: field \"spec\""));
+        assert!(err("").contains("the file is empty"));
+        let e = err(&log(&[event(0, "", "match", "{}")]));
+        assert!(e.starts_with("e.jsonl:2: field \"sample_id\""), "{e}");
+        let e = err(&log(&[event(0, "s", "match", r#"{"correct": "yes"}"#)]));
+        assert!(e.starts_with("e.jsonl:2: field \"data.correct\""), "{e}");
+    }
+}

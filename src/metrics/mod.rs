@@ -97,6 +97,13 @@ pub trait Metric: Send + Sync {
     fn reason(&self, _row: &Row) -> Option<String> {
         None
     }
+    /// True when the last statistic counts the samples that have a value (a
+    /// tool's metric that some samples lack): scoring scales an example's
+    /// statistics so that it counts once, and leaves an example that lacks the
+    /// metric on either side out of the metric's paired comparison.
+    fn counts_present(&self) -> bool {
+        false
+    }
     /// True when the corpus value is the mean of the single statistic, which lets
     /// resampling work on paired differences alone.
     fn is_mean(&self) -> bool {
@@ -255,11 +262,31 @@ pub struct DataInfo {
     pub numeric_fields: BTreeSet<String>,
     /// Every first reference and every prediction (the label set of `macro_f1`).
     pub labels: BTreeSet<String>,
+    /// The per-sample metrics of the tool that wrote the inputs (numeric
+    /// fields): under their own names they are the tool's, even where a
+    /// built-in metric has the same name (Inspect's `f1` scorer).
+    pub tool_metrics: BTreeSet<String>,
+    /// Tool metrics that some rows lack: missing there, never a zero.
+    pub partial: BTreeSet<String>,
 }
 
 /// Builds a metric by name: a built-in one, or a numeric field of the inputs.
 pub fn build(name: &str, options: &MetricOptions, data: &DataInfo) -> Result<Box<dyn Metric>> {
     let numeric_fields = &data.numeric_fields;
+    let direction = || {
+        options
+            .directions
+            .iter()
+            .find(|(n, _)| n == name)
+            .map_or_else(|| external::guess_direction(name), |(_, d)| *d)
+    };
+    if data.tool_metrics.contains(name) {
+        return Ok(if data.partial.contains(name) {
+            Box::new(External::partial(name, direction()))
+        } else {
+            Box::new(External::new(name, direction()))
+        });
+    }
     if let Some(metric) = rouge::build(name, options)
         .or_else(|| sacre::build(name, options))
         .or_else(|| bertscore::build(name, options))
@@ -275,14 +302,7 @@ pub fn build(name: &str, options: &MetricOptions, data: &DataInfo) -> Result<Box
         "f1" => Box::new(SquadF1),
         "accuracy" => Box::new(Accuracy),
         "macro_f1" => Box::new(MacroF1::new(data.labels.iter().cloned().collect())?),
-        _ if numeric_fields.contains(name) => {
-            let direction = options
-                .directions
-                .iter()
-                .find(|(n, _)| n == name)
-                .map_or_else(|| external::guess_direction(name), |(_, d)| *d);
-            Box::new(External::new(name, direction))
-        }
+        _ if numeric_fields.contains(name) => Box::new(External::new(name, direction())),
         _ => {
             let mut known: Vec<String> = BUILTIN.iter().map(|(n, _)| (*n).to_string()).collect();
             known.extend(

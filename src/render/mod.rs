@@ -256,7 +256,8 @@ pub(crate) fn headline(
             nums.signed(scaled(m.ci_high, m.scale), d_points(m.scale, d)),
             p_phrase(m.p_adjusted),
         ));
-        s.push_str(&format!(" on {n} examples"));
+        // The metric's own count: a metric some examples lack compares fewer.
+        s.push_str(&format!(" on {} examples", m.n));
         let slice = report
             .slices
             .iter()
