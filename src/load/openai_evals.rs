@@ -39,7 +39,11 @@ struct Sample {
     line: usize,
     prompt: Option<String>,
     sampled: Option<String>,
+    /// `event_id` of the sampling event `sampled` came from.
+    sampled_at: Option<u64>,
     expected: Option<Vec<Text>>,
+    /// `event_id` of the match event `expected` came from.
+    expected_at: Option<u64>,
     /// metric → (sum, count), in order of first appearance.
     sums: Vec<(String, f64, usize)>,
     tags: Vec<(String, String)>,
@@ -116,6 +120,11 @@ pub fn read(path: &Path, bytes: &[u8]) -> Result<(Vec<Row>, ToolInfo)> {
                 format!("a {kind_of} event needs its data object"),
             ));
         };
+        // The earliest event wins, whatever order the lines are in.
+        let event_id = map
+            .get("event_id")
+            .and_then(Json::as_u64)
+            .unwrap_or(u64::MAX);
         let at = *index.entry(id.clone()).or_insert_with(|| {
             samples.push((
                 id,
@@ -129,10 +138,11 @@ pub fn read(path: &Path, bytes: &[u8]) -> Result<(Vec<Row>, ToolInfo)> {
         let sample = &mut samples[at].1;
         match kind_of.as_str() {
             "sampling" => {
-                if sample.sampled.is_none() {
+                if sample.sampled_at.is_none_or(|at| event_id < at) {
                     sample.prompt = data.get("prompt").and_then(prompt_text);
                     sample.sampled =
                         Some(data.get("sampled").map(sampled_text).unwrap_or_default());
+                    sample.sampled_at = Some(event_id);
                 }
             }
             "match" => {
@@ -149,11 +159,12 @@ pub fn read(path: &Path, bytes: &[u8]) -> Result<(Vec<Row>, ToolInfo)> {
                         ))
                     }
                 }
-                if sample.expected.is_none() {
+                if sample.expected_at.is_none_or(|at| event_id < at) {
                     sample.expected = data
                         .get("expected")
                         .map(|e| expected_of(e, &loc))
                         .transpose()?;
+                    sample.expected_at = Some(event_id);
                 }
                 if sample.sampled.is_none() {
                     if let Some(s) = data.get("sampled") {
@@ -366,6 +377,24 @@ mod tests {
         assert_eq!(
             info.warnings,
             ["log.jsonl: the final_report says accuracy = 0.75, the samples give 0.5"]
+        );
+    }
+
+    #[test]
+    fn the_earliest_event_wins_whatever_the_line_order() {
+        let text = log(&[
+            event(
+                5,
+                "g.0",
+                "sampling",
+                r#"{"prompt": "grade a", "sampled": "Y"}"#,
+            ),
+            event(4, "g.0", "sampling", r#"{"prompt": "q", "sampled": "a"}"#),
+        ]);
+        let (rows, _) = read(Path::new("p.jsonl"), text.as_bytes()).expect("reads");
+        assert_eq!(
+            (rows[0].prediction.as_str(), rows[0].input.as_deref()),
+            ("a", Some("q"))
         );
     }
 
