@@ -234,7 +234,12 @@ pub fn judge(ev: &Evidence<'_>, config: &Config) -> Report {
         rows: ev.rows,
     };
     for tool in ev.aligned.tools.iter().flatten() {
-        warnings.extend(tool.warnings.iter().cloned());
+        for w in &tool.warnings {
+            // A file compared with itself (or two runs' identical notes) says it once.
+            if !warnings.contains(w) {
+                warnings.push(w.clone());
+            }
+        }
     }
     if !ev.aligned.added.is_empty() || !ev.aligned.edited.is_empty() {
         let a = ev.aligned;

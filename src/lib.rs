@@ -154,12 +154,17 @@ pub fn compare_with_progress(config: &Config, progress: &dyn Progress) -> Result
     if aligned.baseline.is_empty() {
         return Err(nothing_to_compare(&aligned, config));
     }
+    let mut tuned = with_tool_directions(config, &aligned);
     let metrics = score::choose_metrics(
         &config.metrics,
         &config.config_metrics,
-        &config.metric_options,
+        &tuned.as_ref().unwrap_or(config).metric_options,
         &aligned,
     )?;
+    if let Some(tuned) = tuned.as_mut() {
+        add_tool_floors(tuned, &aligned, &metrics);
+    }
+    let config = tuned.as_ref().unwrap_or(config);
     check_gate_names(config, &metrics)?;
     progress.started(
         Stage::Score,
@@ -211,6 +216,48 @@ pub fn compare_with_progress(config: &Config, progress: &dyn Progress) -> Result
     }
     lap(Stage::Judge);
     Ok(report)
+}
+
+/// The settings with the directions the tools' own runs give their metrics
+/// (DeepEval's lower-is-better metrics), where the configuration sets none;
+/// `None` when no tool says anything the settings lack.
+fn with_tool_directions(config: &Config, aligned: &align::Aligned) -> Option<Config> {
+    let tools = || aligned.tools.iter().rev().flatten();
+    if tools().all(|t| t.floors.is_empty() && t.lower_is_better.is_empty()) {
+        return None;
+    }
+    let mut tuned = config.clone();
+    for name in tools().flat_map(|t| &t.lower_is_better) {
+        let directions = &mut tuned.metric_options.directions;
+        if !directions.iter().any(|(n, _)| n == name) {
+            directions.push((name.clone(), metrics::Direction::Lower));
+        }
+    }
+    Some(tuned)
+}
+
+/// Adds the bounds the tools' own runs applied (DeepEval's thresholds) as the
+/// compared metrics' floors (`min`, or `max` for a lower-is-better metric),
+/// where the configuration sets no bound; the current run's threshold, the
+/// one in force now, before the baseline's.
+fn add_tool_floors(
+    config: &mut Config,
+    aligned: &align::Aligned,
+    compared: &[Box<dyn metrics::Metric>],
+) {
+    for (name, bound) in aligned.tools.iter().rev().flatten().flat_map(|t| &t.floors) {
+        let Some(metric) = compared.iter().find(|m| m.name() == name) else {
+            continue;
+        };
+        let gate = config.gates.entry(name.clone()).or_default();
+        if gate.min.is_some() || gate.max.is_some() {
+            continue;
+        }
+        match metric.direction() {
+            metrics::Direction::Higher => gate.min = Some(*bound),
+            metrics::Direction::Lower => gate.max = Some(*bound),
+        }
+    }
 }
 
 /// Why no example could be compared, in the words of what really happened:
@@ -398,10 +445,8 @@ pub fn score_side(
     options: &MetricOptions,
 ) -> Result<ScoreReport> {
     let mut info = score::data_info(side.examples.iter(), names);
-    let tool = side.tool.as_ref();
-    if let Some(t) = tool.filter(|t| t.partial_metrics) {
-        info.partial.extend(t.metrics.iter().cloned());
-    }
+    let (_, every) = score::numeric_fields(side.examples.iter());
+    score::mark_tool_metrics(&mut info, side.tool.iter(), &every);
     let mut report = ScoreReport {
         n: side.examples.len(),
         metrics: BTreeMap::new(),
@@ -411,7 +456,11 @@ pub fn score_side(
             .iter()
             .map(|e| (e.id.to_string(), Vec::new()))
             .collect(),
-        warnings: tool.map(|t| t.warnings.clone()).unwrap_or_default(),
+        warnings: side
+            .tool
+            .as_ref()
+            .map(|t| t.warnings.clone())
+            .unwrap_or_default(),
         signatures: Vec::new(),
     };
     let rows = std::cell::OnceCell::new();

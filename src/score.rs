@@ -97,6 +97,14 @@ pub fn score_examples(examples: &[Example], metric: &dyn Metric, path: &Path) ->
             }
             let samples = example.samples.len() as f64;
             acc.iter_mut().for_each(|a| *a /= samples);
+            // A partial metric: the mean of the samples that have a value (an
+            // Inspect scorer that ran on some epochs), the example counting once.
+            if metric.counts_present() {
+                let present = acc[k - 1];
+                if present > 0.0 {
+                    acc.iter_mut().for_each(|a| *a /= present);
+                }
+            }
             Ok(acc)
         })
         .collect();
@@ -118,7 +126,7 @@ pub fn data_info<'a>(
     metrics::DataInfo {
         numeric_fields,
         labels: labels_if_needed(examples, names),
-        partial: BTreeSet::new(),
+        ..metrics::DataInfo::default()
     }
 }
 
@@ -180,9 +188,13 @@ pub fn choose_metrics(
 ) -> Result<Vec<Box<dyn Metric>>> {
     let all = aligned.baseline.iter().chain(&aligned.current);
     let (any, every) = numeric_fields(all.clone());
-    let partial = partial_metrics(aligned, &every);
+    let mut info = metrics::DataInfo {
+        numeric_fields: any,
+        ..metrics::DataInfo::default()
+    };
+    mark_tool_metrics(&mut info, aligned.tools.iter().flatten(), &every);
     let names: Vec<String> = if names.is_empty() {
-        if let Some(defaults) = tool_defaults(aligned, &every, &partial)? {
+        if let Some(defaults) = tool_defaults(aligned, &every, &info.partial)? {
             let mut defaults = defaults;
             defaults.extend(configured.iter().cloned());
             defaults
@@ -192,11 +204,7 @@ pub fn choose_metrics(
     } else {
         names.to_vec()
     };
-    let info = metrics::DataInfo {
-        numeric_fields: any,
-        labels: labels_if_needed(all, &names),
-        partial,
-    };
+    info.labels = labels_if_needed(all, &names);
     let mut seen = BTreeSet::new();
     names
         .iter()
@@ -205,19 +213,28 @@ pub fn choose_metrics(
         .collect()
 }
 
-/// The metrics that a side's tool reports on some rows only (lm-eval: per task
-/// and filter) and that some compared example lacks: they score the examples
-/// that have them.
-fn partial_metrics(aligned: &Aligned, every: &BTreeSet<String>) -> BTreeSet<String> {
-    aligned
-        .tools
-        .iter()
-        .flatten()
-        .filter(|t| t.partial_metrics)
-        .flat_map(|t| &t.metrics)
-        .filter(|m| !every.contains(m.as_str()))
-        .cloned()
-        .collect()
+/// Marks the tools' metrics in `info`: those that are a number in some row are
+/// the tool's under their own names (even where a built-in metric has the
+/// same name: Inspect's `f1` scorer is Inspect's), and of them, for a tool
+/// whose metrics rows may lack (lm-eval per task and filter, an Inspect scorer
+/// that did not run on every sample), those some row lacks are partial: they
+/// score the rows that have them. `every` holds the numeric fields every row
+/// has.
+pub fn mark_tool_metrics<'a>(
+    info: &mut metrics::DataInfo,
+    tools: impl Iterator<Item = &'a crate::load::ToolInfo>,
+    every: &BTreeSet<String>,
+) {
+    for tool in tools {
+        for m in &tool.metrics {
+            if info.numeric_fields.contains(m) {
+                info.tool_metrics.insert(m.clone());
+                if tool.partial_metrics && !every.contains(m) {
+                    info.partial.insert(m.clone());
+                }
+            }
+        }
+    }
 }
 
 /// The default metrics of a comparison of a tool's files: the tool's own
@@ -252,6 +269,12 @@ fn tool_defaults(
         .collect();
     if !found.is_empty() {
         return Ok(Some(found));
+    }
+    let none = |t: &Option<crate::load::ToolInfo>| t.as_ref().is_none_or(|t| t.metrics.is_empty());
+    if none(base) && none(cur) {
+        return Err(Error::Config(format!(
+            "no metric to compare: the {tool} files hold no per-sample scores (no scorer ran, or every score is missing); name the metrics to compare with --metric (text metrics such as exact_match run only when asked for)"
+        )));
     }
     let listed = |t: &Option<crate::load::ToolInfo>| {
         t.as_ref().map_or("none".to_string(), |t| {
@@ -396,7 +419,7 @@ fn pair_values(metric: &dyn Metric, base: &mut [f64], cur: &mut [f64]) -> Vec<St
         return Vec::new();
     }
     vec![format!(
-        "{}: {one_sided} examples have a value in only one of the two runs (their task reports it in one run alone); it compares the examples that have it in both",
+        "{}: {one_sided} examples have a value in only one of the two runs (a task or scorer that reports it in one run alone, a score missing on one side); it compares the examples that have it in both",
         metric.name()
     )]
 }

@@ -1,17 +1,21 @@
 //! Loading result files into rows: JSONL (optionally gzip-compressed), JSON arrays,
-//! CSV and TSV, lm-evaluation-harness samples, promptfoo output, and evalgate's
-//! own baseline files (JSONL behind a header line).
+//! CSV and TSV, lm-evaluation-harness samples, promptfoo output, Inspect AI logs,
+//! DeepEval test runs, OpenAI evals logs, and evalgate's own baseline files
+//! (JSONL behind a header line).
 //!
 //! Every reader turns a record into the same [`Row`] through [`FieldMap`], so the
 //! rules for ids, predictions, references, external scores and tags live in one
 //! place ([`record`]). Errors name the file, line and field.
 
 pub mod artifact;
+mod deepeval;
 mod delimited;
 mod flat;
 pub mod git;
+mod inspect;
 mod json;
 mod lm_eval;
+mod openai_evals;
 pub mod promptfoo;
 pub mod record;
 mod text;
@@ -56,6 +60,13 @@ pub struct ToolInfo {
     /// filter): a row of another group has no value for a metric and is not
     /// scored for it, where otherwise every row needs one.
     pub partial_metrics: bool,
+    /// Bounds the tool's own run applied to its metrics (DeepEval's
+    /// thresholds): each becomes the metric's floor (`--min`, or `--max` for a
+    /// lower-is-better metric) unless the configuration sets a bound.
+    pub floors: Vec<(String, f64)>,
+    /// Tool metrics the tool treats as lower-is-better (DeepEval's
+    /// hallucination, bias, toxicity), unless the configuration says otherwise.
+    pub lower_is_better: Vec<String>,
 }
 
 impl ToolInfo {
@@ -73,6 +84,16 @@ impl ToolInfo {
         }
         self.warnings.extend(other.warnings);
         self.partial_metrics |= other.partial_metrics;
+        for (m, x) in other.floors {
+            if !self.floors.iter().any(|(n, _)| *n == m) {
+                self.floors.push((m, x));
+            }
+        }
+        for m in other.lower_is_better {
+            if !self.lower_is_better.contains(&m) {
+                self.lower_is_better.push(m);
+            }
+        }
     }
 }
 
@@ -91,6 +112,12 @@ pub enum Format {
     LmEval,
     /// promptfoo output.
     Promptfoo,
+    /// Inspect AI logs (`.eval` archives, `.json` documents).
+    Inspect,
+    /// DeepEval test runs.
+    DeepEval,
+    /// OpenAI evals run logs.
+    OpenAiEvals,
 }
 
 /// Reads one result file with the reader `fields.format` names or, by
@@ -201,8 +228,13 @@ fn corrupt_gzip(path: &Path, e: &std::io::Error) -> Error {
 pub fn load_bytes(path: &Path, raw: Vec<u8>, fields: &FieldMap) -> Result<Dataset> {
     let mut bytes = decompress(path, raw)?;
     // An evalgate baseline is JSONL under evalgate's own field names, whatever
-    // the flags say about the result files it is compared with.
-    let header = crate::baseline::take_header(path, &mut bytes)?;
+    // the flags say about the result files it is compared with. (A zip
+    // archive is binary: it has no header line to look for.)
+    let header = if bytes.starts_with(inspect::ZIP_MAGIC) {
+        None
+    } else {
+        crate::baseline::take_header(path, &mut bytes)?
+    };
     let own_fields;
     let (format, fields) = if header.is_some() {
         own_fields = FieldMap::default();
@@ -221,6 +253,18 @@ pub fn load_bytes(path: &Path, raw: Vec<u8>, fields: &FieldMap) -> Result<Datase
         }
         Format::Promptfoo => {
             let (rows, tool) = promptfoo::read(path, &bytes, fields)?;
+            (rows, Some(tool))
+        }
+        Format::Inspect => {
+            let (rows, tool) = inspect::read(path, &bytes)?;
+            (rows, Some(tool))
+        }
+        Format::DeepEval => {
+            let (rows, tool) = deepeval::read(path, &bytes)?;
+            (rows, Some(tool))
+        }
+        Format::OpenAiEvals => {
+            let (rows, tool) = openai_evals::read(path, &bytes)?;
             (rows, Some(tool))
         }
     };
@@ -352,16 +396,25 @@ fn detect_format(path: &Path, bytes: &[u8], requested: InputFormat) -> Result<Fo
         InputFormat::Tsv => Format::Tsv,
         InputFormat::LmEval => Format::LmEval,
         InputFormat::Promptfoo => Format::Promptfoo,
+        InputFormat::Inspect => Format::Inspect,
+        InputFormat::Deepeval => Format::DeepEval,
+        InputFormat::OpenaiEvals => Format::OpenAiEvals,
         InputFormat::Auto => detect_auto(path, bytes)?,
     })
 }
 
-/// The format a file's name and first line call for: `.csv`/`.tsv` by name;
-/// `[` opens a JSON array (lm-eval 0.4.0–0.4.2 samples when its first element
-/// is one); a first line that is an lm-eval sample (`doc_id` and
-/// `filtered_resps` or `resps`) or a whole file that is promptfoo's object
-/// (`results.results`) picks those readers; anything else is JSONL.
+/// The format a file's name and first line call for: a zip archive is an
+/// Inspect AI `.eval` log; `.csv`/`.tsv` by name (a promptfoo CSV export by its
+/// header); `[` opens a JSON array (lm-eval 0.4.0–0.4.2 samples when its first
+/// element is one); a first line that is an lm-eval sample, an OpenAI evals
+/// spec (`spec`) or a promptfoo JSONL result, or a document that is
+/// promptfoo's object (`results.results`), an Inspect log (`eval` and
+/// `samples`) or a DeepEval run (`testCases`, or `testRunData`) picks those
+/// readers; anything else is JSONL.
 fn detect_auto(path: &Path, bytes: &[u8]) -> Result<Format> {
+    if bytes.starts_with(inspect::ZIP_MAGIC) {
+        return Ok(Format::Inspect);
+    }
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy().to_lowercase())
@@ -387,18 +440,36 @@ fn detect_auto(path: &Path, bytes: &[u8]) -> Result<Format> {
         _ => return Ok(Format::Jsonl),
     }
     let first_line = text.split(|&b| b == b'\n').next().unwrap_or_default();
-    let is_promptfoo = |v: &serde_json::Value| {
-        v.get("results")
+    // A document a tool writes whole (pretty-printed or on one line).
+    let document = |v: &serde_json::Value| {
+        if v.get("results")
             .is_some_and(|r| r.get("results").is_some_and(serde_json::Value::is_array))
+        {
+            Some(Format::Promptfoo)
+        } else if v.get("eval").is_some_and(serde_json::Value::is_object)
+            && v.get("samples").is_some()
+        {
+            Some(Format::Inspect)
+        } else if v.get("testCases").is_some()
+            || v.get("testRunData")
+                .is_some_and(serde_json::Value::is_object)
+        {
+            Some(Format::DeepEval)
+        } else {
+            None
+        }
     };
     if let Ok(value) = serde_json::from_slice::<serde_json::Value>(first_line) {
         if lm_eval::is_sample(&value) {
             return Ok(Format::LmEval);
         }
-        if is_promptfoo(&value) || promptfoo::is_jsonl_result(&value) {
+        if value.get("spec").is_some_and(serde_json::Value::is_object) {
+            return Ok(Format::OpenAiEvals);
+        }
+        if promptfoo::is_jsonl_result(&value) {
             return Ok(Format::Promptfoo);
         }
-        return Ok(Format::Jsonl);
+        return Ok(document(&value).unwrap_or(Format::Jsonl));
     }
     // promptfoo's JSONL export before 0.110 could put two results on a line.
     let mut values =
@@ -410,10 +481,9 @@ fn detect_auto(path: &Path, bytes: &[u8]) -> Result<Format> {
     }
     // The first line is not a whole object: a pretty-printed JSON document.
     match serde_json::from_slice::<serde_json::Value>(text) {
-        Ok(value) if is_promptfoo(&value) => Ok(Format::Promptfoo),
-        Ok(_) => Err(Error::input(
+        Ok(value) => document(&value).ok_or_else(|| Error::input(
             Location::file(path),
-            "the file is one JSON object that evalgate cannot place: it reads JSONL (an object per line), a JSON array of objects, CSV/TSV, lm-eval samples and promptfoo output; name the format with --input-format",
+            "the file is one JSON object that evalgate cannot place: it reads JSONL (an object per line), a JSON array of objects, CSV/TSV, lm-eval samples, promptfoo output, Inspect AI logs, DeepEval test runs and OpenAI evals logs; name the format with --input-format",
         )),
         // Neither: let the JSONL reader name the line at fault.
         Err(_) => Ok(Format::Jsonl),

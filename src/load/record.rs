@@ -55,6 +55,12 @@ pub enum InputFormat {
     LmEval,
     /// promptfoo `eval -o results.json` output.
     Promptfoo,
+    /// Inspect AI logs: `.eval` archives and `.json` documents.
+    Inspect,
+    /// DeepEval test runs (`.deepeval/.latest_run_full.json`, …).
+    Deepeval,
+    /// OpenAI evals run logs (`oaieval` JSONL with a `spec` line).
+    OpenaiEvals,
 }
 
 impl Default for FieldMap {

@@ -213,6 +213,9 @@ impl Metric for External {
             (false, _) => f64::NAN,
         }
     }
+    fn counts_present(&self) -> bool {
+        self.partial
+    }
     fn has_value(&self, stats: &[f64]) -> bool {
         !self.partial || stats.get(1).is_some_and(|c| *c > 0.0)
     }

@@ -129,6 +129,13 @@ pub trait Metric: Send + Sync {
     fn warnings(&self) -> Vec<String> {
         Vec::new()
     }
+    /// True when the last statistic counts the samples that have a value (a
+    /// partial metric): scoring scales an example's statistics by it, so that
+    /// the example is the mean of the samples that have a value and counts once
+    /// however many of its repeated samples do.
+    fn counts_present(&self) -> bool {
+        false
+    }
     /// Whether an example with statistics `stats` has a value for the metric:
     /// always, but for a partial external metric (one a tool reports on some
     /// tasks only), whose corpus value leaves the others out.
@@ -287,11 +294,25 @@ pub struct DataInfo {
     /// Numeric fields that a tool reports on some rows only: as metrics they
     /// score the rows that have them ([`External::partial`]).
     pub partial: BTreeSet<String>,
+    /// The per-sample metrics of the tool that wrote the inputs (numeric
+    /// fields): under their own names they are the tool's, even where a
+    /// built-in metric has the same name (Inspect's `f1` scorer).
+    pub tool_metrics: BTreeSet<String>,
 }
 
 /// Builds a metric by name: a built-in one, or a numeric field of the inputs.
 pub fn build(name: &str, options: &MetricOptions, data: &DataInfo) -> Result<Box<dyn Metric>> {
     let numeric_fields = &data.numeric_fields;
+    let external = || -> Box<dyn Metric> {
+        let partial = data.partial.contains(name);
+        match options.directions.iter().find(|(n, _)| n == name) {
+            Some((_, d)) => Box::new(External::new(name, *d).partial(partial)),
+            None => Box::new(External::guessed(name).partial(partial)),
+        }
+    };
+    if data.tool_metrics.contains(name) {
+        return Ok(external());
+    }
     if let Some(metric) = rouge::build(name, options)
         .or_else(|| sacre::build(name, options))
         .or_else(|| bertscore::build(name, options))
@@ -319,13 +340,7 @@ pub fn build(name: &str, options: &MetricOptions, data: &DataInfo) -> Result<Box
         "f1" => Box::new(SquadF1),
         "accuracy" => Box::new(Accuracy),
         "macro_f1" => Box::new(MacroF1::new(data.labels.iter().cloned().collect())?),
-        _ if numeric_fields.contains(name) => {
-            let partial = data.partial.contains(name);
-            match options.directions.iter().find(|(n, _)| n == name) {
-                Some((_, d)) => Box::new(External::new(name, *d).partial(partial)),
-                None => Box::new(External::guessed(name).partial(partial)),
-            }
-        }
+        _ if numeric_fields.contains(name) => external(),
         _ => {
             let mut known: Vec<String> = BUILTIN.iter().map(|(n, _)| (*n).to_string()).collect();
             known.extend(

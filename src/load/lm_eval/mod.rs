@@ -180,6 +180,7 @@ pub fn read(path: &Path, bytes: &[u8]) -> Result<(Vec<Row>, ToolInfo)> {
         metrics: tally.metric_names(&known),
         warnings,
         partial_metrics: true,
+        ..ToolInfo::default()
     };
     Ok((rows, info))
 }
