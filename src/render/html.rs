@@ -519,12 +519,12 @@ fn examples_section(out: &mut String, examples: &ExampleTable) {
         out,
         "<section id=\"examples\" aria-labelledby=\"examples-h\">\n<h2 id=\"examples-h\">Examples</h2>\n\
          <p class=\"note\">Every example whose output or a score changed: {} of {} compared ({} identical on both sides are counted, not listed). Choose a row to see its input, references, both outputs with a word diff, and its scores; the address keeps the filter and the open example, to paste into the discussion.</p>\n\
-         <form class=\"controls\" id=\"controls\" role=\"search\">\n\
+         <div class=\"controls\" id=\"controls\" role=\"search\">\n\
          <label>Search <input type=\"search\" id=\"q\" autocomplete=\"off\" placeholder=\"id, input, reference or output\"></label>\n\
          <label>Slice <select id=\"slice\"></select></label>\n\
          <label>Show <select id=\"show\"></select></label>\n\
          <button type=\"button\" id=\"reset\">Clear filters</button>\n\
-         </form>\n\
+         </div>\n\
          <p id=\"count\" class=\"count\" role=\"status\" aria-live=\"polite\"></p>\n\
          <div id=\"scroller\" class=\"scroller\" tabindex=\"-1\"><table id=\"rows\" class=\"rows\"><thead id=\"rows-head\"></thead><tbody id=\"rows-body\"></tbody></table></div>\n\
          <noscript><p>The example table needs JavaScript; the data is in this file's <code>evalgate-data</code> element.</p></noscript>\n\

@@ -473,7 +473,6 @@
   });
   sliceSel.addEventListener('change', function () { state.slice = +sliceSel.value; update(); });
   showSel.addEventListener('change', function () { state.show = showSel.value; update(); });
-  $('controls').addEventListener('submit', function (e) { e.preventDefault(); });
   $('reset').addEventListener('click', function () { state = Object.assign({}, defaults); update(); });
   document.addEventListener('click', function (e) {
     var b = e.target.closest('button.slice-filter, button.show-filter');
@@ -572,11 +571,15 @@
       fig.appendChild(s);
       var counts = el('div', 'counts');
       [['worse', worse, '▼ '], ['better', better, '▲ ']].forEach(function (c) {
-        var b = el('button', 'linkish show-filter', c[2] + group(c[1]) + ' ' + c[0]);
+        var b = el('button', 'linkish show-filter');
+        var mark = el('span', null, c[2]);
+        mark.setAttribute('aria-hidden', 'true');
+        b.appendChild(mark);
+        b.appendChild(document.createTextNode(group(c[1]) + ' ' + c[0]));
         b.type = 'button';
         b.dataset.show = c[0] + ':' + m;
         b.dataset.metric = m;
-        b.setAttribute('aria-label', 'List the ' + group(c[1]) + ' examples ' + c[0] + ' on ' + M[m].name);
+        b.setAttribute('aria-label', group(c[1]) + ' ' + c[0] + ' on ' + M[m].name + ': list them');
         counts.appendChild(b);
       });
       counts.appendChild(el('span', 'note', group(same) + ' the same'));
