@@ -461,7 +461,7 @@ async function openPlain(file) {
   return { page: p, log: l };
 }
 
-if (opt.screenshots) {
+if (opt.screenshots && !failed) {
   fs.mkdirSync(opt.screenshots, { recursive: true });
   for (const name of ['report-light.png', 'report-dark.png', 'report-example-light.png', 'comment.png']) {
     fs.copyFileSync(path.join(out, name), path.join(opt.screenshots, name));

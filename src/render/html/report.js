@@ -592,5 +592,6 @@
   distributions();
   var fromHash = readHash();
   update(false, fromHash);
+  performance.mark('evalgate-ready');
   document.documentElement.dataset.ready = '1';
 })();
