@@ -497,6 +497,30 @@ mod tests {
     }
 
     #[test]
+    fn the_report_line_goes_before_the_footer_and_only_in_a_run() {
+        let link = HtmlLink {
+            paths: vec![PathBuf::from("/tmp/out/report.html")],
+            changed: 1234,
+        };
+        assert_eq!(link.line(None), None, "nothing to link to outside a run");
+        let run = "https://github.com/acme/bot/actions/runs/42";
+        let line = link.line(Some(run)).expect("a line");
+        assert!(
+            line.starts_with(&format!(
+                "📄 **[Full report]({run}#artifacts)**: all 1,234 examples"
+            )),
+            "{line}"
+        );
+        assert!(line.contains("<code>report.html</code>"), "{line}");
+        let md = "### title\n\n| a |\n\n<sub>footer</sub>\n";
+        assert_eq!(
+            with_line(md, Some(&line)),
+            format!("### title\n\n| a |\n\n{line}\n\n<sub>footer</sub>\n")
+        );
+        assert_eq!(with_line(md, None), md);
+    }
+
+    #[test]
     fn a_failed_write_keeps_the_old_file() {
         let dir = tempfile::tempdir().expect("tempdir");
         let missing = dir.path().join("no-such-dir").join("out.json");
