@@ -514,7 +514,7 @@ fn trend_chart(out: &mut String, t: &MetricTrend) {
 }
 
 fn examples_section(out: &mut String, examples: &ExampleTable) {
-    let identical = examples.compared - examples.rows.len();
+    let identical = examples.compared.saturating_sub(examples.rows.len());
     let _ = writeln!(
         out,
         "<section id=\"examples\" aria-labelledby=\"examples-h\">\n<h2 id=\"examples-h\">Examples</h2>\n\
