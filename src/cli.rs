@@ -344,6 +344,9 @@ pub struct CompareArgs {
     /// Also write the JSON report here
     #[arg(long, value_name = "PATH")]
     pub json_out: Option<PathBuf>,
+    /// Also write the HTML report here: one self-contained file with every changed example
+    #[arg(long, value_name = "PATH")]
+    pub html_out: Option<PathBuf>,
     /// Chance that any verdict is wrong (Bonferroni over every row) [default: 0.05]
     #[arg(long)]
     pub alpha: Option<f64>,
@@ -647,6 +650,7 @@ impl CompareArgs {
         c.format = self.format;
         c.markdown_out = self.markdown_out;
         c.json_out = self.json_out;
+        c.html_out = self.html_out;
         c.history = self.history;
         c.artifact = crate::load::artifact::ArtifactSettings {
             workflow: self.artifact.artifact_workflow,

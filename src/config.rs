@@ -139,6 +139,8 @@ pub struct Config {
     pub markdown_out: Option<PathBuf>,
     /// Also write JSON here.
     pub json_out: Option<PathBuf>,
+    /// Also write the HTML report (every changed example) here.
+    pub html_out: Option<PathBuf>,
     /// Colour terminal output.
     pub color: bool,
     /// History file whose trend the report shows (`--history`).
@@ -185,6 +187,7 @@ impl Config {
             format: OutputFormat::Terminal,
             markdown_out: None,
             json_out: None,
+            html_out: None,
             color: false,
             history: None,
             artifact: crate::load::artifact::ArtifactSettings::default(),

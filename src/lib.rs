@@ -17,6 +17,7 @@ pub mod baseline;
 pub mod cli;
 pub mod config;
 pub mod error;
+pub mod examples;
 pub mod history;
 pub mod judge;
 pub mod load;
@@ -93,6 +94,24 @@ pub fn compare(config: &Config) -> Result<Report> {
 
 /// [`compare`], reporting each stage's end to `progress`.
 pub fn compare_with_progress(config: &Config, progress: &dyn Progress) -> Result<Report> {
+    run(config, progress, false).map(|(report, _)| report)
+}
+
+/// [`compare_with_progress`], and every changed example in full for the HTML
+/// report (`--html-out`).
+pub fn compare_with_examples(
+    config: &Config,
+    progress: &dyn Progress,
+) -> Result<(Report, examples::ExampleTable)> {
+    let (report, table) = run(config, progress, true)?;
+    Ok((report, table.unwrap_or_default()))
+}
+
+fn run(
+    config: &Config,
+    progress: &dyn Progress,
+    want_examples: bool,
+) -> Result<(Report, Option<examples::ExampleTable>)> {
     let mut clock = std::time::Instant::now();
     let mut lap = |stage: Stage| {
         progress.finished(stage, clock.elapsed());
@@ -215,7 +234,8 @@ pub fn compare_with_progress(config: &Config, progress: &dyn Progress) -> Result
         human_gate(&mut report, config, &aligned, (sheet, key))?;
     }
     lap(Stage::Judge);
-    Ok(report)
+    let table = want_examples.then(|| examples::table(&aligned, &scores, &slices));
+    Ok((report, table))
 }
 
 /// The settings with the directions the tools' own runs give their metrics

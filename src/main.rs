@@ -12,7 +12,7 @@ use evalgate::cli::{
 use evalgate::config::OutputFormat;
 use evalgate::config::SuiteComments;
 use evalgate::publish::actions::{guard_commands, ActionsEnv};
-use evalgate::publish::{github_actions, write_all_atomic, write_atomic, Rendered};
+use evalgate::publish::{github_actions, write_all_atomic, write_atomic, HtmlLink, Rendered};
 use evalgate::render::{render_suites, renderer, RenderOptions};
 use evalgate::report::{GateVerdict, Report};
 
@@ -52,27 +52,31 @@ fn compare(args: CompareArgs) -> anyhow::Result<bool> {
     let github = args.github.options();
     let quiet = args.quiet;
     let config = args.into_config()?;
+    let want_html = config.html_out.is_some();
     let run = |config: &evalgate::config::Config| {
-        if quiet {
-            evalgate::compare(config)
+        let stderr = evalgate::progress::StderrProgress::new();
+        let progress: &dyn evalgate::Progress = if quiet { &() } else { &stderr };
+        if want_html {
+            evalgate::compare_with_examples(config, progress).map(|(r, t)| (r, Some(t)))
         } else {
-            evalgate::compare_with_progress(config, &evalgate::progress::StderrProgress::new())
+            evalgate::compare_with_progress(config, progress).map(|r| (r, None))
         }
     };
     // Every suite runs before anything is written or posted: an input error in
     // the last one leaves no output behind.
-    let reports = if config.suites.is_empty() {
+    let runs = if config.suites.is_empty() {
         vec![run(&config)?]
     } else {
-        let mut reports = Vec::new();
+        let mut runs = Vec::new();
         for suite in &config.suites {
             let suite_config = config.for_suite(suite)?;
-            reports.push(
+            runs.push(
                 run(&suite_config).map_err(|e| anyhow::anyhow!("suite {}: {e}", suite.name))?,
             );
         }
-        reports
+        runs
     };
+    let (reports, tables): (Vec<Report>, Vec<_>) = runs.into_iter().unzip();
     let options = RenderOptions {
         color: config.color,
     };
@@ -90,12 +94,14 @@ fn compare(args: CompareArgs) -> anyhow::Result<bool> {
     let json = config
         .json_out
         .as_ref()
-        .map(|p| (p, render(OutputFormat::Json)));
+        .map(|p| (p.clone(), render(OutputFormat::Json)));
+    let html = html_reports(config.html_out.as_deref(), &reports, &tables);
     // Either every output file is replaced or none is.
     let files: Vec<(&std::path::Path, &str)> = markdown
         .iter()
-        .chain(json.iter())
         .map(|(p, text)| (p.as_path(), text.as_str()))
+        .chain(json.iter().map(|(p, text)| (p.as_path(), text.as_str())))
+        .chain(html.iter().map(|h| (h.path.as_path(), h.text.as_str())))
         .collect();
     write_all_atomic(&files)?;
     let Some(github) = github else {
@@ -106,22 +112,32 @@ fn compare(args: CompareArgs) -> anyhow::Result<bool> {
     print!("{}", guard_commands(&stdout));
     let env = ActionsEnv::from_env();
     let per_suite = config.suite_comments == SuiteComments::PerSuite || reports.len() == 1;
+    let link = |suites: &[usize]| {
+        let pages: Vec<&HtmlPage> = html.iter().filter(|h| suites.contains(&h.suite)).collect();
+        (!pages.is_empty()).then(|| HtmlLink {
+            paths: pages.iter().map(|h| h.path.clone()).collect(),
+            changed: pages.iter().map(|h| h.changed).sum(),
+        })
+    };
     if per_suite {
-        for report in &reports {
+        for (i, report) in reports.iter().enumerate() {
             publish(
                 report,
                 &renderer(OutputFormat::Markdown, options).render(report),
                 &renderer(OutputFormat::Json, options).render(report),
+                link(&[i]),
                 &config,
                 &github,
                 &env,
             )?;
         }
     } else if let Some(merged) = Report::merged(&reports) {
+        let all: Vec<usize> = (0..reports.len()).collect();
         publish(
             &merged,
             &render(OutputFormat::Markdown),
             &render(OutputFormat::Json),
+            link(&all),
             &config,
             &github,
             &env,
@@ -131,11 +147,67 @@ fn compare(args: CompareArgs) -> anyhow::Result<bool> {
     Ok(passed)
 }
 
+/// One suite's HTML report, rendered and waiting to be written.
+struct HtmlPage {
+    suite: usize,
+    path: std::path::PathBuf,
+    text: String,
+    changed: usize,
+}
+
+/// The HTML reports of `--html-out`: the file itself for one suite, else one
+/// file per suite beside it (`report.html` → `report.SUITE.html`).
+fn html_reports(
+    path: Option<&std::path::Path>,
+    reports: &[Report],
+    tables: &[Option<evalgate::examples::ExampleTable>],
+) -> Vec<HtmlPage> {
+    let Some(path) = path else {
+        return Vec::new();
+    };
+    let several = reports.len() > 1;
+    reports
+        .iter()
+        .zip(tables)
+        .enumerate()
+        .filter_map(|(suite, (report, table))| {
+            let table = table.as_ref()?;
+            let path = if several {
+                let stem = path.file_stem().map_or_else(
+                    || "report".to_string(),
+                    |s| s.to_string_lossy().into_owned(),
+                );
+                let safe: String = report
+                    .suite
+                    .chars()
+                    .map(|c| {
+                        if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                            c
+                        } else {
+                            '_'
+                        }
+                    })
+                    .collect();
+                path.with_file_name(format!("{stem}.{safe}.html"))
+            } else {
+                path.to_path_buf()
+            };
+            Some(HtmlPage {
+                suite,
+                path,
+                text: evalgate::render::html::html(report, table),
+                changed: table.rows.len(),
+            })
+        })
+        .collect()
+}
+
 /// Publishes one report (or several suites merged) to GitHub Actions.
 fn publish(
     report: &Report,
     markdown: &str,
     json: &str,
+    html: Option<HtmlLink>,
     config: &evalgate::config::Config,
     github: &evalgate::publish::GithubOptions,
     env: &ActionsEnv,
@@ -144,6 +216,7 @@ fn publish(
         markdown,
         json,
         json_out: config.json_out.as_deref(),
+        html: html.as_ref(),
     };
     github_actions(report, rendered, github, env, &mut std::io::stdout())?;
     Ok(())

@@ -35,6 +35,16 @@ fi
 
 # shellcheck disable=SC2206
 extra=(${INPUT_ARGS:-})
+
+# The HTML report (the `html-report` output; upload it with actions/upload-artifact),
+# unless the extra args name their own --html-out.
+html_given=false
+for word in ${extra[@]+"${extra[@]}"}; do
+    case $word in --html-out | --html-out=*) html_given=true ;; esac
+done
+if [ "$html_given" = false ]; then
+    args+=(--html-out "${INPUT_HTML_REPORT:-${RUNNER_TEMP:-${TMPDIR:-/tmp}}/evalgate-report.html}")
+fi
 # (The ${a[@]+…} form keeps bash 3.2, macOS's, happy with empty arrays under set -u.)
 args+=(${extra[@]+"${extra[@]}"})
 

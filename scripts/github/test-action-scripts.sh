@@ -26,6 +26,9 @@ grep -qx "fail" "$work/output" || fail "compare.sh: no verdict output"
 grep -q "<!-- evalgate:suite=action-script -->" "$work/summary" || fail "compare.sh: args not passed"
 grep -q "| judge |" "$work/summary" || fail "compare.sh: metrics not passed"
 if grep -q "| exact_match |" "$work/summary"; then fail "compare.sh: metrics ignored"; fi
+html=$(grep -A1 "^html-report<<" "$work/output" | tail -n 1)
+[ "$html" = "$work/evalgate-report.html" ] || fail "compare.sh: html-report output is '$html'"
+head -c 15 "$html" | grep -q "<!DOCTYPE html>" || fail "compare.sh: no HTML report at $html"
 
 # compare.sh: inputs are data, never code.
 set +e

@@ -38,6 +38,69 @@ pub struct Rendered<'a> {
     pub json: &'a str,
     /// Where the JSON report was already written (`--json-out`), if anywhere.
     pub json_out: Option<&'a Path>,
+    /// The HTML report(s) written (`--html-out`), if any.
+    pub html: Option<&'a HtmlLink>,
+}
+
+/// The HTML report(s) of a run, for the `html-report` output and the line in
+/// the comment and the job summary that links them.
+#[derive(Debug, Clone)]
+pub struct HtmlLink {
+    /// Where they were written (one per suite).
+    pub paths: Vec<PathBuf>,
+    /// Changed examples they list, together.
+    pub changed: usize,
+}
+
+impl HtmlLink {
+    /// The markdown line that points to the report in the run's artifacts
+    /// (`None` outside a workflow run, where there is nothing to link to).
+    pub fn line(&self, run_url: Option<&str>) -> Option<String> {
+        let url = run_url?;
+        let names: Vec<String> = self
+            .paths
+            .iter()
+            .map(|p| {
+                let name = p.file_name().map_or_else(
+                    || p.display().to_string(),
+                    |n| n.to_string_lossy().into_owned(),
+                );
+                format!("<code>{}</code>", crate::render::escape::html_text(&name))
+            })
+            .collect();
+        let noun = if self.changed == 1 {
+            "example"
+        } else {
+            "examples"
+        };
+        Some(format!(
+            "📄 **[Full report]({url}#artifacts)**: all {} {noun} whose output or score changed, with filters and side-by-side diffs ({} in this run's artifacts).",
+            crate::render::group_thousands(self.changed),
+            names.join(", ")
+        ))
+    }
+}
+
+/// `markdown` with `line` before its closing `<sub>` footer (or at the end),
+/// unless that would pass GitHub's comment limit.
+fn with_line(markdown: &str, line: Option<&str>) -> String {
+    let Some(line) = line else {
+        return markdown.to_string();
+    };
+    let body = markdown.trim_end();
+    let (head, foot) = match body.rfind('\n') {
+        Some(i) if body[i + 1..].starts_with("<sub>") => body.split_at(i + 1),
+        _ => (body, ""),
+    };
+    let out = if foot.is_empty() {
+        format!("{body}\n\n{line}\n")
+    } else {
+        format!("{head}{line}\n\n{foot}\n")
+    };
+    if out.chars().count() > crate::render::MAX_COMMENT_CHARS - 200 {
+        return markdown.to_string();
+    }
+    out
 }
 
 /// What `--github` did.
@@ -105,12 +168,18 @@ pub fn github_actions(
             p
         }
     };
+    let run_url = env.run_url();
+    let html_line = rendered
+        .html
+        .as_ref()
+        .and_then(|h| h.line(run_url.as_deref()));
+    let markdown = with_line(rendered.markdown, html_line.as_deref());
     if let Some(summary) = &env.step_summary {
-        actions::append_summary(summary, rendered.markdown)?;
+        actions::append_summary(summary, &markdown)?;
     }
     let title = format!("evalgate · {}", report.suite);
     let mut lines = actions::annotations(report);
-    let (comment, fatal) = match comment(report, rendered.markdown, options, env) {
+    let (comment, fatal) = match comment(report, &markdown, options, env) {
         Ok(posted) => (posted, None),
         Err(Skip::Warn(w)) => {
             lines.push(actions::command("warning", &title, &w));
@@ -134,6 +203,16 @@ pub fn github_actions(
                 ("regressions", regressions.to_string()),
                 ("improvements", improvements.to_string()),
                 ("report-json", json_path.display().to_string()),
+                (
+                    "html-report",
+                    rendered.html.as_ref().map_or_else(String::new, |h| {
+                        h.paths
+                            .iter()
+                            .map(|p| p.display().to_string())
+                            .collect::<Vec<_>>()
+                            .join("\n")
+                    }),
+                ),
                 (
                     "comment-url",
                     comment.as_ref().map(|c| c.url.clone()).unwrap_or_default(),
@@ -415,6 +494,30 @@ mod tests {
             .map(|e| e.expect("entry").file_name())
             .collect();
         assert_eq!(names.len(), 3, "no temporary file left: {names:?}");
+    }
+
+    #[test]
+    fn the_report_line_goes_before_the_footer_and_only_in_a_run() {
+        let link = HtmlLink {
+            paths: vec![PathBuf::from("/tmp/out/report.html")],
+            changed: 1234,
+        };
+        assert_eq!(link.line(None), None, "nothing to link to outside a run");
+        let run = "https://github.com/acme/bot/actions/runs/42";
+        let line = link.line(Some(run)).expect("a line");
+        assert!(
+            line.starts_with(&format!(
+                "📄 **[Full report]({run}#artifacts)**: all 1,234 examples"
+            )),
+            "{line}"
+        );
+        assert!(line.contains("<code>report.html</code>"), "{line}");
+        let md = "### title\n\n| a |\n\n<sub>footer</sub>\n";
+        assert_eq!(
+            with_line(md, Some(&line)),
+            format!("### title\n\n| a |\n\n{line}\n\n<sub>footer</sub>\n")
+        );
+        assert_eq!(with_line(md, None), md);
     }
 
     #[test]

@@ -1,8 +1,9 @@
-//! Renderings of a [`Report`]: terminal table, markdown (the PR comment) and
-//! JSON. Renderers only format; every number comes from the report.
+//! Renderings of a [`Report`]: terminal table, markdown (the PR comment),
+//! JSON, and the full HTML report with every changed example. Renderers only format; every number comes from the report.
 
 pub mod diff;
 pub mod escape;
+pub mod html;
 pub mod human;
 mod json;
 mod markdown;
