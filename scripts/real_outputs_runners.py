@@ -20,7 +20,9 @@ For every log under real-outputs/{inspect,deepeval,openai-evals}/:
 3. made-up regression: a temp copy with every score made worse (Inspect C -> I and
    numbers -> 0, rezipped for .eval; DeepEval scores to their worst; OpenAI evals
    correct -> false) compared with the original fails with exit 1 on a regression
-   (`--min-examples 1`: the real logs are small). A log whose scores are already
+   (`--min-examples 1`: the real logs are small); a log of fewer than 20 examples
+   cannot show a significant change, so there the drop must be reported (every
+   moved metric worse, nothing called improved). A log whose scores are already
    all at their worst is regressed the other way: an improved copy as baseline.
 
 Python stdlib only; zstd-compressed .eval entries (zip method 93, inspect_ai
@@ -367,9 +369,29 @@ def check_log(evalgate, tool, path, name, tmp):
         for m in (report or {}).get("metrics", [])
         if m["p_adjusted"] <= 0.05 and m["delta"] * (1 if m["direction"] == "higher" else -1) < 0
     ]
-    out.append((f"{name}: made-up regression", code == 1 and bool(regressed),
-                f"exit {code}: {'; '.join(regressed) if regressed else err[:200]}"))
+    # Every moved metric reads worse; with enough examples the gate fails on it.
+    # A log of a handful of samples cannot show a significant change whatever
+    # moved (the exact sign test needs 6 all-worse examples for p < 0.05 before
+    # any correction): there the drop must be in the report, and the gate may
+    # not call anything improved.
+    metrics = (report or {}).get("metrics", [])
+    worse = [m for m in metrics
+             if m["delta"] * (1 if m["direction"] == "higher" else -1) < 0]
+    n = max((m["n"] for m in metrics), default=0)
+    if n >= SMALL:
+        ok = code == 1 and bool(regressed)
+        detail = f"exit {code}: {'; '.join(regressed) if regressed else err[:200]}"
+    else:
+        ok = code in (0, 1) and bool(worse) and not any(m["verdict"] == "improved" for m in metrics)
+        detail = (f"exit {code}, {n} examples (too few to decide): the drop is reported: "
+                  + ", ".join(f"{m['name']} {m['baseline']:.3g} -> {m['current']:.3g} ({m['verdict']})" for m in worse))
+    out.append((f"{name}: made-up regression", ok, detail))
     return out
+
+
+# Below this many compared examples a made-up regression is checked as reported,
+# not as failing the gate.
+SMALL = 20
 
 
 def main():

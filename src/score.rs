@@ -194,7 +194,9 @@ pub fn choose_metrics(
     };
     mark_tool_metrics(&mut info, aligned.tools.iter().flatten(), &every);
     let names: Vec<String> = if names.is_empty() {
-        if let Some(defaults) = tool_defaults(aligned, &every, &info.partial)? {
+        if let Some(defaults) =
+            tool_defaults(aligned, (&info.numeric_fields, &every), &info.partial)?
+        {
             let mut defaults = defaults;
             defaults.extend(configured.iter().cloned());
             defaults
@@ -244,7 +246,7 @@ pub fn mark_tool_metrics<'a>(
 /// compared — a gate must never pass over metrics nobody asked for.
 fn tool_defaults(
     aligned: &Aligned,
-    every: &BTreeSet<String>,
+    (numeric, every): (&BTreeSet<String>, &BTreeSet<String>),
     partial: &BTreeSet<String>,
 ) -> Result<Option<Vec<String>>> {
     let [base, cur] = &aligned.tools;
@@ -270,7 +272,11 @@ fn tool_defaults(
     if !found.is_empty() {
         return Ok(Some(found));
     }
-    let none = |t: &Option<crate::load::ToolInfo>| t.as_ref().is_none_or(|t| t.metrics.is_empty());
+    // No metric of the tool's is a number on any row: the run holds no scores.
+    let none = |t: &Option<crate::load::ToolInfo>| {
+        t.as_ref()
+            .is_none_or(|t| !t.metrics.iter().any(|m| numeric.contains(m)))
+    };
     if none(base) && none(cur) {
         return Err(Error::Config(format!(
             "no metric to compare: the {tool} files hold no per-sample scores (no scorer ran, or every score is missing); name the metrics to compare with --metric (text metrics such as exact_match run only when asked for)"
