@@ -78,15 +78,7 @@ struct Measured {
 
 /// Reads a DeepEval test run file.
 pub fn read(path: &Path, bytes: &[u8]) -> Result<(Vec<Row>, ToolInfo)> {
-    let bytes = bytes
-        .strip_prefix(b"\xef\xbb\xbf".as_slice())
-        .unwrap_or(bytes);
-    let text = std::str::from_utf8(bytes).map_err(|e| {
-        Error::input(
-            Location::file(path).at_line(line_of(bytes, e.valid_up_to())),
-            "the file is not valid UTF-8; re-encode it as UTF-8",
-        )
-    })?;
+    let text = super::json::utf8_document(path, bytes, "")?;
     let not_deepeval = || {
         Error::input(
             Location::file(path).with_field("testCases"),
@@ -302,18 +294,10 @@ fn row_of(
             numbers.push((Text::from(key), x));
         }
     }
-    let mut tags: Vec<(Text, Text)> = Vec::new();
-    if let Some(Json::Object(meta)) = map.get("additionalMetadata") {
-        for (key, value) in meta {
-            let text = match value {
-                Json::String(s) => s.clone(),
-                Json::Number(n) => n.as_f64().map_or_else(|| n.to_string(), format_number),
-                Json::Bool(b) => b.to_string(),
-                _ => continue,
-            };
-            tags.push((Text::from(key.as_str()), Text::from(text)));
-        }
-    }
+    let tags: Vec<(Text, Text)> = match map.get("additionalMetadata") {
+        Some(Json::Object(meta)) => super::json::metadata_tags(meta),
+        _ => Vec::new(),
+    };
     Ok(Row {
         id: Text::from(id),
         prediction: Text::from(prediction),

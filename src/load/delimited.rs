@@ -18,22 +18,8 @@ pub fn read(path: &Path, bytes: &[u8], delimiter: u8, fields: &FieldMap) -> Resu
         .has_headers(true)
         .flexible(false)
         .from_reader(bytes);
-    let csv_err = |e: csv::Error| {
-        let mut loc = Location::file(path);
-        if let Some(pos) = e.position() {
-            loc = loc.at_line(usize::try_from(pos.line()).unwrap_or(usize::MAX));
-        }
-        let msg = match e.kind() {
-            csv::ErrorKind::UnequalLengths {
-                expected_len, len, ..
-            } => format!(
-                "malformed {}: the row has {len} fields but the header has {expected_len}",
-                if delimiter == b'\t' { "TSV" } else { "CSV" }
-            ),
-            _ => format!("malformed CSV: {e}"),
-        };
-        Error::input(loc, msg)
-    };
+    let kind = if delimiter == b'\t' { "TSV" } else { "CSV" };
+    let csv_err = |e: csv::Error| csv_error(path, kind, &e);
     let headers = reader.byte_headers().map_err(csv_err)?.clone();
     let mut names = Vec::with_capacity(headers.len());
     for (col, h) in headers.iter().enumerate() {
@@ -100,4 +86,25 @@ fn cell_value(text: &str, loc: &Location, name: &str, fields: &FieldMap) -> Resu
         )),
         Err(_) => Ok(Value::Text(text.into())),
     }
+}
+
+/// A CSV reader's error as evalgate says it: the file, the line, and what is
+/// wrong (`kind` is "CSV" or "TSV").
+pub(super) fn csv_error(path: &Path, kind: &str, e: &csv::Error) -> Error {
+    let mut loc = Location::file(path);
+    if let Some(pos) = e.position() {
+        loc = loc.at_line(usize::try_from(pos.line()).unwrap_or(usize::MAX));
+    }
+    let msg = match e.kind() {
+        csv::ErrorKind::UnequalLengths {
+            expected_len, len, ..
+        } => {
+            format!("malformed {kind}: the row has {len} fields but the header has {expected_len}")
+        }
+        csv::ErrorKind::Utf8 { .. } => {
+            "the file is not valid UTF-8; re-encode it as UTF-8".to_string()
+        }
+        _ => format!("malformed {kind}: {e}"),
+    };
+    Error::input(loc, msg)
 }

@@ -49,7 +49,7 @@ use serde_json::value::RawValue;
 use serde_json::Value as Json;
 
 use super::json::{json_error, kind, line_of};
-use super::record::{format_number, Fields, Row};
+use super::record::{Fields, Row};
 use super::{Text, ToolInfo};
 use crate::error::{Error, Location, Result};
 
@@ -225,15 +225,8 @@ struct JsonLog<'a> {
 }
 
 fn read_json(path: &Path, bytes: &[u8]) -> Result<(Vec<Row>, ToolInfo)> {
-    let bytes = bytes
-        .strip_prefix(b"\xef\xbb\xbf".as_slice())
-        .unwrap_or(bytes);
-    let text = std::str::from_utf8(bytes).map_err(|e| {
-        Error::input(
-            Location::file(path).at_line(line_of(bytes, e.valid_up_to())),
-            "the file is not valid UTF-8 (nor a zip archive: an Inspect .eval log); re-encode it as UTF-8",
-        )
-    })?;
+    let text =
+        super::json::utf8_document(path, bytes, " (nor a zip archive: an Inspect .eval log)")?;
     let not_inspect = || {
         Error::input(
             Location::file(path),
@@ -393,18 +386,10 @@ impl<'a> Log<'a> {
                 ))
             }
         }
-        let mut tags: Vec<(Text, Text)> = Vec::new();
-        if let Json::Object(meta) = &sample.metadata {
-            for (key, value) in meta {
-                let text = match value {
-                    Json::String(s) => s.clone(),
-                    Json::Number(n) => n.as_f64().map_or_else(|| n.to_string(), format_number),
-                    Json::Bool(b) => b.to_string(),
-                    _ => continue,
-                };
-                tags.push((Text::from(key.as_str()), Text::from(text)));
-            }
-        }
+        let tags: Vec<(Text, Text)> = match &sample.metadata {
+            Json::Object(meta) => super::json::metadata_tags(meta),
+            _ => Vec::new(),
+        };
         self.rows.push(Row {
             id: Text::from(id),
             prediction: Text::from(prediction_of(&sample.output)),

@@ -467,6 +467,21 @@ pub(super) fn values<'a>(
         })
 }
 
+/// A whole-document log's text: its bytes without a UTF-8 byte-order mark,
+/// or an error at the line of the first byte that is not UTF-8 (`what` says
+/// what else the file could have been, for the message).
+pub(super) fn utf8_document<'a>(path: &Path, bytes: &'a [u8], what: &str) -> Result<&'a str> {
+    let bytes = bytes
+        .strip_prefix(b"\xef\xbb\xbf".as_slice())
+        .unwrap_or(bytes);
+    std::str::from_utf8(bytes).map_err(|e| {
+        Error::input(
+            Location::file(path).at_line(line_of(bytes, e.valid_up_to())),
+            format!("the file is not valid UTF-8{what}; re-encode it as UTF-8"),
+        )
+    })
+}
+
 pub(super) fn line_of(bytes: &[u8], offset: usize) -> usize {
     bytes[..offset.min(bytes.len())]
         .iter()
@@ -549,6 +564,28 @@ fn convert(v: serde_json::Value) -> Value {
         }
         serde_json::Value::Object(_) => Value::Other("an object"),
     }
+}
+
+/// The scalar entries of a tool's metadata object as tags (`--slice-by` on
+/// them): strings as they are, numbers in their decimal text, booleans as
+/// `true`/`false`; nested values are left out.
+pub(super) fn metadata_tags(
+    meta: &serde_json::Map<String, serde_json::Value>,
+) -> Vec<(Text, Text)> {
+    use serde_json::Value as Json;
+    meta.iter()
+        .filter_map(|(key, value)| {
+            let text = match value {
+                Json::String(s) => s.clone(),
+                Json::Number(n) => n
+                    .as_f64()
+                    .map_or_else(|| n.to_string(), super::record::format_number),
+                Json::Bool(b) => b.to_string(),
+                _ => return None,
+            };
+            Some((Text::from(key.as_str()), Text::from(text)))
+        })
+        .collect()
 }
 
 #[cfg(test)]

@@ -143,61 +143,57 @@ fn normalise_number(digits: &str) -> String {
     }
 }
 
-/// The facts of a text, in the order found.
+/// Matches found in the masked text: (start, end, text), the text being the
+/// whole match or, when the pattern has one, its first group.
+fn matches(re: &Regex, masked: &str) -> Vec<(usize, usize, String)> {
+    re.captures_iter(masked)
+        .filter_map(|c| {
+            let m = c.get(1).or_else(|| c.get(0))?;
+            Some((m.start(), m.end(), m.as_str().to_string()))
+        })
+        .collect()
+}
+
+/// The facts of a text, in the order it states them.
 pub fn extract(text: &str) -> Vec<Fact> {
     let p = patterns();
     let mut masked = text.to_string();
-    // (offset in the text, fact): facts come out in the order the text states them.
+    // (offset in the text, fact).
     let mut facts: Vec<(usize, Fact)> = Vec::new();
-    let push = |facts: &mut Vec<(usize, Fact)>, at: usize, fact: Fact| facts.push((at, fact));
-    // Blanks a match out, byte for byte, so later kinds do not see its digits
-    // again and every offset stays where it was.
-    fn mask(masked: &mut String, start: usize, end: usize) {
-        masked.replace_range(start..end, &" ".repeat(end - start));
-    }
-    let found: Vec<(usize, usize, String)> = p
-        .url
-        .find_iter(&masked)
-        .map(|m| {
-            let s = m
-                .as_str()
-                .trim_end_matches(['.', ',', ';', ':', '!', '?', ')', ']', '}', '\'', '"']);
-            (m.start(), m.start() + s.len(), s.to_string())
+    // Records each match as a fact and blanks it out, byte for byte, so later
+    // kinds do not see its digits again and every offset stays where it was.
+    let mut take = |masked: &mut String, found: Vec<(usize, usize, Option<Fact>)>| {
+        for (start, end, fact) in found {
+            if let Some(fact) = fact {
+                facts.push((start, fact));
+                masked.replace_range(start..end, &" ".repeat(end - start));
+            }
+        }
+    };
+    let plain = |key: String, shown: &str| {
+        Some(Fact {
+            key,
+            shown: shown.to_string(),
+            date: None,
+        })
+    };
+    let urls = matches(&p.url, &masked)
+        .into_iter()
+        .map(|(start, _, s)| {
+            let s = s.trim_end_matches(['.', ',', ';', ':', '!', '?', ')', ']', '}', '\'', '"']);
+            let key = s.to_lowercase().trim_end_matches('/').to_string();
+            (start, start + s.len(), plain(key, s))
         })
         .collect();
-    for (start, end, s) in found.into_iter().rev() {
-        let key = s.to_lowercase().trim_end_matches('/').to_string();
-        push(
-            &mut facts,
-            start,
-            Fact {
-                key,
-                shown: s,
-                date: None,
-            },
-        );
-        mask(&mut masked, start, end);
-    }
-    let found: Vec<(usize, usize, String)> = p
-        .email
-        .find_iter(&masked)
-        .map(|m| (m.start(), m.end(), m.as_str().to_string()))
+    take(&mut masked, urls);
+    let emails = matches(&p.email, &masked)
+        .into_iter()
+        .map(|(a, b, s)| (a, b, plain(s.to_lowercase(), &s)))
         .collect();
-    for (start, end, s) in found.into_iter().rev() {
-        push(
-            &mut facts,
-            start,
-            Fact {
-                key: s.to_lowercase(),
-                shown: s,
-                date: None,
-            },
-        );
-        mask(&mut masked, start, end);
-    }
+    take(&mut masked, emails);
     for kind in 0..4 {
         let re = [&p.iso_date, &p.numeric_date, &p.month_day, &p.day_month][kind];
-        let found: Vec<(usize, usize, Option<Fact>)> = re
+        let found = re
             .captures_iter(&masked)
             .filter_map(|c| {
                 let m = c.get(0)?;
@@ -219,64 +215,33 @@ pub fn extract(text: &str) -> Vec<Fact> {
                 Some((m.start(), m.end(), fact))
             })
             .collect();
-        for (start, end, fact) in found.into_iter().rev() {
-            if let Some(fact) = fact {
-                push(&mut facts, start, fact);
-                mask(&mut masked, start, end);
-            }
-        }
+        take(&mut masked, found);
     }
     for re in [&p.keyword_id, &p.hash_id] {
-        let found: Vec<(usize, usize, String)> = re
-            .captures_iter(&masked)
-            .filter_map(|c| {
-                let id = c.get(1)?;
-                Some((id.start(), id.end(), id.as_str().to_string()))
+        let ids = matches(re, &masked)
+            .into_iter()
+            .map(|(a, b, s)| {
+                let key = if s.bytes().all(|b| b.is_ascii_digit()) {
+                    s.clone()
+                } else {
+                    s.to_uppercase()
+                };
+                (a, b, plain(key, &s))
             })
             .collect();
-        for (start, end, s) in found.into_iter().rev() {
-            let key = if s.bytes().all(|b| b.is_ascii_digit()) {
-                s.clone()
-            } else {
-                s.to_uppercase()
-            };
-            push(
-                &mut facts,
-                start,
-                Fact {
-                    key,
-                    shown: s,
-                    date: None,
-                },
-            );
-            mask(&mut masked, start, end);
-        }
+        take(&mut masked, ids);
     }
-    let found: Vec<(usize, usize, String)> = p
-        .mixed_id
-        .find_iter(&masked)
-        .map(|m| (m.start(), m.end(), m.as_str().to_string()))
+    let mixed = matches(&p.mixed_id, &masked)
+        .into_iter()
+        .map(|(a, b, s)| (a, b, plain(s.to_uppercase(), &s)))
         .collect();
-    for (start, end, s) in found.into_iter().rev() {
-        push(
-            &mut facts,
-            start,
-            Fact {
-                key: s.to_uppercase(),
-                shown: s,
-                date: None,
-            },
-        );
-        mask(&mut masked, start, end);
-    }
+    take(&mut masked, mixed);
     for c in p.number.captures_iter(&masked) {
         if let (Some(all), Some(digits)) = (c.get(0), c.get(1)) {
-            let fact = Fact {
-                key: normalise_number(digits.as_str()),
-                shown: all.as_str().trim().to_string(),
-                date: None,
-            };
-            push(&mut facts, all.start(), fact);
+            let shown = all.as_str().trim();
+            if let Some(fact) = plain(normalise_number(digits.as_str()), shown) {
+                facts.push((all.start(), fact));
+            }
         }
     }
     facts.sort_by_key(|(at, _)| *at);

@@ -186,24 +186,7 @@ pub(super) fn read(path: &Path, bytes: &[u8]) -> Result<Parsed> {
         .has_headers(false)
         .flexible(false)
         .from_reader(bytes);
-    let csv_err = |e: csv::Error| {
-        let mut loc = Location::file(path);
-        if let Some(pos) = e.position() {
-            loc = loc.at_line(usize::try_from(pos.line()).unwrap_or(usize::MAX));
-        }
-        let msg = match e.kind() {
-            csv::ErrorKind::UnequalLengths {
-                expected_len, len, ..
-            } => {
-                format!("malformed CSV: the row has {len} fields but the header has {expected_len}")
-            }
-            csv::ErrorKind::Utf8 { .. } => {
-                "the file is not valid UTF-8; re-encode it as UTF-8".to_string()
-            }
-            _ => format!("malformed CSV: {e}"),
-        };
-        Error::input(loc, msg)
-    };
+    let csv_err = |e: csv::Error| super::super::delimited::csv_error(path, "CSV", &e);
     let mut records = reader.records();
     let header = match records.next() {
         Some(r) => r.map_err(csv_err)?,
