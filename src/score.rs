@@ -217,11 +217,12 @@ pub fn choose_metrics(
 
 /// Marks the tools' metrics in `info`: those that are a number in some row are
 /// the tool's under their own names (even where a built-in metric has the
-/// same name: Inspect's `f1` scorer is Inspect's), and of them, for a tool
-/// whose metrics rows may lack (lm-eval per task and filter, an Inspect scorer
-/// that did not run on every sample), those some row lacks are partial: they
-/// score the rows that have them. `every` holds the numeric fields every row
-/// has.
+/// same name: Inspect's `f1` scorer is Inspect's), and of them those some row
+/// lacks are partial (lm-eval per task and filter, an Inspect scorer that did
+/// not run on every sample, a promptfoo named score absent from an error
+/// result): they score the rows that have them, so a tool's metric is never
+/// dropped from the comparison for being absent somewhere. `every` holds the
+/// numeric fields every row has.
 pub fn mark_tool_metrics<'a>(
     info: &mut metrics::DataInfo,
     tools: impl Iterator<Item = &'a crate::load::ToolInfo>,
@@ -231,7 +232,7 @@ pub fn mark_tool_metrics<'a>(
         for m in &tool.metrics {
             if info.numeric_fields.contains(m) {
                 info.tool_metrics.insert(m.clone());
-                if tool.partial_metrics && !every.contains(m) {
+                if !every.contains(m) {
                     info.partial.insert(m.clone());
                 }
             }
@@ -531,4 +532,67 @@ pub fn design(scores: &[MetricScores], slices: &Slices) -> (Design, Vec<Layout>)
     }
     let design = Design::new(n, width, data).with_groups(slices.keys.len() + 1, &slices.membership);
     (design, layouts)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::load::{Dataset, Row, ToolInfo};
+
+    /// A side from a tool whose metric `m` some samples lack: `(id, m)` rows.
+    fn side(rows: &[(&str, Option<f64>)]) -> crate::align::Side {
+        let rows = rows
+            .iter()
+            .map(|(id, m)| {
+                let mut row = Row::new(*id, "p", vec![]);
+                row.numbers.insert("n", 1.0);
+                if let Some(x) = m {
+                    row.numbers.insert("m", *x);
+                }
+                row
+            })
+            .collect();
+        let data = Dataset {
+            path: "t.eval".into(),
+            rows,
+            header: None,
+            tool: Some(ToolInfo {
+                tool: "inspect".into(),
+                metrics: vec!["m".into(), "n".into()],
+                ..ToolInfo::default()
+            }),
+        };
+        crate::align::group(data).expect("groups")
+    }
+
+    #[test]
+    fn a_tool_metric_some_samples_lack_is_compared_where_both_sides_have_it() {
+        // Example a: two epochs, one without m (its mean is the other's);
+        // b lacks m in the current run; c has it on both sides.
+        let base = side(&[
+            ("a", Some(1.0)),
+            ("a", None),
+            ("b", Some(1.0)),
+            ("c", Some(0.0)),
+        ]);
+        let cur = side(&[
+            ("a", Some(0.5)),
+            ("a", Some(0.0)),
+            ("b", None),
+            ("c", Some(1.0)),
+        ]);
+        let aligned = crate::align::align(base, cur);
+        let metrics =
+            choose_metrics(&[], &[], &MetricOptions::default(), &aligned).expect("chosen");
+        let names: Vec<&str> = metrics.iter().map(|m| m.name()).collect();
+        assert_eq!(names, ["m", "n"], "m is a default though some rows lack it");
+        assert!(metrics[0].counts_present() && !metrics[1].counts_present());
+        let scores = score(&aligned, metrics, (Path::new("b"), Path::new("c"))).expect("scored");
+        let m = &scores[0];
+        assert_eq!(m.count(None), 2);
+        // Baseline: a = 1 (its one scored epoch), c = 0; current: a = 0.25, c = 1.
+        assert_eq!(m.corpus_values(None), (0.5, 0.625));
+        assert_eq!(m.notes.len(), 1, "b, scored on one side only, is left out");
+        assert!(scores[1].notes.is_empty());
+    }
 }

@@ -162,7 +162,6 @@ pub fn read(path: &Path, bytes: &[u8]) -> Result<(Vec<Row>, ToolInfo)> {
     );
     let mut info = ToolInfo {
         tool: "deepeval".to_string(),
-        partial_metrics: true,
         ..ToolInfo::default()
     };
     if conversational > 0 {

@@ -541,7 +541,6 @@ impl<'a> Log<'a> {
         }
         let info = ToolInfo {
             tool: "inspect".to_string(),
-            partial_metrics: true,
             metrics,
             warnings,
             ..ToolInfo::default()

@@ -56,10 +56,6 @@ pub struct ToolInfo {
     /// What the reader wants the user to know (an aggregate in the tool's own
     /// results file that the samples do not reproduce, …).
     pub warnings: Vec<String>,
-    /// The metrics are reported per group of rows (lm-eval: per task and
-    /// filter): a row of another group has no value for a metric and is not
-    /// scored for it, where otherwise every row needs one.
-    pub partial_metrics: bool,
     /// Bounds the tool's own run applied to its metrics (DeepEval's
     /// thresholds): each becomes the metric's floor (`--min`, or `--max` for a
     /// lower-is-better metric) unless the configuration sets a bound.
@@ -83,7 +79,6 @@ impl ToolInfo {
             }
         }
         self.warnings.extend(other.warnings);
-        self.partial_metrics |= other.partial_metrics;
         for (m, x) in other.floors {
             if !self.floors.iter().any(|(n, _)| *n == m) {
                 self.floors.push((m, x));

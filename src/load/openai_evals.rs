@@ -256,7 +256,6 @@ pub fn read(path: &Path, bytes: &[u8]) -> Result<(Vec<Row>, ToolInfo)> {
     }
     let info = ToolInfo {
         tool: "openai-evals".to_string(),
-        partial_metrics: true,
         metrics,
         warnings,
         ..ToolInfo::default()

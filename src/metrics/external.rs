@@ -216,9 +216,6 @@ impl Metric for External {
     fn counts_present(&self) -> bool {
         self.partial
     }
-    fn has_value(&self, stats: &[f64]) -> bool {
-        !self.partial || stats.get(1).is_some_and(|c| *c > 0.0)
-    }
 }
 
 #[cfg(test)]

@@ -137,10 +137,10 @@ pub trait Metric: Send + Sync {
         false
     }
     /// Whether an example with statistics `stats` has a value for the metric:
-    /// always, but for a partial external metric (one a tool reports on some
-    /// tasks only), whose corpus value leaves the others out.
-    fn has_value(&self, _stats: &[f64]) -> bool {
-        true
+    /// always, but for a partial metric, whose count of samples with a value
+    /// (its last statistic) may be 0.
+    fn has_value(&self, stats: &[f64]) -> bool {
+        !self.counts_present() || stats.last().is_some_and(|c| *c > 0.0)
     }
 }
 

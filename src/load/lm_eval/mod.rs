@@ -179,7 +179,6 @@ pub fn read(path: &Path, bytes: &[u8]) -> Result<(Vec<Row>, ToolInfo)> {
         tool: "lm-eval".into(),
         metrics: tally.metric_names(&known),
         warnings,
-        partial_metrics: true,
         ..ToolInfo::default()
     };
     Ok((rows, info))
@@ -1010,7 +1009,6 @@ mod tests {
             flexible.numbers.get("exact_match,flexible-extract"),
             Some(&1.0)
         );
-        assert!(info.partial_metrics);
         assert_eq!(
             info.metrics,
             vec!["exact_match,flexible-extract", "exact_match,strict-match"]
