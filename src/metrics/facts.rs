@@ -392,40 +392,36 @@ mod tests {
 
     #[test]
     fn precision_against_the_input_and_recall_of_the_reference() {
+        let score = |name: &str, row: &Row| {
+            let mut out = [0.0];
+            build(name)
+                .expect("metric")
+                .stats(row, &mut out)
+                .expect("scores");
+            out[0]
+        };
         let mut row = Row::new(
             "t",
             "Refund $226.98 for order #12354.",
             vec!["Refund $229.68 for order #12345.".into()],
         );
         row.input = Some("I was charged $229.68 twice for order #12345.".into());
-        let mut out = [0.0];
-        build("copied_facts")
-            .expect("metric")
-            .stats(&row, &mut out)
-            .expect("scores");
-        assert_eq!(out[0], 0.0);
+        assert_eq!(score("copied_facts", &row), 0.0);
         let reason = build("copied_facts").expect("metric").reason(&row);
         assert_eq!(
             reason.as_deref(),
             Some("not in the input: “$226.98”, “12354”")
         );
-        build("copied_facts_recall")
-            .expect("metric")
-            .stats(&row, &mut out)
-            .expect("scores");
-        assert_eq!(out[0], 0.0);
+        assert_eq!(score("copied_facts_recall", &row), 0.0);
         row.prediction = "Refund of $229.68 for order 12345 (and 2 items)".into();
-        build("copied_facts")
-            .expect("metric")
-            .stats(&row, &mut out)
-            .expect("scores");
-        assert!((out[0] - 2.0 / 3.0).abs() < 1e-12, "{}", out[0]);
+        let copied = score("copied_facts", &row);
+        assert!((copied - 2.0 / 3.0).abs() < 1e-12, "{copied}");
         row.prediction = "Sorry about that.".into();
-        build("copied_facts")
-            .expect("metric")
-            .stats(&row, &mut out)
-            .expect("scores");
-        assert_eq!(out[0], 1.0, "no fact stated: nothing copied wrong");
+        assert_eq!(
+            score("copied_facts", &row),
+            1.0,
+            "no fact stated: nothing copied wrong"
+        );
     }
 
     #[test]
