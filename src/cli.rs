@@ -347,6 +347,14 @@ pub struct CompareArgs {
     /// Also write the HTML report here: one self-contained file with every changed example
     #[arg(long, value_name = "PATH")]
     pub html_out: Option<PathBuf>,
+    /// Write the ids whose outcome is uncertain (flaky, or changed without being
+    /// clearly worse or better in every sample) here, one per line, to re-run them with more samples
+    #[arg(long, value_name = "PATH")]
+    pub rerun_out: Option<PathBuf>,
+    /// An example is flaky when its baseline samples disagree on more than this
+    /// share of pairs (0/1 metrics; graded ones: mean difference as a share of the range) [default: 0.1]
+    #[arg(long, value_name = "SHARE")]
+    pub flaky_threshold: Option<f64>,
     /// Chance that any verdict is wrong (Bonferroni over every row) [default: 0.05]
     #[arg(long)]
     pub alpha: Option<f64>,
@@ -628,6 +636,7 @@ impl CompareArgs {
         set(&mut c.top_k, self.top_k);
         set(&mut c.fail_on, self.fail_on);
         set(&mut c.min_examples, self.min_examples);
+        set(&mut c.flaky_threshold, self.flaky_threshold);
         if c.suites.is_empty() {
             set(&mut c.suite, self.suite);
         }
@@ -651,6 +660,7 @@ impl CompareArgs {
         c.markdown_out = self.markdown_out;
         c.json_out = self.json_out;
         c.html_out = self.html_out;
+        c.rerun_out = self.rerun_out;
         c.history = self.history;
         c.artifact = crate::load::artifact::ArtifactSettings {
             workflow: self.artifact.artifact_workflow,
@@ -913,12 +923,13 @@ pub struct ReviewScoreArgs {
     /// Confidence level of the win rate's interval
     #[arg(long, default_value_t = 0.95)]
     pub confidence: f64,
-    /// Bootstrap resamples
-    #[arg(long, default_value_t = 10_000)]
-    pub resamples: usize,
-    /// Random seed
-    #[arg(long, default_value_t = 12_345)]
-    pub seed: u64,
+    /// Accepted for old workflows and ignored: the win rate's interval is no
+    /// longer a bootstrap (it is Wilson's score interval of the stratified sample)
+    #[arg(long, hide = true)]
+    pub resamples: Option<usize>,
+    /// Accepted for old workflows and ignored (see --resamples)
+    #[arg(long, hide = true)]
+    pub seed: Option<u64>,
 }
 
 /// `evalgate agreement`.

@@ -141,6 +141,14 @@ pub struct Config {
     pub json_out: Option<PathBuf>,
     /// Also write the HTML report (every changed example) here.
     pub html_out: Option<PathBuf>,
+    /// Write the ids whose outcome is uncertain here, one per line
+    /// (`--rerun-out`).
+    pub rerun_out: Option<PathBuf>,
+    /// An example is flaky on a metric when its baseline samples differ by
+    /// more than this on average (Gini's mean difference over pairs of
+    /// samples, as a share of the metric's range: the flip rate of a 0/1
+    /// metric).
+    pub flaky_threshold: f64,
     /// Colour terminal output.
     pub color: bool,
     /// History file whose trend the report shows (`--history`).
@@ -188,6 +196,8 @@ impl Config {
             markdown_out: None,
             json_out: None,
             html_out: None,
+            rerun_out: None,
+            flaky_threshold: 0.1,
             color: false,
             history: None,
             artifact: crate::load::artifact::ArtifactSettings::default(),
@@ -235,6 +245,12 @@ impl Config {
         };
         open_unit("alpha", self.alpha)?;
         open_unit("confidence", self.confidence)?;
+        if !(0.0..1.0).contains(&self.flaky_threshold) {
+            return Err(Error::Config(format!(
+                "flaky threshold must be at least 0 and below 1 (a share of sample pairs that disagree), got {}",
+                self.flaky_threshold
+            )));
+        }
         if self.resamples < 1 {
             return Err(Error::Config("resamples must be at least 1".into()));
         }
@@ -280,6 +296,7 @@ impl Config {
             allow_missing,
             strict_dataset,
             min_examples,
+            flaky_threshold,
             fields,
             metric,
         } = file;
@@ -302,6 +319,7 @@ impl Config {
         set(&mut self.allow_missing, allow_missing);
         set(&mut self.strict_dataset, strict_dataset);
         set(&mut self.min_examples, min_examples);
+        set(&mut self.flaky_threshold, flaky_threshold);
         if let Some(f) = fields {
             let one = |x: Option<String>, target: &mut Vec<String>| {
                 if let Some(x) = x {
@@ -486,6 +504,8 @@ pub struct FileConfig {
     pub strict_dataset: Option<bool>,
     /// Minimum examples for a significant verdict.
     pub min_examples: Option<usize>,
+    /// Flaky threshold (see [`Config::flaky_threshold`]).
+    pub flaky_threshold: Option<f64>,
     /// Field names.
     pub fields: Option<FieldsConfig>,
     /// Per-metric settings, `[metric.NAME]`.

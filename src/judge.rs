@@ -29,8 +29,8 @@ use crate::config::{Config, FailOn, TestKind};
 use crate::load::Text;
 use crate::metrics::Scale;
 use crate::report::{
-    ExampleChange, ExampleCounts, GateVerdict, MetricRow, Report, Settings, SliceRow, ValueScale,
-    Verdict,
+    ExampleChange, ExampleCounts, GateVerdict, MetricRow, Report, Settings, SliceRow, Stability,
+    ValueScale, Verdict,
 };
 use crate::score::{MetricScores, Slices};
 use crate::stats::inversion::EXACT_MAX_N;
@@ -136,6 +136,11 @@ pub fn judge(ev: &Evidence<'_>, config: &Config) -> Report {
         }
     }
     let z_row = stats::normal_quantile(1.0 - tail);
+    let noise: Vec<crate::noise::Noise> = ev
+        .scores
+        .iter()
+        .map(|s| crate::noise::analyse(s, n, config.flaky_threshold))
+        .collect();
 
     let mut metrics = Vec::new();
     let mut slice_rows = Vec::new();
@@ -156,6 +161,7 @@ pub fn judge(ev: &Evidence<'_>, config: &Config) -> Report {
             t.result.p_less.max(t.result.p_greater)
         };
         let mut d = decide(t, sign, config, gate.tolerance, z_row);
+        let mde = minimum_detectable_drop(&t.result, gate.tolerance, z_row);
         if t.group == 0 {
             let floor = match s.metric.direction() {
                 crate::metrics::Direction::Higher => gate.min.or(gate.max),
@@ -190,6 +196,8 @@ pub fn judge(ev: &Evidence<'_>, config: &Config) -> Report {
                 floor,
                 n: t.n,
                 examples_to_settle: d.settle,
+                mde,
+                noise: noise[t.metric].summary.clone(),
                 note: d.note,
             });
         } else {
@@ -211,6 +219,7 @@ pub fn judge(ev: &Evidence<'_>, config: &Config) -> Report {
                 p_adjusted,
                 test: t.method,
                 verdict: d.verdict,
+                mde,
             });
         }
     }
@@ -221,7 +230,8 @@ pub fn judge(ev: &Evidence<'_>, config: &Config) -> Report {
         warnings.push(w);
     }
 
-    let regressed_examples = worst_examples(ev, &metrics, &slice_rows, config.top_k);
+    let regressed_examples = worst_examples(ev, &metrics, &slice_rows, &noise, config.top_k);
+    let rerun_ids = rerun_ids(ev.aligned, &noise);
     let examples = ExampleCounts {
         compared: n,
         missing: ev.aligned.missing.len(),
@@ -306,6 +316,7 @@ pub fn judge(ev: &Evidence<'_>, config: &Config) -> Report {
         dataset: ev.dataset.clone(),
         version: env!("CARGO_PKG_VERSION").to_string(),
         trends: Vec::new(),
+        rerun_ids,
         human: None,
     }
 }
@@ -353,15 +364,16 @@ fn run_test(
         TypicalValues::from_draws(&draws, r.b - draws.len())
     };
     let (values, method) = match (layout, ev.randomization) {
-        (Layout::Delta { .. }, randomization) => match signs(s, members) {
-            Some((gains, losses, zeros)) if n <= EXACT_MAX_N => (
-                TypicalValues::exact_sign_flip(gains, losses, zeros),
+        (Layout::Delta { .. }, randomization) => match (signs(s, members), randomization) {
+            // 0/1 differences: few distinct values, so the mid-p test
+            // (`TypicalValues::mid_p`) instead of the conservative one.
+            (Some((gains, losses, zeros)), _) if n <= EXACT_MAX_N => (
+                TypicalValues::exact_sign_flip(gains, losses, zeros).mid_p(),
                 Method::Exact,
             ),
-            _ => match randomization {
-                Some(r) => (from(r, &mean), Method::Randomization),
-                None => (from(ev.bootstrap, &mean), Method::Bootstrap),
-            },
+            (Some(_), Some(r)) => (from(r, &mean).mid_p(), Method::Randomization),
+            (None, Some(r)) => (from(r, &mean), Method::Randomization),
+            (_, None) => (from(ev.bootstrap, &mean), Method::Bootstrap),
         },
         (Layout::Corpus { .. }, _) => (from(ev.bootstrap, &corpus), Method::Bootstrap),
     };
@@ -546,6 +558,34 @@ fn examples_to_settle(fit: &Fit, tolerance: f64, z_row: f64, min_examples: usize
     Some(needed.max(min_examples).max(n + 1))
 }
 
+/// The minimum detectable drop of a row: the smallest true drop that the row
+/// would call a regression with 80% power, τ + (z_row + z₀.₈)·se. se is read
+/// off the row's own interval — the resampling (or enumeration) distribution
+/// of the delta at this run's examples and noise — as its half-width over
+/// z_row, so it needs no model of the metric: a drop δ moves the interval's
+/// upper end (in gain units) to about −δ + z_row·se, which lies below −τ with
+/// probability Φ((δ − τ)/se − z_row) = 0.8 at δ = MDE. `None` when the
+/// interval is unbounded.
+fn minimum_detectable_drop(result: &stats::TestResult, tolerance: f64, z_row: f64) -> Option<f64> {
+    let width = result.ci_high - result.ci_low;
+    if !(width.is_finite() && z_row.is_finite() && z_row > 0.0) {
+        return None;
+    }
+    let se = width / (2.0 * z_row);
+    Some(tolerance + (z_row + stats::normal_quantile(0.8)) * se)
+}
+
+/// The ids to re-run with more samples: uncertain on any metric, sorted.
+fn rerun_ids(aligned: &Aligned, noise: &[crate::noise::Noise]) -> Vec<String> {
+    let mut ids: Vec<String> = (0..aligned.baseline.len())
+        .filter(|&i| noise.iter().any(|x| x.uncertain[i]))
+        .map(|i| aligned.baseline[i].first().id.to_string())
+        .collect();
+    ids.sort();
+    ids.dedup();
+    ids
+}
+
 /// A warning when the resamples are too few for the family: the smallest
 /// one-sided p a Monte Carlo method can reach, 1/(B + 1), is above the level
 /// each row needs, so no interval is bounded. (Intervals of very few examples
@@ -593,6 +633,7 @@ fn worst_examples(
     ev: &Evidence<'_>,
     metrics: &[MetricRow],
     slices: &[SliceRow],
+    noise: &[crate::noise::Noise],
     top_k: usize,
 ) -> Vec<ExampleChange> {
     let mut out = Vec::new();
@@ -625,16 +666,24 @@ fn worst_examples(
             c
         };
         let sign = s.metric.direction().sign();
-        let mut drops: Vec<(f64, usize)> = candidates
+        let stability = &noise[m].stability;
+        // Solid regressions first, then uncertain ones, flaky ones last; the
+        // largest drops first within each.
+        let rank = |i: usize| match stability[i] {
+            Some(Stability::Solid) | None => 0,
+            Some(Stability::Uncertain) => 1,
+            Some(Stability::Flaky) => 2,
+        };
+        let mut drops: Vec<(usize, f64, usize)> = candidates
             .into_iter()
             .filter_map(|i| {
                 let (b, c) = s.example_scores(i);
                 let gain = (c - b) * sign;
-                (gain < 0.0).then_some((gain, i))
+                (gain < 0.0).then_some((rank(i), gain, i))
             })
             .collect();
-        drops.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
-        for &(_, i) in drops.iter().take(top_k) {
+        drops.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.total_cmp(&b.1)).then(a.2.cmp(&b.2)));
+        for &(_, _, i) in drops.iter().take(top_k) {
             let (b, c) = s.example_scores(i);
             let base = ev.aligned.baseline[i].first();
             let cur = ev.aligned.current[i].first();
@@ -664,6 +713,9 @@ fn worst_examples(
                 current_prediction: cur.prediction.to_string(),
                 baseline_reason: s.metric.reason(base),
                 current_reason: s.metric.reason(cur),
+                stability: stability[i],
+                baseline_samples: crate::noise::sample_summary(s, 0, i),
+                current_samples: crate::noise::sample_summary(s, 1, i),
             });
         }
     }

@@ -22,6 +22,7 @@ pub mod history;
 pub mod judge;
 pub mod load;
 pub mod metrics;
+pub mod noise;
 pub mod progress;
 pub mod publish;
 pub mod render;
@@ -378,8 +379,6 @@ fn human_gate(
     }
     let settings = review::score::ScoreSettings {
         confidence: config.confidence,
-        resamples: config.resamples,
-        seed: config.seed,
     };
     let (answers, problems) = review::sheet::read_lenient(sheet)?;
     let mut human = review::score::verdict(&drawn, &answers, problems, sheet, settings)?;

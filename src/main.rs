@@ -96,12 +96,26 @@ fn compare(args: CompareArgs) -> anyhow::Result<bool> {
         .as_ref()
         .map(|p| (p.clone(), render(OutputFormat::Json)));
     let html = html_reports(config.html_out.as_deref(), &reports, &tables);
+    // The ids to re-run with more samples, one per line (`suite/id` with
+    // several suites); an empty file when every outcome is certain.
+    let rerun = config.rerun_out.as_ref().map(|p| {
+        let ids = match reports.as_slice() {
+            [one] => one.rerun_ids.clone(),
+            many => Report::merged(many).map(|m| m.rerun_ids).unwrap_or_default(),
+        };
+        let mut text = ids.join("\n");
+        if !text.is_empty() {
+            text.push('\n');
+        }
+        (p.clone(), text)
+    });
     // Either every output file is replaced or none is.
     let files: Vec<(&std::path::Path, &str)> = markdown
         .iter()
         .map(|(p, text)| (p.as_path(), text.as_str()))
         .chain(json.iter().map(|(p, text)| (p.as_path(), text.as_str())))
         .chain(html.iter().map(|h| (h.path.as_path(), h.text.as_str())))
+        .chain(rerun.iter().map(|(p, text)| (p.as_path(), text.as_str())))
         .collect();
     write_all_atomic(&files)?;
     let Some(github) = github else {
@@ -355,13 +369,11 @@ fn review_sample(args: ReviewSampleArgs) -> anyhow::Result<()> {
 }
 
 fn review_score(args: &ReviewScoreArgs) -> anyhow::Result<()> {
-    if !(args.confidence > 0.0 && args.confidence < 1.0) || args.resamples == 0 {
-        anyhow::bail!("--confidence must be between 0 and 1 and --resamples at least 1");
+    if !(args.confidence > 0.0 && args.confidence < 1.0) {
+        anyhow::bail!("--confidence must be between 0 and 1");
     }
     let settings = evalgate::review::score::ScoreSettings {
         confidence: args.confidence,
-        resamples: args.resamples,
-        seed: args.seed,
     };
     let report = evalgate::review::score::score(&args.sheet, &args.key, settings)?;
     match args.format {

@@ -136,8 +136,75 @@ pub struct MetricRow {
     /// question; for a change for the worse that is not significant (tolerance
     /// 0), how many would show a change of the observed size.
     pub examples_to_settle: Option<usize>,
+    /// Minimum detectable effect: the smallest drop (a positive number, in the
+    /// metric's units) this run would call a regression with 80% power, at its
+    /// examples, noise and level: τ + (z_row + z₀.₈)·se, with se read off the
+    /// row's interval (half its width over z_row). `None` when the interval is
+    /// unbounded.
+    pub mde: Option<f64>,
+    /// What repeated samples say of each example's own noise (`None` when
+    /// every example has one sample per run).
+    pub noise: Option<MetricNoise>,
     /// Why the verdict is what it is, when that is not obvious.
     pub note: Option<String>,
+}
+
+/// A metric's noise, from the repeated samples of its examples.
+#[derive(Debug, Clone, Serialize)]
+pub struct MetricNoise {
+    /// Mean samples per example (baseline, current).
+    pub samples: [f64; 2],
+    /// Whether every sample scored 0 or 1 (then `flip_rate` is given, else `sd`).
+    pub binary: bool,
+    /// Mean flip rate over examples (the share of an example's sample pairs
+    /// that disagree), baseline and current; 0/1 metrics only.
+    pub flip_rate: Option<[f64; 2]>,
+    /// Root mean within-example variance of per-sample scores (baseline,
+    /// current); graded metrics only.
+    pub sd: Option<[f64; 2]>,
+    /// The flaky rule's threshold (`--flaky-threshold`).
+    pub flaky_threshold: f64,
+    /// Examples whose baseline samples disagree beyond the threshold.
+    pub flaky: usize,
+    /// The part of `delta` that the flaky examples account for (their summed
+    /// per-example change over all compared examples).
+    pub flaky_delta: f64,
+    /// Examples worse in every current sample than in every baseline sample
+    /// (at least two samples on each side).
+    pub solid_regressions: usize,
+    /// Examples better in every current sample than in every baseline sample.
+    pub solid_improvements: usize,
+    /// Examples changed on this metric without being solidly worse or better,
+    /// or flaky: what `--rerun-out` lists.
+    pub uncertain: usize,
+}
+
+/// How sure a listed example's change is, from its repeated samples.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Stability {
+    /// Every current sample is worse than every baseline sample (at least two
+    /// samples on each side).
+    Solid,
+    /// The samples overlap: a change that more samples could confirm or undo.
+    Uncertain,
+    /// The baseline's own samples disagree beyond the flaky threshold.
+    Flaky,
+}
+
+/// One side's samples of a listed example.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct SampleSummary {
+    /// Samples.
+    pub n: usize,
+    /// Lowest and highest per-sample score.
+    pub min: f64,
+    /// Highest.
+    pub max: f64,
+    /// Flip rate (0/1 metrics) or mean absolute difference between samples.
+    pub mean_difference: f64,
+    /// Standard deviation of the per-sample scores.
+    pub sd: f64,
 }
 
 /// One metric in one slice.
@@ -175,6 +242,8 @@ pub struct SliceRow {
     pub test: crate::stats::Method,
     /// The verdict.
     pub verdict: Verdict,
+    /// Minimum detectable drop in the slice (see [`MetricRow::mde`]).
+    pub mde: Option<f64>,
 }
 
 /// One example whose score got worse.
@@ -202,6 +271,13 @@ pub struct ExampleChange {
     pub baseline_reason: Option<String>,
     /// Why the current output scored as it did, when the metric says.
     pub current_reason: Option<String>,
+    /// Solid, uncertain or flaky, from repeated samples (`None` with one sample
+    /// per run: nothing to tell them apart).
+    pub stability: Option<Stability>,
+    /// The baseline's samples of the example, when it has several.
+    pub baseline_samples: Option<SampleSummary>,
+    /// The current run's samples.
+    pub current_samples: Option<SampleSummary>,
 }
 
 /// The settings that make the numbers reproducible.
@@ -271,6 +347,10 @@ pub struct Report {
     /// report (absent from the JSON when no history was given).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub trends: Vec<MetricTrend>,
+    /// Ids whose outcome is uncertain — flaky on a metric, or changed without
+    /// being solidly worse or better — sorted; what `--rerun-out` writes.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub rerun_ids: Vec<String>,
     /// The human verdict of a review sheet (`compare --human`), when given.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub human: Option<crate::review::score::HumanReport>,
@@ -443,6 +523,10 @@ impl Report {
                     ..e.clone()
                 })
             })
+            .collect();
+        out.rerun_ids = reports
+            .iter()
+            .flat_map(|r| r.rerun_ids.iter().map(move |id| prefixed(r, id)))
             .collect();
         Some(out)
     }

@@ -22,6 +22,66 @@ pub struct MetricScores {
     pub cur: Vec<f64>,
     /// What scoring found that the report should say.
     pub notes: Vec<String>,
+    /// Each example's spread over its repeated samples, baseline then
+    /// current: present when some example has more than one sample.
+    pub samples: Option<Box<[Vec<SampleSpread>; 2]>>,
+}
+
+/// How one example's repeated samples of a metric spread (its own noise).
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct SampleSpread {
+    /// Samples with a value.
+    pub n: usize,
+    /// Their lowest per-sample score.
+    pub min: f64,
+    /// Their highest.
+    pub max: f64,
+    /// Their standard deviation (n − 1 in the denominator; 0 for one sample).
+    pub sd: f64,
+    /// Their mean absolute difference over all pairs of samples (Gini's mean
+    /// difference; for 0/1 scores, the share of pairs that disagree: the flip
+    /// rate). 0 for one sample.
+    pub mean_difference: f64,
+    /// Every sample scored 0 or 1.
+    pub binary: bool,
+}
+
+impl SampleSpread {
+    /// The spread of per-sample `scores` (sorted in place).
+    pub fn of(scores: &mut [f64]) -> Self {
+        let n = scores.len();
+        if n == 0 {
+            return SampleSpread::default();
+        }
+        scores.sort_by(f64::total_cmp);
+        let binary = scores.iter().all(|&x| x == 0.0 || x == 1.0);
+        let mean = scores.iter().sum::<f64>() / n as f64;
+        if n == 1 {
+            return SampleSpread {
+                n,
+                min: scores[0],
+                max: scores[0],
+                binary,
+                ..SampleSpread::default()
+            };
+        }
+        let var = scores.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1) as f64;
+        // Σ_{i<j} (x_(j) − x_(i)) = Σ_j x_(j)·(2j − n + 1) over sorted values.
+        let pairs = (n * (n - 1) / 2) as f64;
+        let sum: f64 = scores
+            .iter()
+            .enumerate()
+            .map(|(j, x)| x * (2.0 * j as f64 - n as f64 + 1.0))
+            .sum();
+        SampleSpread {
+            n,
+            min: scores[0],
+            max: scores[n - 1],
+            sd: var.sqrt(),
+            mean_difference: sum / pairs,
+            binary,
+        }
+    }
 }
 
 impl MetricScores {
@@ -78,12 +138,24 @@ impl MetricScores {
 
 /// Statistics of `metric` for each example, averaged over its samples.
 pub fn score_examples(examples: &[Example], metric: &dyn Metric, path: &Path) -> Result<Vec<f64>> {
+    Ok(score_examples_with_spread(examples, metric, path)?.0)
+}
+
+/// [`score_examples`], and each example's spread over its repeated samples
+/// when some example has more than one.
+pub fn score_examples_with_spread(
+    examples: &[Example],
+    metric: &dyn Metric,
+    path: &Path,
+) -> Result<(Vec<f64>, Option<Vec<SampleSpread>>)> {
     let k = metric.arity();
-    let per_example: Vec<Result<Vec<f64>>> = examples
+    let repeated = examples.iter().any(|e| e.samples.len() > 1);
+    let per_example: Vec<Result<(Vec<f64>, SampleSpread)>> = examples
         .par_iter()
         .map(|example| {
             let mut acc = vec![0.0; k];
             let mut buf = vec![0.0; k];
+            let mut scores = Vec::new();
             for row in &example.samples {
                 metric.stats(row, &mut buf).map_err(|e| {
                     Error::input(
@@ -93,6 +165,9 @@ pub fn score_examples(examples: &[Example], metric: &dyn Metric, path: &Path) ->
                 })?;
                 for (a, b) in acc.iter_mut().zip(&buf) {
                     *a += b;
+                }
+                if repeated && metric.has_value(&buf) {
+                    scores.push(metric.example_score(&buf));
                 }
             }
             let samples = example.samples.len() as f64;
@@ -105,14 +180,19 @@ pub fn score_examples(examples: &[Example], metric: &dyn Metric, path: &Path) ->
                     acc.iter_mut().for_each(|a| *a /= present);
                 }
             }
-            Ok(acc)
+            Ok((acc, SampleSpread::of(&mut scores)))
         })
         .collect();
     let mut out = Vec::with_capacity(examples.len() * k);
+    let mut spreads = Vec::with_capacity(if repeated { examples.len() } else { 0 });
     for r in per_example {
-        out.extend(r?);
+        let (stats, spread) = r?;
+        out.extend(stats);
+        if repeated {
+            spreads.push(spread);
+        }
     }
-    Ok(out)
+    Ok((out, repeated.then_some(spreads)))
 }
 
 /// What the metrics `names` need to know of the data before scoring: numeric
@@ -366,17 +446,39 @@ pub fn score_with_progress(
                 let (all, idf) = rows();
                 metric.prepare(all, idf)?;
             }
-            let mut base = score_examples(&aligned.baseline, metric.as_ref(), paths.0)?;
+            let (mut base, base_spread) =
+                score_examples_with_spread(&aligned.baseline, metric.as_ref(), paths.0)?;
             scored(aligned.baseline.len() as u64);
-            let mut cur = score_examples(&aligned.current, metric.as_ref(), paths.1)?;
+            let (mut cur, cur_spread) =
+                score_examples_with_spread(&aligned.current, metric.as_ref(), paths.1)?;
             scored(aligned.current.len() as u64);
             check_sums(metric.as_ref(), [&base, &cur], [paths.0, paths.1])?;
             let notes = pair_values(metric.as_ref(), &mut base, &mut cur);
+            let samples = match (base_spread, cur_spread) {
+                (None, None) => None,
+                (b, c) => {
+                    // One side without repeats: each example's one sample.
+                    let single = |side: &[Example], stats: &[f64]| {
+                        let k = metric.arity().max(1);
+                        side.iter()
+                            .enumerate()
+                            .map(|(i, _)| {
+                                let mut one = vec![metric.example_score(&stats[i * k..(i + 1) * k])];
+                                SampleSpread::of(&mut one)
+                            })
+                            .collect()
+                    };
+                    let b = b.unwrap_or_else(|| single(&aligned.baseline, &base));
+                    let c = c.unwrap_or_else(|| single(&aligned.current, &cur));
+                    Some(Box::new([b, c]))
+                }
+            };
             Ok(MetricScores {
                 metric,
                 base,
                 cur,
                 notes,
+                samples,
             })
         })
         .collect()
@@ -537,6 +639,22 @@ pub fn design(scores: &[MetricScores], slices: &Slices) -> (Design, Vec<Layout>)
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sample_spread_is_the_flip_rate_of_0_1_scores() {
+        // Pairs (1,0), (1,1), (0,1): two of three disagree.
+        let s = SampleSpread::of(&mut [1.0, 0.0, 1.0]);
+        assert!((s.mean_difference - 2.0 / 3.0).abs() < 1e-12, "{s:?}");
+        assert!(s.binary);
+        assert_eq!((s.n, s.min, s.max), (3, 0.0, 1.0));
+        assert!((s.sd - (1.0f64 / 3.0).sqrt()).abs() < 1e-12);
+        // Graded: |0.2−0.5|, |0.2−0.9|, |0.5−0.9| average 1.4/3.
+        let s = SampleSpread::of(&mut [0.9, 0.2, 0.5]);
+        assert!((s.mean_difference - 1.4 / 3.0).abs() < 1e-12, "{s:?}");
+        assert!(!s.binary);
+        let one = SampleSpread::of(&mut [0.4]);
+        assert_eq!((one.n, one.mean_difference, one.sd), (1, 0.0, 0.0));
+    }
     use crate::load::{Dataset, Row, ToolInfo};
 
     /// A side from a tool whose metric `m` some samples lack: `(id, m)` rows.

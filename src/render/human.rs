@@ -33,7 +33,7 @@ fn p_value(p: f64) -> String {
 /// The sentence that sums up the verdict.
 pub fn headline(h: &HumanReport) -> String {
     format!(
-        "Reviewers preferred the current output in {} of {} reviewed rows, the baseline in {}, and called {} a tie: win rate {} ({}% CI {} – {}, weighted to all compared examples; ties count ½), sign test p = {}.",
+        "Reviewers preferred the current output in {} of {} reviewed rows, the baseline in {}, and called {} a tie: win rate {} ({}% CI {} – {}, weighted to all compared examples; ties count ½), p = {} against ½ ({}).",
         h.wins,
         h.reviewed,
         h.losses,
@@ -42,7 +42,15 @@ pub fn headline(h: &HumanReport) -> String {
         super::ci_percent(h.confidence),
         pct(h.ci_low),
         pct(h.ci_high),
-        p_value(h.sign_test_p)
+        p_value(h.p_value),
+        match h.sign_test_p {
+            // Unstratified: the sign test is valid and agrees in spirit.
+            Some(p) => format!("score test; sign test p = {}", p_value(p)),
+            None => format!(
+                "score test; the stratified sample is worth {:.0} unstratified rows",
+                h.effective_n
+            ),
+        }
     )
 }
 

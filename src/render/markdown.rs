@@ -166,12 +166,16 @@ fn render(report: &Report, budget: Budget) -> String {
             "| {} | {baseline} | {current} | {delta} | {ci} | {p} | {} {} |",
             name(&metric_label(m)),
             emoji(m.verdict),
-            m.verdict.label()
+            super::verdict_text(m, nums)
         );
     }
     let [meaning, tests] = super::interval_note(report);
     let _ = writeln!(out, "\n<sub>{} {}</sub>", phrase(&meaning), phrase(&tests));
     out.push('\n');
+    let noise = super::noise_lines(report, nums);
+    if !noise.is_empty() {
+        let _ = writeln!(out, "**Repeated samples.** {}\n", phrase(&noise.join(" ")));
+    }
     super::trend::markdown_section(report, &mut out);
 
     let moved = report.moved_slices();
@@ -334,13 +338,22 @@ fn example(out: &mut String, e: &ExampleChange, max: usize) {
     for t in tags.iter().take(3) {
         let _ = write!(title, " · {t}");
     }
+    let badge = match e.stability {
+        Some(crate::report::Stability::Solid) => " · 🧱 solid",
+        Some(crate::report::Stability::Flaky) => " · 🎲 flaky",
+        Some(crate::report::Stability::Uncertain) => " · uncertain",
+        None => "",
+    };
     let _ = writeln!(
         out,
-        "{title} · {} {:.2} → {:.2}\n",
+        "{title} · {} {:.2} → {:.2}{badge}\n",
         name(&e.metric),
         e.baseline_score,
         e.current_score
     );
+    if let Some(note) = super::stability_note(e) {
+        let _ = writeln!(out, "<sub>Samples: {}</sub>\n", phrase(&note));
+    }
     if let Some(input) = &e.input {
         for line in truncate(input, max)
             .lines()

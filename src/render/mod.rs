@@ -263,6 +263,118 @@ pub(crate) fn interval_note(report: &Report) -> [String; 2] {
     ]
 }
 
+/// A metric row's verdict in words: with the smallest drop it could have
+/// detected when it found none ("unchanged (could have detected drops of 2.1
+/// points or more)").
+pub(crate) fn verdict_text(m: &MetricRow, nums: Numbers) -> String {
+    let label = m.verdict.label();
+    match (m.verdict, m.mde) {
+        (Verdict::Unchanged | Verdict::NotSignificant, Some(mde)) => {
+            let d = Numbers::decimals(m.scale, m.baseline, m.current);
+            format!(
+                "{label} (could have detected drops of {} or more)",
+                nums.change(mde, m.scale, d)
+            )
+        }
+        _ => label.to_string(),
+    }
+}
+
+/// What repeated samples say, one sentence per metric that has them: how
+/// many examples are flaky and how much of the change they account for, how
+/// many changes are solid, how many are uncertain.
+pub(crate) fn noise_lines(report: &Report, nums: Numbers) -> Vec<String> {
+    let mut lines = Vec::new();
+    for m in &report.metrics {
+        let Some(x) = &m.noise else { continue };
+        let d = Numbers::decimals(m.scale, m.baseline, m.current);
+        let spread = match (x.flip_rate, x.sd) {
+            (Some([b, c]), _) => format!("flip rate {b:.2} → {c:.2}"),
+            (_, Some([b, c])) => format!(
+                "within-example sd {} → {}",
+                nums.value(b, d.max(2)),
+                nums.value(c, d.max(2))
+            ),
+            _ => String::new(),
+        };
+        let samples = |v: f64| {
+            if v.fract() == 0.0 {
+                format!("{v:.0}")
+            } else {
+                format!("{v:.1}")
+            }
+        };
+        let mut s = format!(
+            "{}: {} → {} samples per example ({spread}); {} of {} examples flaky",
+            m.name,
+            samples(x.samples[0]),
+            samples(x.samples[1]),
+            x.flaky,
+            m.n
+        );
+        if x.flaky > 0 && m.delta != 0.0 {
+            let sign = |v: f64| if v < 0.0 { nums.minus } else { "+" };
+            s.push_str(&format!(
+                ", accounting for {}{} of the {}{} change",
+                sign(x.flaky_delta),
+                nums.change(x.flaky_delta, m.scale, d),
+                sign(m.delta),
+                nums.change(m.delta, m.scale, d)
+            ));
+        }
+        s.push_str(&format!(
+            "; {} solid regressions, {} solid improvements, {} uncertain.",
+            x.solid_regressions, x.solid_improvements, x.uncertain
+        ));
+        lines.push(s);
+    }
+    if !lines.is_empty() {
+        let threshold = report
+            .metrics
+            .iter()
+            .find_map(|m| m.noise.as_ref())
+            .map_or(0.1, |x| x.flaky_threshold);
+        lines.push(format!(
+            "Flaky: the baseline's own samples disagree (mean difference over {threshold} of the range; for 0/1 metrics, the flip rate). Solid: every current sample worse (or better) than every baseline sample."
+        ));
+    }
+    lines
+}
+
+/// How sure a listed example's change is, in words, when its samples say.
+pub(crate) fn stability_note(e: &crate::report::ExampleChange) -> Option<String> {
+    use crate::report::Stability;
+    let (b, c) = (e.baseline_samples, e.current_samples);
+    let range = |x: &crate::report::SampleSummary| {
+        if x.min == x.max {
+            format!("{:.2}", x.min)
+        } else {
+            format!("{:.2}–{:.2}", x.min, x.max)
+        }
+    };
+    Some(match (e.stability?, b, c) {
+        (Stability::Solid, Some(b), Some(c)) => format!(
+            "solid: worse in all {} current samples ({}) than in all {} baseline samples ({})",
+            c.n,
+            range(&c),
+            b.n,
+            range(&b)
+        ),
+        (Stability::Flaky, Some(b), _) => format!(
+            "flaky: the baseline's {} samples disagree ({}, mean difference {:.2})",
+            b.n,
+            range(&b),
+            b.mean_difference
+        ),
+        (Stability::Uncertain, Some(b), Some(c)) => format!(
+            "uncertain: the samples overlap (baseline {}, current {})",
+            range(&b),
+            range(&c)
+        ),
+        (s, _, _) => format!("{s:?}").to_lowercase(),
+    })
+}
+
 /// The metric's name with ↓ when lower is better.
 pub(crate) fn metric_label(m: &MetricRow) -> String {
     match m.direction {

@@ -32,8 +32,8 @@ impl Terminal {
         }
     }
 
-    fn verdict_cell(&self, v: Verdict) -> Cell {
-        let cell = Cell::new(v.label());
+    fn verdict_cell(&self, v: Verdict, text: String) -> Cell {
+        let cell = Cell::new(text);
         if !self.color {
             return cell;
         }
@@ -99,12 +99,19 @@ impl Renderer for Terminal {
                 right(delta),
                 Cell::new(ci),
                 right(p),
-                self.verdict_cell(m.verdict),
+                self.verdict_cell(m.verdict, super::verdict_text(m, nums)),
             ]);
         }
         let _ = writeln!(out, "{t}");
         for line in super::interval_note(report) {
             let _ = writeln!(out, "{}", visible(&line));
+        }
+        let noise = super::noise_lines(report, nums);
+        if !noise.is_empty() {
+            let _ = writeln!(out, "\nRepeated samples:");
+            for line in noise {
+                let _ = writeln!(out, "  {}", visible(&line));
+            }
         }
         super::trend::terminal_section(report, &mut out);
 
@@ -134,7 +141,7 @@ impl Renderer for Terminal {
                     right(delta),
                     Cell::new(ci),
                     right(p),
-                    self.verdict_cell(s.verdict),
+                    self.verdict_cell(s.verdict, s.verdict.label().to_string()),
                 ]);
             }
             let _ = writeln!(out, "{t}");
@@ -166,6 +173,9 @@ impl Renderer for Terminal {
                 e.baseline_score,
                 e.current_score
             );
+            if let Some(note) = super::stability_note(e) {
+                let _ = writeln!(out, "    samples:   {note}");
+            }
             if let Some(input) = &e.input {
                 let _ = writeln!(out, "    input:     {}", one_line(input, 300));
             }

@@ -4,11 +4,18 @@
 //!   reviewer preferred the current output, 0 for the baseline, ½ for a tie.
 //!   The sample is stratified, so the rate is weighted back to all compared
 //!   examples: each stratum's mean counts by its share of the compared
-//!   examples, and identical outputs count as ties. Its interval is a
-//!   percentile bootstrap that resamples reviewed rows within each stratum.
+//!   examples, and identical outputs count as ties. Its interval is Wilson's
+//!   score interval at Kish's effective sample size of the stratified sample,
+//!   and its test of "reviewers are indifferent" (rate ½) the score test at the
+//!   same size ([`crate::stats::proportion`]): the interval excludes ½ exactly
+//!   when the test rejects, and it never has zero width on finite strata.
 //!   The unweighted rate of the sheet's rows is reported too.
 //! - **Sign test**: exact two-sided binomial test of wins against losses (ties
-//!   left out), as `scipy.stats.binomtest(wins, wins + losses, 0.5)`.
+//!   left out), as `scipy.stats.binomtest(wins, wins + losses, 0.5)` — only for
+//!   an unstratified sheet. On a stratified one the rows were drawn in fixed
+//!   shares from the examples that got worse and better, so the sheet's wins
+//!   and losses balance by design: a sign test over it tests the design, not
+//!   the model, and is left out (`null`).
 //! - **Metric agreement**: a metric "prefers" the output it scores higher (by
 //!   its direction), or neither on equal scores; its agreement rate is the
 //!   share of reviewed rows where that matches the reviewer's preference
@@ -18,12 +25,10 @@
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 
-use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::error::{Error, Location, Result};
-use crate::stats::percentile_ci;
-use crate::stats::rng::{index_below, stream};
+use crate::stats::proportion::{stratified_rate, Sampled};
 
 use super::sheet::{self, Answer, Preference};
 use super::{Key, Side, Stratum};
@@ -33,19 +38,11 @@ use super::{Key, Side, Stratum};
 pub struct ScoreSettings {
     /// Confidence level of the win rate's interval.
     pub confidence: f64,
-    /// Bootstrap resamples.
-    pub resamples: usize,
-    /// Seed.
-    pub seed: u64,
 }
 
 impl Default for ScoreSettings {
     fn default() -> Self {
-        ScoreSettings {
-            confidence: 0.95,
-            resamples: 10_000,
-            seed: 12_345,
-        }
+        ScoreSettings { confidence: 0.95 }
     }
 }
 
@@ -101,8 +98,16 @@ pub struct HumanReport {
     pub ci_high: f64,
     /// Win rate of the reviewed rows, unweighted.
     pub sample_win_rate: f64,
-    /// Two-sided sign-test p-value of wins against losses.
-    pub sign_test_p: f64,
+    /// Two-sided p-value of "the win rate is ½" (reviewers indifferent): the
+    /// score test at the sample's effective size, which the interval inverts.
+    pub p_value: f64,
+    /// Kish's effective sample size of the reviewed rows (the stratified
+    /// sample is worth this many unstratified rows for the win rate).
+    pub effective_n: f64,
+    /// Two-sided sign-test p-value of wins against losses: only for an
+    /// unstratified sheet (`null` for a stratified one, whose wins and losses
+    /// balance by design).
+    pub sign_test_p: Option<f64>,
     /// Per stratum.
     pub strata: Vec<StratumResult>,
     /// Per metric of the key.
@@ -232,8 +237,10 @@ pub fn verdict(
             .push(value(r.1));
     }
     let mut strata = Vec::new();
-    // (weight, outcomes) of the strata in the estimate; identical ones are fixed at ½.
+    // (weight, outcomes) of the sampled strata in the estimate, and the
+    // identical ones, known to be ½.
     let mut parts: Vec<(f64, Vec<f64>)> = Vec::new();
+    let mut known: Vec<(f64, f64)> = Vec::new();
     let total: usize = key.strata.iter().map(|s| s.population).sum();
     let mut left_out = 0usize;
     for s in &key.strata {
@@ -247,7 +254,7 @@ pub fn verdict(
         };
         if s.population > 0 {
             if s.stratum == Stratum::Identical {
-                parts.push((s.population as f64, vec![0.5]));
+                known.push((s.population as f64, 0.5));
             } else if values.is_empty() {
                 left_out += s.population;
                 warnings.push(format!(
@@ -267,24 +274,20 @@ pub fn verdict(
             win_rate,
         });
     }
-    let weight_sum: f64 = parts.iter().map(|p| p.0).sum();
-    let (win_rate, ci_low, ci_high) = if total == 0 || weight_sum == 0.0 {
-        // A hand-made key without strata: the sheet is the whole population.
-        let boot = bootstrap(
-            &[(1.0, reviewed.iter().map(|r| value(r.1)).collect())],
-            settings,
-        );
-        let (lo, hi) = percentile_ci(&boot, settings.confidence);
-        (sample_win_rate, lo, hi)
-    } else {
-        let estimate = parts
-            .iter()
-            .map(|(w, v)| w / weight_sum * v.iter().sum::<f64>() / v.len() as f64)
-            .sum();
-        let boot = bootstrap(&parts, settings);
-        let (lo, hi) = percentile_ci(&boot, settings.confidence);
-        (estimate, lo, hi)
-    };
+    let stratified = !parts.is_empty();
+    if !stratified {
+        // A hand-made key without strata: the sheet is the whole sample.
+        parts = vec![(1.0, reviewed.iter().map(|r| value(r.1)).collect())];
+        known.clear();
+    }
+    let sampled: Vec<Sampled<'_>> = parts
+        .iter()
+        .map(|(weight, outcomes)| Sampled {
+            weight: *weight,
+            outcomes,
+        })
+        .collect();
+    let rate = stratified_rate(&sampled, &known, settings.confidence);
     if left_out > 0 {
         warnings.push(format!(
             "the win rate stands for {} of {} compared examples",
@@ -347,11 +350,13 @@ pub fn verdict(
         wins,
         losses,
         ties,
-        win_rate,
-        ci_low,
-        ci_high,
+        win_rate: rate.estimate,
+        ci_low: rate.ci_low,
+        ci_high: rate.ci_high,
         sample_win_rate,
-        sign_test_p: sign_test(wins, losses),
+        p_value: rate.p_half,
+        effective_n: rate.effective_n,
+        sign_test_p: (!stratified).then(|| sign_test(wins, losses)),
         strata,
         metrics,
         mean_scores,
@@ -359,27 +364,6 @@ pub fn verdict(
         warnings,
         floor: None,
     })
-}
-
-/// Stratified bootstrap of the weighted mean: each resample redraws every
-/// stratum's outcomes with replacement.
-fn bootstrap(parts: &[(f64, Vec<f64>)], settings: ScoreSettings) -> Vec<f64> {
-    let weight_sum: f64 = parts.iter().map(|p| p.0).sum();
-    (0..settings.resamples)
-        .into_par_iter()
-        .map(|b| {
-            let mut rng = stream(settings.seed, 0x4B_4D, b as u64);
-            parts
-                .iter()
-                .map(|(w, v)| {
-                    let sum: f64 = (0..v.len())
-                        .map(|_| v[index_below(&mut rng, v.len())])
-                        .sum();
-                    w / weight_sum * sum / v.len() as f64
-                })
-                .sum()
-        })
-        .collect()
 }
 
 /// Exact two-sided sign test: `P(X ≤ min(w, l)) · 2` for X ~ Binomial(w + l, ½),

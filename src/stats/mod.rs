@@ -11,6 +11,7 @@ pub mod correlation;
 mod holm;
 pub mod inversion;
 mod poisson;
+pub mod proportion;
 mod randomization;
 pub mod rng;
 
