@@ -565,10 +565,11 @@ fn examples_to_settle(fit: &Fit, tolerance: f64, z_row: f64, min_examples: usize
 /// z_row, so it needs no model of the metric: a drop δ moves the interval's
 /// upper end (in gain units) to about −δ + z_row·se, which lies below −τ with
 /// probability Φ((δ − τ)/se − z_row) = 0.8 at δ = MDE. `None` when the
-/// interval is unbounded.
+/// interval is unbounded, or of zero width (no example changed: the run
+/// shows no noise to scale a drop by, not that every drop would be seen).
 fn minimum_detectable_drop(result: &stats::TestResult, tolerance: f64, z_row: f64) -> Option<f64> {
     let width = result.ci_high - result.ci_low;
-    if !(width.is_finite() && z_row.is_finite() && z_row > 0.0) {
+    if !(width.is_finite() && width > 0.0 && z_row.is_finite() && z_row > 0.0) {
         return None;
     }
     let se = width / (2.0 * z_row);

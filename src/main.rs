@@ -101,7 +101,9 @@ fn compare(args: CompareArgs) -> anyhow::Result<bool> {
     let rerun = config.rerun_out.as_ref().map(|p| {
         let ids = match reports.as_slice() {
             [one] => one.rerun_ids.clone(),
-            many => Report::merged(many).map(|m| m.rerun_ids).unwrap_or_default(),
+            many => Report::merged(many)
+                .map(|m| m.rerun_ids)
+                .unwrap_or_default(),
         };
         let mut text = ids.join("\n");
         if !text.is_empty() {

@@ -58,8 +58,16 @@ pub fn analyse(s: &MetricScores, n: usize, threshold: f64) -> Noise {
     let range = if binary || s.metric.scale() == crate::metrics::Scale::Fraction {
         1.0
     } else {
-        let low = base.iter().filter(|x| x.n > 0).map(|x| x.min).fold(f64::INFINITY, f64::min);
-        let high = base.iter().filter(|x| x.n > 0).map(|x| x.max).fold(f64::NEG_INFINITY, f64::max);
+        let low = base
+            .iter()
+            .filter(|x| x.n > 0)
+            .map(|x| x.min)
+            .fold(f64::INFINITY, f64::min);
+        let high = base
+            .iter()
+            .filter(|x| x.n > 0)
+            .map(|x| x.max)
+            .fold(f64::NEG_INFINITY, f64::max);
         high - low
     };
     let flaky = |i: usize| {

@@ -140,7 +140,7 @@ pub struct MetricRow {
     /// metric's units) this run would call a regression with 80% power, at its
     /// examples, noise and level: τ + (z_row + z₀.₈)·se, with se read off the
     /// row's interval (half its width over z_row). `None` when the interval is
-    /// unbounded.
+    /// unbounded or of zero width (no example changed).
     pub mde: Option<f64>,
     /// What repeated samples say of each example's own noise (`None` when
     /// every example has one sample per run).

@@ -463,7 +463,8 @@ pub fn score_with_progress(
                         side.iter()
                             .enumerate()
                             .map(|(i, _)| {
-                                let mut one = vec![metric.example_score(&stats[i * k..(i + 1) * k])];
+                                let mut one =
+                                    vec![metric.example_score(&stats[i * k..(i + 1) * k])];
                                 SampleSpread::of(&mut one)
                             })
                             .collect()

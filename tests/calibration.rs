@@ -912,7 +912,10 @@ const REVIEW_ROWS: [usize; 3] = [24, 24, 12];
 fn review_rates(rates: [f64; 3], ties: f64, reviews: usize, seed: u64) -> (f64, f64, f64, f64) {
     use evalgate::stats::proportion::{stratified_rate, Sampled};
     let total: f64 = REVIEW_POPULATION.iter().sum::<f64>() + REVIEW_IDENTICAL;
-    let means: Vec<f64> = rates.iter().map(|p| ties * 0.5 + (1.0 - ties) * p).collect();
+    let means: Vec<f64> = rates
+        .iter()
+        .map(|p| ties * 0.5 + (1.0 - ties) * p)
+        .collect();
     let truth = (REVIEW_POPULATION
         .iter()
         .zip(&means)
@@ -938,11 +941,7 @@ fn review_rates(rates: [f64; 3], ties: f64, reviews: usize, seed: u64) -> (f64, 
                     .collect()
             })
             .collect();
-        unanimous += usize::from(
-            outcomes
-                .iter()
-                .any(|o| o.iter().all(|&x| x == o[0])),
-        );
+        unanimous += usize::from(outcomes.iter().any(|o| o.iter().all(|&x| x == o[0])));
         let sampled: Vec<Sampled<'_>> = outcomes
             .iter()
             .zip(REVIEW_POPULATION)
@@ -957,7 +956,12 @@ fn review_rates(rates: [f64; 3], ties: f64, reviews: usize, seed: u64) -> (f64, 
         rejected += usize::from(r.p_half < ALPHA);
     }
     let n = reviews as f64;
-    (truth, covered as f64 / n, rejected as f64 / n, unanimous as f64 / n)
+    (
+        truth,
+        covered as f64 / n,
+        rejected as f64 / n,
+        unanimous as f64 / n,
+    )
 }
 
 /// The human win rate of a stratified review sheet (issue 17): over 1,000
@@ -976,7 +980,8 @@ fn human_win_rate_interval_covers_and_its_test_holds_alpha() {
     let solve = |target: f64, r: f64, i: f64, ties: f64| {
         let total: f64 = REVIEW_POPULATION.iter().sum::<f64>() + REVIEW_IDENTICAL;
         let [nr, ni, nu] = REVIEW_POPULATION;
-        let mean_u = (target * total - REVIEW_IDENTICAL * 0.5
+        let mean_u = (target * total
+            - REVIEW_IDENTICAL * 0.5
             - nr * (ties * 0.5 + (1.0 - ties) * r)
             - ni * (ties * 0.5 + (1.0 - ties) * i))
             / nu;
@@ -1036,13 +1041,17 @@ fn minimum_detectable_drop_is_caught_four_runs_in_five() {
     for (name, model) in [("continuous", 0u8), ("binary", 1u8)] {
         // One simulated evaluation with a true drop `drop`.
         let write = |index: usize, drop: f64| {
-            let mut rng =
-                Xoshiro256PlusPlus::seed_from_u64(0x3DE0_0000 ^ ((model as u64) << 32) ^ index as u64);
+            let mut rng = Xoshiro256PlusPlus::seed_from_u64(
+                0x3DE0_0000 ^ ((model as u64) << 32) ^ index as u64,
+            );
             let rows: Vec<(f64, f64)> = (0..N)
                 .map(|_| match model {
                     0 => {
                         let q = 0.3 + 0.4 * uniform(&mut rng);
-                        (q + 0.2 * normal(&mut rng), q - drop + 0.2 * normal(&mut rng))
+                        (
+                            q + 0.2 * normal(&mut rng),
+                            q - drop + 0.2 * normal(&mut rng),
+                        )
                     }
                     _ => {
                         let q = 0.3 + 0.6 * uniform(&mut rng);
@@ -1052,11 +1061,17 @@ fn minimum_detectable_drop_is_caught_four_runs_in_five() {
                 .collect();
             write_jsonl(
                 &dir.path().join("baseline.jsonl"),
-                &rows.iter().map(|r| vec![("score", r.0)]).collect::<Vec<_>>(),
+                &rows
+                    .iter()
+                    .map(|r| vec![("score", r.0)])
+                    .collect::<Vec<_>>(),
             );
             write_jsonl(
                 &dir.path().join("current.jsonl"),
-                &rows.iter().map(|r| vec![("score", r.1)]).collect::<Vec<_>>(),
+                &rows
+                    .iter()
+                    .map(|r| vec![("score", r.1)])
+                    .collect::<Vec<_>>(),
             );
         };
         let compare = |seed: u64| {
@@ -1098,5 +1113,8 @@ fn minimum_detectable_drop_is_caught_four_runs_in_five() {
             "{name}: at the stated mde {mde} the gate caught {rate} of runs, not 0.8 ± {allowance}"
         );
     }
-    eprintln!("minimum detectable drop [{:.1?}]:\n{report}", start.elapsed());
+    eprintln!(
+        "minimum detectable drop [{:.1?}]:\n{report}",
+        start.elapsed()
+    );
 }

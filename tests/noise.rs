@@ -91,14 +91,24 @@ fn flaky_and_solid_counts_match_the_samples() {
     assert_eq!(noise.samples, [3.0, 3.0]);
     assert!(noise.binary);
     assert_eq!(noise.flaky, flaky.len());
-    assert!(noise.flaky > 10, "the fixture has coin flips: {}", noise.flaky);
+    assert!(
+        noise.flaky > 10,
+        "the fixture has coin flips: {}",
+        noise.flaky
+    );
     assert_eq!(noise.solid_regressions, solid_worse);
-    assert!(solid_worse >= 20, "every broken question is solid: {solid_worse}");
+    assert!(
+        solid_worse >= 20,
+        "every broken question is solid: {solid_worse}"
+    );
     assert_eq!(noise.solid_improvements, solid_better);
     assert!((noise.flaky_delta - flaky_delta).abs() < 1e-12);
     let mean_flip: f64 = data.values().map(|(b, _)| flip_rate(b)).sum::<f64>() / data.len() as f64;
     let reported = noise.flip_rate.expect("0/1: flip rates");
-    assert!((reported[0] - mean_flip).abs() < 1e-12, "{reported:?} vs {mean_flip}");
+    assert!(
+        (reported[0] - mean_flip).abs() < 1e-12,
+        "{reported:?} vs {mean_flip}"
+    );
     assert!(row.mde.is_some_and(|m| m > 0.0 && m < 0.2), "{:?}", row.mde);
 }
 
@@ -106,7 +116,10 @@ fn flaky_and_solid_counts_match_the_samples() {
 fn solid_regressions_are_listed_first_and_flaky_ones_marked() {
     let data = samples();
     let report = compare("correct");
-    assert_eq!(report.metrics[0].verdict, evalgate::report::Verdict::Regressed);
+    assert_eq!(
+        report.metrics[0].verdict,
+        evalgate::report::Verdict::Regressed
+    );
     let listed = &report.regressed_examples;
     assert!(!listed.is_empty());
     let rank = |s: Option<Stability>| match s {
@@ -196,7 +209,10 @@ fn one_sample_per_run_classifies_nothing_and_reruns_every_changed_example() {
     config.resamples = 500;
     let report = evalgate::compare(&config).expect("compare");
     assert!(report.metrics[0].noise.is_none());
-    assert!(report.regressed_examples.iter().all(|e| e.stability.is_none()));
+    assert!(report
+        .regressed_examples
+        .iter()
+        .all(|e| e.stability.is_none()));
     assert!(report.metrics[0].mde.is_some());
     // An example's f1 changes only where its prediction changed.
     let predictions = |file: &str| -> BTreeMap<String, String> {
@@ -205,7 +221,10 @@ fn one_sample_per_run_classifies_nothing_and_reruns_every_changed_example() {
             .lines()
             .map(|l| {
                 let v: serde_json::Value = serde_json::from_str(l).expect("json");
-                (v["id"].as_str().unwrap().to_string(), v["prediction"].as_str().unwrap().to_string())
+                (
+                    v["id"].as_str().expect("id").to_string(),
+                    v["prediction"].as_str().expect("prediction").to_string(),
+                )
             })
             .collect()
     };
@@ -216,5 +235,8 @@ fn one_sample_per_run_classifies_nothing_and_reruns_every_changed_example() {
     let reworded = b.iter().filter(|(id, p)| c[*id] != **p).count();
     assert!(report.rerun_ids.iter().all(|id| b[id] != c[id]));
     let changed = report.rerun_ids.len();
-    assert!(changed > 50 && changed <= reworded, "{changed} of {reworded}");
+    assert!(
+        changed > 50 && changed <= reworded,
+        "{changed} of {reworded}"
+    );
 }

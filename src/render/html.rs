@@ -181,19 +181,23 @@ fn verdict_class(v: Verdict) -> &'static str {
 }
 
 /// A verdict as a shape and a word: colour is never the only signal.
-fn verdict_tag(v: Verdict) -> String {
+fn verdict_tag(v: Verdict, text: &str) -> String {
     format!(
         "<span class=\"verdict {}\"><span class=\"mark\" aria-hidden=\"true\"></span>{}</span>",
         verdict_class(v),
-        v.label()
+        esc(text)
     )
 }
 
 fn metrics_section(out: &mut String, report: &Report, nums: Numbers) {
-    let ci = format!("{}% CI", ci_percent(report.settings.confidence));
+    // The same labels as the comment: the intervals are simultaneous, the
+    // p-values Bonferroni-adjusted (the page said "p (Holm)" and the run's
+    // single-value level before).
+    let (ci, p_label) = super::column_labels(report);
     let _ = writeln!(
         out,
-        "<section id=\"metrics\" aria-labelledby=\"metrics-h\">\n<h2 id=\"metrics-h\">Metrics</h2>\n<div class=\"scroll-x\"><table class=\"metrics\">\n<thead><tr><th scope=\"col\">metric</th><th scope=\"col\" class=\"num\">baseline</th><th scope=\"col\" class=\"num\">this PR</th><th scope=\"col\" class=\"num\">Δ</th><th scope=\"col\" class=\"num\">{ci}</th><th scope=\"col\" class=\"num\">p (Holm)</th><th scope=\"col\">verdict</th><th scope=\"col\">Δ and {ci} against zero and the tolerance</th></tr></thead>\n<tbody>"
+        "<section id=\"metrics\" aria-labelledby=\"metrics-h\">\n<h2 id=\"metrics-h\">Metrics</h2>\n<div class=\"scroll-x\"><table class=\"metrics\">\n<thead><tr><th scope=\"col\">metric</th><th scope=\"col\" class=\"num\">baseline</th><th scope=\"col\" class=\"num\">this PR</th><th scope=\"col\" class=\"num\">Δ</th><th scope=\"col\" class=\"num\">{ci}</th><th scope=\"col\" class=\"num\">{}</th><th scope=\"col\">verdict</th><th scope=\"col\">Δ and {ci} against zero and the tolerance</th></tr></thead>\n<tbody>",
+        esc(&p_label)
     );
     for m in &report.metrics {
         let [baseline, current, delta, interval, p] = nums.cells(&m.into());
@@ -206,7 +210,7 @@ fn metrics_section(out: &mut String, report: &Report, nums: Numbers) {
             out,
             "<tr><th scope=\"row\">{}{note}</th><td class=\"num\">{baseline}</td><td class=\"num\">{current}</td><td class=\"num\">{delta}</td><td class=\"num\">{interval}</td><td class=\"num\">{p}</td><td>{}</td><td>{}</td></tr>",
             esc(&visible(&metric_label(m))),
-            verdict_tag(m.verdict),
+            verdict_tag(m.verdict, &super::verdict_text(m, nums)),
             forest(m, nums)
         );
     }
@@ -388,7 +392,7 @@ fn slices_section(out: &mut String, report: &Report, examples: &ExampleTable, nu
                         "<td class=\"cell {}\">{} {}</td>",
                         verdict_class(s.verdict),
                         nums.signed(s.delta, d),
-                        verdict_tag(s.verdict)
+                        verdict_tag(s.verdict, s.verdict.label())
                     );
                 }
                 (None, _) => out.push_str("<td class=\"cell\">–</td>"),
@@ -561,13 +565,14 @@ fn footer(out: &mut String, report: &Report) {
     };
     let _ = writeln!(
         out,
-        "<footer id=\"settings\">\n<dl>\n<dt>test</dt><dd>{test} ({} resampler), {} resamples, seed {}</dd>\n<dt>significance</dt><dd>α {} after Holm over {} tests, {}% intervals, at least {} examples to decide</dd>\n<dt>fails on</dt><dd>{}</dd>\n<dt>baseline</dt><dd>{}</dd>\n<dt>datasets</dt><dd><code>{}</code> → <code>{}</code></dd>\n<dt>evalgate</dt><dd>{}</dd>\n</dl>\n<p class=\"signature\"><code>{}</code></p>\n</footer>",
+        "<footer id=\"settings\">\n<dl>\n<dt>test</dt><dd>{test} ({} resampler), {} resamples, seed {}</dd>\n<dt>significance</dt><dd>α {} family-wise, Bonferroni over {} tests: {}% intervals together, {}% each; at least {} examples to decide</dd>\n<dt>fails on</dt><dd>{}</dd>\n<dt>baseline</dt><dd>{}</dd>\n<dt>datasets</dt><dd><code>{}</code> → <code>{}</code></dd>\n<dt>evalgate</dt><dd>{}</dd>\n</dl>\n<p class=\"signature\"><code>{}</code></p>\n</footer>",
         esc(&s.resampler),
         group_thousands(s.resamples),
         s.seed,
         s.alpha,
         s.tests,
-        ci_percent(s.confidence),
+        ci_percent(s.simultaneous_confidence),
+        ci_percent(s.row_confidence),
         s.min_examples,
         esc(&s.fail_on),
         esc(&visible(&report.baseline_source)),

@@ -250,7 +250,7 @@ impl TypicalValues {
                 return v;
             } else if acc > tail {
                 // Accepted just below v (where v's mass counts whole), not at v.
-                return v.next_down();
+                return next_down(v);
             }
         }
         f64::NEG_INFINITY
@@ -278,7 +278,7 @@ impl TypicalValues {
             } else if below + (acc - below) / 2.0 > tail {
                 return v;
             } else if acc > tail {
-                return v.next_up();
+                return next_up(v);
             }
         }
         f64::INFINITY
@@ -297,6 +297,24 @@ impl TypicalValues {
             p_greater,
         }
     }
+}
+
+/// The largest double below `v` (`f64::next_down`, stable only since Rust 1.86).
+fn next_down(v: f64) -> f64 {
+    if v.is_nan() || v == f64::NEG_INFINITY {
+        v
+    } else if v == 0.0 {
+        -f64::from_bits(1)
+    } else if v > 0.0 {
+        f64::from_bits(v.to_bits() - 1)
+    } else {
+        f64::from_bits(v.to_bits() + 1)
+    }
+}
+
+/// The smallest double above `v`.
+fn next_up(v: f64) -> f64 {
+    -next_down(-v)
 }
 
 /// The Bonferroni-adjusted p-value of one of `m` tests.
@@ -354,13 +372,17 @@ mod tests {
     fn mid_p_at_zero_is_mcnemars_mid_p() {
         // 1 gain, 6 losses: P(X > 6) + ½P(X = 6) for X ~ Bin(7, ½)
         // = ½ · 7/128 + 1/128 = 9/256 one-sided.
-        let t = TypicalValues::exact_sign_flip(1, 6, 13).mid_p().invert(0.025);
+        let t = TypicalValues::exact_sign_flip(1, 6, 13)
+            .mid_p()
+            .invert(0.025);
         assert!((t.p_less - 9.0 / 256.0).abs() < 1e-12, "{t:?}");
         let exact = TypicalValues::exact_sign_flip(1, 6, 13).invert(0.025);
         assert!((exact.p_less - 8.0 / 128.0).abs() < 1e-12, "{exact:?}");
         // 0 gains, 6 losses: mid-p ½ · 1/64 = 1/128 < 0.025 < 1/64 + …: the
         // mid-p interval excludes 0 where the conventional one does at 0.0125.
-        let t = TypicalValues::exact_sign_flip(0, 6, 14).mid_p().invert(0.0125);
+        let t = TypicalValues::exact_sign_flip(0, 6, 14)
+            .mid_p()
+            .invert(0.0125);
         assert!((t.p_less - 1.0 / 128.0).abs() < 1e-12);
         assert!(t.ci_high < 0.0, "{t:?}");
         let conventional = TypicalValues::exact_sign_flip(0, 6, 14).invert(0.0125);
@@ -409,6 +431,14 @@ mod tests {
                 assert!(t.ci_low <= t.ci_high);
             }
         }
+    }
+
+    #[test]
+    fn next_double_helpers_step_one_ulp() {
+        assert_eq!(next_down(1.0), 1.0 - f64::EPSILON / 2.0);
+        assert_eq!(next_up(1.0), 1.0 + f64::EPSILON);
+        assert!(next_down(0.0) < 0.0 && next_up(0.0) > 0.0);
+        assert_eq!(next_up(next_down(-0.25)), -0.25);
     }
 
     #[test]
