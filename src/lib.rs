@@ -13,6 +13,7 @@
 
 pub mod agreement;
 pub mod align;
+pub mod atomic;
 pub mod baseline;
 pub mod cli;
 pub mod config;
