@@ -19,6 +19,7 @@ pub mod cli;
 pub mod config;
 pub mod error;
 pub mod examples;
+pub mod github;
 pub mod history;
 pub mod judge;
 pub mod load;

@@ -4,8 +4,7 @@
 //! summary, step outputs and annotations ([`actions`]), and the sticky PR
 //! comment ([`github`], the only network code).
 
-pub mod actions;
-pub mod github;
+pub use crate::github::{self, actions};
 
 pub use crate::atomic::{write_all_atomic, write_atomic, write_atomic_with};
 

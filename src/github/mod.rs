@@ -24,6 +24,8 @@
 //! The token lives in a [`SecretString`]: it is sent only as the
 //! `Authorization` header to the API host and never logged.
 
+pub mod actions;
+
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use http::header::{HeaderMap, ACCEPT};
