@@ -163,8 +163,8 @@ fn run(
     let (baseline, current) = rayon::join(|| align::group(baseline), || align::group(current));
     let (baseline, current) = (baseline?, current?);
     let fingerprints = rayon::join(
-        || baseline::fingerprint(&baseline.examples),
-        || baseline::fingerprint(&current.examples),
+        || align::fingerprint(&baseline.examples),
+        || align::fingerprint(&current.examples),
     );
     let fingerprints = [fingerprints.0, fingerprints.1];
     let aligned = align::align(baseline, current);
@@ -329,8 +329,8 @@ fn check_same_dataset(aligned: &align::Aligned, fingerprints: &[String; 2]) -> R
     }
     Err(Error::Config(format!(
         "--strict-dataset: the dataset changed since the baseline (fingerprint {} → {}): {}; refresh the baseline, or drop --strict-dataset to compare on the unchanged examples",
-        baseline::short(&fingerprints[0]),
-        baseline::short(&fingerprints[1]),
+        align::short(&fingerprints[0]),
+        align::short(&fingerprints[1]),
         changes
     )))
 }

@@ -357,7 +357,7 @@ pub struct DatasetInfo {
     /// The same of the current run's.
     pub current_fingerprint: String,
     /// The header of an evalgate baseline file, when the baseline is one.
-    pub baseline_header: Option<crate::baseline::BaselineHeader>,
+    pub baseline_header: Option<crate::load::header::BaselineHeader>,
 }
 
 /// "3 examples added (a, b, c), 1 removed (d), 2 edited (e, f)"; empty when

@@ -1,8 +1,15 @@
 //! Writing outputs. Files are written through [`crate::atomic`] (a temporary
 //! file beside the target, then renamed), so a failed run never leaves half a
-//! file and the previous file stays intact. With `--github` the report also goes to GitHub Actions: the job
-//! summary, step outputs and annotations ([`actions`]), and the sticky PR
-//! comment ([`github`], the only network code).
+//! file and the previous file stays intact. With `--github` the report also
+//! goes to GitHub Actions: the job summary, step outputs and annotations
+//! ([`annotations`], [`actions`]), and the sticky PR comment ([`github`], the
+//! only network code).
+//!
+//! The writer, the GitHub client and the Actions environment sit in the bottom
+//! layer (the artifact baseline reader and the exec cache use them too); they
+//! are re-exported here under their old paths.
+
+pub mod annotations;
 
 pub use crate::github::{self, actions};
 
@@ -179,7 +186,7 @@ pub fn github_actions(
         actions::append_summary(summary, &markdown)?;
     }
     let title = format!("evalgate · {}", report.suite);
-    let mut lines = actions::annotations(report);
+    let mut lines = annotations::annotations(report);
     let (comment, fatal) = match comment(report, &markdown, options, env) {
         Ok(posted) => (posted, None),
         Err(Skip::Warn(w)) => {
@@ -192,7 +199,7 @@ pub fn github_actions(
         writeln!(out, "{line}").map_err(PublishError::Stdout)?;
     }
     if let Some(path) = &env.output {
-        let (regressions, improvements) = actions::regressions_and_improvements(report);
+        let (regressions, improvements) = annotations::regressions_and_improvements(report);
         let verdict = match report.verdict {
             GateVerdict::Pass => "pass",
             GateVerdict::Fail => "fail",
