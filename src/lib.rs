@@ -18,6 +18,7 @@ pub mod baseline;
 pub mod cli;
 pub mod config;
 pub mod error;
+pub mod escape;
 pub mod examples;
 pub mod github;
 pub mod history;

@@ -73,7 +73,7 @@ impl HtmlLink {
                     || p.display().to_string(),
                     |n| n.to_string_lossy().into_owned(),
                 );
-                format!("<code>{}</code>", crate::render::escape::html_text(&name))
+                format!("<code>{}</code>", crate::escape::html_text(&name))
             })
             .collect();
         let noun = if self.changed == 1 {
