@@ -17,6 +17,7 @@ pub mod atomic;
 pub mod baseline;
 pub mod cli;
 pub mod config;
+pub mod design;
 pub mod error;
 pub mod escape;
 pub mod examples;
@@ -336,8 +337,7 @@ fn check_same_dataset(aligned: &align::Aligned, fingerprints: &[String; 2]) -> R
     )))
 }
 
-/// The gate name of the human win rate (`--min human_win_rate=0.45`).
-pub const HUMAN_WIN_RATE: &str = "human_win_rate";
+pub use config::HUMAN_WIN_RATE;
 
 /// Adds the human verdict of a filled review sheet to the report, and fails
 /// the gate when the win rate is below its floor.

@@ -273,7 +273,7 @@ pub struct Report {
     pub trends: Vec<MetricTrend>,
     /// The human verdict of a review sheet (`compare --human`), when given.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub human: Option<crate::review::score::HumanReport>,
+    pub human: Option<crate::review::verdict::HumanReport>,
 }
 
 /// One metric's recent values on main, and this run's value after them.

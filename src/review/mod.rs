@@ -12,6 +12,7 @@
 pub mod sample;
 pub mod score;
 pub mod sheet;
+pub mod verdict;
 
 use std::path::Path;
 
