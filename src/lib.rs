@@ -16,6 +16,7 @@ pub mod align;
 pub mod atomic;
 pub mod baseline;
 pub mod cli;
+pub mod cli_config;
 pub mod config;
 pub mod design;
 pub mod error;
