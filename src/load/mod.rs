@@ -19,6 +19,7 @@ mod lm_eval;
 mod openai_evals;
 pub mod promptfoo;
 pub mod record;
+pub mod source;
 mod text;
 
 use std::io::Read;
@@ -26,6 +27,7 @@ use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Location, Result};
 pub use record::{FieldMap, InputFormat, Row, Text, Value};
+pub use source::BaselineSource;
 
 use header::BaselineHeader;
 
