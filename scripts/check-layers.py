@@ -12,15 +12,20 @@ the module it names, and checks the file graph against LAYERS below:
   A folder's `mod.rs` and its own files may import each other (the folder is one
   module to the rest of the crate), and a file may import its own parent (`super`).
 
-Usage: check-layers.py [--src DIR] [--graph]. Exit 0 when the imports follow the
-layers, 1 with one line per violation otherwise. `--graph` also prints the
-module graph. Stdlib only.
+Usage: check-layers.py [--src DIR] [--graph] [--self-test]. Exit 0 when the
+imports follow the layers, 1 with one line per violation otherwise. `--graph`
+also prints the file graph and its cycles. `--self-test` proves the check can
+fail: it copies src/ aside, injects one back-edge at a time (an upward `use`, a
+grouped `use crate::{…}`, an inline `crate::` path, a cycle inside a layer) and
+exits 1 unless every one of them is caught. Stdlib only.
 """
 
 import argparse
 import os
 import re
+import shutil
 import sys
+import tempfile
 
 # The layers, bottom first. A file belongs to the first entry whose module path
 # is a prefix of its own (`load` holds every file in src/load/). Keep this table
@@ -44,9 +49,12 @@ LAYERS = [
     # The pipeline (lib.rs) and the commands beside it.
     ("pipeline", ["", "baseline", "progress"]),
     # The command line: flags, and the Config they make.
-    ("cli", ["cli"]),
+    ("cli", ["cli", "cli_config"]),
 ]
 
+RAW = re.compile(r'r(#*)"')
+WORD = re.compile(r"\w")
+CHAR = re.compile(r"'(\\u\{[0-9a-fA-F]+\}|\\.|[^\\'])'")
 TEST_BLOCK = re.compile(r"#\[cfg\(test\)\]\s*(pub(\([^)]*\))?\s+)?mod\s+\w+\s*\{")
 
 
@@ -70,13 +78,13 @@ def strip(text):
                 else:
                     i += 1
             out.append(" ")
-        elif c == "r" and re.match(r'r#*"', text[i:]) and not re.match(r"\w", text[i - 1 : i] or " "):
-            m = re.match(r'r(#*)"', text[i:])
+        elif c == "r" and RAW.match(text, i) and literal_start(text, i):
+            m = RAW.match(text, i)
             end = '"' + m.group(1)
             j = text.find(end, i + len(m.group(0)))
             i = n if j < 0 else j + len(end)
             out.append('""')
-        elif c == "b" and text.startswith('b"', i) and not re.match(r"\w", text[i - 1 : i] or " "):
+        elif c == "b" and text.startswith('b"', i) and not (i and WORD.match(text, i - 1)):
             i = skip_string(text, i + 1)
             out.append('""')
         elif c == '"':
@@ -84,7 +92,7 @@ def strip(text):
             out.append('""')
         elif c == "'":
             # A char literal ('a', '\n', '\u{1F600}') or a lifetime ('a).
-            m = re.match(r"'(\\u\{[0-9a-fA-F]+\}|\\.|[^\\'])'", text[i:])
+            m = CHAR.match(text, i)
             if m:
                 i += len(m.group(0))
                 out.append("' '")
@@ -95,6 +103,13 @@ def strip(text):
             out.append(c)
             i += 1
     return "".join(out)
+
+
+def literal_start(text, i):
+    """Whether the `r` at `i` opens a raw string (`r"`, `br"`), not ends a name."""
+    if i and text[i - 1] == "b":
+        i -= 1
+    return not (i and WORD.match(text, i - 1))
 
 
 def skip_string(text, i):
@@ -125,6 +140,7 @@ def drop_test_blocks(code):
 
 def expand_use(tree):
     """The paths a use tree names: `a::{b, c::{d, e}}` -> a::b, a::c::d, a::c::e."""
+    tree = re.sub(r"\s+as\s+\w+", "", tree)  # `x as y` names x
     tree = re.sub(r"\s+", "", tree)
     depth = 0
     for i, c in enumerate(tree):
@@ -140,7 +156,6 @@ def expand_use(tree):
                 parts.append(inner[start:])
                 return [p for part in parts if part for p in expand_use(prefix + part)]
             depth += 1
-    tree = re.sub(r"\bas\w+$", "", tree)  # `x as y` (spaces removed above)
     return [tree]
 
 
@@ -228,10 +243,19 @@ def graph(src):
             if name.endswith(".rs") and not (root == src and name == "main.rs"):
                 path = os.path.join(root, name)
                 files[module_of(path, src)] = path
-    edges = {}
+    # Files that are unit tests (`#[cfg(test)] mod tests;`) are left out too.
+    sources = {}
     for module, path in files.items():
         with open(path, encoding="utf-8") as f:
-            code = drop_test_blocks(strip(f.read()))
+            sources[module] = strip(f.read())
+    for module, code in list(sources.items()):
+        for m in re.finditer(r"#\[cfg\(test\)\]\s*(?:pub(?:\([^)]*\))?\s+)?mod\s+(\w+)\s*;", code):
+            sources.pop(module + (m.group(1),), None)
+            files.pop(module + (m.group(1),), None)
+    edges = {}
+    for module, code in sources.items():
+        code = drop_test_blocks(code)
+        path = files[module]
         is_dir = os.path.basename(path) in ("mod.rs", "lib.rs")
         targets = set()
         for ref in references(code, module, is_dir, files):
@@ -338,12 +362,54 @@ def check(src, show_graph=False):
     return problems, len(edges), biggest
 
 
+# (file, text appended, a phrase the violation must contain)
+INJECTIONS = [
+    ("error.rs", "use crate::publish::Published;\n", "error (layer base) imports publish"),
+    (
+        "load/mod.rs",
+        "use crate::{error::Error as _E, render::RenderOptions as _R};\n",
+        "load (layer load) imports render",
+    ),
+    (
+        "stats/holm.rs",
+        "fn _f(_: &crate::judge::Evidence<'_>) {}\n",
+        "stats::holm (layer resample) imports judge",
+    ),
+    ("review/mod.rs", "use crate::report::Report as _R;\n", "cycle between modules"),
+    ("metrics/mod.rs", "use crate::judge as _j;\n", "metrics (layer score) imports judge"),
+    ("align.rs", "fn _g() -> super::score::Slices { todo!() }\n", "align (layer align) imports score"),
+]
+
+
+def self_test(src):
+    """1 unless the clean tree passes and every injected back-edge fails."""
+    problems, _, _ = check(src)
+    if problems:
+        print("self-test: the tree must pass before anything is injected")
+        return 1
+    failed = 0
+    for path, text, expected in INJECTIONS:
+        with tempfile.TemporaryDirectory() as tmp:
+            copy = os.path.join(tmp, "src")
+            shutil.copytree(src, copy)
+            with open(os.path.join(copy, path), "a", encoding="utf-8") as f:
+                f.write(text)
+            problems, _, _ = check(copy)
+            caught = any(expected in p for p in problems)
+            print(f"self-test: {path} + {text.strip()!r}: {'caught' if caught else 'MISSED'}")
+            failed += not caught
+    return 1 if failed else 0
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     here = os.path.dirname(os.path.abspath(__file__))
     parser.add_argument("--src", default=os.path.join(here, "..", "src"))
     parser.add_argument("--graph", action="store_true", help="print the file graph and its cycles")
+    parser.add_argument("--self-test", action="store_true", help="prove that back-edges fail")
     args = parser.parse_args()
+    if args.self_test:
+        return self_test(os.path.normpath(args.src))
     problems, files, biggest = check(os.path.normpath(args.src), args.graph)
     for problem in problems:
         print(problem)
