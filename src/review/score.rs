@@ -50,7 +50,7 @@ impl Default for ScoreSettings {
 }
 
 /// One stratum's part of the verdict.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct StratumResult {
     /// The stratum.
     pub stratum: Stratum,
@@ -66,7 +66,7 @@ pub struct StratumResult {
 }
 
 /// How one metric agreed with the reviewers.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct MetricAgreement {
     /// Metric name.
     pub metric: String,
@@ -79,7 +79,7 @@ pub struct MetricAgreement {
 }
 
 /// The human verdict.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct HumanReport {
     /// The sheet.
     pub sheet: String,
