@@ -53,7 +53,9 @@ impl Verdict {
 }
 
 /// How values of a metric read.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema, serde::Deserialize,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum ValueScale {
     /// In [0, 1]; changes read as points.

@@ -58,7 +58,9 @@ def check_book(book):
     pages = {}
     for folder, _, files in os.walk(book):
         for name in files:
-            if name.endswith(".html"):
+            # 404.html is the web server's not-found page: its links are relative to the
+            # site's root (`<base href="/">`), wherever the book is served.
+            if name.endswith(".html") and not (folder == book and name == "404.html"):
                 path = os.path.join(folder, name)
                 pages[os.path.normpath(path)] = parse(path)
     if not pages:
