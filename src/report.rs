@@ -7,7 +7,7 @@ use serde::Serialize;
 use crate::metrics::Direction;
 
 /// The gate's overall answer.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum GateVerdict {
     /// Nothing blocks the merge.
@@ -18,7 +18,7 @@ pub enum GateVerdict {
 
 /// The verdict of one metric, overall or in one slice, read off its
 /// (simultaneous) interval of the delta and the metric's tolerance.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Verdict {
     /// The whole interval lies beyond the tolerance on the bad side.
@@ -53,7 +53,9 @@ impl Verdict {
 }
 
 /// How values of a metric read.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema, serde::Deserialize,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum ValueScale {
     /// In [0, 1]; changes read as points.
@@ -63,7 +65,7 @@ pub enum ValueScale {
 }
 
 /// Example counts of the comparison.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct ExampleCounts {
     /// Examples in both runs.
     pub compared: usize,
@@ -86,7 +88,7 @@ pub struct ExampleCounts {
 }
 
 /// One metric's comparison (overall).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct MetricRow {
     /// Metric name.
     pub name: String,
@@ -141,7 +143,7 @@ pub struct MetricRow {
 }
 
 /// One metric in one slice.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct SliceRow {
     /// The tag field.
     pub field: String,
@@ -178,7 +180,7 @@ pub struct SliceRow {
 }
 
 /// One example whose score got worse.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct ExampleChange {
     /// Example id.
     pub id: String,
@@ -205,7 +207,7 @@ pub struct ExampleChange {
 }
 
 /// The settings that make the numbers reproducible.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Settings {
     /// Resamples (bootstrap) or rounds (randomization).
     pub resamples: usize,
@@ -239,7 +241,7 @@ pub struct Settings {
 }
 
 /// Everything a run found.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Report {
     /// Version of this JSON layout.
     pub schema_version: u32,
@@ -277,7 +279,7 @@ pub struct Report {
 }
 
 /// One metric's recent values on main, and this run's value after them.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct MetricTrend {
     /// Metric name.
     pub metric: String,
@@ -293,7 +295,7 @@ pub struct MetricTrend {
 }
 
 /// One history entry's value of a metric.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct TrendPoint {
     /// The commit the value was recorded at.
     pub commit: String,
@@ -350,7 +352,7 @@ impl Report {
 }
 
 /// Which datasets the two runs were on.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct DatasetInfo {
     /// [`crate::baseline::fingerprint`] of the baseline's examples.
     pub baseline_fingerprint: String,

@@ -16,7 +16,7 @@ pub const FORMAT_VERSION: u32 = 1;
 const HEADER_KEY: &str = "evalgate_baseline";
 
 /// The first line of a baseline file.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct BaselineHeader {
     /// Layout version ([`FORMAT_VERSION`]).
     pub format_version: u32,

@@ -21,7 +21,19 @@ use serde::{Deserialize, Serialize};
 use crate::error::{Error, Location, Result};
 
 /// Why an example was drawn: what the metrics said about it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Stratum {
     /// More metrics got worse on it than better.

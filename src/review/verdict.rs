@@ -8,7 +8,7 @@ use serde::Serialize;
 use super::Stratum;
 
 /// One stratum's part of the verdict.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct StratumResult {
     /// The stratum.
     pub stratum: Stratum,
@@ -24,7 +24,7 @@ pub struct StratumResult {
 }
 
 /// How one metric agreed with the reviewers.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct MetricAgreement {
     /// Metric name.
     pub metric: String,
@@ -37,7 +37,7 @@ pub struct MetricAgreement {
 }
 
 /// The human verdict.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct HumanReport {
     /// The sheet.
     pub sheet: String,
