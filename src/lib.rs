@@ -107,16 +107,28 @@ pub fn compare_with_examples(
     Ok((report, table.unwrap_or_default()))
 }
 
+/// [`compare_with_examples`] over rows already in memory (the Python API's
+/// lists of dicts and DataFrames) instead of files: `config.baseline` and
+/// `config.current` only name the two sides in the report and in messages.
+pub fn compare_datasets(
+    config: &Config,
+    progress: &dyn Progress,
+    baseline: load::Dataset,
+    current: load::Dataset,
+) -> Result<(Report, examples::ExampleTable)> {
+    let clock = std::time::Instant::now();
+    config.validate()?;
+    let source = baseline.path.display().to_string();
+    let (report, table) = judge_loaded(config, progress, true, (baseline, source, current), clock)?;
+    Ok((report, table.unwrap_or_default()))
+}
+
 fn run(
     config: &Config,
     progress: &dyn Progress,
     want_examples: bool,
 ) -> Result<(Report, Option<examples::ExampleTable>)> {
-    let mut clock = std::time::Instant::now();
-    let mut lap = |stage: Stage| {
-        progress.finished(stage, clock.elapsed());
-        clock = std::time::Instant::now();
-    };
+    let clock = std::time::Instant::now();
     config.validate()?;
     let spec = match config.baseline.as_slice() {
         [one] => one.to_string_lossy().to_string(),
@@ -146,6 +158,28 @@ fn run(
         ),
     };
     let current = load::load_all_with_progress(&config.current, &config.fields, &read)?;
+    judge_loaded(
+        config,
+        progress,
+        want_examples,
+        (baseline, baseline_source, current),
+        clock,
+    )
+}
+
+/// The pipeline after loading: the baseline, what names its source in the
+/// report, and the current rows, from `clock`'s start.
+fn judge_loaded(
+    config: &Config,
+    progress: &dyn Progress,
+    want_examples: bool,
+    (baseline, baseline_source, current): (load::Dataset, String, load::Dataset),
+    mut clock: std::time::Instant,
+) -> Result<(Report, Option<examples::ExampleTable>)> {
+    let mut lap = |stage: Stage| {
+        progress.finished(stage, clock.elapsed());
+        clock = std::time::Instant::now();
+    };
     let (baseline, current) = load::promptfoo::pair_variants(baseline, current, &config.variants)?;
     let rows = [baseline.rows.len(), current.rows.len()];
     let header = baseline.header.clone();
