@@ -28,7 +28,9 @@ pub fn rows(list: &Bound<'_, PyList>, label: &Path, fields: &FieldMap) -> Result
         };
         let mut pairs = Vec::with_capacity(dict.len());
         for (key, value) in dict.iter() {
-            let Ok(key) = key.downcast::<PyString>().map(|k| k.to_string_lossy().into_owned())
+            let Ok(key) = key
+                .downcast::<PyString>()
+                .map(|k| k.to_string_lossy().into_owned())
             else {
                 return Err(Error::input(
                     loc,
@@ -69,7 +71,11 @@ fn value_of(v: &Bound<'_, PyAny>) -> Value {
     if v.is_instance_of::<PyList>() || v.is_instance_of::<PyTuple>() {
         let mut items = Vec::new();
         for item in v.try_iter().into_iter().flatten() {
-            match item.ok().and_then(|i| i.downcast::<PyString>().ok().map(|s| s.to_cow().map(|c| c.into_owned()))) {
+            match item.ok().and_then(|i| {
+                i.downcast::<PyString>()
+                    .ok()
+                    .map(|s| s.to_cow().map(|c| c.into_owned()))
+            }) {
                 Some(Ok(s)) => items.push(s.into()),
                 _ => return Value::Other("a list that is not all strings"),
             }

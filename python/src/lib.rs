@@ -164,10 +164,16 @@ fn compare(
     current: Option<&Bound<'_, PyAny>>,
 ) -> PyResult<NativeReport> {
     let Command::Compare(args) = parse(py, argv)? else {
-        return Err(exception(py, "ConfigError", "not a compare command line".into(), None));
+        return Err(exception(
+            py,
+            "ConfigError",
+            "not a compare command line".into(),
+            None,
+        ));
     };
     let config = args.into_config().map_err(|e| raise(py, e))?;
-    let config = one_suite(config, baseline.is_some() || current.is_some()).map_err(|e| raise(py, e))?;
+    let config =
+        one_suite(config, baseline.is_some() || current.is_some()).map_err(|e| raise(py, e))?;
     let sides = [
         Input::take(baseline, &shown(&config.baseline), &config.fields)?,
         Input::take(current, &shown(&config.current), &config.fields)?,
@@ -224,7 +230,12 @@ fn score<'py>(
     data: Option<&Bound<'py, PyAny>>,
 ) -> PyResult<Bound<'py, PyDict>> {
     let Command::Score(args) = parse(py, argv)? else {
-        return Err(exception(py, "ConfigError", "not a score command line".into(), None));
+        return Err(exception(
+            py,
+            "ConfigError",
+            "not a score command line".into(),
+            None,
+        ));
     };
     let (fields, options) = args.options().map_err(|e| raise(py, e))?;
     let input = Input::take(data, &shown(&args.input), &fields)?;
@@ -240,7 +251,12 @@ fn score<'py>(
     let metrics: Vec<(String, f64)> = report
         .order
         .iter()
-        .map(|m| (m.clone(), report.metrics.get(m).copied().unwrap_or(f64::NAN)))
+        .map(|m| {
+            (
+                m.clone(),
+                report.metrics.get(m).copied().unwrap_or(f64::NAN),
+            )
+        })
         .collect();
     out.set_item("metrics", metrics)?;
     let ids: Vec<&str> = report.examples.iter().map(|(id, _)| id.as_str()).collect();
