@@ -63,7 +63,7 @@ enum Input {
     /// The paths the flags name.
     Files,
     /// Rows already read from Python objects (`label` names them).
-    Rows(Dataset),
+    Rows(Box<Dataset>),
     /// An Arrow stream, read once the GIL is released.
     Arrow(arrow::Stream, PathBuf),
 }
@@ -81,19 +81,19 @@ impl Input {
         }
         let list = data.downcast::<PyList>()?;
         let rows = dicts::rows(list, &label, fields).map_err(|e| raise(data.py(), e))?;
-        Ok(Input::Rows(Dataset {
+        Ok(Input::Rows(Box::new(Dataset {
             path: label,
             rows,
             header: None,
             tool: None,
-        }))
+        })))
     }
 
     /// The dataset, reading Arrow or the files `paths` now (no GIL needed).
     fn load(self, paths: &[PathBuf], fields: &FieldMap) -> Result<Dataset, Error> {
         match self {
             Input::Files => evalgate::load::load_all(paths, fields),
-            Input::Rows(data) => Ok(data),
+            Input::Rows(data) => Ok(*data),
             Input::Arrow(stream, label) => Ok(Dataset {
                 rows: stream.rows(&label, fields)?,
                 path: label,
