@@ -543,3 +543,25 @@ pub fn score_side(
     }
     Ok(report)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rows_already_loaded_compare_like_their_files() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/tickets");
+        let (base, cur) = (dir.join("baseline.jsonl"), dir.join("current.csv"));
+        let mut config = Config::new(base.clone(), vec![cur.clone()]);
+        config.resamples = 500;
+        config.slice_by = vec!["category".into()];
+        let (from_files, files_table) = compare_with_examples(&config, &()).expect("files");
+        let loaded = |p: &std::path::Path| load::load(p, &config.fields).expect("fixture");
+        let (in_memory, memory_table) =
+            compare_datasets(&config, &(), loaded(&base), loaded(&cur)).expect("datasets");
+        let json = render::renderer(config::OutputFormat::Json, render::RenderOptions::default());
+        assert_eq!(json.render(&in_memory), json.render(&from_files));
+        assert_eq!(memory_table.rows.len(), files_table.rows.len());
+        assert!(!memory_table.rows.is_empty());
+    }
+}
