@@ -148,11 +148,42 @@ pub fn compare_with_examples(
     Ok((report, table))
 }
 
+/// [`compare_with_examples`] over rows already in memory (the Python API's
+/// lists of dicts and DataFrames) instead of files: `config.baseline` and
+/// `config.current` only name the two sides in the report and in messages.
+pub fn compare_datasets(
+    config: &Config,
+    progress: &dyn Progress,
+    baseline: load::Dataset,
+    current: load::Dataset,
+) -> Result<(Report, examples::ExampleTable)> {
+    config.validate()?;
+    let mut clock = Clock::new(progress);
+    let source = baseline.path.display().to_string();
+    let (inputs, provenance) = clock.lap(
+        Stage::Load,
+        pair_inputs(config, baseline, source, current)?,
+    );
+    let (report, paired, scored) = after_load(config, clock, (inputs, provenance))?;
+    let table = examples::table(&paired.aligned, &scored.scores, &scored.slices);
+    Ok((report, table))
+}
+
 /// The pipeline: one line per stage, each timed for `progress`.
 fn run(config: &Config, progress: &dyn Progress) -> Result<(Report, Paired, Scored)> {
     config.validate()?;
     let mut clock = Clock::new(progress);
-    let (inputs, provenance) = clock.lap(Stage::Load, load_stage(config, progress)?);
+    let loaded = clock.lap(Stage::Load, load_stage(config, progress)?);
+    after_load(config, clock, loaded)
+}
+
+/// The stages after loading.
+fn after_load(
+    config: &Config,
+    mut clock: Clock<'_>,
+    (inputs, provenance): ([load::Dataset; 2], Provenance),
+) -> Result<(Report, Paired, Scored)> {
+    let progress = clock.progress;
     let paired = clock.lap(Stage::Align, align_stage(config, inputs)?);
     let (config, scored) = clock.lap(Stage::Score, score_stage(config, &paired, progress)?);
     let resampled = clock.lap(Stage::Resample, resample_stage(&config, &scored, progress));
@@ -212,6 +243,17 @@ fn load_stage(
     let read = |n: u64| progress.advance(n);
     let (baseline, baseline_source) = source.load(&config.fields, &config.artifact, &read)?;
     let current = load::load_all_with_progress(&config.current, &config.fields, &read)?;
+    pair_inputs(config, baseline, baseline_source, current)
+}
+
+/// The two loaded sides, with the promptfoo variants picked, and where they
+/// came from.
+fn pair_inputs(
+    config: &Config,
+    baseline: load::Dataset,
+    baseline_source: String,
+    current: load::Dataset,
+) -> Result<([load::Dataset; 2], Provenance)> {
     let (baseline, current) = load::promptfoo::pair_variants(baseline, current, &config.variants)?;
     let rows = [baseline.rows.len(), current.rows.len()];
     let header = baseline.header.clone();
@@ -637,4 +679,25 @@ pub fn score_side(
         report.order.push(name.clone());
     }
     Ok(report)
+}
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rows_already_loaded_compare_like_their_files() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/tickets");
+        let (base, cur) = (dir.join("baseline.jsonl"), dir.join("current.csv"));
+        let mut config = Config::new(base.clone(), vec![cur.clone()]);
+        config.resamples = 500;
+        config.slice_by = vec!["category".into()];
+        let (from_files, files_table) = compare_with_examples(&config, &()).expect("files");
+        let loaded = |p: &std::path::Path| load::load(p, &config.fields).expect("fixture");
+        let (in_memory, memory_table) =
+            compare_datasets(&config, &(), loaded(&base), loaded(&cur)).expect("datasets");
+        let json = render::renderer(config::OutputFormat::Json, render::RenderOptions::default());
+        assert_eq!(json.render(&in_memory), json.render(&from_files));
+        assert_eq!(memory_table.rows.len(), files_table.rows.len());
+        assert!(!memory_table.rows.is_empty());
+    }
 }
