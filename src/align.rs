@@ -8,6 +8,12 @@
 //! the rendered prompt — changed is compared like any other: what the
 //! comparison holds fixed is the dataset, never the prompt. Such examples are
 //! counted so that the report can say the prompt changed.
+//!
+//! Also what tells two datasets apart: the dataset [`fingerprint`] (a hash,
+//! XXH3-128, over the examples sorted by id: each example's id, references
+//! and, for lm-eval samples, its `doc_hash` and `target_hash`; the same
+//! whatever the model wrote), and [`content_differs`], its per-example form
+//! that `compare` uses to list what changed.
 
 use std::cmp::Ordering;
 
@@ -219,10 +225,7 @@ pub fn align(mut baseline: Side, mut current: Side) -> Aligned {
         .par_iter()
         .map(|&(b, c)| {
             let (b, c) = (base[b].first(), cur[c].first());
-            (
-                crate::baseline::content_differs(b, c),
-                crate::baseline::prompt_differs(b, c),
-            )
+            (content_differs(b, c), prompt_differs(b, c))
         })
         .collect();
     let kept = changed.iter().filter(|x| !x.0).count();
@@ -261,6 +264,85 @@ pub fn align(mut baseline: Side, mut current: Side) -> Aligned {
         prompt_changed,
         tools: [baseline.tool, current.tool],
     }
+}
+
+// --- Dataset identity: what tells two datasets apart (the fingerprint) ---
+
+/// Tags in which a tool's reader records its own hash of an example's ground
+/// truth: lm-eval's `doc_hash` and `target_hash`, and `test_hash`, the hash
+/// promptfoo's reader computes over a test's vars and asserts. Never a hash of
+/// the rendered prompt: the prompt is what a pull request changes.
+pub const GROUND_TRUTH_TAGS: [&str; 3] = ["doc_hash", "target_hash", "test_hash"];
+
+/// What the fingerprint reads of an example: its ground truth — references
+/// and the tools' dataset hashes. Not the input: a pull request that rewrites
+/// the prompt leaves the dataset as it was.
+fn content(row: &Row) -> impl Iterator<Item = &str> {
+    let hashes = GROUND_TRUTH_TAGS
+        .into_iter()
+        .filter_map(|k| row.tags.get(k).map(Text::as_str));
+    row.references.iter().map(Text::as_str).chain(hashes)
+}
+
+/// The dataset fingerprint: `xxh3:` and 32 hex digits.
+///
+/// Each example (its first sample) is hashed on its own, in parallel: its id,
+/// then each part of its content, separated by a unit separator (0x1f) and
+/// ended by a record separator (0x1e), with 128-bit XXH3. The fingerprint is
+/// XXH3-128 over those digests in id order. A fingerprint tells datasets apart
+/// at a glance; it is not a security boundary ([`content_differs`] compares the
+/// texts themselves), and a fast hash keeps it off a million-example run's
+/// critical path.
+pub fn fingerprint(examples: &[Example]) -> String {
+    use rayon::prelude::*;
+    let mut digests: Vec<(&Text, u128)> = examples
+        .par_iter()
+        .map(|e| {
+            let row = e.first();
+            let mut hash = xxhash_rust::xxh3::Xxh3Default::new();
+            hash.update(row.id.as_bytes());
+            for part in content(row) {
+                hash.update(&[0x1f]);
+                hash.update(part.as_bytes());
+            }
+            hash.update(&[0x1e]);
+            (&row.id, hash.digest128())
+        })
+        .collect();
+    // Sides from `group` are in id order already.
+    if !digests.windows(2).all(|w| w[0].0 <= w[1].0) {
+        digests.par_sort_by(|a, b| a.0.cmp(b.0));
+    }
+    let bytes: Vec<u8> = digests.iter().flat_map(|(_, d)| d.to_le_bytes()).collect();
+    format!("xxh3:{:032x}", xxhash_rust::xxh3::xxh3_128(&bytes))
+}
+
+/// Whether one id's example was edited between baseline and current: its
+/// ground truth changed — its references (only when both sides have them, so
+/// a baseline written without references does not flag every example) or a
+/// tool's dataset hash ([`GROUND_TRUTH_TAGS`]). A changed input is not an
+/// edit: it is the prompt change a pull request is there to test
+/// ([`prompt_differs`]).
+pub fn content_differs(base: &Row, cur: &Row) -> bool {
+    let refs = !base.references.is_empty()
+        && !cur.references.is_empty()
+        && base.references != cur.references;
+    let hashes = GROUND_TRUTH_TAGS
+        .iter()
+        .any(|k| matches!((base.tags.get(k), cur.tags.get(k)), (Some(a), Some(b)) if a != b));
+    refs || hashes
+}
+
+/// Whether the input (the rendered prompt) differs, when both sides have one.
+pub fn prompt_differs(base: &Row, cur: &Row) -> bool {
+    matches!((&base.input, &cur.input), (Some(a), Some(b)) if a != b)
+}
+
+/// The short form of a fingerprint in reports: its algorithm and first 12
+/// digits (`xxh3:2e13a212ac8c`).
+pub fn short(fingerprint: &str) -> &str {
+    let digits = fingerprint.find(':').map_or(0, |i| i + 1);
+    fingerprint.get(..digits + 12).unwrap_or(fingerprint)
 }
 
 #[cfg(test)]

@@ -10,200 +10,20 @@
 //! not a field evalgate scores from (it recomputes, so a changed metric option
 //! never compares stale numbers).
 //!
-//! The dataset fingerprint is a hash (XXH3-128) over the examples sorted by
-//! id: each example's id, input, references and, for lm-eval samples, its
-//! `doc_hash` and `target_hash`. Two runs on the same benchmark have the same
-//! fingerprint whatever the model wrote; [`content_differs`] is the
-//! per-example form `compare` uses to list what changed.
+//! The header is read by the loader ([`crate::load::header`]) and the dataset
+//! fingerprint computed where examples are paired ([`crate::align::fingerprint`]);
+//! this module writes the file, scoring the rows first, so it sits at the top
+//! beside the pipeline.
 
-use std::path::Path;
-
-use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::align::Example;
-use crate::error::{Error, Location, Result};
+use crate::error::Result;
 use crate::load::{Row, Text};
 
-/// The version of the baseline file layout.
-pub const FORMAT_VERSION: u32 = 1;
-
-/// The key of the header line's only field.
-const HEADER_KEY: &str = "evalgate_baseline";
-
-/// The first line of a baseline file.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct BaselineHeader {
-    /// Layout version ([`FORMAT_VERSION`]).
-    pub format_version: u32,
-    /// The commit the results were produced at, when known.
-    pub commit: Option<String>,
-    /// When the baseline was written (RFC 3339, UTC).
-    pub date: String,
-    /// The evalgate version that wrote it.
-    pub evalgate_version: String,
-    /// SHA-256 of the metric configuration the scores were computed with.
-    pub config_hash: String,
-    /// [`fingerprint`] of the examples.
-    pub dataset_fingerprint: String,
-    /// Examples (distinct ids).
-    pub examples: usize,
-    /// Metrics whose per-example values the file carries.
-    pub metrics: Vec<String>,
-    /// The result files it was written from.
-    pub source: Vec<String>,
-}
-
-impl BaselineHeader {
-    /// "commit abc1234, 2026-11-20, evalgate 0.1.0", for report footers.
-    pub fn provenance(&self) -> String {
-        let mut parts = Vec::new();
-        if let Some(c) = &self.commit {
-            parts.push(format!("commit {}", c.get(..12).unwrap_or(c)));
-        }
-        parts.push(self.date.get(..10).unwrap_or(&self.date).to_string());
-        parts.push(format!("evalgate {}", self.evalgate_version));
-        parts.join(", ")
-    }
-}
-
-/// If the first non-blank line of a JSONL file is a baseline header, parses it
-/// and blanks the line in place (so line numbers of the rows stay true).
-pub fn take_header(path: &Path, bytes: &mut [u8]) -> Result<Option<BaselineHeader>> {
-    let start = bytes
-        .iter()
-        .position(|b| !b.is_ascii_whitespace())
-        .unwrap_or(bytes.len());
-    let skip = if bytes[start..].starts_with(b"\xef\xbb\xbf") {
-        3
-    } else {
-        0
-    };
-    let end = bytes[start..]
-        .iter()
-        .position(|&b| b == b'\n')
-        .map_or(bytes.len(), |i| start + i);
-    let line = &bytes[start + skip..end];
-    let marker = format!("\"{HEADER_KEY}\"");
-    if !line
-        .windows(marker.len())
-        .take(64)
-        .any(|w| w == marker.as_bytes())
-    {
-        return Ok(None);
-    }
-    let line_no = bytes[..start].iter().filter(|&&b| b == b'\n').count() + 1;
-    let loc = Location::file(path).at_line(line_no).with_field(HEADER_KEY);
-    #[derive(Deserialize)]
-    struct Line {
-        evalgate_baseline: serde_json::Value,
-    }
-    let parsed: Line = serde_json::from_slice(line).map_err(|e| {
-        Error::input(
-            loc.clone(),
-            format!("the baseline header is malformed: {e}"),
-        )
-    })?;
-    let version = parsed
-        .evalgate_baseline
-        .get("format_version")
-        .and_then(serde_json::Value::as_u64);
-    if version != Some(u64::from(FORMAT_VERSION)) {
-        return Err(Error::input(
-            loc,
-            format!(
-                "the baseline file has format_version {}, this evalgate reads {FORMAT_VERSION}; rewrite it with this version's `evalgate baseline write`",
-                version.map_or_else(|| "none".to_string(), |v| v.to_string())
-            ),
-        ));
-    }
-    let header: BaselineHeader = serde_json::from_value(parsed.evalgate_baseline)
-        .map_err(|e| Error::input(loc, format!("the baseline header is malformed: {e}")))?;
-    bytes[start..end].fill(b' ');
-    Ok(Some(header))
-}
-
-/// The header line as written.
-pub fn header_line(header: &BaselineHeader) -> String {
-    serde_json::json!({ HEADER_KEY: header }).to_string()
-}
-
-/// Tags in which a tool's reader records its own hash of an example's ground
-/// truth: lm-eval's `doc_hash` and `target_hash`, and `test_hash`, the hash
-/// promptfoo's reader computes over a test's vars and asserts. Never a hash of
-/// the rendered prompt: the prompt is what a pull request changes.
-pub const GROUND_TRUTH_TAGS: [&str; 3] = ["doc_hash", "target_hash", "test_hash"];
-
-/// What the fingerprint reads of an example: its ground truth — references
-/// and the tools' dataset hashes. Not the input: a pull request that rewrites
-/// the prompt leaves the dataset as it was.
-fn content(row: &Row) -> impl Iterator<Item = &str> {
-    let hashes = GROUND_TRUTH_TAGS
-        .into_iter()
-        .filter_map(|k| row.tags.get(k).map(Text::as_str));
-    row.references.iter().map(Text::as_str).chain(hashes)
-}
-
-/// The dataset fingerprint: `xxh3:` and 32 hex digits.
-///
-/// Each example (its first sample) is hashed on its own, in parallel: its id,
-/// then each part of its content, separated by a unit separator (0x1f) and
-/// ended by a record separator (0x1e), with 128-bit XXH3. The fingerprint is
-/// XXH3-128 over those digests in id order. A fingerprint tells datasets apart
-/// at a glance; it is not a security boundary ([`content_differs`] compares the
-/// texts themselves), and a fast hash keeps it off a million-example run's
-/// critical path.
-pub fn fingerprint(examples: &[Example]) -> String {
-    use rayon::prelude::*;
-    let mut digests: Vec<(&Text, u128)> = examples
-        .par_iter()
-        .map(|e| {
-            let row = e.first();
-            let mut hash = xxhash_rust::xxh3::Xxh3Default::new();
-            hash.update(row.id.as_bytes());
-            for part in content(row) {
-                hash.update(&[0x1f]);
-                hash.update(part.as_bytes());
-            }
-            hash.update(&[0x1e]);
-            (&row.id, hash.digest128())
-        })
-        .collect();
-    // Sides from `align::group` are in id order already.
-    if !digests.windows(2).all(|w| w[0].0 <= w[1].0) {
-        digests.par_sort_by(|a, b| a.0.cmp(b.0));
-    }
-    let bytes: Vec<u8> = digests.iter().flat_map(|(_, d)| d.to_le_bytes()).collect();
-    format!("xxh3:{:032x}", xxhash_rust::xxh3::xxh3_128(&bytes))
-}
-
-/// Whether one id's example was edited between baseline and current: its
-/// ground truth changed — its references (only when both sides have them, so
-/// a baseline written without references does not flag every example) or a
-/// tool's dataset hash ([`GROUND_TRUTH_TAGS`]). A changed input is not an
-/// edit: it is the prompt change a pull request is there to test
-/// ([`prompt_differs`]).
-pub fn content_differs(base: &Row, cur: &Row) -> bool {
-    let refs = !base.references.is_empty()
-        && !cur.references.is_empty()
-        && base.references != cur.references;
-    let hashes = GROUND_TRUTH_TAGS
-        .iter()
-        .any(|k| matches!((base.tags.get(k), cur.tags.get(k)), (Some(a), Some(b)) if a != b));
-    refs || hashes
-}
-
-/// Whether the input (the rendered prompt) differs, when both sides have one.
-pub fn prompt_differs(base: &Row, cur: &Row) -> bool {
-    matches!((&base.input, &cur.input), (Some(a), Some(b)) if a != b)
-}
-
-/// The short form of a fingerprint in reports: its algorithm and first 12
-/// digits (`xxh3:2e13a212ac8c`).
-pub fn short(fingerprint: &str) -> &str {
-    let digits = fingerprint.find(':').map_or(0, |i| i + 1);
-    fingerprint.get(..digits + 12).unwrap_or(fingerprint)
-}
+// The header is read by `load` and the fingerprint computed in `align`, below
+// this command; their old paths stay valid.
+pub use crate::align::{content_differs, fingerprint, prompt_differs, short, GROUND_TRUTH_TAGS};
+pub use crate::load::header::{header_line, take_header, BaselineHeader, FORMAT_VERSION};
 
 /// What `evalgate baseline write` needs besides the rows.
 #[derive(Debug, Clone, Default)]
@@ -330,6 +150,8 @@ fn current_commit() -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::align::Example;
+    use std::path::Path;
 
     fn example(id: &str, input: &str, reference: &str, prediction: &str) -> Example {
         let mut row = Row::new(id, prediction, vec![reference.to_string()]);

@@ -1,16 +1,14 @@
-//! Command-line flags (clap) and their translation into a validated [`Config`].
+//! Command-line flags (clap): what each command accepts, its help text and
+//! defaults, and nothing else. Turning the parsed flags into a validated
+//! [`crate::config::Config`] (and the other commands' settings) is
+//! [`crate::cli_config`]'s.
 
-use std::io::IsTerminal;
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::config::{self, Config, FailOn, OutputFormat, TestKind};
-use crate::error::{Error, Result};
-use crate::load::FieldMap;
-use crate::metrics::{Direction, MetricOptions};
-use crate::publish::github::CommentMode;
-use crate::publish::GithubOptions;
+use crate::config::{FailOn, OutputFormat, TestKind};
+use crate::github::CommentMode;
 
 /// A regression gate for LLM evaluations.
 #[derive(Debug, Parser)]
@@ -69,20 +67,6 @@ pub struct BaselineWriteArgs {
     pub scoring: ScoringArgs,
 }
 
-impl BaselineWriteArgs {
-    /// Field map and writer options from the flags.
-    pub fn options(&self) -> (FieldMap, crate::baseline::WriteOptions) {
-        let (fields, metric_options) = self.scoring.standalone();
-        let options = crate::baseline::WriteOptions {
-            metrics: self.metrics.clone(),
-            metric_options,
-            commit: self.commit.clone(),
-            source: self.from.iter().map(|p| p.display().to_string()).collect(),
-        };
-        (fields, options)
-    }
-}
-
 /// The flags that say how to read result files and score them, shared by
 /// `compare`, `score` and `baseline write`.
 #[derive(Debug, Args, Clone, Default)]
@@ -97,29 +81,6 @@ pub struct ScoringArgs {
     pub text_metrics: TextMetricArgs,
     #[command(flatten)]
     pub bertscore: BertScoreArgs,
-}
-
-impl ScoringArgs {
-    /// Applies the flags over what a config file set.
-    fn apply(&self, fields: &mut FieldMap, options: &mut MetricOptions) {
-        self.fields.apply(fields);
-        self.exact_match.apply(options);
-        self.checks.apply(options);
-        self.text_metrics.apply(options);
-        self.bertscore.apply(options);
-    }
-
-    /// Field map and metric options from the flags alone, with the `exec`
-    /// result cache on unless `--no-exec-cache`.
-    fn standalone(&self) -> (FieldMap, MetricOptions) {
-        let mut fields = FieldMap::default();
-        let mut options = MetricOptions {
-            exec_cache: Some(PathBuf::from(crate::metrics::exec::CACHE_DIR)),
-            ..MetricOptions::default()
-        };
-        self.apply(&mut fields, &mut options);
-        (fields, options)
-    }
 }
 
 /// Field-name flags shared by the subcommands.
@@ -179,19 +140,6 @@ pub struct TextMetricArgs {
     pub chrf_whitespace: bool,
 }
 
-impl TextMetricArgs {
-    fn apply(&self, options: &mut MetricOptions) {
-        options.rouge.stemmer |= self.rouge_stemmer;
-        let o = &mut options.sacrebleu;
-        if self.bleu_tokenize.is_some() {
-            o.tokenize.clone_from(&self.bleu_tokenize);
-        }
-        o.lowercase |= self.bleu_lowercase;
-        o.chrf_lowercase |= self.chrf_lowercase;
-        o.chrf_whitespace |= self.chrf_whitespace;
-    }
-}
-
 /// Options of the BERTScore metrics (bertscore, bertscore_p, bertscore_r).
 #[derive(Debug, Args, Clone, Default)]
 pub struct BertScoreArgs {
@@ -210,21 +158,6 @@ pub struct BertScoreArgs {
     /// bertscore: sentences per model call [default: 64]
     #[arg(long, value_name = "N")]
     pub batch_size: Option<usize>,
-}
-
-impl BertScoreArgs {
-    fn apply(&self, options: &mut MetricOptions) {
-        let b = &mut options.bertscore;
-        if self.bertscore_model.is_some() {
-            b.model.clone_from(&self.bertscore_model);
-        }
-        b.layers = self.bertscore_layers.or(b.layers);
-        b.idf |= self.idf;
-        if self.rescale_baseline.is_some() {
-            b.rescale_baseline.clone_from(&self.rescale_baseline);
-        }
-        b.batch_size = self.batch_size.or(b.batch_size);
-    }
 }
 
 /// Checks: JSON validity and schema, regular expressions, substrings, commands.
@@ -254,58 +187,6 @@ pub struct CheckArgs {
     /// exec: do not read or write the .evalgate-cache/exec result cache
     #[arg(long)]
     pub no_exec_cache: bool,
-}
-
-impl CheckArgs {
-    fn apply(&self, options: &mut MetricOptions) {
-        use crate::metrics::checks::CheckSpec;
-        if let Some(schema) = &self.json_schema {
-            options.checks.push((
-                "json_schema".into(),
-                CheckSpec::JsonSchema {
-                    schema: schema.clone(),
-                },
-            ));
-        }
-        if let Some(pattern) = &self.regex {
-            options.checks.push((
-                "regex".into(),
-                CheckSpec::Regex {
-                    pattern: pattern.clone(),
-                    full_match: self.regex_full_match,
-                    ignore_case: self.check_ignore_case,
-                },
-            ));
-        }
-        if self.contains.is_some() || self.check_ignore_case {
-            options.checks.push((
-                "contains".into(),
-                CheckSpec::Contains {
-                    text: self.contains.clone(),
-                    ignore_case: self.check_ignore_case,
-                },
-            ));
-        }
-        if let Some(command) = &self.exec {
-            let command = command.split_whitespace().map(str::to_string).collect();
-            options.checks.push((
-                "exec".into(),
-                CheckSpec::Exec {
-                    command,
-                    timeout_s: self.exec_timeout.unwrap_or(30.0),
-                },
-            ));
-        } else if let Some(t) = self.exec_timeout {
-            for (_, spec) in &mut options.checks {
-                if let CheckSpec::Exec { timeout_s, .. } = spec {
-                    *timeout_s = t;
-                }
-            }
-        }
-        if self.no_exec_cache {
-            options.exec_cache = None;
-        }
-    }
 }
 
 /// When to colour terminal output.
@@ -479,17 +360,6 @@ pub struct GithubArgs {
     pub verbose: bool,
 }
 
-impl GithubArgs {
-    /// The `--github` settings, when `--github` is on.
-    pub fn options(&self) -> Option<GithubOptions> {
-        self.github.then(|| GithubOptions {
-            comment: self.comment,
-            timeout: std::time::Duration::from_secs(self.github_timeout),
-            verbose: self.verbose,
-        })
-    }
-}
-
 /// Output formats of `score`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ScoreFormat {
@@ -518,216 +388,6 @@ pub struct ScoreArgs {
     pub direction: Vec<String>,
     #[command(flatten)]
     pub scoring: ScoringArgs,
-}
-
-fn pair(flag: &str, raw: &str) -> Result<(String, String)> {
-    match raw.split_once('=') {
-        Some((k, v)) if !k.trim().is_empty() && !v.trim().is_empty() => {
-            Ok((k.trim().to_string(), v.trim().to_string()))
-        }
-        _ => Err(Error::Config(format!(
-            "--{flag} expects NAME=VALUE, got \"{raw}\""
-        ))),
-    }
-}
-
-fn number(flag: &str, raw: &str) -> Result<(String, f64)> {
-    let (k, v) = pair(flag, raw)?;
-    let x: f64 = v
-        .parse()
-        .ok()
-        .filter(|x: &f64| x.is_finite())
-        .ok_or_else(|| Error::Config(format!("--{flag} {k}=…: \"{v}\" is not a finite number")))?;
-    Ok((k, x))
-}
-
-fn directions(raw: &[String]) -> Result<Vec<(String, Direction)>> {
-    raw.iter()
-        .map(|r| {
-            let (k, v) = pair("direction", r)?;
-            let d = match v.as_str() {
-                "higher" => Direction::Higher,
-                "lower" => Direction::Lower,
-                _ => {
-                    return Err(Error::Config(format!(
-                        "--direction {k}={v}: the direction must be \"higher\" or \"lower\""
-                    )))
-                }
-            };
-            Ok((k, d))
-        })
-        .collect()
-}
-
-impl FieldArgs {
-    fn apply(&self, map: &mut FieldMap) {
-        let one = |x: &Option<String>, target: &mut Vec<String>| {
-            if let Some(x) = x {
-                *target = vec![x.clone()];
-            }
-        };
-        one(&self.id_field, &mut map.id);
-        one(&self.prediction_field, &mut map.prediction);
-        one(&self.reference_field, &mut map.reference);
-        one(&self.input_field, &mut map.input);
-        if let Some(format) = self.input_format {
-            map.format = format;
-        }
-    }
-}
-
-impl ExactMatchArgs {
-    fn apply(&self, options: &mut MetricOptions) {
-        let em = &mut options.exact_match;
-        em.ignore_case |= self.ignore_case;
-        em.ignore_punctuation |= self.ignore_punctuation;
-        em.ignore_numbers |= self.ignore_numbers;
-        em.regexes_to_ignore
-            .extend(self.ignore_regex.iter().cloned());
-    }
-}
-
-fn set<T>(target: &mut T, value: Option<T>) {
-    if let Some(v) = value {
-        *target = v;
-    }
-}
-
-impl CompareArgs {
-    /// Merges the config file (if any) and these flags into a validated config.
-    pub fn into_config(self) -> Result<Config> {
-        let current = config::expand_globs(&self.current)?;
-        let mut c = Config::new(PathBuf::new(), current);
-        c.baseline = config::expand_baseline(&self.baseline)?;
-        if let Some(file) = config::read_file(self.config.as_deref())? {
-            c.apply_file(file)?;
-        }
-        self.check_sources(&mut c)?;
-        if !self.metrics.is_empty() {
-            c.metrics = self.metrics.clone();
-        }
-        self.scoring.apply(&mut c.fields, &mut c.metric_options);
-        c.metric_options
-            .directions
-            .extend(directions(&self.direction)?);
-        // Later entries win: flags were appended after the file's.
-        c.metric_options.directions.reverse();
-        for raw in &self.tolerance {
-            let (k, v) = number("tolerance", raw)?;
-            c.flag_gate_names.push(k.clone());
-            c.gates.entry(k).or_default().tolerance = v;
-        }
-        for raw in &self.min {
-            let (k, v) = number("min", raw)?;
-            c.flag_gate_names.push(k.clone());
-            c.gates.entry(k).or_default().min = Some(v);
-        }
-        for raw in &self.max {
-            let (k, v) = number("max", raw)?;
-            c.flag_gate_names.push(k.clone());
-            c.gates.entry(k).or_default().max = Some(v);
-        }
-        set(&mut c.alpha, self.alpha);
-        set(&mut c.confidence, self.confidence);
-        set(&mut c.resamples, self.resamples);
-        set(&mut c.seed, self.seed);
-        set(&mut c.test, self.test);
-        set(&mut c.resampler, self.resampler);
-        set(&mut c.top_k, self.top_k);
-        set(&mut c.fail_on, self.fail_on);
-        set(&mut c.min_examples, self.min_examples);
-        set(&mut c.flaky_threshold, self.flaky_threshold);
-        if c.suites.is_empty() {
-            set(&mut c.suite, self.suite);
-        }
-        set(&mut c.suite_comments, self.suite_comments);
-        if !self.slice_by.is_empty() {
-            c.slice_by = self.slice_by;
-        }
-        c.allow_missing |= self.allow_missing;
-        c.strict_dataset |= self.strict_dataset;
-        c.human = self.human.zip(self.human_key);
-        let variant = |flag: &str, v: &Option<String>| {
-            v.as_deref()
-                .map(|v| crate::load::promptfoo::VariantSpec::parse(flag, v))
-                .transpose()
-        };
-        c.variants = [
-            variant("--baseline-variant", &self.baseline_variant)?,
-            variant("--current-variant", &self.current_variant)?,
-        ];
-        c.format = self.format;
-        c.markdown_out = self.markdown_out;
-        c.json_out = self.json_out;
-        c.html_out = self.html_out;
-        c.rerun_out = self.rerun_out;
-        c.history = self.history;
-        c.artifact = crate::load::artifact::ArtifactSettings {
-            workflow: self.artifact.artifact_workflow,
-            branch: self.artifact.artifact_branch,
-            timeout: std::time::Duration::from_secs(self.github.github_timeout),
-            verbose: self.github.verbose,
-        };
-        c.color = match self.color {
-            ColorChoice::Always => true,
-            ColorChoice::Never => false,
-            ColorChoice::Auto => {
-                std::io::stdout().is_terminal()
-                    && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
-            }
-        };
-        c.validate()?;
-        Ok(c)
-    }
-}
-
-impl CompareArgs {
-    /// Either the flags name the files, or the config's `[[suite]]`s do
-    /// (`--suite` then picks one of them).
-    fn check_sources(&self, c: &mut Config) -> Result<()> {
-        if c.suites.is_empty() {
-            return match (self.baseline.is_empty(), self.current.is_empty()) {
-                (false, false) => Ok(()),
-                _ => Err(Error::Config(
-                    "compare needs --baseline and --current, or [[suite]] sections in evalgate.toml".into(),
-                )),
-            };
-        }
-        let names: Vec<String> = c.suites.iter().map(|s| s.name.clone()).collect();
-        if !self.baseline.is_empty() || !self.current.is_empty() {
-            return Err(Error::Config(format!(
-                "evalgate.toml declares suites ({}), which name their own files; drop --baseline and --current, or pick a suite with --suite NAME",
-                names.join(", ")
-            )));
-        }
-        if let Some(only) = &self.suite {
-            if !names.contains(only) {
-                return Err(Error::Config(format!(
-                    "--suite {only}: evalgate.toml declares no such suite; its suites are {}",
-                    names.join(", ")
-                )));
-            }
-            c.suites.retain(|s| &s.name == only);
-        }
-        let mut seen = std::collections::BTreeSet::new();
-        for name in &names {
-            if !seen.insert(name) {
-                return Err(Error::Config(format!(
-                    "evalgate.toml declares the suite \"{name}\" twice; each [[suite]] needs its own name"
-                )));
-            }
-        }
-        Ok(())
-    }
-}
-
-impl ScoreArgs {
-    /// Field map and metric options from the flags.
-    pub fn options(&self) -> Result<(FieldMap, MetricOptions)> {
-        let (fields, mut options) = self.scoring.standalone();
-        options.directions = directions(&self.direction)?;
-        Ok((fields, options))
-    }
 }
 
 /// `evalgate history`.
@@ -845,58 +505,6 @@ pub struct ReviewSampleArgs {
     pub text_metrics: TextMetricArgs,
 }
 
-impl ReviewSampleArgs {
-    /// The validated settings.
-    pub fn into_config(self) -> Result<crate::review::sample::SampleConfig> {
-        let mut fields = FieldMap::default();
-        self.fields.apply(&mut fields);
-        let mut options = MetricOptions::default();
-        self.exact_match.apply(&mut options);
-        self.text_metrics.apply(&mut options);
-        options.directions = directions(&self.direction)?;
-        Ok(crate::review::sample::SampleConfig {
-            baseline: self.baseline,
-            current: self.current,
-            fields,
-            metrics: self.metrics,
-            options,
-            n: self.n,
-            shares: [
-                self.regressed_share,
-                self.improved_share,
-                self.unchanged_share,
-            ],
-            seed: self.seed,
-        })
-    }
-
-    /// Where the key goes.
-    pub fn key_path(&self) -> PathBuf {
-        self.key.clone().unwrap_or_else(|| {
-            let name = self
-                .out
-                .file_stem()
-                .map_or_else(|| "review".into(), |s| s.to_string_lossy().into_owned());
-            self.out.with_file_name(format!("{name}.key.json"))
-        })
-    }
-
-    /// The sheet's format.
-    pub fn sheet_format(&self) -> SheetFormat {
-        self.format.unwrap_or_else(|| {
-            if self
-                .out
-                .extension()
-                .is_some_and(|e| e.eq_ignore_ascii_case("md"))
-            {
-                SheetFormat::Markdown
-            } else {
-                SheetFormat::Csv
-            }
-        })
-    }
-}
-
 /// Output formats of `review score` and `agreement`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ReportFormat {
@@ -974,24 +582,4 @@ pub struct AgreementArgs {
     pub exact_match: ExactMatchArgs,
     #[command(flatten)]
     pub text_metrics: TextMetricArgs,
-}
-
-impl AgreementArgs {
-    /// The validated settings.
-    pub fn into_config(self) -> Result<crate::agreement::AgreementConfig> {
-        let mut c = crate::agreement::defaults(&self.input);
-        self.fields.apply(&mut c.fields);
-        self.exact_match.apply(&mut c.options);
-        self.text_metrics.apply(&mut c.options);
-        c.options.directions = directions(&self.direction)?;
-        c.system_field = self.system_field;
-        c.humans = self.humans;
-        c.metrics = self.metrics;
-        c.resampling = self.resample_by;
-        c.resamples = self.resamples;
-        c.seed = self.seed;
-        c.confidence = self.confidence;
-        c.test_correlation = self.test_correlation;
-        Ok(c)
-    }
 }

@@ -11,6 +11,9 @@ use crate::load::FieldMap;
 use crate::metrics::checks::CheckSpec;
 use crate::metrics::{Direction, ExactMatchOptions, MetricOptions};
 
+/// The gate name of the human win rate (`--min human_win_rate=0.45`).
+pub const HUMAN_WIN_RATE: &str = "human_win_rate";
+
 /// Longest suite name: it is part of the PR comment's marker and title.
 pub const MAX_SUITE_CHARS: usize = 100;
 
@@ -333,7 +336,7 @@ impl Config {
             set(&mut self.fields.format, f.format);
         }
         for (name, m) in metric {
-            if name == crate::HUMAN_WIN_RATE {
+            if name == HUMAN_WIN_RATE {
                 // Not a metric of the runs: a floor on `compare --human`.
                 let floor_only = MetricConfig {
                     min: m.min,

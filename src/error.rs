@@ -2,6 +2,10 @@
 //!
 //! Input errors carry the file, line (1-based), column and field they concern, so
 //! that a message reads like `results.jsonl:3:17: field "id": expected a string`.
+//!
+//! Bottom layer: every module uses it, so it imports nothing of evalgate. An
+//! error type of one stage lives with the code that raises it (such as
+//! [`crate::load::artifact::ArtifactError`]) and converts into [`Error`] there.
 
 use std::fmt;
 use std::path::PathBuf;
@@ -96,9 +100,11 @@ pub enum Error {
         /// Built-in metrics and the numeric fields found in the inputs.
         known: String,
     },
-    /// An `artifact:` baseline could not be found or read.
+    /// An `artifact:` baseline could not be found or read: a
+    /// [`crate::load::artifact::ArtifactError`] (`downcast_ref` to match on
+    /// it), boxed so that this bottom layer imports nothing above it.
     #[error(transparent)]
-    Artifact(#[from] crate::load::artifact::ArtifactError),
+    Artifact(Box<dyn std::error::Error + Send + Sync>),
     /// An output file could not be written; the previous file, if any, is intact.
     #[error("{}: cannot write the output (the previous file, if any, is unchanged): {cause}", path.display())]
     Output {

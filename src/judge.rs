@@ -255,8 +255,8 @@ pub fn judge(ev: &Evidence<'_>, config: &Config) -> Report {
         let a = ev.aligned;
         warnings.push(format!(
             "the dataset changed since the baseline (fingerprint {} → {}): {}; compared on the {n} unchanged examples",
-            crate::baseline::short(&ev.dataset.baseline_fingerprint),
-            crate::baseline::short(&ev.dataset.current_fingerprint),
+            crate::align::short(&ev.dataset.baseline_fingerprint),
+            crate::align::short(&ev.dataset.current_fingerprint),
             // Missing examples have their own reason or warning.
             crate::report::dataset_changes(&a.added, &[], &a.edited)
         ));

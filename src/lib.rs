@@ -7,17 +7,57 @@
 //! load ─▶ align ─▶ score ─▶ resample ─▶ judge ─▶ render ─▶ publish
 //! ```
 //!
-//! [`compare`] is that pass up to the verdict; rendering and writing the outputs
-//! are [`render`] and [`publish`]. Statistics never know about files or GitHub,
-//! and rendering never computes statistics.
+//! [`compare`] is that pass up to the verdict, one line per stage; rendering
+//! and writing the outputs are [`render`] and [`publish`]. Statistics never
+//! know about files or GitHub, and rendering never computes statistics.
+//!
+//! # Layers: imports point one way
+//!
+//! A module may import from its own layer and the layers below it, never from
+//! a layer above, and modules form no cycle (a folder's `mod.rs` and its own
+//! files count as one module). `scripts/check-layers.py` checks every `use`
+//! and `crate::` path against this table (its `LAYERS` is the same list) and
+//! fails CI on a violation.
+//!
+//! ```text
+//!  cli         cli (flags), cli_config (flags + evalgate.toml -> Config)
+//!   ▲
+//!  pipeline    lib.rs (compare: the run), baseline (`baseline write`), progress
+//!   ▲
+//!  publish     publish: output files, job summary, annotations, PR comment
+//!   ▲
+//!  render      render: markdown, terminal, json, html (no statistics)
+//!   ▲
+//!  judge       judge, noise, report, review, history, examples, agreement
+//!   ▲
+//!  config      config: the validated settings, made of the stages' own
+//!   ▲          settings below (fields, metric options, resampler, artifact)
+//!  resample    stats: resamplers, intervals, corrections (plain numbers)
+//!   ▲
+//!  score       metrics, score, design (the matrix score hands to stats)
+//!   ▲
+//!  align       align: pairing by id, the dataset fingerprint
+//!   ▲
+//!  load        load: readers, baseline header, baseline sources (file, git:, artifact:)
+//!   ▲
+//!  base        error, escape, atomic (file writer), github (client, Actions env)
+//! ```
+//!
+//! When two stages need the same helper, it moves down, not sideways; an error
+//! type lives with the code that raises it or in the base layer.
 
 pub mod agreement;
 pub mod align;
+pub mod atomic;
 pub mod baseline;
 pub mod cli;
+pub mod cli_config;
 pub mod config;
+pub mod design;
 pub mod error;
+pub mod escape;
 pub mod examples;
+pub mod github;
 pub mod history;
 pub mod judge;
 pub mod load;
@@ -95,7 +135,7 @@ pub fn compare(config: &Config) -> Result<Report> {
 
 /// [`compare`], reporting each stage's end to `progress`.
 pub fn compare_with_progress(config: &Config, progress: &dyn Progress) -> Result<Report> {
-    run(config, progress, false).map(|(report, _)| report)
+    Ok(run(config, progress)?.0)
 }
 
 /// [`compare_with_progress`], and every changed example in full for the HTML
@@ -104,33 +144,95 @@ pub fn compare_with_examples(
     config: &Config,
     progress: &dyn Progress,
 ) -> Result<(Report, examples::ExampleTable)> {
-    let (report, table) = run(config, progress, true)?;
-    Ok((report, table.unwrap_or_default()))
+    let (report, paired, scored) = run(config, progress)?;
+    let table = examples::table(&paired.aligned, &scored.scores, &scored.slices);
+    Ok((report, table))
 }
 
-fn run(
+/// [`compare_with_examples`] over rows already in memory (the Python API's
+/// lists of dicts and DataFrames) instead of files: `config.baseline` and
+/// `config.current` only name the two sides in the report and in messages.
+pub fn compare_datasets(
     config: &Config,
     progress: &dyn Progress,
-    want_examples: bool,
-) -> Result<(Report, Option<examples::ExampleTable>)> {
-    let mut clock = std::time::Instant::now();
-    let mut lap = |stage: Stage| {
-        progress.finished(stage, clock.elapsed());
-        clock = std::time::Instant::now();
-    };
+    baseline: load::Dataset,
+    current: load::Dataset,
+) -> Result<(Report, examples::ExampleTable)> {
     config.validate()?;
-    let spec = match config.baseline.as_slice() {
-        [one] => one.to_string_lossy().to_string(),
-        _ => String::new(),
-    };
-    let git = load::git::GitSource::parse(&spec);
-    let artifact = load::artifact::ArtifactSource::parse(&spec);
-    let local: &[std::path::PathBuf] = if git.is_none() && artifact.is_none() {
-        &config.baseline
-    } else {
-        &[]
-    };
-    let bytes = local
+    let mut clock = Clock::new(progress);
+    let source = baseline.path.display().to_string();
+    let (inputs, provenance) =
+        clock.lap(Stage::Load, pair_inputs(config, baseline, source, current)?);
+    let (report, paired, scored) = after_load(config, clock, (inputs, provenance))?;
+    let table = examples::table(&paired.aligned, &scored.scores, &scored.slices);
+    Ok((report, table))
+}
+
+/// The pipeline: one line per stage, each timed for `progress`.
+fn run(config: &Config, progress: &dyn Progress) -> Result<(Report, Paired, Scored)> {
+    config.validate()?;
+    let mut clock = Clock::new(progress);
+    let loaded = clock.lap(Stage::Load, load_stage(config, progress)?);
+    after_load(config, clock, loaded)
+}
+
+/// The stages after loading.
+fn after_load(
+    config: &Config,
+    mut clock: Clock<'_>,
+    (inputs, provenance): ([load::Dataset; 2], Provenance),
+) -> Result<(Report, Paired, Scored)> {
+    let progress = clock.progress;
+    let paired = clock.lap(Stage::Align, align_stage(config, inputs)?);
+    let (config, scored) = clock.lap(Stage::Score, score_stage(config, &paired, progress)?);
+    let resampled = clock.lap(Stage::Resample, resample_stage(&config, &scored, progress));
+    let report = clock.lap(
+        Stage::Judge,
+        judge_stage(&config, provenance, &paired, &scored, &resampled)?,
+    );
+    Ok((report, paired, scored))
+}
+
+/// Tells `progress` when each stage ends and how long it took.
+struct Clock<'a> {
+    progress: &'a dyn Progress,
+    start: std::time::Instant,
+}
+
+impl<'a> Clock<'a> {
+    fn new(progress: &'a dyn Progress) -> Self {
+        Clock {
+            progress,
+            start: std::time::Instant::now(),
+        }
+    }
+
+    /// `stage` finished with `output`: reports its time, starts the next.
+    fn lap<T>(&mut self, stage: Stage, output: T) -> T {
+        self.progress.finished(stage, self.start.elapsed());
+        self.start = std::time::Instant::now();
+        output
+    }
+}
+
+/// Where the inputs came from, for the report.
+struct Provenance {
+    /// Rows read per side.
+    rows: [usize; 2],
+    /// The baseline file's header, when it has one.
+    header: Option<load::header::BaselineHeader>,
+    /// How reports name where the baseline came from.
+    baseline_source: String,
+}
+
+/// Load: both sides' rows, from files or the baseline's source.
+fn load_stage(
+    config: &Config,
+    progress: &dyn Progress,
+) -> Result<([load::Dataset; 2], Provenance)> {
+    let source = load::BaselineSource::parse(&config.baseline)?;
+    let bytes = source
+        .files()
         .iter()
         .chain(&config.current)
         .filter_map(|p| std::fs::metadata(p).ok())
@@ -138,15 +240,19 @@ fn run(
         .sum();
     progress.started(Stage::Load, bytes);
     let read = |n: u64| progress.advance(n);
-    let (baseline, baseline_source) = match (git, artifact) {
-        (Some(source), _) => source?.load(&config.fields)?,
-        (_, Some(source)) => source?.load(&config.fields, &config.artifact)?,
-        (None, None) => (
-            load::load_all_with_progress(&config.baseline, &config.fields, &read)?,
-            shown(&config.baseline),
-        ),
-    };
+    let (baseline, baseline_source) = source.load(&config.fields, &config.artifact, &read)?;
     let current = load::load_all_with_progress(&config.current, &config.fields, &read)?;
+    pair_inputs(config, baseline, baseline_source, current)
+}
+
+/// The two loaded sides, with the promptfoo variants picked, and where they
+/// came from.
+fn pair_inputs(
+    config: &Config,
+    baseline: load::Dataset,
+    baseline_source: String,
+    current: load::Dataset,
+) -> Result<([load::Dataset; 2], Provenance)> {
     let (baseline, current) = load::promptfoo::pair_variants(baseline, current, &config.variants)?;
     let rows = [baseline.rows.len(), current.rows.len()];
     let header = baseline.header.clone();
@@ -158,73 +264,146 @@ fn run(
         Some(variant) => format!("{baseline_source} [{variant}]"),
         None => baseline_source,
     };
-    lap(Stage::Load);
+    let provenance = Provenance {
+        rows,
+        header,
+        baseline_source,
+    };
+    Ok(([baseline, current], provenance))
+}
+
+/// What the align stage hands on.
+struct Paired {
+    aligned: align::Aligned,
+    /// The dataset fingerprints of baseline and current.
+    fingerprints: [String; 2],
+}
+
+/// Align: examples by id, paired; the datasets' fingerprints.
+fn align_stage(config: &Config, [baseline, current]: [load::Dataset; 2]) -> Result<Paired> {
     let (baseline, current) = rayon::join(|| align::group(baseline), || align::group(current));
     let (baseline, current) = (baseline?, current?);
     let fingerprints = rayon::join(
-        || baseline::fingerprint(&baseline.examples),
-        || baseline::fingerprint(&current.examples),
+        || align::fingerprint(&baseline.examples),
+        || align::fingerprint(&current.examples),
     );
     let fingerprints = [fingerprints.0, fingerprints.1];
     let aligned = align::align(baseline, current);
     if config.strict_dataset {
         check_same_dataset(&aligned, &fingerprints)?;
     }
-    lap(Stage::Align);
+    Ok(Paired {
+        aligned,
+        fingerprints,
+    })
+}
+/// What the score stage hands on.
+struct Scored {
+    scores: Vec<score::MetricScores>,
+    slices: score::Slices,
+    design: stats::Design,
+    layouts: Vec<stats::Layout>,
+}
+
+/// Score: the metrics to compare, per-example statistics of both sides, and
+/// the design the resamplers read. The settings come back with what the
+/// tools' own runs add (directions, floors).
+fn score_stage<'c>(
+    config: &'c Config,
+    paired: &Paired,
+    progress: &dyn Progress,
+) -> Result<(std::borrow::Cow<'c, Config>, Scored)> {
+    let aligned = &paired.aligned;
     if aligned.baseline.is_empty() {
-        return Err(nothing_to_compare(&aligned, config));
+        return Err(nothing_to_compare(aligned, config));
     }
-    let mut tuned = with_tool_directions(config, &aligned);
+    let mut tuned = with_tool_directions(config, aligned);
     let metrics = score::choose_metrics(
         &config.metrics,
         &config.config_metrics,
         &tuned.as_ref().unwrap_or(config).metric_options,
-        &aligned,
+        aligned,
     )?;
     if let Some(tuned) = tuned.as_mut() {
-        add_tool_floors(tuned, &aligned, &metrics);
+        add_tool_floors(tuned, aligned, &metrics);
     }
-    let config = tuned.as_ref().unwrap_or(config);
-    check_gate_names(config, &metrics)?;
+    let config = match tuned {
+        Some(tuned) => std::borrow::Cow::Owned(tuned),
+        None => std::borrow::Cow::Borrowed(config),
+    };
+    check_gate_names(&config, &metrics)?;
     progress.started(
         Stage::Score,
         (2 * metrics.len() * aligned.baseline.len()) as u64,
     );
     let scores = score::score_with_progress(
-        &aligned,
+        aligned,
         metrics,
-        (&baseline_path(config), &config.current[0]),
+        (&baseline_path(&config), &config.current[0]),
         &|n| progress.advance(n),
     )?;
-    let slices = score::slices(&aligned, &config.slice_by)?;
+    let slices = score::slices(aligned, &config.slice_by)?;
     let (design, layouts) = score::design(&scores, &slices);
-    lap(Stage::Score);
-    let boot_rounds = judge::bootstrap_resamples(&layouts, config);
+    let scored = Scored {
+        scores,
+        slices,
+        design,
+        layouts,
+    };
+    Ok((config, scored))
+}
+
+/// What the resample stage hands on.
+struct Resamples {
+    bootstrap: stats::Resampled,
+    randomization: Option<stats::Resampled>,
+}
+
+/// Resample: the paired bootstrap and, where asked for, sign-flip
+/// randomization over the design.
+fn resample_stage(config: &Config, scored: &Scored, progress: &dyn Progress) -> Resamples {
+    let boot_rounds = judge::bootstrap_resamples(&scored.layouts, config);
     let flip_rounds = judge::sign_flip_rounds(config);
     progress.started(Stage::Resample, (boot_rounds + flip_rounds) as u64);
-    let bootstrap =
-        stats::resample_with_progress(&design, boot_rounds, config.seed, config.resampler, &|n| {
-            progress.advance(n)
-        });
+    let bootstrap = stats::resample_with_progress(
+        &scored.design,
+        boot_rounds,
+        config.seed,
+        config.resampler,
+        &|n| progress.advance(n),
+    );
     let randomization = (flip_rounds > 0).then(|| {
-        stats::sign_flip_with_progress(&design, flip_rounds, config.seed, &|n| {
+        stats::sign_flip_with_progress(&scored.design, flip_rounds, config.seed, &|n| {
             progress.advance(n);
         })
     });
-    lap(Stage::Resample);
+    Resamples {
+        bootstrap,
+        randomization,
+    }
+}
+
+/// Judge: the verdicts, then the history's trend and the human review.
+fn judge_stage(
+    config: &Config,
+    provenance: Provenance,
+    paired: &Paired,
+    scored: &Scored,
+    resamples: &Resamples,
+) -> Result<Report> {
     let evidence = judge::Evidence {
-        aligned: &aligned,
-        scores: &scores,
-        slices: &slices,
-        layouts: &layouts,
-        bootstrap: &bootstrap,
-        randomization: randomization.as_ref(),
-        rows,
-        baseline_source,
+        aligned: &paired.aligned,
+        scores: &scored.scores,
+        slices: &scored.slices,
+        layouts: &scored.layouts,
+        bootstrap: &resamples.bootstrap,
+        randomization: resamples.randomization.as_ref(),
+        rows: provenance.rows,
+        baseline_source: provenance.baseline_source,
         dataset: report::DatasetInfo {
-            baseline_fingerprint: fingerprints[0].clone(),
-            current_fingerprint: fingerprints[1].clone(),
-            baseline_header: header,
+            baseline_fingerprint: paired.fingerprints[0].clone(),
+            current_fingerprint: paired.fingerprints[1].clone(),
+            baseline_header: provenance.header,
         },
     };
     let mut report = judge::judge(&evidence, config);
@@ -232,11 +411,9 @@ fn run(
         history::attach(path, &mut report)?;
     }
     if let Some((sheet, key)) = &config.human {
-        human_gate(&mut report, config, &aligned, (sheet, key))?;
+        human_gate(&mut report, config, &paired.aligned, (sheet, key))?;
     }
-    lap(Stage::Judge);
-    let table = want_examples.then(|| examples::table(&aligned, &scores, &slices));
-    Ok((report, table))
+    Ok(report)
 }
 
 /// The settings with the directions the tools' own runs give their metrics
@@ -284,7 +461,10 @@ fn add_tool_floors(
 /// Why no example could be compared, in the words of what really happened:
 /// every shared id was edited, or the runs share no id at all.
 fn nothing_to_compare(aligned: &align::Aligned, config: &Config) -> Error {
-    let (base, cur) = (shown(&config.baseline), config.current[0].display());
+    let (base, cur) = (
+        load::source::shown(&config.baseline),
+        config.current[0].display(),
+    );
     if !aligned.edited.is_empty() {
         let shown: Vec<&str> = aligned.edited.iter().take(5).map(String::as_str).collect();
         return Error::Config(format!(
@@ -305,16 +485,6 @@ fn nothing_to_compare(aligned: &align::Aligned, config: &Config) -> Error {
     ))
 }
 
-/// The baseline's paths as a report names them: the one path, or the first
-/// and how many more.
-fn shown(paths: &[PathBuf]) -> String {
-    match paths {
-        [] => String::new(),
-        [one] => one.display().to_string(),
-        [first, rest @ ..] => format!("{} and {} more", first.display(), rest.len()),
-    }
-}
-
 /// The path errors in baseline rows are reported against.
 fn baseline_path(config: &Config) -> PathBuf {
     config.baseline.first().cloned().unwrap_or_default()
@@ -328,14 +498,13 @@ fn check_same_dataset(aligned: &align::Aligned, fingerprints: &[String; 2]) -> R
     }
     Err(Error::Config(format!(
         "--strict-dataset: the dataset changed since the baseline (fingerprint {} → {}): {}; refresh the baseline, or drop --strict-dataset to compare on the unchanged examples",
-        baseline::short(&fingerprints[0]),
-        baseline::short(&fingerprints[1]),
+        align::short(&fingerprints[0]),
+        align::short(&fingerprints[1]),
         changes
     )))
 }
 
-/// The gate name of the human win rate (`--min human_win_rate=0.45`).
-pub const HUMAN_WIN_RATE: &str = "human_win_rate";
+pub use config::HUMAN_WIN_RATE;
 
 /// Adds the human verdict of a filled review sheet to the report, and fails
 /// the gate when the win rate is below its floor.
@@ -507,4 +676,25 @@ pub fn score_side(
         report.order.push(name.clone());
     }
     Ok(report)
+}
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rows_already_loaded_compare_like_their_files() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/tickets");
+        let (base, cur) = (dir.join("baseline.jsonl"), dir.join("current.csv"));
+        let mut config = Config::new(base.clone(), vec![cur.clone()]);
+        config.resamples = 500;
+        config.slice_by = vec!["category".into()];
+        let (from_files, files_table) = compare_with_examples(&config, &()).expect("files");
+        let loaded = |p: &std::path::Path| load::load(p, &config.fields).expect("fixture");
+        let (in_memory, memory_table) =
+            compare_datasets(&config, &(), loaded(&base), loaded(&cur)).expect("datasets");
+        let json = render::renderer(config::OutputFormat::Json, render::RenderOptions::default());
+        assert_eq!(json.render(&in_memory), json.render(&from_files));
+        assert_eq!(memory_table.rows.len(), files_table.rows.len());
+        assert!(!memory_table.rows.is_empty());
+    }
 }

@@ -1,5 +1,8 @@
 //! The `evalgate` binary: parse flags, run the library, map the outcome to an
 //! exit code (0 pass, 1 gate failed, 2 usage or input error).
+//!
+//! The Python package (`python/`) compiles this file into its extension as
+//! well: `pip install evalgate`'s `evalgate` command is [`run`] in-process.
 
 use std::process::ExitCode;
 
@@ -17,15 +20,23 @@ use evalgate::render::{render_suites, renderer, RenderOptions};
 use evalgate::report::{GateVerdict, Report};
 
 fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
+    ExitCode::from(run(std::env::args_os()))
+}
+
+/// The whole command line, `args` including the program name; returns the exit
+/// code. The Python package compiles this file into its extension too
+/// (`python/src/lib.rs`), so that its `evalgate` console script runs this same
+/// code in-process.
+pub fn run<I, T>(args: I) -> u8
+where
+    I: IntoIterator<Item = T>,
+    T: Into<std::ffi::OsString> + Clone,
+{
+    let cli = match Cli::try_parse_from(args) {
         Ok(cli) => cli,
         Err(e) => {
             let _ = e.print();
-            return if e.use_stderr() {
-                ExitCode::from(2)
-            } else {
-                ExitCode::SUCCESS
-            };
+            return if e.use_stderr() { 2 } else { 0 };
         }
     };
     let result = match cli.command {
@@ -38,11 +49,11 @@ fn main() -> ExitCode {
         Command::Agreement(args) => agreement(*args).map(|()| true),
     };
     match result {
-        Ok(true) => ExitCode::SUCCESS,
-        Ok(false) => ExitCode::from(1),
+        Ok(true) => 0,
+        Ok(false) => 1,
         Err(e) => {
             eprintln!("error: {e:#}");
-            ExitCode::from(2)
+            2
         }
     }
 }

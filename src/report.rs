@@ -7,7 +7,7 @@ use serde::Serialize;
 use crate::metrics::Direction;
 
 /// The gate's overall answer.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum GateVerdict {
     /// Nothing blocks the merge.
@@ -18,7 +18,7 @@ pub enum GateVerdict {
 
 /// The verdict of one metric, overall or in one slice, read off its
 /// (simultaneous) interval of the delta and the metric's tolerance.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Verdict {
     /// The whole interval lies beyond the tolerance on the bad side.
@@ -53,7 +53,9 @@ impl Verdict {
 }
 
 /// How values of a metric read.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema, serde::Deserialize,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum ValueScale {
     /// In [0, 1]; changes read as points.
@@ -63,7 +65,7 @@ pub enum ValueScale {
 }
 
 /// Example counts of the comparison.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct ExampleCounts {
     /// Examples in both runs.
     pub compared: usize,
@@ -86,7 +88,7 @@ pub struct ExampleCounts {
 }
 
 /// One metric's comparison (overall).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct MetricRow {
     /// Metric name.
     pub name: String,
@@ -150,7 +152,7 @@ pub struct MetricRow {
 }
 
 /// A metric's noise, from the repeated samples of its examples.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct MetricNoise {
     /// Mean samples per example (baseline, current).
     pub samples: [f64; 2],
@@ -180,7 +182,7 @@ pub struct MetricNoise {
 }
 
 /// How sure a listed example's change is, from its repeated samples.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Stability {
     /// Every current sample is worse than every baseline sample (at least two
@@ -193,7 +195,7 @@ pub enum Stability {
 }
 
 /// One side's samples of a listed example.
-#[derive(Debug, Clone, Copy, Serialize)]
+#[derive(Debug, Clone, Copy, Serialize, schemars::JsonSchema)]
 pub struct SampleSummary {
     /// Samples.
     pub n: usize,
@@ -208,7 +210,7 @@ pub struct SampleSummary {
 }
 
 /// One metric in one slice.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct SliceRow {
     /// The tag field.
     pub field: String,
@@ -247,7 +249,7 @@ pub struct SliceRow {
 }
 
 /// One example whose score got worse.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct ExampleChange {
     /// Example id.
     pub id: String,
@@ -281,7 +283,7 @@ pub struct ExampleChange {
 }
 
 /// The settings that make the numbers reproducible.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Settings {
     /// Resamples (bootstrap) or rounds (randomization).
     pub resamples: usize,
@@ -315,7 +317,7 @@ pub struct Settings {
 }
 
 /// Everything a run found.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Report {
     /// Version of this JSON layout.
     pub schema_version: u32,
@@ -353,11 +355,11 @@ pub struct Report {
     pub rerun_ids: Vec<String>,
     /// The human verdict of a review sheet (`compare --human`), when given.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub human: Option<crate::review::score::HumanReport>,
+    pub human: Option<crate::review::verdict::HumanReport>,
 }
 
 /// One metric's recent values on main, and this run's value after them.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct MetricTrend {
     /// Metric name.
     pub metric: String,
@@ -373,7 +375,7 @@ pub struct MetricTrend {
 }
 
 /// One history entry's value of a metric.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct TrendPoint {
     /// The commit the value was recorded at.
     pub commit: String,
@@ -430,14 +432,14 @@ impl Report {
 }
 
 /// Which datasets the two runs were on.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct DatasetInfo {
     /// [`crate::baseline::fingerprint`] of the baseline's examples.
     pub baseline_fingerprint: String,
     /// The same of the current run's.
     pub current_fingerprint: String,
     /// The header of an evalgate baseline file, when the baseline is one.
-    pub baseline_header: Option<crate::baseline::BaselineHeader>,
+    pub baseline_header: Option<crate::load::header::BaselineHeader>,
 }
 
 /// "3 examples added (a, b, c), 1 removed (d), 2 edited (e, f)"; empty when

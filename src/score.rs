@@ -7,10 +7,10 @@ use std::path::Path;
 use rayon::prelude::*;
 
 use crate::align::{Aligned, Example};
+use crate::design::{Design, Layout};
 use crate::error::{Error, Location, Result};
 use crate::load::record::format_number;
 use crate::metrics::{self, Metric, MetricOptions};
-use crate::stats::{Design, Layout};
 
 /// One metric's statistics for every paired example, both sides.
 pub struct MetricScores {

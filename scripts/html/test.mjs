@@ -16,7 +16,7 @@
 //
 //   node scripts/html/test.mjs --evalgate target/release/evalgate \
 //     --modules target/ci-tools/html/node_modules [--out target/html] \
-//     [--chromium /usr/bin/chromium] [--screenshots docs/img]
+//     [--chromium /usr/bin/chromium] [--screenshots docs/src/img]
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';

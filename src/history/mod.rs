@@ -272,7 +272,7 @@ pub fn append(path: &Path, entry: &Entry) -> Result<bool> {
             cause,
         })?;
     }
-    crate::publish::write_atomic(path, &text)?;
+    crate::atomic::write_atomic(path, &text)?;
     Ok(same.is_some())
 }
 

@@ -23,7 +23,7 @@
 //! Every failure is an [`ArtifactError`] naming the workflow, branch and
 //! artifact looked for, and what to do. Network time is bounded by
 //! `--github-timeout`; the HTTP calls and their retries are
-//! [`crate::publish::github`]'s.
+//! [`crate::github`]'s.
 
 use std::io::{Cursor, Read};
 use std::path::{Path, PathBuf};
@@ -35,7 +35,7 @@ use serde::Deserialize;
 
 use super::{load_bytes, Dataset, FieldMap};
 use crate::error::Result;
-use crate::publish::github::{Failure, GitHub, RetryPolicy};
+use crate::github::{Failure, GitHub, RetryPolicy};
 
 /// The most evalgate downloads or unpacks for one baseline file.
 pub const MAX_BYTES: usize = 1 << 30;
@@ -95,7 +95,7 @@ pub struct ArtifactEnv {
 impl ArtifactEnv {
     /// Reads the environment of the current process.
     pub fn from_env() -> Self {
-        let actions = crate::publish::actions::ActionsEnv::from_env();
+        let actions = crate::github::actions::ActionsEnv::from_env();
         let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
         ArtifactEnv {
             repository: actions.repository().map(str::to_string),
@@ -185,6 +185,12 @@ impl std::fmt::Display for Lookup {
             "artifact \"{}\" of workflow {} on branch {} of {}",
             self.artifact, self.workflow, self.branch, self.repository
         )
+    }
+}
+
+impl From<ArtifactError> for crate::error::Error {
+    fn from(e: ArtifactError) -> Self {
+        crate::error::Error::Artifact(Box::new(e))
     }
 }
 

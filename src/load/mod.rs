@@ -12,12 +12,14 @@ mod deepeval;
 mod delimited;
 mod flat;
 pub mod git;
+pub mod header;
 mod inspect;
 mod json;
 mod lm_eval;
 mod openai_evals;
 pub mod promptfoo;
 pub mod record;
+pub mod source;
 mod text;
 
 use std::io::Read;
@@ -25,8 +27,9 @@ use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Location, Result};
 pub use record::{FieldMap, InputFormat, Row, Text, Value};
+pub use source::BaselineSource;
 
-use crate::baseline::BaselineHeader;
+use header::BaselineHeader;
 
 /// The rows of one input file.
 #[derive(Debug, Clone)]
@@ -173,7 +176,7 @@ fn load_stream(
     if seen && head.len() == HEAD_BYTES {
         // A baseline file streams under evalgate's own field names.
         let mut probe = head.clone();
-        let header = crate::baseline::take_header(path, &mut probe)?;
+        let header = header::take_header(path, &mut probe)?;
         if header.is_some() || streams_as_jsonl(path, &head, fields.format) {
             let own = FieldMap::default();
             let fields = if header.is_some() { &own } else { fields };
@@ -228,7 +231,7 @@ pub fn load_bytes(path: &Path, raw: Vec<u8>, fields: &FieldMap) -> Result<Datase
     let header = if bytes.starts_with(inspect::ZIP_MAGIC) {
         None
     } else {
-        crate::baseline::take_header(path, &mut bytes)?
+        header::take_header(path, &mut bytes)?
     };
     let own_fields;
     let (format, fields) = if header.is_some() {

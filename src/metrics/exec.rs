@@ -116,7 +116,7 @@ impl Exec {
                 let _ = std::fs::create_dir_all(dir);
             }
             if let Ok(text) = serde_json::to_string(&outcome) {
-                let _ = crate::publish::write_atomic(&path, &text);
+                let _ = crate::atomic::write_atomic(&path, &text);
             }
         }
         Ok(self.remember(key, outcome))

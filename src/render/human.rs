@@ -4,7 +4,7 @@
 use std::fmt::Write as _;
 
 use super::escape::inline;
-use crate::review::score::HumanReport;
+use crate::review::verdict::HumanReport;
 
 fn pct(x: f64) -> String {
     if x.is_finite() {

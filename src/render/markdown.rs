@@ -10,8 +10,7 @@ use super::escape::{fence_for, html_text, inline, truncate, visible};
 use super::{emoji, group_thousands, headline, metric_label, Numbers, Renderer};
 use crate::report::{ExampleChange, GateVerdict, Report, Verdict};
 
-/// GitHub's limit on a comment body, in characters.
-pub const MAX_COMMENT_CHARS: usize = 65_536;
+pub use crate::github::MAX_COMMENT_CHARS;
 
 /// Most characters of a name from the data (metric, tag, slice) in the comment.
 const NAME_CHARS: usize = 120;

@@ -12,6 +12,7 @@
 pub mod sample;
 pub mod score;
 pub mod sheet;
+pub mod verdict;
 
 use std::path::Path;
 
@@ -20,7 +21,19 @@ use serde::{Deserialize, Serialize};
 use crate::error::{Error, Location, Result};
 
 /// Why an example was drawn: what the metrics said about it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Stratum {
     /// More metrics got worse on it than better.

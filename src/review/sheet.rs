@@ -129,16 +129,11 @@ pub fn to_markdown(rows: &[SheetRow]) -> String {
         "For each row, write after the colon which output is better for this input: **A**, **B** or **tie**; optionally a 1–5 score for each and a note. The outputs are in a random order per row. Keep the `## Row N` headings: `evalgate review score` reads this file back.\n"
     );
     let block = |out: &mut String, title: &str, text: &str| {
-        let fence = crate::render::escape::fence_for(text);
+        let fence = crate::escape::fence_for(text);
         let _ = writeln!(out, "**{title}**\n\n{fence}text\n{text}\n{fence}\n");
     };
     for r in rows {
-        let _ = writeln!(
-            out,
-            "## Row {} · {}\n",
-            r.row,
-            crate::render::escape::inline(&r.id)
-        );
+        let _ = writeln!(out, "## Row {} · {}\n", r.row, crate::escape::inline(&r.id));
         if !r.input.is_empty() {
             block(&mut out, "Input", &r.input);
         }

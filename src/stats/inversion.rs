@@ -53,7 +53,7 @@
 use serde::Serialize;
 
 /// Which test decided a row.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Method {
     /// Complete enumeration of sign flips of −1/0/+1 differences (McNemar's

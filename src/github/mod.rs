@@ -1,7 +1,11 @@
 //! The GitHub REST API side of `--github`: one sticky comment per suite on the
 //! pull request, found again by its hidden marker and edited in place. Also the
 //! reads behind `--baseline artifact:NAME` (runs, artifacts, the download; see
-//! [`crate::load::artifact`]).
+//! [`crate::load::artifact`]), and the Actions environment ([`actions`]).
+//!
+//! Bottom layer: both the artifact baseline reader (`load`) and the publisher
+//! (`publish`) use this client, so it imports nothing of evalgate; what a
+//! report turns into (the comment's markdown, the annotations) is made above it.
 //!
 //! The only network code of evalgate. Requests go through octocrab with
 //! `GITHUB_API_URL` as the base (so GitHub Enterprise's `/api/v3` prefix and
@@ -23,6 +27,8 @@
 //!
 //! The token lives in a [`SecretString`]: it is sent only as the
 //! `Authorization` header to the API host and never logged.
+
+pub mod actions;
 
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -276,6 +282,9 @@ pub struct Post<'a> {
     pub edit_only: bool,
 }
 
+/// GitHub's limit on a comment body, in characters.
+pub const MAX_COMMENT_CHARS: usize = 65_536;
+
 /// Ends the line that links a comment to its run; ignored when comparing bodies.
 pub const RUN_MARK: &str = "<!-- evalgate:run -->";
 
@@ -302,7 +311,7 @@ pub fn comment_body(markdown: &str, run_url: Option<&str>, sha: Option<&str>) ->
     }
     if !parts.is_empty() {
         let line = format!("\n<sub>{}</sub> {RUN_MARK}\n", parts.join(" · "));
-        if body.chars().count() + line.chars().count() <= crate::render::MAX_COMMENT_CHARS {
+        if body.chars().count() + line.chars().count() <= MAX_COMMENT_CHARS {
             body.push_str(&line);
         }
     }
@@ -1221,7 +1230,7 @@ mod tests {
 
     #[test]
     fn the_run_line_never_breaks_the_size_limit() {
-        let big = "x".repeat(crate::render::MAX_COMMENT_CHARS - 5);
+        let big = "x".repeat(MAX_COMMENT_CHARS - 5);
         let body = comment_body(&big, Some("https://g/r/actions/runs/1"), Some("abcdef1234"));
         assert!(!body.contains(RUN_MARK));
     }

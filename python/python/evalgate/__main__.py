@@ -1,0 +1,5 @@
+"""``python -m evalgate``: the same as the ``evalgate`` command."""
+
+from ._cli import main
+
+main()

@@ -1,0 +1,113 @@
+//! The header line of evalgate's baseline files (`evalgate baseline write`):
+//! `{"evalgate_baseline": {...}}` with the commit, date, tool version, config
+//! hash and dataset fingerprint. Any JSONL reader meets it first, so the loader
+//! recognises it and sets it aside ([`take_header`]).
+
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Location, Result};
+
+/// The version of the baseline file layout.
+pub const FORMAT_VERSION: u32 = 1;
+
+/// The key of the header line's only field.
+const HEADER_KEY: &str = "evalgate_baseline";
+
+/// The first line of a baseline file.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct BaselineHeader {
+    /// Layout version ([`FORMAT_VERSION`]).
+    pub format_version: u32,
+    /// The commit the results were produced at, when known.
+    pub commit: Option<String>,
+    /// When the baseline was written (RFC 3339, UTC).
+    pub date: String,
+    /// The evalgate version that wrote it.
+    pub evalgate_version: String,
+    /// SHA-256 of the metric configuration the scores were computed with.
+    pub config_hash: String,
+    /// [`crate::align::fingerprint`] of the examples.
+    pub dataset_fingerprint: String,
+    /// Examples (distinct ids).
+    pub examples: usize,
+    /// Metrics whose per-example values the file carries.
+    pub metrics: Vec<String>,
+    /// The result files it was written from.
+    pub source: Vec<String>,
+}
+
+impl BaselineHeader {
+    /// "commit abc1234, 2026-11-20, evalgate 0.1.0", for report footers.
+    pub fn provenance(&self) -> String {
+        let mut parts = Vec::new();
+        if let Some(c) = &self.commit {
+            parts.push(format!("commit {}", c.get(..12).unwrap_or(c)));
+        }
+        parts.push(self.date.get(..10).unwrap_or(&self.date).to_string());
+        parts.push(format!("evalgate {}", self.evalgate_version));
+        parts.join(", ")
+    }
+}
+
+/// If the first non-blank line of a JSONL file is a baseline header, parses it
+/// and blanks the line in place (so line numbers of the rows stay true).
+pub fn take_header(path: &Path, bytes: &mut [u8]) -> Result<Option<BaselineHeader>> {
+    let start = bytes
+        .iter()
+        .position(|b| !b.is_ascii_whitespace())
+        .unwrap_or(bytes.len());
+    let skip = if bytes[start..].starts_with(b"\xef\xbb\xbf") {
+        3
+    } else {
+        0
+    };
+    let end = bytes[start..]
+        .iter()
+        .position(|&b| b == b'\n')
+        .map_or(bytes.len(), |i| start + i);
+    let line = &bytes[start + skip..end];
+    let marker = format!("\"{HEADER_KEY}\"");
+    if !line
+        .windows(marker.len())
+        .take(64)
+        .any(|w| w == marker.as_bytes())
+    {
+        return Ok(None);
+    }
+    let line_no = bytes[..start].iter().filter(|&&b| b == b'\n').count() + 1;
+    let loc = Location::file(path).at_line(line_no).with_field(HEADER_KEY);
+    #[derive(Deserialize)]
+    struct Line {
+        evalgate_baseline: serde_json::Value,
+    }
+    let parsed: Line = serde_json::from_slice(line).map_err(|e| {
+        Error::input(
+            loc.clone(),
+            format!("the baseline header is malformed: {e}"),
+        )
+    })?;
+    let version = parsed
+        .evalgate_baseline
+        .get("format_version")
+        .and_then(serde_json::Value::as_u64);
+    if version != Some(u64::from(FORMAT_VERSION)) {
+        return Err(Error::input(
+            loc,
+            format!(
+                "the baseline file has format_version {}, this evalgate reads {FORMAT_VERSION}; rewrite it with this version's `evalgate baseline write`",
+                version.map_or_else(|| "none".to_string(), |v| v.to_string())
+            ),
+        ));
+    }
+    let header: BaselineHeader = serde_json::from_value(parsed.evalgate_baseline)
+        .map_err(|e| Error::input(loc, format!("the baseline header is malformed: {e}")))?;
+    bytes[start..end].fill(b' ');
+    Ok(Some(header))
+}
+
+/// The header line as written.
+pub fn header_line(header: &BaselineHeader) -> String {
+    serde_json::json!({ HEADER_KEY: header }).to_string()
+}
