@@ -217,6 +217,8 @@ class Metric:
     current_ci: Optional[Tuple[float, float]] = None
     floor: Optional[float] = None
     examples_to_settle: Optional[int] = None
+    mde: Optional[float] = None
+    noise: Optional[Dict[str, Any]] = None
     note: Optional[str] = None
 
 
@@ -240,6 +242,7 @@ class Slice:
     p_adjusted: float
     test: str
     verdict: str
+    mde: Optional[float] = None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -257,6 +260,9 @@ class RegressedExample:
     references: List[str] = dataclasses.field(default_factory=list)
     baseline_reason: Optional[str] = None
     current_reason: Optional[str] = None
+    stability: Optional[str] = None
+    baseline_samples: Optional[Dict[str, Any]] = None
+    current_samples: Optional[Dict[str, Any]] = None
 
 
 T = TypeVar("T")
@@ -337,6 +343,12 @@ class Report:
     def regressed_examples(self) -> Table[RegressedExample]:
         """The examples that got worse the most, per metric (``top_k`` each)."""
         return _typed(RegressedExample, self._doc.get("regressed_examples", []))
+
+    @property
+    def rerun_ids(self) -> List[str]:
+        """Ids whose outcome is uncertain (flaky, or changed without being
+        solidly worse or better in every sample): what ``--rerun-out`` writes."""
+        return list(self._doc.get("rerun_ids", []))
 
     @property
     def warnings(self) -> List[str]:
