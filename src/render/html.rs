@@ -210,7 +210,15 @@ fn metrics_section(out: &mut String, report: &Report, nums: Numbers) {
             out,
             "<tr><th scope=\"row\">{}{note}</th><td class=\"num\">{baseline}</td><td class=\"num\">{current}</td><td class=\"num\">{delta}</td><td class=\"num\">{interval}</td><td class=\"num\">{p}</td><td>{}</td><td>{}</td></tr>",
             esc(&visible(&metric_label(m))),
-            verdict_tag(m.verdict, &super::verdict_text(m, nums)),
+            {
+                // The detectable drop as a note under the verdict, so the
+                // column stays narrow enough for the plot beside it.
+                let mut cell = verdict_tag(m.verdict, m.verdict.label());
+                if let Some(phrase) = super::detectable(m, nums) {
+                    let _ = write!(cell, "<div class=\"note\">{}</div>", esc(&phrase));
+                }
+                cell
+            },
             forest(m, nums)
         );
     }
