@@ -96,7 +96,7 @@ pub fn analyse(s: &MetricScores, n: usize, threshold: f64) -> Noise {
     let mut uncertain = Vec::with_capacity(n);
     let (mut flaky_count, mut flaky_delta) = (0usize, 0.0f64);
     let (mut solid_worse, mut solid_better) = (0usize, 0usize);
-    for i in 0..n {
+    for (i, b) in base.iter().enumerate().take(n) {
         let way = solid(i);
         let is_flaky = flaky(i);
         match way {
@@ -111,12 +111,11 @@ pub fn analyse(s: &MetricScores, n: usize, threshold: f64) -> Noise {
                 flaky_delta += c - b;
             }
         }
-        let repeated = base[i].n >= 2 && cur[i].n >= 2;
         stability.push(if way.is_some() {
             Some(Stability::Solid)
         } else if is_flaky {
             Some(Stability::Flaky)
-        } else if repeated || base[i].n >= 2 {
+        } else if b.n >= 2 {
             Some(Stability::Uncertain)
         } else {
             None

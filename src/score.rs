@@ -458,19 +458,14 @@ pub fn score_with_progress(
                 (None, None) => None,
                 (b, c) => {
                     // One side without repeats: each example's one sample.
-                    let single = |side: &[Example], stats: &[f64]| {
-                        let k = metric.arity().max(1);
-                        side.iter()
-                            .enumerate()
-                            .map(|(i, _)| {
-                                let mut one =
-                                    vec![metric.example_score(&stats[i * k..(i + 1) * k])];
-                                SampleSpread::of(&mut one)
-                            })
+                    let single = |stats: &[f64]| {
+                        stats
+                            .chunks(metric.arity().max(1))
+                            .map(|chunk| SampleSpread::of(&mut [metric.example_score(chunk)]))
                             .collect()
                     };
-                    let b = b.unwrap_or_else(|| single(&aligned.baseline, &base));
-                    let c = c.unwrap_or_else(|| single(&aligned.current, &cur));
+                    let b = b.unwrap_or_else(|| single(&base));
+                    let c = c.unwrap_or_else(|| single(&cur));
                     Some(Box::new([b, c]))
                 }
             };
