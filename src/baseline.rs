@@ -7,8 +7,11 @@
 //! output, references, scores and tags, plus the per-example values of the
 //! metrics it was written with under `"evalgate_scores"`. Any reader of JSONL
 //! reads it: the header is recognised and set aside, and the scores object is
-//! not a field evalgate scores from (it recomputes, so a changed metric option
-//! never compares stale numbers).
+//! not a field evalgate scores from. Only the expensive metrics (`bertscore*`,
+//! `exec`) take their values from it ([`Stored`]), and only where the header's
+//! settings hash for the metric and the example's key under `"evalgate_keys"`
+//! say the value would come out the same ([`crate::metrics::reuse`]); every
+//! other metric is recomputed, so a changed option never compares stale numbers.
 //!
 //! The dataset fingerprint is a hash (XXH3-128) over the examples sorted by
 //! id: each example's id, input, references and, for lm-eval samples, its
@@ -16,6 +19,8 @@
 //! fingerprint whatever the model wrote; [`content_differs`] is the
 //! per-example form `compare` uses to list what changed.
 
+use std::collections::{BTreeMap, HashMap};
+use std::io::BufRead;
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
@@ -52,6 +57,11 @@ pub struct BaselineHeader {
     pub metrics: Vec<String>,
     /// The result files it was written from.
     pub source: Vec<String>,
+    /// The settings hash of each metric whose values may be reused
+    /// ([`crate::metrics::reuse`]); each row then holds its example's key
+    /// under `"evalgate_keys"`.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub reuse: BTreeMap<String, String>,
 }
 
 impl BaselineHeader {
@@ -121,6 +131,78 @@ pub fn take_header(path: &Path, bytes: &mut [u8]) -> Result<Option<BaselineHeade
         .map_err(|e| Error::input(loc, format!("the baseline header is malformed: {e}")))?;
     bytes[start..end].fill(b' ');
     Ok(Some(header))
+}
+
+/// Per-example values stored by an earlier run, by metric and settings hash,
+/// then by example key ([`crate::metrics::reuse`]): what `compare` need not
+/// compute again.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Stored(HashMap<(String, String), HashMap<u128, f64>>);
+
+impl Stored {
+    /// Nothing stored.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// The values of `metric` under `settings`.
+    pub fn get(&self, metric: &str, settings: &str) -> Option<&HashMap<u128, f64>> {
+        self.0.get(&(metric.to_string(), settings.to_string()))
+    }
+
+    /// Whether any values of `metric` are stored, under any settings.
+    pub fn has_metric(&self, metric: &str) -> bool {
+        self.0.keys().any(|(m, _)| m == metric)
+    }
+
+    /// Adds another file's values (a shard's, the other side's).
+    pub fn merge(&mut self, other: Stored) {
+        for (k, values) in other.0 {
+            self.0.entry(k).or_default().extend(values);
+        }
+    }
+
+    /// Reads the stored values of a file with `header` (its header line
+    /// blanked or not): each row's `"evalgate_scores"` under its
+    /// `"evalgate_keys"`, for the metrics the header gives a settings hash.
+    /// A row without them, or with a value that is not a number, stores
+    /// nothing (its example is computed).
+    pub fn read(header: &BaselineHeader, reader: impl BufRead) -> std::io::Result<Stored> {
+        #[derive(Deserialize)]
+        struct Line {
+            #[serde(default)]
+            evalgate_scores: HashMap<String, Option<f64>>,
+            #[serde(default)]
+            evalgate_keys: HashMap<String, String>,
+        }
+        let mut out = Stored::default();
+        if header.reuse.is_empty() {
+            return Ok(out);
+        }
+        for line in reader.lines() {
+            let line = line?;
+            if !line.contains("\"evalgate_keys\"") {
+                continue;
+            }
+            let Ok(parsed) = serde_json::from_str::<Line>(&line) else {
+                continue;
+            };
+            for (metric, key) in &parsed.evalgate_keys {
+                let (Some(settings), Some(key), Some(Some(x))) = (
+                    header.reuse.get(metric),
+                    crate::metrics::reuse::parse_key(key),
+                    parsed.evalgate_scores.get(metric),
+                ) else {
+                    continue;
+                };
+                out.0
+                    .entry((metric.clone(), settings.clone()))
+                    .or_default()
+                    .insert(key, *x);
+            }
+        }
+        Ok(out)
+    }
 }
 
 /// The header line as written.
@@ -220,7 +302,10 @@ pub struct WriteOptions {
 }
 
 /// The text of a baseline file for the examples of `side`.
-pub fn write(side: &crate::align::Side, options: &WriteOptions) -> Result<String> {
+///
+/// Values `stored` holds (the inputs are `score --format jsonl` shards) are
+/// reused where they would come out the same ([`crate::metrics::reuse`]).
+pub fn write(side: &crate::align::Side, stored: &Stored, options: &WriteOptions) -> Result<String> {
     let names = if options.metrics.is_empty() {
         let referenced = side
             .examples
@@ -234,17 +319,34 @@ pub fn write(side: &crate::align::Side, options: &WriteOptions) -> Result<String
     } else {
         options.metrics.clone()
     };
-    let scores = crate::score_side(side, &names, &options.metric_options)?;
+    let scores = crate::score_side(side, None, stored, &names, &options.metric_options)?;
+    Ok(write_scored(side, &scores, options))
+}
+
+/// The text of a baseline file for the examples of `side` scored as `scores`
+/// (`baseline write`, `score --format jsonl`).
+pub fn write_scored(
+    side: &crate::align::Side,
+    scores: &crate::ScoreReport,
+    options: &WriteOptions,
+) -> String {
+    let names = &scores.order;
+    let reuse: BTreeMap<String, String> = names
+        .iter()
+        .zip(&scores.reuse)
+        .filter_map(|(n, r)| Some((n.clone(), r.as_ref()?.settings.clone())))
+        .collect();
     let header = BaselineHeader {
         format_version: FORMAT_VERSION,
         commit: options.commit.clone().or_else(current_commit),
         date: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
         evalgate_version: env!("CARGO_PKG_VERSION").to_string(),
-        config_hash: config_hash(&names, &options.metric_options),
+        config_hash: config_hash(names, &options.metric_options),
         dataset_fingerprint: fingerprint(&side.examples),
         examples: side.examples.len(),
         metrics: names.clone(),
         source: options.source.clone(),
+        reuse,
     };
     let mut out = header_line(&header);
     out.push('\n');
@@ -253,14 +355,24 @@ pub fn write(side: &crate::align::Side, options: &WriteOptions) -> Result<String
         for (name, x) in names.iter().zip(values) {
             per_metric.insert(name.clone(), finite(*x));
         }
+        let mut keys = serde_json::Map::new();
+        for (name, r) in names.iter().zip(&scores.reuse) {
+            if let Some(r) = r {
+                let key = crate::metrics::reuse::key_hex(r.key.key(&example.samples));
+                keys.insert(name.clone(), key.into());
+            }
+        }
         for row in &example.samples {
             let mut line = row_json(row);
             line.insert("evalgate_scores".into(), per_metric.clone().into());
+            if !keys.is_empty() {
+                line.insert("evalgate_keys".into(), keys.clone().into());
+            }
             out.push_str(&serde_json::Value::Object(line).to_string());
             out.push('\n');
         }
     }
-    Ok(out)
+    out
 }
 
 /// A row under evalgate's own field names.
@@ -384,6 +496,7 @@ mod tests {
             examples: 1,
             metrics: vec!["f1".into()],
             source: vec!["r.jsonl".into()],
+            reuse: BTreeMap::from([("exec".into(), "xxh3:0".into())]),
         };
         let mut bytes = format!("{}\n{{\"id\": 1}}\n", header_line(&header)).into_bytes();
         let got = take_header(Path::new("b.jsonl"), &mut bytes).expect("ok");

@@ -307,6 +307,18 @@ pub fn judge(ev: &Evidence<'_>, config: &Config) -> Report {
         version: env!("CARGO_PKG_VERSION").to_string(),
         trends: Vec::new(),
         human: None,
+        reuse: ev
+            .scores
+            .iter()
+            .filter_map(|s| {
+                let r = s.reuse?;
+                Some(crate::report::ReuseCount {
+                    metric: s.metric.name().to_string(),
+                    computed: r.computed,
+                    reused: r.total - r.computed,
+                })
+            })
+            .collect(),
     }
 }
 

@@ -7,8 +7,10 @@ use std::path::Path;
 use rayon::prelude::*;
 
 use crate::align::{Aligned, Example};
+use crate::baseline::Stored;
 use crate::error::{Error, Location, Result};
 use crate::load::record::format_number;
+use crate::load::Row;
 use crate::metrics::{self, Metric, MetricOptions};
 use crate::stats::{Design, Layout};
 
@@ -22,6 +24,19 @@ pub struct MetricScores {
     pub cur: Vec<f64>,
     /// What scoring found that the report should say.
     pub notes: Vec<String>,
+    /// How many predictions were computed and how many reused, for a metric
+    /// whose stored values could stand in ([`crate::metrics::reuse`]).
+    pub reuse: Option<Reused>,
+}
+
+/// Predictions (rows of both sides) a reusable metric computed, of all it
+/// scored; the rest took their values from stored files.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct Reused {
+    /// Predictions computed.
+    pub computed: usize,
+    /// Predictions scored (computed or reused).
+    pub total: usize,
 }
 
 impl MetricScores {
@@ -78,6 +93,12 @@ impl MetricScores {
 
 /// Statistics of `metric` for each example, averaged over its samples.
 pub fn score_examples(examples: &[Example], metric: &dyn Metric, path: &Path) -> Result<Vec<f64>> {
+    let refs: Vec<&Example> = examples.iter().collect();
+    score_example_refs(&refs, metric, path)
+}
+
+/// [`score_examples`] of some of a side's examples.
+fn score_example_refs(examples: &[&Example], metric: &dyn Metric, path: &Path) -> Result<Vec<f64>> {
     let k = metric.arity();
     let per_example: Vec<Result<Vec<f64>>> = examples
         .par_iter()
@@ -333,15 +354,18 @@ pub fn score(
     metrics: Vec<Box<dyn Metric>>,
     paths: (&Path, &Path),
 ) -> Result<Vec<MetricScores>> {
-    score_with_progress(aligned, metrics, paths, &|_| {})
+    score_with_progress(aligned, metrics, paths, &Stored::default(), &|_| {})
 }
 
-/// [`score`], calling `scored` with the number of examples scored (per metric
-/// and side) as it goes.
+/// [`score`], taking the values of expensive metrics from `stored` where
+/// they would come out the same (same settings hash, same example key: see
+/// [`crate::metrics::reuse`]) and calling `scored` with the number of
+/// examples scored (per metric and side) as it goes.
 pub fn score_with_progress(
     aligned: &Aligned,
     metrics: Vec<Box<dyn Metric>>,
     paths: (&Path, &Path),
+    stored: &Stored,
     scored: &dyn Fn(u64),
 ) -> Result<Vec<MetricScores>> {
     // Collected once, and only when a metric scores in batches (BERTScore).
@@ -362,23 +386,118 @@ pub fn score_with_progress(
     metrics
         .into_iter()
         .map(|mut metric| {
-            if metric.needs_rows() {
-                let (all, idf) = rows();
-                metric.prepare(all, idf)?;
-            }
-            let mut base = score_examples(&aligned.baseline, metric.as_ref(), paths.0)?;
-            scored(aligned.baseline.len() as u64);
-            let mut cur = score_examples(&aligned.current, metric.as_ref(), paths.1)?;
-            scored(aligned.current.len() as u64);
+            let sides = [
+                (aligned.baseline.as_slice(), paths.0),
+                (aligned.current.as_slice(), paths.1),
+            ];
+            let (values, reuse, mut notes) =
+                score_metric(metric.as_mut(), &sides, &rows, stored, scored)?;
+            let [mut base, mut cur]: [Vec<f64>; 2] = values
+                .try_into()
+                .map_err(|_| Error::Config("scoring lost a side".into()))?;
             check_sums(metric.as_ref(), [&base, &cur], [paths.0, paths.1])?;
-            let notes = pair_values(metric.as_ref(), &mut base, &mut cur);
+            notes.extend(pair_values(metric.as_ref(), &mut base, &mut cur));
             Ok(MetricScores {
                 metric,
                 base,
                 cur,
                 notes,
+                reuse,
             })
         })
+        .collect()
+}
+
+/// Every row to score, and the rows whose references weigh BERTScore's idf.
+pub type RowSets<'a> = (Vec<&'a Row>, Vec<&'a Row>);
+
+/// One metric's statistics of each side's examples (the file each came from
+/// names its errors). Where the metric's stored values stand in
+/// ([`crate::metrics::reuse`]: same settings hash, same example key) they are
+/// taken from `stored`, and only the other examples are computed (a batch
+/// metric is prepared with their rows alone). Returns the statistics, how many
+/// predictions were computed when values could be reused, and notes for the
+/// report. `rows` gives every row and the idf rows, collected only when asked.
+pub fn score_metric<'a>(
+    metric: &mut dyn Metric,
+    sides: &[(&'a [Example], &Path)],
+    rows: &dyn Fn() -> &'a RowSets<'a>,
+    stored: &Stored,
+    scored: &dyn Fn(u64),
+) -> Result<(Vec<Vec<f64>>, Option<Reused>, Vec<String>)> {
+    let mut notes = Vec::new();
+    let reusable = (!stored.is_empty() && stored.has_metric(metric.name()))
+        .then(|| {
+            let idf: &[&Row] = if metric.needs_rows() { &rows().1 } else { &[] };
+            metric.reuse(idf)
+        })
+        .flatten()
+        .filter(|_| metric.arity() == 1 && !metric.counts_present());
+    let found = reusable
+        .as_ref()
+        .and_then(|r| Some((r.key, stored.get(metric.name(), &r.settings)?)));
+    let Some((kind, values)) = found else {
+        if reusable.is_some() {
+            notes.push(format!(
+                "{}: the stored values were computed with other settings (model, layers, idf, rescaling, command or evalgate version), so every prediction was scored",
+                metric.name()
+            ));
+        }
+        if metric.needs_rows() {
+            let (all, idf) = rows();
+            metric.prepare(all, idf)?;
+        }
+        let mut out = Vec::with_capacity(sides.len());
+        for (examples, path) in sides {
+            out.push(score_examples(examples, &*metric, path)?);
+            scored(examples.len() as u64);
+        }
+        return Ok((out, None, notes));
+    };
+    let found: Vec<Vec<Option<f64>>> = sides
+        .iter()
+        .map(|(examples, _)| {
+            examples
+                .par_iter()
+                .map(|e| values.get(&kind.key(&e.samples)).copied())
+                .collect()
+        })
+        .collect();
+    let todo: Vec<Vec<&Example>> = sides
+        .iter()
+        .zip(&found)
+        .map(|((examples, _), f)| unfound(examples, f))
+        .collect();
+    if metric.needs_rows() {
+        let to_score: Vec<&Row> = todo.iter().flatten().flat_map(|e| &e.samples).collect();
+        metric.prepare(&to_score, &rows().1)?;
+    }
+    let samples =
+        |es: &mut dyn Iterator<Item = &Example>| es.map(|e| e.samples.len()).sum::<usize>();
+    let reuse = Reused {
+        computed: samples(&mut todo.iter().flatten().copied()),
+        total: samples(&mut sides.iter().flat_map(|(es, _)| es.iter())),
+    };
+    let mut out = Vec::with_capacity(sides.len());
+    for (((examples, path), found), todo) in sides.iter().zip(found).zip(&todo) {
+        let mut computed = score_example_refs(todo, &*metric, path)?.into_iter();
+        out.push(
+            found
+                .into_iter()
+                .map(|f| f.or_else(|| computed.next()).unwrap_or(f64::NAN))
+                .collect(),
+        );
+        scored(examples.len() as u64);
+    }
+    Ok((out, Some(reuse), notes))
+}
+
+/// The examples of `side` that `found` has no value for.
+fn unfound<'a>(side: &'a [Example], found: &[Option<f64>]) -> Vec<&'a Example> {
+    side.iter()
+        .zip(found)
+        .filter(|(_, f)| f.is_none())
+        .map(|(e, _)| e)
         .collect()
 }
 
@@ -561,6 +680,7 @@ mod tests {
                 metrics: vec!["m".into(), "n".into()],
                 ..ToolInfo::default()
             }),
+            stored: Default::default(),
         };
         crate::align::group(data).expect("groups")
     }
