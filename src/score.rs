@@ -408,6 +408,10 @@ pub fn score_with_progress(
         .collect()
 }
 
+/// Each side's statistics, the predictions computed when stored values could
+/// stand in, and notes for the report.
+pub type Scored = (Vec<Vec<f64>>, Option<Reused>, Vec<String>);
+
 /// Every row to score, and the rows whose references weigh BERTScore's idf.
 pub type RowSets<'a> = (Vec<&'a Row>, Vec<&'a Row>);
 
@@ -424,7 +428,7 @@ pub fn score_metric<'a>(
     rows: &dyn Fn() -> &'a RowSets<'a>,
     stored: &Stored,
     scored: &dyn Fn(u64),
-) -> Result<(Vec<Vec<f64>>, Option<Reused>, Vec<String>)> {
+) -> Result<Scored> {
     let mut notes = Vec::new();
     let reusable = (!stored.is_empty() && stored.has_metric(metric.name()))
         .then(|| {
