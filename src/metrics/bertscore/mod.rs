@@ -264,8 +264,9 @@ pub fn read_baseline(path: &Path, layers: usize) -> Result<[f32; 3]> {
 /// The hash of everything that changes the metrics' values: the model's
 /// files (their contents, not their path), the layers, idf and — with idf —
 /// the references that weigh the tokens, and the rescaling file's contents.
-/// Not the batch size: batches change values only by float rounding of the
-/// padded positions, which add exact zeros. `None` when a file cannot be read.
+/// Not the batch size: it only groups the work (which sentences share a
+/// padded batch moves values by float rounding at most, about 1e-9 on a mean:
+/// see [`TOKENS_PER_BATCH`]). `None` when a file cannot be read.
 pub fn settings_hash(options: &BertScoreOptions, idf_rows: &[&Row]) -> Option<String> {
     let dir = options.model.as_deref()?;
     let mut h = SettingsHasher::new("bertscore");
