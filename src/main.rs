@@ -16,6 +16,13 @@ use evalgate::publish::{github_actions, write_all_atomic, write_atomic, HtmlLink
 use evalgate::render::{render_suites, renderer, RenderOptions};
 use evalgate::report::{GateVerdict, Report};
 
+/// With BERTScore built in, mimalloc: every forward pass allocates attention
+/// matrices of tens of MB, which glibc's allocator hands back to the kernel
+/// and maps afresh (page faults, system time); mimalloc keeps them.
+#[cfg(feature = "bertscore")]
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
