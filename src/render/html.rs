@@ -196,7 +196,7 @@ fn metrics_section(out: &mut String, report: &Report, nums: Numbers) {
     let (ci, p_label) = super::column_labels(report);
     let _ = writeln!(
         out,
-        "<section id=\"metrics\" aria-labelledby=\"metrics-h\">\n<h2 id=\"metrics-h\">Metrics</h2>\n<div class=\"scroll-x\"><table class=\"metrics\">\n<thead><tr><th scope=\"col\">metric</th><th scope=\"col\" class=\"num\">baseline</th><th scope=\"col\" class=\"num\">this PR</th><th scope=\"col\" class=\"num\">Δ</th><th scope=\"col\" class=\"num\">{ci}</th><th scope=\"col\" class=\"num\">{}</th><th scope=\"col\">verdict</th><th scope=\"col\">Δ and {ci} against zero and the tolerance</th></tr></thead>\n<tbody>",
+        "<section id=\"metrics\" aria-labelledby=\"metrics-h\">\n<h2 id=\"metrics-h\">Metrics</h2>\n<div class=\"scroll-x\" tabindex=\"0\" role=\"region\" aria-label=\"Metrics table (scrolls sideways)\"><table class=\"metrics\">\n<thead><tr><th scope=\"col\">metric</th><th scope=\"col\" class=\"num\">baseline</th><th scope=\"col\" class=\"num\">this PR</th><th scope=\"col\" class=\"num\">Δ</th><th scope=\"col\" class=\"num\">{ci}</th><th scope=\"col\" class=\"num\">{}</th><th scope=\"col\">verdict</th><th scope=\"col\">Δ and {ci} against zero and the tolerance</th></tr></thead>\n<tbody>",
         esc(&p_label)
     );
     for m in &report.metrics {
@@ -210,7 +210,15 @@ fn metrics_section(out: &mut String, report: &Report, nums: Numbers) {
             out,
             "<tr><th scope=\"row\">{}{note}</th><td class=\"num\">{baseline}</td><td class=\"num\">{current}</td><td class=\"num\">{delta}</td><td class=\"num\">{interval}</td><td class=\"num\">{p}</td><td>{}</td><td>{}</td></tr>",
             esc(&visible(&metric_label(m))),
-            verdict_tag(m.verdict, &super::verdict_text(m, nums)),
+            {
+                // The detectable drop as a note under the verdict, so the
+                // column stays narrow enough for the plot beside it.
+                let mut cell = verdict_tag(m.verdict, m.verdict.label());
+                if let Some(phrase) = super::detectable(m, nums) {
+                    let _ = write!(cell, "<div class=\"note\">{}</div>", esc(&phrase));
+                }
+                cell
+            },
             forest(m, nums)
         );
     }
@@ -356,7 +364,7 @@ fn slices_section(out: &mut String, report: &Report, examples: &ExampleTable, nu
     }
     let _ = writeln!(
         out,
-        "<p class=\"note\">Each cell is the metric's change in the slice (this PR minus baseline), marked by its verdict; choose a cell to list the slice's changed examples, worst first.</p>\n<div class=\"scroll-x\"><table class=\"grid\">\n<thead><tr><th scope=\"col\">slice</th><th scope=\"col\" class=\"num\">n</th>"
+        "<p class=\"note\">Each cell is the metric's change in the slice (this PR minus baseline), marked by its verdict; choose a cell to list the slice's changed examples, worst first.</p>\n<div class=\"scroll-x\" tabindex=\"0\" role=\"region\" aria-label=\"Slices grid (scrolls sideways)\"><table class=\"grid\">\n<thead><tr><th scope=\"col\">slice</th><th scope=\"col\" class=\"num\">n</th>"
     );
     for m in &report.metrics {
         let _ = write!(

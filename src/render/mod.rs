@@ -267,16 +267,24 @@ pub(crate) fn interval_note(report: &Report) -> [String; 2] {
 /// detected when it found none ("unchanged (could have detected drops of 2.1
 /// points or more)").
 pub(crate) fn verdict_text(m: &MetricRow, nums: Numbers) -> String {
-    let label = m.verdict.label();
+    match detectable(m, nums) {
+        Some(phrase) => format!("{} ({phrase})", m.verdict.label()),
+        None => m.verdict.label().to_string(),
+    }
+}
+
+/// "could have detected drops of 2.1 points or more", for a row that found
+/// no change and has a minimum detectable effect.
+pub(crate) fn detectable(m: &MetricRow, nums: Numbers) -> Option<String> {
     match (m.verdict, m.mde) {
         (Verdict::Unchanged | Verdict::NotSignificant, Some(mde)) => {
             let d = Numbers::decimals(m.scale, m.baseline, m.current);
-            format!(
-                "{label} (could have detected drops of {} or more)",
+            Some(format!(
+                "could have detected drops of {} or more",
                 nums.change(mde, m.scale, d)
-            )
+            ))
         }
-        _ => label.to_string(),
+        _ => None,
     }
 }
 
