@@ -19,6 +19,13 @@ texts embedded (predictions and references). bert-score's figure is one
 `bert_score.score(...)` call in a warm process (model loaded before the clock), on the
 same threads (torch.set_num_threads = the machine's cores).
 
+--limit N keeps the first N pairs of each set (a fixed subset, for before/after comparisons
+of a change on a busy machine). --reuse adds the pull-request case on AlpacaEval: a baseline
+file written by `evalgate baseline write` (sysA), then a current run in which every fifth
+answer changed (sysB's answer in its place, 20%); it times `compare` recomputing both sides
+from plain result files against `compare` with the baseline file (stored values reused),
+and checks that both give the same numbers.
+
 Prints a Markdown report (machine, load average at start and end, one row per set) and
 writes it to --out (default bench/RESULTS-bertscore.md).
 """
@@ -81,17 +88,67 @@ def write_jsonl(path, rows):
             f.write(json.dumps(r, ensure_ascii=False) + "\n")
 
 
+def alpaca(data, system="sysA"):
+    path = os.path.join(data, "llm-alpacaeval")
+    a_ref, a_sys = read_jsonl(os.path.join(path, "ref.jsonl")), read_jsonl(os.path.join(path, f"{system}.jsonl"))
+    return [{"id": str(r["id"]), "prediction": s["text"], "reference": r["text"]} for r, s in zip(a_ref, a_sys)]
+
+
+def timed(cmd, ok=(0,)):
+    """(wall, cpu, stdout) of one process."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    proc = subprocess.run(cmd, capture_output=True, text=True)
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if proc.returncode not in ok:
+        sys.exit(f"{' '.join(cmd)} exited {proc.returncode}: {proc.stderr}")
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return wall, cpu, proc.stdout
+
+
+def reuse_case(args, say, tmp):
+    """The pull-request case: baseline file, 20% of answers changed, compare with and without reuse."""
+    base = alpaca(args.data, "sysA")
+    other = alpaca(args.data, "sysB")
+    if args.limit:
+        base, other = base[: args.limit], other[: args.limit]
+    cur = [dict(b, prediction=o["prediction"]) if i % 5 == 0 else b for i, (b, o) in enumerate(zip(base, other))]
+    changed = sum(b["prediction"] != c["prediction"] for b, c in zip(base, cur))
+    base_path, cur_path = os.path.join(tmp, "base.jsonl"), os.path.join(tmp, "cur.jsonl")
+    write_jsonl(base_path, base)
+    write_jsonl(cur_path, cur)
+    model = ["--metric", "bertscore", "--bertscore-model", args.model]
+    stored = os.path.join(tmp, "baseline.evalgate.jsonl")
+    w_wall, w_cpu, _ = timed([args.evalgate, "baseline", "write", "--from", base_path, "--out", stored] + model)
+    compare = [args.evalgate, "compare", "--current", cur_path, "--format", "json", "--quiet"] + model
+    f_wall, f_cpu, full = timed(compare + ["--baseline", base_path], ok=(0, 1))
+    r_wall, r_cpu, reused = timed(compare + ["--baseline", stored], ok=(0, 1))
+    full, reused = json.loads(full), json.loads(reused)
+    diff = max(abs(full["metrics"][0][k] - reused["metrics"][0][k]) for k in ("baseline", "current", "delta"))
+    counts = reused.get("reuse", [{}])[0]
+    say()
+    say(f"PR-like case, AlpacaEval (long): {len(base):,} examples, {changed:,} answers changed (sysB's in place of sysA's).")
+    say()
+    say("| step | wall | CPU | predictions scored |")
+    say("|---|---:|---:|---:|")
+    say(f"| `baseline write` (sysA) | {w_wall:.1f} s | {w_cpu:.1f} s | {len(base):,} |")
+    say(f"| `compare`, plain baseline (both sides computed) | {f_wall:.1f} s | {f_cpu:.1f} s | {2 * len(base):,} |")
+    say(f"| `compare`, baseline file (stored values reused) | {r_wall:.1f} s | {r_cpu:.1f} s | "
+        f"{counts.get('computed', '?'):,} of {counts.get('computed', 0) + counts.get('reused', 0):,} |")
+    say()
+    say(f"Largest difference of baseline, current and delta between the two: {diff:.1e} "
+        f"(bertscore {reused['metrics'][0]['baseline']:.6f} → {reused['metrics'][0]['current']:.6f}; "
+        "values computed in other padded batches differ by float rounding).")
+
+
 def sets(data):
     wmt = os.path.join(data, "mt-wmt22-zhen")
     ref, hyp = read_lines(os.path.join(wmt, "ref.txt")), read_lines(os.path.join(wmt, "sysA.txt"))
     yield "WMT22 zh-en sysA vs ref", [
         {"id": str(i), "prediction": h, "reference": r} for i, (h, r) in enumerate(zip(hyp, ref))
     ]
-    alpaca = os.path.join(data, "llm-alpacaeval")
-    a_ref, a_sys = read_jsonl(os.path.join(alpaca, "ref.jsonl")), read_jsonl(os.path.join(alpaca, "sysA.jsonl"))
-    yield "AlpacaEval sysA vs ref (long)", [
-        {"id": str(r["id"]), "prediction": s["text"], "reference": r["text"]} for r, s in zip(a_ref, a_sys)
-    ]
+    yield "AlpacaEval sysA vs ref (long)", alpaca(data)
 
 
 def model_name(model):
@@ -127,6 +184,9 @@ def main():
     ap.add_argument("--batch-size", type=int, help="evalgate's --batch-size (default: its own)")
     ap.add_argument("--python", help="a Python with bert-score 0.3.13, to time it too")
     ap.add_argument("--out", default=os.path.join(ROOT, "bench", "RESULTS-bertscore.md"))
+    ap.add_argument("--limit", type=int, help="only the first N pairs of each set")
+    ap.add_argument("--sets", default="wmt,alpaca", help="which sets: wmt, alpaca or both")
+    ap.add_argument("--reuse", action="store_true", help="also time the PR-like reuse case")
     args = ap.parse_args()
     layers = model_layers(args.model)
     lines = []
@@ -139,7 +199,8 @@ def main():
     say()
     say(f"Output of `python3 bench/bertscore.py` with `{model_name(args.model)}` "
         f"({os.path.relpath(args.model, ROOT) if args.model.startswith(ROOT) else args.model}, {layers} layers, no idf"
-        f"{f', --batch-size {args.batch_size}' if args.batch_size else ''}); median of {args.repeat} run(s).")
+        f"{f', --batch-size {args.batch_size}' if args.batch_size else ''}"
+        f"{f', first {args.limit} pairs of each set' if args.limit else ''}); median of {args.repeat} run(s).")
     say()
     say(f"Machine: {machine()}.")
     say(f"Load average at start: {load()}.")
@@ -152,7 +213,11 @@ def main():
     say(head)
     say(rule)
     with tempfile.TemporaryDirectory() as tmp:
+        wanted = args.sets.split(",")
         for name, rows in sets(args.data):
+            if not any(name.lower().startswith(w) for w in wanted):
+                continue
+            rows = rows[: args.limit] if args.limit else rows
             path = os.path.join(tmp, "rows.jsonl")
             write_jsonl(path, rows)
             texts = sorted({r["prediction"] for r in rows} | {r["reference"] for r in rows})
@@ -182,6 +247,8 @@ def main():
                 t, f = float(res[0]), float(res[1])
                 line += f" {t:.1f} s | {len(rows) / t:.1f} | {f:.6f} |"
             say(line)
+        if args.reuse:
+            reuse_case(args, say, tmp)
     say()
     say(f"Load average at end: {load()}.")
     with open(args.out, "w", encoding="utf-8") as f:

@@ -50,6 +50,57 @@ pub struct Side {
     pub tool: Option<ToolInfo>,
 }
 
+/// One of N deterministic parts of a run (`score --shard K/N`): the examples
+/// whose id hashes to it, every sample of an example in the same part. The
+/// hash (XXH3-64 of the id) is fixed, so each of a CI matrix's jobs picks its
+/// part without talking to the others, and the parts cover the run exactly
+/// once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Shard {
+    /// 1-based: the K of K/N.
+    pub index: usize,
+    /// N.
+    pub count: usize,
+}
+
+impl Shard {
+    /// Parses `K/N` with 1 ≤ K ≤ N.
+    pub fn parse(text: &str) -> Result<Shard> {
+        let bad = || {
+            Error::Config(format!(
+                "--shard {text}: expected K/N with 1 <= K <= N (the K-th of N shards, as a CI matrix numbers them: 1/4, 2/4, 3/4, 4/4)"
+            ))
+        };
+        let (k, n) = text.split_once('/').ok_or_else(bad)?;
+        let k: usize = k.trim().parse().map_err(|_| bad())?;
+        let n: usize = n.trim().parse().map_err(|_| bad())?;
+        if k == 0 || k > n {
+            return Err(bad());
+        }
+        Ok(Shard { index: k, count: n })
+    }
+
+    /// Whether the example with this id belongs to the shard.
+    pub fn holds(&self, id: &str) -> bool {
+        let n = self.count as u64;
+        xxhash_rust::xxh3::xxh3_64(id.as_bytes()) % n == (self.index - 1) as u64
+    }
+
+    /// The examples of `side` in this shard.
+    pub fn of(&self, side: &Side) -> Side {
+        Side {
+            path: side.path.clone(),
+            examples: side
+                .examples
+                .iter()
+                .filter(|e| self.holds(&e.id))
+                .cloned()
+                .collect(),
+            tool: side.tool.clone(),
+        }
+    }
+}
+
 /// Baseline and current examples paired by id.
 #[derive(Debug, Clone)]
 pub struct Aligned {
@@ -364,6 +415,7 @@ mod tests {
             rows,
             header: None,
             tool: None,
+            stored: Default::default(),
         })
         .expect("groups")
     }
@@ -413,6 +465,7 @@ mod tests {
             rows,
             header: None,
             tool: None,
+            stored: Default::default(),
         })
         .expect_err("conflict")
         .to_string();

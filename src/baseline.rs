@@ -15,6 +15,8 @@
 //! this module writes the file, scoring the rows first, so it sits at the top
 //! beside the pipeline.
 
+use std::collections::BTreeMap;
+
 use sha2::{Digest, Sha256};
 
 use crate::error::Result;
@@ -24,6 +26,7 @@ use crate::load::{Row, Text};
 // this command; their old paths stay valid.
 pub use crate::align::{content_differs, fingerprint, prompt_differs, short, GROUND_TRUTH_TAGS};
 pub use crate::load::header::{header_line, take_header, BaselineHeader, FORMAT_VERSION};
+pub use crate::load::header::Stored;
 
 /// What `evalgate baseline write` needs besides the rows.
 #[derive(Debug, Clone, Default)]
@@ -40,7 +43,10 @@ pub struct WriteOptions {
 }
 
 /// The text of a baseline file for the examples of `side`.
-pub fn write(side: &crate::align::Side, options: &WriteOptions) -> Result<String> {
+///
+/// Values `stored` holds (the inputs are `score --format jsonl` shards) are
+/// reused where they would come out the same ([`crate::metrics::reuse`]).
+pub fn write(side: &crate::align::Side, stored: &Stored, options: &WriteOptions) -> Result<String> {
     let names = if options.metrics.is_empty() {
         let referenced = side
             .examples
@@ -54,17 +60,34 @@ pub fn write(side: &crate::align::Side, options: &WriteOptions) -> Result<String
     } else {
         options.metrics.clone()
     };
-    let scores = crate::score_side(side, &names, &options.metric_options)?;
+    let scores = crate::score_side(side, None, stored, &names, &options.metric_options)?;
+    Ok(write_scored(side, &scores, options))
+}
+
+/// The text of a baseline file for the examples of `side` scored as `scores`
+/// (`baseline write`, `score --format jsonl`).
+pub fn write_scored(
+    side: &crate::align::Side,
+    scores: &crate::ScoreReport,
+    options: &WriteOptions,
+) -> String {
+    let names = &scores.order;
+    let reuse: BTreeMap<String, String> = names
+        .iter()
+        .zip(&scores.reuse)
+        .filter_map(|(n, r)| Some((n.clone(), r.as_ref()?.settings.clone())))
+        .collect();
     let header = BaselineHeader {
         format_version: FORMAT_VERSION,
         commit: options.commit.clone().or_else(current_commit),
         date: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
         evalgate_version: env!("CARGO_PKG_VERSION").to_string(),
-        config_hash: config_hash(&names, &options.metric_options),
+        config_hash: config_hash(names, &options.metric_options),
         dataset_fingerprint: fingerprint(&side.examples),
         examples: side.examples.len(),
         metrics: names.clone(),
         source: options.source.clone(),
+        reuse,
     };
     let mut out = header_line(&header);
     out.push('\n');
@@ -73,14 +96,24 @@ pub fn write(side: &crate::align::Side, options: &WriteOptions) -> Result<String
         for (name, x) in names.iter().zip(values) {
             per_metric.insert(name.clone(), finite(*x));
         }
+        let mut keys = serde_json::Map::new();
+        for (name, r) in names.iter().zip(&scores.reuse) {
+            if let Some(r) = r {
+                let key = crate::metrics::reuse::key_hex(r.key.key(&example.samples));
+                keys.insert(name.clone(), key.into());
+            }
+        }
         for row in &example.samples {
             let mut line = row_json(row);
             line.insert("evalgate_scores".into(), per_metric.clone().into());
+            if !keys.is_empty() {
+                line.insert("evalgate_keys".into(), keys.clone().into());
+            }
             out.push_str(&serde_json::Value::Object(line).to_string());
             out.push('\n');
         }
     }
-    Ok(out)
+    out
 }
 
 /// A row under evalgate's own field names.
@@ -206,6 +239,7 @@ mod tests {
             examples: 1,
             metrics: vec!["f1".into()],
             source: vec!["r.jsonl".into()],
+            reuse: BTreeMap::from([("exec".into(), "xxh3:0".into())]),
         };
         let mut bytes = format!("{}\n{{\"id\": 1}}\n", header_line(&header)).into_bytes();
         let got = take_header(Path::new("b.jsonl"), &mut bytes).expect("ok");

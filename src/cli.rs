@@ -367,7 +367,9 @@ pub enum ScoreFormat {
     Terminal,
     /// `{"n": N, "metrics": {...}}`.
     Json,
-    /// One line per example with its scores.
+    /// An evalgate scores file: a header line, then each sample with its
+    /// example's scores (`compare` reads it as a run, or a shard of one, and
+    /// reuses the scores of `bertscore*` and `exec`).
     Jsonl,
 }
 
@@ -383,6 +385,9 @@ pub struct ScoreArgs {
     /// Output format
     #[arg(long, value_enum, default_value_t = ScoreFormat::Terminal)]
     pub format: ScoreFormat,
+    /// Score only the K-th of N shards (by a hash of the id; all samples of an example together), for a CI matrix
+    #[arg(long, value_name = "K/N")]
+    pub shard: Option<String>,
     /// Direction of an external metric, NAME=higher|lower (repeatable)
     #[arg(long, value_name = "NAME=DIR")]
     pub direction: Vec<String>,

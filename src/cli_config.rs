@@ -354,6 +354,14 @@ impl ScoreArgs {
         options.directions = directions(&self.direction)?;
         Ok((fields, options))
     }
+
+    /// The shard of `--shard K/N`.
+    pub fn shard(&self) -> Result<Option<crate::align::Shard>> {
+        self.shard
+            .as_deref()
+            .map(crate::align::Shard::parse)
+            .transpose()
+    }
 }
 
 impl ReviewSampleArgs {

@@ -318,6 +318,18 @@ pub fn judge(ev: &Evidence<'_>, config: &Config) -> Report {
         trends: Vec::new(),
         rerun_ids,
         human: None,
+        reuse: ev
+            .scores
+            .iter()
+            .filter_map(|s| {
+                let r = s.reuse?;
+                Some(crate::report::ReuseCount {
+                    metric: s.metric.name().to_string(),
+                    computed: r.computed,
+                    reused: r.total - r.computed,
+                })
+            })
+            .collect(),
     }
 }
 

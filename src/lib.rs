@@ -184,7 +184,10 @@ fn after_load(
 ) -> Result<(Report, Paired, Scored)> {
     let progress = clock.progress;
     let paired = clock.lap(Stage::Align, align_stage(config, inputs)?);
-    let (config, scored) = clock.lap(Stage::Score, score_stage(config, &paired, progress)?);
+    let (config, scored) = clock.lap(
+        Stage::Score,
+        score_stage(config, &paired, &provenance.stored, progress)?,
+    );
     let resampled = clock.lap(Stage::Resample, resample_stage(&config, &scored, progress));
     let report = clock.lap(
         Stage::Judge,
@@ -223,6 +226,8 @@ struct Provenance {
     header: Option<load::header::BaselineHeader>,
     /// How reports name where the baseline came from.
     baseline_source: String,
+    /// Per-example values of expensive metrics the inputs carry.
+    stored: load::header::Stored,
 }
 
 /// Load: both sides' rows, from files or the baseline's source.
@@ -253,6 +258,11 @@ fn pair_inputs(
     baseline_source: String,
     current: load::Dataset,
 ) -> Result<([load::Dataset; 2], Provenance)> {
+    let (mut baseline, mut current) = (baseline, current);
+    // Values of expensive metrics stored by `baseline write` or `score
+    // --format jsonl` on either side, for scoring to reuse.
+    let mut stored = std::mem::take(&mut baseline.stored);
+    stored.merge(std::mem::take(&mut current.stored));
     let (baseline, current) = load::promptfoo::pair_variants(baseline, current, &config.variants)?;
     let rows = [baseline.rows.len(), current.rows.len()];
     let header = baseline.header.clone();
@@ -268,6 +278,7 @@ fn pair_inputs(
         rows,
         header,
         baseline_source,
+        stored,
     };
     Ok(([baseline, current], provenance))
 }
@@ -311,6 +322,7 @@ struct Scored {
 fn score_stage<'c>(
     config: &'c Config,
     paired: &Paired,
+    stored: &load::header::Stored,
     progress: &dyn Progress,
 ) -> Result<(std::borrow::Cow<'c, Config>, Scored)> {
     let aligned = &paired.aligned;
@@ -340,6 +352,7 @@ fn score_stage<'c>(
         aligned,
         metrics,
         (&baseline_path(&config), &config.current[0]),
+        stored,
         &|n| progress.advance(n),
     )?;
     let slices = score::slices(aligned, &config.slice_by)?;
@@ -612,6 +625,9 @@ pub struct ScoreReport {
     /// Signatures of metrics that have one (BERTScore's model hash).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub signatures: Vec<String>,
+    /// How each metric's values may be reused by a later run (in `order`).
+    #[serde(skip)]
+    pub reuse: Vec<Option<metrics::reuse::Reuse>>,
 }
 
 /// Scores result files with the named metrics.
@@ -621,14 +637,44 @@ pub fn score_files(
     fields: &FieldMap,
     options: &MetricOptions,
 ) -> Result<ScoreReport> {
-    let data = load::load_all(inputs, fields)?;
-    let side = align::group(data)?;
-    score_side(&side, names, options)
+    let (_, report) = score_shard(inputs, None, names, fields, options)?;
+    Ok(report)
 }
 
-/// Scores the examples of one side with the named metrics.
+/// Scores one shard of result files (`score --shard K/N`), or all of them:
+/// the examples scored, and their scores. BERTScore's idf weighs tokens over
+/// the whole run's references, so a shard's values are the unsharded run's.
+pub fn score_shard(
+    inputs: &[PathBuf],
+    shard: Option<align::Shard>,
+    names: &[String],
+    fields: &FieldMap,
+    options: &MetricOptions,
+) -> Result<(align::Side, ScoreReport)> {
+    let mut data = load::load_all(inputs, fields)?;
+    // Inputs that are scores files themselves lend their stored values.
+    let stored = std::mem::take(&mut data.stored);
+    let side = align::group(data)?;
+    match shard {
+        None => {
+            let report = score_side(&side, None, &stored, names, options)?;
+            Ok((side, report))
+        }
+        Some(shard) => {
+            let part = shard.of(&side);
+            let report = score_side(&part, Some(&side.examples), &stored, names, options)?;
+            Ok((part, report))
+        }
+    }
+}
+
+/// Scores the examples of one side with the named metrics; BERTScore's idf
+/// weighs tokens over the references of `idf` (the whole run a shard is part
+/// of), else over the side's own.
 pub fn score_side(
     side: &align::Side,
+    idf: Option<&[align::Example]>,
+    stored: &load::header::Stored,
     names: &[String],
     options: &MetricOptions,
 ) -> Result<ScoreReport> {
@@ -650,19 +696,46 @@ pub fn score_side(
             .map(|t| t.warnings.clone())
             .unwrap_or_default(),
         signatures: Vec::new(),
+        reuse: Vec::new(),
     };
     let rows = std::cell::OnceCell::new();
+    let rows = || {
+        rows.get_or_init(|| {
+            fn of(es: &[align::Example]) -> Vec<&load::Row> {
+                es.iter().flat_map(|e| &e.samples).collect()
+            }
+            (of(&side.examples), of(idf.unwrap_or(&side.examples)))
+        })
+    };
     for name in names {
         let mut metric = metrics::build(name, options, &info)?;
-        if metric.needs_rows() {
-            let rows: &Vec<&load::Row> =
-                rows.get_or_init(|| side.examples.iter().flat_map(|e| &e.samples).collect());
-            metric.prepare(rows, rows)?;
-        }
+        let sides = [(side.examples.as_slice(), side.path.as_path())];
+        let score::Scored {
+            values,
+            reuse: reused,
+            notes,
+            ..
+        } = score::score_metric(metric.as_mut(), &sides, &rows, stored, &|_| {})?;
+        let stats = values.into_iter().next().unwrap_or_default();
+        let idf_rows: &[&load::Row] = if metric.needs_rows() { &rows().1 } else { &[] };
+        report.reuse.push(
+            metric
+                .reuse(idf_rows)
+                .filter(|_| metric.arity() == 1 && !metric.counts_present()),
+        );
         report.warnings.extend(metric.warnings());
+        report.warnings.extend(notes);
+        if let Some(r) = reused {
+            report
+                .warnings
+                .push(render::reuse_line(&report::ReuseCount {
+                    metric: name.clone(),
+                    computed: r.computed,
+                    reused: r.total - r.computed,
+                }));
+        }
         report.signatures.extend(metric.signature());
         let k = metric.arity();
-        let stats = score::score_examples(&side.examples, metric.as_ref(), &side.path)?;
         let mut sums = vec![0.0; k];
         for (i, chunk) in stats.chunks(k).enumerate() {
             for (s, x) in sums.iter_mut().zip(chunk) {

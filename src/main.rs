@@ -19,6 +19,13 @@ use evalgate::publish::{github_actions, write_all_atomic, write_atomic, HtmlLink
 use evalgate::render::{render_suites, renderer, RenderOptions};
 use evalgate::report::{GateVerdict, Report};
 
+/// With BERTScore built in, mimalloc: every forward pass allocates attention
+/// matrices of tens of MB, which glibc's allocator hands back to the kernel
+/// and maps afresh (page faults, system time); mimalloc keeps them.
+#[cfg(feature = "bertscore")]
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     ExitCode::from(run(std::env::args_os()))
 }
@@ -251,9 +258,10 @@ fn publish(
 
 fn baseline_write(args: &evalgate::cli::BaselineWriteArgs) -> anyhow::Result<()> {
     let (fields, options) = args.options();
-    let data = evalgate::load::load_all(&args.from, &fields)?;
+    let mut data = evalgate::load::load_all(&args.from, &fields)?;
+    let stored = std::mem::take(&mut data.stored);
     let side = evalgate::align::group(data)?;
-    let text = evalgate::baseline::write(&side, &options)?;
+    let text = evalgate::baseline::write(&side, &stored, &options)?;
     write_atomic(&args.out, &text)?;
     eprintln!(
         "evalgate: wrote {} ({} examples, fingerprint {})",
@@ -266,21 +274,24 @@ fn baseline_write(args: &evalgate::cli::BaselineWriteArgs) -> anyhow::Result<()>
 
 fn score(args: &ScoreArgs) -> anyhow::Result<()> {
     let (fields, options) = args.options()?;
-    let report = evalgate::score_files(&args.input, &args.metrics, &fields, &options)?;
+    let (side, report) =
+        evalgate::score_shard(&args.input, args.shard()?, &args.metrics, &fields, &options)?;
     for w in &report.warnings {
         eprintln!("warning: {w}");
     }
     match args.format {
         ScoreFormat::Json => println!("{}", serde_json::to_string_pretty(&report)?),
         ScoreFormat::Jsonl => {
-            for (id, scores) in &report.examples {
-                let mut obj = serde_json::Map::new();
-                obj.insert("id".into(), id.clone().into());
-                for (name, s) in report.order.iter().zip(scores) {
-                    obj.insert(name.clone(), serde_json::json!(s));
-                }
-                println!("{}", serde_json::Value::Object(obj));
-            }
+            let write = evalgate::baseline::WriteOptions {
+                metrics: args.metrics.clone(),
+                metric_options: options,
+                commit: None,
+                source: args.input.iter().map(|p| p.display().to_string()).collect(),
+            };
+            print!(
+                "{}",
+                evalgate::baseline::write_scored(&side, &report, &write)
+            );
         }
         ScoreFormat::Terminal => {
             let mut t = comfy_table::Table::new();

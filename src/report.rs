@@ -356,6 +356,24 @@ pub struct Report {
     /// The human verdict of a review sheet (`compare --human`), when given.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub human: Option<crate::review::verdict::HumanReport>,
+    /// For each metric that took stored values (`bertscore*`, `exec`), how
+    /// many predictions it computed and how many it reused (absent from the
+    /// JSON when none did).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub reuse: Vec<ReuseCount>,
+}
+
+/// Predictions (rows of both runs) a metric computed, and those whose values
+/// it took from a baseline file or a shard's scores because nothing they
+/// depend on had changed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+pub struct ReuseCount {
+    /// Metric name.
+    pub metric: String,
+    /// Predictions scored by running the metric.
+    pub computed: usize,
+    /// Predictions whose stored value was reused.
+    pub reused: usize,
 }
 
 /// One metric's recent values on main, and this run's value after them.

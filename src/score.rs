@@ -8,8 +8,10 @@ use rayon::prelude::*;
 
 use crate::align::{Aligned, Example};
 use crate::design::{Design, Layout};
+use crate::metrics::reuse::Stored;
 use crate::error::{Error, Location, Result};
 use crate::load::record::format_number;
+use crate::load::Row;
 use crate::metrics::{self, Metric, MetricOptions};
 
 /// One metric's statistics for every paired example, both sides.
@@ -25,6 +27,9 @@ pub struct MetricScores {
     /// Each example's spread over its repeated samples, baseline then
     /// current: present when some example has more than one sample.
     pub samples: Option<Box<[Vec<SampleSpread>; 2]>>,
+    /// How many predictions were computed and how many reused, for a metric
+    /// whose stored values could stand in ([`crate::metrics::reuse`]).
+    pub reuse: Option<Reused>,
 }
 
 /// How one example's repeated samples of a metric spread (its own noise).
@@ -84,6 +89,16 @@ impl SampleSpread {
     }
 }
 
+/// Predictions (rows of both sides) a reusable metric computed, of all it
+/// scored; the rest took their values from stored files.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct Reused {
+    /// Predictions computed.
+    pub computed: usize,
+    /// Predictions scored (computed or reused).
+    pub total: usize,
+}
+
 impl MetricScores {
     /// Corpus values (baseline, current) over the examples in `members`
     /// (every example when `None`).
@@ -138,13 +153,19 @@ impl MetricScores {
 
 /// Statistics of `metric` for each example, averaged over its samples.
 pub fn score_examples(examples: &[Example], metric: &dyn Metric, path: &Path) -> Result<Vec<f64>> {
+    let refs: Vec<&Example> = examples.iter().collect();
+    Ok(score_examples_with_spread(&refs, metric, path)?.0)
+}
+
+/// [`score_examples`] of some of a side's examples.
+fn score_example_refs(examples: &[&Example], metric: &dyn Metric, path: &Path) -> Result<Vec<f64>> {
     Ok(score_examples_with_spread(examples, metric, path)?.0)
 }
 
 /// [`score_examples`], and each example's spread over its repeated samples
 /// when some example has more than one.
 pub fn score_examples_with_spread(
-    examples: &[Example],
+    examples: &[&Example],
     metric: &dyn Metric,
     path: &Path,
 ) -> Result<(Vec<f64>, Option<Vec<SampleSpread>>)> {
@@ -413,15 +434,18 @@ pub fn score(
     metrics: Vec<Box<dyn Metric>>,
     paths: (&Path, &Path),
 ) -> Result<Vec<MetricScores>> {
-    score_with_progress(aligned, metrics, paths, &|_| {})
+    score_with_progress(aligned, metrics, paths, &Stored::default(), &|_| {})
 }
 
-/// [`score`], calling `scored` with the number of examples scored (per metric
-/// and side) as it goes.
+/// [`score`], taking the values of expensive metrics from `stored` where
+/// they would come out the same (same settings hash, same example key: see
+/// [`crate::metrics::reuse`]) and calling `scored` with the number of
+/// examples scored (per metric and side) as it goes.
 pub fn score_with_progress(
     aligned: &Aligned,
     metrics: Vec<Box<dyn Metric>>,
     paths: (&Path, &Path),
+    stored: &Stored,
     scored: &dyn Fn(u64),
 ) -> Result<Vec<MetricScores>> {
     // Collected once, and only when a metric scores in batches (BERTScore).
@@ -442,21 +466,23 @@ pub fn score_with_progress(
     metrics
         .into_iter()
         .map(|mut metric| {
-            if metric.needs_rows() {
-                let (all, idf) = rows();
-                metric.prepare(all, idf)?;
-            }
-            let (mut base, base_spread) =
-                score_examples_with_spread(&aligned.baseline, metric.as_ref(), paths.0)?;
-            scored(aligned.baseline.len() as u64);
-            let (mut cur, cur_spread) =
-                score_examples_with_spread(&aligned.current, metric.as_ref(), paths.1)?;
-            scored(aligned.current.len() as u64);
+            let sides = [
+                (aligned.baseline.as_slice(), paths.0),
+                (aligned.current.as_slice(), paths.1),
+            ];
+            let Scored {
+                values,
+                reuse,
+                mut notes,
+                spreads,
+            } = score_metric(metric.as_mut(), &sides, &rows, stored, scored)?;
+            let [mut base, mut cur]: [Vec<f64>; 2] = values
+                .try_into()
+                .map_err(|_| Error::Config("scoring lost a side".into()))?;
             check_sums(metric.as_ref(), [&base, &cur], [paths.0, paths.1])?;
-            let notes = pair_values(metric.as_ref(), &mut base, &mut cur);
-            let samples = match (base_spread, cur_spread) {
-                (None, None) => None,
-                (b, c) => {
+            notes.extend(pair_values(metric.as_ref(), &mut base, &mut cur));
+            let samples = match spreads {
+                Some([b, c]) if b.is_some() || c.is_some() => {
                     // One side without repeats: each example's one sample.
                     let single = |stats: &[f64]| {
                         stats
@@ -468,6 +494,7 @@ pub fn score_with_progress(
                     let c = c.unwrap_or_else(|| single(&cur));
                     Some(Box::new([b, c]))
                 }
+                _ => None,
             };
             Ok(MetricScores {
                 metric,
@@ -475,8 +502,131 @@ pub fn score_with_progress(
                 cur,
                 notes,
                 samples,
+                reuse,
             })
         })
+        .collect()
+}
+
+/// One metric's scoring of both sides.
+pub struct Scored {
+    /// Each side's statistics.
+    pub values: Vec<Vec<f64>>,
+    /// The predictions computed when stored values could stand in.
+    pub reuse: Option<Reused>,
+    /// Notes for the report.
+    pub notes: Vec<String>,
+    /// Each side's spreads over repeated samples, when every example was
+    /// computed (stored values carry no samples: a metric that reused values
+    /// reports no noise).
+    pub spreads: Option<[Option<Vec<SampleSpread>>; 2]>,
+}
+
+/// Every row to score, and the rows whose references weigh BERTScore's idf.
+pub type RowSets<'a> = (Vec<&'a Row>, Vec<&'a Row>);
+
+/// One metric's statistics of each side's examples (the file each came from
+/// names its errors). Where the metric's stored values stand in
+/// ([`crate::metrics::reuse`]: same settings hash, same example key) they are
+/// taken from `stored`, and only the other examples are computed (a batch
+/// metric is prepared with their rows alone). Returns the statistics, how many
+/// predictions were computed when values could be reused, and notes for the
+/// report. `rows` gives every row and the idf rows, collected only when asked.
+pub fn score_metric<'a>(
+    metric: &mut dyn Metric,
+    sides: &[(&'a [Example], &Path)],
+    rows: &dyn Fn() -> &'a RowSets<'a>,
+    stored: &Stored,
+    scored: &dyn Fn(u64),
+) -> Result<Scored> {
+    let mut notes = Vec::new();
+    let reusable = (!stored.is_empty() && stored.has_metric(metric.name()))
+        .then(|| {
+            let idf: &[&Row] = if metric.needs_rows() { &rows().1 } else { &[] };
+            metric.reuse(idf)
+        })
+        .flatten()
+        .filter(|_| metric.arity() == 1 && !metric.counts_present());
+    let found = reusable
+        .as_ref()
+        .and_then(|r| Some((r.key, stored.get(metric.name(), &r.settings)?)));
+    let Some((kind, values)) = found else {
+        if reusable.is_some() {
+            notes.push(format!(
+                "{}: the stored values were computed with other settings (model, layers, idf, rescaling, command or evalgate version), so every prediction was scored",
+                metric.name()
+            ));
+        }
+        if metric.needs_rows() {
+            let (all, idf) = rows();
+            metric.prepare(all, idf)?;
+        }
+        let mut out = Vec::with_capacity(sides.len());
+        let mut spreads = Vec::with_capacity(sides.len());
+        for (examples, path) in sides {
+            let refs: Vec<&Example> = examples.iter().collect();
+            let (values, spread) = score_examples_with_spread(&refs, &*metric, path)?;
+            out.push(values);
+            spreads.push(spread);
+            scored(examples.len() as u64);
+        }
+        let spreads = <[Option<Vec<SampleSpread>>; 2]>::try_from(spreads).ok();
+        return Ok(Scored {
+            values: out,
+            reuse: None,
+            notes,
+            spreads,
+        });
+    };
+    let found: Vec<Vec<Option<f64>>> = sides
+        .iter()
+        .map(|(examples, _)| {
+            examples
+                .par_iter()
+                .map(|e| values.get(&kind.key(&e.samples)).copied())
+                .collect()
+        })
+        .collect();
+    let todo: Vec<Vec<&Example>> = sides
+        .iter()
+        .zip(&found)
+        .map(|((examples, _), f)| unfound(examples, f))
+        .collect();
+    if metric.needs_rows() {
+        let to_score: Vec<&Row> = todo.iter().flatten().flat_map(|e| &e.samples).collect();
+        metric.prepare(&to_score, &rows().1)?;
+    }
+    let samples =
+        |es: &mut dyn Iterator<Item = &Example>| es.map(|e| e.samples.len()).sum::<usize>();
+    let reuse = Reused {
+        computed: samples(&mut todo.iter().flatten().copied()),
+        total: samples(&mut sides.iter().flat_map(|(es, _)| es.iter())),
+    };
+    let mut out = Vec::with_capacity(sides.len());
+    for (((examples, path), found), todo) in sides.iter().zip(found).zip(&todo) {
+        let mut computed = score_example_refs(todo, &*metric, path)?.into_iter();
+        out.push(
+            found
+                .into_iter()
+                .map(|f| f.or_else(|| computed.next()).unwrap_or(f64::NAN))
+                .collect(),
+        );
+        scored(examples.len() as u64);
+    }
+    Ok(Scored {
+        values: out,
+        reuse: Some(reuse),
+        notes,
+        spreads: None,
+    })
+}
+
+/// The examples of `side` that `found` has no value for.
+fn unfound<'a>(side: &'a [Example], found: &[Option<f64>]) -> Vec<&'a Example> {
+    side.iter()
+        .zip(found)
+        .filter(|(_, f)| f.is_none())
+        .map(|(e, _)| e)
         .collect()
 }
 
@@ -675,6 +825,7 @@ mod tests {
                 metrics: vec!["m".into(), "n".into()],
                 ..ToolInfo::default()
             }),
+            stored: Default::default(),
         };
         crate::align::group(data).expect("groups")
     }

@@ -66,7 +66,8 @@ fn a_written_baseline_compares_like_its_source() {
         "RFC 3339 UTC: {date}"
     );
 
-    // The per-example scores are the ones `score` computes.
+    // The per-example scores are the ones `score` computes (its JSONL is a
+    // scores file of the same layout: a header, then the rows).
     let scored = evalgate(
         &[
             "score",
@@ -81,12 +82,14 @@ fn a_written_baseline_compares_like_its_source() {
     );
     let f1: Vec<f64> = String::from_utf8_lossy(&scored.stdout)
         .lines()
+        .skip(1)
         .map(|l| {
-            serde_json::from_str::<Value>(l).expect("line")["f1"]
+            serde_json::from_str::<Value>(l).expect("line")["evalgate_scores"]["f1"]
                 .as_f64()
                 .expect("f1")
         })
         .collect();
+    assert_eq!(f1.len(), file.len() - 1);
     let written: Vec<f64> = file[1..]
         .iter()
         .map(|r| r["evalgate_scores"]["f1"].as_f64().expect("f1"))

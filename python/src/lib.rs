@@ -86,6 +86,7 @@ impl Input {
             rows,
             header: None,
             tool: None,
+            stored: Default::default(),
         })))
     }
 
@@ -99,6 +100,7 @@ impl Input {
                 path: label,
                 header: None,
                 tool: None,
+                stored: Default::default(),
             }),
         }
     }
@@ -241,9 +243,11 @@ fn score<'py>(
     let input = Input::take(data, &shown(&args.input), &fields)?;
     let report = py
         .detach(|| {
-            let data = input.load(&args.input, &fields)?;
+            let mut data = input.load(&args.input, &fields)?;
+            // Scores files passed as input lend their stored values, as with the CLI.
+            let stored = std::mem::take(&mut data.stored);
             let side = evalgate::align::group(data)?;
-            evalgate::score_side(&side, &args.metrics, &options)
+            evalgate::score_side(&side, None, &stored, &args.metrics, &options)
         })
         .map_err(|e| raise(py, e))?;
     let out = PyDict::new(py);

@@ -3,6 +3,8 @@
 //! hash and dataset fingerprint. Any JSONL reader meets it first, so the loader
 //! recognises it and sets it aside ([`take_header`]).
 
+use std::collections::HashMap;
+use std::io::BufRead;
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
@@ -36,6 +38,11 @@ pub struct BaselineHeader {
     pub metrics: Vec<String>,
     /// The result files it was written from.
     pub source: Vec<String>,
+    /// The settings hash of each metric whose values may be reused
+    /// ([`crate::metrics::reuse`]); each row then holds its example's key
+    /// under `"evalgate_keys"`.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub reuse: std::collections::BTreeMap<String, String>,
 }
 
 impl BaselineHeader {
@@ -111,3 +118,84 @@ pub fn take_header(path: &Path, bytes: &mut [u8]) -> Result<Option<BaselineHeade
 pub fn header_line(header: &BaselineHeader) -> String {
     serde_json::json!({ HEADER_KEY: header }).to_string()
 }
+
+/// A stored key read back (`None` for anything but 32 hex digits).
+pub fn parse_key(text: &str) -> Option<u128> {
+    (text.len() == 32)
+        .then(|| u128::from_str_radix(text, 16).ok())
+        .flatten()
+}
+
+/// Per-example values stored by an earlier run, by metric and settings hash,
+/// then by example key ([`crate::metrics::reuse`]): what `compare` need not
+/// compute again.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Stored(HashMap<(String, String), HashMap<u128, f64>>);
+
+impl Stored {
+    /// Nothing stored.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// The values of `metric` under `settings`.
+    pub fn get(&self, metric: &str, settings: &str) -> Option<&HashMap<u128, f64>> {
+        self.0.get(&(metric.to_string(), settings.to_string()))
+    }
+
+    /// Whether any values of `metric` are stored, under any settings.
+    pub fn has_metric(&self, metric: &str) -> bool {
+        self.0.keys().any(|(m, _)| m == metric)
+    }
+
+    /// Adds another file's values (a shard's, the other side's).
+    pub fn merge(&mut self, other: Stored) {
+        for (k, values) in other.0 {
+            self.0.entry(k).or_default().extend(values);
+        }
+    }
+
+    /// Reads the stored values of a file with `header` (its header line
+    /// blanked or not): each row's `"evalgate_scores"` under its
+    /// `"evalgate_keys"`, for the metrics the header gives a settings hash.
+    /// A row without them, or with a value that is not a number, stores
+    /// nothing (its example is computed).
+    pub fn read(header: &BaselineHeader, reader: impl BufRead) -> std::io::Result<Stored> {
+        #[derive(Deserialize)]
+        struct Line {
+            #[serde(default)]
+            evalgate_scores: HashMap<String, Option<f64>>,
+            #[serde(default)]
+            evalgate_keys: HashMap<String, String>,
+        }
+        let mut out = Stored::default();
+        if header.reuse.is_empty() {
+            return Ok(out);
+        }
+        for line in reader.lines() {
+            let line = line?;
+            if !line.contains("\"evalgate_keys\"") {
+                continue;
+            }
+            let Ok(parsed) = serde_json::from_str::<Line>(&line) else {
+                continue;
+            };
+            for (metric, key) in &parsed.evalgate_keys {
+                let (Some(settings), Some(key), Some(Some(x))) = (
+                    header.reuse.get(metric),
+                    parse_key(key),
+                    parsed.evalgate_scores.get(metric),
+                ) else {
+                    continue;
+                };
+                out.0
+                    .entry((metric.clone(), settings.clone()))
+                    .or_default()
+                    .insert(key, *x);
+            }
+        }
+        Ok(out)
+    }
+}
+
+

@@ -43,6 +43,9 @@ pub struct Dataset {
     /// What the file's tool says beyond its rows (lm-eval, promptfoo); `None`
     /// for plain JSONL, JSON and CSV.
     pub tool: Option<ToolInfo>,
+    /// Per-example values of expensive metrics an evalgate file stores
+    /// (baselines, `score --format jsonl`), for `compare` to reuse.
+    pub stored: crate::load::header::Stored,
 }
 
 /// What a tool's own result file says beyond its rows: its per-sample metrics,
@@ -181,7 +184,13 @@ fn load_stream(
             let own = FieldMap::default();
             let fields = if header.is_some() { &own } else { fields };
             let rows = json::read_jsonl_stream(path, probe, reader, fields, &|_| {})?;
-            return dataset(path, rows, header, None);
+            let stored = match &header {
+                Some(h) if !h.reuse.is_empty() => read_stored(path, h)?,
+                _ => crate::load::header::Stored::default(),
+            };
+            let mut data = dataset(path, rows, header, None)?;
+            data.stored = stored;
+            return Ok(data);
         }
     }
     let mut bytes = head;
@@ -266,7 +275,18 @@ pub fn load_bytes(path: &Path, raw: Vec<u8>, fields: &FieldMap) -> Result<Datase
             (rows, Some(tool))
         }
     };
-    dataset(path, rows, header, tool)
+    let stored = match &header {
+        Some(h) => {
+            crate::load::header::Stored::read(h, bytes.as_slice()).map_err(|cause| Error::Io {
+                path: path.to_path_buf(),
+                cause,
+            })?
+        }
+        None => crate::load::header::Stored::default(),
+    };
+    let mut data = dataset(path, rows, header, tool)?;
+    data.stored = stored;
+    Ok(data)
 }
 
 fn dataset(
@@ -275,7 +295,9 @@ fn dataset(
     header: Option<BaselineHeader>,
     tool: Option<ToolInfo>,
 ) -> Result<Dataset> {
-    if rows.is_empty() {
+    // A shard's scores file may hold no example (more shards than examples).
+    let empty_shard = header.as_ref().is_some_and(|h| h.examples == 0);
+    if rows.is_empty() && !empty_shard {
         return Err(Error::input(
             Location::file(path),
             "the file holds no examples; an empty result file usually means the evaluation run failed",
@@ -286,7 +308,27 @@ fn dataset(
         rows,
         header,
         tool,
+        stored: crate::load::header::Stored::default(),
     })
+}
+
+/// The stored values of a large evalgate file, read in a second pass (the
+/// row reader keeps no objects): only when its header says it has some.
+fn read_stored(path: &Path, header: &BaselineHeader) -> Result<crate::load::header::Stored> {
+    let io = |cause| Error::Io {
+        path: path.to_path_buf(),
+        cause,
+    };
+    let mut file = std::io::BufReader::new(std::fs::File::open(path).map_err(io)?);
+    let gz = std::io::BufRead::fill_buf(&mut file)
+        .map_err(io)?
+        .starts_with(&[0x1f, 0x8b]);
+    if gz {
+        let plain = std::io::BufReader::new(flate2::read::MultiGzDecoder::new(file));
+        crate::load::header::Stored::read(header, plain).map_err(|e| corrupt_gzip(path, &e))
+    } else {
+        crate::load::header::Stored::read(header, file).map_err(io)
+    }
 }
 
 /// Reads several files (shards of one run) into one dataset named after the first.
@@ -307,6 +349,7 @@ pub fn load_all_with_progress(
     let paths = &lm_eval::expand_runs(paths)?;
     let mut rows = Vec::new();
     let mut header = None;
+    let mut stored = crate::load::header::Stored::default();
     let mut tool: Option<ToolInfo> = None;
     let mut owner: std::collections::HashMap<String, (usize, usize)> =
         std::collections::HashMap::new();
@@ -333,6 +376,7 @@ pub fn load_all_with_progress(
             }
         }
         rows.extend(data.rows);
+        stored.merge(data.stored);
         header = header.or(data.header);
         if let Some(info) = data.tool {
             tool.get_or_insert_with(ToolInfo::default).merge(info);
@@ -344,6 +388,7 @@ pub fn load_all_with_progress(
         rows,
         header,
         tool,
+        stored,
     })
 }
 

@@ -15,9 +15,9 @@ use std::process::{Command, Stdio};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use serde_json::json;
 use sha2::{Digest, Sha256};
 
+use super::reuse::{example_json, KeyKind, Reuse, SettingsHasher};
 use super::{Metric, MetricError, Scale};
 use crate::error::{Error, Result};
 use crate::load::Row;
@@ -67,20 +67,9 @@ impl Exec {
             memo: Mutex::new(HashMap::new()),
         })
     }
+}
 
-    fn example_json(row: &Row) -> String {
-        json!({
-            "id": row.id,
-            "prediction": row.prediction,
-            "references": row.references,
-            "reference": row.references.first(),
-            "input": row.input,
-            "tags": row.tags,
-            "numbers": row.numbers,
-        })
-        .to_string()
-    }
-
+impl Exec {
     fn key(&self, example: &str) -> String {
         let mut h = Sha256::new();
         for part in &self.command {
@@ -93,7 +82,7 @@ impl Exec {
     }
 
     fn outcome(&self, row: &Row) -> std::result::Result<Outcome, MetricError> {
-        let example = Self::example_json(row);
+        let example = example_json(row);
         let key = self.key(&example);
         if let Some(o) = self.memo.lock().ok().and_then(|m| m.get(&key).cloned()) {
             return Ok(o);
@@ -266,6 +255,25 @@ impl Metric for Exec {
 
     fn reason(&self, row: &Row) -> Option<String> {
         self.outcome(row).ok().and_then(|o| o.reason)
+    }
+
+    /// The command, the contents of every file it names (the script that
+    /// scores: `python3 checks/compiles.py`), and the timeout. A named file
+    /// that cannot be read turns reuse off.
+    fn reuse(&self, _idf_rows: &[&Row]) -> Option<Reuse> {
+        let mut h = SettingsHasher::new("exec");
+        for part in &self.command {
+            h.text(part);
+            let path = std::path::Path::new(part);
+            if path.is_file() {
+                h.file(path)?;
+            }
+        }
+        h.text(&self.timeout.as_secs_f64().to_string());
+        Some(Reuse {
+            settings: h.finish(),
+            key: KeyKind::Example,
+        })
     }
 }
 

@@ -14,6 +14,7 @@ pub mod exec;
 mod external;
 pub mod facts;
 pub mod normalize;
+pub mod reuse;
 pub mod rouge;
 mod rouge_porter;
 pub mod sacre;
@@ -143,6 +144,13 @@ pub trait Metric: Send + Sync {
     /// (its last statistic) may be 0.
     fn has_value(&self, stats: &[f64]) -> bool {
         !self.counts_present() || stats.last().is_some_and(|c| *c > 0.0)
+    }
+    /// How values stored by an earlier run may stand in for computing them
+    /// (`bertscore*`, `exec`: metrics worth not running twice); `idf_rows` are
+    /// those [`Metric::prepare`] would get. `None`: always computed. Only
+    /// metrics of arity 1 that count every sample may answer.
+    fn reuse(&self, _idf_rows: &[&Row]) -> Option<reuse::Reuse> {
+        None
     }
 }
 

@@ -250,6 +250,9 @@ fn render(report: &Report, budget: Budget) -> String {
         out.push('\n');
     }
 
+    for r in &report.reuse {
+        let _ = writeln!(out, "<sub>{}</sub>\n", phrase(&super::reuse_line(r)));
+    }
     let s = &report.settings;
     let test = if s.test == "bootstrap" {
         "paired bootstrap"

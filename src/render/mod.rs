@@ -645,6 +645,18 @@ fn p_phrase(p: f64) -> String {
 }
 
 /// `12345` → `12,345`.
+/// `bertscore: 214 of 1,875 predictions scored, the other 1,661 unchanged and
+/// reused from stored scores`: the footer line of a metric that reused values.
+pub(crate) fn reuse_line(r: &crate::report::ReuseCount) -> String {
+    format!(
+        "{}: {} of {} predictions scored, the other {} unchanged and reused from stored scores",
+        r.metric,
+        group_thousands(r.computed),
+        group_thousands(r.computed + r.reused),
+        group_thousands(r.reused)
+    )
+}
+
 pub(crate) fn group_thousands(n: usize) -> String {
     let s = n.to_string();
     let mut out = String::new();

@@ -230,6 +230,9 @@ impl Renderer for Terminal {
         for w in &report.warnings {
             let _ = writeln!(out, "\nwarning: {}", visible(w));
         }
+        for r in &report.reuse {
+            let _ = writeln!(out, "\n{}", visible(&super::reuse_line(r)));
+        }
         let _ = writeln!(
             out,
             "\n{} compared, {} added, {} missing · baseline: {} · {}",

@@ -360,6 +360,7 @@ fn dataset(text: &str) -> Dataset {
         rows,
         header: None,
         tool: Some(tool),
+        stored: Default::default(),
     }
 }
 

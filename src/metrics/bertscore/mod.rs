@@ -23,6 +23,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
+use super::reuse::{KeyKind, Reuse, SettingsHasher};
 use super::{Metric, MetricError, MetricOptions};
 use crate::error::{Error, Location, Result};
 use crate::load::{Row, Text};
@@ -260,6 +261,59 @@ pub fn read_baseline(path: &Path, layers: usize) -> Result<[f32; 3]> {
     Ok([number(1, "P")?, number(2, "R")?, number(3, "F")?])
 }
 
+/// The hash of everything that changes the metrics' values: the model's
+/// files (their contents, not their path), the layers, idf and — with idf —
+/// the references that weigh the tokens, and the rescaling file's contents.
+/// Not the batch size: it only groups the work (which sentences share a
+/// padded batch moves values by float rounding at most, about 1e-9 on a mean:
+/// see [`TOKENS_PER_BATCH`]). `None` when a file cannot be read.
+pub fn settings_hash(options: &BertScoreOptions, idf_rows: &[&Row]) -> Option<String> {
+    let dir = options.model.as_deref()?;
+    let mut h = SettingsHasher::new("bertscore");
+    h.text(BERT_SCORE_VERSION);
+    for file in MODEL_FILES {
+        h.file(&dir.join(file))?;
+    }
+    h.text(&format!("layers {:?}", options.layers));
+    if options.idf {
+        h.text("idf");
+        for row in idf_rows {
+            h.text(&row.references.len().to_string());
+            for r in &row.references {
+                h.text(r);
+            }
+        }
+    } else {
+        h.text("no-idf");
+    }
+    match &options.rescale_baseline {
+        Some(path) => {
+            h.text("rescaled");
+            h.file(path)?;
+        }
+        None => {
+            h.text("raw");
+        }
+    }
+    Some(h.finish())
+}
+
+/// The model's layer count from its config.json (transformers' default 12
+/// when it says none).
+fn model_layers(dir: &Path) -> Result<usize> {
+    let path = dir.join("config.json");
+    let text = std::fs::read_to_string(&path).map_err(|cause| Error::Io {
+        path: path.clone(),
+        cause,
+    })?;
+    let config: serde_json::Value = serde_json::from_str(&text)
+        .map_err(|e| Error::input(Location::file(&path), format!("not JSON: {e}")))?;
+    Ok(config
+        .get("num_hidden_layers")
+        .and_then(serde_json::Value::as_u64)
+        .map_or(12, |n| usize::try_from(n).unwrap_or(usize::MAX)))
+}
+
 fn idf_key(idf_rows: &[&Row]) -> u64 {
     use std::hash::{DefaultHasher, Hash, Hasher};
     let mut h = DefaultHasher::new();
@@ -296,10 +350,18 @@ impl Metric for BertScore {
                         .contains_key(&(r.prediction.clone(), r.references.clone()))
                 })
         });
-        if !reusable {
-            *guard = Some(compute(&self.options, rows, idf_rows, key)?);
-        }
-        let layers = guard.as_ref().map_or(0, |c| c.layers);
+        // Nothing to score (every value reused): the model is not even loaded.
+        let layers = if rows.is_empty() && !reusable {
+            match self.options.layers {
+                Some(n) => n,
+                None => model_layers(self.model_dir())?,
+            }
+        } else {
+            if !reusable {
+                *guard = Some(compute(&self.options, rows, idf_rows, key)?);
+            }
+            guard.as_ref().map_or(0, |c| c.layers)
+        };
         if let Some(path) = &self.options.rescale_baseline {
             self.baseline = Some(read_baseline(path, layers)?);
         }
@@ -340,6 +402,13 @@ impl Metric for BertScore {
 
     fn signature(&self) -> Option<String> {
         Some(format!("{}:{}", self.name, self.signature))
+    }
+
+    fn reuse(&self, idf_rows: &[&Row]) -> Option<Reuse> {
+        Some(Reuse {
+            settings: settings_hash(&self.options, idf_rows)?,
+            key: KeyKind::Texts,
+        })
     }
 
     fn warnings(&self) -> Vec<String> {
