@@ -25,8 +25,8 @@ use crate::load::{Row, Text};
 // The header is read by `load` and the fingerprint computed in `align`, below
 // this command; their old paths stay valid.
 pub use crate::align::{content_differs, fingerprint, prompt_differs, short, GROUND_TRUTH_TAGS};
-pub use crate::load::header::{header_line, take_header, BaselineHeader, FORMAT_VERSION};
 pub use crate::load::header::Stored;
+pub use crate::load::header::{header_line, take_header, BaselineHeader, FORMAT_VERSION};
 
 /// What `evalgate baseline write` needs besides the rows.
 #[derive(Debug, Clone, Default)]

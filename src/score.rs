@@ -8,10 +8,10 @@ use rayon::prelude::*;
 
 use crate::align::{Aligned, Example};
 use crate::design::{Design, Layout};
-use crate::metrics::reuse::Stored;
 use crate::error::{Error, Location, Result};
 use crate::load::record::format_number;
 use crate::load::Row;
+use crate::metrics::reuse::Stored;
 use crate::metrics::{self, Metric, MetricOptions};
 
 /// One metric's statistics for every paired example, both sides.

@@ -197,5 +197,3 @@ impl Stored {
         Ok(out)
     }
 }
-
-

@@ -9,10 +9,11 @@
 //! padding and a shorter truncation (sentence-transformers ships 128): both are
 //! replaced.
 //!
-//! Two families load, told apart by `model_type` in config.json:
-//! - `bert` (BERT, MiniLM, …): candle-transformers' BERT.
-//! - `roberta` (RoBERTa, DistilRoBERTa, …): candle-transformers' XLM-RoBERTa
-//!   model, which is RoBERTa's architecture: position ids count from
+//! Two families load, told apart by `model_type` in config.json, and run on
+//! [`super::transformer`]'s forward pass (their config structs are
+//! candle-transformers'):
+//! - `bert` (BERT, MiniLM, …): positions count from 0.
+//! - `roberta` (RoBERTa, DistilRoBERTa, …): position ids count from
 //!   `pad_token_id + 1` over the non-padding tokens and padding gets
 //!   `pad_token_id` (transformers' `create_position_ids_from_input_ids`), so at
 //!   most `max_position_embeddings - pad_token_id - 1` tokens fit (512 of 514).
@@ -26,17 +27,16 @@
 
 use std::path::{Path, PathBuf};
 
-use candle_core::{DType, Device, Tensor};
-use candle_nn::VarBuilder;
-use candle_transformers::models::bert::{BertModel, Config as BertConfig};
-use candle_transformers::models::xlm_roberta::{
-    Config as RobertaConfig, XLMRobertaModel as RobertaModel,
-};
+use candle_core::{DType, Device};
+use candle_nn::{Activation, VarBuilder};
+use candle_transformers::models::bert::{Config as BertConfig, HiddenAct};
+use candle_transformers::models::xlm_roberta::Config as RobertaConfig;
 use tokenizers::{
     PreTokenizerWrapper, Tokenizer, TruncationDirection, TruncationParams, TruncationStrategy,
 };
 
 use super::greedy::Embedding;
+use super::transformer::{Dims, Positions, Transformer};
 use crate::error::{Error, Result};
 use crate::metrics::normalize::is_py_space;
 
@@ -65,12 +65,6 @@ const ROBERTA_DEFAULTS: [(&str, &str); 13] = [
 enum Config {
     Bert(BertConfig),
     Roberta(RobertaConfig),
-}
-
-/// A loaded model, by family.
-enum Model {
-    Bert(BertModel),
-    Roberta(RobertaModel),
 }
 
 impl Config {
@@ -144,15 +138,6 @@ impl Config {
         }
     }
 
-    /// The id padding uses (bert-score pads with the tokenizer's, the same id;
-    /// RoBERTa's position ids depend on it).
-    fn pad(&self) -> u32 {
-        match self {
-            Config::Bert(c) => u32::try_from(c.pad_token_id).unwrap_or(0),
-            Config::Roberta(c) => c.pad_token_id,
-        }
-    }
-
     /// The names of the two special tokens that weigh 0 (bert-score's
     /// `cls_token_id` and `sep_token_id`), in the order to look for them.
     fn specials(&self) -> [&'static [&'static str]; 2] {
@@ -169,20 +154,55 @@ impl Config {
         }
     }
 
-    fn load(&self, vb: VarBuilder) -> candle_core::Result<Model> {
-        match self {
-            Config::Bert(c) => BertModel::load(vb, c).map(Model::Bert),
-            Config::Roberta(c) => {
-                // roberta-large and other RobertaForMaskedLM checkpoints keep the
-                // encoder under `roberta.`; a saved RobertaModel does not.
-                let vb = if vb.contains_tensor("roberta.embeddings.word_embeddings.weight") {
-                    vb.pp("roberta")
-                } else {
-                    vb
+    fn load(&self, vb: VarBuilder) -> candle_core::Result<Transformer> {
+        let (dims, vocab, positions, root) = match self {
+            Config::Bert(c) => {
+                let activation = match c.hidden_act {
+                    HiddenAct::Gelu => Activation::Gelu,
+                    HiddenAct::GeluApproximate => Activation::NewGelu,
+                    HiddenAct::Relu => Activation::Relu,
                 };
-                RobertaModel::new(c, vb).map(Model::Roberta)
+                let dims = Dims {
+                    hidden: c.hidden_size,
+                    heads: c.num_attention_heads,
+                    intermediate: c.intermediate_size,
+                    layers: c.num_hidden_layers,
+                    eps: c.layer_norm_eps,
+                    activation,
+                    positions: Positions::FromZero,
+                };
+                let root = c.model_type.clone().unwrap_or_else(|| "bert".into());
+                (dims, c.vocab_size, c.max_position_embeddings, root)
             }
-        }
+            Config::Roberta(c) => {
+                let dims = Dims {
+                    hidden: c.hidden_size,
+                    heads: c.num_attention_heads,
+                    intermediate: c.intermediate_size,
+                    layers: c.num_hidden_layers,
+                    eps: c.layer_norm_eps,
+                    activation: c.hidden_act,
+                    positions: Positions::AfterPad(c.pad_token_id),
+                };
+                (
+                    dims,
+                    c.vocab_size,
+                    c.max_position_embeddings,
+                    "roberta".into(),
+                )
+            }
+        };
+        // A bare encoder keeps its weights at the top; a checkpoint with a head
+        // (BertForMaskedLM, RobertaForMaskedLM such as roberta-large) under `bert.`
+        // or `roberta.` (or config.json's model_type).
+        let vb = ["bert", "roberta", root.as_str()]
+            .into_iter()
+            .find(|p| {
+                !vb.contains_tensor("embeddings.word_embeddings.weight")
+                    && vb.contains_tensor(&format!("{p}.embeddings.word_embeddings.weight"))
+            })
+            .map_or_else(|| vb.clone(), |p| vb.pp(p));
+        Transformer::load(&vb, dims, vocab, positions)
     }
 }
 
@@ -212,11 +232,10 @@ fn no_prefix_space(tokenizer: &mut Tokenizer) -> bool {
 
 /// A loaded model and tokenizer.
 pub struct Encoder {
-    model: Model,
+    model: Transformer,
     tokenizer: Tokenizer,
     /// Ids of the [CLS] and [SEP] tokens (`<s>` and `</s>` in RoBERTa; weight 0).
     pub specials: (u32, u32),
-    pad: u32,
     /// Put a space before each non-empty text (RoBERTa, as bert-score does).
     prefix_space: bool,
     /// Layers used.
@@ -288,7 +307,6 @@ impl Encoder {
                 ))
             }
         };
-        let pad = config.pad();
 
         let weights = dir.join("model.safetensors");
         // Read into memory: memory-mapping would need `unsafe`, which the crate forbids.
@@ -308,7 +326,6 @@ impl Encoder {
             model,
             tokenizer,
             specials,
-            pad,
             prefix_space,
             layers,
         })
@@ -345,29 +362,8 @@ impl Encoder {
         let fail =
             |e: candle_core::Error| Error::Config(format!("bertscore: the model failed: {e}"));
         let width = batch.iter().map(|s| s.len()).max().unwrap_or(0);
-        let mut ids = Vec::with_capacity(batch.len() * width);
-        let mut mask = Vec::with_capacity(batch.len() * width);
-        for s in batch {
-            ids.extend_from_slice(s);
-            ids.extend(std::iter::repeat_n(self.pad, width - s.len()));
-            mask.extend(std::iter::repeat_n(1u32, s.len()));
-            mask.extend(std::iter::repeat_n(0u32, width - s.len()));
-        }
-        let shape = (batch.len(), width);
-        let ids = Tensor::from_vec(ids, shape, &Device::Cpu).map_err(fail)?;
-        let mask = Tensor::from_vec(mask, shape, &Device::Cpu).map_err(fail)?;
-        let types = ids.zeros_like().map_err(fail)?;
-        let hidden = match &self.model {
-            Model::Bert(m) => m.forward(&ids, &types, Some(&mask)),
-            // RoBERTa numbers positions from the ids (pad = padding), as transformers does.
-            Model::Roberta(m) => m.forward(&ids, &mask, &types, None, None, None),
-        };
-        let hidden = hidden.and_then(|h| h.to_dtype(DType::F32)).map_err(fail)?;
-        let dim = hidden.dim(2).map_err(fail)?;
-        let flat: Vec<f32> = hidden
-            .flatten_all()
-            .and_then(|t| t.to_vec1())
-            .map_err(fail)?;
+        let flat = self.model.forward(batch, width).map_err(fail)?;
+        let dim = self.model.hidden();
         Ok(batch
             .iter()
             .enumerate()

@@ -18,6 +18,8 @@
 #[cfg(feature = "bertscore")]
 mod encoder;
 pub mod greedy;
+#[cfg(feature = "bertscore")]
+mod transformer;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
