@@ -425,3 +425,112 @@ fn score_uses_a_roberta_model() {
         "{out}"
     );
 }
+
+/// Issue 21 with a real model: a comparison against a baseline file takes the
+/// stored BERTScore values of every unchanged text and embeds only the changed
+/// ones, and its report equals the one that embeds everything.
+#[test]
+fn reused_bertscore_values_equal_a_full_recomputation() {
+    let model = tiny_roberta();
+    let model = model.to_str().expect("UTF-8 path");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let stored = dir.path().join("baseline.evalgate.jsonl");
+    let stored = stored.to_str().expect("UTF-8 path");
+    let base = "fixtures/tickets/baseline.jsonl";
+    // A pull request's run: every fifth answer changed (the tickets' current one).
+    let read = |path: &str| -> Vec<Value> {
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(path))
+            .expect("fixture")
+            .lines()
+            .map(|l| serde_json::from_str(l).expect("JSONL"))
+            .collect()
+    };
+    let (b, c) = (read(base), read("fixtures/tickets/current.jsonl"));
+    let pr: String = b
+        .iter()
+        .zip(&c)
+        .enumerate()
+        .map(|(i, (b, c))| {
+            let mut row = b.clone();
+            if i % 5 == 0 {
+                row["prediction"] = c["prediction"].clone();
+            }
+            format!("{row}\n")
+        })
+        .collect();
+    let current = dir.path().join("current.jsonl");
+    std::fs::write(&current, pr).expect("write");
+    let current = current.to_str().expect("UTF-8 path");
+    let metric = ["--metric", "bertscore", "--bertscore-model", model];
+    let (code, _, err) = evalgate(
+        &[
+            &["baseline", "write", "--from", base, "--out", stored],
+            &metric[..],
+        ]
+        .concat(),
+    );
+    assert_eq!(code, 0, "{err}");
+    let compare = |baseline: &str| -> Value {
+        let args = [
+            &[
+                "compare",
+                "--baseline",
+                baseline,
+                "--current",
+                current,
+                "--format",
+                "json",
+                "--quiet",
+            ][..],
+            &metric[..],
+        ]
+        .concat();
+        let (code, out, err) = evalgate(&args);
+        assert!(code == 0 || code == 1, "exit {code}: {err}");
+        serde_json::from_str(&out).expect("JSON report")
+    };
+    let (reused, full) = (compare(stored), compare(base));
+
+    // What the issue counts: the current examples whose prediction and references
+    // are not those of a baseline example (a stored value is found by its texts).
+    let texts = |rows: &[Value]| -> Vec<(Value, Value)> {
+        rows.iter()
+            .map(|v| (v["prediction"].clone(), v["reference"].clone()))
+            .collect()
+    };
+    let current_rows: Vec<Value> = std::fs::read_to_string(current)
+        .expect("current")
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("JSONL"))
+        .collect();
+    let (b, c) = (texts(&b), texts(&current_rows));
+    let changed = c.iter().filter(|t| !b.contains(t)).count();
+    assert!(
+        changed > 0 && changed < c.len(),
+        "{changed} of {} changed",
+        c.len()
+    );
+    let counts = &reused["reuse"][0];
+    assert_eq!(counts["metric"], "bertscore", "{counts}");
+    assert_eq!(
+        counts["computed"].as_u64(),
+        Some(changed as u64),
+        "{counts}"
+    );
+    assert_eq!(
+        counts["reused"].as_u64(),
+        Some((b.len() + c.len() - changed) as u64),
+        "{counts}"
+    );
+    assert!(
+        full.get("reuse").is_none(),
+        "a plain results file stores nothing"
+    );
+
+    for part in ["baseline", "current", "delta"] {
+        let (r, f) = (&reused["metrics"][0][part], &full["metrics"][0][part]);
+        let (r, f) = (r.as_f64().expect(part), f.as_f64().expect(part));
+        // Only the grouping of sentences into padded batches differs: float rounding.
+        assert!((r - f).abs() < 1e-7, "{part}: {r} reused vs {f} recomputed");
+    }
+}
