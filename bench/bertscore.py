@@ -163,16 +163,30 @@ def model_layers(model):
         return json.load(f)["num_hidden_layers"]
 
 
-def truncated(model, texts):
-    """How many texts pass 512 tokens (special tokens included), when `tokenizers` is there."""
-    try:
-        from tokenizers import Tokenizer
-    except ImportError:
-        return None
-    tok = Tokenizer.from_file(os.path.join(model, "tokenizer.json"))
-    tok.no_truncation()
-    tok.no_padding()
-    return sum(len(e.ids) > 512 for e in tok.encode_batch([t.strip() for t in texts]))
+TRUNCATED = r"""
+import json, sys
+from tokenizers import Tokenizer
+tok = Tokenizer.from_file(sys.argv[1])
+tok.no_truncation()
+tok.no_padding()
+texts = json.load(open(sys.argv[2], encoding="utf-8"))
+print(sum(len(e.ids) > 512 for e in tok.encode_batch([t.strip() for t in texts])))
+"""
+
+
+def truncated(model, texts, python=None):
+    """How many texts pass 512 tokens (special tokens included), counted with `tokenizers`
+    in this Python or else in --python's (None when neither has it)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, "texts.json")
+        with open(path, "w", encoding="utf-8") as f:
+            json.dump(texts, f)
+        for exe in [sys.executable] + ([python] if python else []):
+            res = subprocess.run([exe, "-c", TRUNCATED, os.path.join(model, "tokenizer.json"), path],
+                                 capture_output=True, text=True)
+            if res.returncode == 0:
+                return int(res.stdout)
+    return None
 
 
 def main():
@@ -221,7 +235,7 @@ def main():
             path = os.path.join(tmp, "rows.jsonl")
             write_jsonl(path, rows)
             texts = sorted({r["prediction"] for r in rows} | {r["reference"] for r in rows})
-            cut = truncated(args.model, texts)
+            cut = truncated(args.model, texts, args.python)
             cmd = [args.evalgate, "score", "--input", path, "--metric", "bertscore",
                    "--bertscore-model", args.model, "--format", "json"]
             if args.batch_size:
