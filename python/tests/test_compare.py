@@ -234,3 +234,22 @@ def test_the_gil_is_released_while_evalgate_works():
     # Holding the GIL, the comparison would leave this loop a tick or two.
     assert elapsed > 0.05, "the comparison was too quick to tell"
     assert ticks > elapsed / 0.001 * 0.3, (ticks, elapsed)
+
+
+def test_a_baseline_file_lends_its_stored_exec_values(cli, tmp_path):
+    script = tmp_path / "length.sh"
+    script.write_text("wc -c\n", encoding="utf-8")
+    check = {"metrics": "exec", "exec": f"sh {script}", "no_exec_cache": True}
+    stored = tmp_path / "baseline.evalgate.jsonl"
+    out = cli.run("baseline", "write", "--from", B, "--out", str(stored), "--metric", "exec",
+                  "--exec", f"sh {script}", "--no-exec-cache")
+    assert out.returncode == 0, out.stderr
+    # The current run is the baseline's own: every value is stored, nothing runs.
+    reused = evalgate.compare(str(stored), B, **check)
+    assert reused.reuse == {"exec": {"computed": 0, "reused": 400}}
+    recomputed = evalgate.compare(B, B, **check)
+    assert recomputed.reuse == {}
+    assert [m.current for m in reused.metrics] == [m.current for m in recomputed.metrics]
+    assert reused.to_json() == cli.run("compare", "--baseline", str(stored), "--current", B,
+                                       "--metric", "exec", "--exec", f"sh {script}",
+                                       "--no-exec-cache", "--format", "json", "--quiet").stdout

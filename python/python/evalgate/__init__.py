@@ -351,6 +351,16 @@ class Report:
         return list(self._doc.get("rerun_ids", []))
 
     @property
+    def reuse(self) -> Dict[str, Dict[str, int]]:
+        """Per metric that took stored values (``bertscore*`` and ``exec`` against a
+        baseline file or scores files): ``{"computed": n, "reused": m}`` predictions.
+        Empty when nothing was reused."""
+        return {
+            r["metric"]: {"computed": int(r["computed"]), "reused": int(r["reused"])}
+            for r in self._doc.get("reuse", [])
+        }
+
+    @property
     def warnings(self) -> List[str]:
         """What the run wants you to know (missing examples, edited references, …)."""
         return list(self._doc.get("warnings", []))
