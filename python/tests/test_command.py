@@ -59,7 +59,11 @@ def test_score_examples_is_the_commands_jsonl(cli):
     pd = pytest.importorskip("pandas")
     lines = cli.run("score", "--input", C, "--metric", "f1", "--metric", "exact_match",
                     "--format", "jsonl").stdout.splitlines()
-    expected = pd.DataFrame([json.loads(line) for line in lines])
+    # The command writes a scores file: a header line, then each example with its
+    # scores under "evalgate_scores"; score_examples gives the id and the scores.
+    rows = [json.loads(line) for line in lines]
+    assert "evalgate_baseline" in rows[0]
+    expected = pd.DataFrame([{"id": r["id"], **r["evalgate_scores"]} for r in rows[1:]])
     frame = evalgate.score_examples(pd.read_json(C, lines=True), ["f1", "exact_match"])
     pd.testing.assert_frame_equal(frame, expected)
     pl = pytest.importorskip("polars")

@@ -189,15 +189,17 @@ def check_real(data, evalgate, analyzer):
         for m in METRICS:
             args += ["--metric", m]
         out = subprocess.run(args, capture_output=True, text=True, check=True).stdout
+    # `score --format jsonl` writes a scores file: a header line, then each example
+    # with its scores under "evalgate_scores".
     got = {}
     for raw in out.splitlines():
         row = json.loads(raw)
-        got[row["id"]] = row
+        if "evalgate_baseline" not in row:
+            got[row["id"]] = row["evalgate_scores"]
     bad = 0
     for i, t in enumerate(texts):
         want = analyzer.polarity_scores(t)
-        row = got[f"t{i:06d}"]
-        scores = row.get("scores", row)
+        scores = got[f"t{i:06d}"]
         for metric, key in METRICS.items():
             if scores[metric] != want[key]:
                 bad += 1

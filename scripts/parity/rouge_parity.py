@@ -132,7 +132,11 @@ def evalgate(path, stemmer, binary, example):
         for t in TYPES:
             cmd += ["--metric", t]
     proc = subprocess.run(cmd, check=True, capture_output=True, text=True)
-    return {r["id"]: r for r in map(json.loads, proc.stdout.splitlines())}
+    rows = [json.loads(line) for line in proc.stdout.splitlines()]
+    if stemmer:
+        return {r["id"]: r for r in rows}
+    # A scores file: a header line, then each example with "evalgate_scores".
+    return {r["id"]: r["evalgate_scores"] for r in rows if "evalgate_baseline" not in r}
 
 
 def compare(ours, theirs):

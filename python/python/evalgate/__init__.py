@@ -155,7 +155,8 @@ def score_examples(
     **settings: Any,
 ) -> Any:
     """Per-example scores as a DataFrame: an ``id`` column and one column per
-    metric, one row per example in id order (``evalgate score --format jsonl``).
+    metric, one row per example in id order (the ``"evalgate_scores"`` of each
+    line ``evalgate score --format jsonl`` writes).
 
     Args:
         data: As in :func:`score`.
