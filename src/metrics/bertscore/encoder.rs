@@ -61,6 +61,22 @@ const ROBERTA_DEFAULTS: [(&str, &str); 13] = [
     ("position_embedding_type", "\"absolute\""),
 ];
 
+/// The forward pass's [`Dims`] from a family's config struct (both name the
+/// fields alike).
+macro_rules! dims {
+    ($c:expr, $activation:expr, $positions:expr) => {
+        Dims {
+            hidden: $c.hidden_size,
+            heads: $c.num_attention_heads,
+            intermediate: $c.intermediate_size,
+            layers: $c.num_hidden_layers,
+            eps: $c.layer_norm_eps,
+            activation: $activation,
+            positions: $positions,
+        }
+    };
+}
+
 /// A model's settings, by family.
 enum Config {
     Bert(BertConfig),
@@ -162,28 +178,12 @@ impl Config {
                     HiddenAct::GeluApproximate => Activation::NewGelu,
                     HiddenAct::Relu => Activation::Relu,
                 };
-                let dims = Dims {
-                    hidden: c.hidden_size,
-                    heads: c.num_attention_heads,
-                    intermediate: c.intermediate_size,
-                    layers: c.num_hidden_layers,
-                    eps: c.layer_norm_eps,
-                    activation,
-                    positions: Positions::FromZero,
-                };
+                let dims = dims!(c, activation, Positions::FromZero);
                 let root = c.model_type.clone().unwrap_or_else(|| "bert".into());
                 (dims, c.vocab_size, c.max_position_embeddings, root)
             }
             Config::Roberta(c) => {
-                let dims = Dims {
-                    hidden: c.hidden_size,
-                    heads: c.num_attention_heads,
-                    intermediate: c.intermediate_size,
-                    layers: c.num_hidden_layers,
-                    eps: c.layer_norm_eps,
-                    activation: c.hidden_act,
-                    positions: Positions::AfterPad(c.pad_token_id),
-                };
+                let dims = dims!(c, c.hidden_act, Positions::AfterPad(c.pad_token_id));
                 (
                     dims,
                     c.vocab_size,

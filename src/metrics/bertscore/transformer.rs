@@ -210,19 +210,21 @@ impl Transformer {
         let n = lens.len();
         let d = h / heads;
         let qkv = x.matmul(&layer.qkv_weight.t()?)?;
-        let split = qkv.apply_op1_no_bwd(&SplitHeads {
+        let split = SplitHeads {
             bias: &layer.qkv_bias,
             batch: n,
             width,
             heads,
-        })?;
+        }
+        .apply(&qkv)?;
         let (q, k, v) = (split.get(0)?, split.get(1)?, split.get(2)?);
         let scores = q.matmul(&k.t()?)?;
-        let probs = scores.apply_op1_no_bwd(&MaskedSoftmax {
+        let probs = MaskedSoftmax {
             lens,
             heads,
             scale: (d as f32).sqrt(),
-        })?;
+        }
+        .apply(&scores)?;
         let context = probs
             .matmul(&v)?
             .transpose(1, 2)?
@@ -233,9 +235,10 @@ impl Transformer {
             .forward(&(layer.out.forward(&context)? + x)?)?;
         let up = attended.matmul(&layer.up_weight.t()?)?;
         let up = match self.dims.activation {
-            Activation::Gelu => up.apply_op1_no_bwd(&BiasGelu {
+            Activation::Gelu => BiasGelu {
                 bias: &layer.up_bias,
-            })?,
+            }
+            .apply(&up)?,
             other => other.forward(
                 &up.broadcast_add(&Tensor::new(layer.up_bias.as_slice(), up.device())?)?,
             )?,
@@ -244,14 +247,46 @@ impl Transformer {
     }
 }
 
-/// The values of a contiguous f32 tensor.
-fn values<'a>(storage: &'a CpuStorage, layout: &Layout) -> candle_core::Result<&'a [f32]> {
-    let CpuStorage::F32(data) = storage else {
-        bail!("the encoder runs in f32");
-    };
-    match layout.contiguous_offsets() {
-        Some((start, end)) => Ok(&data[start..end]),
-        None => bail!("the encoder's fused ops take contiguous tensors"),
+/// A fused op: one pass over a contiguous f32 tensor's values into a new one.
+trait Fused {
+    const NAME: &'static str;
+
+    /// The output values and their shape, from the input's values and layout.
+    fn run(&self, src: &[f32], layout: &Layout) -> candle_core::Result<(Vec<f32>, Shape)>;
+
+    /// Applies the op to `t` (CPU, f32, contiguous).
+    fn apply(&self, t: &Tensor) -> candle_core::Result<Tensor>
+    where
+        Self: Sized,
+    {
+        t.apply_op1_no_bwd(&Op(self))
+    }
+}
+
+/// The candle op of a [`Fused`] one.
+struct Op<'a, F>(&'a F);
+
+impl<F: Fused> CustomOp1 for Op<'_, F> {
+    fn name(&self) -> &'static str {
+        F::NAME
+    }
+
+    fn cpu_fwd(
+        &self,
+        storage: &CpuStorage,
+        layout: &Layout,
+    ) -> candle_core::Result<(CpuStorage, Shape)> {
+        let CpuStorage::F32(data) = storage else {
+            bail!("{}: the encoder runs in f32", F::NAME);
+        };
+        let Some((start, end)) = layout.contiguous_offsets() else {
+            bail!(
+                "{}: the encoder's fused ops take contiguous tensors",
+                F::NAME
+            );
+        };
+        let (out, shape) = self.0.run(&data[start..end], layout)?;
+        Ok((CpuStorage::F32(out), shape))
     }
 }
 
@@ -263,17 +298,10 @@ struct SplitHeads<'a> {
     heads: usize,
 }
 
-impl CustomOp1 for SplitHeads<'_> {
-    fn name(&self) -> &'static str {
-        "split-heads"
-    }
+impl Fused for SplitHeads<'_> {
+    const NAME: &'static str = "split-heads";
 
-    fn cpu_fwd(
-        &self,
-        storage: &CpuStorage,
-        layout: &Layout,
-    ) -> candle_core::Result<(CpuStorage, Shape)> {
-        let src = values(storage, layout)?;
+    fn run(&self, src: &[f32], _: &Layout) -> candle_core::Result<(Vec<f32>, Shape)> {
         let three_h = self.bias.len();
         let d = three_h / 3 / self.heads;
         let (n, w) = (self.batch, self.width);
@@ -299,7 +327,7 @@ impl CustomOp1 for SplitHeads<'_> {
                 }
             }
         }
-        Ok((CpuStorage::F32(out), Shape::from((3, n, self.heads, w, d))))
+        Ok((out, Shape::from((3, n, self.heads, w, d))))
     }
 }
 
@@ -312,17 +340,10 @@ struct MaskedSoftmax<'a> {
     scale: f32,
 }
 
-impl CustomOp1 for MaskedSoftmax<'_> {
-    fn name(&self) -> &'static str {
-        "masked-softmax"
-    }
+impl Fused for MaskedSoftmax<'_> {
+    const NAME: &'static str = "masked-softmax";
 
-    fn cpu_fwd(
-        &self,
-        storage: &CpuStorage,
-        layout: &Layout,
-    ) -> candle_core::Result<(CpuStorage, Shape)> {
-        let src = values(storage, layout)?;
+    fn run(&self, src: &[f32], layout: &Layout) -> candle_core::Result<(Vec<f32>, Shape)> {
         let width = layout.dims().last().copied().unwrap_or(0);
         let per_sentence = self.heads * width * width;
         if width == 0 || src.len() != self.lens.len() * per_sentence {
@@ -341,7 +362,7 @@ impl CustomOp1 for MaskedSoftmax<'_> {
                 out.resize(out.len() + width - len, 0.0);
             }
         }
-        Ok((CpuStorage::F32(out), layout.shape().clone()))
+        Ok((out, layout.shape().clone()))
     }
 }
 
@@ -350,17 +371,10 @@ struct BiasGelu<'a> {
     bias: &'a [f32],
 }
 
-impl CustomOp1 for BiasGelu<'_> {
-    fn name(&self) -> &'static str {
-        "bias-gelu"
-    }
+impl Fused for BiasGelu<'_> {
+    const NAME: &'static str = "bias-gelu";
 
-    fn cpu_fwd(
-        &self,
-        storage: &CpuStorage,
-        layout: &Layout,
-    ) -> candle_core::Result<(CpuStorage, Shape)> {
-        let src = values(storage, layout)?;
+    fn run(&self, src: &[f32], layout: &Layout) -> candle_core::Result<(Vec<f32>, Shape)> {
         let width = self.bias.len();
         if width == 0 || src.len() % width != 0 {
             bail!("bias-gelu: {} values in rows of {width}", src.len());
@@ -369,7 +383,7 @@ impl CustomOp1 for BiasGelu<'_> {
         for row in src.chunks_exact(width) {
             out.extend(row.iter().zip(self.bias).map(|(&x, &b)| gelu(x + b)));
         }
-        Ok((CpuStorage::F32(out), layout.shape().clone()))
+        Ok((out, layout.shape().clone()))
     }
 }
 
