@@ -12,9 +12,10 @@
 //! scale, mask and softmax are one pass per row; bias and GELU one pass. The
 //! `exp` and `erfc` below are branch-free polynomials the compiler vectorises.
 //!
-//! The arithmetic is transformers' up to float rounding (each step in the same
-//! order: scores / √d, then exp(x − max) / Σ; `x · 0.5 · (1 + erf(x / √2))`);
-//! the BERTScore goldens (1e-5 against bert-score) check the whole.
+//! The arithmetic is transformers' up to float rounding: the same steps in the
+//! same order (scores / √d, then exp(x − max) / Σ, with both divisions as
+//! products by the reciprocal; `x · 0.5 · (1 + erf(x / √2))`); the BERTScore
+//! goldens (1e-5 against bert-score) check the whole.
 
 use candle_core::{bail, CpuStorage, CustomOp1, Layout, Module, Shape, Tensor};
 use candle_nn::{Activation, LayerNorm, Linear, VarBuilder};
