@@ -18,7 +18,9 @@
 //! goldens (1e-5 against bert-score) check the whole.
 
 use candle_core::{bail, CpuStorage, CustomOp1, Layout, Module, Shape, Tensor};
-use candle_nn::{Activation, LayerNorm, Linear, VarBuilder};
+// candle-nn's loaders, as candle-transformers' models use them: layer_norm
+// also reads the `gamma`/`beta` names of older BERT checkpoints.
+use candle_nn::{layer_norm, linear, Activation, LayerNorm, Linear, VarBuilder};
 
 /// How position ids are numbered.
 #[derive(Debug, Clone, Copy)]
@@ -69,21 +71,6 @@ fn flat(t: Tensor) -> candle_core::Result<Vec<f32>> {
     t.flatten_all()?.to_vec1()
 }
 
-fn layer_norm(vb: &VarBuilder, size: usize, eps: f64) -> candle_core::Result<LayerNorm> {
-    Ok(LayerNorm::new(
-        vb.get(size, "weight")?,
-        vb.get(size, "bias")?,
-        eps,
-    ))
-}
-
-fn linear(vb: &VarBuilder, out: usize, input: usize) -> candle_core::Result<Linear> {
-    Ok(Linear::new(
-        vb.get((out, input), "weight")?,
-        Some(vb.get(out, "bias")?),
-    ))
-}
-
 impl Transformer {
     /// Loads the weights under `vb` (whose prefix holds `embeddings.` and `encoder.`).
     pub fn load(
@@ -110,7 +97,7 @@ impl Transformer {
                 token_type.len()
             );
         }
-        let embedding_norm = layer_norm(&emb.pp("LayerNorm"), h, dims.eps)?;
+        let embedding_norm = layer_norm(h, dims.eps, emb.pp("LayerNorm"))?;
         let layers = (0..dims.layers)
             .map(|i| {
                 let vb = vb.pp(format!("encoder.layer.{i}"));
@@ -127,12 +114,12 @@ impl Transformer {
                 Ok(Layer {
                     qkv_weight: Tensor::cat(&[q, k, v], 0)?,
                     qkv_bias: flat(Tensor::cat(&[qb, kb, vb_], 0)?)?,
-                    out: linear(&attention.pp("output.dense"), h, h)?,
-                    attention_norm: layer_norm(&attention.pp("output.LayerNorm"), h, dims.eps)?,
+                    out: linear(h, h, attention.pp("output.dense"))?,
+                    attention_norm: layer_norm(h, dims.eps, attention.pp("output.LayerNorm"))?,
                     up_weight: up.get((dims.intermediate, h), "weight")?,
                     up_bias: flat(up.get(dims.intermediate, "bias")?)?,
-                    down: linear(&vb.pp("output.dense"), h, dims.intermediate)?,
-                    norm: layer_norm(&vb.pp("output.LayerNorm"), h, dims.eps)?,
+                    down: linear(dims.intermediate, h, vb.pp("output.dense"))?,
+                    norm: layer_norm(h, dims.eps, vb.pp("output.LayerNorm"))?,
                 })
             })
             .collect::<candle_core::Result<Vec<_>>>()?;
@@ -193,7 +180,9 @@ impl Transformer {
         let h = self.dims.hidden;
         match table.get(i * h..(i + 1) * h) {
             Some(row) => Ok(row),
-            None => bail!("{what} {i} is past the model's embedding table"),
+            None => bail!(
+                "{what} {i} is past the model's embedding table: are tokenizer.json and model.safetensors from the same model?"
+            ),
         }
     }
 
