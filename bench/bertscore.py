@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""BERTScore throughput: sentences and pairs per second, evalgate vs bert-score 0.3.13.
+"""BERTScore throughput: sentences and pairs per second, benchgate vs bert-score 0.3.13.
 
     cargo build --release --features bertscore
     MODEL=$(bash scripts/bertscore/fetch-model.sh)
@@ -12,7 +12,7 @@ Sets (prediction vs reference, all the model's layers, no idf):
   2. AlpacaEval: the 805 long answers of sysA against ref (gpt4_1106_preview); most are
      longer than 512 tokens and are truncated there, as bert-score truncates them (the
      count is printed when the Python package `tokenizers` is importable)
-Every evalgate figure is a whole process (`evalgate score`: start-up, model loading,
+Every benchgate figure is a whole process (`benchgate score`: start-up, model loading,
 tokenizing, embedding, matching), the median of --repeat runs; CPU is the process's user +
 system time, so CPU / wall is how many cores it kept busy. "sentences" are the distinct
 texts embedded (predictions and references). bert-score's figure is one
@@ -21,7 +21,7 @@ same threads (torch.set_num_threads = the machine's cores).
 
 --limit N keeps the first N pairs of each set (a fixed subset, for before/after comparisons
 of a change on a busy machine). --reuse adds the pull-request case on AlpacaEval: a baseline
-file written by `evalgate baseline write` (sysA), then a current run in which every fifth
+file written by `benchgate baseline write` (sysA), then a current run in which every fifth
 answer changed (sysB's answer in its place, 20%); it times `compare` recomputing both sides
 from plain result files against `compare` with the baseline file (stored values reused),
 and checks that both give the same numbers.
@@ -65,7 +65,7 @@ def machine():
     mem = sh("awk '/MemTotal/ {printf \"%.1f GiB\", $2/1048576}' /proc/meminfo")
     commit = sh(f"git -C {ROOT} rev-parse --short HEAD")
     dirty = " (dirty)" if sh(f"git -C {ROOT} status --porcelain -uno") else ""
-    return f"{cpu}, {os.cpu_count()} cores, {mem}, {platform.system()} {platform.release()}; evalgate {commit}{dirty}"
+    return f"{cpu}, {os.cpu_count()} cores, {mem}, {platform.system()} {platform.release()}; benchgate {commit}{dirty}"
 
 
 def load():
@@ -119,9 +119,9 @@ def reuse_case(args, say, tmp):
     write_jsonl(base_path, base)
     write_jsonl(cur_path, cur)
     model = ["--metric", "bertscore", "--bertscore-model", args.model]
-    stored = os.path.join(tmp, "baseline.evalgate.jsonl")
-    w_wall, w_cpu, _ = timed([args.evalgate, "baseline", "write", "--from", base_path, "--out", stored] + model)
-    compare = [args.evalgate, "compare", "--current", cur_path, "--format", "json", "--quiet"] + model
+    stored = os.path.join(tmp, "baseline.benchgate.jsonl")
+    w_wall, w_cpu, _ = timed([args.benchgate, "baseline", "write", "--from", base_path, "--out", stored] + model)
+    compare = [args.benchgate, "compare", "--current", cur_path, "--format", "json", "--quiet"] + model
     f_wall, f_cpu, full = timed(compare + ["--baseline", base_path], ok=(0, 1))
     r_wall, r_cpu, reused = timed(compare + ["--baseline", stored], ok=(0, 1))
     full, reused = json.loads(full), json.loads(reused)
@@ -152,7 +152,7 @@ def sets(data):
 
 
 def model_name(model):
-    """The directory's name, or its parent's when it is a generic `model` (as evalgate's signature)."""
+    """The directory's name, or its parent's when it is a generic `model` (as benchgate's signature)."""
     path = os.path.normpath(os.path.abspath(model))
     name = os.path.basename(path)
     return os.path.basename(os.path.dirname(path)) if name == "model" else name
@@ -193,9 +193,9 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--model", required=True, help="model directory (scripts/bertscore/fetch-model.sh)")
     ap.add_argument("--data", default=os.path.join(ROOT, "..", "shared", "data"))
-    ap.add_argument("--evalgate", default=os.path.join(ROOT, "target", "release", "evalgate"))
+    ap.add_argument("--benchgate", default=os.path.join(ROOT, "target", "release", "benchgate"))
     ap.add_argument("--repeat", type=int, default=1)
-    ap.add_argument("--batch-size", type=int, help="evalgate's --batch-size (default: its own)")
+    ap.add_argument("--batch-size", type=int, help="benchgate's --batch-size (default: its own)")
     ap.add_argument("--python", help="a Python with bert-score 0.3.13, to time it too")
     ap.add_argument("--out", default=os.path.join(ROOT, "bench", "RESULTS-bertscore.md"))
     ap.add_argument("--limit", type=int, help="only the first N pairs of each set")
@@ -219,7 +219,7 @@ def main():
     say(f"Machine: {machine()}.")
     say(f"Load average at start: {load()}.")
     say()
-    head = "| set | pairs | sentences | > 512 tokens | evalgate wall | CPU | CPU / wall | pairs/s | sentences/s | mean F |"
+    head = "| set | pairs | sentences | > 512 tokens | benchgate wall | CPU | CPU / wall | pairs/s | sentences/s | mean F |"
     rule = "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
     if args.python:
         head += " bert-score wall | pairs/s | mean F |"
@@ -236,7 +236,7 @@ def main():
             write_jsonl(path, rows)
             texts = sorted({r["prediction"] for r in rows} | {r["reference"] for r in rows})
             cut = truncated(args.model, texts, args.python)
-            cmd = [args.evalgate, "score", "--input", path, "--metric", "bertscore",
+            cmd = [args.benchgate, "score", "--input", path, "--metric", "bertscore",
                    "--bertscore-model", args.model, "--format", "json"]
             if args.batch_size:
                 cmd += ["--batch-size", str(args.batch_size)]

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Deterministic large inputs for bench/scale.py: a baseline and a current run.
 
-    python3 bench/gen_scale.py --n 1000000 --out /tmp/evalgate-scale [--seed 7]
+    python3 bench/gen_scale.py --n 1000000 --out /tmp/benchgate-scale [--seed 7]
 
 Writes OUT/baseline-N.jsonl and OUT/current-N.jsonl (skipped when they exist with
 the same parameters). Each row looks like a logged production request: an id, a

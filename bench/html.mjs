@@ -7,7 +7,7 @@
 // writes bench/RESULTS-html.md. A benchmark, not a test: run it by hand
 // (.ci/run does not), after `cargo build --release`.
 //
-//   node bench/html.mjs [--evalgate target/release/evalgate] \
+//   node bench/html.mjs [--benchgate target/release/benchgate] \
 //     [--modules target/ci-tools/html/node_modules] [--data target/bench-html] \
 //     [--chromium /usr/bin/chromium] [--n 100000] [--changed 30000] [--runs 5]
 import { spawnSync, execSync } from 'node:child_process';
@@ -19,7 +19,7 @@ import { tools, launch, open, frames } from '../scripts/html/browser.mjs';
 
 const { values: opt } = parseArgs({
   options: {
-    evalgate: { type: 'string', default: 'target/release/evalgate' },
+    benchgate: { type: 'string', default: 'target/release/benchgate' },
     modules: { type: 'string', default: 'target/ci-tools/html/node_modules' },
     data: { type: 'string', default: 'target/bench-html' },
     chromium: { type: 'string', default: process.env.CHROMIUM || '/usr/bin/chromium' },
@@ -113,7 +113,7 @@ const html = path.join(dir, 'report.html');
 console.log(`generating ${N} examples (${CHANGED} changed) in ${dir}`);
 generate(dir);
 const t0 = process.hrtime.bigint();
-const run = spawnSync(opt.evalgate, [
+const run = spawnSync(opt.benchgate, [
   'compare', '-q',
   '--baseline', path.join(dir, 'baseline.jsonl'),
   '--current', path.join(dir, 'current.jsonl'),
@@ -122,10 +122,10 @@ const run = spawnSync(opt.evalgate, [
   '--html-out', html,
 ], { encoding: 'utf8' });
 const compareS = Number(process.hrtime.bigint() - t0) / 1e9;
-if (run.status !== 0 && run.status !== 1) throw new Error(`evalgate failed: ${run.stderr}`);
+if (run.status !== 0 && run.status !== 1) throw new Error(`benchgate failed: ${run.stderr}`);
 const size = fs.statSync(html).size;
 const data = fs.readFileSync(html, 'utf8');
-const marker = '<script type="application/json" id="evalgate-data">';
+const marker = '<script type="application/json" id="benchgate-data">';
 const from = data.indexOf(marker) + marker.length;
 const listed = JSON.parse(data.slice(from, data.indexOf('</script>', from))).rows.length;
 console.log(`report: ${(size / 2 ** 20).toFixed(1)} MiB, ${listed} examples listed; compare took ${compareS.toFixed(1)} s`);
@@ -140,7 +140,7 @@ try {
     const load = await page.evaluate(() => {
       const paint = Object.fromEntries(performance.getEntriesByType('paint').map((e) => [e.name, e.startTime]));
       const nav = performance.getEntriesByType('navigation')[0];
-      const ready = performance.getEntriesByName('evalgate-ready')[0];
+      const ready = performance.getEntriesByName('benchgate-ready')[0];
       return {
         firstPaint: paint['first-paint'],
         firstContentfulPaint: paint['first-contentful-paint'],
@@ -209,7 +209,7 @@ const lines = [
   '',
   `Output of \`node bench/html.mjs\`: ${N.toLocaleString('en')} examples × 4 metrics (exact_match, f1, judge, helpfulness), ${CHANGED.toLocaleString('en')} outputs changed, \`--slice-by category\` (8 slices); median of ${RUNS} page loads in headless Chromium, each action timed from its event to the next painted frame.`,
   '',
-  `Machine: ${cpu[0].model.trim()}, ${cpu.length} cores, ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB; ${chromium}; node ${process.version}; evalgate ${commit}; load average at the end ${loadavg} (other jobs share the cores: times are upper bounds).`,
+  `Machine: ${cpu[0].model.trim()}, ${cpu.length} cores, ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB; ${chromium}; node ${process.version}; benchgate ${commit}; load average at the end ${loadavg} (other jobs share the cores: times are upper bounds).`,
   '',
   '| what | measured | budget | met |',
   '|---|---:|---:|---|',
@@ -218,7 +218,7 @@ const lines = [
   '| more | median |',
   '|---|---:|',
   `| examples listed (changed) | ${listed.toLocaleString('en')} |`,
-  `| \`evalgate compare … --html-out\` (1,000 resamples, whole run) | ${compareS.toFixed(1)} s |`,
+  `| \`benchgate compare … --html-out\` (1,000 resamples, whole run) | ${compareS.toFixed(1)} s |`,
   `| first contentful paint | ${ms(m('firstContentfulPaint'))} |`,
   `| DOMContentLoaded | ${ms(m('domContentLoaded'))} |`,
   `| load event | ${ms(m('load'))} |`,

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""evalgate at scale, beside the anchors, in one run; prints a markdown report.
+"""benchgate at scale, beside the anchors, in one run; prints a markdown report.
 
     pip install -r bench/requirements.txt
     cargo build --release
@@ -7,18 +7,18 @@
     python3 bench/scale.py --quick                         # small n, for CI (~1 min)
 
 What it measures (the issue's goals in brackets):
-  1. `evalgate compare`, metrics exact_match, f1 and the external score `judge`,
+  1. `benchgate compare`, metrics exact_match, f1 and the external score `judge`,
      10,000 resamples, at n = 10k, 100k, 1M examples per side, under
      /usr/bin/time -v: wall, CPU, peak RSS and the time of each stage
      [1M: <= 60 s, <= 4 GiB], with the cost per example x resample (the curve);
   2. the "what a user would write instead" anchor at the same n: json.loads of
      both files and a plain numpy paired bootstrap of the mean of `judge`, and
-     whether its 95% interval matches evalgate's;
+     whether its 95% interval matches benchgate's;
   3. load + align of the 1M pair (about 1 GB) against `wc -l` of the same files
      [<= 2x], with the files in the page cache and dropped from it, beside the
      floor: bench/floor, a loader that keeps no rows;
   4. `sacrebleu --paired-bs` (BLEU + chrF, 1,000 resamples) and rouge-score
-     (rouge1/2/L) against evalgate on the same --anchor-n examples.
+     (rouge1/2/L) against benchgate on the same --anchor-n examples.
 The inputs come from bench/gen_scale.py (seeded) and are cached in --data.
 """
 import argparse
@@ -94,11 +94,11 @@ def timed_v(cmd, env=None):
 
 
 def stage_times(stderr):
-    return {m.group(1): float(m.group(2)) for m in re.finditer(r"evalgate: (\w+) took ([0-9.]+) s", stderr)}
+    return {m.group(1): float(m.group(2)) for m in re.finditer(r"benchgate: (\w+) took ([0-9.]+) s", stderr)}
 
 
-def evalgate_compare(eg, base, cur, resamples, extra=()):
-    env = dict(os.environ, EVALGATE_PROGRESS_DELAY_MS="0")
+def benchgate_compare(eg, base, cur, resamples, extra=()):
+    env = dict(os.environ, BENCHGATE_PROGRESS_DELAY_MS="0")
     with tempfile.TemporaryDirectory() as tmp:
         js = os.path.join(tmp, "report.json")
         cmd = [eg, "compare", "--baseline", base, "--current", cur, "--resamples", str(resamples), "--json-out", js]
@@ -145,7 +145,7 @@ print(json.dumps({"load": t1 - t0, "bootstrap": t2 - t1, "delta": float(delta.me
 
 def numpy_anchor(base, cur, resamples, level):
     """A plain paired percentile bootstrap of judge's mean delta, at `level` (the
-    per-row level of evalgate's Bonferroni-adjusted intervals)."""
+    per-row level of benchgate's Bonferroni-adjusted intervals)."""
     wall, cpu, rss, err, out = timed_v([sys.executable, "-c", NUMPY_ANCHOR, base, cur, str(resamples), "12345", str(level)])
     return wall, cpu, rss, json.loads(out)
 
@@ -197,7 +197,7 @@ def first_rows(path, n):
 
 
 def text_anchors(eg, base, cur, n, tmp):
-    """sacrebleu --paired-bs and rouge-score against evalgate on the first n examples."""
+    """sacrebleu --paired-bs and rouge-score against benchgate on the first n examples."""
     b, c = first_rows(base, n), first_rows(cur, n)
     paths = {}
     for name, rows in (("base", b), ("cur", c)):
@@ -228,10 +228,10 @@ def text_anchors(eg, base, cur, n, tmp):
              "--resamples", "1000", "--resampler", "multinomial", "--json-out", js, "--quiet"],
             capture_output=True, text=True,
         )
-        out["evalgate_bs_s"] = time.perf_counter() - t
+        out["benchgate_bs_s"] = time.perf_counter() - t
         r = json.load(open(js))
         m = metric_ci(r, "bleu")
-        out["evalgate_bleu"] = [m["baseline"], m["current"]]
+        out["benchgate_bleu"] = [m["baseline"], m["current"]]
     # rouge-score over both sides, as a user would call it.
     from rouge_score import rouge_scorer
     scorer = rouge_scorer.RougeScorer(["rouge1", "rouge2", "rougeL"])
@@ -253,8 +253,8 @@ def text_anchors(eg, base, cur, n, tmp):
             [eg, "score", "--input", paths[name], "--metric", "rouge1", "--metric", "rouge2", "--metric", "rougeL",
              "--format", "json"], check=True, capture_output=True, text=True)
         scores[name] = json.loads(p.stdout)["metrics"]
-    out["evalgate_rouge_s"] = time.perf_counter() - t
-    out["evalgate_rougeL_cur"] = scores["cur"]["rougeL"]
+    out["benchgate_rouge_s"] = time.perf_counter() - t
+    out["benchgate_rougeL_cur"] = scores["cur"]["rougeL"]
     return out
 
 
@@ -264,8 +264,8 @@ def gib(b):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--evalgate", default=os.path.join(ROOT, "target", "release", "evalgate"))
-    ap.add_argument("--data", default=os.path.join(tempfile.gettempdir(), "evalgate-scale"))
+    ap.add_argument("--benchgate", default=os.path.join(ROOT, "target", "release", "benchgate"))
+    ap.add_argument("--data", default=os.path.join(tempfile.gettempdir(), "benchgate-scale"))
     ap.add_argument("--sizes", default="10000,100000,1000000")
     ap.add_argument("--resamples", type=int, default=10000)
     ap.add_argument("--anchor-n", type=int, default=10000)
@@ -277,7 +277,7 @@ def main():
     if args.quick:
         args.sizes, args.resamples, args.anchor_n = "2000,20000", 1000, 1000
     sizes = [int(s) for s in args.sizes.split(",")]
-    eg = os.path.abspath(args.evalgate)
+    eg = os.path.abspath(args.benchgate)
     info = machine()
     lines = []
     say = lines.append
@@ -287,12 +287,12 @@ def main():
         base, cur = generate(n, args.data)
         # The paired bootstrap (the engine this benchmark times), so that the
         # anchor below is the same construction at the same per-row level.
-        wall, cpu, rss, stages, report = evalgate_compare(eg, base, cur, args.resamples, ["--test", "bootstrap"])
+        wall, cpu, rss, stages, report = benchgate_compare(eg, base, cur, args.resamples, ["--test", "bootstrap"])
         level = report["settings"]["row_confidence"]
         nw, ncpu, nrss, anchor = numpy_anchor(base, cur, args.resamples, level)
         judge = metric_ci(report, "judge")
         rows.append((n, base, cur, wall, cpu, rss, stages, report, nw, ncpu, nrss, anchor, judge))
-        print(f"n={n}: evalgate {wall:.1f} s, numpy {nw:.1f} s", file=sys.stderr)
+        print(f"n={n}: benchgate {wall:.1f} s, numpy {nw:.1f} s", file=sys.stderr)
 
     big = max(sizes)
     big_row = next(r for r in rows if r[0] == big)
@@ -301,7 +301,7 @@ def main():
     wc = wc_l(base, cur)
     la = []
     for _ in range(3):
-        _, _, _, st, _ = evalgate_compare(eg, base, cur, 100, ["--metric", "judge"])
+        _, _, _, st, _ = benchgate_compare(eg, base, cur, 100, ["--metric", "judge"])
         la.append(st.get("load", 0) + st.get("align", 0))
     load_align = min(la)
     floor = floor_loader(base, cur)
@@ -309,24 +309,24 @@ def main():
     evict(base, cur)
     wc_cold = wc_l(base, cur, repeat=1)
     evict(base, cur)
-    _, _, _, st, _ = evalgate_compare(eg, base, cur, 100, ["--metric", "judge"])
+    _, _, _, st, _ = benchgate_compare(eg, base, cur, 100, ["--metric", "judge"])
     load_align_cold = st.get("load", 0) + st.get("align", 0)
 
     with tempfile.TemporaryDirectory() as tmp:
         anchors = text_anchors(eg, rows[0][1], rows[0][2], min(args.anchor_n, sizes[0]), tmp)
 
-    say("# evalgate at scale")
+    say("# benchgate at scale")
     say("")
     say(f"Output of `python3 bench/scale.py{' --quick' if args.quick else ''}` (bench/gen_scale.py data, seed 7).")
     say("")
     say(f"Machine: {info['cpu']}, {info['cores']} cores, {info['memory']}, {info['os']}; Python {info['python']}; "
-        f"evalgate {info['commit']}; load average at start {info['load']}, at end "
+        f"benchgate {info['commit']}; load average at start {info['load']}, at end "
         f"{' '.join(f'{x:.1f}' for x in os.getloadavg())} (other jobs share the cores: wall times are upper bounds, "
         f"CPU time is the machine-independent figure).")
     say("")
-    say(f"## evalgate compare: exact_match, f1, judge; {args.resamples:,} resamples")
+    say(f"## benchgate compare: exact_match, f1, judge; {args.resamples:,} resamples")
     say("")
-    say("| n per side | wall | CPU | peak RSS | load | align | score | resample | ns per example x resample (CPU) | numpy anchor wall | numpy / evalgate |")
+    say("| n per side | wall | CPU | peak RSS | load | align | score | resample | ns per example x resample (CPU) | numpy anchor wall | numpy / benchgate |")
     say("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for (n, _, _, wall, cpu, rss, st, _, nw, _, _, _, _) in rows:
         per = cpu / (n * args.resamples) * 1e9
@@ -334,11 +334,11 @@ def main():
             f"{st.get('score', 0):.2f} s | {st.get('resample', 0):.2f} s | {per:.2f} | {nw:.2f} s | {nw / wall:.1f}x |")
     say("")
     say("The numpy anchor reads both files with `json.loads`, pairs them by id and runs a plain paired")
-    say(f"bootstrap of the mean of `judge` ({args.resamples:,} resamples, multinomial): one metric where evalgate does three.")
-    say("evalgate runs `--test bootstrap`; its intervals are Bonferroni-adjusted over the three metrics, so both")
+    say(f"bootstrap of the mean of `judge` ({args.resamples:,} resamples, multinomial): one metric where benchgate does three.")
+    say("benchgate runs `--test bootstrap`; its intervals are Bonferroni-adjusted over the three metrics, so both")
     say(f"intervals below are at the per-row level {rows[0][7]['settings']['row_confidence']:.2%} (95% for the three together).")
     say("")
-    say("| n | evalgate judge delta, CI | numpy delta, CI | numpy load | numpy bootstrap | numpy peak RSS |")
+    say("| n | benchgate judge delta, CI | numpy delta, CI | numpy load | numpy bootstrap | numpy peak RSS |")
     say("|---:|---|---|---:|---:|---:|")
     for (n, _, _, _, _, _, _, _, _, _, nrss, a, j) in rows:
         say(f"| {n:,} | {j['delta']:+.5f} [{j['ci_low']:+.5f}, {j['ci_high']:+.5f}] | {a['delta']:+.5f} "
@@ -346,7 +346,7 @@ def main():
     say("")
     say(f"## Load + align of the n = {big:,} pair ({size / 1e9:.2f} GB) against `wc -l`")
     say("")
-    say("| files | wc -l | evalgate load + align | ratio | floor: bench/floor | floor / wc -l |")
+    say("| files | wc -l | benchgate load + align | ratio | floor: bench/floor | floor / wc -l |")
     say("|---|---:|---:|---:|---:|---:|")
     say(f"| in the page cache (best of 3) | {wc:.2f} s | {load_align:.2f} s | {load_align / wc:.1f}x | "
         f"{floor:.2f} s | {floor / wc:.1f}x |")
@@ -360,15 +360,15 @@ def main():
     an = min(args.anchor_n, sizes[0])
     say(f"## Text-metric anchors on the first {an:,} examples")
     say("")
-    say("| task | reference tool | evalgate | speed-up | values |")
+    say("| task | reference tool | benchgate | speed-up | values |")
     say("|---|---:|---:|---:|---|")
     say(f"| paired bootstrap BLEU + chrF, 1,000 resamples | `sacrebleu --paired-bs` {anchors['sacrebleu_s']:.2f} s | "
-        f"{anchors['evalgate_bs_s']:.2f} s | {anchors['sacrebleu_s'] / anchors['evalgate_bs_s']:.0f}x | "
-        f"BLEU sacrebleu {', '.join(f'{x:.1f}' for x in anchors['sacrebleu_bleu'])}; evalgate "
-        f"{', '.join(f'{x:.2f}' for x in anchors['evalgate_bleu'])} |")
-    say(f"| rouge1/2/L, both sides | rouge-score {anchors['rouge_score_s']:.2f} s | {anchors['evalgate_rouge_s']:.2f} s | "
-        f"{anchors['rouge_score_s'] / anchors['evalgate_rouge_s']:.0f}x | current rougeL rouge-score "
-        f"{anchors['rouge_score_rougeL_cur']:.5f}; evalgate {anchors['evalgate_rougeL_cur']:.5f} |")
+        f"{anchors['benchgate_bs_s']:.2f} s | {anchors['sacrebleu_s'] / anchors['benchgate_bs_s']:.0f}x | "
+        f"BLEU sacrebleu {', '.join(f'{x:.1f}' for x in anchors['sacrebleu_bleu'])}; benchgate "
+        f"{', '.join(f'{x:.2f}' for x in anchors['benchgate_bleu'])} |")
+    say(f"| rouge1/2/L, both sides | rouge-score {anchors['rouge_score_s']:.2f} s | {anchors['benchgate_rouge_s']:.2f} s | "
+        f"{anchors['rouge_score_s'] / anchors['benchgate_rouge_s']:.0f}x | current rougeL rouge-score "
+        f"{anchors['rouge_score_rougeL_cur']:.5f}; benchgate {anchors['benchgate_rougeL_cur']:.5f} |")
     say("")
     if args.criterion:
         p = subprocess.run(["cargo", "bench", "--bench", "bootstrap", "--", "--noplot"], cwd=ROOT,
@@ -390,12 +390,12 @@ def main():
         width = j["ci_high"] - j["ci_low"]
         if abs(j["ci_low"] - a["ci"][0]) > 0.1 * width or abs(j["ci_high"] - a["ci"][1]) > 0.1 * width:
             bad.append(n)
-    if abs(anchors["rouge_score_rougeL_cur"] - anchors["evalgate_rougeL_cur"]) > 1e-6:
+    if abs(anchors["rouge_score_rougeL_cur"] - anchors["benchgate_rougeL_cur"]) > 1e-6:
         bad.append("rougeL")
-    if len(anchors["sacrebleu_bleu"]) != 2 or any(abs(x - y) > 0.051 for x, y in zip(anchors["sacrebleu_bleu"], anchors["evalgate_bleu"])):
+    if len(anchors["sacrebleu_bleu"]) != 2 or any(abs(x - y) > 0.051 for x, y in zip(anchors["sacrebleu_bleu"], anchors["benchgate_bleu"])):
         bad.append("bleu")
     if bad:
-        sys.exit(f"evalgate and the anchors disagree at: {bad}")
+        sys.exit(f"benchgate and the anchors disagree at: {bad}")
 
 
 if __name__ == "__main__":

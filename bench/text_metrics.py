@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Side-by-side timings of evalgate and the reference tools, in one run.
+"""Side-by-side timings of benchgate and the reference tools, in one run.
 
     pip install -r scripts/goldens/requirements.txt      # rouge-score, nltk, sacrebleu
     cargo build --release
@@ -53,11 +53,11 @@ def wmt_pairs(data, limit):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--data", default=os.path.join(ROOT, "..", "shared", "data"))
-    ap.add_argument("--evalgate", default=os.path.join(ROOT, "target", "release", "evalgate"))
+    ap.add_argument("--benchgate", default=os.path.join(ROOT, "target", "release", "benchgate"))
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--alpaca", action="store_true", help="also ROUGE on AlpacaEval (rouge-score takes about a minute)")
     args = ap.parse_args()
-    eg = args.evalgate
+    eg = args.benchgate
     py = sys.executable
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
@@ -109,7 +109,7 @@ def main():
             rows.append(("ROUGE-1/2/L/Lsum, 805 AlpacaEval answers", "rouge-score 0.1.2",
                          timed([py, "-c", rouge_py, aj], 1), timed(eg_a, args.repeat), None))
 
-    print(f"{'task':<55} {'anchor':<22} {'anchor s':>9} {'evalgate s':>11} {'ratio':>8}  goal")
+    print(f"{'task':<55} {'anchor':<22} {'anchor s':>9} {'benchgate s':>11} {'ratio':>8}  goal")
     for task, anchor, ta, te, goal in rows:
         ratio = ta / te
         verdict = "" if goal is None else (f">= {goal}x ok" if ratio >= goal else f">= {goal}x MISSED")

@@ -4,7 +4,7 @@
 //! the Poisson one with 8 slices, so the cost of slicing shows.
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use evalgate::stats::{bootstrap, poisson_bootstrap, Design};
+use benchgate::stats::{bootstrap, poisson_bootstrap, Design};
 use rand_core::{RngCore, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
 

@@ -6,12 +6,12 @@
 //!
 //! Each input line has `id`, `prediction` and `reference` (a string or a list of
 //! strings); each output line has `id` and `rouge1`, `rouge2`, `rougeL`, `rougeLsum`
-//! as `evalgate score --format jsonl` writes them. The `--stemmer` flag is what
+//! as `benchgate score --format jsonl` writes them. The `--stemmer` flag is what
 //! `use_stemmer=True` is to rouge-score.
 
 use std::io::{BufRead, BufReader, BufWriter, Write};
 
-use evalgate::metrics::rouge::{Rouge, RougeOptions, RougeType};
+use benchgate::metrics::rouge::{Rouge, RougeOptions, RougeType};
 use serde_json::{json, Map, Value};
 
 fn main() -> anyhow::Result<()> {

@@ -1,11 +1,11 @@
-"""promptfoo's real result files checked against evalgate (for scripts/real-outputs).
+"""promptfoo's real result files checked against benchgate (for scripts/real-outputs).
 
-`check_promptfoo(evalgate, data)` runs the evalgate binary over every file under
+`check_promptfoo(benchgate, data)` runs the benchgate binary over every file under
 DATA/promptfoo/ and returns (name, ok, detail) checks:
 
 - self-compare: the file against itself passes (exit 0); a file that holds no
   metric of promptfoo's own (the early-2023 CSV export) is exit 2 naming it;
-- stats: evalgate's means equal promptfoo's own numbers — `results.stats`
+- stats: benchgate's means equal promptfoo's own numbers — `results.stats`
   (pass rate = successes / all results, errors included; tokens = its total),
   and each variant's `results.prompts[].metrics` (score, pass, latency, cost,
   named scores) through `--slice-by provider` or `--slice-by prompt`; a CSV
@@ -30,9 +30,9 @@ import tempfile
 TOL = 1e-9
 
 
-def _run(evalgate, args):
+def _run(benchgate, args):
     proc = subprocess.run(
-        [evalgate, "compare", "-q", "--color", "never", *args],
+        [benchgate, "compare", "-q", "--color", "never", *args],
         capture_output=True,
         text=True,
         check=False,
@@ -40,9 +40,9 @@ def _run(evalgate, args):
     return proc.returncode, proc.stdout, proc.stderr
 
 
-def _report(evalgate, base, cur, extra):
+def _report(benchgate, base, cur, extra):
     code, out, err = _run(
-        evalgate,
+        benchgate,
         ["--baseline", base, "--current", cur, "--format", "json", "--min-examples", "1", *extra],
     )
     try:
@@ -75,7 +75,7 @@ def _variant_prompts(doc):
 
 
 def _prompt_matches(value, prompt, index, prompts):
-    """Whether evalgate's prompt key `value` names this prompt of promptfoo's."""
+    """Whether benchgate's prompt key `value` names this prompt of promptfoo's."""
     label = prompt.get("label") or prompt.get("display") or prompt.get("raw") or ""
     numbered = re.fullmatch(r"(.*) #(\d+)", value)
     if numbered and not value.startswith('"'):
@@ -99,14 +99,14 @@ def _prompt_matches(value, prompt, index, prompts):
     return " ".join(label.split()) == value
 
 
-def _check_output(evalgate, path, name, checks):
+def _check_output(benchgate, path, name, checks):
     with open(path, encoding="utf-8") as f:
         doc = json.load(f)
     res = doc["results"]
     entries = res["results"]
     stats = res.get("stats") or {}
     n = len(entries)
-    code, rep, err = _report(evalgate, path, path, [])
+    code, rep, err = _report(benchgate, path, path, [])
     ok = code == 0 and rep is not None and rep["verdict"] == "pass"
     defaults = [m["name"] for m in rep["metrics"]] if rep else []
     checks.append((f"{name}: self-compare", ok,
@@ -126,7 +126,7 @@ def _check_output(evalgate, path, name, checks):
     extra = [a for m in metrics for a in ("--metric", m)]
     if dim:
         extra += ["--slice-by", dim]
-    code, rep, err = _report(evalgate, path, path, extra)
+    code, rep, err = _report(benchgate, path, path, extra)
     if rep is None:
         checks.append((f"{name}: stats", False, err.strip()))
         return
@@ -182,7 +182,7 @@ def _check_output(evalgate, path, name, checks):
             with open(jsonl, "w", encoding="utf-8") as f:
                 for e in entries:
                     f.write(json.dumps(e) + "\n")
-            code, rep2, err = _report(evalgate, jsonl, jsonl, extra)
+            code, rep2, err = _report(benchgate, jsonl, jsonl, extra)
             same = rep2 is not None and all(
                 _close(m["baseline"], mean.get(m["name"])) for m in rep2["metrics"])
             checks.append((f"{name}: as JSONL export", same and code == 0,
@@ -207,7 +207,7 @@ def _check_output(evalgate, path, name, checks):
         with open(target, "w", encoding="utf-8") as f:
             json.dump(flipped, f)
         floor = (len(passing) / n) if passing else 1.0
-        code, out, err = _run(evalgate, ["--baseline", base, "--current", cur, "--min-examples", "1",
+        code, out, err = _run(benchgate, ["--baseline", base, "--current", cur, "--min-examples", "1",
                                          "--metric", "pass", "--min", f"pass={floor}"])
         checks.append((f"{name}: made-up regression", code == 1 and out.startswith("FAIL"),
                        f"{what}: exit {code}, {out.splitlines()[0] if out else err.strip()}"))
@@ -221,7 +221,7 @@ def _csv_cells(path):
     return header, body, cols
 
 
-def _check_csv(evalgate, path, name, checks):
+def _check_csv(benchgate, path, name, checks):
     header, body, cols = _csv_cells(path)
     verdicts = []
     for row in body:
@@ -229,7 +229,7 @@ def _check_csv(evalgate, path, name, checks):
             m = re.match(r"\[(PASS|FAIL|ERROR)\] \(([^,)]+)", row[c])
             if m:
                 verdicts.append((m.group(1) == "PASS", float(m.group(2))))
-    code, rep, err = _report(evalgate, path, path, [])
+    code, rep, err = _report(benchgate, path, path, [])
     if not verdicts:
         ok = code == 2 and "no metric to compare" in err
         checks.append((f"{name}: self-compare", ok,
@@ -255,14 +255,14 @@ def _check_csv(evalgate, path, name, checks):
         csv.writer(buf).writerows(out_rows)
         with open(cur, "w", encoding="utf-8", newline="") as f:
             f.write(buf.getvalue())
-        code, out, err = _run(evalgate, ["--baseline", path, "--current", cur, "--min-examples", "1",
+        code, out, err = _run(benchgate, ["--baseline", path, "--current", cur, "--min-examples", "1",
                                          "--metric", "pass", "--min", f"pass={want_pass}"])
         checks.append((f"{name}: made-up regression", code == 1 and out.startswith("FAIL"),
                        f"every [PASS] cell turned into [FAIL]: exit {code}, {out.splitlines()[0] if out else err.strip()}"))
 
 
-def check_promptfoo(evalgate: str, data: str) -> list[tuple[str, bool, str]]:
-    """Checks of evalgate over every promptfoo file under DATA/promptfoo."""
+def check_promptfoo(benchgate: str, data: str) -> list[tuple[str, bool, str]]:
+    """Checks of benchgate over every promptfoo file under DATA/promptfoo."""
     checks: list[tuple[str, bool, str]] = []
     files, root = _files(data)
     if not files:
@@ -271,9 +271,9 @@ def check_promptfoo(evalgate: str, data: str) -> list[tuple[str, bool, str]]:
         name = "promptfoo/" + os.path.relpath(path, root)
         try:
             if path.endswith(".csv"):
-                _check_csv(evalgate, path, name, checks)
+                _check_csv(benchgate, path, name, checks)
             else:
-                _check_output(evalgate, path, name, checks)
+                _check_output(benchgate, path, name, checks)
         except (OSError, ValueError, KeyError, TypeError) as e:
             checks.append((name, False, f"{type(e).__name__}: {e}"))
     return checks
@@ -282,7 +282,7 @@ def check_promptfoo(evalgate: str, data: str) -> list[tuple[str, bool, str]]:
 if __name__ == "__main__":
     import sys
 
-    binary = sys.argv[1] if len(sys.argv) > 1 else "target/debug/evalgate"
+    binary = sys.argv[1] if len(sys.argv) > 1 else "target/debug/benchgate"
     folder = sys.argv[2] if len(sys.argv) > 2 else "../shared/data/real-outputs"
     results = check_promptfoo(binary, folder)
     for check, good, detail in results:

@@ -1,20 +1,20 @@
 #!/usr/bin/env python3
 """Real-file checks of the Inspect AI, DeepEval and OpenAI evals readers (issue 16).
 
-    python3 scripts/real_outputs_runners.py [EVALGATE] [DATA]
+    python3 scripts/real_outputs_runners.py [BENCHGATE] [DATA]
 
-EVALGATE defaults to target/release/evalgate, DATA to ../shared/data (the folder
-that holds real-outputs/). `check_runners(evalgate, data)` returns one
+BENCHGATE defaults to target/release/benchgate, DATA to ../shared/data (the folder
+that holds real-outputs/). `check_runners(benchgate, data)` returns one
 (name, ok, detail) per check, for scripts/real-outputs to print; run alone, this
 prints them and exits 1 when one fails.
 
 For every log under real-outputs/{inspect,deepeval,openai-evals}/:
 
-1. self-compare: `evalgate compare --baseline LOG --current LOG` passes, or is
+1. self-compare: `benchgate compare --baseline LOG --current LOG` passes, or is
    refused (exit 2) because the log holds no scores, or fails (exit 1) exactly on
    the DeepEval metrics whose mean the run's own threshold rejects (a threshold is
    the metric's floor);
-2. aggregates: evalgate's means equal what the log states (Inspect's
+2. aggregates: benchgate's means equal what the log states (Inspect's
    results.scores[].metrics accuracy/mean, DeepEval's metricsScores means and
    testPassed/(testPassed+testFailed), OpenAI evals' final_report accuracy);
 3. made-up regression: a temp copy with every score made worse (Inspect C -> I and
@@ -115,7 +115,7 @@ def example_mean(samples, metric):
 
 
 def inspect_aggregates(header, samples):
-    """[(metric, stated value)] of results.scores that evalgate must reproduce."""
+    """[(metric, stated value)] of results.scores that benchgate must reproduce."""
     out = []
     metrics = {m for s in samples for m in inspect_values(s)}
     ids = [str(s.get("id")) for s in samples]
@@ -146,7 +146,7 @@ def deepeval_metrics(case):
 
 
 def deepeval_bounds(run):
-    """metric -> (threshold, 'min'|'max') as evalgate derives it from the run."""
+    """metric -> (threshold, 'min'|'max') as benchgate derives it from the run."""
     per = {}
     for case in run.get("testCases") or []:
         _, name_key, ms = deepeval_metrics(case)
@@ -248,9 +248,9 @@ def moved_openai(path, out, worse):
 # ---------------------------------------------------------------- the checks
 
 
-def compare(evalgate, baseline, current, *extra):
+def compare(benchgate, baseline, current, *extra):
     p = subprocess.run(
-        [evalgate, "compare", "--baseline", str(baseline), "--current", str(current), "--format", "json", *extra],
+        [benchgate, "compare", "--baseline", str(baseline), "--current", str(current), "--format", "json", *extra],
         capture_output=True, text=True,
     )
     report = None
@@ -271,20 +271,20 @@ def logs(data):
                 yield tool, path
 
 
-def check_runners(evalgate, data):
+def check_runners(benchgate, data):
     results = []
     root = Path(data) / "real-outputs"
     with tempfile.TemporaryDirectory() as tmp:
         for tool, path in logs(data):
             name = str(path.relative_to(root))
             try:
-                results.extend(check_log(evalgate, tool, path, name, Path(tmp)))
+                results.extend(check_log(benchgate, tool, path, name, Path(tmp)))
             except Exception as e:  # a log the script cannot read is a failed check
                 results.append((f"{name}: read", False, f"{type(e).__name__}: {e}"))
     return results
 
 
-def check_log(evalgate, tool, path, name, tmp):
+def check_log(benchgate, tool, path, name, tmp):
     out = []
     stated = []  # (metric, value, where)
     floors = {}
@@ -312,7 +312,7 @@ def check_log(evalgate, tool, path, name, tmp):
         if report and isinstance(report.get("accuracy"), (int, float)):
             stated.append(("correct", float(report["accuracy"]), "final_report.accuracy"))
 
-    code, report, err = compare(evalgate, path, path)
+    code, report, err = compare(benchgate, path, path)
     if not scored:
         ok = code == 2 and ("per-sample scores" in err or "no example has a number" in err)
         out.append((f"{name}: refused (no scores)", ok, f"exit {code}: {err[:200]}"))
@@ -340,7 +340,7 @@ def check_log(evalgate, tool, path, name, tmp):
     for metric, value, where in stated:
         ours = means.get(metric)
         ok = ours is not None and close(value, ours)
-        out.append((f"{name}: {where}", ok, f"log {value:.6g}, evalgate {metric} = {ours if ours is None else f'{ours:.6g}'}"))
+        out.append((f"{name}: {where}", ok, f"log {value:.6g}, benchgate {metric} = {ours if ours is None else f'{ours:.6g}'}"))
     if mismatches:
         out.append((f"{name}: aggregate warnings", False, "; ".join(mismatches)))
 
@@ -361,7 +361,7 @@ def check_log(evalgate, tool, path, name, tmp):
         if not moved(False, baseline):
             out.append((f"{name}: made-up regression", False, "no score could be moved"))
             return out
-    code, report, err = compare(evalgate, baseline, current, "--min-examples", "1")
+    code, report, err = compare(benchgate, baseline, current, "--min-examples", "1")
     # A significant drop; its verdict reads "below its floor" where the made-up
     # run also breaks a DeepEval threshold, which takes precedence in the report.
     regressed = [
@@ -396,9 +396,9 @@ SMALL = 20
 
 def main():
     here = Path(__file__).resolve().parent.parent
-    evalgate = sys.argv[1] if len(sys.argv) > 1 else str(here / "target" / "release" / "evalgate")
+    benchgate = sys.argv[1] if len(sys.argv) > 1 else str(here / "target" / "release" / "benchgate")
     data = sys.argv[2] if len(sys.argv) > 2 else str(here.parent / "shared" / "data")
-    results = check_runners(evalgate, data)
+    results = check_runners(benchgate, data)
     for name, ok, detail in results:
         print(f"{'ok  ' if ok else 'FAIL'} {name}: {detail}")
     failed = sum(not ok for _, ok, _ in results)

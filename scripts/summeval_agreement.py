@@ -3,8 +3,8 @@
 
 Turns SummEval (Fabbri et al., TACL 2021: 16 summarisers x 100 CNN/DailyMail
 articles, 11 references each, expert ratings of coherence, consistency, fluency
-and relevance averaged over three experts) into evalgate's long format, then
-runs `evalgate agreement` with ROUGE-1/2/L (rouge-score 0.1.2 semantics, best
+and relevance averaged over three experts) into benchgate's long format, then
+runs `benchgate agreement` with ROUGE-1/2/L (rouge-score 0.1.2 semantics, best
 F over the 11 references, no stemming unless --rouge-stemmer is passed through).
 
 Usage (from the repository root; needs only Python's standard library):
@@ -52,7 +52,7 @@ with open(long_path, "w", encoding="utf-8") as out:
             rows += 1
 print(f"wrote {rows} rows to {os.path.relpath(long_path, root)}", file=sys.stderr)
 
-binary = os.path.join(root, "target", "release", "evalgate")
+binary = os.path.join(root, "target", "release", "benchgate")
 cmd = [binary, "agreement", "--input", long_path]
 for h in HUMANS:
     cmd += ["--human", h]

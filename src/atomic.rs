@@ -1,9 +1,9 @@
-//! The atomic file writer: every file evalgate writes (reports, baselines,
+//! The atomic file writer: every file benchgate writes (reports, baselines,
 //! history, the exec cache) goes to a temporary file beside its target and is
 //! renamed over it, so a failed run never leaves half a file and the previous
 //! file stays intact.
 //!
-//! Bottom layer: used by every stage that writes, imports nothing of evalgate
+//! Bottom layer: used by every stage that writes, imports nothing of benchgate
 //! but its error type.
 
 use std::io::Write;
@@ -59,7 +59,7 @@ fn stage(path: &Path, write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>)
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let tmp = dir.join(format!(".{name}.evalgate-{}.tmp", std::process::id()));
+    let tmp = dir.join(format!(".{name}.benchgate-{}.tmp", std::process::id()));
     let staged = Staged {
         tmp: Some(tmp.clone()),
         path: path.to_path_buf(),

@@ -1,13 +1,13 @@
-//! evalgate's baseline files, and what tells two datasets apart.
+//! benchgate's baseline files, and what tells two datasets apart.
 //!
-//! `evalgate baseline write` turns a results file into a compact,
+//! `benchgate baseline write` turns a results file into a compact,
 //! self-describing baseline: a header line
-//! `{"evalgate_baseline": {...}}` (commit, date, tool version, config hash,
+//! `{"benchgate_baseline": {...}}` (commit, date, tool version, config hash,
 //! dataset fingerprint), then one JSON line per example with its id, input,
 //! output, references, scores and tags, plus the per-example values of the
-//! metrics it was written with under `"evalgate_scores"`. Any reader of JSONL
+//! metrics it was written with under `"benchgate_scores"`. Any reader of JSONL
 //! reads it: the header is recognised and set aside, and the scores object is
-//! not a field evalgate scores from (it recomputes, so a changed metric option
+//! not a field benchgate scores from (it recomputes, so a changed metric option
 //! never compares stale numbers).
 //!
 //! The header is read by the loader ([`crate::load::header`]) and the dataset
@@ -28,7 +28,7 @@ pub use crate::align::{content_differs, fingerprint, prompt_differs, short, GROU
 pub use crate::load::header::Stored;
 pub use crate::load::header::{header_line, take_header, BaselineHeader, FORMAT_VERSION};
 
-/// What `evalgate baseline write` needs besides the rows.
+/// What `benchgate baseline write` needs besides the rows.
 #[derive(Debug, Clone, Default)]
 pub struct WriteOptions {
     /// Metrics whose per-example values go in the file; empty: `exact_match`
@@ -81,7 +81,7 @@ pub fn write_scored(
         format_version: FORMAT_VERSION,
         commit: options.commit.clone().or_else(current_commit),
         date: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-        evalgate_version: env!("CARGO_PKG_VERSION").to_string(),
+        benchgate_version: env!("CARGO_PKG_VERSION").to_string(),
         config_hash: config_hash(names, &options.metric_options),
         dataset_fingerprint: fingerprint(&side.examples),
         examples: side.examples.len(),
@@ -105,9 +105,9 @@ pub fn write_scored(
         }
         for row in &example.samples {
             let mut line = row_json(row);
-            line.insert("evalgate_scores".into(), per_metric.clone().into());
+            line.insert("benchgate_scores".into(), per_metric.clone().into());
             if !keys.is_empty() {
-                line.insert("evalgate_keys".into(), keys.clone().into());
+                line.insert("benchgate_keys".into(), keys.clone().into());
             }
             out.push_str(&serde_json::Value::Object(line).to_string());
             out.push('\n');
@@ -116,7 +116,7 @@ pub fn write_scored(
     out
 }
 
-/// A row under evalgate's own field names.
+/// A row under benchgate's own field names.
 fn row_json(row: &Row) -> serde_json::Map<String, serde_json::Value> {
     let mut m = serde_json::Map::new();
     m.insert("id".into(), row.id.clone().into());
@@ -233,7 +233,7 @@ mod tests {
             format_version: FORMAT_VERSION,
             commit: Some("abc".into()),
             date: "2026-11-27T00:00:00Z".into(),
-            evalgate_version: "0.1.0".into(),
+            benchgate_version: "0.1.0".into(),
             config_hash: "sha256:0".into(),
             dataset_fingerprint: "sha256:1".into(),
             examples: 1,
@@ -256,7 +256,7 @@ mod tests {
 
     #[test]
     fn a_future_format_is_refused_by_name() {
-        let mut bytes = b"{\"evalgate_baseline\": {\"format_version\": 9}}\n".to_vec();
+        let mut bytes = b"{\"benchgate_baseline\": {\"format_version\": 9}}\n".to_vec();
         let err = take_header(Path::new("b.jsonl"), &mut bytes)
             .expect_err("an error")
             .to_string();

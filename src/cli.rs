@@ -12,7 +12,7 @@ use crate::github::CommentMode;
 
 /// A regression gate for LLM evaluations.
 #[derive(Debug, Parser)]
-#[command(name = "evalgate", version, about, long_about = None)]
+#[command(name = "benchgate", version, about, long_about = None)]
 #[command(after_help = "Exit codes: 0 gate passed, 1 gate failed, 2 usage or input error.")]
 pub struct Cli {
     /// What to do.
@@ -40,7 +40,7 @@ pub enum Command {
     Agreement(Box<AgreementArgs>),
 }
 
-/// `evalgate baseline ...`.
+/// `benchgate baseline ...`.
 #[derive(Debug, Subcommand)]
 pub enum BaselineCommand {
     /// Write a self-describing baseline (header with commit, date, version,
@@ -48,7 +48,7 @@ pub enum BaselineCommand {
     Write(Box<BaselineWriteArgs>),
 }
 
-/// `evalgate baseline write`.
+/// `benchgate baseline write`.
 #[derive(Debug, Args)]
 pub struct BaselineWriteArgs {
     /// Result file(s) of the run to keep as the baseline (several: shards)
@@ -184,7 +184,7 @@ pub struct CheckArgs {
     /// exec: seconds before an example's command is killed [default: 30]
     #[arg(long, value_name = "SECONDS")]
     pub exec_timeout: Option<f64>,
-    /// exec: do not read or write the .evalgate-cache/exec result cache
+    /// exec: do not read or write the .benchgate-cache/exec result cache
     #[arg(long)]
     pub no_exec_cache: bool,
 }
@@ -201,10 +201,10 @@ pub enum ColorChoice {
     Never,
 }
 
-/// `evalgate compare`.
+/// `benchgate compare`.
 #[derive(Debug, Args)]
 pub struct CompareArgs {
-    /// Baseline: result file(s), an lm-eval run's directory or a glob (as --current), an evalgate baseline file, git:REF:PATH, artifact:NAME or artifact:NAME:PATH
+    /// Baseline: result file(s), an lm-eval run's directory or a glob (as --current), a benchgate baseline file, git:REF:PATH, artifact:NAME or artifact:NAME:PATH
     #[arg(long, value_name = "PATH", num_args = 1..)]
     pub baseline: Vec<String>,
     /// Current result file(s) or globs; several are shards of one run
@@ -213,7 +213,7 @@ pub struct CompareArgs {
     /// Metric to compare (repeatable) [default: exact_match, f1 and every numeric field]
     #[arg(long = "metric", value_name = "NAME")]
     pub metrics: Vec<String>,
-    /// Config file [default: ./evalgate.toml when it exists]
+    /// Config file [default: ./benchgate.toml when it exists]
     #[arg(long, value_name = "PATH")]
     pub config: Option<PathBuf>,
     /// Output on stdout
@@ -285,13 +285,13 @@ pub struct CompareArgs {
     #[arg(long)]
     pub min_examples: Option<usize>,
     /// Suite name, one PR comment per suite [default: default]; with [[suite]]s
-    /// in evalgate.toml, run only this one
+    /// in benchgate.toml, run only this one
     #[arg(long)]
     pub suite: Option<String>,
     /// With [[suite]]s: one PR comment with a section each, or one comment each
     #[arg(long, value_enum, value_name = "HOW")]
     pub suite_comments: Option<crate::config::SuiteComments>,
-    /// History file (`evalgate history append`): show each metric's trend on main
+    /// History file (`benchgate history append`): show each metric's trend on main
     #[arg(long, value_name = "PATH")]
     pub history: Option<PathBuf>,
     /// Colour [default: auto; NO_COLOR respected]
@@ -367,13 +367,13 @@ pub enum ScoreFormat {
     Terminal,
     /// `{"n": N, "metrics": {...}}`.
     Json,
-    /// An evalgate scores file: a header line, then each sample with its
+    /// A benchgate scores file: a header line, then each sample with its
     /// example's scores (`compare` reads it as a run, or a shard of one, and
     /// reuses the scores of `bertscore*` and `exec`).
     Jsonl,
 }
 
-/// `evalgate score`.
+/// `benchgate score`.
 #[derive(Debug, Args)]
 pub struct ScoreArgs {
     /// Result file(s)
@@ -395,14 +395,14 @@ pub struct ScoreArgs {
     pub scoring: ScoringArgs,
 }
 
-/// `evalgate history`.
+/// `benchgate history`.
 #[derive(Debug, Args)]
 #[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
 pub struct HistoryArgs {
     /// Record a run instead of showing the trend.
     #[command(subcommand)]
     pub action: Option<HistoryAction>,
-    /// History file (JSON lines written by `evalgate history append`)
+    /// History file (JSON lines written by `benchgate history append`)
     #[arg(long, value_name = "PATH", required = true)]
     pub history: Option<PathBuf>,
     /// Metric to show (repeatable) [default: every metric in the history]
@@ -419,14 +419,14 @@ pub struct HistoryArgs {
     pub format: OutputFormat,
 }
 
-/// Subcommands of `evalgate history`.
+/// Subcommands of `benchgate history`.
 #[derive(Debug, Subcommand)]
 pub enum HistoryAction {
     /// Append a JSON report's corpus values and intervals to the history.
     Append(HistoryAppendArgs),
 }
 
-/// `evalgate history append`.
+/// `benchgate history append`.
 #[derive(Debug, Args)]
 pub struct HistoryAppendArgs {
     /// JSON report of the run (`compare --json-out report.json`)
@@ -445,7 +445,7 @@ pub struct HistoryAppendArgs {
 
 // --- Human review and metric–human agreement (issue 8) ---------------------------
 
-/// `evalgate review …`.
+/// `benchgate review …`.
 #[derive(Debug, Subcommand)]
 pub enum ReviewCommand {
     /// Write a blind pairwise review sheet of a stratified sample, and its key.
@@ -463,7 +463,7 @@ pub enum SheetFormat {
     Markdown,
 }
 
-/// `evalgate review sample`.
+/// `benchgate review sample`.
 #[derive(Debug, Args)]
 pub struct ReviewSampleArgs {
     /// Baseline result file
@@ -521,7 +521,7 @@ pub enum ReportFormat {
     Json,
 }
 
-/// `evalgate review score`.
+/// `benchgate review score`.
 #[derive(Debug, Args)]
 pub struct ReviewScoreArgs {
     /// The filled sheet (CSV, or markdown for .md)
@@ -545,7 +545,7 @@ pub struct ReviewScoreArgs {
     pub seed: Option<u64>,
 }
 
-/// `evalgate agreement`.
+/// `benchgate agreement`.
 #[derive(Debug, Args)]
 pub struct AgreementArgs {
     /// Long-format file: one row per (system, input) with output, reference and human ratings

@@ -1,5 +1,5 @@
 //! From parsed flags to settings: each command's flags ([`crate::cli`]) merged
-//! with `evalgate.toml` into the validated [`Config`] that `compare` runs on,
+//! with `benchgate.toml` into the validated [`Config`] that `compare` runs on,
 //! and into the settings of `score`, `baseline write`, `review sample`,
 //! `agreement` and `--github`. Flags win over the file; `Config::validate`
 //! has the last word.
@@ -315,21 +315,21 @@ impl CompareArgs {
             return match (self.baseline.is_empty(), self.current.is_empty()) {
                 (false, false) => Ok(()),
                 _ => Err(Error::Config(
-                    "compare needs --baseline and --current, or [[suite]] sections in evalgate.toml".into(),
+                    "compare needs --baseline and --current, or [[suite]] sections in benchgate.toml".into(),
                 )),
             };
         }
         let names: Vec<String> = c.suites.iter().map(|s| s.name.clone()).collect();
         if !self.baseline.is_empty() || !self.current.is_empty() {
             return Err(Error::Config(format!(
-                "evalgate.toml declares suites ({}), which name their own files; drop --baseline and --current, or pick a suite with --suite NAME",
+                "benchgate.toml declares suites ({}), which name their own files; drop --baseline and --current, or pick a suite with --suite NAME",
                 names.join(", ")
             )));
         }
         if let Some(only) = &self.suite {
             if !names.contains(only) {
                 return Err(Error::Config(format!(
-                    "--suite {only}: evalgate.toml declares no such suite; its suites are {}",
+                    "--suite {only}: benchgate.toml declares no such suite; its suites are {}",
                     names.join(", ")
                 )));
             }
@@ -339,7 +339,7 @@ impl CompareArgs {
         for name in &names {
             if !seen.insert(name) {
                 return Err(Error::Config(format!(
-                    "evalgate.toml declares the suite \"{name}\" twice; each [[suite]] needs its own name"
+                    "benchgate.toml declares the suite \"{name}\" twice; each [[suite]] needs its own name"
                 )));
             }
         }

@@ -1,4 +1,4 @@
-//! The validated settings of a run, merged from `evalgate.toml` and flags
+//! The validated settings of a run, merged from `benchgate.toml` and flags
 //! (flags win). Unknown keys in the file are errors that name the key.
 
 use std::collections::BTreeMap;
@@ -473,7 +473,7 @@ pub enum SuiteComments {
     PerSuite,
 }
 
-/// `evalgate.toml` as written by users.
+/// `benchgate.toml` as written by users.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FileConfig {
@@ -617,12 +617,12 @@ impl MetricConfig {
     }
 }
 
-/// Reads `path`, or `evalgate.toml` in the working directory when `path` is
+/// Reads `path`, or `benchgate.toml` in the working directory when `path` is
 /// `None` and that file exists.
 pub fn read_file(path: Option<&Path>) -> Result<Option<FileConfig>> {
     let (path, explicit) = match path {
         Some(p) => (p.to_path_buf(), true),
-        None => (PathBuf::from("evalgate.toml"), false),
+        None => (PathBuf::from("benchgate.toml"), false),
     };
     let text = match std::fs::read_to_string(&path) {
         Ok(t) => t,

@@ -3,7 +3,7 @@
 //! Input errors carry the file, line (1-based), column and field they concern, so
 //! that a message reads like `results.jsonl:3:17: field "id": expected a string`.
 //!
-//! Bottom layer: every module uses it, so it imports nothing of evalgate. An
+//! Bottom layer: every module uses it, so it imports nothing of benchgate. An
 //! error type of one stage lives with the code that raises it (such as
 //! [`crate::load::artifact::ArtifactError`]) and converts into [`Error`] there.
 
@@ -92,7 +92,7 @@ pub enum Error {
     /// The settings are inconsistent or name something that does not exist.
     #[error("{0}")]
     Config(String),
-    /// A metric name that evalgate does not know.
+    /// A metric name that benchgate does not know.
     #[error("unknown metric \"{name}\"; known metrics: {known}")]
     UnknownMetric {
         /// The name given.

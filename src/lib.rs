@@ -1,4 +1,4 @@
-//! evalgate: a regression gate for LLM evaluations.
+//! benchgate: a regression gate for LLM evaluations.
 //!
 //! A run is one pass through the pipeline, each stage a module that takes the
 //! previous stage's plain data:
@@ -20,7 +20,7 @@
 //! fails CI on a violation.
 //!
 //! ```text
-//!  cli         cli (flags), cli_config (flags + evalgate.toml -> Config)
+//!  cli         cli (flags), cli_config (flags + benchgate.toml -> Config)
 //!   ▲
 //!  pipeline    lib.rs (compare: the run), baseline (`baseline write`), progress
 //!   ▲
@@ -550,7 +550,7 @@ fn human_gate(
         return Err(Error::input(
             Location::file(key),
             format!(
-                "{} of the review's {} examples are not among the {} compared ({}{}): the review was drawn from other runs; draw one from these with `evalgate review sample`",
+                "{} of the review's {} examples are not among the {} compared ({}{}): the review was drawn from other runs; draw one from these with `benchgate review sample`",
                 unknown.len(),
                 drawn.rows.len(),
                 aligned.baseline.len(),
@@ -591,7 +591,7 @@ fn check_gate_names(config: &Config, metrics: &[Box<dyn metrics::Metric>]) -> Re
         if name == HUMAN_WIN_RATE {
             if config.human.is_none() {
                 return Err(Error::Config(format!(
-                    "--min {HUMAN_WIN_RATE}=… gates on a human review: add --human SHEET --human-key KEY (written by `evalgate review sample`)"
+                    "--min {HUMAN_WIN_RATE}=… gates on a human review: add --human SHEET --human-key KEY (written by `benchgate review sample`)"
                 )));
             }
             continue;

@@ -1,23 +1,23 @@
-//! The `evalgate` binary: parse flags, run the library, map the outcome to an
+//! The `benchgate` binary: parse flags, run the library, map the outcome to an
 //! exit code (0 pass, 1 gate failed, 2 usage or input error).
 //!
 //! The Python package (`python/`) compiles this file into its extension as
-//! well: `pip install evalgate`'s `evalgate` command is [`run`] in-process.
+//! well: `pip install benchgate`'s `benchgate` command is [`run`] in-process.
 
 use std::process::ExitCode;
 
 use clap::Parser;
-use evalgate::cli::{
+use benchgate::cli::{
     AgreementArgs, BaselineCommand, Cli, Command, CompareArgs, HistoryAction, HistoryArgs,
     ReportFormat, ReviewCommand, ReviewSampleArgs, ReviewScoreArgs, ScoreArgs, ScoreFormat,
     SheetFormat,
 };
-use evalgate::config::OutputFormat;
-use evalgate::config::SuiteComments;
-use evalgate::publish::actions::{guard_commands, ActionsEnv};
-use evalgate::publish::{github_actions, write_all_atomic, write_atomic, HtmlLink, Rendered};
-use evalgate::render::{render_suites, renderer, RenderOptions};
-use evalgate::report::{GateVerdict, Report};
+use benchgate::config::OutputFormat;
+use benchgate::config::SuiteComments;
+use benchgate::publish::actions::{guard_commands, ActionsEnv};
+use benchgate::publish::{github_actions, write_all_atomic, write_atomic, HtmlLink, Rendered};
+use benchgate::render::{render_suites, renderer, RenderOptions};
+use benchgate::report::{GateVerdict, Report};
 
 /// With BERTScore built in, mimalloc: every forward pass allocates attention
 /// matrices of tens of MB, which glibc's allocator hands back to the kernel
@@ -32,7 +32,7 @@ fn main() -> ExitCode {
 
 /// The whole command line, `args` including the program name; returns the exit
 /// code. The Python package compiles this file into its extension too
-/// (`python/src/lib.rs`), so that its `evalgate` console script runs this same
+/// (`python/src/lib.rs`), so that its `benchgate` console script runs this same
 /// code in-process.
 pub fn run<I, T>(args: I) -> u8
 where
@@ -71,13 +71,13 @@ fn compare(args: CompareArgs) -> anyhow::Result<bool> {
     let quiet = args.quiet;
     let config = args.into_config()?;
     let want_html = config.html_out.is_some();
-    let run = |config: &evalgate::config::Config| {
-        let stderr = evalgate::progress::StderrProgress::new();
-        let progress: &dyn evalgate::Progress = if quiet { &() } else { &stderr };
+    let run = |config: &benchgate::config::Config| {
+        let stderr = benchgate::progress::StderrProgress::new();
+        let progress: &dyn benchgate::Progress = if quiet { &() } else { &stderr };
         if want_html {
-            evalgate::compare_with_examples(config, progress).map(|(r, t)| (r, Some(t)))
+            benchgate::compare_with_examples(config, progress).map(|(r, t)| (r, Some(t)))
         } else {
-            evalgate::compare_with_progress(config, progress).map(|r| (r, None))
+            benchgate::compare_with_progress(config, progress).map(|r| (r, None))
         }
     };
     // Every suite runs before anything is written or posted: an input error in
@@ -194,7 +194,7 @@ struct HtmlPage {
 fn html_reports(
     path: Option<&std::path::Path>,
     reports: &[Report],
-    tables: &[Option<evalgate::examples::ExampleTable>],
+    tables: &[Option<benchgate::examples::ExampleTable>],
 ) -> Vec<HtmlPage> {
     let Some(path) = path else {
         return Vec::new();
@@ -229,7 +229,7 @@ fn html_reports(
             Some(HtmlPage {
                 suite,
                 path,
-                text: evalgate::render::html::html(report, table),
+                text: benchgate::render::html::html(report, table),
                 changed: table.rows.len(),
             })
         })
@@ -242,8 +242,8 @@ fn publish(
     markdown: &str,
     json: &str,
     html: Option<HtmlLink>,
-    config: &evalgate::config::Config,
-    github: &evalgate::publish::GithubOptions,
+    config: &benchgate::config::Config,
+    github: &benchgate::publish::GithubOptions,
     env: &ActionsEnv,
 ) -> anyhow::Result<()> {
     let rendered = Rendered {
@@ -256,18 +256,18 @@ fn publish(
     Ok(())
 }
 
-fn baseline_write(args: &evalgate::cli::BaselineWriteArgs) -> anyhow::Result<()> {
+fn baseline_write(args: &benchgate::cli::BaselineWriteArgs) -> anyhow::Result<()> {
     let (fields, options) = args.options();
-    let mut data = evalgate::load::load_all(&args.from, &fields)?;
+    let mut data = benchgate::load::load_all(&args.from, &fields)?;
     let stored = std::mem::take(&mut data.stored);
-    let side = evalgate::align::group(data)?;
-    let text = evalgate::baseline::write(&side, &stored, &options)?;
+    let side = benchgate::align::group(data)?;
+    let text = benchgate::baseline::write(&side, &stored, &options)?;
     write_atomic(&args.out, &text)?;
     eprintln!(
-        "evalgate: wrote {} ({} examples, fingerprint {})",
+        "benchgate: wrote {} ({} examples, fingerprint {})",
         args.out.display(),
         side.examples.len(),
-        evalgate::baseline::short(&evalgate::baseline::fingerprint(&side.examples))
+        benchgate::baseline::short(&benchgate::baseline::fingerprint(&side.examples))
     );
     Ok(())
 }
@@ -275,14 +275,14 @@ fn baseline_write(args: &evalgate::cli::BaselineWriteArgs) -> anyhow::Result<()>
 fn score(args: &ScoreArgs) -> anyhow::Result<()> {
     let (fields, options) = args.options()?;
     let (side, report) =
-        evalgate::score_shard(&args.input, args.shard()?, &args.metrics, &fields, &options)?;
+        benchgate::score_shard(&args.input, args.shard()?, &args.metrics, &fields, &options)?;
     for w in &report.warnings {
         eprintln!("warning: {w}");
     }
     match args.format {
         ScoreFormat::Json => println!("{}", serde_json::to_string_pretty(&report)?),
         ScoreFormat::Jsonl => {
-            let write = evalgate::baseline::WriteOptions {
+            let write = benchgate::baseline::WriteOptions {
                 metrics: args.metrics.clone(),
                 metric_options: options,
                 commit: None,
@@ -290,7 +290,7 @@ fn score(args: &ScoreArgs) -> anyhow::Result<()> {
             };
             print!(
                 "{}",
-                evalgate::baseline::write_scored(&side, &report, &write)
+                benchgate::baseline::write_scored(&side, &report, &write)
             );
         }
         ScoreFormat::Terminal => {
@@ -312,14 +312,14 @@ fn score(args: &ScoreArgs) -> anyhow::Result<()> {
 
 /// Runs `history` (`Ok(false)`: drift flagged) or `history append` (always `Ok(true)`).
 fn history(args: HistoryArgs) -> anyhow::Result<bool> {
-    use evalgate::history;
+    use benchgate::history;
     if let Some(HistoryAction::Append(a)) = args.action {
         let commit = history::resolve_commit(a.commit.as_deref())?;
         let date = history::resolve_date(a.date.as_deref())?;
         for entry in history::entries_from_report(&a.from, &commit, &date)? {
             let replaced = history::append(&a.history, &entry)?;
             eprintln!(
-                "evalgate: {} {} ({} metrics, suite {}, commit {commit}) in {}",
+                "benchgate: {} {} ({} metrics, suite {}, commit {commit}) in {}",
                 if replaced {
                     "replaced the entry of"
                 } else {
@@ -340,7 +340,7 @@ fn history(args: HistoryArgs) -> anyhow::Result<bool> {
     let report = history::drift(&path, &data, &args.metrics, args.last, args.alpha)?;
     print!(
         "{}",
-        evalgate::render::trend::drift_report(&report, args.format)
+        benchgate::render::trend::drift_report(&report, args.format)
     );
     Ok(!report.drift)
 }
@@ -356,10 +356,10 @@ fn review_sample(args: ReviewSampleArgs) -> anyhow::Result<()> {
             out.display()
         );
     }
-    let sample = evalgate::review::sample::sample(&args.into_config()?)?;
+    let sample = benchgate::review::sample::sample(&args.into_config()?)?;
     let sheet = match format {
-        SheetFormat::Csv => evalgate::review::sheet::to_csv(&sample.rows)?,
-        SheetFormat::Markdown => evalgate::review::sheet::to_markdown(&sample.rows),
+        SheetFormat::Csv => benchgate::review::sheet::to_csv(&sample.rows)?,
+        SheetFormat::Markdown => benchgate::review::sheet::to_markdown(&sample.rows),
     };
     let key = serde_json::to_string_pretty(&sample.key)? + "\n";
     write_atomic(&out, &sheet)?;
@@ -368,14 +368,14 @@ fn review_sample(args: ReviewSampleArgs) -> anyhow::Result<()> {
         .key
         .strata
         .iter()
-        .filter(|s| s.stratum != evalgate::review::Stratum::Identical)
+        .filter(|s| s.stratum != benchgate::review::Stratum::Identical)
         .map(|s| format!("{} {} of {}", s.sampled, s.stratum.name(), s.population))
         .collect();
     let identical = sample
         .key
         .strata
         .iter()
-        .find(|s| s.stratum == evalgate::review::Stratum::Identical)
+        .find(|s| s.stratum == benchgate::review::Stratum::Identical)
         .map_or(0, |s| s.population);
     println!(
         "wrote {} rows to {} ({}; {identical} examples with identical outputs not sampled, counted as ties)",
@@ -384,7 +384,7 @@ fn review_sample(args: ReviewSampleArgs) -> anyhow::Result<()> {
         counts.join(", ")
     );
     println!(
-        "wrote the key to {}: keep it from the reviewers; score with `evalgate review score --sheet {} --key {}`",
+        "wrote the key to {}: keep it from the reviewers; score with `benchgate review score --sheet {} --key {}`",
         key_path.display(),
         out.display(),
         key_path.display()
@@ -396,13 +396,13 @@ fn review_score(args: &ReviewScoreArgs) -> anyhow::Result<()> {
     if !(args.confidence > 0.0 && args.confidence < 1.0) {
         anyhow::bail!("--confidence must be between 0 and 1");
     }
-    let settings = evalgate::review::score::ScoreSettings {
+    let settings = benchgate::review::score::ScoreSettings {
         confidence: args.confidence,
     };
-    let report = evalgate::review::score::score(&args.sheet, &args.key, settings)?;
+    let report = benchgate::review::score::score(&args.sheet, &args.key, settings)?;
     match args.format {
-        ReportFormat::Terminal => print!("{}", evalgate::render::human::terminal(&report)),
-        ReportFormat::Markdown => print!("{}", evalgate::render::human::markdown(&report)),
+        ReportFormat::Terminal => print!("{}", benchgate::render::human::terminal(&report)),
+        ReportFormat::Markdown => print!("{}", benchgate::render::human::markdown(&report)),
         ReportFormat::Json => println!("{}", serde_json::to_string_pretty(&report)?),
     }
     Ok(())
@@ -410,10 +410,10 @@ fn review_score(args: &ReviewScoreArgs) -> anyhow::Result<()> {
 
 fn agreement(args: AgreementArgs) -> anyhow::Result<()> {
     let format = args.format;
-    let report = evalgate::agreement::agreement(&args.into_config()?)?;
+    let report = benchgate::agreement::agreement(&args.into_config()?)?;
     match format {
-        ReportFormat::Terminal => print!("{}", evalgate::agreement::render_terminal(&report)),
-        ReportFormat::Markdown => print!("{}", evalgate::agreement::render_markdown(&report)),
+        ReportFormat::Terminal => print!("{}", benchgate::agreement::render_terminal(&report)),
+        ReportFormat::Markdown => print!("{}", benchgate::agreement::render_markdown(&report)),
         ReportFormat::Json => println!("{}", serde_json::to_string_pretty(&report)?),
     }
     Ok(())

@@ -17,7 +17,7 @@ pub const DEFAULT_DELAY: Duration = Duration::from_secs(1);
 
 /// Environment variable that overrides [`DEFAULT_DELAY`], in milliseconds
 /// (`0` shows every stage: tests and benchmarks use it).
-pub const DELAY_ENV: &str = "EVALGATE_PROGRESS_DELAY_MS";
+pub const DELAY_ENV: &str = "BENCHGATE_PROGRESS_DELAY_MS";
 
 /// Bars (on a terminal) and stage lines on stderr.
 pub struct StderrProgress {
@@ -82,7 +82,7 @@ fn style(stage: Stage) -> ProgressStyle {
         _ => "{human_pos}/{human_len}",
     };
     ProgressStyle::with_template(&format!(
-        "evalgate: {{prefix:<8}} [{{bar:30}}] {counts} {{elapsed}}"
+        "benchgate: {{prefix:<8}} [{{bar:30}}] {counts} {{elapsed}}"
     ))
     .unwrap_or_else(|_| ProgressStyle::default_bar())
     .progress_chars("=> ")
@@ -121,7 +121,7 @@ impl Progress for StderrProgress {
         }
         if elapsed >= self.delay {
             eprintln!(
-                "evalgate: {} took {:.2} s",
+                "benchgate: {} took {:.2} s",
                 stage.name(),
                 elapsed.as_secs_f64()
             );

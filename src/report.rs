@@ -343,7 +343,7 @@ pub struct Report {
     pub baseline_source: String,
     /// The datasets' fingerprints, and the baseline file's header.
     pub dataset: DatasetInfo,
-    /// evalgate's version.
+    /// benchgate's version.
     pub version: String,
     /// Each metric's values on main from `--history`, for the trend in the
     /// report (absent from the JSON when no history was given).
@@ -456,7 +456,7 @@ pub struct DatasetInfo {
     pub baseline_fingerprint: String,
     /// The same of the current run's.
     pub current_fingerprint: String,
-    /// The header of an evalgate baseline file, when the baseline is one.
+    /// The header of a benchgate baseline file, when the baseline is one.
     pub baseline_header: Option<crate::load::header::BaselineHeader>,
 }
 

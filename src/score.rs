@@ -402,7 +402,7 @@ fn tool_defaults(
 
 /// The default metrics of plain result files: `exact_match` and `f1` when
 /// every example has a reference, every numeric field all examples have, and
-/// the metrics of `evalgate.toml`.
+/// the metrics of `benchgate.toml`.
 fn text_defaults(
     aligned: &Aligned,
     every: &BTreeSet<String>,
@@ -553,7 +553,7 @@ pub fn score_metric<'a>(
     let Some((kind, values)) = found else {
         if reusable.is_some() {
             notes.push(format!(
-                "{}: the stored values were computed with other settings (model, layers, idf, rescaling, command or evalgate version), so every prediction was scored",
+                "{}: the stored values were computed with other settings (model, layers, idf, rescaling, command or benchgate version), so every prediction was scored",
                 metric.name()
             ));
         }

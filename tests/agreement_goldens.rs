@@ -2,9 +2,9 @@
 //! scipy 1.17.1 and scikit-learn 1.9.1 (`scripts/goldens/make_agreement_goldens.py`).
 //! No Python needed here.
 
-use evalgate::agreement::{level_correlation, Level};
-use evalgate::review::score::{kappa, sign_test};
-use evalgate::stats::correlation::Correlation;
+use benchgate::agreement::{level_correlation, Level};
+use benchgate::review::score::{kappa, sign_test};
+use benchgate::stats::correlation::Correlation;
 use serde_json::Value;
 
 fn goldens() -> Value {

@@ -10,8 +10,8 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use actions::{zip, FakeActions, FakeArtifact, FakeRun, REPOSITORY, SIGNATURE, TOKEN};
-use evalgate::load::artifact::{ArtifactEnv, ArtifactSettings, ArtifactSource};
-use evalgate::load::FieldMap;
+use benchgate::load::artifact::{ArtifactEnv, ArtifactSettings, ArtifactSource};
+use benchgate::load::FieldMap;
 use octocrab::secrecy::SecretString;
 
 const SHA: &str = "acb5820ced9479c074f688cc328bf03f341a511d";
@@ -515,7 +515,7 @@ async fn the_binary_compares_against_the_artifact_and_says_so() {
     let root = env!("CARGO_MANIFEST_DIR");
     let api_url = fake.api_url.clone();
     let out = tokio::task::spawn_blocking(move || {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_evalgate"));
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_benchgate"));
         cmd.current_dir(root);
         for (k, _) in std::env::vars_os() {
             let k = k.to_string_lossy().into_owned();
@@ -551,7 +551,7 @@ async fn the_binary_compares_against_the_artifact_and_says_so() {
                 "--verbose",
             ])
             .output()
-            .expect("run evalgate")
+            .expect("run benchgate")
     })
     .await
     .expect("join");

@@ -20,15 +20,15 @@ const REGRESSION: [&str; 2] = [
     "fixtures/tickets/current.jsonl",
 ];
 
-fn evalgate(inputs: [&str; 2], outputs: &[(&str, &Path)]) -> Output {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_evalgate"));
+fn benchgate(inputs: [&str; 2], outputs: &[(&str, &Path)]) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_benchgate"));
     cmd.current_dir(env!("CARGO_MANIFEST_DIR"))
         .args(["compare", "--baseline", inputs[0], "--current", inputs[1]])
         .args(["--resamples", "1000", "--quiet"]);
     for (flag, path) in outputs {
         cmd.arg(flag).arg(path);
     }
-    cmd.output().expect("run evalgate")
+    cmd.output().expect("run benchgate")
 }
 
 fn names(dir: &Path) -> Vec<String> {
@@ -61,7 +61,7 @@ fn a_failed_json_out_leaves_the_markdown_out_as_it_was_too() {
     let not_a_dir = dir.path().join("a-file");
     std::fs::write(&not_a_dir, "x").expect("write");
     let json = not_a_dir.join("report.json");
-    let out = evalgate(
+    let out = benchgate(
         REGRESSION,
         &[("--markdown-out", &md), ("--json-out", &json)],
     );
@@ -80,7 +80,7 @@ fn an_output_path_that_is_a_directory_is_refused_before_anything_is_written() {
     std::fs::write(&json, "{\"previous\": true}").expect("write");
     let md = dir.path().join("reports");
     std::fs::create_dir(&md).expect("mkdir");
-    let out = evalgate(PASS, &[("--markdown-out", &md), ("--json-out", &json)]);
+    let out = benchgate(PASS, &[("--markdown-out", &md), ("--json-out", &json)]);
     assert_refused(&out, &md, "is a directory");
     assert_eq!(
         std::fs::read_to_string(&json).expect("read"),
@@ -96,11 +96,11 @@ fn outputs_are_replaced_whole_on_success() {
     let md = dir.path().join("report.md");
     let json = dir.path().join("report.json");
     std::fs::write(&md, "x".repeat(1_000_000)).expect("write");
-    let out = evalgate(PASS, &[("--markdown-out", &md), ("--json-out", &json)]);
+    let out = benchgate(PASS, &[("--markdown-out", &md), ("--json-out", &json)]);
     assert_eq!(out.status.code(), Some(0));
     let text = std::fs::read_to_string(&md).expect("read");
     assert!(
-        text.starts_with("<!-- evalgate:suite=default -->"),
+        text.starts_with("<!-- benchgate:suite=default -->"),
         "{text}"
     );
     assert!(!text.contains("xxx"));
@@ -126,7 +126,7 @@ impl Tmpfs {
                 "tmpfs",
                 "-o",
                 &format!("size={size}"),
-                "evalgate-test",
+                "benchgate-test",
             ])
             .arg(dir.path())
             .status()
@@ -169,7 +169,7 @@ fn a_read_only_directory_keeps_the_previous_reports() {
     std::fs::write(&md, "previous markdown").expect("write");
     std::fs::write(&json, "{\"previous\": true}").expect("write");
     fs.remount_read_only();
-    let out = evalgate(
+    let out = benchgate(
         REGRESSION,
         &[("--markdown-out", &md), ("--json-out", &json)],
     );
@@ -205,7 +205,7 @@ fn a_full_disk_keeps_the_previous_reports() {
     }
     let free = 256 * 1024 - size;
     assert!(free <= 8 * 1024, "{free} bytes left");
-    let out = evalgate(
+    let out = benchgate(
         REGRESSION,
         &[("--markdown-out", &md), ("--json-out", &json)],
     );

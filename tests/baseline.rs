@@ -1,4 +1,4 @@
-//! `evalgate baseline write` end to end: the header, the per-example scores, and
+//! `benchgate baseline write` end to end: the header, the per-example scores, and
 //! a written baseline comparing exactly like the results it came from.
 
 use std::path::Path;
@@ -6,15 +6,15 @@ use std::process::{Command, Output};
 
 use serde_json::Value;
 
-fn evalgate(args: &[&str], envs: &[(&str, &str)]) -> Output {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_evalgate"));
+fn benchgate(args: &[&str], envs: &[(&str, &str)]) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_benchgate"));
     cmd.args(args)
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .env_remove("GITHUB_SHA");
     for (k, v) in envs {
         cmd.env(k, v);
     }
-    cmd.output().expect("evalgate runs")
+    cmd.output().expect("benchgate runs")
 }
 
 fn json(out: &Output) -> Value {
@@ -34,7 +34,7 @@ fn a_written_baseline_compares_like_its_source() {
     let dir = tempfile::tempdir().expect("tempdir");
     let out = dir.path().join("baseline.jsonl");
     let out_s = out.to_str().expect("utf-8 path");
-    let w = evalgate(
+    let w = benchgate(
         &[
             "baseline",
             "write",
@@ -50,12 +50,12 @@ fn a_written_baseline_compares_like_its_source() {
     assert!(w.status.success(), "{}", String::from_utf8_lossy(&w.stderr));
     let file = lines(&out);
     assert_eq!(file.len(), 201, "a header and 200 rows");
-    let header = &file[0]["evalgate_baseline"];
+    let header = &file[0]["benchgate_baseline"];
     assert_eq!(header["format_version"], 1);
     assert_eq!(header["commit"], "abc123");
     assert_eq!(header["examples"], 200);
     assert_eq!(header["metrics"], serde_json::json!(["exact_match", "f1"]));
-    assert_eq!(header["evalgate_version"], env!("CARGO_PKG_VERSION"));
+    assert_eq!(header["benchgate_version"], env!("CARGO_PKG_VERSION"));
     assert!(header["config_hash"]
         .as_str()
         .expect("hash")
@@ -68,7 +68,7 @@ fn a_written_baseline_compares_like_its_source() {
 
     // The per-example scores are the ones `score` computes (its JSONL is a
     // scores file of the same layout: a header, then the rows).
-    let scored = evalgate(
+    let scored = benchgate(
         &[
             "score",
             "--input",
@@ -84,7 +84,7 @@ fn a_written_baseline_compares_like_its_source() {
         .lines()
         .skip(1)
         .map(|l| {
-            serde_json::from_str::<Value>(l).expect("line")["evalgate_scores"]["f1"]
+            serde_json::from_str::<Value>(l).expect("line")["benchgate_scores"]["f1"]
                 .as_f64()
                 .expect("f1")
         })
@@ -92,13 +92,13 @@ fn a_written_baseline_compares_like_its_source() {
     assert_eq!(f1.len(), file.len() - 1);
     let written: Vec<f64> = file[1..]
         .iter()
-        .map(|r| r["evalgate_scores"]["f1"].as_f64().expect("f1"))
+        .map(|r| r["benchgate_scores"]["f1"].as_f64().expect("f1"))
         .collect();
     assert_eq!(f1, written);
 
     // Comparing against it gives the report comparing against the raw file gives.
     let args = |baseline: &str| {
-        evalgate(
+        benchgate(
             &[
                 "compare",
                 "--baseline",
@@ -135,7 +135,7 @@ fn the_commit_comes_from_github_sha_and_rewrites_leave_no_temp_files() {
     let dir = tempfile::tempdir().expect("tempdir");
     let out = dir.path().join("b.jsonl");
     std::fs::write(&out, "old").expect("write");
-    let w = evalgate(
+    let w = benchgate(
         &[
             "baseline",
             "write",
@@ -147,7 +147,7 @@ fn the_commit_comes_from_github_sha_and_rewrites_leave_no_temp_files() {
         &[("GITHUB_SHA", "feedbeef")],
     );
     assert!(w.status.success(), "{}", String::from_utf8_lossy(&w.stderr));
-    assert_eq!(lines(&out)[0]["evalgate_baseline"]["commit"], "feedbeef");
+    assert_eq!(lines(&out)[0]["benchgate_baseline"]["commit"], "feedbeef");
     let names: Vec<_> = std::fs::read_dir(dir.path())
         .expect("dir")
         .map(|e| e.expect("entry").file_name())
@@ -159,7 +159,7 @@ fn the_commit_comes_from_github_sha_and_rewrites_leave_no_temp_files() {
 fn a_bad_source_writes_nothing() {
     let dir = tempfile::tempdir().expect("tempdir");
     let out = dir.path().join("b.jsonl");
-    let w = evalgate(
+    let w = benchgate(
         &[
             "baseline",
             "write",

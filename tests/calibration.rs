@@ -11,7 +11,7 @@
 //!   errors.
 //! - Power against a known drop, compared with the normal-theory power
 //!   Φ(δ·√n/σ_d − z₁₋α/₂) of the two-sided test.
-//! - The whole pipeline (`evalgate::compare`: load, score, resample, the
+//! - The whole pipeline (`benchgate::compare`: load, score, resample, the
 //!   Bonferroni family, the verdict) on A/A result files at the sizes teams
 //!   have — 20, 30 and 200 examples, 0/1 and continuous scores, three samples
 //!   per id, ten slices of 20 — where the gate must fail (a false regression)
@@ -21,7 +21,7 @@
 //!   four runs in five settle.
 //!
 //! Every simulation is seeded, so the figures are the same on every run. Set
-//! `EVALGATE_CALIBRATION_SCALE=k` to simulate k times as many datasets (the
+//! `BENCHGATE_CALIBRATION_SCALE=k` to simulate k times as many datasets (the
 //! bounds tighten with the simulation error), and run with `--nocapture` to see
 //! the figures.
 
@@ -29,9 +29,9 @@ use std::fmt::Write as _;
 use std::path::Path;
 use std::time::Instant;
 
-use evalgate::config::{Config, MetricGate, TestKind};
-use evalgate::report::{GateVerdict, Verdict};
-use evalgate::stats::{
+use benchgate::config::{Config, MetricGate, TestKind};
+use benchgate::report::{GateVerdict, Verdict};
+use benchgate::stats::{
     bootstrap, normal_cdf, normal_quantile, sign_flip, Design, Layout, TestResult, TypicalValues,
 };
 use rand_core::{RngCore, SeedableRng};
@@ -46,7 +46,7 @@ const RESAMPLES: usize = 1_000;
 const DATASETS: usize = 1_000;
 
 fn scale() -> usize {
-    std::env::var("EVALGATE_CALIBRATION_SCALE")
+    std::env::var("BENCHGATE_CALIBRATION_SCALE")
         .ok()
         .and_then(|s| s.parse().ok())
         .filter(|&k: &usize| k >= 1)
@@ -450,7 +450,7 @@ fn gate_fails(
     config.resamples = 500;
     config.seed = seed;
     config.test = test;
-    let report = evalgate::compare(&config).expect("compare");
+    let report = benchgate::compare(&config).expect("compare");
     assert_eq!(report.metrics.len(), metrics.len());
     assert!(report.metrics.iter().all(|m| m.n == N));
     assert_eq!(
@@ -460,7 +460,7 @@ fn gate_fails(
     report.verdict == GateVerdict::Fail
 }
 
-/// A/A through `evalgate::compare` with one continuous metric: the gate's
+/// A/A through `benchgate::compare` with one continuous metric: the gate's
 /// false-failure rate is the false-regression rate, and the gate must agree
 /// with the primitives run on the same numbers with the same seed.
 #[test]
@@ -513,7 +513,7 @@ fn aa_end_to_end_one_metric() {
     );
 }
 
-/// A/A through `evalgate::compare` with two metrics (continuous and binary)
+/// A/A through `benchgate::compare` with two metrics (continuous and binary)
 /// over two slices: six rows under Bonferroni, so the gate fails (any
 /// regression) at most alpha of the time.
 #[test]
@@ -575,7 +575,7 @@ enum Scores {
     Continuous,
 }
 
-/// One A/A scenario run through `evalgate::compare`.
+/// One A/A scenario run through `benchgate::compare`.
 #[derive(Debug, Clone, Copy)]
 struct Scenario {
     name: &'static str,
@@ -681,7 +681,7 @@ fn aa_gate(sc: &Scenario, resamples: usize) -> GateRates {
         }
         config.resamples = resamples;
         config.seed = index as u64;
-        let report = evalgate::compare(&config).expect("compare");
+        let report = benchgate::compare(&config).expect("compare");
         let verdicts: Vec<Verdict> = report
             .metrics
             .iter()
@@ -866,7 +866,7 @@ fn examples_to_settle_settles_four_runs_in_five() {
         );
         config.resamples = 1_000;
         config.seed = seed;
-        evalgate::compare(&config).expect("compare")
+        benchgate::compare(&config).expect("compare")
     };
     let diffs = write(0, 300, drop, sd, true);
     let first = compare(1);
@@ -910,7 +910,7 @@ const REVIEW_ROWS: [usize; 3] = [24, 24, 12];
 /// probability `ties`. Returns (coverage of the true weighted rate, share of
 /// reviews whose test rejects ½ at 5%, share with a unanimous stratum).
 fn review_rates(rates: [f64; 3], ties: f64, reviews: usize, seed: u64) -> (f64, f64, f64, f64) {
-    use evalgate::stats::proportion::{stratified_rate, Sampled};
+    use benchgate::stats::proportion::{stratified_rate, Sampled};
     let total: f64 = REVIEW_POPULATION.iter().sum::<f64>() + REVIEW_IDENTICAL;
     let means: Vec<f64> = rates
         .iter()
@@ -1082,7 +1082,7 @@ fn minimum_detectable_drop_is_caught_four_runs_in_five() {
             config.metrics = vec!["score".into()];
             config.resamples = 1_000;
             config.seed = seed;
-            evalgate::compare(&config).expect("compare")
+            benchgate::compare(&config).expect("compare")
         };
         // The MDE a team would read off an unchanged run, averaged over a few
         // A/A runs so the check is of the method, not of one run's noise.

@@ -4,7 +4,7 @@
 use std::process::Command;
 
 fn run(threads: &str, format: &str) -> Vec<u8> {
-    let out = Command::new(env!("CARGO_BIN_EXE_evalgate"))
+    let out = Command::new(env!("CARGO_BIN_EXE_benchgate"))
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .env("RAYON_NUM_THREADS", threads)
         .args([
@@ -19,7 +19,7 @@ fn run(threads: &str, format: &str) -> Vec<u8> {
             format,
         ])
         .output()
-        .expect("evalgate runs");
+        .expect("benchgate runs");
     assert_eq!(
         out.status.code(),
         Some(1),
@@ -49,7 +49,7 @@ fn output_does_not_depend_on_thread_count() {
 #[test]
 fn randomization_is_deterministic_too() {
     let go = |threads: &str| {
-        Command::new(env!("CARGO_BIN_EXE_evalgate"))
+        Command::new(env!("CARGO_BIN_EXE_benchgate"))
             .current_dir(env!("CARGO_MANIFEST_DIR"))
             .env("RAYON_NUM_THREADS", threads)
             .args([
@@ -64,7 +64,7 @@ fn randomization_is_deterministic_too() {
                 "json",
             ])
             .output()
-            .expect("evalgate runs")
+            .expect("benchgate runs")
             .stdout
     };
     assert_eq!(go("1"), go("3"));
@@ -112,7 +112,7 @@ impl Fixture {
 
     /// (JSON report, markdown report) of one run.
     fn reports(&self, threads: &str, args: &[&str]) -> (Vec<u8>, Vec<u8>) {
-        let out = Command::new(env!("CARGO_BIN_EXE_evalgate"))
+        let out = Command::new(env!("CARGO_BIN_EXE_benchgate"))
             .current_dir(self.dir.path())
             .env("RAYON_NUM_THREADS", threads)
             .args(["compare", "--baseline", "baseline.jsonl"])
@@ -126,7 +126,7 @@ impl Fixture {
             .args(["--json-out", "report.json", "--markdown-out", "report.md"])
             .args(args)
             .output()
-            .expect("evalgate runs");
+            .expect("benchgate runs");
         assert!(
             matches!(out.status.code(), Some(0 | 1)),
             "{}",

@@ -12,7 +12,7 @@
 //!   commands `.ci/run` runs.
 //!
 //! After changing a flag, a help text or the report, regenerate the pages with
-//! `EVALGATE_UPDATE_DOCS=1 cargo test --test docs`. `.ci/run` builds the book and checks
+//! `BENCHGATE_UPDATE_DOCS=1 cargo test --test docs`. `.ci/run` builds the book and checks
 //! its links (`scripts/docs/linkcheck.py`).
 
 use std::path::{Path, PathBuf};
@@ -21,9 +21,9 @@ use std::process::Command;
 use serde_json::Value;
 
 /// Set to regenerate the generated pages instead of checking them.
-const UPDATE_ENV: &str = "EVALGATE_UPDATE_DOCS";
+const UPDATE_ENV: &str = "BENCHGATE_UPDATE_DOCS";
 /// What a drift failure tells the reader to run.
-const UPDATE_HINT: &str = "run `EVALGATE_UPDATE_DOCS=1 cargo test --test docs` to update it";
+const UPDATE_HINT: &str = "run `BENCHGATE_UPDATE_DOCS=1 cargo test --test docs` to update it";
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -60,9 +60,9 @@ fn check_generated(rel: &str, generated: &str) {
     );
 }
 
-/// The CLI reference: every command and flag with its help, from `evalgate::cli`.
+/// The CLI reference: every command and flag with its help, from `benchgate::cli`.
 fn cli_reference() -> String {
-    let command = <evalgate::cli::Cli as clap::CommandFactory>::command();
+    let command = <benchgate::cli::Cli as clap::CommandFactory>::command();
     let options = clap_markdown::MarkdownOptions::new()
         .title("CLI reference".to_string())
         .show_footer(false);
@@ -85,7 +85,7 @@ fn cli_reference_is_generated() {
 #[allow(dead_code)] // only its schema is used
 enum Document {
     /// The report of one suite.
-    One(Box<evalgate::report::Report>),
+    One(Box<benchgate::report::Report>),
     /// The reports of several `[[suite]]`s (`render::render_suites`).
     Suites(Suites),
 }
@@ -97,9 +97,9 @@ struct Suites {
     /// Version of this JSON layout.
     schema_version: u32,
     /// Fail when any suite fails.
-    verdict: evalgate::report::GateVerdict,
+    verdict: benchgate::report::GateVerdict,
     /// One report per suite.
-    suites: Vec<evalgate::report::Report>,
+    suites: Vec<benchgate::report::Report>,
 }
 
 /// The report's JSON Schema (draft 2020-12), as committed in the book.
@@ -112,7 +112,7 @@ fn report_schema() -> Value {
     if let Value::Object(map) = &mut schema {
         map.insert(
             "title".into(),
-            "evalgate report (`evalgate compare --format json`)".into(),
+            "benchgate report (`benchgate compare --format json`)".into(),
         );
     }
     tighten(&mut schema);
@@ -158,17 +158,17 @@ fn report_schema_is_generated() {
     check_generated("docs/src/report.schema.json", &schema_text());
 }
 
-/// `evalgate ARGS --format json` in the repository root: the document it printed.
+/// `benchgate ARGS --format json` in the repository root: the document it printed.
 fn report(args: &[&str]) -> Value {
-    let out = Command::new(env!("CARGO_BIN_EXE_evalgate"))
+    let out = Command::new(env!("CARGO_BIN_EXE_benchgate"))
         .args(args)
         .args(["--format", "json", "--quiet"])
         .current_dir(root())
         .output()
-        .expect("run evalgate");
+        .expect("run benchgate");
     assert!(
         matches!(out.status.code(), Some(0 | 1)),
-        "evalgate {args:?} failed: {}",
+        "benchgate {args:?} failed: {}",
         String::from_utf8_lossy(&out.stderr)
     );
     serde_json::from_slice(&out.stdout).expect("the report is JSON")
@@ -271,7 +271,7 @@ fn real_reports_fit_the_schema() {
                 "2000",
             ]),
         ),
-        // An evalgate baseline file (its header is in the report), a changed dataset.
+        // A benchgate baseline file (its header is in the report), a changed dataset.
         (
             "baseline file",
             vec![
@@ -301,7 +301,7 @@ fn real_reports_fit_the_schema() {
         // Several suites.
         (
             "suites",
-            vec!["compare", "--config", "fixtures/cases/suites/evalgate.toml"],
+            vec!["compare", "--config", "fixtures/cases/suites/benchgate.toml"],
         ),
     ];
     for (what, args) in &cases {
@@ -347,7 +347,7 @@ fn the_schema_rejects_what_the_report_never_holds() {
 fn book_examples() {
     trycmd::TestCases::new()
         // Stage timings go to stderr after a second; a slow machine must not change the output.
-        .env("EVALGATE_PROGRESS_DELAY_MS", "3600000")
+        .env("BENCHGATE_PROGRESS_DELAY_MS", "3600000")
         .case("docs/src/**/*.md");
 }
 

@@ -22,8 +22,8 @@ fn git(dir: &Path, args: &[&str]) {
     assert!(ok, "git {args:?}");
 }
 
-fn evalgate(dir: &Path, args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_evalgate"))
+fn benchgate(dir: &Path, args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_benchgate"))
         .current_dir(dir)
         .args(args)
         .output()
@@ -51,7 +51,7 @@ fn baseline_from_a_git_ref() {
     )
     .expect("copy");
 
-    let out = evalgate(
+    let out = benchgate(
         d,
         &[
             "compare",
@@ -79,7 +79,7 @@ fn baseline_from_a_git_ref() {
     );
     assert_eq!(report["examples"]["compared"], 200);
 
-    let out = evalgate(
+    let out = benchgate(
         d,
         &[
             "compare",
@@ -96,7 +96,7 @@ fn baseline_from_a_git_ref() {
         "{err}"
     );
 
-    let out = evalgate(
+    let out = benchgate(
         d,
         &[
             "compare",

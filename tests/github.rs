@@ -1,4 +1,4 @@
-//! `evalgate compare --github` against a stateful fake GitHub (tests/github/fake.rs):
+//! `benchgate compare --github` against a stateful fake GitHub (tests/github/fake.rs):
 //! the binary runs as in a workflow step, with the Actions variables set, the
 //! event payloads of GitHub's webhook examples, and the fake on 127.0.0.1.
 
@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use fake::{FakeGithub, HEAD_SHA, PR, REPOSITORY, TOKEN};
 
-const MARKER: &str = "<!-- evalgate:suite=default -->";
+const MARKER: &str = "<!-- benchgate:suite=default -->";
 
 /// What a request the fake saw was: `list`, `create`, `edit`, `delete` (of a
 /// comment) or `head` (the pull request's head commit).
@@ -28,10 +28,10 @@ fn request_kind(seen: &fake::Seen) -> String {
     kind.to_string()
 }
 
-/// Whether a comment body is evalgate's for the default suite (its marker line
+/// Whether a comment body is benchgate's for the default suite (its marker line
 /// may name the commit).
 fn is_ours(body: &str) -> bool {
-    evalgate::publish::github::is_ours(body, MARKER)
+    benchgate::publish::github::is_ours(body, MARKER)
 }
 const REGRESSION: [&str; 2] = [
     "fixtures/tickets/baseline.jsonl",
@@ -99,7 +99,7 @@ fn run_step(step: &Step<'_>) -> Run {
     let dir = tempfile::tempdir().expect("tempdir");
     let summary = dir.path().join("summary.md");
     let output = dir.path().join("output");
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_evalgate"));
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_benchgate"));
     cmd.current_dir(root);
     // The tests may themselves run inside GitHub Actions: start from none of its variables.
     for (k, _) in std::env::vars_os() {
@@ -142,7 +142,7 @@ fn run_step(step: &Step<'_>) -> Run {
         cmd.args(["--github-timeout", "20"]);
     }
     let t0 = Instant::now();
-    let out = cmd.output().expect("run evalgate");
+    let out = cmd.output().expect("run benchgate");
     let run = Run {
         code: out.status.code().unwrap_or(-1),
         stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
@@ -321,16 +321,16 @@ async fn finds_its_comment_past_the_first_hundred() {
 async fn foreign_comments_are_never_touched() {
     let (_server, fake) = FakeGithub::start("").await;
     let foreign = [
-        "We should try evalgate on this PR.".to_string(),
-        format!("Quoting the bot:\n> {MARKER}\n> evalgate · default — passed"),
-        format!("evalgate says hi {MARKER}"),
-        "<!-- evalgate:suite=default-2 -->\nanother suite's report".to_string(),
+        "We should try benchgate on this PR.".to_string(),
+        format!("Quoting the bot:\n> {MARKER}\n> benchgate · default — passed"),
+        format!("benchgate says hi {MARKER}"),
+        "<!-- benchgate:suite=default-2 -->\nanother suite's report".to_string(),
     ];
     for body in &foreign {
         fake.add_foreign(body);
     }
     // Even the bot's comment of another suite is not ours.
-    fake.add_bot("<!-- evalgate:suite=nightly -->\nnightly report");
+    fake.add_bot("<!-- benchgate:suite=nightly -->\nnightly report");
     let run = run(Step {
         api_url: api(&fake),
         args: &["--comment", "always"],
@@ -342,7 +342,7 @@ async fn foreign_comments_are_never_touched() {
     assert_eq!(fake.count("POST"), 1);
     let bodies = fake.bodies();
     assert_eq!(&bodies[..4], &foreign[..]);
-    assert_eq!(bodies[4], "<!-- evalgate:suite=nightly -->\nnightly report");
+    assert_eq!(bodies[4], "<!-- benchgate:suite=nightly -->\nnightly report");
     assert!(is_ours(&bodies[5]));
     assert_clean(&fake);
 }
@@ -601,7 +601,7 @@ async fn annotations_outputs_and_summary_describe_the_report() {
     assert!(
         errors
             .iter()
-            .any(|l| l.starts_with("::error title=evalgate · default::f1 regressed: ")),
+            .any(|l| l.starts_with("::error title=benchgate · default::f1 regressed: ")),
         "{errors:?}"
     );
     assert!(errors.iter().all(|l| !l.contains('\r')));
@@ -626,12 +626,12 @@ async fn annotations_outputs_and_summary_describe_the_report() {
 
 #[test]
 fn github_settings_need_github() {
-    let out = Command::new(env!("CARGO_BIN_EXE_evalgate"))
+    let out = Command::new(env!("CARGO_BIN_EXE_benchgate"))
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .args(["compare", "--baseline", PASS[0], "--current", PASS[1]])
         .args(["--comment", "always"])
         .output()
-        .expect("run evalgate");
+        .expect("run benchgate");
     assert_eq!(out.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("--github"), "{stderr}");
@@ -691,7 +691,7 @@ struct Fault {
     timeout: u64,
     /// The exit code the data (or a configuration error) decides.
     code: i32,
-    /// evalgate comments on the PR at the end.
+    /// benchgate comments on the PR at the end.
     comments: usize,
     /// What stdout or stderr must say.
     says: &'static str,
@@ -846,7 +846,7 @@ fn faults() -> Vec<Fault> {
     ]
 }
 
-/// Every fault ends with at most one evalgate comment, a clear message, the
+/// Every fault ends with at most one benchgate comment, a clear message, the
 /// exit code the data decides (2 for a rejected token), and within
 /// `--github-timeout` (plus the run's own work).
 #[tokio::test(flavor = "multi_thread")]
@@ -1012,12 +1012,12 @@ async fn racing_runs_leave_exactly_one_comment_with_the_head_report() {
         assert_eq!(runs[1].code, 0, "the other run passes, comment or not");
         let body = ours[0];
         assert!(
-            evalgate::publish::github::commit_of(body) == Some(HEAD_SHA),
+            benchgate::publish::github::commit_of(body) == Some(HEAD_SHA),
             "round {round}: {body}"
         );
         if older == OLD_SHA {
             assert!(
-                body.contains("🔴 evalgate · default"),
+                body.contains("🔴 benchgate · default"),
                 "round {round}: the head's report, not the older run's:\n{body}"
             );
             assert!(
@@ -1026,7 +1026,7 @@ async fn racing_runs_leave_exactly_one_comment_with_the_head_report() {
                 runs[1].stderr
             );
             assert!(
-                runs[1].summary.contains("evalgate"),
+                runs[1].summary.contains("benchgate"),
                 "summary still written"
             );
         }
@@ -1091,7 +1091,7 @@ async fn on_failure_comments_only_on_failure_and_then_says_resolved() {
     .await;
     assert_eq!(failing.code, 1);
     assert_eq!(fake.bodies().len(), 1, "a failing run comments");
-    assert!(fake.bodies()[0].contains("🔴 evalgate · default"));
+    assert!(fake.bodies()[0].contains("🔴 benchgate · default"));
 
     let fixed = run(pass()).await;
     assert_eq!(fixed.code, 0);

@@ -11,7 +11,7 @@ use std::process::Command;
 
 use fake::{FakeGithub, REPOSITORY, TOKEN};
 
-const CONFIG: &str = "fixtures/cases/suites/evalgate.toml";
+const CONFIG: &str = "fixtures/cases/suites/benchgate.toml";
 
 struct Run {
     code: i32,
@@ -23,7 +23,7 @@ fn run_step(api_url: String, extra: Vec<&'static str>) -> Run {
     let root = env!("CARGO_MANIFEST_DIR");
     let dir = tempfile::tempdir().expect("tempdir");
     let output = dir.path().join("output");
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_evalgate"));
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_benchgate"));
     cmd.current_dir(root);
     for (k, _) in std::env::vars_os() {
         let k = k.to_string_lossy().into_owned();
@@ -47,7 +47,7 @@ fn run_step(api_url: String, extra: Vec<&'static str>) -> Run {
         .args(["compare", "--config", CONFIG, "--top-k", "1", "--github"])
         .args(["--comment", "always", "--github-timeout", "20"])
         .args(extra);
-    let out = cmd.output().expect("run evalgate");
+    let out = cmd.output().expect("run benchgate");
     Run {
         code: out.status.code().unwrap_or(-1),
         stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
@@ -75,13 +75,13 @@ async fn suites_share_one_comment_with_a_section_each() {
     let body = &bodies[0];
     assert!(
         body.starts_with(&format!(
-            "<!-- evalgate:suite=tickets+promptfoo commit={} -->\n",
+            "<!-- benchgate:suite=tickets+promptfoo commit={} -->\n",
             fake::HEAD_SHA
         )),
         "{body}"
     );
-    assert!(body.contains("#### 🔴 evalgate · tickets"), "{body}");
-    assert!(body.contains("#### 🔴 evalgate · promptfoo"), "{body}");
+    assert!(body.contains("#### 🔴 benchgate · tickets"), "{body}");
+    assert!(body.contains("#### 🔴 benchgate · promptfoo"), "{body}");
     assert_eq!(fake.count("POST"), 1);
     assert_eq!(fake.count("PATCH"), 1);
     assert!(fake.state().violations.is_empty());
@@ -104,10 +104,10 @@ async fn per_suite_comments_are_kept_apart() {
         firsts,
         [
             format!(
-                "<!-- evalgate:suite=promptfoo commit={} -->",
+                "<!-- benchgate:suite=promptfoo commit={} -->",
                 fake::HEAD_SHA
             ),
-            format!("<!-- evalgate:suite=tickets commit={} -->", fake::HEAD_SHA),
+            format!("<!-- benchgate:suite=tickets commit={} -->", fake::HEAD_SHA),
         ],
         "each suite's marker line names the commit it reports on"
     );

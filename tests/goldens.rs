@@ -4,8 +4,8 @@
 
 mod common;
 
-use evalgate::load::Row;
-use evalgate::metrics::{ExactMatch, ExactMatchOptions, Metric, SquadEm, SquadF1};
+use benchgate::load::Row;
+use benchgate::metrics::{ExactMatch, ExactMatchOptions, Metric, SquadEm, SquadF1};
 
 fn row(prediction: &str, references: Vec<String>) -> Row {
     Row::new("x", prediction, references)
@@ -107,7 +107,7 @@ fn squad_and_exact_match_equal_the_reference_implementations() {
 
 #[test]
 fn accuracy_and_macro_f1_equal_scikit_learn() {
-    use evalgate::metrics::{Accuracy, MacroF1};
+    use benchgate::metrics::{Accuracy, MacroF1};
     for case in common::golden_cases("classification.jsonl") {
         let name = case["name"].as_str().expect("name");
         let truth = common::strings(&case["y_true"]);

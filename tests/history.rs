@@ -1,13 +1,13 @@
-//! The drift test of `evalgate history`: Mann–Kendall statistics and Sen's slope
+//! The drift test of `benchgate history`: Mann–Kendall statistics and Sen's slope
 //! against goldens from pymannkendall (`scripts/goldens/make_mannkendall_goldens.py`),
 //! then its behaviour as a detector: false alarms on i.i.d. noise near alpha,
 //! and power on a clear decline. No Python needed here.
 
 mod common;
 
-use evalgate::history::trend::{mann_kendall, sens_slope};
-use evalgate::metrics::Direction;
-use evalgate::stats::rng::stream;
+use benchgate::history::trend::{mann_kendall, sens_slope};
+use benchgate::metrics::Direction;
+use benchgate::stats::rng::stream;
 use rand_core::RngCore;
 
 fn close(a: f64, b: f64, tol: f64) -> bool {
@@ -36,7 +36,7 @@ fn statistics_equal_pymannkendall() {
         );
         assert!(close(mk.z, f("z"), 1e-12), "{name}: z {}", mk.z);
         assert!(close(mk.tau, f("tau"), 1e-12), "{name}: tau {}", mk.tau);
-        // evalgate's normal distribution function is accurate to 1.5e-7.
+        // benchgate's normal distribution function is accurate to 1.5e-7.
         assert!(
             close(mk.p_two_sided, f("p"), 1e-6),
             "{name}: p {}",
@@ -114,14 +114,14 @@ fn a_report_of_several_suites_appends_one_entry_each() {
     let dir = tempfile::tempdir().expect("tempdir");
     let report = dir.path().join("report.json");
     let history = dir.path().join("history.jsonl");
-    let bin = env!("CARGO_BIN_EXE_evalgate");
+    let bin = env!("CARGO_BIN_EXE_benchgate");
     let root = env!("CARGO_MANIFEST_DIR");
     let compare = std::process::Command::new(bin)
         .current_dir(root)
         .args([
             "compare",
             "--config",
-            "fixtures/cases/suites/evalgate.toml",
+            "fixtures/cases/suites/benchgate.toml",
             "--quiet",
         ])
         .arg("--json-out")

@@ -1,10 +1,10 @@
 //! Model output is hostile: a PR comment built from predictions full of HTML,
 //! mentions, fences and invisible characters must stay exactly the document
-//! evalgate meant. Checked by parsing the markdown with a CommonMark parser and
+//! benchgate meant. Checked by parsing the markdown with a CommonMark parser and
 //! asserting on the parsed structure, not on substrings.
 
-use evalgate::config::{Config, OutputFormat};
-use evalgate::render::{renderer, RenderOptions, MAX_COMMENT_CHARS};
+use benchgate::config::{Config, OutputFormat};
+use benchgate::render::{renderer, RenderOptions, MAX_COMMENT_CHARS};
 use pulldown_cmark::{Event, Options, Parser, Tag, TagEnd};
 
 const HOSTILE: &[&str] = &[
@@ -58,7 +58,7 @@ fn write_inputs(dir: &std::path::Path) -> Config {
 fn hostile_predictions_cannot_change_the_comment_structure() {
     let dir = tempfile::tempdir().expect("tempdir");
     let config = write_inputs(dir.path());
-    let report = evalgate::compare(&config).expect("compare");
+    let report = benchgate::compare(&config).expect("compare");
     let md = renderer(OutputFormat::Markdown, RenderOptions::default()).render(&report);
     assert!(md.chars().count() <= MAX_COMMENT_CHARS);
 
@@ -85,7 +85,7 @@ fn hostile_predictions_cannot_change_the_comment_structure() {
             _ => {}
         }
     }
-    // evalgate's own zero-width space after "@" is what breaks a mention; any
+    // benchgate's own zero-width space after "@" is what breaks a mention; any
     // other hidden character must have been made visible.
     let stripped = prose.replace("@\u{200B}", "@\u{1}");
     assert!(
@@ -100,9 +100,9 @@ fn hostile_predictions_cannot_change_the_comment_structure() {
             &stripped[i..(i + 20).min(stripped.len())]
         );
     }
-    // Only the HTML evalgate writes itself: the marker, details/summary, sub/code.
+    // Only the HTML benchgate writes itself: the marker, details/summary, sub/code.
     let allowed = |h: &str| {
-        h.starts_with("<!-- evalgate:suite=hostile -->")
+        h.starts_with("<!-- benchgate:suite=hostile -->")
             || h == "<details><summary>"
             || h == "</summary>"
             || h == "</details>"
@@ -118,7 +118,7 @@ fn hostile_predictions_cannot_change_the_comment_structure() {
     let opened = html.iter().filter(|h| h.starts_with("<details>")).count();
     let closed = html.iter().filter(|h| h.as_str() == "</details>").count();
     assert_eq!(opened, closed, "unbalanced details");
-    assert_eq!(headings, 1, "only evalgate's own heading");
+    assert_eq!(headings, 1, "only benchgate's own heading");
     assert_eq!(links, 0, "no links or images from the data");
     assert!(tables >= 1);
     // One diff block per shown example, and nothing broke out of them.

@@ -7,8 +7,8 @@
 use std::path::PathBuf;
 
 use base64::Engine as _;
-use evalgate::config::Config;
-use evalgate::render::html::{content_security_policy, html};
+use benchgate::config::Config;
+use benchgate::render::html::{content_security_policy, html};
 use sha2::{Digest, Sha256};
 
 fn fixture(path: &str) -> PathBuf {
@@ -23,7 +23,7 @@ fn tickets() -> String {
     config.slice_by = vec!["category".into()];
     config.resamples = 1000;
     let (report, table) =
-        evalgate::compare_with_examples(&config, &()).expect("the tickets compare");
+        benchgate::compare_with_examples(&config, &()).expect("the tickets compare");
     html(&report, &table)
 }
 
@@ -145,7 +145,7 @@ fn hostile_output_stays_inside_its_json_string() {
     config.slice_by = vec!["category".into()];
     config.min_examples = 2;
     config.resamples = 200;
-    let (report, table) = evalgate::compare_with_examples(&config, &()).expect("compare");
+    let (report, table) = benchgate::compare_with_examples(&config, &()).expect("compare");
     assert_eq!(table.rows.len(), 24);
     let doc = html(&report, &table);
 

@@ -5,8 +5,8 @@
 
 use std::path::Path;
 
-use evalgate::error::Error;
-use evalgate::load::{load_bytes, FieldMap};
+use benchgate::error::Error;
+use benchgate::load::{load_bytes, FieldMap};
 use proptest::prelude::*;
 
 fn load(name: &str, bytes: &[u8]) -> Result<usize, Error> {

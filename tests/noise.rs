@@ -7,8 +7,8 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::Command;
 
-use evalgate::config::Config;
-use evalgate::report::{Report, Stability};
+use benchgate::config::Config;
+use benchgate::report::{Report, Stability};
 
 const DIR: &str = "fixtures/cases/noise";
 
@@ -65,7 +65,7 @@ fn compare(metric: &str) -> Report {
     config.metrics = vec![metric.into()];
     config.resamples = 2_000;
     config.top_k = 200;
-    evalgate::compare(&config).expect("compare")
+    benchgate::compare(&config).expect("compare")
 }
 
 #[test]
@@ -118,7 +118,7 @@ fn solid_regressions_are_listed_first_and_flaky_ones_marked() {
     let report = compare("correct");
     assert_eq!(
         report.metrics[0].verdict,
-        evalgate::report::Verdict::Regressed
+        benchgate::report::Verdict::Regressed
     );
     let listed = &report.regressed_examples;
     assert!(!listed.is_empty());
@@ -165,7 +165,7 @@ fn rerun_ids_are_the_uncertain_ones_and_the_cli_writes_them() {
 
     let dir = tempfile::tempdir().expect("tempdir");
     let out = dir.path().join("rerun.txt");
-    let status = Command::new(env!("CARGO_BIN_EXE_evalgate"))
+    let status = Command::new(env!("CARGO_BIN_EXE_benchgate"))
         .args(["compare", "--baseline"])
         .arg(Path::new(DIR).join("baseline.jsonl"))
         .arg("--current")
@@ -173,7 +173,7 @@ fn rerun_ids_are_the_uncertain_ones_and_the_cli_writes_them() {
         .args(["--metric", "correct", "--resamples", "500", "--rerun-out"])
         .arg(&out)
         .output()
-        .expect("run evalgate");
+        .expect("run benchgate");
     assert_eq!(status.status.code(), Some(1), "the fixture regresses");
     let written = std::fs::read_to_string(&out).expect("rerun file");
     assert_eq!(written, expected.join("\n") + "\n");
@@ -190,7 +190,7 @@ fn a_higher_threshold_calls_fewer_examples_flaky() {
     let flaky = |threshold: f64| {
         let mut c = config.clone();
         c.flaky_threshold = threshold;
-        let r = evalgate::compare(&c).expect("compare");
+        let r = benchgate::compare(&c).expect("compare");
         r.metrics[0].noise.as_ref().expect("noise").flaky
     };
     // Three samples: a flip rate is 0 or 2/3.
@@ -207,7 +207,7 @@ fn one_sample_per_run_classifies_nothing_and_reruns_every_changed_example() {
     );
     config.metrics = vec!["f1".into()];
     config.resamples = 500;
-    let report = evalgate::compare(&config).expect("compare");
+    let report = benchgate::compare(&config).expect("compare");
     assert!(report.metrics[0].noise.is_none());
     assert!(report
         .regressed_examples

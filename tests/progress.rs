@@ -1,11 +1,11 @@
 //! Progress on stderr: one line per stage with its time when stderr is not a
 //! terminal (CI logs), bars when it is one (run under a pseudo-terminal here),
-//! nothing with `--quiet`. `EVALGATE_PROGRESS_DELAY_MS=0` shows every stage, so
+//! nothing with `--quiet`. `BENCHGATE_PROGRESS_DELAY_MS=0` shows every stage, so
 //! the small fixture exercises what a long run would print.
 
 use std::process::{Command, Output};
 
-const BIN: &str = env!("CARGO_BIN_EXE_evalgate");
+const BIN: &str = env!("CARGO_BIN_EXE_benchgate");
 const STAGES: [&str; 5] = ["load", "align", "score", "resample", "judge"];
 
 fn compare(extra: &[&str]) -> Command {
@@ -26,7 +26,7 @@ fn compare(extra: &[&str]) -> Command {
 }
 
 fn run(mut cmd: Command) -> Output {
-    let out = cmd.output().expect("evalgate runs");
+    let out = cmd.output().expect("benchgate runs");
     assert_eq!(out.status.code(), Some(1), "the fixture regresses");
     out
 }
@@ -34,13 +34,13 @@ fn run(mut cmd: Command) -> Output {
 #[test]
 fn without_a_terminal_each_stage_is_one_line_with_its_time() {
     let mut cmd = compare(&[]);
-    cmd.env("EVALGATE_PROGRESS_DELAY_MS", "0");
+    cmd.env("BENCHGATE_PROGRESS_DELAY_MS", "0");
     let stderr = String::from_utf8(run(cmd).stderr).expect("utf-8");
     let lines: Vec<&str> = stderr.lines().collect();
     assert_eq!(lines.len(), STAGES.len(), "{stderr}");
     for (line, stage) in lines.iter().zip(STAGES) {
         let time = line
-            .strip_prefix(&format!("evalgate: {stage} took "))
+            .strip_prefix(&format!("benchgate: {stage} took "))
             .and_then(|rest| rest.strip_suffix(" s"))
             .unwrap_or_else(|| panic!("unexpected stage line {line:?}"));
         assert!(time.parse::<f64>().is_ok(), "{line}");
@@ -51,7 +51,7 @@ fn without_a_terminal_each_stage_is_one_line_with_its_time() {
 #[test]
 fn without_a_terminal_short_stages_print_nothing() {
     let mut cmd = compare(&[]);
-    cmd.env_remove("EVALGATE_PROGRESS_DELAY_MS");
+    cmd.env_remove("BENCHGATE_PROGRESS_DELAY_MS");
     let out = run(cmd);
     assert_eq!(String::from_utf8_lossy(&out.stderr), "");
 }
@@ -59,7 +59,7 @@ fn without_a_terminal_short_stages_print_nothing() {
 #[test]
 fn quiet_prints_no_stage_lines() {
     let mut cmd = compare(&["--quiet"]);
-    cmd.env("EVALGATE_PROGRESS_DELAY_MS", "0");
+    cmd.env("BENCHGATE_PROGRESS_DELAY_MS", "0");
     let out = run(cmd);
     assert_eq!(String::from_utf8_lossy(&out.stderr), "");
     assert!(!out.stdout.is_empty());
@@ -95,7 +95,7 @@ mod terminal {
         cmd.stdin(Stdio::null())
             .stdout(slave.try_clone().expect("dup"))
             .stderr(slave);
-        let mut child = cmd.spawn().expect("evalgate runs");
+        let mut child = cmd.spawn().expect("benchgate runs");
         // The parent's copies of the terminal end must close, or reading never ends.
         drop(cmd);
         let mut master = std::fs::File::from(master);
@@ -119,12 +119,12 @@ mod terminal {
     #[test]
     fn on_a_terminal_long_stages_show_bars_and_their_times() {
         let mut cmd = super::compare(&[]);
-        cmd.env("EVALGATE_PROGRESS_DELAY_MS", "0");
+        cmd.env("BENCHGATE_PROGRESS_DELAY_MS", "0");
         let (out, code) = in_terminal(cmd);
         assert_eq!(code, Some(1), "{out}");
         for stage in ["load", "score", "resample"] {
             assert!(
-                out.contains(&format!("evalgate: {stage:<8} [")),
+                out.contains(&format!("benchgate: {stage:<8} [")),
                 "no {stage} bar in {out:?}"
             );
         }
@@ -134,29 +134,29 @@ mod terminal {
         );
         for stage in super::STAGES {
             assert!(
-                out.contains(&format!("evalgate: {stage} took ")),
+                out.contains(&format!("benchgate: {stage} took ")),
                 "no {stage} line in {out:?}"
             );
         }
-        assert!(out.contains("FAIL evalgate"), "the report follows: {out:?}");
+        assert!(out.contains("FAIL benchgate"), "the report follows: {out:?}");
     }
 
     #[test]
     fn on_a_terminal_quiet_shows_nothing_but_the_report() {
         let mut cmd = super::compare(&["--quiet"]);
-        cmd.env("EVALGATE_PROGRESS_DELAY_MS", "0");
+        cmd.env("BENCHGATE_PROGRESS_DELAY_MS", "0");
         let (out, code) = in_terminal(cmd);
         assert_eq!(code, Some(1), "{out}");
-        assert!(out.contains("FAIL evalgate"), "{out:?}");
-        assert!(!out.contains("evalgate: "), "{out:?}");
+        assert!(out.contains("FAIL benchgate"), "{out:?}");
+        assert!(!out.contains("benchgate: "), "{out:?}");
     }
 
     #[test]
     fn on_a_terminal_short_stages_show_no_bar() {
         let mut cmd = super::compare(&[]);
-        cmd.env_remove("EVALGATE_PROGRESS_DELAY_MS");
+        cmd.env_remove("BENCHGATE_PROGRESS_DELAY_MS");
         let (out, code) = in_terminal(cmd);
         assert_eq!(code, Some(1), "{out}");
-        assert!(!out.contains("evalgate: "), "{out:?}");
+        assert!(!out.contains("benchgate: "), "{out:?}");
     }
 }

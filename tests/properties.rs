@@ -1,4 +1,4 @@
-//! Property tests of the statistics primitives (`evalgate::stats`) and of the
+//! Property tests of the statistics primitives (`benchgate::stats`) and of the
 //! gate's rows, on random paired differences, resample counts and seeds:
 //!
 //! - translation equivariance: adding c to every paired difference shifts the
@@ -23,10 +23,10 @@
 
 use std::fmt::Write as _;
 
-use evalgate::config::{Config, MetricGate, TestKind};
-use evalgate::metrics::Direction;
-use evalgate::report::Verdict;
-use evalgate::stats::{
+use benchgate::config::{Config, MetricGate, TestKind};
+use benchgate::metrics::Direction;
+use benchgate::report::Verdict;
+use benchgate::stats::{
     bootstrap, holm, sign_flip, Design, Layout, Resampled, TestResult, TypicalValues,
 };
 use proptest::prelude::*;
@@ -334,7 +334,7 @@ proptest! {
         for name in ["hit", "score"] {
             config.gates.insert(name.into(), MetricGate { tolerance: case.tolerance, ..MetricGate::default() });
         }
-        let report = evalgate::compare(&config).expect("compare");
+        let report = benchgate::compare(&config).expect("compare");
         let alpha = report.settings.alpha;
         let rows = report.metrics.iter().map(|m| (m.direction, m.ci_low, m.ci_high, m.p_adjusted, m.verdict, m.n))
             .chain(report.slices.iter().map(|s| (s.direction, s.ci_low, s.ci_high, s.p_adjusted, s.verdict, s.n)));

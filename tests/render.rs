@@ -3,9 +3,9 @@
 
 use std::path::PathBuf;
 
-use evalgate::config::{Config, OutputFormat};
-use evalgate::render::{renderer, RenderOptions, MAX_COMMENT_CHARS};
-use evalgate::report::Report;
+use benchgate::config::{Config, OutputFormat};
+use benchgate::render::{renderer, RenderOptions, MAX_COMMENT_CHARS};
+use benchgate::report::Report;
 
 fn fixture(path: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(path)
@@ -15,7 +15,7 @@ fn run(baseline: &str, current: &str, tweak: impl FnOnce(&mut Config)) -> Report
     let mut config = Config::new(fixture(baseline), vec![fixture(current)]);
     config.suite = "tickets".into();
     tweak(&mut config);
-    let mut report = evalgate::compare(&config).expect("fixtures compare");
+    let mut report = benchgate::compare(&config).expect("fixtures compare");
     // Paths differ between machines; the snapshot keeps the relative one.
     report.baseline_source = baseline.to_string();
     report
@@ -82,7 +82,7 @@ fn seed_tickets_refuse_to_crown_a_winner() {
     );
     assert_eq!(
         report.metrics[0].verdict,
-        evalgate::report::Verdict::Inconclusive
+        benchgate::report::Verdict::Inconclusive
     );
     // The article's numbers (rouge-score, no stemmer): model 1 0.5172, model 2 0.4102.
     assert!((report.metrics[0].baseline - 0.517_156_862_745_098).abs() < 1e-9);
@@ -106,7 +106,7 @@ fn oversized_predictions_keep_the_comment_under_the_limit() {
     config.metrics = vec!["f1".into()];
     config.top_k = 50;
     config.resamples = 200;
-    let report = evalgate::compare(&config).expect("compare");
+    let report = benchgate::compare(&config).expect("compare");
     let md = render(&report, OutputFormat::Markdown);
     assert!(
         md.chars().count() <= MAX_COMMENT_CHARS,

@@ -7,11 +7,11 @@
 
 use std::path::{Path, PathBuf};
 
-use evalgate::config::{Config, OutputFormat};
-use evalgate::metrics::checks::CheckSpec;
-use evalgate::metrics::MetricOptions;
-use evalgate::render::{renderer, RenderOptions};
-use evalgate::report::Report;
+use benchgate::config::{Config, OutputFormat};
+use benchgate::metrics::checks::CheckSpec;
+use benchgate::metrics::MetricOptions;
+use benchgate::render::{renderer, RenderOptions};
+use benchgate::report::Report;
 
 fn fixture(path: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(path)
@@ -61,16 +61,16 @@ fn pr_like(dir: &Path) -> PathBuf {
 }
 
 fn write_baseline(dir: &Path, options: &MetricOptions) -> PathBuf {
-    let data = evalgate::load::load(
+    let data = benchgate::load::load(
         &fixture("fixtures/tickets/baseline.jsonl"),
-        &evalgate::load::FieldMap::default(),
+        &benchgate::load::FieldMap::default(),
     )
     .expect("loads");
-    let side = evalgate::align::group(data).expect("groups");
-    let text = evalgate::baseline::write(
+    let side = benchgate::align::group(data).expect("groups");
+    let text = benchgate::baseline::write(
         &side,
         &Default::default(),
-        &evalgate::baseline::WriteOptions {
+        &benchgate::baseline::WriteOptions {
             metrics: vec!["exec".into(), "f1".into()],
             metric_options: options.clone(),
             commit: Some("abc".into()),
@@ -78,7 +78,7 @@ fn write_baseline(dir: &Path, options: &MetricOptions) -> PathBuf {
         },
     )
     .expect("writes");
-    let path = dir.join("baseline.evalgate.jsonl");
+    let path = dir.join("baseline.benchgate.jsonl");
     std::fs::write(&path, text).expect("writes");
     path
 }
@@ -89,7 +89,7 @@ fn compare(baseline: &Path, current: Vec<PathBuf>, options: &MetricOptions) -> R
     config.metric_options = options.clone();
     config.slice_by = vec!["category".into()];
     config.resamples = 2_000;
-    let mut report = evalgate::compare(&config).expect("compares");
+    let mut report = benchgate::compare(&config).expect("compares");
     report.baseline_source = "baseline".into();
     report
 }
@@ -116,7 +116,7 @@ fn reused_values_equal_a_full_recomputation() {
     );
     assert_eq!(
         reused.reuse,
-        vec![evalgate::report::ReuseCount {
+        vec![benchgate::report::ReuseCount {
             metric: "exec".into(),
             computed: 40,
             reused: 360,
@@ -188,7 +188,7 @@ fn other_settings_reuse_nothing() {
 
 /// The settings hash of `exec` under `options`.
 fn exec_hash(options: &MetricOptions) -> String {
-    let metric = evalgate::metrics::build("exec", options, &Default::default()).expect("builds");
+    let metric = benchgate::metrics::build("exec", options, &Default::default()).expect("builds");
     metric.reuse(&[]).expect("exec is reusable").settings
 }
 
@@ -231,7 +231,7 @@ fn every_setting_that_changes_exec_values_changes_its_hash() {
 
 #[test]
 fn every_setting_that_changes_bertscore_values_changes_its_hash() {
-    use evalgate::metrics::bertscore::{settings_hash, BertScoreOptions, MODEL_FILES};
+    use benchgate::metrics::bertscore::{settings_hash, BertScoreOptions, MODEL_FILES};
     let dir = tempfile::tempdir().expect("tempdir");
     let model = dir.path().join("model");
     std::fs::create_dir(&model).expect("mkdir");
@@ -241,16 +241,16 @@ fn every_setting_that_changes_bertscore_values_changes_its_hash() {
     let rescale = dir.path().join("baseline.tsv");
     std::fs::write(&rescale, "LAYER,P,R,F\n0,0.1,0.2,0.3\n").expect("writes");
     let rows = [
-        evalgate::load::Row::new("1", "a", vec!["ref one".into()]),
-        evalgate::load::Row::new("2", "b", vec!["ref two".into()]),
+        benchgate::load::Row::new("1", "a", vec!["ref one".into()]),
+        benchgate::load::Row::new("2", "b", vec!["ref two".into()]),
     ];
-    let all: Vec<&evalgate::load::Row> = rows.iter().collect();
-    let fewer: Vec<&evalgate::load::Row> = rows.iter().take(1).collect();
+    let all: Vec<&benchgate::load::Row> = rows.iter().collect();
+    let fewer: Vec<&benchgate::load::Row> = rows.iter().take(1).collect();
     let options = BertScoreOptions {
         model: Some(model.clone()),
         ..BertScoreOptions::default()
     };
-    let hash = |o: &BertScoreOptions, idf: &[&evalgate::load::Row]| {
+    let hash = |o: &BertScoreOptions, idf: &[&benchgate::load::Row]| {
         settings_hash(o, idf).expect("the files read")
     };
     let base = hash(&options, &all);
@@ -310,23 +310,23 @@ fn every_setting_that_changes_bertscore_values_changes_its_hash() {
 /// `score --shard K/N --format jsonl` for each K, and unsharded, into `dir`.
 fn score_files(input: &Path, shards: usize, options: &MetricOptions, dir: &Path) -> Vec<PathBuf> {
     let names = vec!["exec".to_string(), "f1".to_string()];
-    let fields = evalgate::load::FieldMap::default();
+    let fields = benchgate::load::FieldMap::default();
     let mut paths = Vec::new();
-    let shard_list: Vec<Option<evalgate::align::Shard>> = if shards == 0 {
+    let shard_list: Vec<Option<benchgate::align::Shard>> = if shards == 0 {
         vec![None]
     } else {
         (1..=shards)
-            .map(|k| Some(evalgate::align::Shard::parse(&format!("{k}/{shards}")).expect("parses")))
+            .map(|k| Some(benchgate::align::Shard::parse(&format!("{k}/{shards}")).expect("parses")))
             .collect()
     };
     for shard in shard_list {
         let (side, report) =
-            evalgate::score_shard(&[input.to_path_buf()], shard, &names, &fields, options)
+            benchgate::score_shard(&[input.to_path_buf()], shard, &names, &fields, options)
                 .expect("scores");
-        let text = evalgate::baseline::write_scored(
+        let text = benchgate::baseline::write_scored(
             &side,
             &report,
-            &evalgate::baseline::WriteOptions {
+            &benchgate::baseline::WriteOptions {
                 metrics: names.clone(),
                 metric_options: options.clone(),
                 commit: Some("abc".into()),
@@ -414,11 +414,11 @@ fn shards_merged_give_the_unsharded_report_byte_for_byte() {
 #[test]
 fn shard_numbers_are_checked() {
     for bad in ["0/3", "4/3", "3", "a/b", "1/0"] {
-        let err = evalgate::align::Shard::parse(bad)
+        let err = benchgate::align::Shard::parse(bad)
             .expect_err(bad)
             .to_string();
         assert!(err.contains("K/N"), "{err}");
     }
-    let s = evalgate::align::Shard::parse("2/3").expect("parses");
+    let s = benchgate::align::Shard::parse("2/3").expect("parses");
     assert_eq!((s.index, s.count), (2, 3));
 }

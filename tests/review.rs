@@ -4,12 +4,12 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use evalgate::error::Error;
-use evalgate::load::{self, FieldMap};
-use evalgate::review::sample::{sample, SampleConfig, DEFAULT_SHARES};
-use evalgate::review::score::{score, verdict, ScoreSettings};
-use evalgate::review::sheet::{self, COLUMNS};
-use evalgate::review::{Key, Side, Stratum};
+use benchgate::error::Error;
+use benchgate::load::{self, FieldMap};
+use benchgate::review::sample::{sample, SampleConfig, DEFAULT_SHARES};
+use benchgate::review::score::{score, verdict, ScoreSettings};
+use benchgate::review::sheet::{self, COLUMNS};
+use benchgate::review::{Key, Side, Stratum};
 
 fn fixture(p: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join(p)
@@ -21,7 +21,7 @@ fn tickets(n: usize, seed: u64) -> SampleConfig {
         current: vec![fixture("fixtures/tickets/current.jsonl")],
         fields: FieldMap::default(),
         metrics: Vec::new(),
-        options: evalgate::metrics::MetricOptions::default(),
+        options: benchgate::metrics::MetricOptions::default(),
         n,
         shares: DEFAULT_SHARES,
         seed,
@@ -245,8 +245,8 @@ fn an_unreviewed_sheet_says_what_to_fill_in() {
 
 #[test]
 fn formulas_in_untrusted_text_are_defused_and_still_match_the_key() {
-    use evalgate::review::sample::SheetRow;
-    use evalgate::review::{KeyRow, StratumCount};
+    use benchgate::review::sample::SheetRow;
+    use benchgate::review::{KeyRow, StratumCount};
     let rows = vec![SheetRow {
         row: 1,
         id: "=1+1".into(),
@@ -267,7 +267,7 @@ fn formulas_in_untrusted_text_are_defused_and_still_match_the_key() {
     std::fs::write(&path, filled).expect("write");
     let answers = sheet::read(&path).expect("reads");
     let key = Key {
-        evalgate_review_key: 1,
+        benchgate_review_key: 1,
         seed: 1,
         baseline: "b".into(),
         current: vec!["c".into()],

@@ -5,9 +5,9 @@ use std::collections::BTreeMap;
 
 mod common;
 
-use evalgate::load::Row;
-use evalgate::metrics::rouge::{porter_stem, Rouge, RougeOptions, RougeType};
-use evalgate::metrics::Metric;
+use benchgate::load::Row;
+use benchgate::metrics::rouge::{porter_stem, Rouge, RougeOptions, RougeType};
+use benchgate::metrics::Metric;
 use serde_json::value::RawValue;
 use serde_json::Value;
 

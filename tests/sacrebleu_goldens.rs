@@ -7,9 +7,9 @@
 
 mod common;
 
-use evalgate::load::Row;
-use evalgate::metrics::sacre::{Bleu, Chrf, SacreOptions, Tokenizer};
-use evalgate::metrics::Metric;
+use benchgate::load::Row;
+use benchgate::metrics::sacre::{Bleu, Chrf, SacreOptions, Tokenizer};
+use benchgate::metrics::Metric;
 use serde_json::Value;
 
 const TOLERANCE: f64 = 1e-6;

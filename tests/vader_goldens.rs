@@ -3,7 +3,7 @@
 
 mod common;
 
-use evalgate::metrics::vader::polarity;
+use benchgate::metrics::vader::polarity;
 use serde_json::Value;
 
 #[test]

@@ -9,8 +9,8 @@
 use std::path::Path;
 
 use clap::ValueEnum;
-use evalgate::error::Error;
-use evalgate::load::{load_bytes, Dataset, FieldMap, InputFormat};
+use benchgate::error::Error;
+use benchgate::load::{load_bytes, Dataset, FieldMap, InputFormat};
 
 /// Every way a file reaches a reader: a name and the field map it is read with.
 ///
@@ -40,7 +40,7 @@ fn readers() -> Vec<(&'static str, FieldMap)> {
     .collect()
 }
 
-/// Loads `data` every way evalgate can.
+/// Loads `data` every way benchgate can.
 pub fn run(data: &[u8]) {
     for (name, fields) in readers() {
         check(name, load_bytes(Path::new(name), data.to_vec(), &fields));

@@ -7,9 +7,9 @@
 //! baseline's name, and the suite when the settings accept it. The first byte
 //! repeats one of the strings up to a million times (a 1 MB prediction), the
 //! second puts NaN or infinities into some numbers. The PR comment is then
-//! parsed with a CommonMark parser and must be exactly the document evalgate
+//! parsed with a CommonMark parser and must be exactly the document benchgate
 //! means: at most 65,536 characters, its own marker first, one heading, no
-//! HTML but evalgate's own, balanced `<details>`, no links or images, code
+//! HTML but benchgate's own, balanced `<details>`, no links or images, code
 //! blocks only for the diffs (every line of them a `- ` or `+ ` line), every
 //! metric row with its verdict in the last cell, no live @mention and no
 //! hidden character shown raw.
@@ -17,9 +17,9 @@
 use std::path::PathBuf;
 use std::sync::OnceLock;
 
-use evalgate::config::{Config, OutputFormat};
-use evalgate::render::{marker, renderer, RenderOptions, MAX_COMMENT_CHARS};
-use evalgate::report::Report;
+use benchgate::config::{Config, OutputFormat};
+use benchgate::render::{marker, renderer, RenderOptions, MAX_COMMENT_CHARS};
+use benchgate::report::Report;
 use pulldown_cmark::{Event, Options, Parser, Tag, TagEnd};
 
 fn root() -> PathBuf {
@@ -40,7 +40,7 @@ fn base_report() -> &'static Report {
         config.slice_by = vec!["category".into()];
         config.top_k = 10;
         config.format = OutputFormat::Markdown;
-        evalgate::compare(&config).expect("the ticket fixture compares")
+        benchgate::compare(&config).expect("the ticket fixture compares")
     })
 }
 
@@ -79,7 +79,7 @@ impl Strings {
 pub fn run(data: &[u8]) {
     let report = hostile_report(data);
     let md = renderer(OutputFormat::Markdown, RenderOptions::default()).render(&report);
-    if std::env::var_os("EVALGATE_FUZZ_DUMP").is_some() {
+    if std::env::var_os("BENCHGATE_FUZZ_DUMP").is_some() {
         eprintln!("{md}");
     }
     check(&md, &report);
@@ -146,7 +146,7 @@ pub fn hostile_report(data: &[u8]) -> Report {
     report
 }
 
-/// Panics unless `md` is exactly the comment evalgate means for `report`.
+/// Panics unless `md` is exactly the comment benchgate means for `report`.
 pub fn check(md: &str, report: &Report) {
     let chars = md.chars().count();
     assert!(chars <= MAX_COMMENT_CHARS, "{chars} characters");
@@ -178,7 +178,7 @@ pub fn check(md: &str, report: &Report) {
                     pulldown_cmark::CodeBlockKind::Fenced(info) => info.to_string(),
                     pulldown_cmark::CodeBlockKind::Indented => "(indented)".into(),
                 };
-                assert_eq!(info, "diff", "a code block evalgate did not write");
+                assert_eq!(info, "diff", "a code block benchgate did not write");
                 code = Some(String::new());
             }
             Event::End(TagEnd::CodeBlock) => {
@@ -226,14 +226,14 @@ pub fn check(md: &str, report: &Report) {
         }
     }
     assert!(other.is_empty(), "markdown from the data: {other:?}");
-    assert_eq!(headings, 1, "only evalgate's own heading");
+    assert_eq!(headings, 1, "only benchgate's own heading");
     assert_eq!(links, 0, "no links or images from the data");
     assert!(
         code_blocks <= report.regressed_examples.len(),
         "{code_blocks} code blocks for {} examples",
         report.regressed_examples.len()
     );
-    // evalgate's own HTML only: the marker, details/summary, sub and code.
+    // benchgate's own HTML only: the marker, details/summary, sub and code.
     let summary = |h: &str| {
         h.strip_prefix("<details><summary>")
             .and_then(|h| h.strip_suffix("</summary>"))
@@ -271,7 +271,7 @@ pub fn check(md: &str, report: &Report) {
             "a cell moved in the metrics table: {cells:?}"
         );
     }
-    // evalgate's zero-width space after "@" is what breaks a mention; any other
+    // benchgate's zero-width space after "@" is what breaks a mention; any other
     // hidden character must have been made visible.
     let prose = prose.replace("@\u{200B}", "@\u{1}");
     for hidden in ['\u{202E}', '\u{202D}', '\u{2066}', '\u{200B}', '\u{FEFF}'] {

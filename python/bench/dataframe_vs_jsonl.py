@@ -4,16 +4,16 @@ Writes two runs of N examples (id, input, reference, prediction, category,
 latency_ms, judge: the shape of fixtures/tickets) as JSONL, reads them into
 pandas and polars DataFrames, and times, best of --repeat:
 
-- ``evalgate.compare`` on the JSONL paths, on the pandas and on the polars
+- ``benchgate.compare`` on the JSONL paths, on the pandas and on the polars
   DataFrames (the pandas time includes its conversion to Arrow), and the
-  release binary on the files (``--evalgate``);
-- ``evalgate.score(…, "exact_match")``, where loading is nearly all the work.
+  release binary on the files (``--benchgate``);
+- ``benchgate.score(…, "exact_match")``, where loading is nearly all the work.
 
 Prints the times and the DataFrame/JSONL ratios; with ``--max-ratio`` exits 1
 when a compare ratio exceeds it. Not a test: a benchmark, run by hand or by CI
 with a smaller N (``--rows``).
 
-    python python/bench/dataframe_vs_jsonl.py --rows 1000000 --evalgate target/release/evalgate
+    python python/bench/dataframe_vs_jsonl.py --rows 1000000 --benchgate target/release/benchgate
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ import sys
 import time
 from pathlib import Path
 
-import evalgate
+import benchgate
 
 WORDS = ("customer order refund login password invoice delayed locked error payment "
          "account email support urgent missing charge update status shipping reset").split()
@@ -69,7 +69,7 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--resamples", type=int, default=1000)
     parser.add_argument("--data", type=Path, default=Path("target/bench-python"))
-    parser.add_argument("--evalgate", help="the release binary, timed on the files too")
+    parser.add_argument("--benchgate", help="the release binary, timed on the files too")
     parser.add_argument("--max-ratio", type=float)
     args = parser.parse_args()
 
@@ -91,16 +91,16 @@ def main() -> int:
     print(f"{args.rows:,} rows per side, {args.resamples:,} resamples, best of {args.repeat}")
     results = {}
     reports = {}
-    results["compare jsonl"] = best(args.repeat, lambda: reports.__setitem__("jsonl", evalgate.compare(str(base), str(cur), **settings)))
+    results["compare jsonl"] = best(args.repeat, lambda: reports.__setitem__("jsonl", benchgate.compare(str(base), str(cur), **settings)))
     for name, (b, c) in frames.items():
-        results[f"compare {name}"] = best(args.repeat, lambda b=b, c=c, name=name: reports.__setitem__(name, evalgate.compare(b, c, **settings)))
-    if args.evalgate:
-        cmd = [args.evalgate, "compare", "--baseline", str(base), "--current", str(cur), "--quiet",
+        results[f"compare {name}"] = best(args.repeat, lambda b=b, c=c, name=name: reports.__setitem__(name, benchgate.compare(b, c, **settings)))
+    if args.benchgate:
+        cmd = [args.benchgate, "compare", "--baseline", str(base), "--current", str(cur), "--quiet",
                "--format", "json", "--resamples", str(args.resamples), "--slice-by", "category"]
         results["compare binary, jsonl"] = best(args.repeat, lambda: subprocess.run(cmd, capture_output=True))
-    results["score jsonl"] = best(args.repeat, lambda: evalgate.score(str(cur), "exact_match"))
+    results["score jsonl"] = best(args.repeat, lambda: benchgate.score(str(cur), "exact_match"))
     for name, (_, c) in frames.items():
-        results[f"score {name}"] = best(args.repeat, lambda c=c: evalgate.score(c, "exact_match"))
+        results[f"score {name}"] = best(args.repeat, lambda c=c: benchgate.score(c, "exact_match"))
 
     # The same data gives the same statistics whatever its form.
     metrics = {k: [(m.name, m.delta, m.p_adjusted) for m in r.metrics] for k, r in reports.items()}

@@ -6,7 +6,7 @@
 //! No Python object is made or read per cell: the columns are read in place,
 //! numbers straight from their buffers, and each stretch of a text column is
 //! copied once into one shared buffer whose ranges become the rows' texts, as
-//! the JSONL reader does with its pieces of a file (see `evalgate::load::Text`).
+//! the JSONL reader does with its pieces of a file (see `benchgate::load::Text`).
 //! Stretches of rows are read in parallel. A row's "line" is its 1-based
 //! position in the data.
 
@@ -22,8 +22,8 @@ use arrow_array::types::{
 };
 use arrow_array::{Array, RecordBatch, RecordBatchReader};
 use arrow_schema::DataType;
-use evalgate::error::{Error, Location};
-use evalgate::load::{FieldMap, Row, Text, Value};
+use benchgate::error::{Error, Location};
+use benchgate::load::{FieldMap, Row, Text, Value};
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::types::PyCapsule;
@@ -208,7 +208,7 @@ impl<'a> Column<'a> {
             Cells::TextList => text_list(self.array, i),
             Cells::Null => Value::Null,
             Cells::Unsupported => Value::Other(
-                "a value of an Arrow type evalgate does not read (it reads text, numbers, booleans and lists of text)",
+                "a value of an Arrow type benchgate does not read (it reads text, numbers, booleans and lists of text)",
             ),
         }
     }

@@ -6,8 +6,8 @@
 
 use std::path::Path;
 
-use evalgate::error::{Error, Location};
-use evalgate::load::{FieldMap, Row, Value};
+use benchgate::error::{Error, Location};
+use benchgate::load::{FieldMap, Row, Value};
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
 

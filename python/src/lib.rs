@@ -1,7 +1,7 @@
-//! `evalgate._evalgate`, the extension under the Python package `evalgate`: the
+//! `benchgate._benchgate`, the extension under the Python package `benchgate`: the
 //! library's comparison, scoring and renderers over paths, lists of dicts and
 //! Arrow data (pandas, polars, pyarrow), and the command line itself for the
-//! `evalgate` console script.
+//! `benchgate` console script.
 //!
 //! Thin by rule, no second implementation of anything: settings go through the
 //! command line's own flag parser ([`cli`]), reports are rendered by the
@@ -10,7 +10,7 @@
 //! ([`arrow`]) into the readers' values, library errors into the package's
 //! exceptions, and the GIL released while the library works.
 
-// The binary's own source, compiled in: `evalgate` from pip is this code.
+// The binary's own source, compiled in: `benchgate` from pip is this code.
 #[allow(dead_code)]
 #[path = "../../src/main.rs"]
 mod cli;
@@ -21,13 +21,13 @@ mod dicts;
 use std::path::PathBuf;
 
 use clap::Parser;
-use evalgate::cli::{Cli, Command};
-use evalgate::config::{Config, OutputFormat};
-use evalgate::error::Error;
-use evalgate::examples::ExampleTable;
-use evalgate::load::{Dataset, FieldMap};
-use evalgate::render::{renderer, RenderOptions};
-use evalgate::report::Report;
+use benchgate::cli::{Cli, Command};
+use benchgate::config::{Config, OutputFormat};
+use benchgate::error::Error;
+use benchgate::examples::ExampleTable;
+use benchgate::load::{Dataset, FieldMap};
+use benchgate::render::{renderer, RenderOptions};
+use benchgate::report::Report;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList};
 
@@ -93,7 +93,7 @@ impl Input {
     /// The dataset, reading Arrow or the files `paths` now (no GIL needed).
     fn load(self, paths: &[PathBuf], fields: &FieldMap) -> Result<Dataset, Error> {
         match self {
-            Input::Files => evalgate::load::load_all(paths, fields),
+            Input::Files => benchgate::load::load_all(paths, fields),
             Input::Rows(data) => Ok(*data),
             Input::Arrow(stream, label) => Ok(Dataset {
                 rows: stream.rows(&label, fields)?,
@@ -106,7 +106,7 @@ impl Input {
     }
 }
 
-/// Parses `argv` (`evalgate SUBCOMMAND …`) with the command line's parser.
+/// Parses `argv` (`benchgate SUBCOMMAND …`) with the command line's parser.
 fn parse(py: Python<'_>, argv: Vec<String>) -> PyResult<Command> {
     match Cli::try_parse_from(argv) {
         Ok(cli) => Ok(cli.command),
@@ -120,7 +120,7 @@ fn parse(py: Python<'_>, argv: Vec<String>) -> PyResult<Command> {
 }
 
 /// A comparison's report and its changed examples (for the HTML report).
-#[pyclass(module = "evalgate._evalgate", frozen)]
+#[pyclass(module = "benchgate._benchgate", frozen)]
 struct NativeReport {
     report: Report,
     table: ExampleTable,
@@ -145,7 +145,7 @@ impl NativeReport {
 
     /// The self-contained HTML report, as `--html-out` writes it.
     fn html(&self) -> String {
-        evalgate::render::html::html(&self.report, &self.table)
+        benchgate::render::html::html(&self.report, &self.table)
     }
 }
 
@@ -184,13 +184,13 @@ fn compare(
         .detach(move || {
             let [baseline, current] = sides;
             if matches!((&baseline, &current), (Input::Files, Input::Files)) {
-                return evalgate::compare_with_examples(&config, &());
+                return benchgate::compare_with_examples(&config, &());
             }
             let (baseline, current) = rayon::join(
                 || baseline.load(&config.baseline, &config.fields),
                 || current.load(&config.current, &config.fields),
             );
-            evalgate::compare_datasets(&config, &(), baseline?, current?)
+            benchgate::compare_datasets(&config, &(), baseline?, current?)
         })
         .map_err(|e| raise(py, e))?;
     Ok(NativeReport { report, table })
@@ -246,8 +246,8 @@ fn score<'py>(
             let mut data = input.load(&args.input, &fields)?;
             // Scores files passed as input lend their stored values, as with the CLI.
             let stored = std::mem::take(&mut data.stored);
-            let side = evalgate::align::group(data)?;
-            evalgate::score_side(&side, None, &stored, &args.metrics, &options)
+            let side = benchgate::align::group(data)?;
+            benchgate::score_side(&side, None, &stored, &args.metrics, &options)
         })
         .map_err(|e| raise(py, e))?;
     let out = PyDict::new(py);
@@ -289,26 +289,26 @@ fn raise(py: Python<'_>, e: Error) -> PyErr {
             Error::Input { location, .. } => Some(location.clone()),
             _ => None,
         }),
-        Error::Io { path, .. } => Some(evalgate::error::Location::file(path)),
+        Error::Io { path, .. } => Some(benchgate::error::Location::file(path)),
         _ => None,
     };
     let kind = match &e {
         Error::Input { .. } | Error::Rows(_) | Error::Io { .. } => "InputError",
         Error::UnknownMetric { .. } => "UnknownMetricError",
         Error::Config(_) => "ConfigError",
-        _ => "EvalgateError",
+        _ => "BenchgateError",
     };
     // The binary prints `{:#}` of the error: the same chain of causes.
     let message = format!("{:#}", anyhow::Error::from(e));
     exception(py, kind, message, location)
 }
 
-/// An instance of `evalgate.errors.<kind>` (message, file, line, column, field).
+/// An instance of `benchgate.errors.<kind>` (message, file, line, column, field).
 fn exception(
     py: Python<'_>,
     kind: &str,
     message: String,
-    location: Option<evalgate::error::Location>,
+    location: Option<benchgate::error::Location>,
 ) -> PyErr {
     let (file, line, column, field) = match location {
         Some(l) => (
@@ -320,7 +320,7 @@ fn exception(
         None => (None, None, None, None),
     };
     let made = py
-        .import("evalgate.errors")
+        .import("benchgate.errors")
         .and_then(|m| m.getattr(kind))
         .and_then(|class| class.call1((message.clone(), file, line, column, field)));
     match made {
@@ -331,7 +331,7 @@ fn exception(
 
 /// The extension module.
 #[pymodule]
-fn _evalgate(m: &Bound<'_, PyModule>) -> PyResult<()> {
+fn _benchgate(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(run_cli, m)?)?;
     m.add_function(wrap_pyfunction!(compare, m)?)?;
     m.add_function(wrap_pyfunction!(score, m)?)?;

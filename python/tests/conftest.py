@@ -1,6 +1,6 @@
 """Shared fixtures: the repository's ticket fixtures, and the two command lines
-whose output the API must reproduce — the installed ``evalgate`` console script
-and, when ``EVALGATE_BIN`` names it, the Rust binary built by cargo."""
+whose output the API must reproduce — the installed ``benchgate`` console script
+and, when ``BENCHGATE_BIN`` names it, the Rust binary built by cargo."""
 
 from __future__ import annotations
 
@@ -21,10 +21,10 @@ CURRENT = TICKETS / "current.jsonl"
 
 
 def installed_command() -> str:
-    """The ``evalgate`` script pip installed beside this interpreter."""
-    here = Path(sys.executable).parent / ("evalgate.exe" if os.name == "nt" else "evalgate")
-    found = str(here) if here.exists() else shutil.which("evalgate")
-    assert found, "the evalgate command is not installed"
+    """The ``benchgate`` script pip installed beside this interpreter."""
+    here = Path(sys.executable).parent / ("benchgate.exe" if os.name == "nt" else "benchgate")
+    found = str(here) if here.exists() else shutil.which("benchgate")
+    assert found, "the benchgate command is not installed"
     return found
 
 
@@ -47,16 +47,16 @@ class Cli:
 
 @pytest.fixture(scope="session")
 def cli() -> Cli:
-    """The installed console script (what `pip install evalgate` gives)."""
+    """The installed console script (what `pip install benchgate` gives)."""
     return Cli(installed_command())
 
 
 @pytest.fixture(scope="session")
 def rust_cli() -> Cli:
     """The cargo-built binary, the reference the console script must equal."""
-    program = os.environ.get("EVALGATE_BIN")
+    program = os.environ.get("BENCHGATE_BIN")
     if not program:
-        pytest.skip("EVALGATE_BIN is not set (the Rust binary to compare with)")
+        pytest.skip("BENCHGATE_BIN is not set (the Rust binary to compare with)")
     return Cli(program)
 
 

@@ -1,4 +1,4 @@
-"""The installed ``evalgate`` command is the Rust binary's code: the same output
+"""The installed ``benchgate`` command is the Rust binary's code: the same output
 and exit codes (0 pass, 1 gate failed, 2 usage or input error). And scoring."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import sys
 
 import pytest
 
-import evalgate
+import benchgate
 from conftest import CURRENT, read_jsonl
 
 B = "fixtures/tickets/baseline.jsonl"
@@ -41,18 +41,18 @@ def test_the_command_is_the_rust_binary(cli, rust_cli, args, code):
 
 
 def test_python_dash_m_runs_the_command(cli):
-    out = subprocess.run([sys.executable, "-m", "evalgate", "--version"], capture_output=True, text=True)
+    out = subprocess.run([sys.executable, "-m", "benchgate", "--version"], capture_output=True, text=True)
     assert out.returncode == 0
     assert out.stdout == cli.run("--version").stdout
-    assert evalgate.__version__ in out.stdout
+    assert benchgate.__version__ in out.stdout
 
 
 def test_score_is_the_commands_json(cli):
     expected = json.loads(cli.run("score", "--input", C, "--metric", "f1", "--metric", "rougeL",
                                   "--ignore-case", "--format", "json").stdout)
-    assert evalgate.score(C, ["f1", "rougeL"], ignore_case=True) == expected
-    assert evalgate.score(read_jsonl(CURRENT), ["f1", "rougeL"], ignore_case=True) == expected
-    assert list(evalgate.score(C, ["rougeL", "f1"])["metrics"]) == ["rougeL", "f1"]
+    assert benchgate.score(C, ["f1", "rougeL"], ignore_case=True) == expected
+    assert benchgate.score(read_jsonl(CURRENT), ["f1", "rougeL"], ignore_case=True) == expected
+    assert list(benchgate.score(C, ["rougeL", "f1"])["metrics"]) == ["rougeL", "f1"]
 
 
 def test_score_examples_is_the_commands_jsonl(cli):
@@ -60,18 +60,18 @@ def test_score_examples_is_the_commands_jsonl(cli):
     lines = cli.run("score", "--input", C, "--metric", "f1", "--metric", "exact_match",
                     "--format", "jsonl").stdout.splitlines()
     # The command writes a scores file: a header line, then each example with its
-    # scores under "evalgate_scores"; score_examples gives the id and the scores.
+    # scores under "benchgate_scores"; score_examples gives the id and the scores.
     rows = [json.loads(line) for line in lines]
-    assert "evalgate_baseline" in rows[0]
-    expected = pd.DataFrame([{"id": r["id"], **r["evalgate_scores"]} for r in rows[1:]])
-    frame = evalgate.score_examples(pd.read_json(C, lines=True), ["f1", "exact_match"])
+    assert "benchgate_baseline" in rows[0]
+    expected = pd.DataFrame([{"id": r["id"], **r["benchgate_scores"]} for r in rows[1:]])
+    frame = benchgate.score_examples(pd.read_json(C, lines=True), ["f1", "exact_match"])
     pd.testing.assert_frame_equal(frame, expected)
     pl = pytest.importorskip("polars")
-    assert evalgate.score_examples(C, "f1", backend="polars").height == len(expected)
+    assert benchgate.score_examples(C, "f1", backend="polars").height == len(expected)
 
 
 def test_the_package_is_typed():
-    files = importlib.resources.files("evalgate")
+    files = importlib.resources.files("benchgate")
     assert files.joinpath("py.typed").is_file()
-    assert files.joinpath("_evalgate.pyi").is_file()
-    assert evalgate.compare.__doc__ and evalgate.Report.to_markdown.__doc__
+    assert files.joinpath("_benchgate.pyi").is_file()
+    assert benchgate.compare.__doc__ and benchgate.Report.to_markdown.__doc__

@@ -1,4 +1,4 @@
-"""evalgate.compare against the command line on the same data: paths, lists of
+"""benchgate.compare against the command line on the same data: paths, lists of
 dicts, pandas, polars and pyarrow inputs, and settings as keywords. The
 expectation is always the command's own output, never a copy of it."""
 
@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-import evalgate
+import benchgate
 from conftest import BASELINE, CURRENT, TICKETS, read_jsonl
 
 B = "fixtures/tickets/baseline.jsonl"
@@ -31,7 +31,7 @@ def without_source(doc: dict) -> dict:
 
 
 def test_paths_give_the_commands_markdown_json_and_table_byte_for_byte(cli):
-    report = evalgate.compare(B, C)
+    report = benchgate.compare(B, C)
     for fmt, text in [
         ("json", report.to_json()),
         ("markdown", report.to_markdown()),
@@ -44,14 +44,14 @@ def test_paths_give_the_commands_markdown_json_and_table_byte_for_byte(cli):
 
 
 def test_the_report_is_the_json_document_as_objects(cli):
-    report = evalgate.compare(B, C, slice_by="category")
+    report = benchgate.compare(B, C, slice_by="category")
     doc = cli_json(cli, "--slice-by", "category")
     assert report.verdict == doc["verdict"] == "fail"
     assert report.passed is False
     assert report.reasons == doc["reasons"]
     assert [m.name for m in report.metrics] == [m["name"] for m in doc["metrics"]]
     for metric, row in zip(report.metrics, doc["metrics"]):
-        assert isinstance(metric, evalgate.Metric)
+        assert isinstance(metric, benchgate.Metric)
         assert (metric.delta, metric.ci_low, metric.ci_high, metric.verdict) == (
             row["delta"], row["ci_low"], row["ci_high"], row["verdict"])
     assert len(report.slices) == len(doc["slices"]) > 0
@@ -69,7 +69,7 @@ def test_the_report_is_the_json_document_as_objects(cli):
 
 def test_to_pandas_has_a_row_per_metric_and_every_json_field(cli):
     pytest.importorskip("pandas")
-    report = evalgate.compare(B, C, slice_by="category")
+    report = benchgate.compare(B, C, slice_by="category")
     doc = cli_json(cli, "--slice-by", "category")
     frame = report.to_pandas()
     assert list(frame["name"]) == [m["name"] for m in doc["metrics"]]
@@ -82,7 +82,7 @@ def test_to_pandas_has_a_row_per_metric_and_every_json_field(cli):
 
 
 def test_html_is_the_commands_html_report(cli, tmp_path):
-    report = evalgate.compare(B, C)
+    report = benchgate.compare(B, C)
     out = tmp_path / "report.html"
     run = cli.run("compare", "--baseline", B, "--current", C, "--html-out", str(out), "--quiet")
     assert run.returncode == 1, run.stderr
@@ -92,7 +92,7 @@ def test_html_is_the_commands_html_report(cli, tmp_path):
 
 
 def test_lists_of_dicts_compare_like_the_files(cli):
-    report = evalgate.compare(read_jsonl(BASELINE), read_jsonl(CURRENT))
+    report = benchgate.compare(read_jsonl(BASELINE), read_jsonl(CURRENT))
     doc = json.loads(report.to_json())
     assert doc["baseline_source"] == "baseline (list of dicts)"
     assert without_source(doc) == without_source(cli_json(cli))
@@ -102,7 +102,7 @@ def test_lists_of_dicts_compare_like_the_files(cli):
 
 
 def test_one_side_a_path_the_other_in_memory(cli):
-    report = evalgate.compare(B, read_jsonl(CURRENT))
+    report = benchgate.compare(B, read_jsonl(CURRENT))
     assert json.loads(report.to_json()) == cli_json(cli)
 
 
@@ -111,7 +111,7 @@ def test_pandas_dataframes_compare_like_the_files(cli):
     pytest.importorskip("pyarrow")
     base = pd.DataFrame(read_jsonl(BASELINE))
     cur = pd.DataFrame(read_jsonl(CURRENT))
-    report = evalgate.compare(base, cur)
+    report = benchgate.compare(base, cur)
     assert json.loads(report.to_json())["baseline_source"] == "baseline (DataFrame)"
     assert without_source(json.loads(report.to_json())) == without_source(cli_json(cli))
 
@@ -128,8 +128,8 @@ def test_pandas_index_categoricals_and_missing_values(cli):
     cur.loc[3, "judge"] = float("nan")
     rows = read_jsonl(CURRENT)
     rows[3]["judge"] = None
-    expected = evalgate.compare(B, rows, slice_by="category")
-    got = evalgate.compare(base, cur, slice_by="category")
+    expected = benchgate.compare(B, rows, slice_by="category")
+    got = benchgate.compare(base, cur, slice_by="category")
     assert [m.name for m in got.metrics] == [m.name for m in expected.metrics]
     assert without_source(json.loads(got.to_json())) == without_source(json.loads(expected.to_json()))
 
@@ -138,11 +138,11 @@ def test_polars_and_pyarrow_compare_like_the_files(cli):
     pl = pytest.importorskip("polars")
     pa = pytest.importorskip("pyarrow")
     expected = without_source(cli_json(cli))
-    report = evalgate.compare(pl.read_ndjson(BASELINE), pl.read_ndjson(CURRENT))
+    report = benchgate.compare(pl.read_ndjson(BASELINE), pl.read_ndjson(CURRENT))
     assert json.loads(report.to_json())["baseline_source"] == "baseline (DataFrame)"
     assert without_source(json.loads(report.to_json())) == expected
     table = pa.Table.from_pylist(read_jsonl(BASELINE))
-    report = evalgate.compare(table, pa.Table.from_pylist(read_jsonl(CURRENT)))
+    report = benchgate.compare(table, pa.Table.from_pylist(read_jsonl(CURRENT)))
     assert without_source(json.loads(report.to_json())) == expected
 
 
@@ -153,15 +153,15 @@ def test_several_references_in_a_list_column():
         for i in range(30)
     ]
     worse = [dict(r, prediction="wrong") if i % 2 else r for i, r in enumerate(rows)]
-    from_dicts = evalgate.compare(rows, worse, metrics="exact_match")
-    from_polars = evalgate.compare(pl.DataFrame(rows), pl.DataFrame(worse), metrics="exact_match")
+    from_dicts = benchgate.compare(rows, worse, metrics="exact_match")
+    from_polars = benchgate.compare(pl.DataFrame(rows), pl.DataFrame(worse), metrics="exact_match")
     assert from_dicts.metrics[0].baseline == 1.0
     assert from_dicts.metrics[0].current == 0.5
     assert json.loads(from_polars.to_json())["metrics"] == json.loads(from_dicts.to_json())["metrics"]
 
 
 def test_csv_and_shards_are_read_as_the_command_reads_them(cli):
-    report = evalgate.compare(B, "fixtures/tickets/current.csv")
+    report = benchgate.compare(B, "fixtures/tickets/current.csv")
     out = cli.run("compare", "--baseline", B, "--current", "fixtures/tickets/current.csv",
                   "--format", "json", "--quiet")
     assert report.to_json() == out.stdout
@@ -182,7 +182,7 @@ def test_settings_are_the_commands_flags(cli):
         top_k=2,
         fail_on="regression",
     )
-    report = evalgate.compare(B, C, **settings)
+    report = benchgate.compare(B, C, **settings)
     flags = ["--metric", "f1", "--metric", "rougeL", "--metric", "latency_ms",
              "--slice-by", "category", "--tolerance", "f1=0.1", "--min", "rougeL=0.2",
              "--direction", "latency_ms=lower", "--alpha", "0.1", "--resamples", "2000",
@@ -195,7 +195,7 @@ def test_settings_are_the_commands_flags(cli):
     doc = json.loads(report.to_json())
     # The settings took effect (not just parsed): f1, regressed by default, is
     # no longer a regression beyond the tolerance, and the settings echo.
-    assert next(m for m in evalgate.compare(B, C).metrics if m.name == "f1").verdict == "regressed"
+    assert next(m for m in benchgate.compare(B, C).metrics if m.name == "f1").verdict == "regressed"
     f1 = next(m for m in report.metrics if m.name == "f1")
     assert f1.tolerance == 0.1 and f1.verdict != "regressed"
     assert doc["settings"]["resamples"] == 2000 and doc["settings"]["seed"] == 7
@@ -205,20 +205,20 @@ def test_settings_are_the_commands_flags(cli):
 
 def test_unknown_and_output_keywords_are_type_errors():
     with pytest.raises(TypeError, match="unexpected keyword argument 'alhpa'"):
-        evalgate.compare(B, C, alhpa=0.1)
+        benchgate.compare(B, C, alhpa=0.1)
     with pytest.raises(TypeError, match="to_markdown"):
-        evalgate.compare(B, C, markdown_out="x.md")
+        benchgate.compare(B, C, markdown_out="x.md")
     with pytest.raises(TypeError, match="expected a path, a list of dicts or a DataFrame"):
-        evalgate.compare(B, 42)
+        benchgate.compare(B, 42)
 
 
-def test_the_gil_is_released_while_evalgate_works():
+def test_the_gil_is_released_while_benchgate_works():
     """Another Python thread runs while a comparison is under way."""
     done = threading.Event()
     result = {}
 
     def work():
-        result["report"] = evalgate.compare(B, C, resamples=200_000)
+        result["report"] = benchgate.compare(B, C, resamples=200_000)
         done.set()
 
     ticks = 0
@@ -240,14 +240,14 @@ def test_a_baseline_file_lends_its_stored_exec_values(cli, tmp_path):
     script = tmp_path / "length.sh"
     script.write_text("wc -c\n", encoding="utf-8")
     check = {"metrics": "exec", "exec": f"sh {script}", "no_exec_cache": True}
-    stored = tmp_path / "baseline.evalgate.jsonl"
+    stored = tmp_path / "baseline.benchgate.jsonl"
     out = cli.run("baseline", "write", "--from", B, "--out", str(stored), "--metric", "exec",
                   "--exec", f"sh {script}", "--no-exec-cache")
     assert out.returncode == 0, out.stderr
     # The current run is the baseline's own: every value is stored, nothing runs.
-    reused = evalgate.compare(str(stored), B, **check)
+    reused = benchgate.compare(str(stored), B, **check)
     assert reused.reuse == {"exec": {"computed": 0, "reused": 400}}
-    recomputed = evalgate.compare(B, B, **check)
+    recomputed = benchgate.compare(B, B, **check)
     assert recomputed.reuse == {}
     assert [m.current for m in reused.metrics] == [m.current for m in recomputed.metrics]
     assert reused.to_json() == cli.run("compare", "--baseline", str(stored), "--current", B,

@@ -9,8 +9,8 @@ import json
 
 import pytest
 
-import evalgate
-from evalgate import ConfigError, EvalgateError, InputError, UnknownMetricError
+import benchgate
+from benchgate import ConfigError, BenchgateError, InputError, UnknownMetricError
 from conftest import CURRENT, read_jsonl
 
 B = "fixtures/tickets/baseline.jsonl"
@@ -30,7 +30,7 @@ def write_jsonl(path, rows) -> None:
 
 def test_a_missing_file(cli):
     with pytest.raises(InputError) as e:
-        evalgate.compare("fixtures/tickets/nope.jsonl", C)
+        benchgate.compare("fixtures/tickets/nope.jsonl", C)
     assert e.value.message == str(e.value) == cli_error(
         cli, "--baseline", "fixtures/tickets/nope.jsonl", "--current", C)
     assert e.value.file == "fixtures/tickets/nope.jsonl"
@@ -43,10 +43,10 @@ def test_a_bad_line_of_a_file(cli, tmp_path):
     bad = tmp_path / "current.jsonl"
     write_jsonl(bad, rows)
     with pytest.raises(InputError) as e:
-        evalgate.compare(B, str(bad))
+        benchgate.compare(B, str(bad))
     assert e.value.message == cli_error(cli, "--baseline", B, "--current", str(bad))
     assert (e.value.file, e.value.line, e.value.field) == (str(bad), 3, "prediction")
-    assert isinstance(e.value, EvalgateError)
+    assert isinstance(e.value, BenchgateError)
 
 
 @pytest.mark.parametrize("form", ["dicts", "pandas", "polars"])
@@ -66,7 +66,7 @@ def test_a_bad_row_in_memory_is_named_like_a_line(cli, tmp_path, form):
         pl = pytest.importorskip("polars")
         data, label = pl.DataFrame(rows), "current (DataFrame)"
     with pytest.raises(InputError) as e:
-        evalgate.compare(B, data)
+        benchgate.compare(B, data)
     assert e.value.message == expected.replace(str(as_file), label)
     assert (e.value.file, e.value.line, e.value.field) == (label, 5, "id")
 
@@ -75,30 +75,30 @@ def test_a_row_that_is_not_a_dict():
     rows = read_jsonl(CURRENT)
     rows[1] = ["not", "a", "dict"]
     with pytest.raises(InputError) as e:
-        evalgate.compare(B, rows)
+        benchgate.compare(B, rows)
     assert (e.value.file, e.value.line) == ("current (list of dicts)", 2)
     assert "a row must be a dict" in e.value.message
 
 
 def test_settings_out_of_range_and_unknown_names(cli):
     with pytest.raises(ConfigError) as e:
-        evalgate.compare(B, C, alpha=2)
+        benchgate.compare(B, C, alpha=2)
     assert e.value.message == cli_error(cli, "--baseline", B, "--current", C, "--alpha", "2")
     assert e.value.file is None
     with pytest.raises(ConfigError) as e:
-        evalgate.compare(B, C, tolerance={"nope": 0.1})
+        benchgate.compare(B, C, tolerance={"nope": 0.1})
     assert e.value.message == cli_error(cli, "--baseline", B, "--current", C, "--tolerance", "nope=0.1")
     with pytest.raises(UnknownMetricError) as e:
-        evalgate.compare(B, C, metrics="nope")
+        benchgate.compare(B, C, metrics="nope")
     assert e.value.message == cli_error(cli, "--baseline", B, "--current", C, "--metric", "nope")
     assert isinstance(e.value, ConfigError) and isinstance(e.value, ValueError)
 
 
 def test_a_value_the_flag_parser_rejects():
     with pytest.raises(ConfigError, match="--resamples"):
-        evalgate.compare(B, C, resamples="many")
+        benchgate.compare(B, C, resamples="many")
 
 
 def test_an_empty_side():
     with pytest.raises(InputError, match="no rows"):
-        evalgate.compare(B, [])
+        benchgate.compare(B, [])

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Golden values for evalgate's native BERTScore, from bert-score 0.3.13 itself.
+"""Golden values for benchgate's native BERTScore, from bert-score 0.3.13 itself.
 
 Regenerate (from the repository root; heavy: torch is only needed here, never by the
 Rust tests):
@@ -42,7 +42,7 @@ Things worth knowing when matching these numbers (checked against the source of 
   * with several references P, R and F are each the maximum over them;
   * an empty sentence scores 0 (bert-score warns);
   * bert-score uses the slow (Python) tokenizer by default (use_fast_tokenizer=False);
-    evalgate uses tokenizer.json, Hugging Face's fast tokenizer.
+    benchgate uses tokenizer.json, Hugging Face's fast tokenizer.
   * RoBERTa (sent_encode's RobertaTokenizer branch): encoded with add_prefix_space=True,
     so a space goes before the stripped text; <s> ... </s>; truncated at model_max_length
     (tokenizer_config.json, 512); bert-score pads with the tokenizer's pad id and lets
@@ -158,7 +158,7 @@ def roberta_boundary_cases(model):
     from transformers import RobertaTokenizer
 
     tok = RobertaTokenizer.from_pretrained(model)
-    text = "the quick brown fox jumps over the lazy dog while evalgate checks every token; " * 80
+    text = "the quick brown fox jumps over the lazy dog while benchgate checks every token; " * 80
     cases = []
     for target in (512, 513):
         count = lambda n: len(tok.encode(text[:n].strip(), add_prefix_space=True))  # noqa: E731

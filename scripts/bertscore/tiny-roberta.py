@@ -1,10 +1,10 @@
 #!/usr/bin/env python3
 """Builds fixtures/bertscore/tiny-roberta: a tiny RoBERTa model directory for the tests.
 
-No RoBERTa checkpoint can be fetched where evalgate is tested (no model hub, and no PyPI
+No RoBERTa checkpoint can be fetched where benchgate is tested (no model hub, and no PyPI
 package ships one), so the tests use a RoBERTa made here: random weights under a fixed
 seed, and a byte-level BPE tokenizer trained on the text of the repository's fixtures.
-Its scores mean nothing; what the tests check is that evalgate computes them exactly as
+Its scores mean nothing; what the tests check is that benchgate computes them exactly as
 bert-score 0.3.13 does with transformers' RobertaModel and the slow RobertaTokenizer.
 
 Regenerate (from the repository root; the venv of scripts/bertscore/requirements.txt):
@@ -19,7 +19,7 @@ The directory is laid out like roberta-large's on the hub, so it exercises the s
     the LM head (unused by BERTScore);
   * vocab.json + merges.txt (what the slow RobertaTokenizer, bert-score's default, reads),
     tokenizer.json (the fast tokenizer, converted from them by transformers, as
-    `save_pretrained` writes it: ByteLevel with add_prefix_space false, which evalgate
+    `save_pretrained` writes it: ByteLevel with add_prefix_space false, which benchgate
     must turn on as bert-score's `add_prefix_space=True` does), tokenizer_config.json
     with model_max_length 512.
 Sizes: hidden 32, 4 layers, 4 heads, intermediate 64, vocabulary 1,000: about 0.4 MB.

@@ -8,7 +8,7 @@
 #
 # usage: scripts/fuzz/run.sh [SECONDS]
 # cargo-fuzz is installed from crates.io (pinned) into target/ci-tools and reused.
-# It runs on the stable toolchain with RUSTC_BOOTSTRAP=1. No sanitizer: evalgate
+# It runs on the stable toolchain with RUSTC_BOOTSTRAP=1. No sanitizer: benchgate
 # forbids unsafe code, and libFuzzer itself catches panics, hangs and memory.
 set -euo pipefail
 cd "$(dirname "$0")/../.."

@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
-# Step 2 of action.yml: runs `evalgate compare --github` with the action's inputs.
+# Step 2 of action.yml: runs `benchgate compare --github` with the action's inputs.
 #
 # Inputs arrive only as environment variables (INPUT_*), never spliced into the
 # script, so no input can inject shell code. Lists are split on whitespace (and
 # commas for metrics) with globbing off; nothing is evaluated. The step's exit
-# code is evalgate's: 0 pass, 1 the gate failed, 2 usage or input error.
+# code is benchgate's: 0 pass, 1 the gate failed, 2 usage or input error.
 set -euo pipefail
 set -f
 
-bin=${EVALGATE_BIN:?the install step gave no evalgate binary}
+bin=${BENCHGATE_BIN:?the install step gave no benchgate binary}
 : "${INPUT_BASELINE:?the action needs the baseline input}"
 : "${INPUT_CURRENT:?the action needs the current input}"
 
@@ -43,7 +43,7 @@ for word in ${extra[@]+"${extra[@]}"}; do
     case $word in --html-out | --html-out=*) html_given=true ;; esac
 done
 if [ "$html_given" = false ]; then
-    args+=(--html-out "${INPUT_HTML_REPORT:-${RUNNER_TEMP:-${TMPDIR:-/tmp}}/evalgate-report.html}")
+    args+=(--html-out "${INPUT_HTML_REPORT:-${RUNNER_TEMP:-${TMPDIR:-/tmp}}/benchgate-report.html}")
 fi
 # (The ${a[@]+…} form keeps bash 3.2, macOS's, happy with empty arrays under set -u.)
 args+=(${extra[@]+"${extra[@]}"})

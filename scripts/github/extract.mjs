@@ -1,7 +1,7 @@
 #!/usr/bin/env node
-// Extracts what evalgate's GitHub tests need from GitHub's official descriptions:
+// Extracts what benchgate's GitHub tests need from GitHub's official descriptions:
 //
-// - tests/github/openapi.json: for each REST operation evalgate calls, the request
+// - tests/github/openapi.json: for each REST operation benchgate calls, the request
 //   body schema, the response schema and the documented example response, taken from
 //   @octokit/openapi (generated/api.github.com.json). Schemas are dereferenced and
 //   turned from OpenAPI 3.0 into plain JSON Schema (`nullable: true` becomes a
@@ -36,7 +36,7 @@ const pkgVersion = (name) =>
 const openapiFile = join(modules, "@octokit/openapi/generated/api.github.com.json");
 const spec = JSON.parse(readFileSync(openapiFile, "utf8"));
 
-// The operations evalgate sends, by operationId: the PR comment's (and the pull
+// The operations benchgate sends, by operationId: the PR comment's (and the pull
 // request's head, which says whose report is newest), then those of
 // `--baseline artifact:NAME` (find the workflow, its latest successful run on the
 // base branch, the run's artifacts, the artifact's download redirect).

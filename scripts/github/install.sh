@@ -1,23 +1,23 @@
 #!/usr/bin/env bash
-# Step 1 of action.yml: puts an evalgate binary on the runner and writes its path
+# Step 1 of action.yml: puts a benchgate binary on the runner and writes its path
 # to the step output `path`.
 #
 # The released binary for the runner's OS and architecture is downloaded, its
 # sha256 checked against checksums/vVERSION.sha256 committed in the action's own
 # repository (never against a file downloaded beside it), and kept in the runner's
 # tool cache. When no released binary fits (no checksums committed yet, an
-# unknown platform, or the action used from a local checkout), evalgate is built
+# unknown platform, or the action used from a local checkout), benchgate is built
 # from the action's own source with `cargo install --locked`.
 #
-# Environment (set by action.yml): EVALGATE_VERSION, EVALGATE_ACTION_PATH,
-# EVALGATE_ACTION_REPOSITORY, EVALGATE_RUNNER_OS, EVALGATE_RUNNER_ARCH, plus the
+# Environment (set by action.yml): BENCHGATE_VERSION, BENCHGATE_ACTION_PATH,
+# BENCHGATE_ACTION_REPOSITORY, BENCHGATE_RUNNER_OS, BENCHGATE_RUNNER_ARCH, plus the
 # runner's RUNNER_TOOL_CACHE, RUNNER_TEMP and GITHUB_OUTPUT.
 set -euo pipefail
 
-action_path=${EVALGATE_ACTION_PATH:?EVALGATE_ACTION_PATH is not set}
-requested=${EVALGATE_VERSION#v}
-os=${EVALGATE_RUNNER_OS:-}
-arch=${EVALGATE_RUNNER_ARCH:-}
+action_path=${BENCHGATE_ACTION_PATH:?BENCHGATE_ACTION_PATH is not set}
+requested=${BENCHGATE_VERSION#v}
+os=${BENCHGATE_RUNNER_OS:-}
+arch=${BENCHGATE_RUNNER_ARCH:-}
 exe=""
 case "$os/$arch" in
     Linux/X64) target=x86_64-unknown-linux-musl ;;
@@ -28,7 +28,7 @@ case "$os/$arch" in
     *) target="" ;;
 esac
 
-say() { echo "evalgate install: $*"; }
+say() { echo "benchgate install: $*"; }
 output() { echo "path=$1" >> "$GITHUB_OUTPUT"; say "using $1"; }
 
 sha256_of() {
@@ -51,18 +51,18 @@ versions() {
 source_version=$(sed -n 's/^version = "\(.*\)"$/\1/p' "$action_path/Cargo.toml" | head -n 1)
 
 build_from_source() {
-    say "building evalgate $source_version from the action's source ($1)"
+    say "building benchgate $source_version from the action's source ($1)"
     if [ -n "$requested" ] && [ "$requested" != "$source_version" ]; then
-        echo "::error title=evalgate install::version $requested has no committed checksums in this action (checksums/v$requested.sha256) and the action's source is $source_version; use one of: $(versions | tr '\n' ' ')or leave \`version\` empty"
+        echo "::error title=benchgate install::version $requested has no committed checksums in this action (checksums/v$requested.sha256) and the action's source is $source_version; use one of: $(versions | tr '\n' ' ')or leave \`version\` empty"
         exit 1
     fi
     if ! command -v cargo >/dev/null 2>&1; then
-        echo "::error title=evalgate install::no released binary fits ($1) and cargo is not installed; add \`- uses: dtolnay/rust-toolchain@stable\` before this step"
+        echo "::error title=benchgate install::no released binary fits ($1) and cargo is not installed; add \`- uses: dtolnay/rust-toolchain@stable\` before this step"
         exit 1
     fi
-    root="${RUNNER_TEMP:-${TMPDIR:-/tmp}}/evalgate-source"
+    root="${RUNNER_TEMP:-${TMPDIR:-/tmp}}/benchgate-source"
     cargo install --locked --quiet --features bertscore --path "$action_path" --root "$root"
-    output "$root/bin/evalgate$exe"
+    output "$root/bin/benchgate$exe"
 }
 
 # The newest version with committed checksums, unless one was asked for.
@@ -79,33 +79,33 @@ if [ -z "$target" ]; then
     build_from_source "no released binary for $os/$arch"
     exit 0
 fi
-if [ -n "$exe" ]; then archive="evalgate-v$version-$target.zip"; else archive="evalgate-v$version-$target.tar.gz"; fi
+if [ -n "$exe" ]; then archive="benchgate-v$version-$target.zip"; else archive="benchgate-v$version-$target.tar.gz"; fi
 expected=$(awk -v f="$archive" '$2 == f || $2 == "*" f { print $1 }' "$sums")
 if [ -z "$expected" ]; then
     build_from_source "$archive is not in checksums/v$version.sha256"
     exit 0
 fi
 
-cache="${RUNNER_TOOL_CACHE:-${RUNNER_TEMP:-/tmp}}/evalgate/$version/$arch"
-if [ -f "$cache.complete" ] && [ -x "$cache/evalgate$exe" ]; then
-    say "found evalgate $version in the tool cache"
-    output "$cache/evalgate$exe"
+cache="${RUNNER_TOOL_CACHE:-${RUNNER_TEMP:-/tmp}}/benchgate/$version/$arch"
+if [ -f "$cache.complete" ] && [ -x "$cache/benchgate$exe" ]; then
+    say "found benchgate $version in the tool cache"
+    output "$cache/benchgate$exe"
     exit 0
 fi
-if [ -z "${EVALGATE_ACTION_REPOSITORY:-}" ]; then
+if [ -z "${BENCHGATE_ACTION_REPOSITORY:-}" ]; then
     build_from_source "the action runs from a local checkout, whose releases are unknown"
     exit 0
 fi
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-url="https://github.com/$EVALGATE_ACTION_REPOSITORY/releases/download/v$version/$archive"
+url="https://github.com/$BENCHGATE_ACTION_REPOSITORY/releases/download/v$version/$archive"
 say "downloading $url"
 curl --fail --silent --show-error --location --proto '=https' --retry 3 --retry-delay 2 --max-time 300 \
     --output "$work/$archive" "$url"
 actual=$(sha256_of "$work/$archive")
 if [ "$actual" != "$expected" ]; then
-    echo "::error title=evalgate install::$archive has sha256 $actual, but checksums/v$version.sha256 says $expected; refusing to run it"
+    echo "::error title=benchgate install::$archive has sha256 $actual, but checksums/v$version.sha256 says $expected; refusing to run it"
     exit 1
 fi
 mkdir -p "$work/unpacked"
@@ -118,14 +118,14 @@ if [ -n "$exe" ]; then
 else
     tar -xzf "$work/$archive" -C "$work/unpacked"
 fi
-binary=$(find "$work/unpacked" -type f -name "evalgate$exe" | head -n 1)
+binary=$(find "$work/unpacked" -type f -name "benchgate$exe" | head -n 1)
 if [ -z "$binary" ]; then
-    echo "::error title=evalgate install::$archive holds no evalgate$exe"
+    echo "::error title=benchgate install::$archive holds no benchgate$exe"
     exit 1
 fi
 rm -rf "$cache"
 mkdir -p "$cache"
-cp "$binary" "$cache/evalgate$exe"
-chmod +x "$cache/evalgate$exe"
+cp "$binary" "$cache/benchgate$exe"
+chmod +x "$cache/benchgate$exe"
 touch "$cache.complete"
-output "$cache/evalgate$exe"
+output "$cache/benchgate$exe"

@@ -1,23 +1,23 @@
 #!/usr/bin/env bash
 # Contract smoke test: Prism serves GitHub's full official OpenAPI description on
 # 127.0.0.1 and validates every request against it (--errors turns a violation
-# into an error response); evalgate runs once against it as in a pull-request
-# workflow. Any violation in Prism's log, a warning from evalgate, or a missing
+# into an error response); benchgate runs once against it as in a pull-request
+# workflow. Any violation in Prism's log, a warning from benchgate, or a missing
 # comment-url fails the test.
 #
-# Usage: scripts/github/prism-smoke.sh NODE_MODULES_DIR EVALGATE_BINARY
+# Usage: scripts/github/prism-smoke.sh NODE_MODULES_DIR BENCHGATE_BINARY
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
-modules=${1:?usage: prism-smoke.sh NODE_MODULES_DIR EVALGATE_BINARY}
-bin=${2:?usage: prism-smoke.sh NODE_MODULES_DIR EVALGATE_BINARY}
+modules=${1:?usage: prism-smoke.sh NODE_MODULES_DIR BENCHGATE_BINARY}
+bin=${2:?usage: prism-smoke.sh NODE_MODULES_DIR BENCHGATE_BINARY}
 spec="$modules/@octokit/openapi/generated/api.github.com.json"
 work=$(mktemp -d)
 port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 
 # Prism answers GET /pulls/{n} with the description's example, whose head
 # commit is not the webhook example's: the event gets that head, so that this
-# run is the head's and posts (evalgate leaves the comment to the head's run).
+# run is the head's and posts (benchgate leaves the comment to the head's run).
 # That example also breaks its own schema (its reviewer team lacks the required
 # `type`; @octokit/openapi 23.0.2), which Prism --errors reports as a violation
 # of its own answer: the copy Prism serves has the example without reviewer
@@ -104,7 +104,7 @@ if grep -q "ghs_prism_smoke_token" "$work/stdout" "$work/stderr"; then
 fi
 sed 's/^/    /' "$work/stderr"
 if [ "$fail" -ne 0 ]; then
-    echo "--- evalgate stdout" >&2; cat "$work/stdout" >&2
+    echo "--- benchgate stdout" >&2; cat "$work/stdout" >&2
     echo "--- prism (requests)" >&2; cut -c1-300 "$work/requests.log" >&2
     exit 1
 fi

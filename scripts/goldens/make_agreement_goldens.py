@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Golden values for evalgate's agreement and review statistics.
+"""Golden values for benchgate's agreement and review statistics.
 
 Regenerate (from the repository root):
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Golden values for evalgate's basic text metrics and label metrics.
+"""Golden values for benchgate's basic text metrics and label metrics.
 
 Regenerate (from the repository root):
 

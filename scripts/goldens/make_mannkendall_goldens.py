@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Golden values for evalgate's Mann-Kendall trend test and Sen's slope
+"""Golden values for benchgate's Mann-Kendall trend test and Sen's slope
 (`src/history/trend.rs`).
 
 Regenerate (from the repository root):
@@ -13,7 +13,7 @@ series: {"name", "x", "s", "var_s", "z", "p", "p_decreasing", "p_increasing",
   - s, var_s, z, p (two-sided), tau, slope: pymannkendall.original_test(x)
     (Gilbert 1987: tie-corrected variance, continuity-corrected z; Sen's slope);
   - p_decreasing = scipy.stats.norm.cdf(z), p_increasing = norm.sf(z): the
-    one-sided p-values evalgate uses for a decline / a rise.
+    one-sided p-values benchgate uses for a decline / a rise.
 
 Series cover short and long lengths, ties (groups of equal values, constant
 series), monotone declines and rises, noise, and values like the corpus scores a

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Golden values for evalgate's ROUGE metrics and its port of NLTK's Porter stemmer.
+"""Golden values for benchgate's ROUGE metrics and its port of NLTK's Porter stemmer.
 
 Regenerate (from the repository root):
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Golden values for evalgate's BLEU, chrF and chrF++ (sacrebleu 2.6.0).
+"""Golden values for benchgate's BLEU, chrF and chrF++ (sacrebleu 2.6.0).
 
 Regenerate (from the repository root):
 

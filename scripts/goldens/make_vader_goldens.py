@@ -1,11 +1,11 @@
 #!/usr/bin/env python3
-"""Golden values for evalgate's `sentiment` metrics: VADER as vaderSentiment 3.3.2 computes it.
+"""Golden values for benchgate's `sentiment` metrics: VADER as vaderSentiment 3.3.2 computes it.
 
     python3 -m venv /tmp/vader && /tmp/vader/bin/pip install -r scripts/goldens/requirements-vader.txt
     /tmp/vader/bin/python scripts/goldens/make_vader_goldens.py            # write the goldens
     /tmp/vader/bin/python scripts/goldens/make_vader_goldens.py --check    # CI: committed == package
     /tmp/vader/bin/python scripts/goldens/make_vader_goldens.py --real ../shared/data \\
-        --evalgate target/release/evalgate                                 # CI: real outputs
+        --benchgate target/release/benchgate                                 # CI: real outputs
 
 Writes tests/goldens/vader.jsonl, one line per text:
     {"name", "text", "neg", "neu", "pos", "compound"}
@@ -22,10 +22,10 @@ the proportions, 4 for compound). The texts (deterministic: fixed seed, no times
   * synthetic/...  seeded random sentences built from the lexicon, boosters, negations,
                    "but", casing and punctuation, so that rule interactions are covered.
 
---real DIR runs evalgate (`score --metric sentiment... --format jsonl`) over the system
+--real DIR runs benchgate (`score --metric sentiment... --format jsonl`) over the system
 outputs in DIR (AlpacaEval answers, SummEval and REALSumm summaries, WMT hypotheses) and
 checks each value against the package there and then: real data is read at check time and
-never committed. Python 3.11's sum() adds floats left to right as evalgate does (3.12 sums
+never committed. Python 3.11's sum() adds floats left to right as benchgate does (3.12 sums
 with compensation, which can move a last bit; pin the interpreter when regenerating).
 """
 
@@ -163,8 +163,8 @@ def line(analyzer, name, text):
     return json.dumps(record, ensure_ascii=True) + "\n"
 
 
-def check_real(data, evalgate, analyzer):
-    """Scores real system outputs with evalgate and with the package, side by side."""
+def check_real(data, benchgate, analyzer):
+    """Scores real system outputs with benchgate and with the package, side by side."""
     texts = []
     for root, _, files in sorted(os.walk(data)):
         for f in sorted(files):
@@ -185,17 +185,17 @@ def check_real(data, evalgate, analyzer):
         with open(path, "w", encoding="utf-8") as f:
             for i, t in enumerate(texts):
                 f.write(json.dumps({"id": f"t{i:06d}", "prediction": t}) + "\n")
-        args = [evalgate, "score", "--input", path, "--format", "jsonl"]
+        args = [benchgate, "score", "--input", path, "--format", "jsonl"]
         for m in METRICS:
             args += ["--metric", m]
         out = subprocess.run(args, capture_output=True, text=True, check=True).stdout
     # `score --format jsonl` writes a scores file: a header line, then each example
-    # with its scores under "evalgate_scores".
+    # with its scores under "benchgate_scores".
     got = {}
     for raw in out.splitlines():
         row = json.loads(raw)
-        if "evalgate_baseline" not in row:
-            got[row["id"]] = row["evalgate_scores"]
+        if "benchgate_baseline" not in row:
+            got[row["id"]] = row["benchgate_scores"]
     bad = 0
     for i, t in enumerate(texts):
         want = analyzer.polarity_scores(t)
@@ -204,7 +204,7 @@ def check_real(data, evalgate, analyzer):
             if scores[metric] != want[key]:
                 bad += 1
                 if bad <= 10:
-                    print(f"mismatch {metric}: evalgate {scores[metric]} vs vaderSentiment {want[key]}: {t[:120]!r}")
+                    print(f"mismatch {metric}: benchgate {scores[metric]} vs vaderSentiment {want[key]}: {t[:120]!r}")
     print(f"vader real outputs: {len(texts)} texts x {len(METRICS)} scores, {bad} mismatches")
     return bad == 0
 
@@ -212,8 +212,8 @@ def check_real(data, evalgate, analyzer):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--check", action="store_true", help="fail when the committed goldens differ")
-    ap.add_argument("--real", metavar="DATA", help="also check evalgate on the real outputs in DATA")
-    ap.add_argument("--evalgate", default=os.path.join(ROOT, "target", "release", "evalgate"))
+    ap.add_argument("--real", metavar="DATA", help="also check benchgate on the real outputs in DATA")
+    ap.add_argument("--benchgate", default=os.path.join(ROOT, "target", "release", "benchgate"))
     args = ap.parse_args()
     analyzer, cases = corpus()
     text = "".join(line(analyzer, n, t) for n, t in cases)
@@ -230,7 +230,7 @@ def main():
             f.write(text)
         print(f"wrote {OUT}: {len(cases)} texts")
     if args.real:
-        ok = check_real(args.real, args.evalgate, analyzer) and ok
+        ok = check_real(args.real, args.benchgate, analyzer) and ok
     sys.exit(0 if ok else 1)
 
 

@@ -35,7 +35,7 @@ export const FLAGS = [
 
 /** Starts Chromium with a fresh profile (removed by `close`). */
 export async function launch(puppeteer, executablePath) {
-  const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'evalgate-chromium-'));
+  const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'benchgate-chromium-'));
   const browser = await puppeteer.launch({
     executablePath,
     headless: true,

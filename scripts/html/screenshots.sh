@@ -9,5 +9,5 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 cargo build --release --locked --quiet
 modules=$(bash scripts/html/install.sh)
-node scripts/html/test.mjs --evalgate target/release/evalgate --modules "$modules" \
+node scripts/html/test.mjs --benchgate target/release/benchgate --modules "$modules" \
     --out target/html --screenshots docs/src/img

@@ -8,13 +8,13 @@
 //     report's n), sorting orders rows by delta, a row expands to the diff, the
 //     address keeps filter and open example, arrow keys move between rows, and
 //     only the rows in view are in the DOM;
-//   - the hostile fixture executes nothing (window.__evalgatePwned stays unset),
+//   - the hostile fixture executes nothing (window.__benchgatePwned stays unset),
 //     injects no element, and its 1 MB output is shown as text;
 //   - axe-core finds no serious or critical violation (light and dark);
 //   - screenshots of the report and of the rendered PR comment (the job
 //     summary's markdown, which is the comment's) go to --out.
 //
-//   node scripts/html/test.mjs --evalgate target/release/evalgate \
+//   node scripts/html/test.mjs --benchgate target/release/benchgate \
 //     --modules target/ci-tools/html/node_modules [--out target/html] \
 //     [--chromium /usr/bin/chromium] [--screenshots docs/src/img]
 import assert from 'node:assert/strict';
@@ -26,7 +26,7 @@ import { tools, launch, open, allRows, frames, parseDelta } from './browser.mjs'
 
 const { values: opt } = parseArgs({
   options: {
-    evalgate: { type: 'string', default: 'target/release/evalgate' },
+    benchgate: { type: 'string', default: 'target/release/benchgate' },
     modules: { type: 'string', default: 'target/ci-tools/html/node_modules' },
     out: { type: 'string', default: 'target/html' },
     chromium: { type: 'string', default: process.env.CHROMIUM || '/usr/bin/chromium' },
@@ -70,13 +70,13 @@ async function check(name, fn) {
   }
 }
 
-function evalgate(args, env = {}) {
-  const r = spawnSync(opt.evalgate, args, {
+function benchgate(args, env = {}) {
+  const r = spawnSync(opt.benchgate, args, {
     encoding: 'utf8',
     env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
   });
   if (r.status !== 0 && r.status !== 1) {
-    throw new Error(`evalgate ${args.join(' ')} exited ${r.status}: ${r.stderr}`);
+    throw new Error(`benchgate ${args.join(' ')} exited ${r.status}: ${r.stderr}`);
   }
   return r;
 }
@@ -98,7 +98,7 @@ fs.rmSync(summary, { force: true });
 fs.rmSync(outputs, { force: true });
 // --github outside a pull request: the job summary gets the comment's markdown,
 // with the line that links the report (no network: no event, no token).
-const run = evalgate(
+const run = benchgate(
   [
     'compare', '-q',
     '--baseline', 'fixtures/tickets/baseline.jsonl',
@@ -133,7 +133,7 @@ function changed(id) {
 }
 
 const hostile = path.join(out, 'hostile.html');
-evalgate([
+benchgate([
   'compare', '-q',
   '--baseline', 'fixtures/cases/hostile-html/baseline.jsonl',
   '--current', 'fixtures/cases/hostile-html/current.jsonl',
@@ -386,7 +386,7 @@ try {
   const h = await open(browser, hostile);
   await check('hostile: loads with no console error, no request, no CSP violation; nothing ran', async () => {
     await clean(h.log, 'hostile');
-    assert.equal(await h.page.evaluate(() => window.__evalgatePwned), undefined);
+    assert.equal(await h.page.evaluate(() => window.__benchgatePwned), undefined);
   });
 
   await check('hostile: no element, handler or link came from the data', async () => {
@@ -422,7 +422,7 @@ try {
       await frames(h.page);
       const len = await h.page.$$eval('#rows-body tr.detail pre', (ps) => Math.max(...ps.map((p) => p.textContent.length)));
       longest = Math.max(longest, len);
-      assert.equal(await h.page.evaluate(() => window.__evalgatePwned), undefined, `after opening row ${pos}`);
+      assert.equal(await h.page.evaluate(() => window.__benchgatePwned), undefined, `after opening row ${pos}`);
       await h.page.click(`#rows-body button.expand[data-pos="${pos}"]`);
     }
     assert.ok(longest >= 1_000_000, `the 1 MB output is there whole (${longest})`);
@@ -440,7 +440,7 @@ try {
       await cell.click();
       await frames(h.page);
     }
-    assert.equal(await h.page.evaluate(() => window.__evalgatePwned), undefined);
+    assert.equal(await h.page.evaluate(() => window.__benchgatePwned), undefined);
     await clean(h.log, 'hostile after the checks');
   });
   await h.page.setViewport({ width: 1280, height: 1200 });

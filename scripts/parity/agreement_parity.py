@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Parity check of `evalgate agreement` on SummEval against rouge-score + scipy.
+"""Parity check of `benchgate agreement` on SummEval against rouge-score + scipy.
 
 Run scripts/summeval_agreement.py first (it writes target/summeval/summeval_long.jsonl),
 then, with rouge-score 0.1.2 and scipy installed (scripts/goldens/requirements.txt):
@@ -9,7 +9,7 @@ then, with rouge-score 0.1.2 and scipy installed (scripts/goldens/requirements.t
 Recomputes ROUGE-1/2/L F (best of the references, no stemming) with rouge-score and the
 summary-level (mean over inputs of the coefficient across systems, nan left out) and
 system-level (coefficient of per-system means) Kendall tau-b, Spearman and Pearson with
-scipy, runs `evalgate agreement --format json` on the same file, and prints the largest
+scipy, runs `benchgate agreement --format json` on the same file, and prints the largest
 absolute difference of the point estimates.
 """
 
@@ -58,7 +58,7 @@ for h in humans:
             expected[(m, h, "summary", name)] = float(np.nanmean(per_input))
             expected[(m, h, "system", name)] = float(f(M[m].mean(axis=1), H[h].mean(axis=1)))
 
-binary = os.path.join(root, "target", "release", "evalgate")
+binary = os.path.join(root, "target", "release", "benchgate")
 cmd = [binary, "agreement", "--input", path, "--format", "json", "--resamples", "10"]
 for h in humans:
     cmd += ["--human", h]
@@ -70,5 +70,5 @@ for row in report["rows"]:
     key = (row["metric"], row["human"], row["level"], row["correlation"])
     diff = abs(row["value"] - expected[key])
     worst = max(worst, diff)
-print(f"{len(report['rows'])} correlations compared; largest |evalgate - scipy| = {worst:.3g}")
+print(f"{len(report['rows'])} correlations compared; largest |benchgate - scipy| = {worst:.3g}")
 sys.exit(0 if worst < 1e-9 else 1)

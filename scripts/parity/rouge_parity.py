@@ -1,17 +1,17 @@
 #!/usr/bin/env python3
-"""ROUGE parity on real data: evalgate against rouge-score 0.1.2 (+ nltk 3.10.4).
+"""ROUGE parity on real data: benchgate against rouge-score 0.1.2 (+ nltk 3.10.4).
 
-    cargo build --release --bin evalgate --example rouge_parity
+    cargo build --release --bin benchgate --example rouge_parity
     python3 -m pip install -r scripts/goldens/requirements.txt
     python3 scripts/parity/rouge_parity.py [--data ../shared/data] [--bench]
 
 For each data set in the shared data folder it writes a JSONL file (id, prediction,
 reference: a string or a list) to a temporary folder, scores it with rouge-score
 (`RougeScorer([...], use_stemmer)`, `score(target, prediction)` or `score_multi` for
-several references) and with evalgate, and prints the largest absolute difference per
+several references) and with benchgate, and prints the largest absolute difference per
 ROUGE type and how many of the values are not bit-identical:
 
-  * without the stemmer through the CLI: `evalgate score --format jsonl`;
+  * without the stemmer through the CLI: `benchgate score --format jsonl`;
   * with the stemmer through `examples/rouge_parity.rs` (the library; the CLI has no
     stemmer flag yet).
 
@@ -124,7 +124,7 @@ def rouge_score(rows, stemmer):
     return out
 
 
-def evalgate(path, stemmer, binary, example):
+def benchgate(path, stemmer, binary, example):
     if stemmer:
         cmd = [example, path, "--stemmer"]
     else:
@@ -135,8 +135,8 @@ def evalgate(path, stemmer, binary, example):
     rows = [json.loads(line) for line in proc.stdout.splitlines()]
     if stemmer:
         return {r["id"]: r for r in rows}
-    # A scores file: a header line, then each example with "evalgate_scores".
-    return {r["id"]: r["evalgate_scores"] for r in rows if "evalgate_baseline" not in r}
+    # A scores file: a header line, then each example with "benchgate_scores".
+    return {r["id"]: r["benchgate_scores"] for r in rows if "benchgate_baseline" not in r}
 
 
 def compare(ours, theirs):
@@ -189,17 +189,17 @@ def bench(tmp, data, binary, example):
     for stem in [False, True]:
         ours = median_time([example, path] + (["--stemmer"] if stem else []))
         theirs = median_time([sys.executable, "-c", BENCH_PY, path, "stem" if stem else "plain"])
-        line = "10,000 WMT22 pairs, 4 types, stemmer %-3s: rouge-score %.2f s, evalgate example " \
+        line = "10,000 WMT22 pairs, 4 types, stemmer %-3s: rouge-score %.2f s, benchgate example " \
                "(1 thread) %.3f s" % ("on" if stem else "off", theirs, ours)
         if not stem:
-            line += ", evalgate score CLI %.3f s" % median_time(cli)
+            line += ", benchgate score CLI %.3f s" % median_time(cli)
         print(line)
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--data", default=DEFAULT_DATA)
-    parser.add_argument("--evalgate", default=os.path.join(ROOT, "target", "release", "evalgate"))
+    parser.add_argument("--benchgate", default=os.path.join(ROOT, "target", "release", "benchgate"))
     parser.add_argument("--example", default=os.path.join(ROOT, "target", "release", "examples",
                                                           "rouge_parity"))
     parser.add_argument("--only", help="comma-separated data set names")
@@ -217,16 +217,16 @@ def main():
                 theirs = rouge_score(rows, stemmer)
                 t_theirs = time.perf_counter() - start
                 start = time.perf_counter()
-                ours = evalgate(path, stemmer, args.evalgate, args.example)
+                ours = benchgate(path, stemmer, args.benchgate, args.example)
                 t_ours = time.perf_counter() - start
                 worst, inexact = compare(ours, theirs)
                 print("%-20s n=%-6d stemmer=%-3s max|diff| %s; not bit-identical: %d of %d; "
-                      "rouge-score %.1f s, evalgate %.2f s" % (
+                      "rouge-score %.1f s, benchgate %.2f s" % (
                           name, len(rows), "on" if stemmer else "off",
                           " ".join("%s=%.1e" % (t, worst[t]) for t in TYPES),
                           inexact, len(rows) * len(TYPES), t_theirs, t_ours), flush=True)
         if args.bench:
-            bench(tmp, args.data, args.evalgate, args.example)
+            bench(tmp, args.data, args.benchgate, args.example)
 
 
 if __name__ == "__main__":

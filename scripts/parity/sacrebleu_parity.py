@@ -1,17 +1,17 @@
 #!/usr/bin/env python3
-"""Parity of evalgate's corpus BLEU and chrF with sacrebleu 2.6.0 on real MT data.
+"""Parity of benchgate's corpus BLEU and chrF with sacrebleu 2.6.0 on real MT data.
 
 Run from the repository root after `cargo build --release`:
 
     python3 -m pip install sacrebleu==2.6.0
-    python3 scripts/parity/sacrebleu_parity.py [--data ../shared/data] [--evalgate PATH]
+    python3 scripts/parity/sacrebleu_parity.py [--data ../shared/data] [--benchgate PATH]
                                                [--timing] [--keep DIR]
 
 For every system of WMT22 zh-en (12 systems, references A = ref.txt and
 B = refB.txt) and WMT23 de-en (13 systems, one reference), it writes a JSONL file
 ({"id", "prediction", "reference"}: one reference, or a list for several), runs
 
-    evalgate score --input FILE --metric bleu --metric chrf --format json
+    benchgate score --input FILE --metric bleu --metric chrf --format json
 
 and compares its corpus values with sacrebleu's Python API on the same lines, read
 as the sacrebleu CLI reads files (split on "\\n", right-stripped), and with the
@@ -22,9 +22,9 @@ multi-reference chrF is reproduced only with the references in the order [B, A],
 both orders are listed for chrF.
 
 With --timing it also times corpus BLEU + chrF on 10,000 pairs (WMT22 systems
-stacked) for evalgate and the sacrebleu CLI, whole process, median of 3 runs.
+stacked) for benchgate and the sacrebleu CLI, whole process, median of 3 runs.
 
-Exit status 1 if evalgate differs from sacrebleu by more than 1e-9 anywhere.
+Exit status 1 if benchgate differs from sacrebleu by more than 1e-9 anywhere.
 """
 
 import argparse
@@ -66,7 +66,7 @@ def write_jsonl(path, hyps, refs_per_segment):
                                ensure_ascii=False) + "\n")
 
 
-def evalgate_scores(binary, path):
+def benchgate_scores(binary, path):
     out = subprocess.run(
         [binary, "score", "--input", path, "--metric", "bleu", "--metric", "chrf",
          "--format", "json"],
@@ -98,7 +98,7 @@ def datasets(data):
 def parity(args, tmp):
     worst = {"bleu": 0.0, "chrf": 0.0}
     worst_official = {"bleu": 0.0, "chrf": 0.0}
-    print(f"{'data':11} {'system':18} {'refs':4} {'metric':5} {'evalgate':>19} "
+    print(f"{'data':11} {'system':18} {'refs':4} {'metric':5} {'benchgate':>19} "
           f"{'sacrebleu':>19} {'|diff|':>8} {'official':>19}")
     for data_name, folder, tsv, ref_sets in datasets(args.data):
         official = official_scores(os.path.join(folder, tsv))
@@ -110,7 +110,7 @@ def parity(args, tmp):
                 assert all(len(s) == len(hyps) for s in streams), (system, ref_name)
                 path = os.path.join(tmp, f"{data_name}-{system}-{ref_name}.jsonl")
                 write_jsonl(path, hyps, list(zip(*streams)))
-                ours = evalgate_scores(args.evalgate, path)
+                ours = benchgate_scores(args.benchgate, path)
                 theirs = dict(zip(["bleu", "chrf"], sacrebleu_scores(hyps, streams)))
                 for metric in ["bleu", "chrf"]:
                     diff = abs(ours[metric] - theirs[metric])
@@ -125,7 +125,7 @@ def parity(args, tmp):
                           f"{ours[metric]:19.14f} {theirs[metric]:19.14f} {diff:8.1e} {off_s}")
     print()
     for metric in ["bleu", "chrf"]:
-        print(f"max |evalgate - sacrebleu| {metric}: {worst[metric]:.3e}; "
+        print(f"max |benchgate - sacrebleu| {metric}: {worst[metric]:.3e}; "
               f"max |sacrebleu - official| {metric}: {worst_official[metric]:.3e}")
     return max(worst.values()) <= TOLERANCE
 
@@ -153,18 +153,18 @@ def timing(args, tmp):
             f.write("\n".join(lines) + "\n")
     jsonl = os.path.join(tmp, "pairs10k.jsonl")
     write_jsonl(jsonl, hyps, [[r] for r in refs])
-    ours = median_time([args.evalgate, "score", "--input", jsonl, "--metric", "bleu",
+    ours = median_time([args.benchgate, "score", "--input", jsonl, "--metric", "bleu",
                         "--metric", "chrf", "--format", "json"])
     theirs = median_time([sys.executable, "-m", "sacrebleu", ref_txt, "-i", hyp_txt,
                           "-m", "bleu", "chrf", "--format", "text"])
-    print(f"10,000 pairs, corpus BLEU + chrF, whole process, median of 3: evalgate "
+    print(f"10,000 pairs, corpus BLEU + chrF, whole process, median of 3: benchgate "
           f"{ours:.3f} s, sacrebleu CLI {theirs:.3f} s, {theirs / ours:.0f}x")
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--data", default=os.path.join(ROOT, "..", "shared", "data"))
-    parser.add_argument("--evalgate", default=os.path.join(ROOT, "target", "release", "evalgate"))
+    parser.add_argument("--benchgate", default=os.path.join(ROOT, "target", "release", "benchgate"))
     parser.add_argument("--timing", action="store_true")
     parser.add_argument("--keep", help="write the JSONL files here instead of a temporary folder")
     args = parser.parse_args()

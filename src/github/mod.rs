@@ -4,12 +4,12 @@
 //! [`crate::load::artifact`]), and the Actions environment ([`actions`]).
 //!
 //! Bottom layer: both the artifact baseline reader (`load`) and the publisher
-//! (`publish`) use this client, so it imports nothing of evalgate; what a
+//! (`publish`) use this client, so it imports nothing of benchgate; what a
 //! report turns into (the comment's markdown, the annotations) is made above it.
 //!
-//! The only network code of evalgate. Requests go through octocrab with
+//! The only network code of benchgate. Requests go through octocrab with
 //! `GITHUB_API_URL` as the base (so GitHub Enterprise's `/api/v3` prefix and
-//! test servers work); the retry policy is evalgate's own, bounded in attempts and
+//! test servers work); the retry policy is benchgate's own, bounded in attempts and
 //! in time, and honours `Retry-After` and `x-ratelimit-reset`. A create that may
 //! have reached GitHub before an error is never repeated blindly: the comments are
 //! listed again first, so a pull request gets one comment, never two.
@@ -96,15 +96,15 @@ pub enum Failure {
     /// The response is not what GitHub's description documents.
     #[error("GitHub's answer is not what its API description documents ({0}); is GITHUB_API_URL a GitHub API?")]
     BadResponse(String),
-    /// A download is larger than evalgate reads.
-    #[error("the download is larger than {} MiB, more than evalgate reads", limit / (1024 * 1024))]
+    /// A download is larger than benchgate reads.
+    #[error("the download is larger than {} MiB, more than benchgate reads", limit / (1024 * 1024))]
     TooLarge {
         /// The limit in bytes.
         limit: usize,
     },
 }
 
-/// A failed GitHub API call: one variant per call evalgate makes.
+/// A failed GitHub API call: one variant per call benchgate makes.
 #[derive(Debug, thiserror::Error)]
 pub enum GithubError {
     /// `GITHUB_API_URL` is not an http(s) URL.
@@ -127,7 +127,7 @@ pub enum GithubError {
         failure: Failure,
     },
     /// `POST /repos/{owner}/{repo}/issues/{number}/comments` failed.
-    #[error("creating evalgate's comment on pull request #{pr} failed: {failure}")]
+    #[error("creating benchgate's comment on pull request #{pr} failed: {failure}")]
     CreateComment {
         /// The pull request.
         pr: u64,
@@ -143,7 +143,7 @@ pub enum GithubError {
         failure: Failure,
     },
     /// `DELETE /repos/{owner}/{repo}/issues/comments/{id}` failed.
-    #[error("deleting evalgate's duplicate comment {id} on pull request #{pr} failed: {failure}")]
+    #[error("deleting benchgate's duplicate comment {id} on pull request #{pr} failed: {failure}")]
     DeleteComment {
         /// The pull request.
         pr: u64,
@@ -153,7 +153,7 @@ pub enum GithubError {
         failure: Failure,
     },
     /// `PATCH /repos/{owner}/{repo}/issues/comments/{id}` failed.
-    #[error("editing evalgate's comment {id} on pull request #{pr} failed: {failure}")]
+    #[error("editing benchgate's comment {id} on pull request #{pr} failed: {failure}")]
     UpdateComment {
         /// The pull request.
         pr: u64,
@@ -222,7 +222,7 @@ pub struct Target {
     pub number: u64,
 }
 
-/// A comment as the API returns it (the fields evalgate reads).
+/// A comment as the API returns it (the fields benchgate reads).
 #[derive(Debug, Clone, Deserialize)]
 pub struct Comment {
     /// Its id.
@@ -268,7 +268,7 @@ pub struct Posted {
 /// What a run asks of its suite's comment.
 #[derive(Debug, Clone, Copy)]
 pub struct Post<'a> {
-    /// The suite's marker (`<!-- evalgate:suite=NAME -->`).
+    /// The suite's marker (`<!-- benchgate:suite=NAME -->`).
     pub marker: &'a str,
     /// The comment body (see [`comment_body`]).
     pub body: &'a str,
@@ -286,7 +286,7 @@ pub struct Post<'a> {
 pub const MAX_COMMENT_CHARS: usize = 65_536;
 
 /// Ends the line that links a comment to its run; ignored when comparing bodies.
-pub const RUN_MARK: &str = "<!-- evalgate:run -->";
+pub const RUN_MARK: &str = "<!-- benchgate:run -->";
 
 /// The comment body: the markdown report, its marker line naming the commit,
 /// then a line linking the run, when it fits under GitHub's limit.
@@ -323,7 +323,7 @@ fn is_sha(s: &str) -> bool {
 }
 
 fn is_marker(line: &str) -> bool {
-    line.starts_with("<!-- evalgate:suite=") && line.ends_with("-->")
+    line.starts_with("<!-- benchgate:suite=") && line.ends_with("-->")
 }
 
 /// The first line of a body without its ` commit=SHA` part.
@@ -361,9 +361,9 @@ fn same_commit(a: &str, b: &str) -> bool {
     n >= 7 && a[..n].eq_ignore_ascii_case(&b[..n])
 }
 
-/// Whether a comment is the one evalgate keeps for `marker`'s suite: its first
+/// Whether a comment is the one benchgate keeps for `marker`'s suite: its first
 /// line is exactly the marker, with or without the commit it reports on. A
-/// comment that only mentions evalgate, quotes the marker further down, or
+/// comment that only mentions benchgate, quotes the marker further down, or
 /// carries another suite's marker is someone else's.
 pub fn is_ours(body: &str, marker: &str) -> bool {
     marker_of(body).is_some_and(|m| m == marker)
@@ -537,7 +537,7 @@ fn now_epoch() -> u64 {
         .unwrap_or_default()
 }
 
-/// A GitHub API client with evalgate's retry policy.
+/// A GitHub API client with benchgate's retry policy.
 pub struct GitHub {
     octo: Octocrab,
     base: Uri,
@@ -588,7 +588,7 @@ impl GitHub {
 
     fn log(&self, line: &str) {
         if self.verbose {
-            eprintln!("evalgate: {line}");
+            eprintln!("benchgate: {line}");
         }
     }
 
@@ -808,7 +808,7 @@ impl GitHub {
             Ok(head) if !same_commit(&head, commit) => Some(head),
             Ok(_) => None,
             Err(e) => {
-                eprintln!("evalgate: cannot tell whether {commit} is still the head of pull request #{} ({e}); posting anyway", target.number);
+                eprintln!("benchgate: cannot tell whether {commit} is still the head of pull request #{} ({e}); posting anyway", target.number);
                 None
             }
         }
@@ -1169,22 +1169,22 @@ mod tests {
 
     #[test]
     fn only_a_first_line_marker_makes_a_comment_ours() {
-        let m = "<!-- evalgate:suite=default -->";
-        assert!(is_ours("<!-- evalgate:suite=default -->\n### report", m));
-        assert!(is_ours("<!-- evalgate:suite=default -->\r\n### report", m));
+        let m = "<!-- benchgate:suite=default -->";
+        assert!(is_ours("<!-- benchgate:suite=default -->\n### report", m));
+        assert!(is_ours("<!-- benchgate:suite=default -->\r\n### report", m));
         assert!(!is_ours(
-            "evalgate is great <!-- evalgate:suite=default -->",
+            "benchgate is great <!-- benchgate:suite=default -->",
             m
         ));
-        assert!(!is_ours("> quoted\n<!-- evalgate:suite=default -->", m));
-        assert!(!is_ours("<!-- evalgate:suite=default-2 -->\n", m));
+        assert!(!is_ours("> quoted\n<!-- benchgate:suite=default -->", m));
+        assert!(!is_ours("<!-- benchgate:suite=default-2 -->\n", m));
         // The marker line may name the commit it reports on.
-        let tagged = "<!-- evalgate:suite=default commit=0123abc -->\n### report";
+        let tagged = "<!-- benchgate:suite=default commit=0123abc -->\n### report";
         assert!(is_ours(tagged, m));
         assert_eq!(commit_of(tagged), Some("0123abc"));
-        assert!(!is_ours("<!-- evalgate:suite=default commit=zz -->\n", m));
+        assert!(!is_ours("<!-- benchgate:suite=default commit=zz -->\n", m));
         assert!(!is_ours(
-            "<!-- evalgate:suite=default-2 commit=0123abc -->\n",
+            "<!-- benchgate:suite=default-2 commit=0123abc -->\n",
             m
         ));
         assert!(!is_ours("", m));
@@ -1193,14 +1193,14 @@ mod tests {
     #[test]
     fn the_body_names_its_commit_and_still_compares_by_content() {
         let sha = "ec26c3e57ca3a959ca5aad62de7213c562f8c821";
-        let body = comment_body("<!-- evalgate:suite=s -->\n### r\n", None, Some(sha));
-        assert!(body.starts_with(&format!("<!-- evalgate:suite=s commit={sha} -->\n### r")));
+        let body = comment_body("<!-- benchgate:suite=s -->\n### r\n", None, Some(sha));
+        assert!(body.starts_with(&format!("<!-- benchgate:suite=s commit={sha} -->\n### r")));
         assert_eq!(commit_of(&body), Some(sha));
-        let other = comment_body("<!-- evalgate:suite=s -->\n### r\n", None, Some("abcdef0"));
+        let other = comment_body("<!-- benchgate:suite=s -->\n### r\n", None, Some("abcdef0"));
         assert!(same_report(&body, &other), "only the commit differs");
         assert!(!same_report(
             &body,
-            &comment_body("<!-- evalgate:suite=s -->\n### q\n", None, Some(sha))
+            &comment_body("<!-- benchgate:suite=s -->\n### q\n", None, Some(sha))
         ));
         assert!(same_commit(sha, "ec26c3e") && !same_commit(sha, "ec26c3f"));
         // Text that is not a marker is left as it is.

@@ -1,14 +1,14 @@
 //! The history of a benchmark on main: one JSON line per run
 //! (`evals/history.jsonl`), appended from a JSON report by
-//! `evalgate history append`, read back for the trend in PR comments and for
-//! `evalgate history`, which flags a sustained decline ([`trend`]).
+//! `benchgate history append`, read back for the trend in PR comments and for
+//! `benchgate history`, which flags a sustained decline ([`trend`]).
 //!
 //! A line records the commit, the date (RFC 3339, UTC), the suite, the number
 //! of examples, and per metric its corpus value, the interval of that value,
 //! its direction and scale:
 //!
 //! ```json
-//! {"commit":"4f2a…","date":"2026-11-27T12:00:00Z","suite":"default","n":200,"evalgate":"0.1.0","metrics":{"f1":{"value":0.474,"ci":[0.43,0.52],"direction":"higher","scale":"fraction"}}}
+//! {"commit":"4f2a…","date":"2026-11-27T12:00:00Z","suite":"default","n":200,"benchgate":"0.1.0","metrics":{"f1":{"value":0.474,"ci":[0.43,0.52],"direction":"higher","scale":"fraction"}}}
 //! ```
 
 pub mod trend;
@@ -26,7 +26,7 @@ use trend::{mann_kendall, sens_slope, MannKendall};
 /// History entries shown before this run's value in a report's trend.
 pub const TREND_POINTS: usize = 20;
 
-/// Entries `evalgate history` tests for drift when `--last` is not given.
+/// Entries `benchgate history` tests for drift when `--last` is not given.
 pub const DEFAULT_LAST: usize = 10;
 
 /// Largest `--last` (the test and Sen's slope look at every pair of entries).
@@ -46,9 +46,9 @@ pub struct Entry {
     pub suite: String,
     /// Examples compared.
     pub n: usize,
-    /// The evalgate version that wrote the entry.
+    /// The benchgate version that wrote the entry.
     #[serde(default)]
-    pub evalgate: String,
+    pub benchgate: String,
     /// Corpus values by metric name.
     pub metrics: BTreeMap<String, Point>,
 }
@@ -106,7 +106,7 @@ fn parse(path: &Path, text: &str) -> Result<History> {
         let entry: Entry = serde_json::from_str(line).map_err(|e| {
             Error::input(
                 at().at_column(e.column()),
-                format!("not a history entry: {}; each line must be a record written by `evalgate history append` (fix or delete the line)", without_position(&e)),
+                format!("not a history entry: {}; each line must be a record written by `benchgate history append` (fix or delete the line)", without_position(&e)),
             )
         })?;
         check_entry(&entry, at)?;
@@ -203,14 +203,14 @@ fn entry_from_text(path: &Path, text: &str, commit: &str, date: &str) -> Result<
     let report: ReportIn = serde_json::from_str(text).map_err(|e| {
         Error::input(
             Location::file(path).at_line(e.line()).at_column(e.column()),
-            format!("not an evalgate JSON report: {}; write one with `evalgate compare … --json-out report.json`", without_position(&e)),
+            format!("not a benchgate JSON report: {}; write one with `benchgate compare … --json-out report.json`", without_position(&e)),
         )
     })?;
     if report.schema_version != 1 {
         return Err(Error::input(
             Location::file(path).with_field("schema_version"),
             format!(
-                "schema_version {} is not one this evalgate reads (1); append with the evalgate that wrote the report",
+                "schema_version {} is not one this benchgate reads (1); append with the benchgate that wrote the report",
                 report.schema_version
             ),
         ));
@@ -243,7 +243,7 @@ fn entry_from_text(path: &Path, text: &str, commit: &str, date: &str) -> Result<
         date: date.to_string(),
         suite: report.suite,
         n: report.examples.compared,
-        evalgate: env!("CARGO_PKG_VERSION").to_string(),
+        benchgate: env!("CARGO_PKG_VERSION").to_string(),
         metrics,
     })
 }
@@ -407,7 +407,7 @@ pub fn report_trends(history: &History, report: &Report) -> Vec<MetricTrend> {
 pub fn attach(path: &Path, report: &mut Report) -> Result<()> {
     if !path.exists() {
         report.warnings.push(format!(
-            "no history at {} yet: the trend appears once a run on main has recorded one with `evalgate history append`",
+            "no history at {} yet: the trend appears once a run on main has recorded one with `benchgate history append`",
             path.display()
         ));
         return Ok(());
@@ -417,7 +417,7 @@ pub fn attach(path: &Path, report: &mut Report) -> Result<()> {
     Ok(())
 }
 
-/// What `evalgate history` found for one series over its last entries.
+/// What `benchgate history` found for one series over its last entries.
 #[derive(Debug, Clone, Serialize)]
 pub struct SeriesTrend {
     /// The suite.
@@ -440,7 +440,7 @@ pub struct SeriesTrend {
     pub drift: bool,
 }
 
-/// What `evalgate history` found.
+/// What `benchgate history` found.
 #[derive(Debug, Clone, Serialize)]
 pub struct DriftReport {
     /// The history file.
@@ -577,7 +577,7 @@ mod tests {
             date: "2026-01-01T00:00:00Z".into(),
             suite: "default".into(),
             n: 10,
-            evalgate: "0.1.0".into(),
+            benchgate: "0.1.0".into(),
             metrics: BTreeMap::from([(
                 "f1".to_string(),
                 Point {

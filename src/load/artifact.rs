@@ -37,7 +37,7 @@ use super::{load_bytes, Dataset, FieldMap};
 use crate::error::Result;
 use crate::github::{Failure, GitHub, RetryPolicy};
 
-/// The most evalgate downloads or unpacks for one baseline file.
+/// The most benchgate downloads or unpacks for one baseline file.
 pub const MAX_BYTES: usize = 1 << 30;
 
 /// A parsed `artifact:NAME[:PATH]` source.
@@ -287,7 +287,7 @@ pub enum ArtifactError {
         /// When it expired, as GitHub says.
         expires_at: Option<String>,
     },
-    /// The download is not a zip evalgate can read.
+    /// The download is not a zip benchgate can read.
     #[error("{lookup}: the artifact of run {run} is not a readable zip ({detail}); download it from the run's page to check it")]
     Zip {
         /// What was looked for.

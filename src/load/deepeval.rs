@@ -97,7 +97,7 @@ pub fn read(path: &Path, bytes: &[u8]) -> Result<(Vec<Row>, ToolInfo)> {
         return Err(if conversational > 0 {
             Error::input(
                 Location::file(path).with_field("conversationalTestCases"),
-                format!("the run holds only conversational test cases ({conversational}); evalgate reads single-turn test cases (testCases)"),
+                format!("the run holds only conversational test cases ({conversational}); benchgate reads single-turn test cases (testCases)"),
             )
         } else if run.metrics_scores.is_null() && run.test_passed.is_none() {
             not_deepeval()
@@ -166,7 +166,7 @@ pub fn read(path: &Path, bytes: &[u8]) -> Result<(Vec<Row>, ToolInfo)> {
     };
     if conversational > 0 {
         info.warnings.push(format!(
-            "{file}: {conversational} conversational test cases are not compared (evalgate reads single-turn test cases)"
+            "{file}: {conversational} conversational test cases are not compared (benchgate reads single-turn test cases)"
         ));
     }
     for name in &order {

@@ -88,7 +88,7 @@ fn cell_value(text: &str, loc: &Location, name: &str, fields: &FieldMap) -> Resu
     }
 }
 
-/// A CSV reader's error as evalgate says it: the file, the line, and what is
+/// A CSV reader's error as benchgate says it: the file, the line, and what is
 /// wrong (`kind` is "CSV" or "TSV").
 pub(super) fn csv_error(path: &Path, kind: &str, e: &csv::Error) -> Error {
     let mut loc = Location::file(path);

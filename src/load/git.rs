@@ -66,7 +66,7 @@ impl GitSource {
 
     fn error(&self, detail: &str) -> Error {
         Error::Config(format!(
-            "git:{}:{}: the ref \"{}\" is not in this clone ({}). In GitHub Actions the checkout is shallow: use `fetch-depth: 0` in actions/checkout, or run `git fetch origin {}` before evalgate",
+            "git:{}:{}: the ref \"{}\" is not in this clone ({}). In GitHub Actions the checkout is shallow: use `fetch-depth: 0` in actions/checkout, or run `git fetch origin {}` before benchgate",
             self.reference,
             self.path,
             self.reference,

@@ -1,5 +1,5 @@
-//! The header line of evalgate's baseline files (`evalgate baseline write`):
-//! `{"evalgate_baseline": {...}}` with the commit, date, tool version, config
+//! The header line of benchgate's baseline files (`benchgate baseline write`):
+//! `{"benchgate_baseline": {...}}` with the commit, date, tool version, config
 //! hash and dataset fingerprint. Any JSONL reader meets it first, so the loader
 //! recognises it and sets it aside ([`take_header`]).
 
@@ -15,7 +15,7 @@ use crate::error::{Error, Location, Result};
 pub const FORMAT_VERSION: u32 = 1;
 
 /// The key of the header line's only field.
-const HEADER_KEY: &str = "evalgate_baseline";
+const HEADER_KEY: &str = "benchgate_baseline";
 
 /// The first line of a baseline file.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
@@ -26,8 +26,8 @@ pub struct BaselineHeader {
     pub commit: Option<String>,
     /// When the baseline was written (RFC 3339, UTC).
     pub date: String,
-    /// The evalgate version that wrote it.
-    pub evalgate_version: String,
+    /// The benchgate version that wrote it.
+    pub benchgate_version: String,
     /// SHA-256 of the metric configuration the scores were computed with.
     pub config_hash: String,
     /// [`crate::align::fingerprint`] of the examples.
@@ -40,20 +40,20 @@ pub struct BaselineHeader {
     pub source: Vec<String>,
     /// The settings hash of each metric whose values may be reused
     /// ([`crate::metrics::reuse`]); each row then holds its example's key
-    /// under `"evalgate_keys"`.
+    /// under `"benchgate_keys"`.
     #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
     pub reuse: std::collections::BTreeMap<String, String>,
 }
 
 impl BaselineHeader {
-    /// "commit abc1234, 2026-11-20, evalgate 0.1.0", for report footers.
+    /// "commit abc1234, 2026-11-20, benchgate 0.1.0", for report footers.
     pub fn provenance(&self) -> String {
         let mut parts = Vec::new();
         if let Some(c) = &self.commit {
             parts.push(format!("commit {}", c.get(..12).unwrap_or(c)));
         }
         parts.push(self.date.get(..10).unwrap_or(&self.date).to_string());
-        parts.push(format!("evalgate {}", self.evalgate_version));
+        parts.push(format!("benchgate {}", self.benchgate_version));
         parts.join(", ")
     }
 }
@@ -87,7 +87,7 @@ pub fn take_header(path: &Path, bytes: &mut [u8]) -> Result<Option<BaselineHeade
     let loc = Location::file(path).at_line(line_no).with_field(HEADER_KEY);
     #[derive(Deserialize)]
     struct Line {
-        evalgate_baseline: serde_json::Value,
+        benchgate_baseline: serde_json::Value,
     }
     let parsed: Line = serde_json::from_slice(line).map_err(|e| {
         Error::input(
@@ -96,19 +96,19 @@ pub fn take_header(path: &Path, bytes: &mut [u8]) -> Result<Option<BaselineHeade
         )
     })?;
     let version = parsed
-        .evalgate_baseline
+        .benchgate_baseline
         .get("format_version")
         .and_then(serde_json::Value::as_u64);
     if version != Some(u64::from(FORMAT_VERSION)) {
         return Err(Error::input(
             loc,
             format!(
-                "the baseline file has format_version {}, this evalgate reads {FORMAT_VERSION}; rewrite it with this version's `evalgate baseline write`",
+                "the baseline file has format_version {}, this benchgate reads {FORMAT_VERSION}; rewrite it with this version's `benchgate baseline write`",
                 version.map_or_else(|| "none".to_string(), |v| v.to_string())
             ),
         ));
     }
-    let header: BaselineHeader = serde_json::from_value(parsed.evalgate_baseline)
+    let header: BaselineHeader = serde_json::from_value(parsed.benchgate_baseline)
         .map_err(|e| Error::input(loc, format!("the baseline header is malformed: {e}")))?;
     bytes[start..end].fill(b' ');
     Ok(Some(header))
@@ -156,17 +156,17 @@ impl Stored {
     }
 
     /// Reads the stored values of a file with `header` (its header line
-    /// blanked or not): each row's `"evalgate_scores"` under its
-    /// `"evalgate_keys"`, for the metrics the header gives a settings hash.
+    /// blanked or not): each row's `"benchgate_scores"` under its
+    /// `"benchgate_keys"`, for the metrics the header gives a settings hash.
     /// A row without them, or with a value that is not a number, stores
     /// nothing (its example is computed).
     pub fn read(header: &BaselineHeader, reader: impl BufRead) -> std::io::Result<Stored> {
         #[derive(Deserialize)]
         struct Line {
             #[serde(default)]
-            evalgate_scores: HashMap<String, Option<f64>>,
+            benchgate_scores: HashMap<String, Option<f64>>,
             #[serde(default)]
-            evalgate_keys: HashMap<String, String>,
+            benchgate_keys: HashMap<String, String>,
         }
         let mut out = Stored::default();
         if header.reuse.is_empty() {
@@ -174,17 +174,17 @@ impl Stored {
         }
         for line in reader.lines() {
             let line = line?;
-            if !line.contains("\"evalgate_keys\"") {
+            if !line.contains("\"benchgate_keys\"") {
                 continue;
             }
             let Ok(parsed) = serde_json::from_str::<Line>(&line) else {
                 continue;
             };
-            for (metric, key) in &parsed.evalgate_keys {
+            for (metric, key) in &parsed.benchgate_keys {
                 let (Some(settings), Some(key), Some(Some(x))) = (
                     header.reuse.get(metric),
                     parse_key(key),
-                    parsed.evalgate_scores.get(metric),
+                    parsed.benchgate_scores.get(metric),
                 ) else {
                     continue;
                 };

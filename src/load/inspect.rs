@@ -61,7 +61,7 @@ pub(super) const ZIP_MAGIC: &[u8] = b"PK\x03\x04";
 /// rather than inflated without end.
 const MAX_ENTRY_BYTES: u64 = 1 << 30;
 
-/// The fields of a sample that evalgate reads; the rest (messages, events,
+/// The fields of a sample that benchgate reads; the rest (messages, events,
 /// attachments: most of the bytes) is skipped while parsing, never held.
 #[derive(Deserialize)]
 struct Sample {
@@ -244,7 +244,7 @@ fn read_json(path: &Path, bytes: &[u8]) -> Result<(Vec<Row>, ToolInfo)> {
     let Some(samples) = log.samples else {
         return Err(Error::input(
             Location::file(path).with_field("samples"),
-            "the Inspect log holds no samples (the run was logged without them, or never reached one); evalgate compares per-sample scores: rerun with samples logged",
+            "the Inspect log holds no samples (the run was logged without them, or never reached one); benchgate compares per-sample scores: rerun with samples logged",
         ));
     };
     let base = text.as_ptr() as usize;
@@ -438,7 +438,7 @@ impl<'a> Log<'a> {
                     return Err(Error::input(
                         field(&format!("scores.{scorer}.value")),
                         format!(
-                            "a score value must be a string, a number, a boolean or a dict of those, found {}; evalgate cannot average it",
+                            "a score value must be a string, a number, a boolean or a dict of those, found {}; benchgate cannot average it",
                             kind(other)
                         ),
                     ))
@@ -512,7 +512,7 @@ impl<'a> Log<'a> {
             let reducer = score.get("reducer").and_then(Json::as_str);
             if epochs_repeat && reducer.is_some_and(|r| r != "mean") {
                 warnings.push(format!(
-                    "{file}: Inspect reduced the epochs of {metric} with \"{}\"; evalgate averages epochs (as the \"mean\" reducer does), so its values differ from Inspect's",
+                    "{file}: Inspect reduced the epochs of {metric} with \"{}\"; benchgate averages epochs (as the \"mean\" reducer does), so its values differ from Inspect's",
                     reducer.unwrap_or_default()
                 ));
                 continue;

@@ -1,6 +1,6 @@
 //! Loading result files into rows: JSONL (optionally gzip-compressed), JSON arrays,
 //! CSV and TSV, lm-evaluation-harness samples, promptfoo output, Inspect AI logs,
-//! DeepEval test runs, OpenAI evals logs, and evalgate's own baseline files
+//! DeepEval test runs, OpenAI evals logs, and benchgate's own baseline files
 //! (JSONL behind a header line).
 //!
 //! Every reader turns a record into the same [`Row`] through [`FieldMap`], so the
@@ -38,12 +38,12 @@ pub struct Dataset {
     pub path: PathBuf,
     /// Rows in file order.
     pub rows: Vec<Row>,
-    /// The header of an evalgate baseline file.
+    /// The header of a benchgate baseline file.
     pub header: Option<BaselineHeader>,
     /// What the file's tool says beyond its rows (lm-eval, promptfoo); `None`
     /// for plain JSONL, JSON and CSV.
     pub tool: Option<ToolInfo>,
-    /// Per-example values of expensive metrics an evalgate file stores
+    /// Per-example values of expensive metrics a benchgate file stores
     /// (baselines, `score --format jsonl`), for `compare` to reuse.
     pub stored: crate::load::header::Stored,
 }
@@ -98,7 +98,7 @@ impl ToolInfo {
     }
 }
 
-/// The file formats evalgate reads.
+/// The file formats benchgate reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
     /// One JSON object per line.
@@ -177,7 +177,7 @@ fn load_stream(
     };
     let seen = head.iter().any(|b| !b.is_ascii_whitespace());
     if seen && head.len() == HEAD_BYTES {
-        // A baseline file streams under evalgate's own field names.
+        // A baseline file streams under benchgate's own field names.
         let mut probe = head.clone();
         let header = header::take_header(path, &mut probe)?;
         if header.is_some() || streams_as_jsonl(path, &head, fields.format) {
@@ -234,7 +234,7 @@ fn corrupt_gzip(path: &Path, e: &std::io::Error) -> Error {
 /// Parses the bytes of a result file named `path` (the name picks the format).
 pub fn load_bytes(path: &Path, raw: Vec<u8>, fields: &FieldMap) -> Result<Dataset> {
     let mut bytes = decompress(path, raw)?;
-    // An evalgate baseline is JSONL under evalgate's own field names, whatever
+    // A benchgate baseline is JSONL under benchgate's own field names, whatever
     // the flags say about the result files it is compared with. (A zip
     // archive is binary: it has no header line to look for.)
     let header = if bytes.starts_with(inspect::ZIP_MAGIC) {
@@ -312,7 +312,7 @@ fn dataset(
     })
 }
 
-/// The stored values of a large evalgate file, read in a second pass (the
+/// The stored values of a large benchgate file, read in a second pass (the
 /// row reader keeps no objects): only when its header says it has some.
 fn read_stored(path: &Path, header: &BaselineHeader) -> Result<crate::load::header::Stored> {
     let io = |cause| Error::Io {
@@ -526,7 +526,7 @@ fn detect_auto(path: &Path, bytes: &[u8]) -> Result<Format> {
     match serde_json::from_slice::<serde_json::Value>(text) {
         Ok(value) => document(&value).ok_or_else(|| Error::input(
             Location::file(path),
-            "the file is one JSON object that evalgate cannot place: it reads JSONL (an object per line), a JSON array of objects, CSV/TSV, lm-eval samples, promptfoo output, Inspect AI logs, DeepEval test runs and OpenAI evals logs; name the format with --input-format",
+            "the file is one JSON object that benchgate cannot place: it reads JSONL (an object per line), a JSON array of objects, CSV/TSV, lm-eval samples, promptfoo output, Inspect AI logs, DeepEval test runs and OpenAI evals logs; name the format with --input-format",
         )),
         // Neither: let the JSONL reader name the line at fault.
         Err(_) => Ok(Format::Jsonl),

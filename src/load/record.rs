@@ -43,7 +43,7 @@ pub enum InputFormat {
     /// From the file name (`.csv`, `.tsv`) and content.
     #[default]
     Auto,
-    /// One JSON object per line (evalgate baselines included).
+    /// One JSON object per line (benchgate baselines included).
     Jsonl,
     /// A JSON array of objects.
     Json,
@@ -149,7 +149,7 @@ impl Row {
                 return Err(Error::input(
                     loc.clone().with_field(&fields.id[0]),
                     format!(
-                        "the row has no id (looked for {}); every example needs an id to be paired with the baseline; set the field with --id-field or [fields] id in evalgate.toml",
+                        "the row has no id (looked for {}); every example needs an id to be paired with the baseline; set the field with --id-field or [fields] id in benchgate.toml",
                         quoted(&fields.id)
                     ),
                 ))
@@ -169,7 +169,7 @@ impl Row {
                 return Err(Error::input(
                     loc.clone().with_field(&fields.prediction[0]),
                     format!(
-                        "the row has no prediction (looked for {}); set the field with --prediction-field or [fields] prediction in evalgate.toml",
+                        "the row has no prediction (looked for {}); set the field with --prediction-field or [fields] prediction in benchgate.toml",
                         quoted(&fields.prediction)
                     ),
                 ))

@@ -4,7 +4,7 @@
 //! The command reads the example as JSON on stdin (`id`, `prediction`,
 //! `references`, `reference`, `input`, `tags`, `numbers`) and prints a number or
 //! `{"score": x, "reason": "..."}`. A non-zero exit or a timeout scores 0 with the
-//! reason shown in the report. Results are cached in `.evalgate-cache/exec/` by a
+//! reason shown in the report. Results are cached in `.benchgate-cache/exec/` by a
 //! hash of (command, example), so an unchanged output is never run again.
 //! Examples run in parallel on the scoring thread pool.
 
@@ -23,7 +23,7 @@ use crate::error::{Error, Result};
 use crate::load::Row;
 
 /// Where results are cached, relative to the working directory.
-pub const CACHE_DIR: &str = ".evalgate-cache/exec";
+pub const CACHE_DIR: &str = ".benchgate-cache/exec";
 
 /// A command as a metric.
 pub struct Exec {

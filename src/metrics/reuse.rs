@@ -5,7 +5,7 @@
 //! - the metric's *settings hash*: everything that changes its values (the
 //!   model's files, layers, idf and its documents, the rescaling file for
 //!   BERTScore; the command, the files it names and the timeout for `exec`;
-//!   evalgate's version for both), and
+//!   benchgate's version for both), and
 //! - the example's *key*: a hash of what the value is a function of (the
 //!   prediction and references of each sample for BERTScore; the whole example
 //!   as the command reads it for `exec`).
@@ -94,7 +94,7 @@ pub fn key_hex(key: u128) -> String {
 pub struct SettingsHasher(Xxh3Default);
 
 impl SettingsHasher {
-    /// Starts a hash for metric family `family` at this evalgate version (a
+    /// Starts a hash for metric family `family` at this benchgate version (a
     /// new version may compute differently).
     pub fn new(family: &str) -> Self {
         let mut h = SettingsHasher(Xxh3Default::new());

@@ -30,7 +30,7 @@ fn num(x: f64, signed: bool) -> String {
 /// `::error` for each regressed metric or slice, `::warning` for each
 /// inconclusive metric, escaped.
 pub fn annotations(report: &Report) -> Vec<String> {
-    let title = format!("evalgate · {}", report.suite);
+    let title = format!("benchgate · {}", report.suite);
     let mut lines = Vec::new();
     for m in &report.metrics {
         let numbers = format!(

@@ -153,7 +153,7 @@ fn default_json_path(env: &ActionsEnv, suite: &str) -> PathBuf {
     env.runner_temp
         .clone()
         .unwrap_or_else(std::env::temp_dir)
-        .join(format!("evalgate-{name}.json"))
+        .join(format!("benchgate-{name}.json"))
 }
 
 /// Publishes a rendered report to GitHub Actions: the JSON report file, the job
@@ -185,7 +185,7 @@ pub fn github_actions(
     if let Some(summary) = &env.step_summary {
         actions::append_summary(summary, &markdown)?;
     }
-    let title = format!("evalgate · {}", report.suite);
+    let title = format!("benchgate · {}", report.suite);
     let mut lines = annotations::annotations(report);
     let (comment, fatal) = match comment(report, &markdown, options, env) {
         Ok(posted) => (posted, None),
@@ -337,9 +337,9 @@ fn comment(
                 n => format!(" ({n} duplicate(s) from a concurrent run deleted)"),
             };
             if posted.url.is_empty() {
-                eprintln!("evalgate: {what}{removed}");
+                eprintln!("benchgate: {what}{removed}");
             } else {
-                eprintln!("evalgate: {what}: {}{removed}", posted.url);
+                eprintln!("benchgate: {what}: {}{removed}", posted.url);
             }
             Ok(Some(posted))
         }

@@ -100,7 +100,7 @@ pub fn html(report: &Report, examples: &ExampleTable) -> String {
          <meta name=\"referrer\" content=\"no-referrer\">\n\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
          <meta name=\"color-scheme\" content=\"light dark\">\n\
-         <title>{word} · evalgate · {}</title>\n<style>{CSS}</style>\n</head>\n<body>\n",
+         <title>{word} · benchgate · {}</title>\n<style>{CSS}</style>\n</head>\n<body>\n",
         content_security_policy(),
         text(&report.suite)
     );
@@ -131,7 +131,7 @@ pub fn html(report: &Report, examples: &ExampleTable) -> String {
     warnings_section(&mut out, report);
     out.push_str("</main>\n");
     footer(&mut out, report);
-    out.push_str("<script type=\"application/json\" id=\"evalgate-data\">");
+    out.push_str("<script type=\"application/json\" id=\"benchgate-data\">");
     out.push_str(&page_data(report, examples));
     let _ = write!(out, "</script>\n<script>{JS}</script>\n</body>\n</html>\n");
     out
@@ -539,7 +539,7 @@ fn examples_section(out: &mut String, examples: &ExampleTable) {
          </div>\n\
          <p id=\"count\" class=\"count\" role=\"status\" aria-live=\"polite\"></p>\n\
          <div id=\"scroller\" class=\"scroller\" tabindex=\"-1\"><table id=\"rows\" class=\"rows\"><thead id=\"rows-head\"></thead><tbody id=\"rows-body\"></tbody></table></div>\n\
-         <noscript><p>The example table needs JavaScript; the data is in this file's <code>evalgate-data</code> element.</p></noscript>\n\
+         <noscript><p>The example table needs JavaScript; the data is in this file's <code>benchgate-data</code> element.</p></noscript>\n\
          </section>",
         group_thousands(examples.rows.len()),
         group_thousands(examples.compared),
@@ -573,7 +573,7 @@ fn footer(out: &mut String, report: &Report) {
     };
     let _ = writeln!(
         out,
-        "<footer id=\"settings\">\n<dl>\n<dt>test</dt><dd>{test} ({} resampler), {} resamples, seed {}</dd>\n<dt>significance</dt><dd>α {} family-wise, Bonferroni over {} tests: {}% intervals together, {}% each; at least {} examples to decide</dd>\n<dt>fails on</dt><dd>{}</dd>\n<dt>baseline</dt><dd>{}</dd>\n<dt>datasets</dt><dd><code>{}</code> → <code>{}</code></dd>\n<dt>evalgate</dt><dd>{}</dd>\n</dl>\n<p class=\"signature\"><code>{}</code></p>\n</footer>",
+        "<footer id=\"settings\">\n<dl>\n<dt>test</dt><dd>{test} ({} resampler), {} resamples, seed {}</dd>\n<dt>significance</dt><dd>α {} family-wise, Bonferroni over {} tests: {}% intervals together, {}% each; at least {} examples to decide</dd>\n<dt>fails on</dt><dd>{}</dd>\n<dt>baseline</dt><dd>{}</dd>\n<dt>datasets</dt><dd><code>{}</code> → <code>{}</code></dd>\n<dt>benchgate</dt><dd>{}</dd>\n</dl>\n<p class=\"signature\"><code>{}</code></p>\n</footer>",
         esc(&s.resampler),
         group_thousands(s.resamples),
         s.seed,

@@ -68,7 +68,7 @@ fn quoted_bold(reason: &str) -> String {
 
 /// The hidden marker that identifies a suite's comment.
 pub fn marker(suite: &str) -> String {
-    format!("<!-- evalgate:suite={suite} -->")
+    format!("<!-- benchgate:suite={suite} -->")
 }
 
 /// The one-line comment of `--comment on-failure` once a later run passes:
@@ -78,7 +78,7 @@ pub fn resolved(suite: &str, commit: Option<&str>) -> String {
         .and_then(|c| c.get(..7))
         .map_or_else(String::new, |c| format!(" in {c}"));
     format!(
-        "{}\n### ✅ evalgate · {} — resolved{when}: all metrics pass\n",
+        "{}\n### ✅ benchgate · {} — resolved{when}: all metrics pass\n",
         marker(suite),
         inline(suite)
     )
@@ -261,7 +261,7 @@ fn render(report: &Report, budget: Budget) -> String {
     };
     let _ = writeln!(
         out,
-        "<sub>{} examples compared · {} added, {} missing · {test}, {} resamples, seed {}, α {}, Bonferroni over {} tests · baseline: {} · evalgate {} · <code>{}</code></sub>",
+        "<sub>{} examples compared · {} added, {} missing · {test}, {} resamples, seed {}, α {}, Bonferroni over {} tests · baseline: {} · benchgate {} · <code>{}</code></sub>",
         group_thousands(report.examples.compared),
         report.examples.added,
         report.examples.missing,

@@ -425,11 +425,11 @@ pub(crate) fn headline(
             (false, true) => "problem blocks",
             (false, false) => "problems block",
         };
-        format!("evalgate · {suite} — {blockers} {noun} this PR")
+        format!("benchgate · {suite} — {blockers} {noun} this PR")
     } else if inconclusive > 0 {
-        format!("evalgate · {suite} — passed, {inconclusive} inconclusive")
+        format!("benchgate · {suite} — passed, {inconclusive} inconclusive")
     } else {
-        format!("evalgate · {suite} — passed")
+        format!("benchgate · {suite} — passed")
     };
     let mut sentences = Vec::new();
     let n = report.examples.compared;

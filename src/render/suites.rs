@@ -77,7 +77,7 @@ fn combined_markdown(reports: &[Report]) -> String {
     } else {
         "✅"
     };
-    let _ = writeln!(out, "### {icon} evalgate — {}\n", summary(reports));
+    let _ = writeln!(out, "### {icon} benchgate — {}\n", summary(reports));
     let _ = writeln!(out, "| suite | verdict | |\n|---|---|---|");
     for r in reports {
         let (word, mark) = match r.verdict {

@@ -1,6 +1,6 @@
 //! Trends over the history on main: unicode sparklines, mermaid `xychart-beta`
 //! charts (GitHub renders both), the trend section of a report, and the output
-//! of `evalgate history`. Every label that comes from a user's file (metric
+//! of `benchgate history`. Every label that comes from a user's file (metric
 //! names, commits, suites) is sanitised before it enters a mermaid block.
 
 use std::fmt::Write as _;
@@ -307,7 +307,7 @@ const HEADERS: [&str; 10] = [
     "",
 ];
 
-/// `evalgate history`'s output in `format`.
+/// `benchgate history`'s output in `format`.
 pub fn drift_report(report: &DriftReport, format: OutputFormat) -> String {
     match format {
         OutputFormat::Json => {
@@ -350,7 +350,7 @@ fn drift_terminal(report: &DriftReport) -> String {
     let status = if report.drift { "DRIFT" } else { "OK" };
     let _ = writeln!(
         out,
-        "{status} evalgate history · {} — {}",
+        "{status} benchgate history · {} — {}",
         visible(&report.history),
         summary(report)
     );
@@ -391,7 +391,7 @@ fn drift_markdown(report: &DriftReport) -> String {
     let icon = if report.drift { "🔴" } else { "🟢" };
     let _ = writeln!(
         out,
-        "### {icon} evalgate history — {}\n",
+        "### {icon} benchgate history — {}\n",
         inline(&summary(report))
     );
     let _ = writeln!(

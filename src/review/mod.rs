@@ -116,7 +116,7 @@ pub struct KeyRow {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Key {
     /// Layout version of this file.
-    pub evalgate_review_key: u32,
+    pub benchgate_review_key: u32,
     /// Seed of the sample and the A/B order.
     pub seed: u64,
     /// Baseline file.
@@ -141,15 +141,15 @@ impl Key {
         let key: Key = serde_json::from_str(&text).map_err(|e| {
             Error::input(
                 Location::file(path).at_line(e.line()).at_column(e.column()),
-                format!("not a review key written by `evalgate review sample`: {e}"),
+                format!("not a review key written by `benchgate review sample`: {e}"),
             )
         })?;
-        if key.evalgate_review_key != 1 {
+        if key.benchgate_review_key != 1 {
             return Err(Error::input(
-                Location::file(path).with_field("evalgate_review_key"),
+                Location::file(path).with_field("benchgate_review_key"),
                 format!(
-                    "layout version {} is not one this evalgate reads (1); write the key again with this version",
-                    key.evalgate_review_key
+                    "layout version {} is not one this benchgate reads (1); write the key again with this version",
+                    key.benchgate_review_key
                 ),
             ));
         }

@@ -261,7 +261,7 @@ fn draw(
         });
     }
     let key = Key {
-        evalgate_review_key: 1,
+        benchgate_review_key: 1,
         seed: config.seed,
         baseline: config.baseline.display().to_string(),
         current: config

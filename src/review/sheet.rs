@@ -126,7 +126,7 @@ pub fn to_markdown(rows: &[SheetRow]) -> String {
     let _ = writeln!(out, "# Review sheet ({} rows)\n", rows.len());
     let _ = writeln!(
         out,
-        "For each row, write after the colon which output is better for this input: **A**, **B** or **tie**; optionally a 1–5 score for each and a note. The outputs are in a random order per row. Keep the `## Row N` headings: `evalgate review score` reads this file back.\n"
+        "For each row, write after the colon which output is better for this input: **A**, **B** or **tie**; optionally a 1–5 score for each and a note. The outputs are in a random order per row. Keep the `## Row N` headings: `benchgate review score` reads this file back.\n"
     );
     let block = |out: &mut String, title: &str, text: &str| {
         let fence = crate::escape::fence_for(text);

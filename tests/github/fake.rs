@@ -1,4 +1,4 @@
-//! A stateful fake of the three GitHub REST operations evalgate calls, served by
+//! A stateful fake of the three GitHub REST operations benchgate calls, served by
 //! wiremock on 127.0.0.1.
 //!
 //! Its response bodies are built from the examples in GitHub's OpenAPI

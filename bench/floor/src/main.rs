@@ -1,5 +1,5 @@
 //! The floor under loading JSON Lines on this machine: how fast the leanest
-//! loader could go, for `bench/scale.py` to print beside `wc -l` and evalgate.
+//! loader could go, for `bench/scale.py` to print beside `wc -l` and benchgate.
 //!
 //! It reads each file (one thread per file, both at once) through one reused
 //! 1 MiB buffer, checks every line is UTF-8 without control characters, finds

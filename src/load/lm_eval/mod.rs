@@ -47,10 +47,10 @@
 //! - input: the first request's prompt; for a chat template (a list of
 //!   messages, or their JSON in a string) the last user message.
 //! - external scores: `<metric>,<filter>` as lm-eval's results name them
-//!   (`acc,none`, `exact_match,strict-match`), so they never shadow evalgate's
+//!   (`acc,none`, `exact_match,strict-match`), so they never shadow benchgate's
 //!   own `exact_match`. Values may be numbers, booleans or numeric strings. A
 //!   per-sample value that is a list (perplexity's `[log-likelihood, words]`,
-//!   BLEU's `[reference, prediction]`) feeds a corpus aggregate evalgate does
+//!   BLEU's `[reference, prediction]`) feeds a corpus aggregate benchgate does
 //!   not compute: it is left out, with a warning.
 //! - tags: `task`, `filter` (unless `none`), `doc_hash`, `prompt_hash`, `target_hash` (the
 //!   dataset fingerprint reads `doc_hash` and `target_hash`), and
@@ -158,14 +158,14 @@ pub fn read(path: &Path, bytes: &[u8]) -> Result<(Vec<Row>, ToolInfo)> {
     let shown_task = task.as_deref().unwrap_or("the task");
     if !tally.skipped.is_empty() {
         warnings.push(format!(
-            "{}: lm-eval logs {} per sample as a list, an input to a corpus-level aggregate that evalgate does not compute; not compared",
+            "{}: lm-eval logs {} per sample as a list, an input to a corpus-level aggregate that benchgate does not compute; not compared",
             file_name(path),
             tally.skipped.join(", ")
         ));
     }
     if tally.disagree > 0 {
         warnings.push(format!(
-            "{}: on {} of {} documents of {shown_task}, lm-eval's acc does not match the choice of highest log-likelihood against the gold choice evalgate read (first: line {}); the prediction or reference shown for them may be wrong",
+            "{}: on {} of {} documents of {shown_task}, lm-eval's acc does not match the choice of highest log-likelihood against the gold choice benchgate read (first: line {}); the prediction or reference shown for them may be wrong",
             file_name(path),
             tally.disagree,
             tally.choice_docs,
@@ -409,7 +409,7 @@ fn convert(
         return Err(Error::input(
             field("metrics"),
             format!(
-                "the sample has no per-sample metric{why}: expected a \"metrics\" list naming numeric fields, or numeric fields such as \"acc\": 1.0 besides the harness's own keys; evalgate has nothing to compare in it"
+                "the sample has no per-sample metric{why}: expected a \"metrics\" list naming numeric fields, or numeric fields such as \"acc\": 1.0 besides the harness's own keys; benchgate has nothing to compare in it"
             ),
         ));
     }

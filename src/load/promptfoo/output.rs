@@ -81,7 +81,7 @@ fn read_output(path: &Path, text: &str, raw: &RawValue) -> Result<Parsed> {
             return Err(Error::input(
                 Location::file(path).with_field("results.version"),
                 format!(
-                    "promptfoo results version {other}: evalgate reads versions 2 and 3; export the eval with a promptfoo of 2023–2025 or read its CSV export"
+                    "promptfoo results version {other}: benchgate reads versions 2 and 3; export the eval with a promptfoo of 2023–2025 or read its CSV export"
                 ),
             ))
         }
@@ -224,7 +224,7 @@ impl Results {
             (None, None) => {
                 return Err(Error::input(
                     field("prompt.label"),
-                    "the result names its prompt by neither promptIdx nor a label; evalgate cannot tell the prompts of this file apart",
+                    "the result names its prompt by neither promptIdx nor a label; benchgate cannot tell the prompts of this file apart",
                 ))
             }
         };
@@ -302,7 +302,7 @@ impl Results {
             None => {
                 return Err(Error::input(
                     field("success"),
-                    "the result has no `success`; evalgate reads promptfoo's results of versions 2 and 3",
+                    "the result has no `success`; benchgate reads promptfoo's results of versions 2 and 3",
                 ))
             }
         };

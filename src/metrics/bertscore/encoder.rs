@@ -106,7 +106,7 @@ impl Config {
                     return Err(model_error(
                         dir,
                         format!(
-                            "config.json: position_embedding_type \"{}\" is not supported; evalgate's RoBERTa uses absolute position embeddings",
+                            "config.json: position_embedding_type \"{}\" is not supported; benchgate's RoBERTa uses absolute position embeddings",
                             config.position_embedding_type
                         ),
                     ));
@@ -126,7 +126,7 @@ impl Config {
             other => Err(model_error(
                 dir,
                 format!(
-                    "config.json: model_type \"{other}\" is not supported; evalgate's BERTScore loads model_type {SUPPORTED}"
+                    "config.json: model_type \"{other}\" is not supported; benchgate's BERTScore loads model_type {SUPPORTED}"
                 ),
             )),
         }

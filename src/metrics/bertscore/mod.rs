@@ -174,7 +174,7 @@ impl BertScore {
         }
         if !cfg!(feature = "bertscore") {
             return Err(Error::Config(format!(
-                "{name}: this evalgate was built without BERTScore; use a release binary or the GitHub Action, or build with `cargo install evalgate --features bertscore`"
+                "{name}: this benchgate was built without BERTScore; use a release binary or the GitHub Action, or build with `cargo install benchgate --features bertscore`"
             )));
         }
         Ok(BertScore {
@@ -191,12 +191,12 @@ impl BertScore {
     }
 }
 
-/// bert-score's hash: `<model>_L<n>_<idf|no-idf>_version=0.3.12(evalgate=…)`,
+/// bert-score's hash: `<model>_L<n>_<idf|no-idf>_version=0.3.12(benchgate=…)`,
 /// `-custom-rescaled` with a baseline file, `_fast-tokenizer` always (the
 /// tokenizers crate is Hugging Face's fast tokenizer).
 pub fn signature(model: &Path, layers: usize, idf: bool, rescaled: bool) -> String {
     format!(
-        "{}_L{layers}_{}_version={BERT_SCORE_VERSION}(evalgate={}){}_fast-tokenizer",
+        "{}_L{layers}_{}_version={BERT_SCORE_VERSION}(benchgate={}){}_fast-tokenizer",
         model_name(model),
         if idf { "idf" } else { "no-idf" },
         env!("CARGO_PKG_VERSION"),
@@ -436,7 +436,7 @@ impl Metric for BertScore {
 #[cfg(not(feature = "bertscore"))]
 fn compute(_: &BertScoreOptions, _: &[&Row], _: &[&Row], _: u64) -> Result<Computed> {
     Err(Error::Config(
-        "bertscore: this evalgate was built without BERTScore".into(),
+        "bertscore: this benchgate was built without BERTScore".into(),
     ))
 }
 

@@ -1,10 +1,10 @@
-// evalgate HTML report: the example table (virtualized: only the rows in view
+// benchgate HTML report: the example table (virtualized: only the rows in view
 // are in the DOM), per-metric distributions of per-example changes, filters
 // kept in the address's fragment, and the word diff of an opened example.
 // Untrusted text only ever goes through textContent / createTextNode.
 (function () {
   'use strict';
-  var data = JSON.parse(document.getElementById('evalgate-data').textContent);
+  var data = JSON.parse(document.getElementById('benchgate-data').textContent);
   var M = data.metrics;
   var K = M.length;
   var rows = data.rows;
@@ -592,6 +592,6 @@
   distributions();
   var fromHash = readHash();
   update(false, fromHash);
-  performance.mark('evalgate-ready');
+  performance.mark('benchgate-ready');
   document.documentElement.dataset.ready = '1';
 })();

@@ -1,5 +1,5 @@
 """Type stubs of the extension module (Rust, pyo3). Use the package's API
-(``evalgate.compare``, ``evalgate.score``, ``evalgate.Report``) instead."""
+(``benchgate.compare``, ``benchgate.score``, ``benchgate.Report``) instead."""
 
 from typing import Any, Dict, List, Optional
 
@@ -21,12 +21,12 @@ def run_cli(argv: List[str]) -> int:
     """Runs the command line (``argv[0]`` is the program name); returns the exit code."""
 
 def compare(argv: List[str], baseline: Optional[Any] = None, current: Optional[Any] = None) -> NativeReport:
-    """Runs ``evalgate compare`` as ``argv`` says, over in-memory sides where given
+    """Runs ``benchgate compare`` as ``argv`` says, over in-memory sides where given
     (a list of dicts, or an object with ``__arrow_c_stream__``)."""
 
 def score(argv: List[str], data: Optional[Any] = None) -> Dict[str, Any]:
-    """Runs ``evalgate score`` as ``argv`` says: ``n``, ``metrics`` as (name, value)
+    """Runs ``benchgate score`` as ``argv`` says: ``n``, ``metrics`` as (name, value)
     pairs, ``ids``, per-metric ``columns``, ``warnings``, ``signatures``."""
 
 def flags(command: str) -> List[str]:
-    """The long flags of ``evalgate COMMAND``."""
+    """The long flags of ``benchgate COMMAND``."""

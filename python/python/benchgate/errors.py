@@ -1,6 +1,6 @@
-"""The exceptions evalgate raises: the command line's errors, as objects.
+"""The exceptions benchgate raises: the command line's errors, as objects.
 
-Each carries the message the ``evalgate`` command prints after ``error:`` (the
+Each carries the message the ``benchgate`` command prints after ``error:`` (the
 same text, byte for byte) and, for bad input, where to look: the file (or the
 name of the in-memory side, such as ``"baseline (DataFrame)"``), the 1-based
 line (for lists and DataFrames: the row's 1-based position), the column and
@@ -11,11 +11,11 @@ from __future__ import annotations
 
 from typing import Optional
 
-__all__ = ["EvalgateError", "InputError", "ConfigError", "UnknownMetricError"]
+__all__ = ["BenchgateError", "InputError", "ConfigError", "UnknownMetricError"]
 
 
-class EvalgateError(Exception):
-    """Anything that stops evalgate before a verdict (the command's exit code 2).
+class BenchgateError(Exception):
+    """Anything that stops benchgate before a verdict (the command's exit code 2).
 
     Attributes:
         message: The command line's message, without its ``error:`` prefix.
@@ -44,15 +44,15 @@ class EvalgateError(Exception):
         return (type(self), (self.message, self.file, self.line, self.column, self.field))
 
 
-class InputError(EvalgateError):
+class InputError(BenchgateError):
     """An input that cannot be read or is malformed: a file, or a row of a list
     or DataFrame (``file``, ``line`` and ``field`` say where)."""
 
 
-class ConfigError(EvalgateError, ValueError):
+class ConfigError(BenchgateError, ValueError):
     """Settings that are inconsistent, out of range, or name nothing that exists
     (a bad keyword value, a tolerance for a metric not compared, …)."""
 
 
 class UnknownMetricError(ConfigError):
-    """A metric name evalgate does not know; the message lists the known ones."""
+    """A metric name benchgate does not know; the message lists the known ones."""

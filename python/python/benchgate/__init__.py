@@ -1,25 +1,25 @@
-"""evalgate: a regression gate for LLM evaluations, from Python.
+"""benchgate: a regression gate for LLM evaluations, from Python.
 
 Compare a candidate's per-example results with a baseline's and learn, per
 metric and slice, whether the change is real (paired resampling) and large
 enough to matter::
 
-    import evalgate
+    import benchgate
 
-    report = evalgate.compare("baseline.jsonl", current_df, tolerance={"f1": 0.01})
+    report = benchgate.compare("baseline.jsonl", current_df, tolerance={"f1": 0.01})
     print(report)              # the terminal table the command prints
     report.passed              # False when a gated metric regressed
     report.to_markdown()       # the PR comment
 
-This is the same library as the ``evalgate`` command (which this package also
+This is the same library as the ``benchgate`` command (which this package also
 installs): the same loading rules, statistics, renderers and messages. Inputs
 are paths (any format the command reads), lists of dicts (one per example or
 sample, keyed like a JSONL line), or pandas/polars DataFrames and anything else
-that exports Arrow (``__arrow_c_stream__``). Every setting of ``evalgate
+that exports Arrow (``__arrow_c_stream__``). Every setting of ``benchgate
 compare`` is a keyword argument of the same name (``alpha=0.05``,
 ``resamples=10_000``, ``tolerance={"f1": 0.01}``, ``ignore_case=True``, …).
 
-The GIL is released while evalgate works, and DataFrames cross as Arrow
+The GIL is released while benchgate works, and DataFrames cross as Arrow
 columns, read in place.
 """
 
@@ -31,8 +31,8 @@ import json
 import os
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple, TypeVar, Union
 
-from . import _evalgate
-from .errors import ConfigError, EvalgateError, InputError, UnknownMetricError
+from . import _benchgate
+from .errors import ConfigError, BenchgateError, InputError, UnknownMetricError
 
 __all__ = [
     "compare",
@@ -43,14 +43,14 @@ __all__ = [
     "Slice",
     "RegressedExample",
     "Table",
-    "EvalgateError",
+    "BenchgateError",
     "InputError",
     "ConfigError",
     "UnknownMetricError",
     "__version__",
 ]
 
-__version__: str = _evalgate.__version__
+__version__: str = _benchgate.__version__
 
 #: A side of a comparison: a path (or several: shards of one run), a list of
 #: dicts, or a pandas/polars DataFrame (or any object exporting Arrow).
@@ -63,9 +63,9 @@ _OUTPUTS = {
     "markdown_out": "report.to_markdown()",
     "json_out": "report.to_json()",
     "html_out": "report.to_html()",
-    "github": "the command line (`evalgate compare --github`) in a workflow",
-    "comment": "the command line (`evalgate compare --github`) in a workflow",
-    "suite_comments": "the command line (`evalgate compare --github`) in a workflow",
+    "github": "the command line (`benchgate compare --github`) in a workflow",
+    "comment": "the command line (`benchgate compare --github`) in a workflow",
+    "suite_comments": "the command line (`benchgate compare --github`) in a workflow",
     "quiet": "nothing: the API prints no progress",
     "color": "report.to_text(color=True)",
 }
@@ -90,9 +90,9 @@ def compare(
         current: The current results, in any of the same forms.
         metrics: Metric name(s) to compare (``--metric``); default: the data's.
         slice_by: Tag field(s) to slice by (``--slice-by``).
-        config: An ``evalgate.toml`` (``--config``); without it, one in the
+        config: An ``benchgate.toml`` (``--config``); without it, one in the
             working directory is read as the command does.
-        **settings: Any other setting of ``evalgate compare``, named like its
+        **settings: Any other setting of ``benchgate compare``, named like its
             flag with ``_`` for ``-``: ``alpha=0.05``, ``resamples=10_000``,
             ``seed=1``, ``tolerance={"f1": 0.01}``, ``min={"rougeL": 0.6}``,
             ``direction={"latency_ms": "lower"}``, ``ignore_case=True``, …
@@ -105,19 +105,19 @@ def compare(
     Raises:
         InputError: An input cannot be read (``file``, ``line``, ``field`` say where).
         ConfigError: A setting is out of range or names nothing compared.
-        TypeError: An argument of a type evalgate does not read, or an unknown
+        TypeError: An argument of a type benchgate does not read, or an unknown
             keyword.
     """
     b_data, b_paths = _side(baseline, "baseline")
     c_data, c_paths = _side(current, "current")
-    argv = ["evalgate", "compare", "--quiet", "--color=never"]
+    argv = ["benchgate", "compare", "--quiet", "--color=never"]
     argv += [f"--baseline={p}" for p in b_paths]
     argv += [f"--current={p}" for p in c_paths]
     argv += _repeat("--metric", metrics) + _repeat("--slice-by", slice_by)
     if config is not None:
         argv.append(f"--config={os.fspath(config)}")
     argv += _flags("compare", settings, _OUTPUTS)
-    return Report(_evalgate.compare(argv, b_data, c_data))
+    return Report(_benchgate.compare(argv, b_data, c_data))
 
 
 def score(
@@ -125,17 +125,17 @@ def score(
     metrics: Union[str, Sequence[str]],
     **settings: Any,
 ) -> Dict[str, Any]:
-    """Score one run with ``metrics``, without comparing (``evalgate score``).
+    """Score one run with ``metrics``, without comparing (``benchgate score``).
 
     Args:
         data: A path (or list of paths), a list of dicts or a DataFrame, as in
             :func:`compare`.
         metrics: Metric name(s).
-        **settings: Settings of ``evalgate score`` (``ignore_case=True``,
+        **settings: Settings of ``benchgate score`` (``ignore_case=True``,
             ``rouge_stemmer=True``, ``id_field="qid"``, …).
 
     Returns:
-        The document ``evalgate score --format json`` prints: ``{"n": examples,
+        The document ``benchgate score --format json`` prints: ``{"n": examples,
         "metrics": {name: corpus value}}``, with ``"warnings"`` and
         ``"signatures"`` when there are any.
     """
@@ -155,8 +155,8 @@ def score_examples(
     **settings: Any,
 ) -> Any:
     """Per-example scores as a DataFrame: an ``id`` column and one column per
-    metric, one row per example in id order (the ``"evalgate_scores"`` of each
-    line ``evalgate score --format jsonl`` writes).
+    metric, one row per example in id order (the ``"benchgate_scores"`` of each
+    line ``benchgate score --format jsonl`` writes).
 
     Args:
         data: As in :func:`score`.
@@ -181,10 +181,10 @@ def score_examples(
 
 def _score(data: Data, metrics: Union[str, Sequence[str]], settings: Dict[str, Any]) -> Dict[str, Any]:
     obj, paths = _side(data, "input")
-    argv = ["evalgate", "score"] + [f"--input={p}" for p in paths]
+    argv = ["benchgate", "score"] + [f"--input={p}" for p in paths]
     argv += _repeat("--metric", metrics)
     argv += _flags("score", settings, {"format": "the return value"})
-    return _evalgate.score(argv, obj)
+    return _benchgate.score(argv, obj)
 
 
 # --- The report -------------------------------------------------------------------
@@ -311,7 +311,7 @@ class Report:
     the HTML report.
     """
 
-    def __init__(self, native: "_evalgate.NativeReport") -> None:
+    def __init__(self, native: "_benchgate.NativeReport") -> None:
         self._native = native
         self._doc: Dict[str, Any] = json.loads(native.json())
 
@@ -384,7 +384,7 @@ class Report:
         return self._native.json()
 
     def to_text(self, color: bool = False) -> str:
-        """The terminal table: what ``evalgate compare`` prints."""
+        """The terminal table: what ``benchgate compare`` prints."""
         return self._native.terminal(color)
 
     def to_html(self) -> str:
@@ -407,7 +407,7 @@ class Report:
     def __repr__(self) -> str:
         n = self._doc.get("examples", {}).get("compared")
         why = f": {'; '.join(self.reasons)}" if self.reasons else ""
-        return f"<evalgate.Report {self.verdict}{why} ({len(self._doc.get('metrics', []))} metrics, {n} examples)>"
+        return f"<benchgate.Report {self.verdict}{why} ({len(self._doc.get('metrics', []))} metrics, {n} examples)>"
 
 
 # --- Arguments into the command line's ----------------------------------------------
@@ -462,14 +462,14 @@ def _text(value: Any) -> str:
 
 
 def _flags(command: str, settings: Mapping[str, Any], outputs: Mapping[str, str]) -> List[str]:
-    known = set(_evalgate.flags(command))
+    known = set(_benchgate.flags(command))
     argv: List[str] = []
     for name, value in settings.items():
         if name in outputs:
             raise TypeError(f"{name}= is an output of the command line; in Python use {outputs[name]}")
         flag = name.replace("_", "-")
         if flag not in known:
-            raise TypeError(f"{command}() got an unexpected keyword argument {name!r} (evalgate {command} has no --{flag})")
+            raise TypeError(f"{command}() got an unexpected keyword argument {name!r} (benchgate {command} has no --{flag})")
         if value is None or value is False:
             continue
         if value is True:
