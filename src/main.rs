@@ -6,7 +6,6 @@
 
 use std::process::ExitCode;
 
-use clap::Parser;
 use benchgate::cli::{
     AgreementArgs, BaselineCommand, Cli, Command, CompareArgs, HistoryAction, HistoryArgs,
     ReportFormat, ReviewCommand, ReviewSampleArgs, ReviewScoreArgs, ScoreArgs, ScoreFormat,
@@ -18,6 +17,7 @@ use benchgate::publish::actions::{guard_commands, ActionsEnv};
 use benchgate::publish::{github_actions, write_all_atomic, write_atomic, HtmlLink, Rendered};
 use benchgate::render::{render_suites, renderer, RenderOptions};
 use benchgate::report::{GateVerdict, Report};
+use clap::Parser;
 
 /// With BERTScore built in, mimalloc: every forward pass allocates attention
 /// matrices of tens of MB, which glibc's allocator hands back to the kernel

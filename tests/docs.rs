@@ -301,7 +301,11 @@ fn real_reports_fit_the_schema() {
         // Several suites.
         (
             "suites",
-            vec!["compare", "--config", "fixtures/cases/suites/benchgate.toml"],
+            vec![
+                "compare",
+                "--config",
+                "fixtures/cases/suites/benchgate.toml",
+            ],
         ),
     ];
     for (what, args) in &cases {

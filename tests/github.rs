@@ -342,7 +342,10 @@ async fn foreign_comments_are_never_touched() {
     assert_eq!(fake.count("POST"), 1);
     let bodies = fake.bodies();
     assert_eq!(&bodies[..4], &foreign[..]);
-    assert_eq!(bodies[4], "<!-- benchgate:suite=nightly -->\nnightly report");
+    assert_eq!(
+        bodies[4],
+        "<!-- benchgate:suite=nightly -->\nnightly report"
+    );
     assert!(is_ours(&bodies[5]));
     assert_clean(&fake);
 }

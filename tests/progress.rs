@@ -138,7 +138,10 @@ mod terminal {
                 "no {stage} line in {out:?}"
             );
         }
-        assert!(out.contains("FAIL benchgate"), "the report follows: {out:?}");
+        assert!(
+            out.contains("FAIL benchgate"),
+            "the report follows: {out:?}"
+        );
     }
 
     #[test]

@@ -316,7 +316,9 @@ fn score_files(input: &Path, shards: usize, options: &MetricOptions, dir: &Path)
         vec![None]
     } else {
         (1..=shards)
-            .map(|k| Some(benchgate::align::Shard::parse(&format!("{k}/{shards}")).expect("parses")))
+            .map(|k| {
+                Some(benchgate::align::Shard::parse(&format!("{k}/{shards}")).expect("parses"))
+            })
             .collect()
     };
     for shard in shard_list {

@@ -8,9 +8,9 @@
 
 use std::path::Path;
 
-use clap::ValueEnum;
 use benchgate::error::Error;
 use benchgate::load::{load_bytes, Dataset, FieldMap, InputFormat};
+use clap::ValueEnum;
 
 /// Every way a file reaches a reader: a name and the field map it is read with.
 ///

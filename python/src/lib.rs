@@ -20,7 +20,6 @@ mod dicts;
 
 use std::path::PathBuf;
 
-use clap::Parser;
 use benchgate::cli::{Cli, Command};
 use benchgate::config::{Config, OutputFormat};
 use benchgate::error::Error;
@@ -28,6 +27,7 @@ use benchgate::examples::ExampleTable;
 use benchgate::load::{Dataset, FieldMap};
 use benchgate::render::{renderer, RenderOptions};
 use benchgate::report::Report;
+use clap::Parser;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList};
 
