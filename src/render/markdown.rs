@@ -165,8 +165,11 @@ fn render(report: &Report, budget: Budget) -> String {
             "| {} | {baseline} | {current} | {delta} | {ci} | {p} | {} {} |",
             name(&metric_label(m)),
             emoji(m.verdict),
-            super::verdict_text(m, nums)
+            m.verdict.label()
         );
+    }
+    if let Some(line) = super::detectable_line(report, nums) {
+        let _ = writeln!(out, "\n{}", phrase(&line));
     }
     let [meaning, tests] = super::interval_note(report);
     let _ = writeln!(out, "\n<sub>{} {}</sub>", phrase(&meaning), phrase(&tests));
@@ -178,41 +181,55 @@ fn render(report: &Report, budget: Budget) -> String {
     super::trend::markdown_section(report, &mut out);
 
     let moved = report.moved_slices();
-    if !moved.is_empty() && budget.slices > 0 {
-        let tested = tested_slices(report);
-        let _ = writeln!(
-            out,
-            "<details><summary>Slices that moved ({} of {})</summary>\n",
-            moved.len(),
-            tested
-        );
+    let (ci, p_label) = super::slice_labels(report);
+    let slice_header = |out: &mut String| {
         let _ = writeln!(
             out,
             "| slice | metric | n | baseline | this PR | Δ | {ci} | {p_label} | |"
         );
         let _ = writeln!(out, "|---|---|---:|---:|---:|---:|---|---:|---|");
-        for s in moved.iter().take(budget.slices) {
-            let [baseline, current, delta, ci, p] = nums.cells(&(*s).into());
-            let _ = writeln!(
-                out,
-                "| {} | {} | {} | {baseline} | {current} | {delta} | {ci} | {p} | {} {} |",
-                name(&format!("{}={}", s.field, s.value)),
-                name(&s.metric),
-                s.n,
-                emoji(s.verdict),
-                s.verdict.label()
-            );
+    };
+    // Slices that block the merge are in the open, never inside a fold.
+    let blocking: Vec<&&crate::report::SliceRow> = moved
+        .iter()
+        .filter(|s| s.verdict == Verdict::Regressed)
+        .take(budget.slices)
+        .collect();
+    if !blocking.is_empty() {
+        let _ = writeln!(out, "**Slices that regressed**\n");
+        slice_header(&mut out);
+        for s in &blocking {
+            slice_row(&mut out, s, nums);
         }
-        if moved.len() > budget.slices {
+        out.push('\n');
+    }
+    let rest: Vec<&crate::report::SliceRow> = moved
+        .iter()
+        .copied()
+        .filter(|s| s.verdict != Verdict::Regressed)
+        .collect();
+    let room = budget.slices.saturating_sub(blocking.len());
+    if !rest.is_empty() && room > 0 {
+        let tested = tested_slices(report);
+        let _ = writeln!(
+            out,
+            "<details><summary>Other slices that moved ({} of {})</summary>\n",
+            rest.len(),
+            tested
+        );
+        slice_header(&mut out);
+        for s in rest.iter().take(room) {
+            slice_row(&mut out, s, nums);
+        }
+        if rest.len() > room {
             let _ = writeln!(
                 out,
                 "\n*{} more slices left out for length.*",
-                moved.len() - budget.slices
+                rest.len() - room
             );
         }
         out.push_str("\n</details>\n\n");
     }
-
     let mut by_metric: Vec<(&str, Vec<&ExampleChange>)> = Vec::new();
     for e in &report.regressed_examples {
         match by_metric.iter_mut().find(|(m, _)| *m == e.metric) {
@@ -261,7 +278,7 @@ fn render(report: &Report, budget: Budget) -> String {
     };
     let _ = writeln!(
         out,
-        "<sub>{} examples compared · {} added, {} missing · {test}, {} resamples, seed {}, α {}, Bonferroni over {} tests · baseline: {} · benchgate {} · <code>{}</code></sub>",
+        "<sub>{} examples compared · {} added, {} missing · {test}, {} resamples, seed {}, α {} over {} tests (overall rows first) · baseline: {} · benchgate {} · <code>{}</code></sub>",
         group_thousands(report.examples.compared),
         report.examples.added,
         report.examples.missing,
@@ -274,6 +291,20 @@ fn render(report: &Report, budget: Budget) -> String {
         report.signature().replace('&', "&amp;").replace('<', "&lt;")
     );
     out
+}
+
+/// One row of a slices table.
+fn slice_row(out: &mut String, s: &crate::report::SliceRow, nums: Numbers) {
+    let [baseline, current, delta, ci, p] = nums.cells(&s.into());
+    let _ = writeln!(
+        out,
+        "| {} | {} | {} | {baseline} | {current} | {delta} | {ci} | {p} | {} {} |",
+        name(&format!("{}={}", s.field, s.value)),
+        name(&s.metric),
+        s.n,
+        emoji(s.verdict),
+        s.verdict.label()
+    );
 }
 
 /// The comment cut to `limit` characters at a line end, with any open diff

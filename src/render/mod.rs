@@ -189,35 +189,70 @@ pub(crate) fn emoji(v: Verdict) -> &'static str {
     }
 }
 
-/// The table headers of the interval and p-value columns: marked as
-/// Bonferroni-adjusted when the run tested more than one row.
+/// The table headers of the interval and p-value columns of the metric
+/// table: the interval's two-sided level when every overall row has the same
+/// one, and the p-value marked as adjusted when the run tested more than one
+/// row.
 pub(crate) fn column_labels(report: &Report) -> (String, String) {
-    let level = ci_percent(report.settings.simultaneous_confidence);
-    if report.settings.tests > 1 {
-        (
-            format!("{level}% CI (Bonferroni)"),
-            "p (Bonferroni)".to_string(),
-        )
+    labels(report, report.metrics.iter().map(|m| m.alpha_row))
+}
+
+/// The same headers for the slices' table, from the slice rows' levels.
+pub(crate) fn slice_labels(report: &Report) -> (String, String) {
+    labels(report, report.slices.iter().map(|s| s.alpha_row))
+}
+
+fn labels(report: &Report, mut levels: impl Iterator<Item = f64>) -> (String, String) {
+    let first = levels.next();
+    let ci = match first {
+        Some(a) if levels.all(|b| (b - a).abs() < 1e-12) => {
+            format!("{}% CI", ci_percent(1.0 - 2.0 * a))
+        }
+        _ => "CI".to_string(),
+    };
+    let p = if report.settings.tests > 1 {
+        "p (adj.)"
     } else {
-        (format!("{level}% CI"), "p".to_string())
-    }
+        "p"
+    };
+    (ci, p.to_string())
+}
+
+/// The two-sided level of a row's interval, in percent ("90").
+pub(crate) fn row_percent(alpha_row: f64) -> String {
+    ci_percent(1.0 - 2.0 * alpha_row)
 }
 
 /// The lines under the metric table that say what the intervals mean, how
 /// verdicts are read off them, and which test decided which rows.
 pub(crate) fn interval_note(report: &Report) -> [String; 2] {
     let s = &report.settings;
-    let level = ci_percent(s.simultaneous_confidence);
-    let meaning = if s.tests > 1 {
+    let primary = report.metrics.len();
+    let slices = s.tests.saturating_sub(primary);
+    let overall = if primary > 1 {
+        format!("the {primary} overall rows share {} of α (Holm)", share(1.0 - s.slice_share))
+    } else {
+        format!("the overall row has {} of α", share(1.0 - s.slice_share))
+    };
+    let meaning = if slices > 0 {
         format!(
-            "The {level}% intervals hold together (Bonferroni over {} tests: {}% each) and p-values are adjusted alike",
-            s.tests,
-            ci_percent(s.row_confidence)
+            "One-sided tests of \"is it worse?\" that fail the gate at most α = {} of the time when nothing regressed: {overall}; the {slices} slice rows a second family with {} of α and what a regressed overall row passes on (graphical procedure, Bretz et al. 2009). Each interval is two-sided at 1 − 2× its row's level, p-values are scaled to compare with α",
+            s.alpha,
+            share(s.slice_share)
+        )
+    } else if primary > 1 {
+        format!(
+            "One-sided tests of \"is it worse?\" that fail the gate at most α = {} of the time when nothing regressed: {overall}. Each interval is two-sided at 1 − 2× its row's level, p-values are scaled to compare with α",
+            s.alpha
         )
     } else {
-        format!("The interval is a {level}% confidence interval")
+        format!(
+            "A one-sided test of \"is it worse?\" at α = {}; the interval is two-sided at {}%, so its worse end clears the tolerance exactly when the test rejects",
+            s.alpha,
+            ci_percent(s.row_confidence)
+        )
     };
-    let rule = "a row regressed (or improved) when its whole interval lies beyond the tolerance (0 unless set), and is unchanged when it lies wholly within ±tolerance";
+    let rule = "a row regressed when its whole interval lies below −tolerance (0 unless set), improved when above +tolerance (which never fails the gate), and is unchanged when it lies wholly within ±tolerance";
     let mut methods: Vec<(crate::stats::Method, Vec<String>)> = Vec::new();
     let mut add = |method, what: String| match methods.iter_mut().find(|(m, _)| *m == method) {
         Some((_, list)) => {
@@ -263,14 +298,33 @@ pub(crate) fn interval_note(report: &Report) -> [String; 2] {
     ]
 }
 
-/// A metric row's verdict in words: with the smallest drop it could have
-/// detected when it found none ("unchanged (could have detected drops of 2.1
-/// points or more)").
-pub(crate) fn verdict_text(m: &MetricRow, nums: Numbers) -> String {
-    match detectable(m, nums) {
-        Some(phrase) => format!("{} ({phrase})", m.verdict.label()),
-        None => m.verdict.label().to_string(),
-    }
+/// A share of alpha in percent ("80%").
+fn share(x: f64) -> String {
+    format!("{}%", (x * 100.0).round())
+}
+
+/// One line under the metric table with the smallest drop each undecided
+/// row could have detected ("Detectable drops (80% power): f1 4.2 points,
+/// judge 0.31."), or `None` when no row has one.
+pub(crate) fn detectable_line(report: &Report, nums: Numbers) -> Option<String> {
+    let parts: Vec<String> = report
+        .metrics
+        .iter()
+        .filter_map(|m| {
+            let phrase = detectable(m, nums)?;
+            Some(format!(
+                "{} {}",
+                m.name,
+                phrase.trim_start_matches("could have detected drops of ").trim_end_matches(" or more")
+            ))
+        })
+        .collect();
+    (!parts.is_empty()).then(|| {
+        format!(
+            "Smallest drops these rows would have caught 4 times in 5: {}.",
+            parts.join(", ")
+        )
+    })
 }
 
 /// "could have detected drops of 2.1 points or more", for a row that found
@@ -446,7 +500,7 @@ pub(crate) fn headline(
             "{} {verb} {} ({}% CI {} to {}, p {})",
             text(&m.name),
             nums.change(m.delta, m.scale, d),
-            ci_percent(report.settings.simultaneous_confidence),
+            row_percent(m.alpha_row),
             nums.signed(scaled(m.ci_low, m.scale), d_points(m.scale, d)),
             nums.signed(scaled(m.ci_high, m.scale), d_points(m.scale, d)),
             p_phrase(m.p_adjusted),

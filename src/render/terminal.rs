@@ -99,10 +99,13 @@ impl Renderer for Terminal {
                 right(delta),
                 Cell::new(ci),
                 right(p),
-                self.verdict_cell(m.verdict, super::verdict_text(m, nums)),
+                self.verdict_cell(m.verdict, m.verdict.label().to_string()),
             ]);
         }
         let _ = writeln!(out, "{t}");
+        if let Some(line) = super::detectable_line(report, nums) {
+            let _ = writeln!(out, "{}", visible(&line));
+        }
         for line in super::interval_note(report) {
             let _ = writeln!(out, "{}", visible(&line));
         }
@@ -118,6 +121,7 @@ impl Renderer for Terminal {
         let moved = report.moved_slices();
         if !moved.is_empty() {
             let _ = writeln!(out, "\nSlices that moved:");
+            let (ci, p_label) = super::slice_labels(report);
             let mut t = self.table();
             t.set_header(vec![
                 "slice",

@@ -8,8 +8,10 @@
 
 mod bootstrap;
 pub mod correlation;
+pub mod graph;
 mod holm;
 pub mod inversion;
+pub mod mcnemar;
 mod poisson;
 pub mod proportion;
 mod randomization;
