@@ -530,9 +530,15 @@ fn run_test(
                 (Values::McNemar(counts), Method::Exact)
             }
             (None, Some(r)) => (Values::Typical(from(r, &mean)), Method::Randomization),
-            (None, None) => (Values::Typical(from(ev.bootstrap, &mean)), Method::Bootstrap),
+            (None, None) => (
+                Values::Typical(from(ev.bootstrap, &mean)),
+                Method::Bootstrap,
+            ),
         },
-        (Layout::Corpus { .. }, _) => (Values::Typical(from(ev.bootstrap, &corpus)), Method::Bootstrap),
+        (Layout::Corpus { .. }, _) => (
+            Values::Typical(from(ev.bootstrap, &corpus)),
+            Method::Bootstrap,
+        ),
     };
     Test {
         metric: m,
@@ -720,9 +726,10 @@ fn examples_to_settle(fit: &Fit, tolerance: f64, z_row: f64, min_examples: usize
     if !(sigma.is_finite() && sigma > 0.0 && z_row.is_finite()) || n < 2 {
         return None;
     }
-    // An estimate within one standard error of the bound is noise: "the
-    // observed change" there is no change to plan a benchmark for.
-    if distance < sigma / (n as f64).sqrt() {
+    // With τ = 0 the question is "how many examples would show a change of
+    // this size": a change within one standard error of 0 is noise, no size
+    // to plan a benchmark for (equal gains and losses are exactly 0).
+    if distance <= 0.0 || (tolerance == 0.0 && gain.abs() < sigma / (n as f64).sqrt()) {
         return None;
     }
     let z = z_row + stats::normal_quantile(0.8);

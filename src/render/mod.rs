@@ -230,7 +230,10 @@ pub(crate) fn interval_note(report: &Report) -> [String; 2] {
     let primary = report.metrics.len();
     let slices = s.tests.saturating_sub(primary);
     let overall = if primary > 1 {
-        format!("the {primary} overall rows share {} of α (Holm)", share(1.0 - s.slice_share))
+        format!(
+            "the {primary} overall rows share {} of α (Holm)",
+            share(1.0 - s.slice_share)
+        )
     } else {
         format!("the overall row has {} of α", share(1.0 - s.slice_share))
     };
@@ -315,7 +318,9 @@ pub(crate) fn detectable_line(report: &Report, nums: Numbers) -> Option<String> 
             Some(format!(
                 "{} {}",
                 m.name,
-                phrase.trim_start_matches("could have detected drops of ").trim_end_matches(" or more")
+                phrase
+                    .trim_start_matches("could have detected drops of ")
+                    .trim_end_matches(" or more")
             ))
         })
         .collect();

@@ -69,7 +69,7 @@ impl Method {
     /// Its name in reports.
     pub fn label(self) -> &'static str {
         match self {
-            Method::Exact => "exact sign test (mid-p)",
+            Method::Exact => "McNemar mid-p (exact)",
             Method::Randomization => "sign-flip randomization",
             Method::Bootstrap => "paired bootstrap",
         }

@@ -240,12 +240,24 @@ mod tests {
         let half_width = (r.ci_high - r.ci_low) / 2.0;
         // Normal theory: 1.96·√(d)/n.
         let normal = 1.96 * (15_300f64).sqrt() / 100_000.0;
-        assert!((half_width / normal - 1.0).abs() < 0.02, "{half_width} vs {normal}");
+        assert!(
+            (half_width / normal - 1.0).abs() < 0.02,
+            "{half_width} vs {normal}"
+        );
     }
 
     #[test]
     fn interval_and_p_agree_at_every_level() {
-        for (g, l) in [(0, 0), (0, 3), (3, 0), (1, 6), (5, 5), (12, 30), (80, 40), (0, 9)] {
+        for (g, l) in [
+            (0, 0),
+            (0, 3),
+            (3, 0),
+            (1, 6),
+            (5, 5),
+            (12, 30),
+            (80, 40),
+            (0, 9),
+        ] {
             let t = McNemar {
                 gains: g,
                 losses: l,
