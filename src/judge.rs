@@ -776,7 +776,7 @@ fn minimum_detectable_drop(
         Values::McNemar(c) => {
             let n = c.n as f64;
             let d = (c.gains + c.losses) as f64 / n;
-            if !(d > 0.0) {
+            if d.is_nan() || d <= 0.0 {
                 return None;
             }
             let short = |x: f64| {
