@@ -206,8 +206,8 @@ async fn first_run_creates_and_second_run_edits_in_place() {
     assert_eq!(first.outputs["comment-url"], url);
     assert_eq!(first.outputs["verdict"], "fail");
     assert_eq!(
-        first.outputs["regressions"], "1",
-        "f1 regressed (judge: no significant change)"
+        first.outputs["regressions"], "2",
+        "f1 and judge regressed (one-sided, at the full alpha shared by Holm)"
     );
     assert!(
         first.stderr.contains("PR comment created"),
@@ -619,10 +619,7 @@ async fn annotations_outputs_and_summary_describe_the_report() {
     let report: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&json_out).expect("json")).expect("parse");
     assert_eq!(report["verdict"], "fail");
-    assert_eq!(
-        run.outputs["improvements"], "0",
-        "latency_ms: no significant change"
-    );
+    assert_eq!(run.outputs["improvements"], "1", "latency_ms improved");
     assert!(run.summary.contains("| f1 |"), "{}", run.summary);
     assert_clean(&fake);
 }
