@@ -236,7 +236,7 @@ pub struct CompareArgs {
     /// share of pairs (0/1 metrics; graded ones: mean difference as a share of the range) [default: 0.1]
     #[arg(long, value_name = "SHARE")]
     pub flaky_threshold: Option<f64>,
-    /// Chance that any verdict is wrong (Bonferroni over every row) [default: 0.05]
+    /// Chance that the gate fails when nothing regressed: one-sided tests of "is it worse?", overall rows first, slices second [default: 0.05]
     #[arg(long)]
     pub alpha: Option<f64>,
     /// Confidence level of a run's own value (history); deltas use 1 − alpha [default: 0.95]
