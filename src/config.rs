@@ -105,8 +105,8 @@ pub struct Config {
     /// Metrics with a `[metric.NAME]` section, compared along with the defaults
     /// when no metric list is given.
     pub config_metrics: Vec<String>,
-    /// Family-wise error rate: the deltas' intervals hold together with
-    /// confidence 1 − alpha (Bonferroni over every metric and slice).
+    /// The gate's false-fail rate: the chance that it fails when nothing
+    /// regressed, over every metric and slice (`judge`'s graphical procedure).
     pub alpha: f64,
     /// Confidence level of a run's own value (the history's intervals).
     pub confidence: f64,

@@ -3,7 +3,7 @@
 //! The gate asks one question — is it worse? — so every row is a one-sided
 //! test of "the metric did not drop by more than its tolerance τ", and the
 //! gate fails when any row rejects it. The rows form two families, tested
-//! together by one graphical procedure ([`crate::stats::graph`], Bretz et al.
+//! together by one graphical procedure (`stats::graph`, Bretz et al.
 //! 2009) that holds the chance of a false fail of the whole gate at alpha:
 //!
 //! - **Primary**: the overall row of each metric. Without slices they share
@@ -17,7 +17,7 @@
 //!   to the other metrics), so the slices that carry a drop are named.
 //!
 //! Each row's test comes from one construction ([`crate::stats::inversion`],
-//! [`crate::stats::mcnemar`]): McNemar's mid-p test for 0/1 metrics at any
+//! `stats::mcnemar`): McNemar's mid-p test for 0/1 metrics at any
 //! size (a binomial sum: no resampling, the same p-value for every seed),
 //! sign-flip randomization for other mean metrics (`--test randomization`,
 //! the default), the paired bootstrap for corpus metrics and `--test
@@ -130,13 +130,6 @@ impl Values {
     }
 }
 
-/// Whether a row's interval at `result` lies wholly on the worse side of the
-/// tolerance: the one-sided regression test rejects.
-fn worse_beyond(result: &TestResult, sign: f64, tolerance: f64) -> bool {
-    let (a, b) = (result.ci_low * sign, result.ci_high * sign);
-    a.max(b) < -tolerance
-}
-
 /// The gate's graph over `tests` (in order: overall rows have group 0): the
 /// overall rows share `1 − SLICE_SHARE` of alpha (all of it without slice
 /// rows), the slice rows `SLICE_SHARE`. A rejected overall row passes its
@@ -246,22 +239,36 @@ pub fn judge(ev: &Evidence<'_>, config: &Config) -> Report {
     // Overall rows first: the graph's primary family.
     tests.sort_by_key(|t| (t.group != 0, t.metric, t.group));
     let family = tests.len();
+    // Each row's regression test at its tolerance: a p-value per row, on
+    // which the graph runs; rows too small to decide never reject.
+    let p_worse: Vec<f64> = tests
+        .iter()
+        .map(|t| {
+            let s = &ev.scores[t.metric];
+            let tolerance = config.gate(s.metric.name()).tolerance;
+            match s.metric.direction() {
+                crate::metrics::Direction::Higher => t.values.p_at_least(-tolerance),
+                crate::metrics::Direction::Lower => t.values.p_at_most(tolerance),
+            }
+        })
+        .collect();
     let graph = gate_graph(&tests);
-    let outcomes = graph.run(config.alpha, |j, level| {
-        let t = &tests[j];
-        let s = &ev.scores[t.metric];
-        t.n >= config.min_examples
-            && worse_beyond(
-                &t.values.invert(level),
-                s.metric.direction().sign(),
-                config.gate(s.metric.name()).tolerance,
-            )
-    });
+    let decidable: Vec<f64> = tests
+        .iter()
+        .zip(&p_worse)
+        .map(|(t, &p)| {
+            if t.n < config.min_examples {
+                f64::INFINITY
+            } else {
+                p
+            }
+        })
+        .collect();
+    let outcomes = graph.run(config.alpha, &decidable);
     for (t, o) in tests.iter_mut().zip(&outcomes) {
         t.level = o.level;
         t.result = t.values.invert(o.level);
     }
-    // Overall rows back in metric order for the report (they are already).
     let noise: Vec<crate::noise::Noise> = ev
         .scores
         .iter()
@@ -270,7 +277,7 @@ pub fn judge(ev: &Evidence<'_>, config: &Config) -> Report {
 
     let mut metrics = Vec::new();
     let mut slice_rows = Vec::new();
-    for t in &tests {
+    for (t, &p_worse) in tests.iter().zip(&p_worse) {
         let s = &ev.scores[t.metric];
         let gate = config.gate(s.metric.name());
         let sign = s.metric.direction().sign();
@@ -281,11 +288,6 @@ pub fn judge(ev: &Evidence<'_>, config: &Config) -> Report {
         let z_row = stats::normal_quantile(1.0 - t.level);
         // The regression test's own p-value, at the tolerance, scaled by the
         // row's share of alpha: at most alpha exactly when the row regressed.
-        let p_worse = if sign > 0.0 {
-            t.values.p_at_least(-gate.tolerance)
-        } else {
-            t.values.p_at_most(gate.tolerance)
-        };
         let p_adjusted = if t.level > 0.0 {
             (p_worse * config.alpha / t.level).min(1.0)
         } else {
@@ -693,7 +695,7 @@ struct Fit {
 
 /// Roughly how many examples would settle an undecided row with 80% power if
 /// the true gain were the observed one: enough that the row's interval
-/// (half-width z·σ/√N, z the Bonferroni quantile of the same family) no
+/// (half-width z·σ/√N, z the row's one-sided quantile) no
 /// longer crosses the decision bound nearest the estimate (−τ or +τ; 0 when
 /// τ = 0), i.e. N = ((z + z₀.₈)·σ / distance)². σ, the spread of one
 /// example's difference, is the sample standard deviation for mean metrics

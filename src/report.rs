@@ -125,7 +125,7 @@ pub struct MetricRow {
     /// the row regressed exactly when it is at most `settings.alpha`.
     pub p_adjusted: f64,
     /// The one-sided level this row was finally tested at by the gate's
-    /// graphical procedure ([`crate::stats::graph`]).
+    /// graphical procedure (`stats::graph`).
     pub alpha_row: f64,
     /// The test (and interval) that decided the row.
     pub test: crate::stats::Method,
@@ -309,7 +309,7 @@ pub struct Settings {
     pub resampler: String,
     /// Number of (metric, slice) rows tested.
     pub tests: usize,
-    /// `graphical` (overall rows first, slices second: [`crate::stats::graph`]),
+    /// `graphical` (overall rows first, slices second: `stats::graph`),
     /// or `none` for a single row.
     pub adjustment: String,
     /// Share of alpha reserved for the slices' family (0 without slices).

@@ -190,9 +190,8 @@ fn verdict_tag(v: Verdict, text: &str) -> String {
 }
 
 fn metrics_section(out: &mut String, report: &Report, nums: Numbers) {
-    // The same labels as the comment: the intervals are simultaneous, the
-    // p-values Bonferroni-adjusted (the page said "p (Holm)" and the run's
-    // single-value level before).
+    // The same labels as the comment: the overall rows' interval level and
+    // the p-values scaled to compare with alpha.
     let (ci, p_label) = super::column_labels(report);
     let _ = writeln!(
         out,

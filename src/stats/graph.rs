@@ -14,10 +14,10 @@
 //! hypothesis was finally tested is what its interval is built at, so every
 //! row's interval agrees with its verdict.
 //!
-//! The test is an oracle, `rejects(index, level)`, rather than a p-value: a row
-//! of the gate is rejected when its interval at that one-sided level lies
-//! wholly beyond the tolerance, which needs the whole distribution, not one
-//! number.
+//! Each hypothesis comes with its one-sided p-value; it is rejected at level
+//! `a` when `p ≤ a`. For the gate's rows that is the regression test at the
+//! tolerance, whose interval at level `a` ends beyond the tolerance exactly
+//! then (one construction: `crate::stats::inversion`).
 
 /// Weights, edges and the outcome of one run of the procedure.
 #[derive(Debug, Clone)]
@@ -40,9 +40,10 @@ pub struct Outcome {
 }
 
 impl Graph {
-    /// Runs Algorithm 1 at familywise level `alpha`. A hypothesis with weight 0
-    /// is never rejected while its weight stays 0.
-    pub fn run(&self, alpha: f64, mut rejects: impl FnMut(usize, f64) -> bool) -> Vec<Outcome> {
+    /// Runs Algorithm 1 at familywise level `alpha` on one p-value per
+    /// hypothesis. A hypothesis with weight 0 is never rejected while its
+    /// weight stays 0.
+    pub fn run(&self, alpha: f64, p: &[f64]) -> Vec<Outcome> {
         let m = self.weights.len();
         let mut w = self.weights.clone();
         let mut g = self.edges.clone();
@@ -55,7 +56,7 @@ impl Graph {
             })
             .collect();
         loop {
-            let next = (0..m).find(|&j| open[j] && w[j] > 0.0 && rejects(j, alpha * w[j]));
+            let next = (0..m).find(|&j| open[j] && w[j] > 0.0 && p[j] <= alpha * w[j]);
             let Some(j) = next else { break };
             open[j] = false;
             out[j] = Outcome {
@@ -104,7 +105,7 @@ mod tests {
     #[test]
     fn equal_weights_and_full_edges_are_holm() {
         let p = [0.01, 0.04, 0.015, 0.2];
-        let out = holm_graph(4).run(0.05, |j, level| p[j] <= level);
+        let out = holm_graph(4).run(0.05, &p);
         // Holm: 0.01 ≤ 0.0125, then 0.015 ≤ 0.0167, then 0.04 ≤ 0.025? no: stop.
         let rejected: Vec<bool> = out.iter().map(|o| o.rejected).collect();
         assert_eq!(rejected, [true, false, true, false]);
@@ -121,12 +122,12 @@ mod tests {
             edges: vec![vec![0.0, 1.0], vec![1.0, 0.0]],
         };
         let p = [0.03, 0.045];
-        let out = graph.run(0.05, |j, level| p[j] <= level);
+        let out = graph.run(0.05, &p);
         assert!(out[0].rejected && out[1].rejected);
         assert!((out[1].level - 0.05).abs() < 1e-15);
         // The secondary alone keeps only its share.
         let p = [0.3, 0.045];
-        let out = graph.run(0.05, |j, level| p[j] <= level);
+        let out = graph.run(0.05, &p);
         assert!(!out[1].rejected && (out[1].level - 0.01).abs() < 1e-15);
     }
 }

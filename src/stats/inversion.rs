@@ -20,11 +20,12 @@
 //!   number of examples, repeats or slices; the p-value keeps the observed
 //!   arrangement in the count ((count + 1)/(rounds + 1), Phipson & Smyth 2010),
 //!   so it is never 0 and never below its level.
-//! - **Exact sign test** ([`Method::Exact`]): the same subset means, enumerated
-//!   completely instead of drawn, when every difference is −1, 0 or +1 (a 0/1
-//!   metric without repeats) and there are at most [`EXACT_MAX_N`] examples.
-//!   At δ = 0 the test is McNemar's exact test on the discordant pairs
-//!   (McNemar 1947): P(Bin(gains + losses, ½) ≥ losses) — no simulation noise.
+//! - **Exact sign test** ([`TypicalValues::exact_sign_flip`]): the same subset
+//!   means, enumerated completely instead of drawn, when every difference is
+//!   −1, 0 or +1. At δ = 0 it is McNemar's exact test on the discordant pairs
+//!   (McNemar 1947). The gate itself tests 0/1 metrics with the closed-form
+//!   binomial sums of `stats::mcnemar` (any n); the enumeration stays
+//!   as the reference the calibration tests compare constructions with.
 //! - **Paired bootstrap** ([`Method::Bootstrap`]): the resampled deltas
 //!   (Koehn 2004), for corpus metrics (BLEU, chrF, macro-F1) and for
 //!   `--test bootstrap`. The interval is the percentile interval and the
@@ -33,16 +34,9 @@
 //!   centred on the observed delta
 //!   as the interval is. It is a large-sample method.
 //!
-//! With `tail` = α/(2m) for `m` rows (Bonferroni), the interval of every row at
-//! level 1 − α/m makes the intervals *simultaneous*: all of them hold at once
-//! with probability ≥ 1 − α, so any verdict read off them — a change, or an
-//! equivalence within a tolerance (two one-sided tests, Schuirmann 1987) — is
-//! wrong for at least one row with probability ≤ α. Holm's step-down test is
-//! more powerful, but its compatible simultaneous intervals (Strassburger &
-//! Bretz 2008, Stat. Med. 27:4914) end exactly at the null value for every
-//! rejected hypothesis unless all are rejected: they cannot show how large a
-//! change is. Bonferroni's intervals can, at the price of Holm's extra power
-//! after the first rejection.
+//! Each row is inverted at the one-sided level `tail` its family gives it
+//! (`crate::stats::graph`): the interval is two-sided at 1 − 2·tail, and its
+//! end on the worse side is the one-sided test's bound.
 //!
 //! The upper bound is the largest typical value `v` such that
 //! `always + P(V ≥ v) > tail`; a delta above it is rejected. The one-sided
@@ -56,8 +50,8 @@ use serde::Serialize;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Method {
-    /// Complete enumeration of sign flips of −1/0/+1 differences (McNemar's
-    /// mid-p test at 0).
+    /// McNemar's mid-p test of a 0/1 metric: binomial sums, no resampling
+    /// (`stats::mcnemar`).
     Exact,
     /// Monte Carlo sign-flip randomization, inverted into an interval.
     Randomization,
@@ -75,10 +69,6 @@ impl Method {
         }
     }
 }
-
-/// Up to this many examples, a mean metric whose differences are all −1, 0 or
-/// +1 is tested by complete enumeration (at most about 3·10⁵ terms).
-pub const EXACT_MAX_N: usize = 200;
 
 /// What one test says about one observed delta.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -317,17 +307,6 @@ fn next_up(v: f64) -> f64 {
     -next_down(-v)
 }
 
-/// The Bonferroni-adjusted p-value of one of `m` tests.
-pub fn bonferroni(p: f64, m: usize) -> f64 {
-    (p * m.max(1) as f64).min(1.0)
-}
-
-/// The one-sided level per side of each of `m` simultaneous two-sided
-/// intervals with family-wise error `alpha`.
-pub fn bonferroni_tail(alpha: f64, m: usize) -> f64 {
-    alpha / (2.0 * m.max(1) as f64)
-}
-
 /// P(X = j), j = 0..=k, for X ~ Binomial(k, ½), computed in logs.
 fn binomial_half(k: usize) -> Vec<f64> {
     let ln2 = std::f64::consts::LN_2;
@@ -439,12 +418,5 @@ mod tests {
         assert_eq!(next_up(1.0), 1.0 + f64::EPSILON);
         assert!(next_down(0.0) < 0.0 && next_up(0.0) > 0.0);
         assert_eq!(next_up(next_down(-0.25)), -0.25);
-    }
-
-    #[test]
-    fn bonferroni_helpers() {
-        assert_eq!(bonferroni(0.02, 3), 0.06);
-        assert_eq!(bonferroni(0.5, 3), 1.0);
-        assert_eq!(bonferroni_tail(0.05, 4), 0.00625);
     }
 }

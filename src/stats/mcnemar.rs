@@ -195,6 +195,10 @@ impl Tail {
 mod tests {
     use super::*;
 
+    fn counts(gains: usize, losses: usize, n: usize) -> McNemar {
+        McNemar { gains, losses, n }
+    }
+
     /// Mid-p by direct summation of the binomial(d, ½) probabilities.
     fn direct(d: u32, losses: u32) -> f64 {
         let choose = |k: u32| (0..k).fold(1.0f64, |c, j| c * f64::from(d - j) / f64::from(j + 1));
@@ -206,11 +210,7 @@ mod tests {
     #[test]
     fn p_value_is_the_mid_p_binomial_sum() {
         for (g, l) in [(1, 6), (0, 6), (3, 3), (10, 25), (37, 75), (0, 0), (40, 1)] {
-            let t = McNemar {
-                gains: g,
-                losses: l,
-                n: 500,
-            };
+            let t = counts(g, l, 500);
             let want = if g + l == 0 {
                 0.5
             } else {
@@ -219,21 +219,13 @@ mod tests {
             assert!((t.p_at_least(0.0) - want).abs() < 1e-12, "{g} {l}");
         }
         // 1 gain, 6 losses: ½·7/128 + 1/128 = 9/256.
-        let t = McNemar {
-            gains: 1,
-            losses: 6,
-            n: 20,
-        };
+        let t = counts(1, 6, 20);
         assert!((t.invert(0.05).p_less - 9.0 / 256.0).abs() < 1e-15);
     }
 
     #[test]
     fn large_counts_stay_finite_and_ordered() {
-        let t = McNemar {
-            gains: 7_400,
-            losses: 7_900,
-            n: 100_000,
-        };
+        let t = counts(7_400, 7_900, 100_000);
         let r = t.invert(0.025);
         assert!(r.ci_low < t.delta() && t.delta() < r.ci_high, "{r:?}");
         assert!(r.ci_high < 0.0 && r.p_less < 0.025, "{r:?}");
@@ -258,11 +250,7 @@ mod tests {
             (80, 40),
             (0, 9),
         ] {
-            let t = McNemar {
-                gains: g,
-                losses: l,
-                n: 200,
-            };
+            let t = counts(g, l, 200);
             for tail in [0.001, 0.005, 0.0125, 0.025, 0.05, 0.1, 0.2] {
                 let r = t.invert(tail);
                 assert_eq!(r.ci_high < 0.0, r.p_less <= tail, "{g} {l} {tail} {r:?}");
@@ -276,11 +264,7 @@ mod tests {
 
     #[test]
     fn margin_p_values_match_the_bounds() {
-        let t = McNemar {
-            gains: 20,
-            losses: 45,
-            n: 400,
-        };
+        let t = counts(20, 45, 400);
         let r = t.invert(0.05);
         // Just above the upper bound the test rejects; just below it accepts.
         assert!(t.p_at_least(r.ci_high + 1e-9) <= 0.05);

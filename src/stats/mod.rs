@@ -8,10 +8,10 @@
 
 mod bootstrap;
 pub mod correlation;
-pub mod graph;
+pub(crate) mod graph;
 mod holm;
 pub mod inversion;
-pub mod mcnemar;
+pub(crate) mod mcnemar;
 mod poisson;
 pub mod proportion;
 mod randomization;
@@ -23,7 +23,7 @@ pub use crate::design::{Design, Layout};
 
 pub use bootstrap::bootstrap;
 pub use holm::holm;
-pub use inversion::{bonferroni, bonferroni_tail, Method, TestResult, TypicalValues};
+pub use inversion::{Method, TestResult, TypicalValues};
 pub use poisson::poisson_bootstrap;
 pub use randomization::{sign_flip, sign_flip_with_progress};
 
