@@ -177,3 +177,35 @@ fn hostile_output_stays_inside_its_json_string() {
     // Static parts (slice grid, headline) carry it escaped.
     assert!(doc.contains("category=&lt;img src=x onerror=&quot;window.__pwned=1&quot;&gt;"));
 }
+
+/// The examples table opens sorted by the metric that failed the gate, also
+/// when it failed only in a slice (the overall row not significant): the
+/// page data marks that metric.
+#[test]
+fn a_metric_failing_only_in_a_slice_is_the_examples_default_sort() {
+    let mut config = Config::new(
+        fixture("fixtures/tickets/baseline.jsonl"),
+        vec![fixture("fixtures/tickets/current.jsonl")],
+    );
+    config.slice_by = vec!["category".into()];
+    config.resamples = 1000;
+    let (mut report, table) =
+        benchgate::compare_with_examples(&config, &()).expect("the tickets compare");
+    assert!(report
+        .slices
+        .iter()
+        .any(|s| s.metric == "f1" && s.verdict == benchgate::report::Verdict::Regressed));
+    for m in &mut report.metrics {
+        m.verdict = benchgate::report::Verdict::NotSignificant;
+    }
+    let doc = html(&report, &table);
+    let flag = |name: &str| {
+        let at = doc
+            .find(&format!("\"name\":\"{name}\""))
+            .unwrap_or_else(|| panic!("{name} in the page data"));
+        let end = at + doc[at..].find('}').expect("end of the metric");
+        doc[at..end].contains("\"fails\":true")
+    };
+    assert!(flag("f1"), "f1 regressed in category=billing");
+    assert!(!flag("exact_match"), "exact_match failed nowhere");
+}

@@ -291,6 +291,13 @@ try {
     assert.deepEqual(await axe(page), []);
   });
 
+  await check('tickets: the metrics table fits a 1,400-pixel window without scrolling sideways', async () => {
+    await page.setViewport({ width: 1400, height: 1000 });
+    await frames(page);
+    const { scroll, client } = await page.$eval('#metrics .scroll-x', (d) => ({ scroll: d.scrollWidth, client: d.clientWidth }));
+    assert.ok(scroll <= client, `metrics table ${scroll} px wide in a ${client} px region`);
+  });
+
   await page.click('#reset');
   await page.setViewport({ width: 1280, height: 1500 });
   await page.evaluate(() => window.scrollTo(0, 0));

@@ -612,6 +612,8 @@ struct PageMetric<'a> {
     decimals: usize,
     fraction: bool,
     verdict: &'static str,
+    /// The metric fails the gate: overall, or in one of its slices.
+    fails: bool,
 }
 
 #[derive(Serialize)]
@@ -651,6 +653,12 @@ fn page_data(report: &Report, examples: &ExampleTable) -> String {
                 }),
                 fraction: row.is_some_and(|m| m.scale == ValueScale::Fraction),
                 verdict: row.map_or("unchanged", |m| verdict_class(m.verdict)),
+                fails: row
+                    .is_some_and(|m| matches!(m.verdict, Verdict::Regressed | Verdict::BelowFloor))
+                    || report
+                        .slices
+                        .iter()
+                        .any(|s| &s.metric == name && s.verdict == Verdict::Regressed),
             }
         })
         .collect();

@@ -57,8 +57,10 @@
   function sliceName(s) { return data.slices[s][0] + '=' + data.slices[s][1]; }
 
   // ---- state, and the address fragment that keeps it ---------------------
+  // The table opens sorted by the metric that failed the gate (overall or in
+  // a slice), worst first.
   var firstBad = -1;
-  for (var mm = 0; mm < K; mm++) if (M[mm].verdict === 'regressed') { firstBad = mm; break; }
+  for (var mm = 0; mm < K; mm++) if (M[mm].fails) { firstBad = mm; break; }
   var defaults = { q: '', slice: -1, show: 'all', sort: K ? Math.max(firstBad, 0) : -1, worst: true, open: null };
   var state = Object.assign({}, defaults);
   function metricIndex(name) {
