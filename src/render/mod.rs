@@ -229,33 +229,24 @@ pub(crate) fn interval_note(report: &Report) -> [String; 2] {
     let s = &report.settings;
     let primary = report.metrics.len();
     let slices = s.tests.saturating_sub(primary);
-    let overall = if primary > 1 {
-        format!(
-            "the {primary} overall rows share {} of α (Holm)",
-            share(1.0 - s.slice_share)
-        )
-    } else {
-        format!("the overall row has {} of α", share(1.0 - s.slice_share))
-    };
+    let alpha = s.alpha;
     let meaning = if slices > 0 {
         format!(
-            "One-sided tests of \"is it worse?\" that fail the gate at most α = {} of the time when nothing regressed: {overall}; the {slices} slice rows a second family with {} of α and what a regressed overall row passes on (graphical procedure, Bretz et al. 2009). Each interval is two-sided at 1 − 2× its row's level, p-values are scaled to compare with α",
-            s.alpha,
+            "One-sided tests: the gate fails at most α = {alpha} of the time when nothing regressed. The overall rows share {} of α (Holm), the {slices} slice rows {} and what a regressed overall row passes on (Bretz et al. 2009). Intervals are two-sided at 1 − 2× the row's level; p is scaled to compare with α",
+            share(1.0 - s.slice_share),
             share(s.slice_share)
         )
     } else if primary > 1 {
         format!(
-            "One-sided tests of \"is it worse?\" that fail the gate at most α = {} of the time when nothing regressed: {overall}. Each interval is two-sided at 1 − 2× its row's level, p-values are scaled to compare with α",
-            s.alpha
+            "One-sided tests: the gate fails at most α = {alpha} of the time when nothing regressed; the {primary} metrics share α (Holm). Intervals are two-sided at 1 − 2× the row's level; p is scaled to compare with α"
         )
     } else {
         format!(
-            "A one-sided test of \"is it worse?\" at α = {}; the interval is two-sided at {}%, so its worse end clears the tolerance exactly when the test rejects",
-            s.alpha,
+            "A one-sided test at α = {alpha}, with a {}% two-sided interval",
             ci_percent(s.row_confidence)
         )
     };
-    let rule = "a row regressed when its whole interval lies below −tolerance (0 unless set), improved when above +tolerance (which never fails the gate), and is unchanged when it lies wholly within ±tolerance";
+    let rule = "regressed: the interval lies below −tolerance (0 unless set); improved (never fails the gate): above +tolerance; unchanged: within ±tolerance";
     let mut methods: Vec<(crate::stats::Method, Vec<String>)> = Vec::new();
     let mut add = |method, what: String| match methods.iter_mut().find(|(m, _)| *m == method) {
         Some((_, list)) => {
