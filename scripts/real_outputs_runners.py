@@ -146,7 +146,8 @@ def deepeval_metrics(case):
 
 
 def deepeval_bounds(run):
-    """metric -> (threshold, 'min'|'max') as benchgate derives it from the run."""
+    """metric -> (threshold, 'min'|'max'): 'max' where a case passes at or below its
+    threshold (lower is better), as benchgate reads the direction from the run."""
     per = {}
     for case in run.get("testCases") or []:
         _, name_key, ms = deepeval_metrics(case)
@@ -287,7 +288,7 @@ def check_runners(benchgate, data):
 def check_log(benchgate, tool, path, name, tmp):
     out = []
     stated = []  # (metric, value, where)
-    floors = {}
+    bounds = {}  # DeepEval: metric -> (threshold, direction), to move scores the worse way
     scored = True
     if tool == "inspect":
         header, samples, _ = inspect_log(path)
@@ -295,11 +296,16 @@ def check_log(benchgate, tool, path, name, tmp):
         stated = inspect_aggregates(header, samples)
     elif tool == "deepeval":
         _, run = deepeval_run(path)
-        floors = deepeval_bounds(run)
+        bounds = deepeval_bounds(run)
         for agg in run.get("metricsScores") or []:
             scores = [x for x in agg.get("scores") or [] if isinstance(x, (int, float))]
             if scores:
                 stated.append((agg["metric"], sum(scores) / len(scores), f"metricsScores[{agg['metric']}]"))
+            # DeepEval's own per-metric pass count: benchgate's "<metric> passed".
+            passes, fails = agg.get("passes"), agg.get("fails")
+            if isinstance(passes, int) and isinstance(fails, int) and passes + fails:
+                stated.append((f"{agg['metric']} passed", passes / (passes + fails),
+                               f"metricsScores[{agg['metric']}].passes/(passes+fails)"))
         passed, failed = run.get("testPassed"), run.get("testFailed")
         if isinstance(passed, int) and isinstance(failed, int) and passed + failed:
             stated.append(("success", passed / (passed + failed), "testPassed/(testPassed+testFailed)"))
@@ -321,18 +327,13 @@ def check_log(benchgate, tool, path, name, tmp):
         out.append((f"{name}: self-compare", False, f"exit {code}: {err[:300]}"))
         return out
     means = {m["name"]: m["baseline"] for m in report["metrics"]}
-    expected = set()
-    for metric, (t, kind) in floors.items():
-        m = means.get(metric)
-        if m is not None and (m < t if kind == "min" else m > t):
-            expected.add(metric)
-    failing = {r.split(" is ")[0] for r in report["reasons"] if "its floor" in r or "its ceiling" in r}
-    others = [r for r in report["reasons"] if "its floor" not in r and "its ceiling" not in r]
-    ok = failing == expected and not others and code == (1 if expected else 0)
+    # A/A: a run compared with itself never fails, whatever its scores — a
+    # tool's threshold decides its cases, not the gate (issue 31).
+    ok = code == 0 and not report["reasons"]
     detail = f"exit {code}, {len(report['metrics'])} metrics: " + ", ".join(
         f"{m['name']}={m['baseline']:.4g} (n={m['n']})" for m in report["metrics"])
-    if expected:
-        detail += f"; below the run's own thresholds: {', '.join(sorted(expected))}"
+    if report["reasons"]:
+        detail += f"; reasons: {'; '.join(report['reasons'])}"
     out.append((f"{name}: self-compare", ok, detail))
 
     mismatches = [w for w in report["warnings"]
@@ -350,7 +351,7 @@ def check_log(benchgate, tool, path, name, tmp):
         if tool == "inspect":
             return moved_inspect(path, out, worse)
         if tool == "deepeval":
-            return moved_deepeval(path, out, worse, floors)
+            return moved_deepeval(path, out, worse, bounds)
         return moved_openai(path, out, worse)
 
     # The original against a worse copy; when every score is already at its
@@ -362,8 +363,7 @@ def check_log(benchgate, tool, path, name, tmp):
             out.append((f"{name}: made-up regression", False, "no score could be moved"))
             return out
     code, report, err = compare(benchgate, baseline, current, "--min-examples", "1")
-    # A significant drop; its verdict reads "below its floor" where the made-up
-    # run also breaks a DeepEval threshold, which takes precedence in the report.
+    # A significant drop (a floor the user configured would read "below its floor").
     regressed = [
         f"{m['name']} {m['baseline']:.3g} -> {m['current']:.3g} ({m['verdict']})"
         for m in (report or {}).get("metrics", [])

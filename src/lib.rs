@@ -318,7 +318,7 @@ struct Scored {
 
 /// Score: the metrics to compare, per-example statistics of both sides, and
 /// the design the resamplers read. The settings come back with what the
-/// tools' own runs add (directions, floors).
+/// tools' own runs add (the directions they state).
 fn score_stage<'c>(
     config: &'c Config,
     paired: &Paired,
@@ -329,16 +329,13 @@ fn score_stage<'c>(
     if aligned.baseline.is_empty() {
         return Err(nothing_to_compare(aligned, config));
     }
-    let mut tuned = with_tool_directions(config, aligned);
+    let tuned = with_tool_directions(config, aligned);
     let metrics = score::choose_metrics(
         &config.metrics,
         &config.config_metrics,
         &tuned.as_ref().unwrap_or(config).metric_options,
         aligned,
     )?;
-    if let Some(tuned) = tuned.as_mut() {
-        add_tool_floors(tuned, aligned, &metrics);
-    }
     let config = match tuned {
         Some(tuned) => std::borrow::Cow::Owned(tuned),
         None => std::borrow::Cow::Borrowed(config),
@@ -430,45 +427,33 @@ fn judge_stage(
 }
 
 /// The settings with the directions the tools' own runs give their metrics
-/// (DeepEval's lower-is-better metrics), where the configuration sets none;
+/// (DeepEval: the metrics its thresholds orient, the shares of cases that
+/// pass), where the configuration sets none;
 /// `None` when no tool says anything the settings lack.
 fn with_tool_directions(config: &Config, aligned: &align::Aligned) -> Option<Config> {
     let tools = || aligned.tools.iter().rev().flatten();
-    if tools().all(|t| t.floors.is_empty() && t.lower_is_better.is_empty()) {
+    if tools().all(|t| t.higher_is_better.is_empty() && t.lower_is_better.is_empty()) {
         return None;
     }
     let mut tuned = config.clone();
-    for name in tools().flat_map(|t| &t.lower_is_better) {
+    let stated = tools().flat_map(|t| {
+        let lower = t
+            .lower_is_better
+            .iter()
+            .map(|n| (n, metrics::Direction::Lower));
+        let higher = t
+            .higher_is_better
+            .iter()
+            .map(|n| (n, metrics::Direction::Higher));
+        lower.chain(higher)
+    });
+    for (name, direction) in stated {
         let directions = &mut tuned.metric_options.directions;
         if !directions.iter().any(|(n, _)| n == name) {
-            directions.push((name.clone(), metrics::Direction::Lower));
+            directions.push((name.clone(), direction));
         }
     }
     Some(tuned)
-}
-
-/// Adds the bounds the tools' own runs applied (DeepEval's thresholds) as the
-/// compared metrics' floors (`min`, or `max` for a lower-is-better metric),
-/// where the configuration sets no bound; the current run's threshold, the
-/// one in force now, before the baseline's.
-fn add_tool_floors(
-    config: &mut Config,
-    aligned: &align::Aligned,
-    compared: &[Box<dyn metrics::Metric>],
-) {
-    for (name, bound) in aligned.tools.iter().rev().flatten().flat_map(|t| &t.floors) {
-        let Some(metric) = compared.iter().find(|m| m.name() == name) else {
-            continue;
-        };
-        let gate = config.gates.entry(name.clone()).or_default();
-        if gate.min.is_some() || gate.max.is_some() {
-            continue;
-        }
-        match metric.direction() {
-            metrics::Direction::Higher => gate.min = Some(*bound),
-            metrics::Direction::Lower => gate.max = Some(*bound),
-        }
-    }
 }
 
 /// Why no example could be compared, in the words of what really happened:

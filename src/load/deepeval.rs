@@ -20,20 +20,26 @@
 //!   (`order` is the case's position in the evaluated list; the position in
 //!   the file when the field is absent);
 //! - input: `input`; prediction: `actualOutput`; reference: `expectedOutput`;
-//! - metrics: each metric's `score` by its name, and `success` (1 when every
-//!   metric of the case passed); a metric that errored has no score and is
-//!   missing for that case, never a zero; the case's own `latency` and `cost`
-//!   (0.20) are numeric fields too;
+//! - metrics: each metric's `score` by its name, and `<name> passed` (1 when
+//!   DeepEval passed the case on that metric: its own per-case verdict against
+//!   the threshold, `strictMode` included), and `success` (1 when every metric
+//!   of the case passed); a metric that errored has no score and is missing
+//!   for that case, never a zero; the case's own `latency` and `cost` (0.20)
+//!   are numeric fields too;
 //! - tags: the scalars of `additionalMetadata`.
 //!
-//! A metric's `threshold` becomes its floor (its `--min`, or its `--max` for a
-//! metric where lower is better) unless the configuration sets one: when every
-//! case's `success` follows `score >= threshold` it is a floor; when it follows
-//! `score <= threshold` instead (hallucination, bias, toxicity) the metric is
-//! lower-is-better and the threshold its ceiling; a metric whose cases disagree
-//! on the threshold, or whose `success` follows neither, gets no bound, with a
-//! warning. The aggregates the file states (`metricsScores[].scores`,
-//! `testPassed`/`testFailed`) are checked against the rows' means.
+//! A threshold decides each test case, as it does in DeepEval, never the
+//! run's mean: the share of cases that pass a metric is a metric of its own,
+//! gated on its *change* like any other (a baseline whose mean is below the
+//! threshold is not a failure of the pull request). The threshold also
+//! states the metric's direction: when every case's `success` follows
+//! `score >= threshold` the metric is higher-is-better; when it follows
+//! `score <= threshold` (hallucination, bias, toxicity) lower-is-better. A
+//! metric whose cases disagree on the threshold, or whose `success` follows
+//! neither, keeps a direction guessed from its name, with a warning. A floor on
+//! the mean is only ever what the user configures (`--min`, `[metric.X] min`).
+//! The aggregates the file states (`metricsScores[].scores` and
+//! `passes`/`fails`, `testPassed`/`testFailed`) are checked against the rows.
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -170,15 +176,24 @@ pub fn read(path: &Path, bytes: &[u8]) -> Result<(Vec<Row>, ToolInfo)> {
         ));
     }
     for name in &order {
-        bounds(&file, name, &measured, &mut info);
+        directions(&file, name, &measured, &mut info);
     }
     check_aggregates(&file, &rows, &run, &mut info);
-    info.metrics = order;
+    // Each metric, then the share of cases that pass it, as DeepEval reports.
+    info.metrics = order
+        .iter()
+        .flat_map(|name| {
+            let pass = passed(name);
+            let has_pass = info.higher_is_better.contains(&pass);
+            std::iter::once(name.clone()).chain(has_pass.then_some(pass))
+        })
+        .collect();
     if parsed
         .iter()
         .any(|(_, _, m)| m.get("success").is_some_and(Json::is_boolean))
     {
         info.metrics.push("success".to_string());
+        info.higher_is_better.push("success".to_string());
     }
     Ok((rows, info))
 }
@@ -277,10 +292,16 @@ fn row_of(
         .into_iter()
         .collect();
     let input = text("input")?;
-    let mut numbers: Vec<(Text, f64)> = metrics
-        .iter()
-        .filter_map(|m| m.score.map(|x| (Text::from(m.name.as_str()), x)))
-        .collect();
+    let mut numbers: Vec<(Text, f64)> = Vec::with_capacity(2 * metrics.len() + 3);
+    for m in metrics {
+        if let Some(x) = m.score {
+            numbers.push((Text::from(m.name.as_str()), x));
+        }
+        // An errored metric neither passed nor failed: missing, like its score.
+        if let (Some(ok), None) = (m.success, &m.error) {
+            numbers.push((Text::from(passed(&m.name)), f64::from(u8::from(ok))));
+        }
+    }
     if let Some(Json::Bool(pass)) = map.get("success") {
         numbers.push((Text::from("success"), f64::from(u8::from(*pass))));
     }
@@ -308,8 +329,14 @@ fn row_of(
     })
 }
 
-/// The bound a metric's threshold sets, and warnings about errored metrics.
-fn bounds(file: &str, name: &str, measured: &[Vec<Measured>], info: &mut ToolInfo) {
+/// The name of the field that holds whether a case passed metric `name`.
+fn passed(name: &str) -> String {
+    format!("{name} passed")
+}
+
+/// The direction a metric's threshold states, and warnings about errored
+/// metrics and about thresholds that state nothing.
+fn directions(file: &str, name: &str, measured: &[Vec<Measured>], info: &mut ToolInfo) {
     let all: Vec<&Measured> = measured
         .iter()
         .filter_map(|ms| ms.iter().find(|m| m.name == name))
@@ -323,6 +350,9 @@ fn bounds(file: &str, name: &str, measured: &[Vec<Measured>], info: &mut ToolInf
             all.len()
         ));
     }
+    if all.iter().any(|m| m.success.is_some() && m.error.is_none()) {
+        info.higher_is_better.push(passed(name));
+    }
     let mut thresholds: Vec<f64> = all.iter().filter_map(|m| m.threshold).collect();
     thresholds.sort_by(f64::total_cmp);
     thresholds.dedup();
@@ -331,7 +361,7 @@ fn bounds(file: &str, name: &str, measured: &[Vec<Measured>], info: &mut ToolInf
         [t] => *t,
         many => {
             info.warnings.push(format!(
-                "{file}: the test cases give the metric \"{name}\" different thresholds ({}); none is used as its floor",
+                "{file}: the test cases give the metric \"{name}\" different thresholds ({}); its direction is guessed from its name",
                 many.iter().map(|t| format_number(*t)).collect::<Vec<_>>().join(", ")
             ));
             return;
@@ -342,19 +372,18 @@ fn bounds(file: &str, name: &str, measured: &[Vec<Measured>], info: &mut ToolInf
         .filter_map(|m| Some((m.score?, m.success?)))
         .collect();
     if judged.is_empty() {
-        // Never scored (every case errored): nothing to compare, nor to bound.
+        // Never scored (every case errored): nothing to compare.
         return;
     }
     let at_least = judged.iter().all(|&(s, ok)| ok == (s >= threshold));
     let at_most = judged.iter().all(|&(s, ok)| ok == (s <= threshold));
     if at_least {
-        info.floors.push((name.to_string(), threshold));
+        info.higher_is_better.push(name.to_string());
     } else if at_most {
-        info.floors.push((name.to_string(), threshold));
         info.lower_is_better.push(name.to_string());
     } else {
         info.warnings.push(format!(
-            "{file}: the metric \"{name}\" passes and fails regardless of its score against its threshold {}; the threshold is not used as a bound",
+            "{file}: the metric \"{name}\" passes and fails regardless of its score against its threshold {}; its direction is guessed from its name",
             format_number(threshold)
         ));
     }
@@ -377,6 +406,18 @@ fn check_aggregates(file: &str, rows: &[Row], run: &TestRun, info: &mut ToolInfo
         ) else {
             continue;
         };
+        if let (Some(passes), Some(fails), Some(ours)) = (
+            agg.get("passes").and_then(Json::as_f64),
+            agg.get("fails").and_then(Json::as_f64),
+            mean(&passed(name)),
+        ) {
+            if passes + fails > 0.0 && differs(passes / (passes + fails), ours) {
+                info.warnings.push(format!(
+                    "{file}: DeepEval counts {passes} of {} test cases passing \"{name}\", the test cases give {ours}",
+                    passes + fails
+                ));
+            }
+        }
         let scores: Vec<f64> = scores.iter().filter_map(Json::as_f64).collect();
         if scores.is_empty() {
             continue;
@@ -433,7 +474,7 @@ mod tests {
     }
 
     #[test]
-    fn test_cases_become_rows_and_thresholds_bounds() {
+    fn test_cases_become_rows_and_thresholds_per_case_passes() {
         let text = run(
             &cases(),
             r#", "metricsScores": [{"metric": "Relevancy", "scores": [0.9, 0.5]}], "testPassed": 1, "testFailed": 1"#,
@@ -452,15 +493,28 @@ mod tests {
         assert_eq!(r.numbers.get("GEval"), None);
         assert_eq!(r.tags.get("team").map(|t| t.as_str()), Some("billing"));
         assert_eq!(r.line, 3);
+        // The threshold decides each case: its pass is a metric, never a floor.
+        assert_eq!(r.numbers.get("Relevancy passed"), Some(&0.0));
+        assert_eq!(rows[0].numbers.get("Relevancy passed"), Some(&1.0));
+        assert_eq!(r.numbers.get("GEval passed"), None);
         assert_eq!(
             info.metrics,
-            ["Relevancy", "Hallucination", "GEval", "success"]
+            [
+                "Relevancy",
+                "Relevancy passed",
+                "Hallucination",
+                "Hallucination passed",
+                "GEval",
+                "success"
+            ]
         );
         assert_eq!(
-            info.floors,
+            info.higher_is_better,
             [
-                ("Relevancy".to_string(), 0.7),
-                ("Hallucination".to_string(), 0.5)
+                "Relevancy passed",
+                "Relevancy",
+                "Hallucination passed",
+                "success"
             ]
         );
         assert_eq!(info.lower_is_better, ["Hallucination"]);
@@ -472,7 +526,8 @@ mod tests {
         let (again, info_again) = read(Path::new("w.json"), wrapped.as_bytes()).expect("reads");
         assert_eq!(again.len(), 2);
         assert_eq!(again[0].numbers, rows[0].numbers);
-        assert_eq!(info_again.floors, info.floors);
+        assert_eq!(info_again.higher_is_better, info.higher_is_better);
+        assert_eq!(info_again.lower_is_better, info.lower_is_better);
     }
 
     #[test]
@@ -504,7 +559,9 @@ mod tests {
         let ids: Vec<&str> = rows.iter().map(|r| r.id.as_str()).collect();
         assert_eq!(ids, ["test_chat [0]", "test_chat [1]"]);
         assert_eq!(rows[1].numbers.get("latency"), Some(&8.3));
-        assert!(info.floors.is_empty());
+        // Disagreeing thresholds state no direction for the score itself.
+        assert!(!info.higher_is_better.contains(&"Latency".to_string()));
+        assert!(info.lower_is_better.is_empty());
         assert!(
             info.warnings[0].contains("different thresholds (10, 12)"),
             "{:?}",

@@ -62,10 +62,10 @@ pub struct ToolInfo {
     /// What the reader wants the user to know (an aggregate in the tool's own
     /// results file that the samples do not reproduce, …).
     pub warnings: Vec<String>,
-    /// Bounds the tool's own run applied to its metrics (DeepEval's
-    /// thresholds): each becomes the metric's floor (`--min`, or `--max` for a
-    /// lower-is-better metric) unless the configuration sets a bound.
-    pub floors: Vec<(String, f64)>,
+    /// Tool metrics the tool states are higher-is-better (DeepEval's metrics
+    /// whose cases pass at or above their threshold, the share of cases that
+    /// pass), unless the configuration says otherwise: no guess, no warning.
+    pub higher_is_better: Vec<String>,
     /// Tool metrics the tool treats as lower-is-better (DeepEval's
     /// hallucination, bias, toxicity), unless the configuration says otherwise.
     pub lower_is_better: Vec<String>,
@@ -85,9 +85,9 @@ impl ToolInfo {
             }
         }
         self.warnings.extend(other.warnings);
-        for (m, x) in other.floors {
-            if !self.floors.iter().any(|(n, _)| *n == m) {
-                self.floors.push((m, x));
+        for m in other.higher_is_better {
+            if !self.higher_is_better.contains(&m) {
+                self.higher_is_better.push(m);
             }
         }
         for m in other.lower_is_better {
