@@ -237,6 +237,7 @@ fn sample_order(a: &Row, b: &Row) -> std::cmp::Ordering {
 /// Pairs the two sides by id: both are in id order, so one merge pass pairs
 /// them.
 pub fn align(mut baseline: Side, mut current: Side) -> Aligned {
+    pair_renamed_tasks(&mut baseline, &mut current);
     // `group` makes sides in id order; a side built otherwise is put in order.
     for side in [&mut baseline, &mut current] {
         if !side.examples.windows(2).all(|w| w[0].id <= w[1].id) {
@@ -314,6 +315,58 @@ pub fn align(mut baseline: Side, mut current: Side) -> Aligned {
         edited,
         prompt_changed,
         tools: [baseline.tool, current.tool],
+    }
+}
+
+/// A single-task run pairs by doc id whatever its files are called: when each
+/// side is one file whose ids' task part came only from its name (lm-eval's
+/// `samples_<task>_<date>.jsonl`, or no task at all for a copy kept as
+/// `baseline.jsonl`) and the two parts differ, the baseline's ids take the
+/// current run's part. Renaming a file never changes a verdict; a different
+/// task under the same doc ids is still told apart by its content (the
+/// references and the tool's hashes: every pair edited).
+pub(crate) fn pair_renamed_tasks(baseline: &mut Side, current: &mut Side) {
+    let single = |side: &Side| match side.tool.as_ref().map(|t| t.name_prefixes.as_slice()) {
+        Some([prefix]) => Some(prefix.clone()),
+        _ => None,
+    };
+    let (Some(old), Some(new)) = (single(baseline), single(current)) else {
+        return;
+    };
+    if old == new {
+        return;
+    }
+    let rename = |id: &str| -> String {
+        let bare = match &old {
+            Some(task) => id
+                .strip_prefix(task.as_str())
+                .and_then(|rest| rest.strip_prefix('/'))
+                .unwrap_or(id),
+            None => id,
+        };
+        match &new {
+            Some(task) => format!("{task}/{bare}"),
+            None => bare.to_string(),
+        }
+    };
+    for example in &mut baseline.examples {
+        let id = Text::from(rename(example.id.as_str()));
+        for row in &mut example.samples {
+            row.id = id.clone();
+        }
+        example.id = id;
+    }
+    let shown = |p: &Option<String>| {
+        p.as_deref()
+            .map_or("no task".to_string(), |t| format!("task {t}"))
+    };
+    if let Some(tool) = current.tool.as_mut() {
+        tool.warnings.push(format!(
+            "the baseline's ids took their task from its file name ({} in {}, {} here): its examples are paired by doc id",
+            shown(&old),
+            baseline.path.display(),
+            shown(&new)
+        ));
     }
 }
 

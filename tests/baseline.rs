@@ -175,3 +175,69 @@ fn a_bad_source_writes_nothing() {
     assert!(err.contains("no_id.jsonl:2"), "{err}");
     assert!(!out.exists());
 }
+
+/// The README's workflow keeps the results as `baseline.jsonl` (`cp`): for an
+/// lm-eval samples file the task came from the file name, so the kept copy's
+/// ids have no task. Renaming either file never changes the comparison: the
+/// examples pair by doc id, the metrics and verdicts are those of the
+/// original names, and the report says why.
+#[test]
+fn a_renamed_lm_eval_samples_file_compares_like_the_original() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/cases/lm-eval/two-runs");
+    let old = root.join("samples_gsm8k_2026-11-20T10-00-00.000000.jsonl");
+    let new = root.join("samples_gsm8k_2026-11-27T10-00-00.000000.jsonl");
+    let kept = dir.path().join("baseline.jsonl");
+    std::fs::copy(&old, &kept).expect("copy");
+    let other_task = dir
+        .path()
+        .join("samples_gsm8k_cot_2026-12-01T00-00-00.000000.jsonl");
+    std::fs::copy(&new, &other_task).expect("copy");
+    let run = |base: &Path, cur: &Path| {
+        let out = benchgate(
+            &[
+                "compare",
+                "--baseline",
+                base.to_str().expect("utf-8"),
+                "--current",
+                cur.to_str().expect("utf-8"),
+                "--format",
+                "json",
+            ],
+            &[],
+        );
+        (out.status.code(), json(&out))
+    };
+    let (code, original) = run(&old, &new);
+    let rows = |r: &Value| -> Vec<(String, String, String)> {
+        r["metrics"]
+            .as_array()
+            .expect("metrics")
+            .iter()
+            .map(|m| {
+                (
+                    m["name"].to_string(),
+                    m["delta"].to_string(),
+                    m["verdict"].to_string(),
+                )
+            })
+            .collect()
+    };
+    for (base, cur) in [(&kept, &new), (&old, &other_task), (&kept, &other_task)] {
+        let (c, renamed) = run(base, cur);
+        assert_eq!(c, code, "{base:?} vs {cur:?}");
+        assert_eq!(rows(&renamed), rows(&original), "{base:?} vs {cur:?}");
+        assert_eq!(
+            renamed["examples"]["compared"], original["examples"]["compared"],
+            "{base:?} vs {cur:?}"
+        );
+        assert!(
+            renamed["warnings"]
+                .as_array()
+                .expect("warnings")
+                .iter()
+                .any(|w| w.as_str().is_some_and(|w| w.contains("paired by doc id"))),
+            "{renamed}"
+        );
+    }
+}

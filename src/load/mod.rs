@@ -69,6 +69,11 @@ pub struct ToolInfo {
     /// Tool metrics the tool treats as lower-is-better (DeepEval's
     /// hallucination, bias, toxicity), unless the configuration says otherwise.
     pub lower_is_better: Vec<String>,
+    /// Per file read, the part of its ids that came only from the file's
+    /// name (lm-eval's task in `samples_<task>_<date>.jsonl`), `None` when
+    /// the name gave none: alignment pairs a single-task run by doc id
+    /// whatever the files are called (`align::pair_renamed_tasks`).
+    pub name_prefixes: Vec<Option<String>>,
 }
 
 impl ToolInfo {
@@ -95,6 +100,7 @@ impl ToolInfo {
                 self.lower_is_better.push(m);
             }
         }
+        self.name_prefixes.extend(other.name_prefixes);
     }
 }
 

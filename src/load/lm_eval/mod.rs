@@ -28,7 +28,10 @@
 //!   clash and a run of one task pairs with the same task in a run of many. It
 //!   comes from the name `samples_<task>_<date>.jsonl` or, for the older
 //!   `<model args>_<task>.jsonl`, from the task names of the `results.json`
-//!   beside it; a file with neither has ids `<doc_id>`.
+//!   beside it; a file with neither has ids `<doc_id>`. A task part that came
+//!   from the file name alone is recorded (`ToolInfo::name_prefixes`), so
+//!   that a single-task comparison pairs by doc id whatever the files are
+//!   called (a copy kept as `baseline.jsonl`: `align::pair_renamed_tasks`).
 //! - prediction: generation: the filtered response. Multiple choice (one
 //!   `[log-likelihood, is_greedy]` per choice): the choice of highest
 //!   log-likelihood (what lm-eval's `acc` takes), as its letter and text —
@@ -143,7 +146,9 @@ pub fn read(path: &Path, bytes: &[u8]) -> Result<(Vec<Row>, ToolInfo)> {
     let mut warnings = Vec::new();
     let named_task = task_from_name(path);
     let results = Results::beside(path, named_task.as_deref(), &mut warnings);
-    let task = named_task.or_else(|| results.as_ref().and_then(|r| r.task_of(path)));
+    let task = named_task
+        .clone()
+        .or_else(|| results.as_ref().and_then(|r| r.task_of(path)));
     let items = items(path, bytes)?;
     let known = match (&results, &task) {
         (Some(r), Some(t)) => r.filters(t),
@@ -175,10 +180,18 @@ pub fn read(path: &Path, bytes: &[u8]) -> Result<(Vec<Row>, ToolInfo)> {
     if let (Some(results), Some(task)) = (&results, &task) {
         results.check(task, &tally, &mut warnings);
     }
+    // The ids' task part came from the file name alone when the name gave it
+    // (or gave none, and nothing else did): a renamed copy pairs by doc id.
+    let from_name = named_task.is_some() || task.is_none();
     let info = ToolInfo {
         tool: "lm-eval".into(),
         metrics: tally.metric_names(&known),
         warnings,
+        name_prefixes: if from_name {
+            vec![task.clone()]
+        } else {
+            Vec::new()
+        },
         ..ToolInfo::default()
     };
     Ok((rows, info))
