@@ -508,6 +508,14 @@ fn detect_auto(path: &Path, bytes: &[u8]) -> Result<Format> {
             None
         }
     };
+    // lm-eval's samples may hold Python's bare NaN/Infinity: its reader reads them.
+    if let Ok(value) =
+        serde_json::from_slice::<serde_json::Value>(&json::quote_non_finite(first_line))
+    {
+        if lm_eval::is_sample(&value) {
+            return Ok(Format::LmEval);
+        }
+    }
     if let Ok(value) = serde_json::from_slice::<serde_json::Value>(first_line) {
         if lm_eval::is_sample(&value) {
             return Ok(Format::LmEval);

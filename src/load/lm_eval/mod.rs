@@ -55,6 +55,10 @@
 //!   per-sample value that is a list (perplexity's `[log-likelihood, words]`,
 //!   BLEU's `[reference, prediction]`) feeds a corpus aggregate benchgate does
 //!   not compute: it is left out, with a warning.
+//! - non-finite values: a per-sample metric the harness wrote as `NaN`,
+//!   `Infinity` or `-Infinity` (Python's json allows the bare tokens) is
+//!   missing for that metric on that example, never a number; the reader
+//!   counts and lists them in a warning per metric.
 //! - tags: `task`, `filter` (unless `none`), `doc_hash`, `prompt_hash`, `target_hash` (the
 //!   dataset fingerprint reads `doc_hash` and `target_hash`), and
 //!   `acc_norm_choice` where the length-normalised choice (`acc_norm`'s)
@@ -133,7 +137,9 @@ pub fn starts_samples_array(text: &[u8]) -> bool {
         }
     }
     let mut first = None;
-    let mut de = serde_json::Deserializer::from_slice(text);
+    // Python's bare NaN/Infinity would stop the first element short.
+    let text = super::json::quote_non_finite(text);
+    let mut de = serde_json::Deserializer::from_slice(&text);
     // The rest of the array stays unread, which serde_json then reports as an
     // error: only the first element matters here.
     let _ = (&mut de).deserialize_seq(First(&mut first));
@@ -166,6 +172,20 @@ pub fn read(path: &Path, bytes: &[u8]) -> Result<(Vec<Row>, ToolInfo)> {
             "{}: lm-eval logs {} per sample as a list, an input to a corpus-level aggregate that benchgate does not compute; not compared",
             file_name(path),
             tally.skipped.join(", ")
+        ));
+    }
+    for (metric, ids) in &tally.non_finite {
+        let shown: Vec<&str> = ids.iter().take(5).map(String::as_str).collect();
+        let more = if ids.len() > shown.len() {
+            format!(", … ({} more)", ids.len() - shown.len())
+        } else {
+            String::new()
+        };
+        warnings.push(format!(
+            "{}: {} examples had a non-finite {metric} ({}{more}); they are left out of {metric} (missing for those examples, never a number)",
+            file_name(path),
+            ids.len(),
+            shown.join(", ")
         ));
     }
     if tally.disagree > 0 {
@@ -204,6 +224,8 @@ fn items(path: &Path, bytes: &[u8]) -> Result<Vec<Item>> {
     let bytes = bytes
         .strip_prefix(b"\xef\xbb\xbf".as_slice())
         .unwrap_or(bytes);
+    let quoted = super::json::quote_non_finite(bytes);
+    let bytes: &[u8] = &quoted;
     let parsed: Vec<(Location, Json)> = if bytes.trim_ascii_start().first() == Some(&b'[') {
         array(path, bytes)?
     } else {
@@ -356,6 +378,9 @@ struct Tally {
     disagree: usize,
     /// The first of them.
     disagree_line: Option<usize>,
+    /// Per `metric,filter`: the ids whose value was not finite (Python's
+    /// json writes `NaN`, `Infinity`), each with its value.
+    non_finite: BTreeMap<String, Vec<String>>,
 }
 
 impl Tally {
@@ -453,7 +478,18 @@ fn convert(
     }
     *tally.docs.entry(filter.to_string()).or_default() += 1;
     for (name, x) in &metrics {
-        let e = tally.sums.entry(format!("{name},{filter}")).or_default();
+        let key = format!("{name},{filter}");
+        if !x.is_finite() {
+            // Missing for this metric on this example (never a number), counted
+            // and listed in a warning.
+            tally
+                .non_finite
+                .entry(key)
+                .or_default()
+                .push(format!("{id} {}", shown_non_finite(*x)));
+            continue;
+        }
+        let e = tally.sums.entry(key).or_default();
         e.0 += x;
         e.1 += 1;
     }
@@ -532,7 +568,7 @@ fn convert(
     if let Some(prompt) = prompt_of(arguments) {
         pairs.push(("input".into(), Value::Text(prompt.into())));
     }
-    for (name, x) in metrics {
+    for (name, x) in metrics.into_iter().filter(|(_, x)| x.is_finite()) {
         pairs.push((format!("{name},{filter}"), Value::Number(x)));
     }
     for hash in ["doc_hash", "prompt_hash", "target_hash"] {
@@ -580,7 +616,7 @@ fn metrics_of(
                         ))
                     }
                     Some(Json::Array(_)) => skip(name),
-                    Some(value) => match number(value) {
+                    Some(value) => match number(value).or_else(|| non_finite(value)) {
                         Some(x) => out.push((name.to_string(), x)),
                         None => {
                             return Err(Error::input(
@@ -617,7 +653,11 @@ fn metrics_of(
                     }
                     Json::Bool(b) => out.push((key.clone(), f64::from(u8::from(*b)))),
                     Json::Array(_) => skip(key),
-                    _ => {}
+                    other => {
+                        if let Some(x) = non_finite(other) {
+                            out.push((key.clone(), x));
+                        }
+                    }
                 }
             }
         }
@@ -634,6 +674,30 @@ fn number(value: &Json) -> Option<f64> {
         _ => None,
     }
     .filter(|x| x.is_finite())
+}
+
+/// A non-finite value as Python's json writes it (`NaN`, `Infinity`,
+/// `-Infinity`: read as strings, see `json::quote_non_finite`).
+fn non_finite(value: &Json) -> Option<f64> {
+    match value {
+        Json::String(s) => match s.as_str() {
+            "NaN" => Some(f64::NAN),
+            "Infinity" => Some(f64::INFINITY),
+            "-Infinity" => Some(f64::NEG_INFINITY),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+fn shown_non_finite(x: f64) -> String {
+    if x.is_nan() {
+        "NaN".into()
+    } else if x > 0.0 {
+        "Infinity".into()
+    } else {
+        "-Infinity".into()
+    }
 }
 
 /// A log-likelihood: a number or its text; `-inf` and `nan` count as the
@@ -1064,6 +1128,45 @@ mod tests {
         assert_eq!(by_id(&rows, "mmlu_demo/1").prediction, "C. Lettuce");
         assert_eq!(info.metrics, vec!["acc,none"]);
         assert!(info.warnings.is_empty(), "{:?}", info.warnings);
+    }
+
+    #[test]
+    fn non_finite_values_are_missing_for_their_metric_counted_and_listed() {
+        // Python's json writes Infinity and NaN bare; a text that merely says
+        // "Infinity" stays text.
+        let line = |doc: u32, mae: &str| {
+            format!(
+                r#"{{"doc_id": {doc}, "doc": {{"q": "Infinity NaN?"}}, "target": "1", "arguments": {{"gen_args_0": {{"arg_0": "Q: \"Infinity\"", "arg_1": {{}}}}}}, "resps": [["1"]], "filtered_resps": ["1"], "filter": "none", "metrics": ["mae", "exact_match"], "mae": {mae}, "exact_match": 1.0}}"#
+            )
+        };
+        let text = [
+            line(0, "0.5"),
+            line(1, "Infinity"),
+            line(2, "NaN"),
+            line(3, "-Infinity"),
+            line(4, "1.5"),
+        ]
+        .join("\n");
+        let (rows, info) =
+            read_as("samples_reg_2026-11-20T10-00-00.000000.jsonl", &text).expect("reads");
+        assert_eq!(rows.len(), 5);
+        assert_eq!(by_id(&rows, "reg/0").numbers.get("mae,none"), Some(&0.5));
+        assert_eq!(by_id(&rows, "reg/1").numbers.get("mae,none"), None);
+        assert_eq!(
+            by_id(&rows, "reg/1").numbers.get("exact_match,none"),
+            Some(&1.0)
+        );
+        assert_eq!(
+            by_id(&rows, "reg/0").input.as_deref(),
+            Some("Q: \"Infinity\"")
+        );
+        let w = info.warnings.join("\n");
+        assert!(
+            w.contains(
+                "3 examples had a non-finite mae,none (reg/1 Infinity, reg/2 NaN, reg/3 -Infinity)"
+            ),
+            "{w}"
+        );
     }
 
     #[test]
