@@ -203,16 +203,33 @@ pub fn read(path: &Path, bytes: &[u8]) -> Result<(Vec<Row>, ToolInfo)> {
     // The ids' task part came from the file name alone when the name gave it
     // (or gave none, and nothing else did): a renamed copy pairs by doc id.
     let from_name = named_task.is_some() || task.is_none();
+    let metrics = tally.metric_names(&known);
+    // Directions as the harness states them: the results json's
+    // higher_is_better, else lm-eval's own registry (no guess, no warning).
+    let (mut higher, mut lower) = (Vec::new(), Vec::new());
+    for name in &metrics {
+        let base = name.split(',').next().unwrap_or(name);
+        let stated = task
+            .as_deref()
+            .and_then(|t| results.as_ref()?.higher_is_better(t, base))
+            .or_else(|| registered_direction(base));
+        match stated {
+            Some(true) => higher.push(name.clone()),
+            Some(false) => lower.push(name.clone()),
+            None => {}
+        }
+    }
     let info = ToolInfo {
         tool: "lm-eval".into(),
-        metrics: tally.metric_names(&known),
+        metrics,
         warnings,
         name_prefixes: if from_name {
             vec![task.clone()]
         } else {
             Vec::new()
         },
-        ..ToolInfo::default()
+        higher_is_better: higher,
+        lower_is_better: lower,
     };
     Ok((rows, info))
 }
@@ -674,6 +691,49 @@ fn number(value: &Json) -> Option<f64> {
         _ => None,
     }
     .filter(|x| x.is_finite())
+}
+
+/// Whether higher is better for a metric of lm-eval's own registry
+/// (`lm_eval/api/metrics.py`, `register_metric(higher_is_better=…)`), for
+/// runs whose results json is not beside the samples.
+fn registered_direction(metric: &str) -> Option<bool> {
+    const HIGHER: &[&str] = &[
+        "acc",
+        "acc_norm",
+        "acc_mutual_info",
+        "exact_match",
+        "f1",
+        "mcc",
+        "bleu",
+        "chrf",
+        "em",
+        "likelihood",
+        "acc_all",
+        "matthews_corrcoef",
+        "rouge1",
+        "rouge2",
+        "rougeL",
+        "rougeLsum",
+        "pass@1",
+        "contains",
+    ];
+    const LOWER: &[&str] = &[
+        "perplexity",
+        "word_perplexity",
+        "byte_perplexity",
+        "bits_per_byte",
+        "ter",
+        "brier_score",
+        "mae",
+        "mse",
+    ];
+    if HIGHER.contains(&metric) {
+        Some(true)
+    } else if LOWER.contains(&metric) {
+        Some(false)
+    } else {
+        None
+    }
 }
 
 /// A non-finite value as Python's json writes it (`NaN`, `Infinity`,
@@ -1167,6 +1227,22 @@ mod tests {
             ),
             "{w}"
         );
+    }
+
+    #[test]
+    fn directions_are_lm_evals_own_not_guessed() {
+        let samples = [
+            gsm8k(0, "strict-match", "4", 1.0),
+            gsm8k(0, "none", "4", 1.0),
+        ];
+        let (_, info) = read_as(GSM8K, &lines(&samples)).expect("reads");
+        assert_eq!(
+            info.higher_is_better,
+            ["exact_match,none", "exact_match,strict-match"]
+        );
+        assert!(info.lower_is_better.is_empty());
+        assert_eq!(registered_direction("word_perplexity"), Some(false));
+        assert_eq!(registered_direction("my_custom_metric"), None);
     }
 
     #[test]

@@ -79,6 +79,16 @@ impl Results {
         }
     }
 
+    /// The harness's own `higher_is_better` of a task's metric, when the
+    /// results json states it.
+    pub(super) fn higher_is_better(&self, task: &str, metric: &str) -> Option<bool> {
+        self.json
+            .get("higher_is_better")?
+            .get(task)?
+            .get(metric)?
+            .as_bool()
+    }
+
     pub(super) fn task(&self, task: &str) -> Option<&Map<String, Json>> {
         self.json.get("results")?.get(task)?.as_object()
     }
