@@ -47,7 +47,17 @@ pub struct WriteOptions {
 /// Values `stored` holds (the inputs are `score --format jsonl` shards) are
 /// reused where they would come out the same ([`crate::metrics::reuse`]).
 pub fn write(side: &crate::align::Side, stored: &Stored, options: &WriteOptions) -> Result<String> {
-    let names = if options.metrics.is_empty() {
+    let tool_metrics = side
+        .tool
+        .as_ref()
+        .map(|t| t.metrics.clone())
+        .filter(|m| !m.is_empty());
+    let names = if !options.metrics.is_empty() {
+        options.metrics.clone()
+    } else if let Some(tool) = tool_metrics {
+        // A tool's file: its own per-sample metrics, as `compare` uses them.
+        tool
+    } else {
         let referenced = side
             .examples
             .iter()
@@ -57,8 +67,6 @@ pub fn write(side: &crate::align::Side, stored: &Stored, options: &WriteOptions)
         } else {
             Vec::new()
         }
-    } else {
-        options.metrics.clone()
     };
     let scores = crate::score_side(side, None, stored, &names, &options.metric_options)?;
     Ok(write_scored(side, &scores, options))

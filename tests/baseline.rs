@@ -241,3 +241,52 @@ fn a_renamed_lm_eval_samples_file_compares_like_the_original() {
         );
     }
 }
+
+/// `baseline write --from` a tool's file records the metrics `compare` uses
+/// for it — the tool's own per-sample metrics — not the text metrics of a
+/// plain file.
+#[test]
+fn a_baseline_of_a_tool_file_records_the_tools_metrics() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("b.jsonl");
+    let from = "fixtures/cases/lm-eval/samples_gsm8k_2026-11-27T10-00-00.000000.jsonl";
+    let written = benchgate(
+        &[
+            "baseline",
+            "write",
+            "--from",
+            from,
+            "--out",
+            out.to_str().expect("utf-8"),
+        ],
+        &[],
+    );
+    assert!(written.status.success(), "{written:?}");
+    let header = &lines(&out)[0]["benchgate_baseline"];
+    assert_eq!(
+        header["metrics"],
+        serde_json::json!(["exact_match,flexible-extract", "exact_match,strict-match"])
+    );
+    let compared = benchgate(
+        &[
+            "compare",
+            "--baseline",
+            out.to_str().expect("utf-8"),
+            "--current",
+            from,
+            "--format",
+            "json",
+        ],
+        &[],
+    );
+    let names: Vec<String> = json(&compared)["metrics"]
+        .as_array()
+        .expect("metrics")
+        .iter()
+        .map(|m| m["name"].as_str().expect("name").to_string())
+        .collect();
+    assert_eq!(
+        names,
+        ["exact_match,flexible-extract", "exact_match,strict-match"]
+    );
+}
