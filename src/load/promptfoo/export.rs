@@ -193,7 +193,10 @@ pub(super) fn read(path: &Path, bytes: &[u8]) -> Result<Parsed> {
         None => return Err(not_export(path)),
     };
     let names: Vec<String> = header.iter().map(str::to_string).collect();
-    let layout = layout(&names).ok_or_else(|| not_export(path))?;
+    let layout = layout(&names).ok_or_else(|| match old_layout(bytes) {
+        Some(which) => old_export(path, which),
+        None => not_export(path),
+    })?;
     let mut samples = Vec::new();
     for (index, record) in records.enumerate() {
         let record = record.map_err(csv_err)?;
@@ -254,6 +257,51 @@ pub(super) fn read(path: &Path, bytes: &[u8]) -> Result<Parsed> {
         samples,
         variants: layout.variants,
     })
+}
+
+/// promptfoo's CSV exports of 2023, which name neither the provider nor
+/// the test and so cannot pair tests reliably: which one the bytes are.
+///
+/// - early 2023: a first column `RESULT` (PASS/FAIL), then one column per
+///   prompt, then the vars;
+/// - mid-2023: the header holds the raw prompts (a chat prompt's JSON), and
+///   each output cell starts with `[PASS] ` or `[FAIL] `.
+pub(super) fn old_layout(bytes: &[u8]) -> Option<&'static str> {
+    let bytes = bytes
+        .strip_prefix(b"\xef\xbb\xbf".as_slice())
+        .unwrap_or(bytes);
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(bytes);
+    let mut rows = reader.records().take(2).filter_map(std::result::Result::ok);
+    let header = rows.next()?;
+    let first = rows.next()?;
+    if header.get(0).is_some_and(|h| h.trim() == "RESULT")
+        && first
+            .get(0)
+            .is_some_and(|c| matches!(c.trim(), "PASS" | "FAIL"))
+    {
+        return Some("the early-2023 CSV layout (a RESULT column of PASS/FAIL, one column per prompt, then the vars)");
+    }
+    if first
+        .iter()
+        .any(|c| c.starts_with("[PASS] ") || c.starts_with("[FAIL] "))
+    {
+        return Some("the mid-2023 CSV layout (the raw prompts as the header, outputs as \"[PASS] …\" and \"[FAIL] …\")");
+    }
+    None
+}
+
+/// The error for an old CSV layout: what it is, why it cannot be compared,
+/// and what to export instead.
+fn old_export(path: &Path, which: &str) -> Error {
+    Error::input(
+        Location::file(path).at_line(1),
+        format!(
+            "a promptfoo CSV export in {which}: it names no provider and no test, so its rows cannot be paired with another run's; export the eval as JSON instead (`promptfoo export <eval id> -o results.json`, or `promptfoo eval -o results.json`), which benchgate reads in every version"
+        ),
+    )
 }
 
 fn not_export(path: &Path) -> Error {

@@ -85,9 +85,10 @@ pub fn read(path: &Path, bytes: &[u8], fields: &FieldMap) -> Result<(Vec<Row>, T
 }
 
 /// Whether a CSV file is a promptfoo export (its columns end in
-/// `[provider] prompt` columns, or hold promptfoo's `Status`/`Score` groups).
+/// `[provider] prompt` columns, or hold promptfoo's `Status`/`Score` groups),
+/// or one of its 2023 layouts, which the reader names in its error.
 pub fn is_csv_export(bytes: &[u8]) -> bool {
-    export::is_export(bytes)
+    export::is_export(bytes) || export::old_layout(bytes).is_some()
 }
 
 /// Whether a JSON object (a JSONL file's first line) is one result of

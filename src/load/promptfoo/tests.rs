@@ -468,3 +468,19 @@ fn variant_specs_parse_and_reject_what_they_cannot_read() {
     assert!(VariantSpec::parse("--x", "gpt-5").is_err());
     assert!(VariantSpec::parse("--x", "provider=").is_err());
 }
+
+#[test]
+fn the_2023_csv_layouts_are_recognised_and_named() {
+    let early = "RESULT,Summarize: {{text}},Shorten: {{text}},text\nPASS,a summary,short,some text\nFAIL,other,x,more text\n";
+    let mid = "\"[{\"\"role\"\": \"\"user\"\", \"\"content\"\": \"\"{{q}}\"\"}]\",q\n\"[PASS] {\"\"name\"\": \"\"lookup\"\"}\",where is it\n";
+    for (text, which) in [(early, "early-2023"), (mid, "mid-2023")] {
+        // Detected as promptfoo's, so the error names the layout, not a missing id.
+        assert!(is_csv_export(text.as_bytes()), "{which}");
+        let err = read_as("results.csv", text, &FieldMap::default())
+            .expect_err("an old layout")
+            .to_string();
+        assert!(err.contains(which), "{err}");
+        assert!(err.contains("promptfoo export"), "{err}");
+        assert!(err.contains("results.csv:1"), "{err}");
+    }
+}
