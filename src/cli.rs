@@ -269,6 +269,10 @@ pub struct CompareArgs {
     /// Tag field to slice by (repeatable)
     #[arg(long, value_name = "FIELD")]
     pub slice_by: Vec<String>,
+    /// Field whose equal values are one cluster (questions of one document,
+    /// turns of one conversation): tests resample whole clusters
+    #[arg(long, value_name = "FIELD")]
+    pub cluster_by: Option<String>,
     /// Regressed examples shown per metric [default: 5]
     #[arg(long)]
     pub top_k: Option<usize>,

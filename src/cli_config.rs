@@ -270,6 +270,9 @@ impl CompareArgs {
         if !self.slice_by.is_empty() {
             c.slice_by = self.slice_by;
         }
+        if self.cluster_by.is_some() {
+            c.cluster_by = self.cluster_by;
+        }
         c.allow_missing |= self.allow_missing;
         c.strict_dataset |= self.strict_dataset;
         c.human = self.human.zip(self.human_key);

@@ -120,6 +120,9 @@ pub struct Config {
     pub resampler: crate::stats::Resampler,
     /// Tag fields to slice by.
     pub slice_by: Vec<String>,
+    /// The field whose equal values make one cluster (examples that belong
+    /// together: every test resamples whole clusters).
+    pub cluster_by: Option<String>,
     /// Regressed examples shown per metric.
     pub top_k: usize,
     /// What fails the gate.
@@ -187,6 +190,7 @@ impl Config {
             test: TestKind::Randomization,
             resampler: crate::stats::Resampler::Auto,
             slice_by: Vec::new(),
+            cluster_by: None,
             top_k: 5,
             fail_on: FailOn::Regression,
             allow_missing: false,
@@ -222,6 +226,9 @@ impl Config {
         }
         if let Some(s) = &suite.slice_by {
             c.slice_by.clone_from(s);
+        }
+        if let Some(f) = &suite.cluster_by {
+            c.cluster_by = Some(f.clone());
         }
         if let Some(f) = suite.input_format {
             c.fields.format = f;
@@ -296,6 +303,7 @@ impl Config {
             fail_on,
             top_k,
             slice_by,
+            cluster_by,
             allow_missing,
             strict_dataset,
             min_examples,
@@ -319,6 +327,9 @@ impl Config {
         set(&mut self.fail_on, fail_on);
         set(&mut self.top_k, top_k);
         set(&mut self.slice_by, slice_by);
+        if cluster_by.is_some() {
+            self.cluster_by = cluster_by;
+        }
         set(&mut self.allow_missing, allow_missing);
         set(&mut self.strict_dataset, strict_dataset);
         set(&mut self.min_examples, min_examples);
@@ -438,6 +449,8 @@ pub struct SuiteConfig {
     /// Tag fields to slice by.
     #[serde(alias = "slices")]
     pub slice_by: Option<Vec<String>>,
+    /// The field whose equal values make one cluster.
+    pub cluster_by: Option<String>,
     /// How to read the suite's files.
     pub input_format: Option<crate::load::InputFormat>,
 }
@@ -501,6 +514,8 @@ pub struct FileConfig {
     pub top_k: Option<usize>,
     /// Tag fields to slice by.
     pub slice_by: Option<Vec<String>>,
+    /// The field whose equal values make one cluster.
+    pub cluster_by: Option<String>,
     /// Missing examples only warn.
     pub allow_missing: Option<bool>,
     /// Any difference between the datasets is an error.

@@ -2,7 +2,8 @@
 //! each example's slices, and where each metric's columns sit ([`Layout`]).
 //! Scoring builds it ([`crate::score::design`]); the resamplers of
 //! [`crate::stats`] read it. It is the plain data between those two stages,
-//! so it lives with the earlier one and the statistics import it.
+//! so it lives with the earlier one and the statistics import it, as do the
+//! [`Clusters`] of `--cluster-by`.
 
 /// Where one metric's statistics sit in a design row.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -85,5 +86,42 @@ impl Design {
     #[inline]
     pub fn row(&self, i: usize) -> &[f64] {
         &self.data[i * self.width..(i + 1) * self.width]
+    }
+}
+
+/// Which cluster each example of a design belongs to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Clusters {
+    /// The cluster index of example `i` (below `count`).
+    pub of: Vec<u32>,
+    /// Number of clusters.
+    pub count: usize,
+}
+
+impl Clusters {
+    /// Clusters from one label per example: equal labels, one cluster
+    /// (numbered in order of first appearance).
+    pub fn from_labels<S: AsRef<str>>(labels: &[S]) -> Self {
+        let mut index = std::collections::HashMap::new();
+        let of = labels
+            .iter()
+            .map(|l| {
+                let next = index.len() as u32;
+                *index.entry(l.as_ref().to_string()).or_insert(next)
+            })
+            .collect();
+        Clusters {
+            of,
+            count: index.len(),
+        }
+    }
+
+    /// Examples per cluster.
+    pub fn sizes(&self) -> Vec<usize> {
+        let mut sizes = vec![0; self.count];
+        for &c in &self.of {
+            sizes[c as usize] += 1;
+        }
+        sizes
     }
 }

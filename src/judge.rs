@@ -45,10 +45,11 @@ use crate::config::{Config, FailOn, TestKind};
 use crate::load::Text;
 use crate::metrics::Scale;
 use crate::report::{
-    ExampleChange, ExampleCounts, GateVerdict, MetricRow, Report, Settings, SliceRow, Stability,
-    ValueScale, Verdict,
+    ClusterEffect, ClusterSummary, ExampleChange, ExampleCounts, GateVerdict, MetricRow, Report,
+    Settings, SliceRow, Stability, ValueScale, Verdict,
 };
 use crate::score::{MetricScores, Slices};
+use crate::stats::cluster::{self, Clusters};
 use crate::stats::graph::Graph;
 use crate::stats::mcnemar::McNemar;
 use crate::stats::{self, Layout, Method, Resampled, TestResult, TypicalValues};
@@ -72,12 +73,25 @@ pub struct Evidence<'a> {
     pub bootstrap: &'a Resampled,
     /// Sign-flip rounds, when that test was chosen.
     pub randomization: Option<&'a Resampled>,
+    /// `--cluster-by`: the resamples above drew whole clusters.
+    pub clusters: Option<Clustering<'a>>,
     /// Rows read per side.
     pub rows: [usize; 2],
     /// Where the baseline came from.
     pub baseline_source: String,
     /// Fingerprints and the baseline header.
     pub dataset: crate::report::DatasetInfo,
+}
+
+/// The clusters of `--cluster-by FIELD`.
+#[derive(Clone, Copy)]
+pub struct Clustering<'a> {
+    /// The field.
+    pub field: &'a str,
+    /// The cluster of each example.
+    pub clusters: &'a Clusters,
+    /// Examples without the field (each a cluster of its own).
+    pub without: usize,
 }
 
 struct Test {
@@ -372,6 +386,12 @@ pub fn judge(ev: &Evidence<'_>, config: &Config) -> Report {
         warnings.push(w);
     }
 
+    let clusters = ev.clusters.map(|c| cluster_summary(ev, c));
+    if let Some(c) = &clusters {
+        warnings.extend(cluster_warnings(c));
+    } else if let Some(w) = looks_clustered(ev) {
+        warnings.push(w);
+    }
     let regressed_examples = worst_examples(ev, &metrics, &slice_rows, &noise, config.top_k);
     let rerun_ids = rerun_ids(ev.aligned, &noise);
     let examples = ExampleCounts {
@@ -477,7 +497,144 @@ pub fn judge(ev: &Evidence<'_>, config: &Config) -> Report {
                 })
             })
             .collect(),
+        clusters,
     }
+}
+
+/// The clusters the tests resampled, and each mean metric's design effect.
+fn cluster_summary(ev: &Evidence<'_>, c: Clustering<'_>) -> ClusterSummary {
+    let sizes = c.clusters.sizes();
+    let n = c.clusters.of.len();
+    ClusterSummary {
+        field: c.field.to_string(),
+        clusters: c.clusters.count,
+        without_field: c.without,
+        mean_size: n as f64 / c.clusters.count.max(1) as f64,
+        largest: sizes.iter().copied().max().unwrap_or(0),
+        metrics: effects(ev, &c.clusters.of),
+    }
+}
+
+/// Each mean metric's design effect under clusters `of` (metrics whose
+/// differences do not vary have none).
+fn effects(ev: &Evidence<'_>, of: &[u32]) -> Vec<ClusterEffect> {
+    ev.scores
+        .iter()
+        .zip(ev.layouts)
+        .filter(|(_, l)| matches!(l, Layout::Delta { .. }))
+        .filter_map(|(s, _)| {
+            let e = cluster::design_effect(&differences(s, None)?, of)?;
+            Some(ClusterEffect {
+                metric: s.metric.name().to_string(),
+                design_effect: e.deff,
+                effective_n: e.effective_n,
+                icc: e.icc,
+            })
+        })
+        .collect()
+}
+
+/// Fewer clusters than this make every interval wide and the cluster-level
+/// tests coarse: the report says so.
+const FEW_CLUSTERS: usize = 10;
+
+fn cluster_warnings(c: &ClusterSummary) -> Vec<String> {
+    let mut out = Vec::new();
+    if c.without_field > 0 {
+        out.push(format!(
+            "--cluster-by {}: {} examples have no \"{}\" field; each is a cluster of its own",
+            c.field, c.without_field, c.field
+        ));
+    }
+    if c.clusters < FEW_CLUSTERS {
+        out.push(format!(
+            "--cluster-by {}: only {} clusters; the tests resample clusters, so the evidence is that of {} units and intervals are wide",
+            c.field, c.clusters, c.clusters
+        ));
+    }
+    out
+}
+
+/// Field names that usually mean "these examples belong together".
+const CLUSTER_NAMES: &[&str] = &[
+    "doc_id",
+    "document_id",
+    "document",
+    "doc",
+    "passage_id",
+    "passage",
+    "context_id",
+    "article_id",
+    "conversation_id",
+    "conversation",
+    "thread_id",
+    "thread",
+    "session_id",
+    "dialogue_id",
+    "source",
+    "source_id",
+    "group",
+    "group_id",
+    "cluster",
+    "cluster_id",
+    "product_id",
+];
+
+/// The design effect from which a field that looks like a cluster is worth a
+/// warning: below it the examples are nearly independent.
+pub const CLUSTER_WARNING_DEFF: f64 = 1.2;
+
+/// Without `--cluster-by`: a warning naming a field whose values repeat —
+/// one of the usual names, or one the tool that wrote the files groups by —
+/// when treating its clusters as independent examples overstates the
+/// evidence (design effect at least [`CLUSTER_WARNING_DEFF`]). Never applied
+/// by itself: the user decides.
+fn looks_clustered(ev: &Evidence<'_>) -> Option<String> {
+    let n = ev.aligned.baseline.len();
+    if n < 4 {
+        return None;
+    }
+    let mut candidates: Vec<String> = CLUSTER_NAMES.iter().map(|s| (*s).to_string()).collect();
+    for tool in ev.aligned.tools.iter().flatten() {
+        for f in &tool.cluster_candidates {
+            if !candidates.contains(f) {
+                candidates.push(f.clone());
+            }
+        }
+    }
+    let mut worst: Option<(String, usize, ClusterEffect)> = None;
+    for field in candidates {
+        let labels: Option<Vec<String>> = ev
+            .aligned
+            .baseline
+            .iter()
+            .zip(&ev.aligned.current)
+            .map(|(b, c)| crate::score::tag(b, &field).or_else(|| crate::score::tag(c, &field)))
+            .collect();
+        let Some(labels) = labels else { continue };
+        let clusters = Clusters::from_labels(&labels);
+        if clusters.count < 2 || clusters.count == n {
+            continue;
+        }
+        let Some(effect) = effects(ev, &clusters.of)
+            .into_iter()
+            .max_by(|a, b| a.design_effect.total_cmp(&b.design_effect))
+        else {
+            continue;
+        };
+        if effect.design_effect >= CLUSTER_WARNING_DEFF
+            && worst
+                .as_ref()
+                .is_none_or(|w| effect.design_effect > w.2.design_effect)
+        {
+            worst = Some((field, clusters.count, effect));
+        }
+    }
+    let (field, count, e) = worst?;
+    Some(format!(
+        "the examples look clustered by {field} ({n} examples in {count} values): treated as independent, {}'s design effect is {:.1} (the evidence of about {:.0} independent examples, not {n}), so its interval is too narrow; consider --cluster-by {field}",
+        e.metric, e.design_effect, e.effective_n
+    ))
 }
 
 /// The interval of the current run's own corpus value, for the history. Corpus
@@ -523,7 +680,12 @@ fn run_test(
     };
     let mut delta = current - baseline;
     let (values, method) = match (layout, ev.randomization) {
-        (Layout::Delta { .. }, randomization) => match (signs(s, members), randomization) {
+        // Clustered 0/1 differences are not independent pairs: they take the
+        // cluster-level randomization (or bootstrap) like any mean metric.
+        (Layout::Delta { .. }, randomization) => match (
+            signs(s, members).filter(|_| ev.clusters.is_none()),
+            randomization,
+        ) {
             // 0/1 differences: McNemar's mid-p test, a binomial sum at any n.
             (Some((gains, losses, _)), _) => {
                 let counts = McNemar { gains, losses, n };
@@ -560,19 +722,46 @@ fn run_test(
         level: 0.0,
         method,
         spread: matches!(layout, Layout::Delta { .. })
-            .then(|| spread(s, members))
+            .then(|| spread(s, members, ev.clusters.map(|c| c.clusters)))
             .flatten(),
     }
 }
 
 /// The sample standard deviation of a mean metric's differences over
-/// `members` (every example when `None`).
-fn spread(s: &MetricScores, members: Option<&[usize]>) -> Option<f64> {
-    let diff = |i: usize| Some(s.cur.get(i)? - s.base.get(i)?);
-    let diffs: Vec<f64> = match members {
-        Some(list) => list.iter().map(|&i| diff(i)).collect::<Option<_>>()?,
-        None => (0..s.base.len()).map(diff).collect::<Option<_>>()?,
+/// `members` (every example when `None`); under clusters, the spread that
+/// independent examples would need to vary as much (σ·√deff).
+fn spread(s: &MetricScores, members: Option<&[usize]>, clusters: Option<&Clusters>) -> Option<f64> {
+    let diffs = differences(s, members)?;
+    let inflate = match clusters {
+        Some(c) => {
+            let of: Vec<u32> = indices(s, members).map(|i| c.of[i]).collect();
+            cluster::design_effect(&diffs, &of).map_or(1.0, |e| e.deff.sqrt())
+        }
+        None => 1.0,
     };
+    Some(sd(&diffs)? * inflate)
+}
+
+/// The examples of `members` (every example when `None`).
+fn indices<'a>(
+    s: &MetricScores,
+    members: Option<&'a [usize]>,
+) -> Box<dyn Iterator<Item = usize> + 'a> {
+    match members {
+        Some(list) => Box::new(list.iter().copied()),
+        None => Box::new(0..s.base.len()),
+    }
+}
+
+/// A mean metric's differences over `members` (every example when `None`).
+fn differences(s: &MetricScores, members: Option<&[usize]>) -> Option<Vec<f64>> {
+    indices(s, members)
+        .map(|i| Some(s.cur.get(i)? - s.base.get(i)?))
+        .collect()
+}
+
+/// The sample standard deviation of `diffs`.
+fn sd(diffs: &[f64]) -> Option<f64> {
     if diffs.len() < 2 {
         return None;
     }

@@ -314,6 +314,8 @@ struct Scored {
     slices: score::Slices,
     design: stats::Design,
     layouts: Vec<stats::Layout>,
+    /// `--cluster-by`: the clusters, and how many examples lacked the field.
+    clusters: Option<(stats::cluster::Clusters, usize)>,
 }
 
 /// Score: the metrics to compare, per-example statistics of both sides, and
@@ -354,11 +356,16 @@ fn score_stage<'c>(
     )?;
     let slices = score::slices(aligned, &config.slice_by)?;
     let (design, layouts) = score::design(&scores, &slices);
+    let clusters = match &config.cluster_by {
+        Some(field) => Some(score::clusters(aligned, field)?),
+        None => None,
+    };
     let scored = Scored {
         scores,
         slices,
         design,
         layouts,
+        clusters,
     };
     Ok((config, scored))
 }
@@ -375,17 +382,25 @@ fn resample_stage(config: &Config, scored: &Scored, progress: &dyn Progress) -> 
     let boot_rounds = judge::bootstrap_resamples(&scored.layouts, config);
     let flip_rounds = judge::sign_flip_rounds(config);
     progress.started(Stage::Resample, (boot_rounds + flip_rounds) as u64);
-    let bootstrap = stats::resample_with_progress(
-        &scored.design,
-        boot_rounds,
-        config.seed,
-        config.resampler,
-        &|n| progress.advance(n),
-    );
-    let randomization = (flip_rounds > 0).then(|| {
-        stats::sign_flip_with_progress(&scored.design, flip_rounds, config.seed, &|n| {
-            progress.advance(n);
-        })
+    let advance = |n| progress.advance(n);
+    // Clustered examples are resampled (and flipped) cluster by cluster.
+    let bootstrap = match &scored.clusters {
+        Some((clusters, _)) => {
+            stats::cluster::bootstrap(&scored.design, clusters, boot_rounds, config.seed, &advance)
+        }
+        None => stats::resample_with_progress(
+            &scored.design,
+            boot_rounds,
+            config.seed,
+            config.resampler,
+            &advance,
+        ),
+    };
+    let randomization = (flip_rounds > 0).then(|| match &scored.clusters {
+        Some((clusters, _)) => {
+            stats::cluster::sign_flip(&scored.design, clusters, flip_rounds, config.seed, &advance)
+        }
+        None => stats::sign_flip_with_progress(&scored.design, flip_rounds, config.seed, &advance),
     });
     Resamples {
         bootstrap,
@@ -408,6 +423,15 @@ fn judge_stage(
         layouts: &scored.layouts,
         bootstrap: &resamples.bootstrap,
         randomization: resamples.randomization.as_ref(),
+        clusters: scored
+            .clusters
+            .as_ref()
+            .zip(config.cluster_by.as_deref())
+            .map(|((clusters, without), field)| judge::Clustering {
+                field,
+                clusters,
+                without: *without,
+            }),
         rows: provenance.rows,
         baseline_source: provenance.baseline_source,
         dataset: report::DatasetInfo {

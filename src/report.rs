@@ -374,6 +374,43 @@ pub struct Report {
     /// JSON when none did).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub reuse: Vec<ReuseCount>,
+    /// With `--cluster-by`: the clusters the tests resampled, and how much
+    /// they cost in evidence (absent from the JSON without it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub clusters: Option<ClusterSummary>,
+}
+
+/// The clusters of `--cluster-by`, and what clustering does to each mean
+/// metric's evidence.
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
+pub struct ClusterSummary {
+    /// The field whose equal values make one cluster.
+    pub field: String,
+    /// Clusters among the compared examples.
+    pub clusters: usize,
+    /// Compared examples without the field (each a cluster of its own).
+    pub without_field: usize,
+    /// Examples per cluster, on average.
+    pub mean_size: f64,
+    /// Examples in the largest cluster.
+    pub largest: usize,
+    /// Per mean metric whose differences vary: its design effect.
+    pub metrics: Vec<ClusterEffect>,
+}
+
+/// What clustering does to one metric's evidence.
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
+pub struct ClusterEffect {
+    /// Metric name.
+    pub metric: String,
+    /// Kish's design effect of the mean difference: its variance under
+    /// clustering over its variance were the examples independent.
+    pub design_effect: f64,
+    /// Examples worth of independent evidence: compared examples / design effect.
+    pub effective_n: f64,
+    /// The intra-cluster correlation of the differences implied by the
+    /// design effect.
+    pub icc: f64,
 }
 
 /// Predictions (rows of both runs) a metric computed, and those whose values

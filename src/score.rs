@@ -7,7 +7,7 @@ use std::path::Path;
 use rayon::prelude::*;
 
 use crate::align::{Aligned, Example};
-use crate::design::{Design, Layout};
+use crate::design::{Clusters, Design, Layout};
 use crate::error::{Error, Location, Result};
 use crate::load::record::format_number;
 use crate::load::Row;
@@ -735,7 +735,48 @@ pub fn slices(aligned: &Aligned, fields: &[String]) -> Result<Slices> {
     Ok(out)
 }
 
-fn tag(e: &Example, field: &str) -> Option<String> {
+/// The clusters of `--cluster-by FIELD`: examples with equal values of the
+/// field (baseline's, else the current one's) are one cluster; an example
+/// without it is a cluster of its own, and the returned count says how many
+/// were. An error when no example has the field.
+pub fn clusters(aligned: &Aligned, field: &str) -> Result<(Clusters, usize)> {
+    let mut without = 0;
+    let labels: Vec<String> = aligned
+        .baseline
+        .iter()
+        .zip(&aligned.current)
+        .enumerate()
+        .map(|(i, (b, c))| {
+            tag(b, field).or_else(|| tag(c, field)).map_or_else(
+                || {
+                    without += 1;
+                    // A label no value can take: its own cluster.
+                    format!("\u{0}{i}")
+                },
+                |v| format!("={v}"),
+            )
+        })
+        .collect();
+    if without == labels.len() && !labels.is_empty() {
+        let mut fields: BTreeSet<&str> = BTreeSet::new();
+        for e in aligned.baseline.iter().chain(&aligned.current) {
+            fields.extend(e.first().tags.keys().map(|k| k.as_str()));
+        }
+        return Err(Error::Config(format!(
+            "--cluster-by {field}: no example has a field \"{field}\"; fields it could be: {}",
+            if fields.is_empty() {
+                "none (the inputs have no text fields besides id, prediction, reference and input)"
+                    .to_string()
+            } else {
+                fields.into_iter().collect::<Vec<_>>().join(", ")
+            }
+        )));
+    }
+    Ok((Clusters::from_labels(&labels), without))
+}
+
+/// The value of field `field` of example `e` (its first row), as text.
+pub(crate) fn tag(e: &Example, field: &str) -> Option<String> {
     let row = e.first();
     row.tags
         .get(field)

@@ -539,10 +539,14 @@ impl<'a> Log<'a> {
                 metrics.push(m);
             }
         }
+        // The sample metadata (a sample's document, source, …) is how an
+        // Inspect task groups its samples.
+        let cluster_candidates = super::tag_names(&self.rows, &[]);
         let info = ToolInfo {
             tool: "inspect".to_string(),
             metrics,
             warnings,
+            cluster_candidates,
             ..ToolInfo::default()
         };
         (self.rows, info)

@@ -74,6 +74,24 @@ pub struct ToolInfo {
     /// the name gave none: alignment pairs a single-task run by doc id
     /// whatever the files are called (`align::pair_renamed_tasks`).
     pub name_prefixes: Vec<Option<String>>,
+    /// Fields by which the tool itself groups samples (Inspect's sample
+    /// metadata, lm-eval's task within a group, promptfoo's test vars):
+    /// candidates for `--cluster-by` that a warning may name, never applied
+    /// by themselves.
+    pub cluster_candidates: Vec<String>,
+}
+
+/// The tag names of `rows`, in order of first appearance, but `except`.
+pub(crate) fn tag_names(rows: &[Row], except: &[&str]) -> Vec<String> {
+    let mut names: Vec<String> = Vec::new();
+    for r in rows {
+        for k in r.tags.keys() {
+            if !except.contains(&k.as_str()) && !names.iter().any(|n| n == k.as_str()) {
+                names.push(k.to_string());
+            }
+        }
+    }
+    names
 }
 
 impl ToolInfo {
@@ -101,6 +119,11 @@ impl ToolInfo {
             }
         }
         self.name_prefixes.extend(other.name_prefixes);
+        for f in other.cluster_candidates {
+            if !self.cluster_candidates.contains(&f) {
+                self.cluster_candidates.push(f);
+            }
+        }
     }
 }
 

@@ -239,7 +239,11 @@ fn metrics_section(out: &mut String, report: &Report, nums: Numbers) {
             group_thousands(e.prompt_changed)
         );
     }
-    let _ = writeln!(out, "<p class=\"note\">{counts}</p>\n</section>");
+    let _ = writeln!(out, "<p class=\"note\">{counts}</p>");
+    if let Some(line) = super::cluster_line(report) {
+        let _ = writeln!(out, "<p class=\"note\">{}</p>", esc(&visible(&line)));
+    }
+    out.push_str("</section>\n");
 }
 
 /// Width and height of a forest plot, in SVG units.

@@ -171,6 +171,9 @@ fn render(report: &Report, budget: Budget) -> String {
     if let Some(line) = super::detectable_line(report, nums) {
         let _ = writeln!(out, "\n{}", phrase(&line));
     }
+    if let Some(line) = super::cluster_line(report) {
+        let _ = writeln!(out, "\n{}", phrase(&line));
+    }
     let [meaning, tests] = super::interval_note(report);
     let _ = writeln!(out, "\n<sub>{} {}</sub>", phrase(&meaning), phrase(&tests));
     out.push('\n');

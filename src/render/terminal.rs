@@ -106,6 +106,9 @@ impl Renderer for Terminal {
         if let Some(line) = super::detectable_line(report, nums) {
             let _ = writeln!(out, "{}", visible(&line));
         }
+        if let Some(line) = super::cluster_line(report) {
+            let _ = writeln!(out, "{}", visible(&line));
+        }
         for line in super::interval_note(report) {
             let _ = writeln!(out, "{}", visible(&line));
         }

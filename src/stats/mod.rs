@@ -7,6 +7,7 @@
 //! the design and a function from column sums to a corpus value.
 
 mod bootstrap;
+pub mod cluster;
 pub mod correlation;
 pub(crate) mod graph;
 mod holm;

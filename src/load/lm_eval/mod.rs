@@ -230,6 +230,8 @@ pub fn read(path: &Path, bytes: &[u8]) -> Result<(Vec<Row>, ToolInfo)> {
         },
         higher_is_better: higher,
         lower_is_better: lower,
+        // Within a group (mmlu's subjects), the task's questions belong together.
+        cluster_candidates: vec!["task".into()],
     };
     Ok((rows, info))
 }

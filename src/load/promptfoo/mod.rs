@@ -263,12 +263,15 @@ fn finish(path: &Path, parsed: Parsed, fields: &FieldMap) -> Result<(Vec<Row>, T
             .filter(|m| present(m))
             .map(|m| (*m).to_string()),
     );
+    // A test's vars (the document a question is about, …).
+    let cluster_candidates = super::tag_names(&rows, &["provider", "prompt", "test_hash"]);
     Ok((
         rows,
         ToolInfo {
             tool: "promptfoo".into(),
             metrics,
             warnings,
+            cluster_candidates,
             ..ToolInfo::default()
         },
     ))
