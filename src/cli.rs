@@ -38,6 +38,64 @@ pub enum Command {
     Review(ReviewCommand),
     /// How well metrics agree with human ratings (correlations, CIs, tests).
     Agreement(Box<AgreementArgs>),
+    /// How big the benchmark must be: the examples (or clusters) needed to
+    /// catch a drop, or the smallest drop a size catches, from a run of it.
+    Plan(Box<PlanArgs>),
+}
+
+/// `benchgate plan`.
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("size").required(true).args(["drop", "examples", "clusters"])))]
+pub struct PlanArgs {
+    /// A run of the benchmark (result file or glob, or several: shards)
+    #[arg(long, value_name = "PATH", required = true, num_args = 1..)]
+    pub baseline: Vec<String>,
+    /// A second run of the same system, to measure how much results change
+    /// from run to run [default: none: a deterministic system]
+    #[arg(long, value_name = "PATH", num_args = 1..)]
+    pub current: Vec<String>,
+    /// The metric to plan for
+    #[arg(long, value_name = "NAME")]
+    pub metric: String,
+    /// The true drop to catch (in the metric's units; 0.05 = 5 points of a fraction)
+    #[arg(long, value_name = "X")]
+    pub drop: Option<f64>,
+    /// A benchmark size: the smallest drop it catches
+    #[arg(long, value_name = "N")]
+    pub examples: Option<usize>,
+    /// A benchmark size in clusters (with --cluster-by): the smallest drop it catches
+    #[arg(long, value_name = "C", requires = "cluster_by")]
+    pub clusters: Option<usize>,
+    /// How often the drop must be caught
+    #[arg(long, default_value_t = 0.8, value_name = "P")]
+    pub power: f64,
+    /// The one-sided level the metric's row is tested at: the gate's alpha
+    /// for one metric (with k metrics, the first row's is alpha/k)
+    #[arg(long, default_value_t = 0.05, value_name = "A")]
+    pub alpha: f64,
+    /// The metric's tolerance in the gate (a drop is caught beyond it)
+    #[arg(long, default_value_t = 0.0, value_name = "X")]
+    pub tolerance: f64,
+    /// Field whose equal values are one cluster: plan in clusters
+    #[arg(long, value_name = "FIELD")]
+    pub cluster_by: Option<String>,
+    /// Direction of an external metric, NAME=higher|lower (repeatable)
+    #[arg(long, value_name = "NAME=DIR")]
+    pub direction: Vec<String>,
+    /// Output format
+    #[arg(long, value_enum, default_value_t = PlanFormat::Terminal)]
+    pub format: PlanFormat,
+    #[command(flatten)]
+    pub scoring: ScoringArgs,
+}
+
+/// `plan --format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum PlanFormat {
+    /// A few sentences.
+    Terminal,
+    /// The plan as JSON (`examples`, `clusters`, `mde`, and what they rest on).
+    Json,
 }
 
 /// `benchgate baseline ...`.

@@ -9,8 +9,8 @@ use std::path::PathBuf;
 
 use crate::cli::{
     AgreementArgs, BaselineWriteArgs, BertScoreArgs, CheckArgs, ColorChoice, CompareArgs,
-    ExactMatchArgs, FieldArgs, GithubArgs, ReviewSampleArgs, ScoreArgs, ScoringArgs, SheetFormat,
-    TextMetricArgs,
+    ExactMatchArgs, FieldArgs, GithubArgs, PlanArgs, ReviewSampleArgs, ScoreArgs, ScoringArgs,
+    SheetFormat, TextMetricArgs,
 };
 use crate::config::{self, Config};
 use crate::error::{Error, Result};
@@ -347,6 +347,46 @@ impl CompareArgs {
             }
         }
         Ok(())
+    }
+}
+
+impl PlanArgs {
+    /// The settings to read and score the runs, and what to plan.
+    pub fn into_request(self) -> Result<(Config, crate::PlanRequest)> {
+        let (fields, mut options) = self.scoring.standalone();
+        options.directions = directions(&self.direction)?;
+        let second = !self.current.is_empty();
+        let current = if second {
+            config::expand_globs(&self.current)?
+        } else {
+            config::expand_globs(&self.baseline)?
+        };
+        let mut c = Config::new(PathBuf::new(), current);
+        c.baseline = config::expand_globs(&self.baseline)?;
+        c.fields = fields;
+        c.metric_options = options;
+        c.metrics = vec![self.metric.clone()];
+        c.alpha = self.alpha;
+        c.cluster_by = self.cluster_by;
+        c.validate()?;
+        let size = match (self.drop, self.examples, self.clusters) {
+            (Some(x), _, _) => crate::PlanSize::Drop(x),
+            (_, Some(n), _) => crate::PlanSize::Examples(n),
+            (_, _, Some(k)) => crate::PlanSize::Clusters(k),
+            _ => {
+                return Err(Error::Config(
+                    "give --drop, --examples or --clusters".into(),
+                ))
+            }
+        };
+        let request = crate::PlanRequest {
+            metric: self.metric,
+            size,
+            power: self.power,
+            tolerance: self.tolerance,
+            second_run: second,
+        };
+        Ok((c, request))
     }
 }
 

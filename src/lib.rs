@@ -168,6 +168,191 @@ pub fn compare_datasets(
     Ok((report, table))
 }
 
+/// What `benchgate plan` is asked.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PlanRequest {
+    /// The metric.
+    pub metric: String,
+    /// A drop to size the benchmark for, or a size to find the drop of.
+    pub size: PlanSize,
+    /// How often the drop must be caught.
+    pub power: f64,
+    /// The metric's tolerance in the gate.
+    pub tolerance: f64,
+    /// `config.current` is a second run of the same system (else it is the
+    /// baseline again: no churn).
+    pub second_run: bool,
+}
+
+/// `plan --drop`, `--examples` or `--clusters`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum PlanSize {
+    /// The examples (or clusters) needed to catch this drop.
+    Drop(f64),
+    /// The smallest drop this many examples catch.
+    Examples(usize),
+    /// The smallest drop this many clusters catch.
+    Clusters(usize),
+}
+
+/// How big the benchmark must be (`benchgate plan`): reads and scores the
+/// run (and the second run, `config.current`) as `compare` does, measures
+/// the run-to-run churn and, with `config.cluster_by`, its design effect,
+/// and sizes the benchmark for the test `compare` runs on the metric
+/// ([`stats::plan`]).
+pub fn plan(config: &Config, request: &PlanRequest) -> Result<report::PlanReport> {
+    config.validate()?;
+    if !(request.power > 0.0 && request.power < 1.0) {
+        return Err(Error::Config(format!(
+            "--power {}: must be between 0 and 1 (exclusive)",
+            request.power
+        )));
+    }
+    if !(request.tolerance >= 0.0 && request.tolerance.is_finite()) {
+        return Err(Error::Config(format!(
+            "--tolerance {}: must be 0 or more",
+            request.tolerance
+        )));
+    }
+    let progress = &();
+    let (inputs, provenance) = load_stage(config, progress)?;
+    let paired = align_stage(config, inputs)?;
+    let (config, scored) = score_stage(config, &paired, &provenance.stored, progress)?;
+    let Some(m) = scored
+        .scores
+        .iter()
+        .position(|s| s.metric.name() == request.metric)
+    else {
+        return Err(Error::Config(format!(
+            "--metric {}: not a metric of these files",
+            request.metric
+        )));
+    };
+    let s = &scored.scores[m];
+    if !matches!(scored.layouts[m], stats::Layout::Delta { .. }) {
+        return Err(Error::Config(format!(
+            "--metric {}: a corpus metric (its value is not a mean of per-example scores); plan sizes mean metrics",
+            request.metric
+        )));
+    }
+    let n = s.base.len();
+    let binary = s.base.iter().chain(&s.cur).all(|&x| x == 0.0 || x == 1.0);
+    if !binary && !request.second_run {
+        return Err(Error::Config(format!(
+            "--metric {}: its scores are not 0/1, so how much they vary from run to run decides the plan, and one run cannot show it; run the benchmark twice with the same system and pass the second run as --current",
+            request.metric
+        )));
+    }
+    let diffs: Vec<f64> = s.cur.iter().zip(&s.base).map(|(c, b)| c - b).collect();
+    let churn = diffs.iter().map(|d| d * d).sum::<f64>() / n.max(1) as f64;
+    let value = s.base.iter().sum::<f64>() / n.max(1) as f64;
+    let direction = s.metric.direction();
+    let scale = match s.metric.scale() {
+        // 0/1 scores average to a fraction, whatever the field is called.
+        _ if binary => report::ValueScale::Fraction,
+        metrics::Scale::Fraction => report::ValueScale::Fraction,
+        metrics::Scale::Raw => report::ValueScale::Raw,
+    };
+    let room = match (scale, direction) {
+        (report::ValueScale::Fraction, metrics::Direction::Higher) => value,
+        (report::ValueScale::Fraction, metrics::Direction::Lower) => 1.0 - value,
+        (report::ValueScale::Raw, _) => f64::INFINITY,
+    };
+    let (deff, weighted, cluster_count) = match &scored.clusters {
+        Some((c, _)) => {
+            let deff =
+                stats::cluster::design_effect(&diffs, &c.of).map_or(1.0, |e| e.deff.max(1.0));
+            let weighted = c.sizes().iter().map(|&m| (m * m) as f64).sum::<f64>() / n.max(1) as f64;
+            (deff, weighted, Some(c.count))
+        }
+        None => (1.0, 1.0, None),
+    };
+    let mean_size = cluster_count.map(|c| n as f64 / c.max(1) as f64);
+    let model = stats::plan::Model {
+        binary,
+        churn,
+        deff,
+        weighted_size: weighted,
+        room,
+    };
+    let target = stats::plan::Target {
+        alpha: config.alpha,
+        power: request.power,
+        tolerance: request.tolerance,
+    };
+    let min = config.min_examples as f64;
+    let clusters_for = |examples: f64| mean_size.map(|m| (examples / m).ceil() as usize);
+    let (drop, examples, clusters, mde) = match request.size {
+        PlanSize::Drop(x) => {
+            if !(x > 0.0 && x.is_finite()) {
+                return Err(Error::Config(format!("--drop {x}: must be more than 0")));
+            }
+            let needed = model.examples(x, target).map(|e| e.max(min));
+            // Whole clusters: round up, and the size rounds with them.
+            let clusters = needed.and_then(clusters_for);
+            let examples = match (clusters, mean_size) {
+                (Some(k), Some(m)) => Some((k as f64 * m).round() as usize),
+                _ => needed.map(|e| e.ceil() as usize),
+            };
+            let mde = examples.and_then(|e| model.detectable(e as f64, target));
+            (Some(x), examples, clusters, mde)
+        }
+        PlanSize::Examples(e) => (
+            None,
+            Some(e),
+            clusters_for(e as f64),
+            model.detectable(e as f64, target),
+        ),
+        PlanSize::Clusters(k) => {
+            let e = (k as f64 * mean_size.unwrap_or(1.0)).round();
+            (None, Some(e as usize), Some(k), model.detectable(e, target))
+        }
+    };
+    let mut notes = Vec::new();
+    if binary {
+        notes.push(
+            "a drop of δ is δ·N more examples flipping from pass to fail, at random".to_string(),
+        );
+    } else {
+        notes.push("a drop of δ moves every example's score by δ (the shift model of compare's minimum detectable drop)".to_string());
+    }
+    if !request.second_run {
+        notes.push("one run only: the system is taken to be deterministic (no run-to-run churn); pass a second run as --current to measure it".to_string());
+    } else if churn == 0.0 {
+        notes.push("the two runs gave identical scores: no run-to-run churn".to_string());
+    }
+    if let Some(field) = &config.cluster_by {
+        notes.push(format!(
+            "clusters by {field}: the run-to-run differences have design effect {deff:.2}; a drop that hits whole clusters needs more clusters than planned"
+        ));
+    }
+    if matches!(request.size, PlanSize::Drop(_)) && examples.is_none() {
+        notes.push("no benchmark size catches this drop: it is more than the metric can fall from its value".to_string());
+    }
+    Ok(report::PlanReport {
+        metric: request.metric.clone(),
+        direction,
+        scale,
+        value,
+        examples_in_run: n,
+        binary,
+        second_run: request.second_run,
+        churn,
+        cluster_by: config.cluster_by.clone(),
+        clusters_in_run: cluster_count,
+        mean_cluster_size: mean_size,
+        design_effect: deff,
+        alpha: config.alpha,
+        power: request.power,
+        tolerance: request.tolerance,
+        drop,
+        examples,
+        clusters,
+        mde,
+        notes,
+    })
+}
+
 /// The pipeline: one line per stage, each timed for `progress`.
 fn run(config: &Config, progress: &dyn Progress) -> Result<(Report, Paired, Scored)> {
     config.validate()?;

@@ -8,8 +8,8 @@ use std::process::ExitCode;
 
 use benchgate::cli::{
     AgreementArgs, BaselineCommand, Cli, Command, CompareArgs, HistoryAction, HistoryArgs,
-    ReportFormat, ReviewCommand, ReviewSampleArgs, ReviewScoreArgs, ScoreArgs, ScoreFormat,
-    SheetFormat,
+    PlanArgs, PlanFormat, ReportFormat, ReviewCommand, ReviewSampleArgs, ReviewScoreArgs,
+    ScoreArgs, ScoreFormat, SheetFormat,
 };
 use benchgate::config::OutputFormat;
 use benchgate::config::SuiteComments;
@@ -54,6 +54,7 @@ where
         Command::Review(ReviewCommand::Sample(args)) => review_sample(*args).map(|()| true),
         Command::Review(ReviewCommand::Score(args)) => review_score(&args).map(|()| true),
         Command::Agreement(args) => agreement(*args).map(|()| true),
+        Command::Plan(args) => plan(*args).map(|()| true),
     };
     match result {
         Ok(true) => 0,
@@ -306,6 +307,18 @@ fn score(args: &ScoreArgs) -> anyhow::Result<()> {
                 println!("{s}");
             }
         }
+    }
+    Ok(())
+}
+
+/// Runs `plan`: prints the benchmark size a drop needs, or the drop a size catches.
+fn plan(args: PlanArgs) -> anyhow::Result<()> {
+    let format = args.format;
+    let (config, request) = args.into_request()?;
+    let report = benchgate::plan(&config, &request)?;
+    match format {
+        PlanFormat::Json => println!("{}", serde_json::to_string_pretty(&report)?),
+        PlanFormat::Terminal => print!("{}", benchgate::render::plan_text(&report)),
     }
     Ok(())
 }

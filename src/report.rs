@@ -601,3 +601,55 @@ impl Report {
         Some(out)
     }
 }
+
+/// What `benchgate plan` found: the benchmark size a drop needs, or the drop
+/// a size catches, and the run-to-run figures it rests on.
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
+pub struct PlanReport {
+    /// The metric planned for.
+    pub metric: String,
+    /// Whether higher or lower is better.
+    pub direction: Direction,
+    /// How values read.
+    pub scale: ValueScale,
+    /// The metric's value on the run given.
+    pub value: f64,
+    /// Examples in the run (paired with the second run when one was given).
+    pub examples_in_run: usize,
+    /// Every score is 0 or 1 (the drop flips examples from pass to fail).
+    pub binary: bool,
+    /// A second run of the same system was given.
+    pub second_run: bool,
+    /// Mean squared run-to-run difference (for 0/1 scores: the share of
+    /// examples whose outcome changed between the runs).
+    pub churn: f64,
+    /// With `--cluster-by`: the field, the clusters in the run, their mean
+    /// size, and the design effect of the run-to-run differences.
+    pub cluster_by: Option<String>,
+    /// Clusters in the run.
+    pub clusters_in_run: Option<usize>,
+    /// Examples per cluster, on average.
+    pub mean_cluster_size: Option<f64>,
+    /// Design effect of the run-to-run differences' mean (1 without clusters
+    /// or without churn).
+    pub design_effect: f64,
+    /// The one-sided level the row is tested at.
+    pub alpha: f64,
+    /// The power asked for.
+    pub power: f64,
+    /// The tolerance.
+    pub tolerance: f64,
+    /// The drop asked about (`--drop`), if any.
+    pub drop: Option<f64>,
+    /// Examples the benchmark needs (for `--drop`) or has (`--examples`,
+    /// `--clusters` × the mean cluster size); `None` when no size catches
+    /// the drop (more than the metric can fall).
+    pub examples: Option<usize>,
+    /// With `--cluster-by`: clusters the benchmark needs or has.
+    pub clusters: Option<usize>,
+    /// The smallest drop that size catches with the power asked for (`None`
+    /// when even the largest drop the metric allows is not caught).
+    pub mde: Option<f64>,
+    /// What the plan assumes, in words.
+    pub notes: Vec<String>,
+}

@@ -1538,3 +1538,156 @@ fn clustered_examples_keep_alpha_with_cluster_by() {
     }
     eprintln!("clustered examples [{:.1?}]:\n{lines}", start.elapsed());
 }
+
+/// One simulated benchmark for `plan`: `docs` documents of `questions`
+/// questions, each question with its own pass rate; the second run keeps
+/// an outcome with probability `sticky` and draws it afresh otherwise,
+/// and `share` of the documents move by ±`shift` in it (no net change).
+/// With `drop`, δ·N examples that passed both runs flip to fail in the
+/// second (the drop `plan` models). Continuous scores (`binary` false)
+/// move by the drop instead. Returns (baseline, current) files' text.
+#[allow(clippy::too_many_arguments)]
+fn plan_runs(
+    rng: &mut Xoshiro256PlusPlus,
+    docs: usize,
+    questions: usize,
+    binary: bool,
+    sticky: f64,
+    (share, shift): (f64, f64),
+    drop: f64,
+) -> (String, String) {
+    let mut rows = Vec::with_capacity(docs * questions);
+    for d in 0..docs {
+        // Pass rates stay in [0.25, 0.75], so a shift of up to ±0.25
+        // moves them symmetrically (no net change from clamping).
+        let level = 0.35 + 0.3 * uniform(rng);
+        let moved = if uniform(rng) < share {
+            if uniform(rng) < 0.5 {
+                shift
+            } else {
+                -shift
+            }
+        } else {
+            0.0
+        };
+        for k in 0..questions {
+            let p = (level + 0.1 * normal(rng)).clamp(0.25, 0.75);
+            let (b, c) = if binary {
+                let b = bernoulli(rng, p);
+                let c = if uniform(rng) < sticky {
+                    b
+                } else {
+                    bernoulli(rng, (p + moved).clamp(0.0, 1.0))
+                };
+                (b, c)
+            } else {
+                let b = p + 0.1 * normal(rng);
+                (b, b + moved + 0.1 * normal(rng))
+            };
+            rows.push((d, k, b, c));
+        }
+    }
+    let n = rows.len() as f64;
+    if binary && drop > 0.0 {
+        let both = rows.iter().filter(|r| r.2 == 1.0 && r.3 == 1.0).count() as f64;
+        let rate = (drop * n / both).min(1.0);
+        for r in &mut rows {
+            if r.2 == 1.0 && r.3 == 1.0 && uniform(rng) < rate {
+                r.3 = 0.0;
+            }
+        }
+    } else if drop > 0.0 {
+        rows.iter_mut().for_each(|r| r.3 -= drop);
+    }
+    let (mut base, mut cur) = (String::new(), String::new());
+    for (d, k, b, c) in rows {
+        for (text, v) in [(&mut base, b), (&mut cur, c)] {
+            let _ = writeln!(
+                text,
+                r#"{{"id": "d{d}-q{k}", "doc_id": "doc{d}", "prediction": "p", "reference": "r", "m0": {v}}}"#
+            );
+        }
+    }
+    (base, cur)
+}
+
+/// `benchgate plan`'s promise, simulated: from one big run and a second run
+/// of the same system it proposes a size for a drop; benchmarks of that
+/// size with that drop fail the gate 80% ± 5% of the time — 0/1 scores
+/// without clusters (McNemar) and with documents (cluster randomization),
+/// and continuous scores.
+#[test]
+fn plan_sizes_catch_the_drop_four_times_in_five() {
+    let start = Instant::now();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let runs = 1_000 * scale();
+    let mut lines = String::new();
+    let mut powers = Vec::new();
+    // (binary, questions per document, kept outcomes, churn shift, drop, clustered)
+    let cases = [
+        (true, 1, 0.8, (0.0, 0.0), 0.05, false),
+        (true, 10, 0.5, (0.6, 0.25), 0.05, true),
+        (false, 1, 0.8, (0.0, 0.0), 0.02, false),
+        (false, 10, 0.8, (0.4, 0.1), 0.03, true),
+    ];
+    for (c, &(binary, questions, sticky, churn, drop, clustered)) in cases.iter().enumerate() {
+        let mut rng = Xoshiro256PlusPlus::seed_from_u64(0x91A0 + c as u64);
+        // A big planning run keeps the estimates' own error small.
+        let (base, cur) = plan_runs(
+            &mut rng,
+            20_000 / questions,
+            questions,
+            binary,
+            sticky,
+            churn,
+            0.0,
+        );
+        std::fs::write(dir.path().join("baseline.jsonl"), base).expect("write");
+        std::fs::write(dir.path().join("current.jsonl"), cur).expect("write");
+        let mut config = Config::new(
+            dir.path().join("baseline.jsonl"),
+            vec![dir.path().join("current.jsonl")],
+        );
+        config.metrics = vec!["m0".into()];
+        config.cluster_by = clustered.then(|| "doc_id".to_string());
+        let request = benchgate::PlanRequest {
+            metric: "m0".into(),
+            size: benchgate::PlanSize::Drop(drop),
+            power: 0.8,
+            tolerance: 0.0,
+            second_run: true,
+        };
+        let plan = benchgate::plan(&config, &request).expect("plan");
+        let examples = plan.examples.expect("a size");
+        let docs = plan.clusters.unwrap_or(examples);
+        let mut caught = 0;
+        for i in 0..runs {
+            let (base, cur) = plan_runs(&mut rng, docs, questions, binary, sticky, churn, drop);
+            std::fs::write(dir.path().join("b.jsonl"), base).expect("write");
+            std::fs::write(dir.path().join("c.jsonl"), cur).expect("write");
+            let mut gate =
+                Config::new(dir.path().join("b.jsonl"), vec![dir.path().join("c.jsonl")]);
+            gate.metrics = vec!["m0".into()];
+            gate.cluster_by = config.cluster_by.clone();
+            gate.resamples = 1_000;
+            gate.seed = i as u64;
+            let report = benchgate::compare(&gate).expect("compare");
+            caught += usize::from(report.verdict == GateVerdict::Fail);
+        }
+        let power = caught as f64 / runs as f64;
+        let _ = writeln!(
+            lines,
+            "  {}, {}: drop {drop} → plan {examples} examples{} (churn {:.3}, design effect {:.2}); caught {power:.3}",
+            if binary { "0/1" } else { "continuous" },
+            if clustered { "10 per document, --cluster-by" } else { "independent" },
+            plan.clusters.map(|k| format!(" = {k} documents")).unwrap_or_default(),
+            plan.churn,
+            plan.design_effect
+        );
+        powers.push(power);
+    }
+    eprintln!("plan [{:.1?}]:\n{lines}", start.elapsed());
+    for (c, power) in powers.into_iter().enumerate() {
+        assert!((power - 0.8).abs() <= 0.05, "case {c}: caught {power}");
+    }
+}

@@ -768,3 +768,103 @@ pub(crate) fn group_thousands(n: usize) -> String {
     }
     out
 }
+
+/// `benchgate plan` as a few sentences for a terminal.
+pub fn plan_text(p: &crate::report::PlanReport) -> String {
+    use std::fmt::Write as _;
+    let nums = Numbers { minus: "-" };
+    let d = Numbers::decimals(p.scale, p.value, p.value);
+    let change = |x: f64| nums.change(x, p.scale, d.max(2));
+    let mut out = String::new();
+    let kind = if p.binary { "0/1 scores" } else { "scores" };
+    let churn = if !p.second_run {
+        "one run".to_string()
+    } else if p.binary {
+        format!(
+            "{:.1}% of examples changed in the second run",
+            p.churn * 100.0
+        )
+    } else {
+        format!(
+            "run-to-run differences of {} (root mean square)",
+            nums.value(p.churn.sqrt(), d.max(2))
+        )
+    };
+    let _ = writeln!(
+        out,
+        "Plan for {} ({kind}, {} on {} examples; {churn}).",
+        p.metric,
+        nums.value(p.value, d),
+        group_thousands(p.examples_in_run)
+    );
+    if let (Some(field), Some(c), Some(m)) = (&p.cluster_by, p.clusters_in_run, p.mean_cluster_size)
+    {
+        let _ = writeln!(
+            out,
+            "Clustered by {field}: {} clusters of {m:.1} examples on average; design effect of the run-to-run differences {:.2}.",
+            group_thousands(c),
+            p.design_effect
+        );
+    }
+    let level = format!(
+        "{:.0}% of the time at α = {} (one-sided)",
+        p.power * 100.0,
+        p.alpha
+    );
+    let tolerance = if p.tolerance > 0.0 {
+        format!(", tolerance {}", change(p.tolerance))
+    } else {
+        String::new()
+    };
+    let size = |examples: usize| match (p.clusters, p.mean_cluster_size) {
+        (Some(k), Some(m)) => format!(
+            "{} clusters (about {} examples at {m:.1} per cluster)",
+            group_thousands(k),
+            group_thousands(examples)
+        ),
+        _ => format!("{} examples", group_thousands(examples)),
+    };
+    match (p.drop, p.examples) {
+        (Some(x), Some(e)) => {
+            let _ = writeln!(
+                out,
+                "To catch a drop of {} {level}{tolerance}: {}.",
+                change(x),
+                size(e)
+            );
+            if let Some(mde) = p.mde {
+                let _ = writeln!(out, "That size catches drops of {} or more.", change(mde));
+            }
+        }
+        (Some(x), None) => {
+            let _ = writeln!(
+                out,
+                "No benchmark size catches a drop of {}: the metric cannot fall that far from {}.",
+                change(x),
+                nums.value(p.value, d)
+            );
+        }
+        (None, Some(e)) => match p.mde {
+            Some(mde) => {
+                let _ = writeln!(
+                    out,
+                    "{} catch drops of {} or more {level}{tolerance}.",
+                    size(e),
+                    change(mde)
+                );
+            }
+            None => {
+                let _ = writeln!(
+                    out,
+                    "{} catch no drop the metric allows {level}{tolerance}.",
+                    size(e)
+                );
+            }
+        },
+        (None, None) => {}
+    }
+    for note in &p.notes {
+        let _ = writeln!(out, "Assumes: {note}.");
+    }
+    out
+}

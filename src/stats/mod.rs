@@ -13,6 +13,7 @@ pub(crate) mod graph;
 mod holm;
 pub mod inversion;
 pub(crate) mod mcnemar;
+pub mod plan;
 mod poisson;
 pub mod proportion;
 mod randomization;
