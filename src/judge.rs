@@ -585,25 +585,32 @@ const CLUSTER_NAMES: &[&str] = &[
 pub const CLUSTER_WARNING_DEFF: f64 = 1.2;
 
 /// Without `--cluster-by`: a warning naming a field whose values repeat —
-/// one of the usual names, or one the tool that wrote the files groups by —
-/// when treating its clusters as independent examples overstates the
-/// evidence (design effect at least [`CLUSTER_WARNING_DEFF`]). Never applied
-/// by itself: the user decides.
+/// one of the usual names with at least [`FEW_CLUSTERS`] values, or one the
+/// tool that wrote the files groups by with twice as many — when treating
+/// its clusters as independent examples overstates the evidence (design
+/// effect at least [`CLUSTER_WARNING_DEFF`]). Never applied by itself: the
+/// user decides.
 fn looks_clustered(ev: &Evidence<'_>) -> Option<String> {
     let n = ev.aligned.baseline.len();
     if n < 4 {
         return None;
     }
-    let mut candidates: Vec<String> = CLUSTER_NAMES.iter().map(|s| (*s).to_string()).collect();
+    // (field, the fewest clusters it needs): a field named like a cluster
+    // needs FEW_CLUSTERS; any other field a tool groups by (a category with
+    // a handful of values is a slice, not a cluster) twice as many.
+    let mut candidates: Vec<(String, usize)> = CLUSTER_NAMES
+        .iter()
+        .map(|s| ((*s).to_string(), FEW_CLUSTERS))
+        .collect();
     for tool in ev.aligned.tools.iter().flatten() {
         for f in &tool.cluster_candidates {
-            if !candidates.contains(f) {
-                candidates.push(f.clone());
+            if !candidates.iter().any(|(c, _)| c == f) {
+                candidates.push((f.clone(), 2 * FEW_CLUSTERS));
             }
         }
     }
     let mut worst: Option<(String, usize, ClusterEffect)> = None;
-    for field in candidates {
+    for (field, fewest) in candidates {
         let labels: Option<Vec<String>> = ev
             .aligned
             .baseline
@@ -613,7 +620,7 @@ fn looks_clustered(ev: &Evidence<'_>) -> Option<String> {
             .collect();
         let Some(labels) = labels else { continue };
         let clusters = Clusters::from_labels(&labels);
-        if clusters.count < 2 || clusters.count == n {
+        if clusters.count < fewest || clusters.count == n {
             continue;
         }
         let Some(effect) = effects(ev, &clusters.of)

@@ -491,11 +491,16 @@ impl Report {
             self.settings.tests,
             self.version
         ) + &self
-            .settings
-            .metric_signatures
-            .iter()
-            .map(|s| format!("|{s}"))
-            .collect::<String>()
+            .clusters
+            .as_ref()
+            .map(|c| format!("|cluster_by:{}", c.field))
+            .unwrap_or_default()
+            + &self
+                .settings
+                .metric_signatures
+                .iter()
+                .map(|s| format!("|{s}"))
+                .collect::<String>()
     }
 }
 
