@@ -203,6 +203,21 @@ def test_settings_are_the_commands_flags(cli):
     assert len(report.regressed_examples) <= 2 * len(report.metrics)
 
 
+def test_cluster_by_is_the_commands_flag(cli):
+    b, c = "fixtures/cases/clustered/baseline.jsonl", "fixtures/cases/clustered/current.jsonl"
+    report = benchgate.compare(b, c, metrics="correct", cluster_by="doc_id")
+    out = cli.run("compare", "--baseline", b, "--current", c, "--metric", "correct",
+                  "--cluster-by", "doc_id", "--format", "json", "--quiet")
+    assert out.returncode == 0, out.stderr
+    assert report.to_json() == out.stdout
+    doc = json.loads(report.to_json())
+    assert doc["clusters"]["field"] == "doc_id" and doc["clusters"]["clusters"] == 40
+    # Without it the same data fail the gate, with a warning naming the field.
+    plain = benchgate.compare(b, c, metrics="correct")
+    assert not plain.passed
+    assert any("--cluster-by doc_id" in w for w in plain.warnings)
+
+
 def test_unknown_and_output_keywords_are_type_errors():
     with pytest.raises(TypeError, match="unexpected keyword argument 'alhpa'"):
         benchgate.compare(B, C, alhpa=0.1)
