@@ -10,7 +10,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-mod common;
+use crate::common;
 
 use benchgate::load::Row;
 use benchgate::metrics::bertscore::BertScoreOptions;
@@ -21,7 +21,7 @@ const TOLERANCE: f64 = 1e-5;
 
 fn model_dir() -> PathBuf {
     let dir = std::env::var_os("BENCHGATE_BERT_MODEL").unwrap_or_else(|| {
-        panic!("set BENCHGATE_BERT_MODEL to the all-MiniLM-L6-v2 model directory: BENCHGATE_BERT_MODEL=$(bash scripts/bertscore/fetch-model.sh) cargo test --features bertscore --test bertscore")
+        panic!("set BENCHGATE_BERT_MODEL to the all-MiniLM-L6-v2 model directory: BENCHGATE_BERT_MODEL=$(bash scripts/bertscore/fetch-model.sh) cargo test --features bertscore --test tests bertscore::")
     });
     PathBuf::from(dir)
 }

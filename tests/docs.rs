@@ -12,7 +12,7 @@
 //!   commands `.ci/run` runs.
 //!
 //! After changing a flag, a help text or the report, regenerate the pages with
-//! `BENCHGATE_UPDATE_DOCS=1 cargo test --test docs`. `.ci/run` builds the book and checks
+//! `BENCHGATE_UPDATE_DOCS=1 cargo test --test tests docs::`. `.ci/run` builds the book and checks
 //! its links (`scripts/docs/linkcheck.py`).
 
 use std::path::{Path, PathBuf};
@@ -23,7 +23,7 @@ use serde_json::Value;
 /// Set to regenerate the generated pages instead of checking them.
 const UPDATE_ENV: &str = "BENCHGATE_UPDATE_DOCS";
 /// What a drift failure tells the reader to run.
-const UPDATE_HINT: &str = "run `BENCHGATE_UPDATE_DOCS=1 cargo test --test docs` to update it";
+const UPDATE_HINT: &str = "run `BENCHGATE_UPDATE_DOCS=1 cargo test --test tests docs::` to update it";
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))

@@ -2,7 +2,7 @@
 //! (`scripts/goldens/make_basic_goldens.py`: the SQuAD v1.1 script's functions,
 //! Hugging Face evaluate's `exact_match`, scikit-learn). No Python needed here.
 
-mod common;
+use crate::common;
 
 use benchgate::load::Row;
 use benchgate::metrics::{ExactMatch, ExactMatchOptions, Metric, SquadEm, SquadF1};

@@ -3,7 +3,7 @@
 //! then its behaviour as a detector: false alarms on i.i.d. noise near alpha,
 //! and power on a clear decline. No Python needed here.
 
-mod common;
+use crate::common;
 
 use benchgate::history::trend::{mann_kendall, sens_slope};
 use benchgate::metrics::Direction;

@@ -3,7 +3,7 @@
 //! example; any setting that changes values changes the settings hash; and
 //! `score --shard K/N` files, merged by `compare`, give the unsharded run's
 //! report byte for byte.
-#![cfg(unix)]
+
 
 use std::path::{Path, PathBuf};
 

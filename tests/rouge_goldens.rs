@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-mod common;
+use crate::common;
 
 use benchgate::load::Row;
 use benchgate::metrics::rouge::{porter_stem, Rouge, RougeOptions, RougeType};

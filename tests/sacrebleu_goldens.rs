@@ -5,7 +5,7 @@
 //! within 1e-6. Per subset: corpus scores, computed from the sums of our own
 //! statistics, within 1e-6 of sacrebleu's `corpus_score`.
 
-mod common;
+use crate::common;
 
 use benchgate::load::Row;
 use benchgate::metrics::sacre::{Bleu, Chrf, SacreOptions, Tokenizer};

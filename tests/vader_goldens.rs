@@ -1,7 +1,7 @@
 //! The `sentiment` metrics against goldens produced by vaderSentiment 3.3.2
 //! (`scripts/goldens/make_vader_goldens.py`): 2,449 texts, every score equal.
 
-mod common;
+use crate::common;
 
 use benchgate::metrics::vader::polarity;
 use serde_json::Value;

@@ -4,7 +4,7 @@
 # from the committed seeds and regressions. A crash, a hang (-timeout) or an
 # allocation past 2 GB (-rss_limit_mb/-malloc_limit_mb) fails the run and
 # leaves the input in fuzz/artifacts/TARGET/; copy it to fuzz/regressions/TARGET/
-# and `cargo test --test fuzz_corpus` replays it from then on.
+# and `cargo test --test tests fuzz_corpus::` replays it from then on.
 #
 # usage: scripts/fuzz/run.sh [SECONDS]
 # cargo-fuzz (pinned) goes into target/ci-tools and is reused while the pin holds:
