@@ -598,13 +598,6 @@ pub struct ReviewScoreArgs {
     /// Confidence level of the win rate's interval
     #[arg(long, default_value_t = 0.95)]
     pub confidence: f64,
-    /// Accepted for old workflows and ignored: the win rate's interval is no
-    /// longer a bootstrap (it is Wilson's score interval of the stratified sample)
-    #[arg(long, hide = true)]
-    pub resamples: Option<usize>,
-    /// Accepted for old workflows and ignored (see --resamples)
-    #[arg(long, hide = true)]
-    pub seed: Option<u64>,
 }
 
 /// `benchgate agreement`.

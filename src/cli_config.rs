@@ -167,8 +167,11 @@ fn number(flag: &str, raw: &str) -> Result<(String, f64)> {
     Ok((k, x))
 }
 
+/// The `--direction NAME=higher|lower` flags in precedence order: the last
+/// flag for a name first (see [`MetricOptions::direction`]).
 fn directions(raw: &[String]) -> Result<Vec<(String, Direction)>> {
     raw.iter()
+        .rev()
         .map(|r| {
             let (k, v) = pair("direction", r)?;
             let d = match v.as_str() {
@@ -233,11 +236,10 @@ impl CompareArgs {
             c.metrics = self.metrics.clone();
         }
         self.scoring.apply(&mut c.fields, &mut c.metric_options);
-        c.metric_options
-            .directions
-            .extend(directions(&self.direction)?);
-        // Later entries win: flags were appended after the file's.
-        c.metric_options.directions.reverse();
+        // The flags first (they win), then the config file's.
+        let mut stated = directions(&self.direction)?;
+        stated.append(&mut c.metric_options.directions);
+        c.metric_options.directions = stated;
         for raw in &self.tolerance {
             let (k, v) = number("tolerance", raw)?;
             c.flag_gate_names.push(k.clone());
@@ -476,5 +478,97 @@ impl AgreementArgs {
         c.confidence = self.confidence;
         c.test_correlation = self.test_correlation;
         Ok(c)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cli::{Cli, Command};
+    use clap::Parser;
+
+    /// `compare` settings from a config file's text and flags.
+    fn compare(file: &str, flags: &[&str]) -> Config {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("benchgate.toml");
+        std::fs::write(&path, file).expect("write");
+        let config = format!("--config={}", path.display());
+        let mut args = vec![
+            "benchgate",
+            "compare",
+            "--baseline",
+            "b.jsonl",
+            "--current",
+            "c.jsonl",
+            &config,
+        ];
+        args.extend_from_slice(flags);
+        match Cli::try_parse_from(args).expect("parses").command {
+            Command::Compare(a) => a.into_config().expect("valid"),
+            _ => unreachable!("a compare command"),
+        }
+    }
+
+    #[test]
+    fn a_direction_flag_beats_the_config_file_for_every_metric() {
+        let file = "[metric.sentiment]\ndirection = \"higher\"\n[metric.latency_ms]\ndirection = \"higher\"\n";
+        let c = compare(
+            file,
+            &[
+                "--direction",
+                "sentiment=lower",
+                "--direction",
+                "latency_ms=lower",
+            ],
+        );
+        // A built-in metric (sentiment) and a numeric field follow one rule.
+        for name in ["sentiment", "latency_ms"] {
+            assert_eq!(
+                c.metric_options.direction(name),
+                Some(Direction::Lower),
+                "{name}"
+            );
+        }
+        let c = compare(file, &[]);
+        assert_eq!(
+            c.metric_options.direction("sentiment"),
+            Some(Direction::Higher)
+        );
+    }
+
+    #[test]
+    fn the_last_direction_flag_wins_in_every_command() {
+        let flags = ["--direction", "m=higher", "--direction", "m=lower"];
+        let c = compare("", &flags);
+        assert_eq!(c.metric_options.direction("m"), Some(Direction::Lower));
+        let mut args = vec!["benchgate", "score", "--input", "x.jsonl", "--metric", "m"];
+        args.extend_from_slice(&flags);
+        let Command::Score(score) = Cli::try_parse_from(args).expect("parses").command else {
+            unreachable!("a score command")
+        };
+        let (_, options) = score.options().expect("valid");
+        assert_eq!(options.direction("m"), Some(Direction::Lower));
+    }
+
+    #[test]
+    fn a_flag_beats_the_file_for_cluster_by_and_the_statistics() {
+        let file = "cluster_by = \"doc_id\"\nalpha = 0.1\nslice_by = [\"category\"]\n";
+        let c = compare(file, &[]);
+        assert_eq!(c.cluster_by.as_deref(), Some("doc_id"));
+        assert_eq!(c.alpha, 0.1);
+        let c = compare(
+            file,
+            &[
+                "--cluster-by",
+                "thread",
+                "--alpha",
+                "0.01",
+                "--slice-by",
+                "lang",
+            ],
+        );
+        assert_eq!(c.cluster_by.as_deref(), Some("thread"));
+        assert_eq!(c.alpha, 0.01);
+        assert_eq!(c.slice_by, vec!["lang".to_string()]);
     }
 }

@@ -649,9 +649,6 @@ pub fn read_file(path: Option<&Path>) -> Result<Option<FileConfig>> {
         .map_err(|e| Error::Config(format!("{}: {}", path.display(), e.to_string().trim_end())))
 }
 
-/// Paths as given, with each glob (`*`, `?`, `[`) replaced by its matches in
-/// name order; a glob matching nothing is an error (a CI matrix that wrote no
-/// shard must not pass).
 /// The baseline's paths: like [`expand_globs`], but a `git:` or `artifact:`
 /// spec passes as it is, and alone.
 pub fn expand_baseline(patterns: &[String]) -> Result<Vec<PathBuf>> {
@@ -666,6 +663,9 @@ pub fn expand_baseline(patterns: &[String]) -> Result<Vec<PathBuf>> {
     }
 }
 
+/// Paths as given, with each glob (`*`, `?`, `[`) replaced by its matches in
+/// name order; a glob matching nothing is an error (a CI matrix that wrote no
+/// shard must not pass).
 pub fn expand_globs(patterns: &[String]) -> Result<Vec<PathBuf>> {
     let mut out = Vec::new();
     for p in patterns {

@@ -23,7 +23,8 @@ use serde_json::Value;
 /// Set to regenerate the generated pages instead of checking them.
 const UPDATE_ENV: &str = "BENCHGATE_UPDATE_DOCS";
 /// What a drift failure tells the reader to run.
-const UPDATE_HINT: &str = "run `BENCHGATE_UPDATE_DOCS=1 cargo test --test tests docs::` to update it";
+const UPDATE_HINT: &str =
+    "run `BENCHGATE_UPDATE_DOCS=1 cargo test --test tests docs::` to update it";
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))

@@ -2,8 +2,7 @@
 //! the binary runs as in a workflow step, with the Actions variables set, the
 //! event payloads of GitHub's webhook examples, and the fake on 127.0.0.1.
 
-#[path = "github/fake.rs"]
-mod fake;
+use crate::fake;
 
 use std::collections::BTreeMap;
 use std::path::Path;

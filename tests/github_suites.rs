@@ -3,8 +3,7 @@
 
 // The fake's helpers for foreign comments serve tests/github.rs only.
 #[allow(dead_code)]
-#[path = "github/fake.rs"]
-mod fake;
+use crate::fake;
 
 use std::path::Path;
 use std::process::Command;

@@ -4,7 +4,6 @@
 //! `score --shard K/N` files, merged by `compare`, give the unsharded run's
 //! report byte for byte.
 
-
 use std::path::{Path, PathBuf};
 
 use benchgate::config::{Config, OutputFormat};

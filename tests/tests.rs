@@ -2,6 +2,9 @@
 //! says what it covers). `cargo test --test tests AREA::` runs one area.
 
 mod common;
+/// The fake GitHub API the `github` and `github_suites` tests talk to.
+#[path = "github/fake.rs"]
+mod fake;
 
 mod agreement_goldens;
 mod artifact_baseline;

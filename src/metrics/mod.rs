@@ -168,7 +168,10 @@ pub struct MetricError {
 pub struct MetricOptions {
     /// Options of `exact_match`.
     pub exact_match: ExactMatchOptions,
-    /// Direction overrides for external fields, by name.
+    /// Direction overrides, by name, in precedence order: the first entry
+    /// for a name wins ([`MetricOptions::direction`]). The command line puts
+    /// its flags (the last one first) before the config file's, and the
+    /// directions the tools state come last.
     pub directions: Vec<(String, Direction)>,
     /// Options of the ROUGE metrics.
     pub rouge: rouge::RougeOptions,
@@ -310,13 +313,25 @@ pub struct DataInfo {
     pub tool_metrics: BTreeSet<String>,
 }
 
+impl MetricOptions {
+    /// The direction stated for `name`: the first entry for it in
+    /// [`MetricOptions::directions`], the one rule for every metric and
+    /// every command.
+    pub fn direction(&self, name: &str) -> Option<Direction> {
+        self.directions
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, d)| *d)
+    }
+}
+
 /// Builds a metric by name: a built-in one, or a numeric field of the inputs.
 pub fn build(name: &str, options: &MetricOptions, data: &DataInfo) -> Result<Box<dyn Metric>> {
     let numeric_fields = &data.numeric_fields;
     let external = || -> Box<dyn Metric> {
         let partial = data.partial.contains(name);
-        match options.directions.iter().find(|(n, _)| n == name) {
-            Some((_, d)) => Box::new(External::new(name, *d).partial(partial)),
+        match options.direction(name) {
+            Some(d) => Box::new(External::new(name, d).partial(partial)),
             None => Box::new(External::guessed(name).partial(partial)),
         }
     };
@@ -332,13 +347,7 @@ pub fn build(name: &str, options: &MetricOptions, data: &DataInfo) -> Result<Box
     if let Some(metric) = build_check(name, options) {
         return metric;
     }
-    let asked = options
-        .directions
-        .iter()
-        .rev()
-        .find(|(n, _)| n == name)
-        .map(|(_, d)| *d);
-    if let Some(metric) = vader::build(name, asked) {
+    if let Some(metric) = vader::build(name, options.direction(name)) {
         return Ok(Box::new(metric));
     }
     if let Some(metric) = facts::build(name) {
