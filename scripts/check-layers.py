@@ -49,7 +49,7 @@ LAYERS = [
     # The pipeline (lib.rs) and the commands beside it.
     ("pipeline", ["", "baseline", "progress"]),
     # The command line: flags, and the Config they make.
-    ("cli", ["cli", "cli_config"]),
+    ("cli", ["cli", "cli_config", "app"]),
 ]
 
 RAW = re.compile(r'r(#*)"')

@@ -48,6 +48,7 @@
 
 pub mod agreement;
 pub mod align;
+pub mod app;
 pub mod atomic;
 pub mod baseline;
 pub mod cli;

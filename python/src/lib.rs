@@ -4,16 +4,11 @@
 //! `benchgate` console script.
 //!
 //! Thin by rule, no second implementation of anything: settings go through the
-//! command line's own flag parser ([`cli`]), reports are rendered by the
+//! command line's own flag parser (`benchgate::cli`), reports are rendered by the
 //! library's renderers, rows are made by the library's `Row::from_fields`. What
 //! lives here is the crossing only: Python values ([`dicts`]) and Arrow columns
 //! ([`arrow`]) into the readers' values, library errors into the package's
 //! exceptions, and the GIL released while the library works.
-
-// The binary's own source, compiled in: `benchgate` from pip is this code.
-#[allow(dead_code)]
-#[path = "../../src/main.rs"]
-mod cli;
 
 mod arrow;
 mod dicts;
@@ -36,7 +31,8 @@ use pyo3::types::{PyDict, PyList};
 #[pyfunction]
 fn run_cli(py: Python<'_>, argv: Vec<String>) -> u8 {
     py.detach(|| {
-        let code = cli::run(argv);
+        // The binary's own entry point: `benchgate` from pip is this code.
+        let code = benchgate::app::run(argv);
         // The binary's stdout is flushed at exit; a host process's is not.
         let _ = std::io::Write::flush(&mut std::io::stdout());
         code
