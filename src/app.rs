@@ -5,6 +5,7 @@
 //! The binary (`src/main.rs`) is [`run`] on the process's arguments, and so is
 //! the Python package's `benchgate` command, in-process.
 
+use crate::atomic::{write_all_atomic, write_atomic};
 use crate::cli::{
     AgreementArgs, BaselineCommand, Cli, Command, CompareArgs, HistoryAction, HistoryArgs,
     PlanArgs, PlanFormat, ReportFormat, ReviewCommand, ReviewSampleArgs, ReviewScoreArgs,
@@ -12,8 +13,8 @@ use crate::cli::{
 };
 use crate::config::OutputFormat;
 use crate::config::SuiteComments;
-use crate::publish::actions::{guard_commands, ActionsEnv};
-use crate::publish::{github_actions, write_all_atomic, write_atomic, HtmlLink, Rendered};
+use crate::github::actions::{guard_commands, ActionsEnv};
+use crate::publish::{github_actions, HtmlLink, Rendered};
 use crate::render::{render_suites, renderer, RenderOptions};
 use crate::report::{GateVerdict, Report};
 use clap::Parser;
@@ -256,7 +257,7 @@ fn baseline_write(args: &crate::cli::BaselineWriteArgs) -> anyhow::Result<()> {
         "benchgate: wrote {} ({} examples, fingerprint {})",
         args.out.display(),
         side.examples.len(),
-        crate::baseline::short(&crate::baseline::fingerprint(&side.examples))
+        crate::align::short(&crate::align::fingerprint(&side.examples))
     );
     Ok(())
 }

@@ -19,14 +19,10 @@ use std::collections::BTreeMap;
 
 use sha2::{Digest, Sha256};
 
+use crate::align::fingerprint;
 use crate::error::Result;
+use crate::load::header::{header_line, BaselineHeader, Stored, FORMAT_VERSION};
 use crate::load::{Row, Text};
-
-// The header is read by `load` and the fingerprint computed in `align`, below
-// this command; their old paths stay valid.
-pub use crate::align::{content_differs, fingerprint, prompt_differs, short, GROUND_TRUTH_TAGS};
-pub use crate::load::header::Stored;
-pub use crate::load::header::{header_line, take_header, BaselineHeader, FORMAT_VERSION};
 
 /// What `benchgate baseline write` needs besides the rows.
 #[derive(Debug, Clone, Default)]
@@ -191,7 +187,8 @@ fn current_commit() -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::align::Example;
+    use crate::align::{content_differs, prompt_differs, Example};
+    use crate::load::header::take_header;
     use std::path::Path;
 
     fn example(id: &str, input: &str, reference: &str, prediction: &str) -> Example {

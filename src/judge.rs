@@ -42,6 +42,8 @@
 
 use crate::align::Aligned;
 use crate::config::{Config, FailOn, TestKind};
+use crate::design::Clusters;
+use crate::design::Layout;
 use crate::load::Text;
 use crate::metrics::Scale;
 use crate::report::{
@@ -49,10 +51,10 @@ use crate::report::{
     Settings, SliceRow, Stability, ValueScale, Verdict,
 };
 use crate::score::{MetricScores, Slices};
-use crate::stats::cluster::{self, Clusters};
+use crate::stats::cluster;
 use crate::stats::graph::Graph;
 use crate::stats::mcnemar::McNemar;
-use crate::stats::{self, Layout, Method, Resampled, TestResult, TypicalValues};
+use crate::stats::{self, Method, Resampled, TestResult, TypicalValues};
 
 /// The share of alpha reserved for the slices' family when `--slice-by` is
 /// given: the overall rows keep the rest (see the module doc).

@@ -230,7 +230,7 @@ pub fn plan(config: &Config, request: &PlanRequest) -> Result<report::PlanReport
         )));
     };
     let s = &scored.scores[m];
-    if !matches!(scored.layouts[m], stats::Layout::Delta { .. }) {
+    if !matches!(scored.layouts[m], design::Layout::Delta { .. }) {
         return Err(Error::Config(format!(
             "--metric {}: a corpus metric (its value is not a mean of per-example scores); plan sizes mean metrics",
             request.metric
@@ -498,10 +498,10 @@ fn align_stage(config: &Config, [baseline, current]: [load::Dataset; 2]) -> Resu
 struct Scored {
     scores: Vec<score::MetricScores>,
     slices: score::Slices,
-    design: stats::Design,
-    layouts: Vec<stats::Layout>,
+    design: design::Design,
+    layouts: Vec<design::Layout>,
     /// `--cluster-by`: the clusters, and how many examples lacked the field.
-    clusters: Option<(stats::cluster::Clusters, usize)>,
+    clusters: Option<(design::Clusters, usize)>,
 }
 
 /// Score: the metrics to compare, per-example statistics of both sides, and
@@ -823,17 +823,6 @@ pub struct ScoreReport {
     /// How each metric's values may be reused by a later run (in `order`).
     #[serde(skip)]
     pub reuse: Vec<Option<metrics::reuse::Reuse>>,
-}
-
-/// Scores result files with the named metrics.
-pub fn score_files(
-    inputs: &[PathBuf],
-    names: &[String],
-    fields: &FieldMap,
-    options: &MetricOptions,
-) -> Result<ScoreReport> {
-    let (_, report) = score_shard(inputs, None, names, fields, options)?;
-    Ok(report)
 }
 
 /// Scores one shard of result files (`score --shard K/N`), or all of them:

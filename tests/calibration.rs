@@ -30,9 +30,10 @@ use std::path::Path;
 use std::time::Instant;
 
 use benchgate::config::{Config, MetricGate, TestKind};
+use benchgate::design::{Design, Layout};
 use benchgate::report::{GateVerdict, Verdict};
 use benchgate::stats::{
-    bootstrap, normal_cdf, normal_quantile, sign_flip, Design, Layout, TestResult, TypicalValues,
+    bootstrap, normal_cdf, normal_quantile, sign_flip, TestResult, TypicalValues,
 };
 use rand_core::{RngCore, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;

@@ -30,7 +30,7 @@ fn request_kind(seen: &fake::Seen) -> String {
 /// Whether a comment body is benchgate's for the default suite (its marker line
 /// may name the commit).
 fn is_ours(body: &str) -> bool {
-    benchgate::publish::github::is_ours(body, MARKER)
+    benchgate::github::is_ours(body, MARKER)
 }
 const REGRESSION: [&str; 2] = [
     "fixtures/tickets/baseline.jsonl",
@@ -1011,7 +1011,7 @@ async fn racing_runs_leave_exactly_one_comment_with_the_head_report() {
         assert_eq!(runs[1].code, 0, "the other run passes, comment or not");
         let body = ours[0];
         assert!(
-            benchgate::publish::github::commit_of(body) == Some(HEAD_SHA),
+            benchgate::github::commit_of(body) == Some(HEAD_SHA),
             "round {round}: {body}"
         );
         if older == OLD_SHA {

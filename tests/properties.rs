@@ -24,11 +24,10 @@
 use std::fmt::Write as _;
 
 use benchgate::config::{Config, MetricGate, TestKind};
+use benchgate::design::{Design, Layout};
 use benchgate::metrics::Direction;
 use benchgate::report::Verdict;
-use benchgate::stats::{
-    bootstrap, holm, sign_flip, Design, Layout, Resampled, TestResult, TypicalValues,
-};
+use benchgate::stats::{bootstrap, sign_flip, Resampled, TestResult, TypicalValues};
 use proptest::prelude::*;
 
 const TAIL: f64 = 0.025;
@@ -209,31 +208,6 @@ proptest! {
                 prop_assert_eq!((t.ci_low, t.ci_high), (0.0, 0.0));
             }
         }
-    }
-
-    #[test]
-    fn holm_bounds_and_order(p in prop::collection::vec(0.0f64..=1.0, 1..40)) {
-        let adjusted = holm(&p);
-        let m = p.len() as f64;
-        prop_assert_eq!(adjusted.len(), p.len());
-        for (a, raw) in adjusted.iter().zip(&p) {
-            prop_assert!(*a >= *raw && *a <= 1.0, "{raw} adjusted to {a}");
-            prop_assert!(*a <= (m * raw).min(1.0) + 1e-12, "{raw} adjusted to {a}, above Bonferroni");
-        }
-        for i in 0..p.len() {
-            for j in 0..p.len() {
-                if p[i] <= p[j] {
-                    prop_assert!(adjusted[i] <= adjusted[j], "p {} ≤ {} but adjusted {} > {}", p[i], p[j], adjusted[i], adjusted[j]);
-                }
-            }
-        }
-        if p.len() == 1 {
-            prop_assert_eq!(adjusted[0], p[0]);
-        }
-        let reversed: Vec<f64> = p.iter().rev().copied().collect();
-        let mut back = holm(&reversed);
-        back.reverse();
-        prop_assert_eq!(back, adjusted);
     }
 }
 

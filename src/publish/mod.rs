@@ -5,26 +5,23 @@
 //! ([`annotations`], [`actions`]), and the sticky PR comment ([`github`], the
 //! only network code).
 //!
-//! The writer, the GitHub client and the Actions environment sit in the bottom
-//! layer (the artifact baseline reader and the exec cache use them too); they
-//! are re-exported here under their old paths.
+//! The writer ([`crate::atomic`]), the GitHub client ([`crate::github`]) and
+//! the Actions environment ([`crate::github::actions`]) sit in the bottom
+//! layer: the artifact baseline reader and the exec cache use them too.
 
 pub mod annotations;
-
-pub use crate::github::{self, actions};
-
-pub use crate::atomic::{write_all_atomic, write_atomic, write_atomic_with};
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use crate::atomic::write_atomic;
 use crate::error::Error;
-use crate::report::{GateVerdict, Report};
-use actions::{ActionsEnv, ActionsError, Event};
-use github::{
-    CommentAction, CommentMode, Connection, GithubError, Post, Posted, RetryPolicy, Target,
+use crate::github::actions::{self, ActionsEnv, ActionsError, Event};
+use crate::github::{
+    self, CommentAction, CommentMode, Connection, GithubError, Post, Posted, RetryPolicy, Target,
 };
+use crate::report::{GateVerdict, Report};
 
 /// Settings of `--github`.
 #[derive(Debug, Clone, Copy)]

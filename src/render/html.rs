@@ -35,8 +35,8 @@ use base64::Engine as _;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-use super::escape::visible;
 use super::{ci_percent, group_thousands, headline, metric_label, p_value, Numbers, Renderer};
+use crate::escape::visible;
 use crate::examples::ExampleTable;
 use crate::metrics::Direction;
 use crate::report::{GateVerdict, MetricRow, MetricTrend, Report, SliceRow, ValueScale, Verdict};

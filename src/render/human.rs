@@ -3,7 +3,7 @@
 
 use std::fmt::Write as _;
 
-use super::escape::inline;
+use crate::escape::inline;
 use crate::review::verdict::HumanReport;
 
 fn pct(x: f64) -> String {

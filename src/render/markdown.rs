@@ -6,8 +6,8 @@
 use std::fmt::Write as _;
 
 use super::diff::{marked_sides, word_diff};
-use super::escape::{fence_for, html_text, inline, truncate, visible};
 use super::{emoji, group_thousands, headline, metric_label, Numbers, Renderer};
+use crate::escape::{fence_for, html_text, inline, truncate, visible};
 use crate::report::{ExampleChange, GateVerdict, Report, Verdict};
 
 pub use crate::github::MAX_COMMENT_CHARS;

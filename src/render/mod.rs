@@ -2,7 +2,6 @@
 //! JSON, and the full HTML report with every changed example. Renderers only format; every number comes from the report.
 
 pub mod diff;
-pub use crate::escape;
 pub mod html;
 pub mod human;
 mod json;

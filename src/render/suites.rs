@@ -87,7 +87,7 @@ fn combined_markdown(reports: &[Report]) -> String {
         let _ = writeln!(
             out,
             "| {} | {word} | {mark} |",
-            super::escape::inline(&r.suite)
+            crate::escape::inline(&r.suite)
         );
     }
     let share = MAX_COMMENT_CHARS.saturating_sub(INDEX_CHARS) / reports.len().max(1);

@@ -8,8 +8,8 @@ use comfy_table::{
 };
 
 use super::diff::{marked_sides, side, word_diff};
-use super::escape::{truncate, visible};
 use super::{headline, metric_label, Numbers, Renderer};
+use crate::escape::{truncate, visible};
 use crate::report::{GateVerdict, Report, Verdict};
 
 /// Terminal renderer.

@@ -7,9 +7,9 @@ use std::fmt::Write as _;
 
 use comfy_table::{presets::UTF8_FULL_CONDENSED, Cell, CellAlignment, ContentArrangement, Table};
 
-use super::escape::{inline, visible};
 use super::{p_value, Numbers};
 use crate::config::OutputFormat;
+use crate::escape::{inline, visible};
 use crate::history::{DriftReport, SeriesTrend};
 use crate::metrics::Direction;
 use crate::report::{MetricTrend, Report, ValueScale};

@@ -31,9 +31,7 @@ use crate::stats::proportion::{stratified_rate, Sampled};
 use super::sheet::{self, Answer, Preference};
 use super::{Key, Side, Stratum};
 
-// The verdict is plain data that reports and renderers read without this
-// module's statistics; its old paths stay valid.
-pub use super::verdict::{HumanReport, MetricAgreement, StratumResult};
+use super::verdict::{HumanReport, MetricAgreement, StratumResult};
 
 /// Settings of the interval.
 #[derive(Debug, Clone, Copy)]

@@ -30,9 +30,8 @@ use rand_core::RngCore;
 use rayon::prelude::*;
 
 use super::rng::{index_below, stream};
-pub use crate::design::Clusters;
-
-use super::{Design, Resampled};
+use super::Resampled;
+use crate::design::{Clusters, Design};
 
 /// Per cluster, per group it touches: the number of its examples in the group
 /// and their summed statistics.

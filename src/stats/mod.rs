@@ -10,7 +10,6 @@ mod bootstrap;
 pub mod cluster;
 pub mod correlation;
 pub(crate) mod graph;
-mod holm;
 pub mod inversion;
 pub(crate) mod mcnemar;
 pub mod plan;
@@ -20,11 +19,10 @@ mod randomization;
 pub mod rng;
 
 // The design is what scoring hands to the resamplers: it is made one layer
-// below (`crate::design`); its old paths stay valid.
-pub use crate::design::{Design, Layout};
+// below (`crate::design`).
+use crate::design::{Design, Layout};
 
 pub use bootstrap::bootstrap;
-pub use holm::holm;
 pub use inversion::{Method, TestResult, TypicalValues};
 pub use poisson::poisson_bootstrap;
 pub use randomization::{sign_flip, sign_flip_with_progress};
@@ -62,11 +60,6 @@ impl Resampler {
             Resampler::Poisson => "poisson",
         }
     }
-}
-
-/// Bootstrap resamples with the chosen resampler.
-pub fn resample(design: &Design, resamples: usize, seed: u64, resampler: Resampler) -> Resampled {
-    resample_with_progress(design, resamples, seed, resampler, &|_| {})
 }
 
 /// [`resample`], calling `done` (from any thread) with the number of resamples

@@ -75,11 +75,6 @@ impl Weights {
         }
     }
 
-    /// True when the weights are idf.
-    pub fn is_idf(&self) -> bool {
-        self.idf.is_some()
-    }
-
     /// A sentence's weights, normalised to sum 1 (NaN when they sum to 0, as
     /// bert-score's division gives; such sentences are scored 0 by the caller).
     pub fn of(&self, ids: &[u32]) -> Vec<f32> {
