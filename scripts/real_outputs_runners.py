@@ -17,7 +17,13 @@ For every log under real-outputs/{inspect,deepeval,openai-evals}/:
 2. aggregates: benchgate's means equal what the log states (Inspect's
    results.scores[].metrics accuracy/mean, DeepEval's metricsScores means and
    testPassed/(testPassed+testFailed), OpenAI evals' final_report accuracy);
-3. made-up regression: a temp copy with every score made worse (Inspect C -> I and
+3. non-finite scores (issue 31): a temp copy with three scores of one metric written
+   as Python's json writes NaN, Infinity and -Infinity (bare; Inspect and DeepEval
+   logs) is gated — compared with itself it passes and warns "3 examples had a
+   non-finite <metric>", its mean over the rest is the one computed here, and
+   compared with the original it exits 0 or 1, never 2 (OpenAI evals logs are left
+   out: the real ones hold no numeric per-sample score, only `correct` and a null);
+4. made-up regression: a temp copy with every score made worse (Inspect C -> I and
    numbers -> 0, rezipped for .eval; DeepEval scores to their worst; OpenAI evals
    correct -> false) compared with the original fails with exit 1 on a regression
    (`--min-examples 1`: the real logs are small); a log of fewer than 20 examples
@@ -30,6 +36,7 @@ Python stdlib only; zstd-compressed .eval entries (zip method 93, inspect_ai
 """
 
 import json
+import math
 import os
 import struct
 import subprocess
@@ -246,6 +253,125 @@ def moved_openai(path, out, worse):
     return changed
 
 
+# ---------------------------------------------------------------- non-finite scores
+
+NON_FINITE = (float("nan"), float("inf"), float("-inf"))
+
+
+def finite(x):
+    return x is not None and math.isfinite(x)
+
+
+def write_inspect(path, out, header, samples, entries):
+    """An Inspect log like `path` holding `samples` (json.dumps writes NaN bare)."""
+    if entries is None:
+        header["samples"] = samples
+        Path(out).write_text(json.dumps(header), encoding="utf-8")
+        return
+    by_name = {}
+    for name, data in entries.items():
+        if name.startswith("samples/") and name.endswith(".json"):
+            by_name[name] = json.loads(data)
+    names = sorted(by_name)
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, data in entries.items():
+            if name in by_name:
+                data = json.dumps(samples[names.index(name)]).encode()
+            z.writestr(name, data)
+
+
+def non_finite_inspect(path, out):
+    """(metric, hit, mean over the rest) after writing `hit` values of the metric with
+    the most values non-finite in a copy at `out`, one example each; hit is 0 when no
+    metric has two examples."""
+    header, samples, entries = inspect_log(path)
+    if entries is not None:
+        # The samples in entry-name order, as write_inspect puts them back.
+        names = sorted(n for n in entries if n.startswith("samples/") and n.endswith(".json"))
+        samples = [json.loads(entries[n]) for n in names]
+    by_metric = {}
+    for i, s in enumerate(samples):
+        for scorer, score in (s.get("scores") or {}).items():
+            value = score.get("value") if isinstance(score, dict) else None
+            items = value.items() if isinstance(value, dict) else [(None, value)]
+            for key, v in items:
+                if v is not None and value_to_float(v) is not None:
+                    by_metric.setdefault(scorer if key is None else f"{scorer}.{key}", []).append((i, scorer, key, str(s.get("id"))))
+    if not by_metric:
+        return None, 0, None
+    metric, found = max(by_metric.items(), key=lambda kv: (len({f[3] for f in kv[1]}), kv[0]))
+    ids = sorted({f[3] for f in found})
+    hit = min(3, len(ids) - 1)
+    chosen, seen = [], set()
+    for i, scorer, key, sid in found:
+        if len(chosen) < hit and sid not in seen:
+            chosen.append((i, scorer, key))
+            seen.add(sid)
+    for (i, scorer, key), x in zip(chosen, NON_FINITE):
+        score = samples[i]["scores"][scorer]
+        if key is None:
+            score["value"] = x
+        else:
+            score["value"][key] = x
+    write_inspect(path, out, header, samples, entries)
+    # Inspect's mean after the `mean` reducer: epochs within an example, then examples.
+    by_id = {}
+    for s in samples:
+        x = inspect_values(s).get(metric)
+        if finite(x):
+            by_id.setdefault(str(s.get("id")), []).append(x)
+    mean = sum(sum(v) / len(v) for v in by_id.values()) / len(by_id) if by_id else None
+    return metric, len(chosen), mean
+
+
+def non_finite_deepeval(path, out):
+    """As non_finite_inspect, for a DeepEval run: `hit` test cases' scores of one metric."""
+    doc, run = deepeval_run(path)
+    by_metric = {}
+    for c, case in enumerate(run.get("testCases") or []):
+        _, name_key, ms = deepeval_metrics(case)
+        for m in ms:
+            if isinstance(m.get("score"), (int, float)) and not isinstance(m.get("score"), bool):
+                by_metric.setdefault(m[name_key], []).append(m)
+    if not by_metric:
+        return None, 0, None
+    metric, found = max(by_metric.items(), key=lambda kv: (len(kv[1]), kv[0]))
+    hit = min(3, len(found) - 1)
+    for m, x in zip(found[:hit], NON_FINITE):
+        m["score"] = x
+    Path(out).write_text(json.dumps(doc, indent=2), encoding="utf-8")
+    rest = [m["score"] for m in found if finite(m["score"])]
+    return metric, hit, sum(rest) / len(rest) if rest else None
+
+
+def check_non_finite(benchgate, tool, path, name, tmp):
+    """The non-finite check of a log (see the module doc, 3)."""
+    suffix = "".join(path.suffixes[-1:]) or ".json"
+    odd = tmp / f"odd-{len(list(tmp.iterdir()))}{suffix}"
+    make = non_finite_inspect if tool == "inspect" else non_finite_deepeval
+    metric, hit, mean = make(path, odd)
+    if hit == 0:
+        return [(f"{name}: non-finite scores", True, "skipped: no metric has two scored examples")]
+    code, report, err = compare(benchgate, odd, odd)
+    said = [w for w in (report or {}).get("warnings", []) if "examples had a non-finite" in w]
+    ours = next((m["baseline"] for m in (report or {}).get("metrics", []) if m["name"] == metric), None)
+    ok = (code == 0 and report is not None and report["verdict"] == "pass"
+          and any(f"{hit} examples had a non-finite {metric} (" in w for w in said)
+          and ours is not None and mean is not None and close(ours, mean))
+    detail = (f"exit {code}, {metric} over the rest {fmt6(ours)} (Python {fmt6(mean)}); "
+              + (said[0][:200] if said else "no warning") if report else f"exit {code}: {err[:200]}")
+    written = ", ".join(["NaN", "Infinity", "-Infinity"][:hit])
+    out = [(f"{name}: {hit} non-finite {metric} values ({written}) compared with itself", ok, detail)]
+    code, report, err = compare(benchgate, path, odd)
+    out.append((f"{name}: the original against the copy with {hit} non-finite {metric}", code in (0, 1) and report is not None,
+                f"exit {code}, {report['verdict']}" if report else f"exit {code}: {err[:200]}"))
+    return out
+
+
+def fmt6(x):
+    return "none" if x is None else f"{x:.6g}"
+
+
 # ---------------------------------------------------------------- the checks
 
 
@@ -344,6 +470,9 @@ def check_log(benchgate, tool, path, name, tmp):
         out.append((f"{name}: {where}", ok, f"log {value:.6g}, benchgate {metric} = {ours if ours is None else f'{ours:.6g}'}"))
     if mismatches:
         out.append((f"{name}: aggregate warnings", False, "; ".join(mismatches)))
+
+    if tool in ("inspect", "deepeval"):
+        out.extend(check_non_finite(benchgate, tool, path, name, tmp))
 
     suffix = "".join(path.suffixes[-1:]) or ".json"
 

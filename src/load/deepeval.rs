@@ -25,7 +25,11 @@
 //!   the threshold, `strictMode` included), and `success` (1 when every metric
 //!   of the case passed); a metric that errored has no score and is missing
 //!   for that case, never a zero; the case's own `latency` and `cost` (0.20)
-//!   are numeric fields too;
+//!   are numeric fields too; a score (or latency, cost) DeepEval wrote as
+//!   `NaN`, `Infinity` or `-Infinity` (Python's json writes them bare) is
+//!   missing for that case and counted and listed in a warning, the rule of
+//!   every tool's reader ([`super::non_finite`]); its `<name> passed` stays
+//!   DeepEval's own verdict (a NaN score fails its threshold);
 //! - tags: the scalars of `additionalMetadata`.
 //!
 //! A threshold decides each test case, as it does in DeepEval, never the
@@ -49,6 +53,7 @@ use serde_json::value::RawValue;
 use serde_json::{Map, Value as Json};
 
 use super::json::{json_error, kind, line_of};
+use super::non_finite;
 use super::record::{format_number, Fields, Row};
 use super::{Text, ToolInfo};
 use crate::error::{Error, Location, Result};
@@ -77,6 +82,8 @@ struct TestRun<'a> {
 struct Measured {
     name: String,
     score: Option<f64>,
+    /// A score DeepEval wrote as `NaN` or `±Infinity`: missing, and counted.
+    non_finite: Option<f64>,
     threshold: Option<f64>,
     success: Option<bool>,
     error: Option<String>,
@@ -84,7 +91,9 @@ struct Measured {
 
 /// Reads a DeepEval test run file.
 pub fn read(path: &Path, bytes: &[u8]) -> Result<(Vec<Row>, ToolInfo)> {
-    let text = super::json::utf8_document(path, bytes, "")?;
+    // DeepEval saves with Python's json: a NaN score is a bare `NaN`.
+    let quoted = non_finite::quote(bytes);
+    let text = super::json::utf8_document(path, &quoted, "")?;
     let not_deepeval = || {
         Error::input(
             Location::file(path).with_field("testCases"),
@@ -138,6 +147,7 @@ pub fn read(path: &Path, bytes: &[u8]) -> Result<(Vec<Row>, ToolInfo)> {
     let mut order: Vec<String> = Vec::new();
     let mut measured: Vec<Vec<Measured>> = Vec::with_capacity(parsed.len());
     let mut owner: HashMap<String, usize> = HashMap::new();
+    let mut tally = non_finite::Tally::default();
     for (index, loc, map) in &parsed {
         let mut id = case_name(map, *index);
         if names.get(&id).is_some_and(|&n| n > 1) {
@@ -159,7 +169,7 @@ pub fn read(path: &Path, bytes: &[u8]) -> Result<(Vec<Row>, ToolInfo)> {
                 order.push(m.name.clone());
             }
         }
-        rows.push(row_of(id, map, &metrics, loc)?);
+        rows.push(row_of(id, map, &metrics, loc, &mut tally)?);
         measured.push(metrics);
     }
     let file = path.file_name().map_or_else(
@@ -178,6 +188,7 @@ pub fn read(path: &Path, bytes: &[u8]) -> Result<(Vec<Row>, ToolInfo)> {
     for name in &order {
         directions(&file, name, &measured, &mut info);
     }
+    info.warnings.extend(tally.warnings(&file));
     check_aggregates(&file, &rows, &run, &mut info);
     // Each metric, then the share of cases that pass it, as DeepEval reports.
     info.metrics = order
@@ -246,10 +257,12 @@ fn metrics_of(map: &Map<String, Json>, loc: &Location) -> Result<Vec<Measured>> 
                 ),
             ));
         }
+        let non_finite = m.get("score").and_then(non_finite::value);
         let score = match m.get("score") {
             None | Some(Json::Null) => None,
             Some(Json::Number(n)) => n.as_f64().filter(|x| x.is_finite()),
             Some(Json::Bool(b)) => Some(f64::from(u8::from(*b))),
+            Some(_) if non_finite.is_some() => None,
             Some(other) => {
                 return Err(Error::input(
                     field("score"),
@@ -260,6 +273,7 @@ fn metrics_of(map: &Map<String, Json>, loc: &Location) -> Result<Vec<Measured>> 
         out.push(Measured {
             name: name.to_string(),
             score,
+            non_finite,
             threshold: m.get("threshold").and_then(Json::as_f64),
             success: m.get("success").and_then(Json::as_bool),
             error: m.get("error").and_then(Json::as_str).map(str::to_string),
@@ -273,6 +287,7 @@ fn row_of(
     map: &Map<String, Json>,
     metrics: &[Measured],
     loc: &Location,
+    tally: &mut non_finite::Tally,
 ) -> Result<Row> {
     let text = |key: &str| -> Result<Option<String>> {
         match map.get(key) {
@@ -297,6 +312,9 @@ fn row_of(
         if let Some(x) = m.score {
             numbers.push((Text::from(m.name.as_str()), x));
         }
+        if let Some(x) = m.non_finite {
+            tally.record(&m.name, &id, x);
+        }
         // An errored metric neither passed nor failed: missing, like its score.
         if let (Some(ok), None) = (m.success, &m.error) {
             numbers.push((Text::from(passed(&m.name)), f64::from(u8::from(ok))));
@@ -306,12 +324,18 @@ fn row_of(
         numbers.push((Text::from("success"), f64::from(u8::from(*pass))));
     }
     for key in ["latency", "cost"] {
-        if let Some(x) = map
-            .get(key)
-            .and_then(Json::as_f64)
-            .filter(|x| x.is_finite())
-        {
-            numbers.push((Text::from(key), x));
+        match map.get(key) {
+            Some(Json::Number(n)) => {
+                if let Some(x) = n.as_f64().filter(|x| x.is_finite()) {
+                    numbers.push((Text::from(key), x));
+                }
+            }
+            Some(other) => {
+                if let Some(x) = non_finite::value(other) {
+                    tally.record(key, &id, x);
+                }
+            }
+            None => {}
         }
     }
     let tags: Vec<(Text, Text)> = match map.get("additionalMetadata") {
@@ -567,6 +591,51 @@ mod tests {
             "{:?}",
             info.warnings
         );
+    }
+
+    #[test]
+    fn non_finite_scores_are_missing_for_their_case_counted_and_listed() {
+        // Python's json writes a NaN score bare; a text that says NaN stays text.
+        let score = |name: &str, score: &str, ok: bool| {
+            format!(r#"{{"name": "{name}", "threshold": 0.5, "success": {ok}, "score": {score}}}"#)
+        };
+        let cases: Vec<String> = [
+            ("a", "0.75", true),
+            ("b", "NaN", false),
+            ("c", "Infinity", true),
+            ("d", "-Infinity", false),
+            ("e", "0.25", false),
+        ]
+        .iter()
+        .enumerate()
+        .map(|(i, (name, x, ok))| {
+            let metrics = [
+                score("Faithfulness", x, *ok),
+                score("Relevancy", "1.0", true),
+            ];
+            case(name, i, &metrics.join(", "), *ok).replace("\"Q", "\"NaN? Q")
+        })
+        .collect();
+        let text = run(
+            &cases,
+            r#", "metricsScores": [{"metric": "Faithfulness", "scores": [0.75, NaN, Infinity, -Infinity, 0.25]}]"#,
+        );
+        let (rows, info) = read(Path::new("run.json"), text.as_bytes()).expect("reads");
+        assert_eq!(rows.len(), 5);
+        assert_eq!(rows[0].numbers.get("Faithfulness"), Some(&0.75));
+        for r in &rows[1..4] {
+            assert_eq!(r.numbers.get("Faithfulness"), None, "{}", r.id);
+            // The case counts for its other metrics, and DeepEval's own verdict stands.
+            assert_eq!(r.numbers.get("Relevancy"), Some(&1.0));
+            assert!(r.numbers.contains_key("Faithfulness passed"));
+        }
+        assert_eq!(rows[1].input.as_deref(), Some("NaN? Q1"));
+        assert_eq!(
+            info.warnings,
+            ["run.json: 3 examples had a non-finite Faithfulness (b NaN, c Infinity, d -Infinity); they are left out of Faithfulness (missing for those examples, never a number)"]
+        );
+        // The stated mean over the finite scores is the cases' mean: no warning.
+        assert!(info.higher_is_better.contains(&"Faithfulness".to_string()));
     }
 
     #[test]

@@ -1,7 +1,9 @@
 //! CSV and TSV readers (header row required).
 //!
 //! Cells that parse as finite numbers become numbers; `nan`/`inf` are rejected
-//! because no statistic can use them; empty cells count as absent.
+//! because no statistic can use them (a user's own file writes a missing value
+//! as an empty cell; a tool's files follow [`super::non_finite`]); empty cells
+//! count as absent.
 
 use std::path::Path;
 

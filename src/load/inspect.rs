@@ -28,7 +28,11 @@
 //!   0, numeric strings their number, numbers and booleans as they are; a dict
 //!   value gives one metric per key, named `scorer.key`. A sample without a
 //!   value for a scorer (no score, or null: Inspect's "unscored") is missing
-//!   for that metric, never a zero;
+//!   for that metric, never a zero. So is a value Inspect wrote as `NaN`,
+//!   `Infinity` or `-Infinity` (Python's json writes them bare; the string
+//!   `"NaN"` reads the same), which is also counted and listed in a warning:
+//!   the rule of every tool's reader ([`super::non_finite`]); an epoch's
+//!   non-finite value leaves the example's mean over its other epochs;
 //! - tags: the scalars of the sample's `metadata` (for `--slice-by`).
 //!
 //! The tool information lists the scorers in the log's order and warns about a
@@ -49,6 +53,7 @@ use serde_json::value::RawValue;
 use serde_json::Value as Json;
 
 use super::json::{json_error, kind, line_of};
+use super::non_finite;
 use super::record::{Fields, Row};
 use super::{Text, ToolInfo};
 use crate::error::{Error, Location, Result};
@@ -165,7 +170,9 @@ fn entry_json<T: DeserializeOwned>(
         inner: entry,
         left: MAX_ENTRY_BYTES,
     };
-    serde_json::from_reader(std::io::BufReader::new(capped)).map_err(|e| {
+    // Inspect is Python: a NaN score may be a bare `NaN`.
+    let quoted = non_finite::Quoted::new(capped);
+    serde_json::from_reader(std::io::BufReader::new(quoted)).map_err(|e| {
         if e.is_io() {
             return Error::input(
                 loc.clone(),
@@ -225,8 +232,9 @@ struct JsonLog<'a> {
 }
 
 fn read_json(path: &Path, bytes: &[u8]) -> Result<(Vec<Row>, ToolInfo)> {
+    let quoted = non_finite::quote(bytes);
     let text =
-        super::json::utf8_document(path, bytes, " (nor a zip archive: an Inspect .eval log)")?;
+        super::json::utf8_document(path, &quoted, " (nor a zip archive: an Inspect .eval log)")?;
     let not_inspect = || {
         Error::input(
             Location::file(path),
@@ -278,6 +286,8 @@ struct Log<'a> {
     errored: usize,
     /// Values Inspect reads as 0 with a warning: metric → (count, first value).
     unreadable: Vec<(String, usize, String)>,
+    /// Values written as `NaN`, `Infinity` or `-Infinity`: left out, listed.
+    non_finite: non_finite::Tally,
 }
 
 impl<'a> Log<'a> {
@@ -289,6 +299,7 @@ impl<'a> Log<'a> {
             metrics: Vec::new(),
             errored: 0,
             unreadable: Vec::new(),
+            non_finite: non_finite::Tally::default(),
         }
     }
 
@@ -357,6 +368,12 @@ impl<'a> Log<'a> {
             _ => None,
         };
         let mut numbers: Vec<(Text, f64)> = Vec::new();
+        // How the warning about a non-finite value names this sample.
+        let label = if epoch == "1" {
+            id.clone()
+        } else {
+            format!("{id} (epoch {epoch})")
+        };
         match &sample.scores {
             Json::Null => {}
             Json::Object(scores) => {
@@ -373,7 +390,7 @@ impl<'a> Log<'a> {
                             ))
                         }
                     };
-                    self.read_value(scorer, value, &field, &mut numbers)?;
+                    self.read_value(scorer, value, &label, &field, &mut numbers)?;
                 }
             }
             other => {
@@ -402,11 +419,13 @@ impl<'a> Log<'a> {
         Ok(())
     }
 
-    /// One scorer's value as metrics (a dict value: one per key).
+    /// One scorer's value as metrics (a dict value: one per key) of the
+    /// sample `label` names.
     fn read_value(
         &mut self,
         scorer: &str,
         value: &Json,
+        label: &str,
         field: &dyn Fn(&str) -> Location,
         numbers: &mut Vec<(Text, f64)>,
     ) -> Result<()> {
@@ -424,16 +443,21 @@ impl<'a> Log<'a> {
                 Json::Null => None,
                 Json::Number(n) => n.as_f64().filter(|x| x.is_finite()),
                 Json::Bool(b) => Some(f64::from(u8::from(*b))),
-                Json::String(s) => Some(match value_to_float(s) {
-                    Some(x) => x,
-                    None => {
+                Json::String(s) => match (non_finite::text(s), value_to_float(s)) {
+                    (Some(x), _) => {
+                        // Missing, like an unscored sample, and listed in a warning.
+                        self.non_finite.record(&name, label, x);
+                        None
+                    }
+                    (None, Some(x)) => Some(x),
+                    (None, None) => {
                         match self.unreadable.iter_mut().find(|(m, _, _)| *m == name) {
                             Some(entry) => entry.1 += 1,
                             None => self.unreadable.push((name.clone(), 1, s.clone())),
                         }
-                        0.0
+                        Some(0.0)
                     }
-                }),
+                },
                 other => {
                     return Err(Error::input(
                         field(&format!("scores.{scorer}.value")),
@@ -487,6 +511,7 @@ impl<'a> Log<'a> {
                 self.rows.len()
             ));
         }
+        warnings.extend(self.non_finite.warnings(&file));
         for (metric, count, first) in &self.unreadable {
             warnings.push(format!(
                 "{file}: {count} values of {metric} (such as \"{first}\") are not C/I/P/N, yes/no, true/false or a number; read as 0, as Inspect's value_to_float does"
@@ -876,6 +901,67 @@ mod tests {
             json("{\"eval\": {}, \"samples\": [\n{\"id\": 1, \"scores\": 3}]}")
                 .starts_with("l.json:2: field \"scores\"")
         );
+    }
+
+    #[test]
+    fn non_finite_values_are_missing_counted_and_listed_in_archives_and_json() {
+        // Python's json writes NaN bare; an input that says "NaN" stays text.
+        let samples = [
+            sample("1", 1, r#"{"match": {"value": 0.5}}"#),
+            sample("2", 1, r#"{"match": {"value": NaN}}"#),
+            sample("3", 1, r#"{"match": {"value": {"x": Infinity, "y": 1}}}"#),
+            sample("4", 1, r#"{"match": {"value": 1.0}}"#),
+            sample("4", 2, r#"{"match": {"value": "-Infinity"}}"#),
+        ]
+        .map(|s| s.replace("What is", "NaN or Infinity? What is"));
+        let entries: Vec<(String, String)> = samples
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (format!("samples/{i}_epoch_1.json"), s.clone()))
+            .chain([(
+                "header.json".to_string(),
+                r#"{"status": "success", "results": {"scores": []}}"#.to_string(),
+            )])
+            .collect();
+        let entries: Vec<(&str, String)> = entries
+            .iter()
+            .map(|(n, t)| (n.as_str(), t.clone()))
+            .collect();
+        let zipped = archive(&entries, zip::CompressionMethod::Deflated);
+        let json = format!(
+            "{{\"eval\": {{}}, \"status\": \"success\", \"samples\": [\n{}\n]}}",
+            samples.join(",\n")
+        );
+        for (name, bytes) in [("x.eval", zipped), ("x.json", json.into_bytes())] {
+            let (rows, info) = read(Path::new(name), &bytes).expect("reads");
+            assert_eq!(rows.len(), 5, "{name}");
+            let by = |id: &str, epoch: usize| {
+                rows.iter()
+                    .filter(|r| r.id == id)
+                    .nth(epoch - 1)
+                    .expect("row")
+            };
+            assert_eq!(by("1", 1).numbers.get("match"), Some(&0.5));
+            assert_eq!(by("2", 1).numbers.get("match"), None);
+            assert_eq!(by("3", 1).numbers.get("match.x"), None);
+            assert_eq!(by("3", 1).numbers.get("match.y"), Some(&1.0));
+            // An epoch's value is left out; the example keeps its other epochs.
+            assert_eq!(by("4", 1).numbers.get("match"), Some(&1.0));
+            assert_eq!(by("4", 2).numbers.get("match"), None);
+            assert_eq!(
+                by("2", 1).input.as_deref(),
+                Some("NaN or Infinity? What is 2 + 2?")
+            );
+            assert_eq!(
+                info.warnings,
+                [
+                    format!("{name}: 2 examples had a non-finite match (2 NaN, 4 (epoch 2) -Infinity); they are left out of match (missing for those examples, never a number)"),
+                    format!("{name}: 1 examples had a non-finite match.x (3 Infinity); they are left out of match.x (missing for those examples, never a number)"),
+                ],
+                "{name}"
+            );
+            assert_eq!(info.metrics, ["match", "match.x", "match.y"]);
+        }
     }
 
     #[test]

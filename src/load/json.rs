@@ -1,4 +1,9 @@
 //! JSON Lines and JSON array readers.
+//!
+//! These read the user's own files, held to JSON itself: a bare `NaN` or
+//! `Infinity` is an error naming the line and column, asking for `null`
+//! ([`json_error`]). A tool's files, which Python writes with those tokens,
+//! follow [`super::non_finite`] instead.
 
 use std::borrow::Cow;
 use std::io::Read;
@@ -506,58 +511,9 @@ fn parse_object(text: &str, loc: &Location, fields: &FieldMap) -> Result<Row> {
     Row::from_fields(pairs, fields, loc)
 }
 
-/// Python's `json` (lm-eval's samples, among others) writes the bare tokens
-/// `NaN`, `Infinity` and `-Infinity` (not JSON). Outside strings, each becomes a JSON string of itself, so the line parses and the value is
-/// seen as what it is (no newline moves: lines keep their numbers).
-pub(crate) fn quote_non_finite(bytes: &[u8]) -> std::borrow::Cow<'_, [u8]> {
-    if memchr::memmem::find(bytes, b"Infinity").is_none()
-        && memchr::memmem::find(bytes, b"NaN").is_none()
-    {
-        return std::borrow::Cow::Borrowed(bytes);
-    }
-    let mut out = Vec::with_capacity(bytes.len() + 64);
-    let (mut in_string, mut escaped) = (false, false);
-    let mut i = 0;
-    while i < bytes.len() {
-        let b = bytes[i];
-        if in_string {
-            out.push(b);
-            if escaped {
-                escaped = false;
-            } else if b == b'\\' {
-                escaped = true;
-            } else if b == b'"' {
-                in_string = false;
-            }
-            i += 1;
-            continue;
-        }
-        if b == b'"' {
-            in_string = true;
-            out.push(b);
-            i += 1;
-            continue;
-        }
-        let token = [b"-Infinity".as_slice(), b"Infinity", b"NaN"]
-            .into_iter()
-            .find(|t| bytes[i..].starts_with(t));
-        match token {
-            Some(t) => {
-                out.push(b'"');
-                out.extend_from_slice(t);
-                out.push(b'"');
-                i += t.len();
-            }
-            None => {
-                out.push(b);
-                i += 1;
-            }
-        }
-    }
-    std::borrow::Cow::Owned(out)
-}
-
-/// `first_line` is the file line on which `text` starts.
+/// The error for JSON that does not parse; `first_line` is the file line on
+/// which `text` starts. A bare `NaN` or `Infinity` in a plain file (the
+/// user's own, not a tool's: see [`super::non_finite`]) is refused by name.
 pub(super) fn json_error(
     path: &Path,
     first_line: usize,

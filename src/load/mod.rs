@@ -16,6 +16,7 @@ pub mod header;
 mod inspect;
 mod json;
 mod lm_eval;
+mod non_finite;
 mod openai_evals;
 pub mod promptfoo;
 pub mod record;
@@ -482,7 +483,7 @@ fn detect_format(path: &Path, bytes: &[u8], requested: InputFormat) -> Result<Fo
 /// spec (`spec`) or a promptfoo JSONL result, or a document that is
 /// promptfoo's object (`results.results`), an Inspect log (`eval` and
 /// `samples`) or a DeepEval run (`testCases`, or `testRunData`) picks those
-/// readers; anything else is JSONL.
+/// readers, bare `NaN`/`Infinity` or not; anything else is JSONL.
 fn detect_auto(path: &Path, bytes: &[u8]) -> Result<Format> {
     if bytes.starts_with(inspect::ZIP_MAGIC) {
         return Ok(Format::Inspect);
@@ -531,15 +532,11 @@ fn detect_auto(path: &Path, bytes: &[u8]) -> Result<Format> {
             None
         }
     };
-    // lm-eval's samples may hold Python's bare NaN/Infinity: its reader reads them.
-    if let Ok(value) =
-        serde_json::from_slice::<serde_json::Value>(&json::quote_non_finite(first_line))
-    {
-        if lm_eval::is_sample(&value) {
-            return Ok(Format::LmEval);
-        }
-    }
-    if let Ok(value) = serde_json::from_slice::<serde_json::Value>(first_line) {
+    // A tool's file may hold Python's bare NaN/Infinity, which its reader
+    // reads (`non_finite`): they do not hide the file's shape. A plain file
+    // with them is still plain JSONL, whose reader refuses them by name.
+    let first_line = non_finite::quote(first_line);
+    if let Ok(value) = serde_json::from_slice::<serde_json::Value>(&first_line) {
         if lm_eval::is_sample(&value) {
             return Ok(Format::LmEval);
         }
@@ -553,14 +550,14 @@ fn detect_auto(path: &Path, bytes: &[u8]) -> Result<Format> {
     }
     // promptfoo's JSONL export before 0.110 could put two results on a line.
     let mut values =
-        serde_json::Deserializer::from_slice(first_line).into_iter::<serde_json::Value>();
+        serde_json::Deserializer::from_slice(&first_line).into_iter::<serde_json::Value>();
     if let Some(Ok(value)) = values.next() {
         if promptfoo::is_jsonl_result(&value) {
             return Ok(Format::Promptfoo);
         }
     }
     // The first line is not a whole object: a pretty-printed JSON document.
-    match serde_json::from_slice::<serde_json::Value>(text) {
+    match serde_json::from_slice::<serde_json::Value>(&non_finite::quote(text)) {
         Ok(value) => document(&value).ok_or_else(|| Error::input(
             Location::file(path),
             "the file is one JSON object that benchgate cannot place: it reads JSONL (an object per line), a JSON array of objects, CSV/TSV, lm-eval samples, promptfoo output, Inspect AI logs, DeepEval test runs and OpenAI evals logs; name the format with --input-format",
@@ -618,5 +615,42 @@ mod tests {
                 "{err}"
             );
         }
+    }
+
+    #[test]
+    fn bare_nan_in_a_tools_file_does_not_hide_its_format() {
+        // Python's json writes NaN bare: the tools' documents and lines are
+        // still told apart, and a plain JSONL file with one is still refused.
+        let deepeval = "{\n  \"testCases\": [\n    {\"name\": \"a\", \"metricsData\": [{\"name\": \"M\", \"score\": NaN}]},\n    {\"name\": \"b\", \"metricsData\": [{\"name\": \"M\", \"score\": 0.5}]}\n  ]\n}\n";
+        let inspect = "{\"eval\": {}, \"status\": \"success\", \"samples\": [{\"id\": 1, \"scores\": {\"m\": {\"value\": Infinity}}}, {\"id\": 2, \"scores\": {\"m\": {\"value\": 1}}}]}\n";
+        let openai = "{\"spec\": {\"eval_name\": \"e\"}}\n{\"sample_id\": \"s\", \"type\": \"metrics\", \"data\": {\"score\": NaN}}\n{\"sample_id\": \"t\", \"type\": \"metrics\", \"data\": {\"score\": 1}}\n";
+        for (text, tool) in [
+            (deepeval, "deepeval"),
+            (inspect, "inspect"),
+            (openai, "openai-evals"),
+        ] {
+            let data = load_bytes(
+                Path::new("run.json"),
+                text.as_bytes().to_vec(),
+                &FieldMap::default(),
+            )
+            .expect("reads");
+            let info = data.tool.expect("a tool's file");
+            assert_eq!(info.tool, tool);
+            assert!(
+                info.warnings
+                    .iter()
+                    .any(|w| w.contains("1 examples had a non-finite")),
+                "{tool}: {:?}",
+                info.warnings
+            );
+        }
+        let err = load_bytes(
+            Path::new("mine.jsonl"),
+            b"{\"id\": \"a\", \"prediction\": \"x\", \"judge\": NaN}\n".to_vec(),
+            &FieldMap::default(),
+        )
+        .expect_err("a plain file is the user's own");
+        assert!(err.to_string().contains("non-finite number"), "{err}");
     }
 }

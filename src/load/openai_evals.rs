@@ -15,8 +15,11 @@
 //! - reference: the first `match` event's `expected`;
 //! - metrics: `correct` (1 or 0) of `match` events, and every number (or
 //!   boolean) in the `data` of `metrics` events (`score`, …), averaged over a
-//!   sample's events; a null is missing, never a zero. Text in `metrics` data
-//!   (a model grader's `choice`) becomes a tag.
+//!   sample's events; a null is missing, never a zero. A value written as
+//!   `NaN`, `Infinity` or `-Infinity` (Python's json writes them bare) is
+//!   missing too — left out of the sample's average — and counted and listed
+//!   in a warning: the rule of every tool's reader ([`super::non_finite`]).
+//!   Other text in `metrics` data (a model grader's `choice`) becomes a tag.
 //!
 //! Other events (embeddings, errors, raw records) are not read. A log without
 //! `final_report` is read with a warning that the run may be partial; where it
@@ -29,6 +32,7 @@ use std::path::Path;
 use serde_json::{Map, Value as Json};
 
 use super::json::{kind, values};
+use super::non_finite;
 use super::record::{format_number, Fields, Row};
 use super::{Text, ToolInfo};
 use crate::error::{Error, Location, Result};
@@ -46,6 +50,9 @@ struct Sample {
     expected_at: Option<u64>,
     /// metric → (sum, count), in order of first appearance.
     sums: Vec<(String, f64, usize)>,
+    /// Metrics an event gave a non-finite value (the first such value):
+    /// left out of the average, listed in a warning.
+    non_finite: Vec<(String, f64)>,
     tags: Vec<(String, String)>,
 }
 
@@ -68,7 +75,9 @@ pub fn read(path: &Path, bytes: &[u8]) -> Result<(Vec<Row>, ToolInfo)> {
     let mut metrics: Vec<String> = Vec::new();
     let mut final_report: Option<Map<String, Json>> = None;
     let mut seen_spec = false;
-    for item in values(path, bytes) {
+    // oaieval logs with Python's json: a NaN score is a bare `NaN`.
+    let quoted = non_finite::quote(bytes);
+    for item in values(path, &quoted) {
         let (loc, value) = item?;
         let Json::Object(mut map) = value else {
             return Err(Error::input(
@@ -186,7 +195,15 @@ pub fn read(path: &Path, bytes: &[u8]) -> Result<(Vec<Row>, ToolInfo)> {
                             note(&mut metrics, key);
                         }
                         Json::Null => note(&mut metrics, key),
-                        Json::String(s) => sample.tags.push((key.clone(), s.clone())),
+                        Json::String(s) => match non_finite::text(s) {
+                            Some(x) => {
+                                if !sample.non_finite.iter().any(|(m, _)| m == key) {
+                                    sample.non_finite.push((key.clone(), x));
+                                }
+                                note(&mut metrics, key);
+                            }
+                            None => sample.tags.push((key.clone(), s.clone())),
+                        },
                         _ => {}
                     }
                 }
@@ -199,9 +216,13 @@ pub fn read(path: &Path, bytes: &[u8]) -> Result<(Vec<Row>, ToolInfo)> {
             "the file is empty; an OpenAI evals log starts with its {\"spec\": …} line",
         ));
     }
+    let mut tally = non_finite::Tally::default();
     let rows: Vec<Row> = samples
         .into_iter()
         .map(|(id, s)| {
+            for (metric, x) in &s.non_finite {
+                tally.record(metric, &id, *x);
+            }
             let numbers: Vec<(Text, f64)> = s
                 .sums
                 .iter()
@@ -227,7 +248,7 @@ pub fn read(path: &Path, bytes: &[u8]) -> Result<(Vec<Row>, ToolInfo)> {
         || path.display().to_string(),
         |n| n.to_string_lossy().into_owned(),
     );
-    let mut warnings = Vec::new();
+    let mut warnings = tally.warnings(&file);
     match &final_report {
         None => warnings.push(format!(
             "{file}: the log has no final_report line, so the run may be partial (stopped before it finished); its {} samples are compared as they are",
@@ -419,6 +440,42 @@ mod tests {
         assert_eq!(rows[1].tags.get("choice").map(|t| t.as_str()), Some("N"));
         assert_eq!(info.metrics, ["score"]);
         assert!(info.warnings[0].starts_with("p.jsonl: the log has no final_report line"));
+    }
+
+    #[test]
+    fn non_finite_values_are_left_out_of_the_average_counted_and_listed() {
+        // Python's json writes NaN bare; a prompt that says NaN stays text.
+        let text = log(&[
+            event(
+                0,
+                "g.0",
+                "sampling",
+                r#"{"prompt": "NaN?", "sampled": "Infinity"}"#,
+            ),
+            event(1, "g.0", "metrics", r#"{"choice": "Y", "score": 0.5}"#),
+            event(1, "g.1", "metrics", r#"{"score": NaN}"#),
+            event(2, "g.2", "metrics", r#"{"score": Infinity}"#),
+            event(3, "g.2", "metrics", r#"{"score": 1.0}"#),
+            event(4, "g.3", "metrics", r#"{"score": -Infinity}"#),
+            event(5, "g.3", "metrics", r#"{"score": NaN}"#),
+            r#"{"final_report": {"score": NaN}}"#.to_string(),
+        ]);
+        let (rows, info) = read(Path::new("p.jsonl"), text.as_bytes()).expect("reads");
+        assert_eq!(rows[0].numbers.get("score"), Some(&0.5));
+        assert_eq!(rows[0].tags.get("choice").map(|t| t.as_str()), Some("Y"));
+        assert_eq!(
+            (rows[0].input.as_deref(), rows[0].prediction.as_str()),
+            (Some("NaN?"), "Infinity")
+        );
+        assert_eq!(rows[1].numbers.get("score"), None);
+        // Left out of the sample's average, like a null.
+        assert_eq!(rows[2].numbers.get("score"), Some(&1.0));
+        assert_eq!(rows[3].numbers.get("score"), None);
+        assert_eq!(info.metrics, ["score"]);
+        assert_eq!(
+            info.warnings,
+            ["p.jsonl: 3 examples had a non-finite score (g.1 NaN, g.2 Infinity, g.3 -Infinity); they are left out of score (missing for those examples, never a number)"]
+        );
     }
 
     #[test]

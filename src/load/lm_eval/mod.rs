@@ -56,9 +56,10 @@
 //!   BLEU's `[reference, prediction]`) feeds a corpus aggregate benchgate does
 //!   not compute: it is left out, with a warning.
 //! - non-finite values: a per-sample metric the harness wrote as `NaN`,
-//!   `Infinity` or `-Infinity` (Python's json allows the bare tokens) is
-//!   missing for that metric on that example, never a number; the reader
-//!   counts and lists them in a warning per metric.
+//!   `Infinity` or `-Infinity` (Python's json writes the bare tokens) is
+//!   missing for that metric on that example, never a number, and counted
+//!   and listed in a warning per metric: the rule of every tool's reader
+//!   ([`super::non_finite`]).
 //! - tags: `task`, `filter` (unless `none`), `doc_hash`, `prompt_hash`, `target_hash` (the
 //!   dataset fingerprint reads `doc_hash` and `target_hash`), and
 //!   `acc_norm_choice` where the length-normalised choice (`acc_norm`'s)
@@ -89,6 +90,7 @@ use serde_json::value::RawValue;
 use serde_json::{Map, Value as Json};
 
 use super::json::{json_error, kind, line_of, values};
+use super::non_finite;
 use super::record::{format_number, FieldMap, Row, Text, Value};
 use super::ToolInfo;
 use crate::error::{Error, Location, Result};
@@ -138,7 +140,7 @@ pub fn starts_samples_array(text: &[u8]) -> bool {
     }
     let mut first = None;
     // Python's bare NaN/Infinity would stop the first element short.
-    let text = super::json::quote_non_finite(text);
+    let text = non_finite::quote(text);
     let mut de = serde_json::Deserializer::from_slice(&text);
     // The rest of the array stays unread, which serde_json then reports as an
     // error: only the first element matters here.
@@ -174,20 +176,7 @@ pub fn read(path: &Path, bytes: &[u8]) -> Result<(Vec<Row>, ToolInfo)> {
             tally.skipped.join(", ")
         ));
     }
-    for (metric, ids) in &tally.non_finite {
-        let shown: Vec<&str> = ids.iter().take(5).map(String::as_str).collect();
-        let more = if ids.len() > shown.len() {
-            format!(", … ({} more)", ids.len() - shown.len())
-        } else {
-            String::new()
-        };
-        warnings.push(format!(
-            "{}: {} examples had a non-finite {metric} ({}{more}); they are left out of {metric} (missing for those examples, never a number)",
-            file_name(path),
-            ids.len(),
-            shown.join(", ")
-        ));
-    }
+    warnings.extend(tally.non_finite.warnings(&file_name(path)));
     if tally.disagree > 0 {
         warnings.push(format!(
             "{}: on {} of {} documents of {shown_task}, lm-eval's acc does not match the choice of highest log-likelihood against the gold choice benchgate read (first: line {}); the prediction or reference shown for them may be wrong",
@@ -243,7 +232,7 @@ fn items(path: &Path, bytes: &[u8]) -> Result<Vec<Item>> {
     let bytes = bytes
         .strip_prefix(b"\xef\xbb\xbf".as_slice())
         .unwrap_or(bytes);
-    let quoted = super::json::quote_non_finite(bytes);
+    let quoted = non_finite::quote(bytes);
     let bytes: &[u8] = &quoted;
     let parsed: Vec<(Location, Json)> = if bytes.trim_ascii_start().first() == Some(&b'[') {
         array(path, bytes)?
@@ -397,9 +386,9 @@ struct Tally {
     disagree: usize,
     /// The first of them.
     disagree_line: Option<usize>,
-    /// Per `metric,filter`: the ids whose value was not finite (Python's
-    /// json writes `NaN`, `Infinity`), each with its value.
-    non_finite: BTreeMap<String, Vec<String>>,
+    /// The values that were not finite (Python's json writes `NaN`,
+    /// `Infinity`), per `metric,filter`: missing there, listed in a warning.
+    non_finite: non_finite::Tally,
 }
 
 impl Tally {
@@ -501,11 +490,7 @@ fn convert(
         if !x.is_finite() {
             // Missing for this metric on this example (never a number), counted
             // and listed in a warning.
-            tally
-                .non_finite
-                .entry(key)
-                .or_default()
-                .push(format!("{id} {}", shown_non_finite(*x)));
+            tally.non_finite.record(&key, &id, *x);
             continue;
         }
         let e = tally.sums.entry(key).or_default();
@@ -635,7 +620,7 @@ fn metrics_of(
                         ))
                     }
                     Some(Json::Array(_)) => skip(name),
-                    Some(value) => match number(value).or_else(|| non_finite(value)) {
+                    Some(value) => match number(value).or_else(|| non_finite::value(value)) {
                         Some(x) => out.push((name.to_string(), x)),
                         None => {
                             return Err(Error::input(
@@ -673,7 +658,7 @@ fn metrics_of(
                     Json::Bool(b) => out.push((key.clone(), f64::from(u8::from(*b)))),
                     Json::Array(_) => skip(key),
                     other => {
-                        if let Some(x) = non_finite(other) {
+                        if let Some(x) = non_finite::value(other) {
                             out.push((key.clone(), x));
                         }
                     }
@@ -735,30 +720,6 @@ fn registered_direction(metric: &str) -> Option<bool> {
         Some(false)
     } else {
         None
-    }
-}
-
-/// A non-finite value as Python's json writes it (`NaN`, `Infinity`,
-/// `-Infinity`: read as strings, see `json::quote_non_finite`).
-fn non_finite(value: &Json) -> Option<f64> {
-    match value {
-        Json::String(s) => match s.as_str() {
-            "NaN" => Some(f64::NAN),
-            "Infinity" => Some(f64::INFINITY),
-            "-Infinity" => Some(f64::NEG_INFINITY),
-            _ => None,
-        },
-        _ => None,
-    }
-}
-
-fn shown_non_finite(x: f64) -> String {
-    if x.is_nan() {
-        "NaN".into()
-    } else if x > 0.0 {
-        "Infinity".into()
-    } else {
-        "-Infinity".into()
     }
 }
 

@@ -20,7 +20,7 @@ use std::path::Path;
 
 use serde_json::Value as Json;
 
-use super::{named_score, Parsed, Sample, Test, VariantInfo};
+use super::{named_score, take_non_finite, Parsed, Sample, Test, VariantInfo};
 use crate::error::{Error, Location, Result};
 
 /// One variant's columns.
@@ -233,9 +233,17 @@ pub(super) fn read(path: &Path, bytes: &[u8]) -> Result<Parsed> {
                 Some(status) => grouped_cell(group, status, &cell, &loc)?,
                 None => verdict_cell(cell(group.output), &loc(group.output))?,
             };
-            let Some((prediction, numbers, error)) = parsed else {
+            let Some(Cell {
+                output: prediction,
+                mut numbers,
+                nulls,
+                error,
+            }) = parsed
+            else {
                 continue;
             };
+            let mut non_finite = take_non_finite(&mut numbers);
+            non_finite.extend(nulls.into_iter().map(|name| (name, "null".to_string())));
             samples.push(Sample {
                 line,
                 test: Test {
@@ -248,6 +256,7 @@ pub(super) fn read(path: &Path, bytes: &[u8]) -> Result<Parsed> {
                 prediction,
                 input: Some(layout.variants[group.variant].label.clone()),
                 numbers,
+                non_finite,
                 tags: tags.clone(),
                 error,
             });
@@ -311,7 +320,17 @@ fn not_export(path: &Path) -> Error {
     )
 }
 
-type Cell = Option<(String, Vec<(String, f64)>, bool)>;
+/// What a variant's cells say of one test.
+struct Cell {
+    output: String,
+    /// Scores, in promptfoo's order; some may not be finite.
+    numbers: Vec<(String, f64)>,
+    /// Named scores the JSON column wrote as null (JavaScript's NaN or
+    /// ±Infinity).
+    nulls: Vec<String>,
+    /// An `[ERROR]` result.
+    error: bool,
+}
 
 /// A 0.121 group: output, Status, Score, Named Scores, `Metric:` columns.
 fn grouped_cell<'a>(
@@ -319,7 +338,7 @@ fn grouped_cell<'a>(
     status: usize,
     cell: &dyn Fn(usize) -> &'a str,
     loc: &dyn Fn(usize) -> Location,
-) -> Result<Cell> {
+) -> Result<Option<Cell>> {
     let verdict = cell(status);
     let pass = match verdict {
         "" => return Ok(None),
@@ -333,6 +352,7 @@ fn grouped_cell<'a>(
         }
     };
     let mut numbers = Vec::new();
+    let mut nulls = Vec::new();
     if let Some(c) = group.score {
         if let Some(x) = number(cell(c), &loc(c))? {
             numbers.push(("score".to_string(), x));
@@ -345,9 +365,17 @@ fn grouped_cell<'a>(
             let named: serde_json::Map<String, Json> = serde_json::from_str(text)
                 .map_err(|_| Error::input(loc(c), "expected the named scores as a JSON object"))?;
             for (name, value) in named {
-                let x = value.as_f64().filter(|x| x.is_finite()).ok_or_else(|| {
-                    Error::input(loc(c), format!("the named score {name} is not a number"))
-                })?;
+                if value.is_null() {
+                    // JSON.stringify writes a NaN or infinite score as null.
+                    nulls.push(named_score(&name));
+                    continue;
+                }
+                let x = value
+                    .as_f64()
+                    .or_else(|| crate::load::non_finite::value(&value))
+                    .ok_or_else(|| {
+                        Error::input(loc(c), format!("the named score {name} is not a number"))
+                    })?;
                 numbers.push((named_score(&name), x));
             }
         }
@@ -356,20 +384,27 @@ fn grouped_cell<'a>(
         if let Some(x) = number(cell(*c), &loc(*c))? {
             let name = named_score(name);
             numbers.retain(|(k, _)| *k != name);
+            nulls.retain(|k| *k != name);
             numbers.push((name, x));
         }
     }
-    Ok(Some((
-        cell(group.output).to_string(),
+    Ok(Some(Cell {
+        output: cell(group.output).to_string(),
         numbers,
-        verdict == "ERROR",
-    )))
+        nulls,
+        error: verdict == "ERROR",
+    }))
 }
 
+/// A score cell: empty or `undefined` is none; `NaN`, `Infinity` and
+/// `-Infinity` (JavaScript's text of them) are themselves.
 fn number(text: &str, loc: &Location) -> Result<Option<f64>> {
     let text = text.trim();
-    if text.is_empty() || text == "undefined" || text == "NaN" {
+    if text.is_empty() || text == "undefined" {
         return Ok(None);
+    }
+    if let Some(x) = crate::load::non_finite::text(text) {
+        return Ok(Some(x));
     }
     match text.parse::<f64>() {
         Ok(x) if x.is_finite() => Ok(Some(x)),
@@ -382,7 +417,7 @@ fn number(text: &str, loc: &Location) -> Result<Option<f64>> {
 
 /// A 2023–2025 cell, `[PASS] (0.82, Tone: 1.00)\n\noutput\n\nPass Reason: …`,
 /// or an early-2023 cell holding only the output.
-fn verdict_cell(text: &str, loc: &Location) -> Result<Cell> {
+fn verdict_cell(text: &str, loc: &Location) -> Result<Option<Cell>> {
     if text.is_empty() {
         return Ok(None);
     }
@@ -391,7 +426,12 @@ fn verdict_cell(text: &str, loc: &Location) -> Result<Cell> {
         .iter()
         .find(|p| first.starts_with(**p) && first.ends_with(')'));
     let Some(prefix) = verdict else {
-        return Ok(Some((text.to_string(), Vec::new(), false)));
+        return Ok(Some(Cell {
+            output: text.to_string(),
+            numbers: Vec::new(),
+            nulls: Vec::new(),
+            error: false,
+        }));
     };
     let pass = *prefix == "[PASS] (";
     let inner = &first[prefix.len()..first.len() - 1];
@@ -409,11 +449,11 @@ fn verdict_cell(text: &str, loc: &Location) -> Result<Cell> {
         }
         pending.push_str(part);
         if let Some((name, value)) = pending.rsplit_once(": ") {
-            if let Ok(x) = value.trim().parse::<f64>() {
-                if x.is_finite() {
-                    numbers.push((named_score(name), x));
-                    pending.clear();
-                }
+            let x = crate::load::non_finite::text(value)
+                .or_else(|| value.trim().parse::<f64>().ok().filter(|x| x.is_finite()));
+            if let Some(x) = x {
+                numbers.push((named_score(name), x));
+                pending.clear();
             }
         }
     }
@@ -434,9 +474,10 @@ fn verdict_cell(text: &str, loc: &Location) -> Result<Cell> {
         None if body.trim_start_matches('\n').starts_with(reason) => "",
         None => body,
     };
-    Ok(Some((
-        output.trim_matches('\n').to_string(),
+    Ok(Some(Cell {
+        output: output.trim_matches('\n').to_string(),
         numbers,
-        *prefix == "[ERROR] (",
-    )))
+        nulls: Vec::new(),
+        error: *prefix == "[ERROR] (",
+    }))
 }

@@ -47,6 +47,14 @@
 //!   test whose vars or asserts changed is *edited*; a changed prompt is
 //!   compared). Only files that state the asserts (version 3, JSONL) have it.
 //!
+//! A score or named score that is not finite is missing for that result, and
+//! counted and listed in a warning (the rule of every tool's reader,
+//! [`super::non_finite`]): promptfoo's JSON writes a NaN or infinite score as
+//! `null` (JavaScript's `JSON.stringify`; a score is a number otherwise), its
+//! CSV cells as `NaN`, `Infinity`, `-Infinity`; a file a Python script
+//! rewrote may hold the bare tokens or those strings. A null `latencyMs` or
+//! `cost` is only missing (unknown).
+//!
 //! An error result (a provider that failed, `failureReason` 2) has no response;
 //! it counts as a failure, score 0 and pass 0, as promptfoo counts it in its
 //! pass rate (successes over all results); the file's warnings say how many.
@@ -78,7 +86,8 @@ pub fn read(path: &Path, bytes: &[u8], fields: &FieldMap) -> Result<(Vec<Row>, T
         .strip_prefix(b"\xef\xbb\xbf".as_slice())
         .unwrap_or(bytes);
     let parsed = match bytes.trim_ascii_start().first() {
-        Some(b'{') => output::read(path, bytes)?,
+        // A file written by Python (a post-processed export) may hold bare NaN.
+        Some(b'{') => output::read(path, &super::non_finite::quote(bytes))?,
         _ => export::read(path, bytes)?,
     };
     finish(path, parsed, fields)
@@ -115,8 +124,11 @@ struct Sample {
     prediction: String,
     input: Option<String>,
     /// promptfoo's numbers, in its order: score, pass, named scores,
-    /// latency_ms, cost, tokens.
+    /// latency_ms, cost, tokens; all finite.
     numbers: Vec<(String, f64)>,
+    /// Scores that were not finite, as the file wrote them (`NaN`, `null`):
+    /// missing for this result, listed in a warning.
+    non_finite: Vec<(String, String)>,
     /// The test's metadata.
     tags: Vec<(String, String)>,
     /// A provider error (no response).
@@ -175,6 +187,7 @@ fn finish(path: &Path, parsed: Parsed, fields: &FieldMap) -> Result<(Vec<Row>, T
     let mut rows = Vec::with_capacity(samples.len());
     let mut errors = 0usize;
     let mut named_order: Vec<String> = Vec::new();
+    let mut tally = super::non_finite::Tally::default();
     for sample in samples {
         let loc = Location::file(path).at_line(sample.line);
         let test = &sample.test;
@@ -217,6 +230,9 @@ fn finish(path: &Path, parsed: Parsed, fields: &FieldMap) -> Result<(Vec<Row>, T
                 named_order.push(k.clone());
             }
         }
+        for (metric, value) in &sample.non_finite {
+            tally.record_shown(metric, &id, value);
+        }
         errors += usize::from(sample.error);
         rows.push(Row {
             id: id.into(),
@@ -243,6 +259,7 @@ fn finish(path: &Path, parsed: Parsed, fields: &FieldMap) -> Result<(Vec<Row>, T
         }
     }
     warnings.sort();
+    warnings.extend(tally.warnings(&path.display().to_string()));
     if errors > 0 {
         warnings.push(format!(
             "{}: {errors} of {} results are errors without a response (a provider failed); they count as failures (score 0, pass 0), as in promptfoo's pass rate",
@@ -275,6 +292,19 @@ fn finish(path: &Path, parsed: Parsed, fields: &FieldMap) -> Result<(Vec<Row>, T
             ..ToolInfo::default()
         },
     ))
+}
+
+/// Takes the numbers that are not finite out of `numbers`, shown as the
+/// tools write them (the rule of [`super::non_finite`]).
+fn take_non_finite(numbers: &mut Vec<(String, f64)>) -> Vec<(String, String)> {
+    let mut taken = Vec::new();
+    numbers.retain(|(name, x)| {
+        if !x.is_finite() {
+            taken.push((name.clone(), super::non_finite::shown(*x).to_string()));
+        }
+        x.is_finite()
+    });
+    taken
 }
 
 /// The numbers promptfoo's results have besides named scores.

@@ -317,14 +317,24 @@ impl Results {
             }
         };
         let mut numbers = Vec::new();
-        if let Some(x) = number("score")? {
-            numbers.push(("score".to_string(), x));
+        let mut non_finite = Vec::new();
+        match map.get("score").and_then(non_finite_score) {
+            Some(shown) => non_finite.push(("score".to_string(), shown)),
+            None => {
+                if let Some(x) = number("score")? {
+                    numbers.push(("score".to_string(), x));
+                }
+            }
         }
         numbers.push(("pass".to_string(), f64::from(u8::from(pass))));
         match map.get("namedScores") {
             None | Some(Json::Null) => {}
             Some(Json::Object(named)) => {
                 for (name, value) in named {
+                    if let Some(shown) = non_finite_score(value) {
+                        non_finite.push((named_score(name), shown));
+                        continue;
+                    }
                     match value.as_f64().filter(|x| x.is_finite()) {
                         Some(x) => numbers.push((named_score(name), x)),
                         None => {
@@ -375,9 +385,21 @@ impl Results {
             prediction,
             input,
             numbers,
+            non_finite,
             tags,
             error,
         });
         Ok(())
+    }
+}
+
+/// A score promptfoo could not write as a number, as the file shows it:
+/// `null` (JavaScript's `JSON.stringify` of NaN and ±Infinity; a score is a
+/// number otherwise), or `NaN`, `Infinity`, `-Infinity` (a rewrite by Python).
+fn non_finite_score(value: &Json) -> Option<String> {
+    match value {
+        Json::Null => Some("null".to_string()),
+        other => crate::load::non_finite::value(other)
+            .map(|x| crate::load::non_finite::shown(x).to_string()),
     }
 }

@@ -484,3 +484,73 @@ fn the_2023_csv_layouts_are_recognised_and_named() {
         assert!(err.contains("results.csv:1"), "{err}");
     }
 }
+
+#[test]
+fn non_finite_scores_are_missing_counted_and_listed_in_json_jsonl_and_csv() {
+    // promptfoo's JSON writes a NaN score as null; a Python rewrite writes
+    // NaN bare; the CSV prints NaN and Infinity. A description that says
+    // NaN stays text.
+    let results = [
+        entry(0, "a NaN", 0, "p", "l", "x", true),
+        entry(1, "b", 0, "p", "l", "x", true).replace(r#""score": 1"#, r#""score": null"#),
+        entry(2, "c", 0, "p", "l", "x", true).replace(r#""score": 1"#, r#""score": NaN"#),
+        entry(3, "d", 0, "p", "l", "x", true)
+            .replace(r#""brevity": 0.5"#, r#""brevity": -Infinity"#),
+        entry(4, "e", 0, "p", "l", "x", true),
+    ];
+    let check = |rows: &[Row], tool: &ToolInfo, file: &str| {
+        assert_eq!(ids(rows), ["a NaN", "b", "c", "d", "e"], "{file}");
+        assert_eq!(rows[0].numbers.get("score"), Some(&1.0));
+        assert_eq!(rows[1].numbers.get("score"), None);
+        assert_eq!(rows[2].numbers.get("score"), None);
+        assert_eq!(rows[2].numbers.get("brevity"), Some(&0.5));
+        assert_eq!(rows[3].numbers.get("brevity"), None);
+        assert_eq!(rows[3].numbers.get("score"), Some(&1.0));
+        assert_eq!(
+            tool.warnings,
+            [
+                format!("{file}: 1 examples had a non-finite brevity (d -Infinity); they are left out of brevity (missing for those examples, never a number)"),
+                format!("{file}: 2 examples had a non-finite score (b null, c NaN); they are left out of score (missing for those examples, never a number)"),
+            ],
+            "{file}"
+        );
+    };
+    let (rows, tool) = read_as("results.json", &v3(&results), &FieldMap::default()).expect("reads");
+    check(&rows, &tool, "results.json");
+    let (rows, tool) =
+        read_as("results.jsonl", &results.join("\n"), &FieldMap::default()).expect("reads");
+    check(&rows, &tool, "results.jsonl");
+
+    // The CSV exports: a score cell, a named score of a verdict cell, and
+    // 0.121's Score and Named Scores (JSON: null) columns.
+    let text = "q,[p] Say {{q}}\n\
+a,\"[PASS] (NaN, Tone: 1.00)\n\nok\"\n\
+b,\"[FAIL] (0.50, Tone: Infinity)\n\nno\"\n\
+c,\"[PASS] (1.00, Tone: 0.50)\n\nok\"\n";
+    let (rows, tool) = read_as("out.csv", text, &FieldMap::default()).expect("reads");
+    assert_eq!(rows[0].numbers.get("score"), None);
+    assert_eq!(rows[0].numbers.get("Tone"), Some(&1.0));
+    assert_eq!(rows[1].numbers.get("Tone"), None);
+    assert_eq!(rows[2].numbers.get("Tone"), Some(&0.5));
+    assert_eq!(
+        tool.warnings,
+        [
+            "out.csv: 1 examples had a non-finite Tone (q=b Infinity); they are left out of Tone (missing for those examples, never a number)",
+            "out.csv: 1 examples had a non-finite score (q=a NaN); they are left out of score (missing for those examples, never a number)",
+        ]
+    );
+    let text = "text,[small] Say {{text}},Status,Score,Named Scores,Grader Reason,Comment\n\
+hello,world,PASS,-Infinity,\"{\"\"brevity\"\":null}\",ok,\n\
+bye,moon,PASS,1.00,\"{\"\"brevity\"\":1}\",ok,\n";
+    let (rows, tool) = read_as("new.csv", text, &FieldMap::default()).expect("reads");
+    assert_eq!(rows[0].numbers.get("score"), None);
+    assert_eq!(rows[0].numbers.get("brevity"), None);
+    assert_eq!(rows[1].numbers.get("brevity"), Some(&1.0));
+    assert_eq!(
+        tool.warnings,
+        [
+            "new.csv: 1 examples had a non-finite brevity (text=hello null); they are left out of brevity (missing for those examples, never a number)",
+            "new.csv: 1 examples had a non-finite score (text=hello -Infinity); they are left out of score (missing for those examples, never a number)",
+        ]
+    );
+}
