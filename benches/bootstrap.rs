@@ -3,7 +3,8 @@
 //! resampler that `auto` picks at that size and with the multinomial one, and
 //! the Poisson one with 8 slices, so the cost of slicing shows.
 
-use benchgate::stats::{bootstrap, poisson_bootstrap, Design};
+use benchgate::design::Design;
+use benchgate::stats::{bootstrap, poisson_bootstrap};
 use criterion::{criterion_group, criterion_main, Criterion};
 use rand_core::{RngCore, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
