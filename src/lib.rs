@@ -8,8 +8,42 @@
 //! ```
 //!
 //! [`compare`] is that pass up to the verdict, one line per stage; rendering
-//! and writing the outputs are [`render`] and [`publish`]. Statistics never
+//! and writing the outputs are [`render`] and `publish`. Statistics never
 //! know about files or GitHub, and rendering never computes statistics.
+//!
+//! # The front door
+//!
+//! What the binary, the Python package and an embedding program use:
+//!
+//! - settings: [`config::Config`] (`Config::new(baseline, current)`, then its
+//!   fields; `compare` validates it), or the command line's
+//!   [`cli::Cli`] and [`app::run`];
+//! - a run: [`compare`], [`compare_with_progress`], [`compare_with_examples`]
+//!   (with every changed example, for the HTML report), [`compare_datasets`]
+//!   (rows already in memory: [`load::Dataset`] of [`load::Row`]s),
+//!   [`score_shard`] (`benchgate score`), [`plan`] (`benchgate plan`);
+//! - the result: [`report::Report`], and [`render::renderer`] for its
+//!   terminal, markdown and JSON forms ([`render::html::html`] for the page);
+//! - failures: [`error::Error`] (exit code 2 at the command line).
+//!
+//! ```
+//! use benchgate::config::{Config, OutputFormat};
+//! use benchgate::render::{renderer, RenderOptions};
+//! use benchgate::report::GateVerdict;
+//!
+//! let config = Config::new(
+//!     "fixtures/tickets/baseline.jsonl".into(),
+//!     vec!["fixtures/tickets/current.jsonl".into()],
+//! );
+//! let report = benchgate::compare(&config)?;
+//! assert_eq!(report.verdict, GateVerdict::Fail);
+//! let comment = renderer(OutputFormat::Markdown, RenderOptions::default()).render(&report);
+//! assert!(comment.contains("regressed"));
+//! # Ok::<(), benchgate::error::Error>(())
+//! ```
+//!
+//! The other public modules are the stages themselves, public for the
+//! integration tests, benches and fuzz targets that check them one by one.
 //!
 //! # Layers: imports point one way
 //!
@@ -49,27 +83,27 @@
 pub mod agreement;
 pub mod align;
 pub mod app;
-pub mod atomic;
+pub(crate) mod atomic;
 pub mod baseline;
 pub mod cli;
-pub mod cli_config;
+pub(crate) mod cli_config;
 pub mod config;
 pub mod design;
 pub mod error;
-pub mod escape;
+pub(crate) mod escape;
 pub mod examples;
 pub mod github;
 pub mod history;
-pub mod judge;
+pub(crate) mod judge;
 pub mod load;
 pub mod metrics;
-pub mod noise;
-pub mod progress;
-pub mod publish;
+pub(crate) mod noise;
+pub(crate) mod progress;
+pub(crate) mod publish;
 pub mod render;
 pub mod report;
 pub mod review;
-pub mod score;
+pub(crate) mod score;
 pub mod stats;
 
 use std::collections::BTreeMap;

@@ -108,15 +108,6 @@ fn with_line(markdown: &str, line: Option<&str>) -> String {
     out
 }
 
-/// What `--github` did.
-#[derive(Debug, Clone)]
-pub struct Published {
-    /// Where the JSON report is (the `report-json` output).
-    pub json_path: PathBuf,
-    /// The PR comment, when one was posted or found unchanged.
-    pub comment: Option<Posted>,
-}
-
 /// What stops `--github` (exit code 2). A comment that cannot be posted for any
 /// other reason than a rejected token is only a warning.
 #[derive(Debug, thiserror::Error)]
@@ -164,7 +155,7 @@ pub fn github_actions(
     options: &GithubOptions,
     env: &ActionsEnv,
     out: &mut dyn Write,
-) -> std::result::Result<Published, PublishError> {
+) -> std::result::Result<(), PublishError> {
     let json_path = match rendered.json_out {
         Some(p) => p.to_path_buf(),
         None => {
@@ -227,7 +218,7 @@ pub fn github_actions(
     }
     match fatal {
         Some(e) => Err(e),
-        None => Ok(Published { json_path, comment }),
+        None => Ok(()),
     }
 }
 
