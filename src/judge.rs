@@ -220,8 +220,108 @@ pub fn bootstrap_resamples(layouts: &[Layout], config: &Config) -> usize {
     }
 }
 
-/// Judges every metric and slice and decides the gate.
+/// Judges every metric and slice and decides the gate: the rows to test, one
+/// graphical procedure over their regression tests, each row's verdict, the
+/// warnings, and the gate's answer.
 pub fn judge(ev: &Evidence<'_>, config: &Config) -> Report {
+    let n = ev.aligned.baseline.len();
+    let (mut tests, mut warnings) = plan_rows(ev, config);
+    let family = tests.len();
+    let graph = gate_graph(&tests);
+    let p_worse = test_rows(&mut tests, &graph, ev, config);
+    let noise: Vec<crate::noise::Noise> = ev
+        .scores
+        .iter()
+        .map(|s| crate::noise::analyse(s, n, config.flaky_threshold))
+        .collect();
+    let (metrics, slice_rows) = decide_rows(&tests, &p_worse, ev, config, &noise);
+    let clusters = ev.clusters.map(|c| cluster_summary(ev, c));
+    warnings.extend(run_warnings(&tests, ev, config, clusters.as_ref()));
+    let regressed_examples = worst_examples(ev, &metrics, &slice_rows, &noise, config.top_k);
+    let rerun_ids = rerun_ids(ev.aligned, &noise);
+    let examples = example_counts(ev);
+    let mut reasons = gate_reasons(&metrics, &slice_rows, &examples, config);
+    if config.allow_missing && examples.missing > 0 {
+        warnings.push(format!(
+            "{} examples of the baseline are missing from the current run (allowed by --allow-missing): {}",
+            examples.missing,
+            list_ids(&examples.missing_ids, examples.missing)
+        ));
+    }
+    warnings.extend(ev.scores.iter().flat_map(|s| s.metric.warnings()));
+    warnings.extend(ev.scores.iter().flat_map(|s| s.notes.iter().cloned()));
+    let verdict = if reasons.is_empty() || config.fail_on == FailOn::Never {
+        if config.fail_on == FailOn::Never {
+            warnings.extend(
+                reasons
+                    .drain(..)
+                    .map(|r| format!("{r} (not gating: --fail-on never)")),
+            );
+        }
+        GateVerdict::Pass
+    } else {
+        GateVerdict::Fail
+    };
+    Report {
+        schema_version: 1,
+        suite: config.suite.clone(),
+        verdict,
+        reasons,
+        examples,
+        metrics,
+        slices: slice_rows,
+        regressed_examples,
+        settings: Settings {
+            resamples: config.resamples,
+            seed: config.seed,
+            alpha: config.alpha,
+            confidence: config.confidence,
+            test: config.test.name().to_string(),
+            resampler: config.resampler.resolve(n).name().to_string(),
+            tests: family,
+            adjustment: if family > 1 { "graphical" } else { "none" }.to_string(),
+            slice_share: if family > ev.scores.len() {
+                SLICE_SHARE
+            } else {
+                0.0
+            },
+            simultaneous_confidence: 1.0 - config.alpha,
+            row_confidence: 1.0 - 2.0 * graph.weights.first().map_or(1.0, |w| w * config.alpha),
+            min_examples: config.min_examples,
+            fail_on: config.fail_on.name().to_string(),
+            metric_signatures: ev
+                .scores
+                .iter()
+                .filter_map(|s| s.metric.signature())
+                .collect(),
+        },
+        warnings,
+        baseline_source: ev.baseline_source.clone(),
+        dataset: ev.dataset.clone(),
+        version: env!("CARGO_PKG_VERSION").to_string(),
+        trends: Vec::new(),
+        rerun_ids,
+        human: None,
+        reuse: ev
+            .scores
+            .iter()
+            .filter_map(|s| {
+                let r = s.reuse?;
+                Some(crate::report::ReuseCount {
+                    metric: s.metric.name().to_string(),
+                    computed: r.computed,
+                    reused: r.total - r.computed,
+                })
+            })
+            .collect(),
+        clusters,
+    }
+}
+
+/// The rows to test: each metric overall and in each slice large enough to
+/// decide (a warning for each slice too small), overall rows first — the
+/// graph's primary family.
+fn plan_rows(ev: &Evidence<'_>, config: &Config) -> (Vec<Test>, Vec<String>) {
     let n = ev.aligned.baseline.len();
     let mut warnings = Vec::new();
     let mut groups = vec![(0usize, n)];
@@ -254,7 +354,13 @@ pub fn judge(ev: &Evidence<'_>, config: &Config) -> Report {
     }
     // Overall rows first: the graph's primary family.
     tests.sort_by_key(|t| (t.group != 0, t.metric, t.group));
-    let family = tests.len();
+    (tests, warnings)
+}
+
+/// Runs the graphical procedure over the rows' one-sided regression tests
+/// (p-values at the tolerance; rows too small to decide never reject), and
+/// gives each row its level and interval; returns the p-values.
+fn test_rows(tests: &mut [Test], graph: &Graph, ev: &Evidence<'_>, config: &Config) -> Vec<f64> {
     // Each row's regression test at its tolerance: a p-value per row, on
     // which the graph runs; rows too small to decide never reject.
     let p_worse: Vec<f64> = tests
@@ -268,7 +374,6 @@ pub fn judge(ev: &Evidence<'_>, config: &Config) -> Report {
             }
         })
         .collect();
-    let graph = gate_graph(&tests);
     let decidable: Vec<f64> = tests
         .iter()
         .zip(&p_worse)
@@ -285,15 +390,21 @@ pub fn judge(ev: &Evidence<'_>, config: &Config) -> Report {
         t.level = o.level;
         t.result = t.values.invert(o.level);
     }
-    let noise: Vec<crate::noise::Noise> = ev
-        .scores
-        .iter()
-        .map(|s| crate::noise::analyse(s, n, config.flaky_threshold))
-        .collect();
+    p_worse
+}
 
+/// Each row's verdict, note, minimum detectable drop and p-values, as the
+/// report's metric rows (overall) and slice rows.
+fn decide_rows(
+    tests: &[Test],
+    p_worse: &[f64],
+    ev: &Evidence<'_>,
+    config: &Config,
+    noise: &[crate::noise::Noise],
+) -> (Vec<MetricRow>, Vec<SliceRow>) {
     let mut metrics = Vec::new();
     let mut slice_rows = Vec::new();
-    for (t, &p_worse) in tests.iter().zip(&p_worse) {
+    for (t, &p_worse) in tests.iter().zip(p_worse) {
         let s = &ev.scores[t.metric];
         let gate = config.gate(s.metric.name());
         let sign = s.metric.direction().sign();
@@ -381,32 +492,30 @@ pub fn judge(ev: &Evidence<'_>, config: &Config) -> Report {
             });
         }
     }
-    if let Some(w) = unbounded_warning(&tests, config) {
+    (metrics, slice_rows)
+}
+
+/// What the run says besides its rows, in order: resamples too few, guessed
+/// directions, clusters (or a field that looks like one), the tools' own
+/// notes (each once), a changed dataset.
+fn run_warnings(
+    tests: &[Test],
+    ev: &Evidence<'_>,
+    config: &Config,
+    clusters: Option<&ClusterSummary>,
+) -> Vec<String> {
+    let mut warnings = Vec::new();
+    if let Some(w) = unbounded_warning(tests, config) {
         warnings.push(w);
     }
     if let Some(w) = assumed_directions(ev.scores) {
         warnings.push(w);
     }
-
-    let clusters = ev.clusters.map(|c| cluster_summary(ev, c));
-    if let Some(c) = &clusters {
+    if let Some(c) = clusters {
         warnings.extend(cluster_warnings(c));
     } else if let Some(w) = looks_clustered(ev) {
         warnings.push(w);
     }
-    let regressed_examples = worst_examples(ev, &metrics, &slice_rows, &noise, config.top_k);
-    let rerun_ids = rerun_ids(ev.aligned, &noise);
-    let examples = ExampleCounts {
-        compared: n,
-        missing: ev.aligned.missing.len(),
-        added: ev.aligned.added.len(),
-        missing_ids: ev.aligned.missing.iter().take(10).cloned().collect(),
-        added_ids: ev.aligned.added.iter().take(10).cloned().collect(),
-        edited: ev.aligned.edited.len(),
-        edited_ids: ev.aligned.edited.iter().take(10).cloned().collect(),
-        prompt_changed: ev.aligned.prompt_changed.len(),
-        rows: ev.rows,
-    };
     for tool in ev.aligned.tools.iter().flatten() {
         for w in &tool.warnings {
             // A file compared with itself (or two runs' identical notes) says it once.
@@ -418,88 +527,30 @@ pub fn judge(ev: &Evidence<'_>, config: &Config) -> Report {
     if !ev.aligned.added.is_empty() || !ev.aligned.edited.is_empty() {
         let a = ev.aligned;
         warnings.push(format!(
-            "the dataset changed since the baseline (fingerprint {} → {}): {}; compared on the {n} unchanged examples",
+            "the dataset changed since the baseline (fingerprint {} → {}): {}; compared on the {} unchanged examples",
             crate::align::short(&ev.dataset.baseline_fingerprint),
             crate::align::short(&ev.dataset.current_fingerprint),
             // Missing examples have their own reason or warning.
-            crate::report::dataset_changes(&a.added, &[], &a.edited)
+            crate::report::dataset_changes(&a.added, &[], &a.edited),
+            a.baseline.len()
         ));
     }
-    let mut reasons = gate_reasons(&metrics, &slice_rows, &examples, config);
-    if config.allow_missing && examples.missing > 0 {
-        warnings.push(format!(
-            "{} examples of the baseline are missing from the current run (allowed by --allow-missing): {}",
-            examples.missing,
-            list_ids(&examples.missing_ids, examples.missing)
-        ));
-    }
-    warnings.extend(ev.scores.iter().flat_map(|s| s.metric.warnings()));
-    warnings.extend(ev.scores.iter().flat_map(|s| s.notes.iter().cloned()));
-    let verdict = if reasons.is_empty() || config.fail_on == FailOn::Never {
-        if config.fail_on == FailOn::Never {
-            warnings.extend(
-                reasons
-                    .drain(..)
-                    .map(|r| format!("{r} (not gating: --fail-on never)")),
-            );
-        }
-        GateVerdict::Pass
-    } else {
-        GateVerdict::Fail
-    };
-    Report {
-        schema_version: 1,
-        suite: config.suite.clone(),
-        verdict,
-        reasons,
-        examples,
-        metrics,
-        slices: slice_rows,
-        regressed_examples,
-        settings: Settings {
-            resamples: config.resamples,
-            seed: config.seed,
-            alpha: config.alpha,
-            confidence: config.confidence,
-            test: config.test.name().to_string(),
-            resampler: config.resampler.resolve(n).name().to_string(),
-            tests: family,
-            adjustment: if family > 1 { "graphical" } else { "none" }.to_string(),
-            slice_share: if family > ev.scores.len() {
-                SLICE_SHARE
-            } else {
-                0.0
-            },
-            simultaneous_confidence: 1.0 - config.alpha,
-            row_confidence: 1.0 - 2.0 * graph.weights.first().map_or(1.0, |w| w * config.alpha),
-            min_examples: config.min_examples,
-            fail_on: config.fail_on.name().to_string(),
-            metric_signatures: ev
-                .scores
-                .iter()
-                .filter_map(|s| s.metric.signature())
-                .collect(),
-        },
-        warnings,
-        baseline_source: ev.baseline_source.clone(),
-        dataset: ev.dataset.clone(),
-        version: env!("CARGO_PKG_VERSION").to_string(),
-        trends: Vec::new(),
-        rerun_ids,
-        human: None,
-        reuse: ev
-            .scores
-            .iter()
-            .filter_map(|s| {
-                let r = s.reuse?;
-                Some(crate::report::ReuseCount {
-                    metric: s.metric.name().to_string(),
-                    computed: r.computed,
-                    reused: r.total - r.computed,
-                })
-            })
-            .collect(),
-        clusters,
+    warnings
+}
+
+/// The examples compared, missing, added, edited and with a changed prompt.
+fn example_counts(ev: &Evidence<'_>) -> ExampleCounts {
+    let a = ev.aligned;
+    ExampleCounts {
+        compared: a.baseline.len(),
+        missing: a.missing.len(),
+        added: a.added.len(),
+        missing_ids: a.missing.iter().take(10).cloned().collect(),
+        added_ids: a.added.iter().take(10).cloned().collect(),
+        edited: a.edited.len(),
+        edited_ids: a.edited.iter().take(10).cloned().collect(),
+        prompt_changed: a.prompt_changed.len(),
+        rows: ev.rows,
     }
 }
 
