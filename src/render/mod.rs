@@ -503,7 +503,54 @@ pub(crate) fn headline(
     strong: &dyn Fn(&str) -> String,
     text: &dyn Fn(&str) -> String,
 ) -> Headline {
-    let (bad, good, other) = report.counts();
+    let title = headline_title(report, text);
+    let mut sentences = Vec::new();
+    let n = report.examples.compared;
+    // The worst overall regression, then where it is concentrated.
+    let worst = report
+        .metrics
+        .iter()
+        .filter(|m| matches!(m.verdict, Verdict::Regressed))
+        .min_by(|a, b| a.p_adjusted.total_cmp(&b.p_adjusted));
+    sentences.extend(worst_sentence(report, worst, nums, strong, text));
+    for m in report
+        .metrics
+        .iter()
+        .filter(|m| m.verdict == Verdict::BelowFloor)
+    {
+        sentences.push(format!(
+            "{} is {}.",
+            strong(&text(&m.name)),
+            text(m.note.as_deref().unwrap_or("below its floor"))
+        ));
+    }
+    if report.examples.missing > 0 {
+        sentences.push(format!(
+            "{} of the baseline are missing from this run ({}{}).",
+            strong(&format!("{} examples", report.examples.missing)),
+            text(&report.examples.missing_ids.join(", ")),
+            if report.examples.missing > report.examples.missing_ids.len() {
+                ", …"
+            } else {
+                ""
+            }
+        ));
+    }
+    sentences.extend(tally_sentences(report, worst, text));
+    sentences.extend(undecided_sentences(report, nums, text));
+    if report.examples.prompt_changed > 0 {
+        sentences.push(format!(
+            "The prompt differs from the baseline's on {} of {n} examples; all are compared, since the dataset (ids and references) is unchanged.",
+            group_thousands(report.examples.prompt_changed)
+        ));
+    }
+    Headline { title, sentences }
+}
+
+/// "benchgate · SUITE — 2 regressions block this PR" (or passed, with how
+/// many rows are inconclusive).
+fn headline_title(report: &Report, text: &dyn Fn(&str) -> String) -> String {
+    let (bad, _, _) = report.counts();
     let slice_bad = report
         .slices
         .iter()
@@ -515,7 +562,7 @@ pub(crate) fn headline(
         .filter(|m| m.verdict == Verdict::Inconclusive)
         .count();
     let suite = text(&report.suite);
-    let title = if report.verdict == crate::report::GateVerdict::Fail {
+    if report.verdict == crate::report::GateVerdict::Fail {
         let blockers = report.reasons.len();
         let regressions = bad + slice_bad;
         let noun = match (blockers == regressions, blockers == 1) {
@@ -529,15 +576,18 @@ pub(crate) fn headline(
         format!("benchgate · {suite} — passed, {inconclusive} inconclusive")
     } else {
         format!("benchgate · {suite} — passed")
-    };
-    let mut sentences = Vec::new();
-    let n = report.examples.compared;
-    // The worst overall regression, then where it is concentrated.
-    let worst = report
-        .metrics
-        .iter()
-        .filter(|m| matches!(m.verdict, Verdict::Regressed))
-        .min_by(|a, b| a.p_adjusted.total_cmp(&b.p_adjusted));
+    }
+}
+
+/// The worst overall regression and where it is concentrated, or else a
+/// regression confined to one slice.
+fn worst_sentence(
+    report: &Report,
+    worst: Option<&MetricRow>,
+    nums: Numbers,
+    strong: &dyn Fn(&str) -> String,
+    text: &dyn Fn(&str) -> String,
+) -> Option<String> {
     if let Some(m) = worst {
         let d = Numbers::decimals(m.scale, m.baseline, m.current);
         let verb = if m.delta < 0.0 { "fell" } else { "rose" };
@@ -575,14 +625,14 @@ pub(crate) fn headline(
             ));
         }
         s.push('.');
-        sentences.push(s.replace(" ,", ","));
+        return Some(s.replace(" ,", ","));
     } else if let Some(r) = report
         .slices
         .iter()
         .find(|r| r.verdict == Verdict::Regressed)
     {
         let d = Numbers::decimals(r.scale, r.baseline, r.current);
-        sentences.push(format!(
+        return Some(format!(
             "{} in {} ({} examples, p {}), although it did not regress overall.",
             strong(&format!(
                 "{} fell {}",
@@ -594,29 +644,29 @@ pub(crate) fn headline(
             p_phrase(r.p_adjusted)
         ));
     }
-    for m in report
+    None
+}
+
+/// The other regressions by name, then a tally of the rest ("Other
+/// metrics: 1 improved, 2 unchanged.").
+fn tally_sentences(
+    report: &Report,
+    worst: Option<&MetricRow>,
+    text: &dyn Fn(&str) -> String,
+) -> Vec<String> {
+    let (bad, good, other) = report.counts();
+    let slice_bad = report
+        .slices
+        .iter()
+        .filter(|s| s.verdict == Verdict::Regressed)
+        .count();
+    let inconclusive = report
         .metrics
         .iter()
-        .filter(|m| m.verdict == Verdict::BelowFloor)
-    {
-        sentences.push(format!(
-            "{} is {}.",
-            strong(&text(&m.name)),
-            text(m.note.as_deref().unwrap_or("below its floor"))
-        ));
-    }
-    if report.examples.missing > 0 {
-        sentences.push(format!(
-            "{} of the baseline are missing from this run ({}{}).",
-            strong(&format!("{} examples", report.examples.missing)),
-            text(&report.examples.missing_ids.join(", ")),
-            if report.examples.missing > report.examples.missing_ids.len() {
-                ", …"
-            } else {
-                ""
-            }
-        ));
-    }
+        .filter(|m| m.verdict == Verdict::Inconclusive)
+        .count();
+    let n = report.examples.compared;
+    let mut sentences = Vec::new();
     let mut tally = Vec::new();
     if let Some(w) = worst {
         let others: Vec<String> = report
@@ -669,6 +719,17 @@ pub(crate) fn headline(
         ))
     };
     sentences.extend(summary);
+    sentences
+}
+
+/// The rows that decided nothing: inconclusive ones with what would settle
+/// them, and drops that are not significant but not tiny either.
+fn undecided_sentences(
+    report: &Report,
+    nums: Numbers,
+    text: &dyn Fn(&str) -> String,
+) -> Vec<String> {
+    let mut sentences = Vec::new();
     for m in report
         .metrics
         .iter()
@@ -705,13 +766,7 @@ pub(crate) fn headline(
             ));
         }
     }
-    if report.examples.prompt_changed > 0 {
-        sentences.push(format!(
-            "The prompt differs from the baseline's on {} of {n} examples; all are compared, since the dataset (ids and references) is unchanged.",
-            group_thousands(report.examples.prompt_changed)
-        ));
-    }
-    Headline { title, sentences }
+    sentences
 }
 
 fn scaled(x: f64, scale: ValueScale) -> f64 {
