@@ -78,7 +78,41 @@ impl Renderer for Terminal {
             let _ = writeln!(out, "  {s}");
         }
         out.push('\n');
+        self.metrics_section(report, nums, &mut out);
+        self.slices_section(report, nums, &mut out);
+        self.examples_section(report, &mut out);
+        if let Some(h) = &report.human {
+            let _ = write!(out, "\n{}", visible(&super::human::terminal(h)));
+        }
 
+        if !report.reasons.is_empty() {
+            let _ = writeln!(out, "\nThe gate failed because:");
+            for r in &report.reasons {
+                let _ = writeln!(out, "  - {}", visible(r));
+            }
+        }
+        for w in &report.warnings {
+            let _ = writeln!(out, "\nwarning: {}", visible(w));
+        }
+        for r in &report.reuse {
+            let _ = writeln!(out, "\n{}", visible(&super::reuse_line(r)));
+        }
+        let _ = writeln!(
+            out,
+            "\n{} compared, {} added, {} missing · baseline: {} · {}",
+            report.examples.compared,
+            report.examples.added,
+            report.examples.missing,
+            visible(&report.baseline_source),
+            report.signature()
+        );
+        out
+    }
+}
+
+impl Terminal {
+    /// The metric table, the lines under it, repeated samples and the trend.
+    fn metrics_section(&self, report: &Report, nums: Numbers, out: &mut String) {
         let (ci, p_label) = super::column_labels(report);
         let mut t = self.table();
         t.set_header(vec![
@@ -119,8 +153,11 @@ impl Renderer for Terminal {
                 let _ = writeln!(out, "  {}", visible(&line));
             }
         }
-        super::trend::terminal_section(report, &mut out);
+        super::trend::terminal_section(report, out);
+    }
 
+    /// The slices that moved, as a table.
+    fn slices_section(&self, report: &Report, nums: Numbers, out: &mut String) {
         let moved = report.moved_slices();
         if !moved.is_empty() {
             let _ = writeln!(out, "\nSlices that moved:");
@@ -153,7 +190,10 @@ impl Renderer for Terminal {
             }
             let _ = writeln!(out, "{t}");
         }
+    }
 
+    /// The most regressed examples of each metric, with word diffs.
+    fn examples_section(&self, report: &Report, out: &mut String) {
         let mut current_metric = "";
         for e in &report.regressed_examples {
             if e.metric != current_metric {
@@ -223,33 +263,6 @@ impl Renderer for Terminal {
                 let _ = writeln!(out, "    + {}", visible(&new).replace('\n', " "));
             }
         }
-
-        if let Some(h) = &report.human {
-            let _ = write!(out, "\n{}", visible(&super::human::terminal(h)));
-        }
-
-        if !report.reasons.is_empty() {
-            let _ = writeln!(out, "\nThe gate failed because:");
-            for r in &report.reasons {
-                let _ = writeln!(out, "  - {}", visible(r));
-            }
-        }
-        for w in &report.warnings {
-            let _ = writeln!(out, "\nwarning: {}", visible(w));
-        }
-        for r in &report.reuse {
-            let _ = writeln!(out, "\n{}", visible(&super::reuse_line(r)));
-        }
-        let _ = writeln!(
-            out,
-            "\n{} compared, {} added, {} missing · baseline: {} · {}",
-            report.examples.compared,
-            report.examples.added,
-            report.examples.missing,
-            visible(&report.baseline_source),
-            report.signature()
-        );
-        out
     }
 }
 
