@@ -152,113 +152,9 @@ fn render(report: &Report, budget: Budget) -> String {
     let _ = writeln!(out, "### {icon} {}\n", head.title);
     let _ = writeln!(out, "{}\n", head.sentences.join(" "));
 
-    let (ci, p_label) = super::column_labels(report);
-    let _ = writeln!(
-        out,
-        "| metric | baseline | this PR | Δ | {ci} | {p_label} | |"
-    );
-    let _ = writeln!(out, "|---|---:|---:|---:|---|---:|---|");
-    for m in &report.metrics {
-        let [baseline, current, delta, ci, p] = nums.cells(&m.into());
-        let _ = writeln!(
-            out,
-            "| {} | {baseline} | {current} | {delta} | {ci} | {p} | {} {} |",
-            name(&metric_label(m)),
-            emoji(m.verdict),
-            m.verdict.label()
-        );
-    }
-    if let Some(line) = super::detectable_line(report, nums) {
-        let _ = writeln!(out, "\n{}", phrase(&line));
-    }
-    if let Some(line) = super::cluster_line(report) {
-        let _ = writeln!(out, "\n{}", phrase(&line));
-    }
-    let [meaning, tests] = super::interval_note(report);
-    let _ = writeln!(out, "\n<sub>{} {}</sub>", phrase(&meaning), phrase(&tests));
-    out.push('\n');
-    let noise = super::noise_lines(report, nums);
-    if !noise.is_empty() {
-        let _ = writeln!(out, "**Repeated samples.** {}\n", phrase(&noise.join(" ")));
-    }
-    super::trend::markdown_section(report, &mut out);
-
-    let moved = report.moved_slices();
-    let (ci, p_label) = super::slice_labels(report);
-    let slice_header = |out: &mut String| {
-        let _ = writeln!(
-            out,
-            "| slice | metric | n | baseline | this PR | Δ | {ci} | {p_label} | |"
-        );
-        let _ = writeln!(out, "|---|---|---:|---:|---:|---:|---|---:|---|");
-    };
-    // Slices that block the merge are in the open, never inside a fold.
-    let blocking: Vec<&&crate::report::SliceRow> = moved
-        .iter()
-        .filter(|s| s.verdict == Verdict::Regressed)
-        .take(budget.slices)
-        .collect();
-    if !blocking.is_empty() {
-        let _ = writeln!(out, "**Slices that regressed**\n");
-        slice_header(&mut out);
-        for s in &blocking {
-            slice_row(&mut out, s, nums);
-        }
-        out.push('\n');
-    }
-    let rest: Vec<&crate::report::SliceRow> = moved
-        .iter()
-        .copied()
-        .filter(|s| s.verdict != Verdict::Regressed)
-        .collect();
-    let room = budget.slices.saturating_sub(blocking.len());
-    if !rest.is_empty() && room > 0 {
-        let tested = tested_slices(report);
-        let _ = writeln!(
-            out,
-            "<details><summary>Other slices that moved ({} of {})</summary>\n",
-            rest.len(),
-            tested
-        );
-        slice_header(&mut out);
-        for s in rest.iter().take(room) {
-            slice_row(&mut out, s, nums);
-        }
-        if rest.len() > room {
-            let _ = writeln!(
-                out,
-                "\n*{} more slices left out for length.*",
-                rest.len() - room
-            );
-        }
-        out.push_str("\n</details>\n\n");
-    }
-    let mut by_metric: Vec<(&str, Vec<&ExampleChange>)> = Vec::new();
-    for e in &report.regressed_examples {
-        match by_metric.iter_mut().find(|(m, _)| *m == e.metric) {
-            Some((_, list)) => list.push(e),
-            None => by_metric.push((&e.metric, vec![e])),
-        }
-    }
-    let mut shown = 0usize;
-    for (metric, list) in by_metric {
-        if shown >= budget.examples {
-            break;
-        }
-        let take = list.len().min(budget.examples - shown);
-        let _ = writeln!(
-            out,
-            "<details><summary>{} most regressed examples ({})</summary>\n",
-            take,
-            html_text(&truncate(metric, NAME_CHARS))
-        );
-        for e in list.iter().take(take) {
-            example(&mut out, e, budget.text_chars);
-        }
-        shown += take;
-        out.push_str("</details>\n\n");
-    }
-
+    metrics_section(report, nums, &mut out);
+    slices_section(report, nums, budget, &mut out);
+    examples_section(report, budget, &mut out);
     if let Some(h) = &report.human {
         out.push_str(&super::human::markdown(h));
     }
@@ -294,6 +190,125 @@ fn render(report: &Report, budget: Budget) -> String {
         report.signature().replace('&', "&amp;").replace('<', "&lt;")
     );
     out
+}
+
+/// The metric table, the lines under it, repeated samples and the trend.
+fn metrics_section(report: &Report, nums: Numbers, out: &mut String) {
+    let (ci, p_label) = super::column_labels(report);
+    let _ = writeln!(
+        out,
+        "| metric | baseline | this PR | Δ | {ci} | {p_label} | |"
+    );
+    let _ = writeln!(out, "|---|---:|---:|---:|---|---:|---|");
+    for m in &report.metrics {
+        let [baseline, current, delta, ci, p] = nums.cells(&m.into());
+        let _ = writeln!(
+            out,
+            "| {} | {baseline} | {current} | {delta} | {ci} | {p} | {} {} |",
+            name(&metric_label(m)),
+            emoji(m.verdict),
+            m.verdict.label()
+        );
+    }
+    if let Some(line) = super::detectable_line(report, nums) {
+        let _ = writeln!(out, "\n{}", phrase(&line));
+    }
+    if let Some(line) = super::cluster_line(report) {
+        let _ = writeln!(out, "\n{}", phrase(&line));
+    }
+    let [meaning, tests] = super::interval_note(report);
+    let _ = writeln!(out, "\n<sub>{} {}</sub>", phrase(&meaning), phrase(&tests));
+    out.push('\n');
+    let noise = super::noise_lines(report, nums);
+    if !noise.is_empty() {
+        let _ = writeln!(out, "**Repeated samples.** {}\n", phrase(&noise.join(" ")));
+    }
+    super::trend::markdown_section(report, out);
+}
+
+/// The slices that regressed, in the open, then the others that moved in a
+/// fold, within the budget.
+fn slices_section(report: &Report, nums: Numbers, budget: Budget, out: &mut String) {
+    let moved = report.moved_slices();
+    let (ci, p_label) = super::slice_labels(report);
+    let slice_header = |out: &mut String| {
+        let _ = writeln!(
+            out,
+            "| slice | metric | n | baseline | this PR | Δ | {ci} | {p_label} | |"
+        );
+        let _ = writeln!(out, "|---|---|---:|---:|---:|---:|---|---:|---|");
+    };
+    // Slices that block the merge are in the open, never inside a fold.
+    let blocking: Vec<&&crate::report::SliceRow> = moved
+        .iter()
+        .filter(|s| s.verdict == Verdict::Regressed)
+        .take(budget.slices)
+        .collect();
+    if !blocking.is_empty() {
+        let _ = writeln!(out, "**Slices that regressed**\n");
+        slice_header(out);
+        for s in &blocking {
+            slice_row(out, s, nums);
+        }
+        out.push('\n');
+    }
+    let rest: Vec<&crate::report::SliceRow> = moved
+        .iter()
+        .copied()
+        .filter(|s| s.verdict != Verdict::Regressed)
+        .collect();
+    let room = budget.slices.saturating_sub(blocking.len());
+    if !rest.is_empty() && room > 0 {
+        let tested = tested_slices(report);
+        let _ = writeln!(
+            out,
+            "<details><summary>Other slices that moved ({} of {})</summary>\n",
+            rest.len(),
+            tested
+        );
+        slice_header(out);
+        for s in rest.iter().take(room) {
+            slice_row(out, s, nums);
+        }
+        if rest.len() > room {
+            let _ = writeln!(
+                out,
+                "\n*{} more slices left out for length.*",
+                rest.len() - room
+            );
+        }
+        out.push_str("\n</details>\n\n");
+    }
+}
+
+/// The most regressed examples of each metric, each metric in a fold,
+/// within the budget.
+fn examples_section(report: &Report, budget: Budget, out: &mut String) {
+    let mut by_metric: Vec<(&str, Vec<&ExampleChange>)> = Vec::new();
+    for e in &report.regressed_examples {
+        match by_metric.iter_mut().find(|(m, _)| *m == e.metric) {
+            Some((_, list)) => list.push(e),
+            None => by_metric.push((&e.metric, vec![e])),
+        }
+    }
+    let mut shown = 0usize;
+    for (metric, list) in by_metric {
+        if shown >= budget.examples {
+            break;
+        }
+        let take = list.len().min(budget.examples - shown);
+        let _ = writeln!(
+            out,
+            "<details><summary>{} most regressed examples ({})</summary>\n",
+            take,
+            html_text(&truncate(metric, NAME_CHARS))
+        );
+        for e in list.iter().take(take) {
+            example(out, e, budget.text_chars);
+        }
+        shown += take;
+        out.push_str("</details>\n\n");
+    }
 }
 
 /// One row of a slices table.
