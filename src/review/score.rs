@@ -66,81 +66,11 @@ pub fn score(sheet_path: &Path, key_path: &Path, settings: ScoreSettings) -> Res
 pub fn verdict(
     key: &Key,
     answers: &[Answer],
-    mut problems: Vec<Error>,
+    problems: Vec<Error>,
     sheet_path: &Path,
     settings: ScoreSettings,
 ) -> Result<HumanReport> {
-    let by_row: HashMap<usize, usize> = key
-        .rows
-        .iter()
-        .enumerate()
-        .map(|(i, r)| (r.row, i))
-        .collect();
-    let mut seen: HashMap<usize, usize> = HashMap::new();
-    // (key row index, pick, scores)
-    let mut reviewed: Vec<(usize, Pick, [Option<u8>; 2])> = Vec::new();
-    for a in answers {
-        let at = |field: &str| Location::file(sheet_path).at_line(a.line).with_field(field);
-        let Some(&k) = by_row.get(&a.row) else {
-            problems.push(Error::input(
-                at("row"),
-                format!(
-                    "row {} is not in the key (rows 1–{}); was the row added by hand, or is this the key of another sheet?",
-                    a.row,
-                    key.rows.len()
-                ),
-            ));
-            continue;
-        };
-        if let Some(first) = seen.insert(a.row, a.line) {
-            problems.push(Error::input(
-                at("row"),
-                format!(
-                    "row {} appears twice (also on line {first}); keep one",
-                    a.row
-                ),
-            ));
-            continue;
-        }
-        let key_id = &key.rows[k].id;
-        if !a.id.is_empty() && a.id != *key_id && a.id != sheet::spreadsheet_safe(key_id) {
-            problems.push(Error::input(
-                at("id"),
-                format!(
-                    "row {}: id \"{}\" is not the key's \"{}\"; the row number and id must stay together",
-                    a.row, a.id, key_id
-                ),
-            ));
-            continue;
-        }
-        let Some(p) = a.preference else { continue };
-        let a_side = key.rows[k].a;
-        let pick = match (p, a_side) {
-            (Preference::Tie, _) => Pick::Tie,
-            (Preference::A, Side::Current) | (Preference::B, Side::Baseline) => Pick::Current,
-            (Preference::A, Side::Baseline) | (Preference::B, Side::Current) => Pick::Baseline,
-        };
-        // Scores in (baseline, current) order.
-        let scores = match a_side {
-            Side::Baseline => a.scores,
-            Side::Current => [a.scores[1], a.scores[0]],
-        };
-        reviewed.push((k, pick, scores));
-    }
-    if !problems.is_empty() {
-        problems.sort_by_key(|e| match e {
-            Error::Input { location, .. } => location.line.unwrap_or(0),
-            _ => 0,
-        });
-        return Err(Error::Rows(problems));
-    }
-    if reviewed.is_empty() {
-        return Err(Error::input(
-            Location::file(sheet_path).with_field("preference"),
-            "no row has a preference yet; fill the preference column with A, B or tie",
-        ));
-    }
-    reviewed.sort_by_key(|r| key.rows[r.0].row);
+    let reviewed = reviewed_rows(key, answers, problems, sheet_path)?;
     let value = |p: Pick| match p {
         Pick::Current => 1.0,
         Pick::Baseline => 0.0,
@@ -287,6 +217,94 @@ pub fn verdict(
         warnings,
         floor: None,
     })
+}
+
+/// A reviewed row: the key row's index, what the reviewer preferred, and the
+/// scores given, in (baseline, current) order.
+type Reviewed = (usize, Pick, [Option<u8>; 2]);
+
+/// The sheet's answers matched to the key's rows, in the key's order: every
+/// row that is not the key's, appears twice or lost its id is an error
+/// naming its line (all of them at once, with `problems` from reading);
+/// rows without a preference are left out, and a sheet with none is an error.
+fn reviewed_rows(
+    key: &Key,
+    answers: &[Answer],
+    mut problems: Vec<Error>,
+    sheet_path: &Path,
+) -> Result<Vec<Reviewed>> {
+    let by_row: HashMap<usize, usize> = key
+        .rows
+        .iter()
+        .enumerate()
+        .map(|(i, r)| (r.row, i))
+        .collect();
+    let mut seen: HashMap<usize, usize> = HashMap::new();
+    // (key row index, pick, scores)
+    let mut reviewed: Vec<Reviewed> = Vec::new();
+    for a in answers {
+        let at = |field: &str| Location::file(sheet_path).at_line(a.line).with_field(field);
+        let Some(&k) = by_row.get(&a.row) else {
+            problems.push(Error::input(
+                at("row"),
+                format!(
+                    "row {} is not in the key (rows 1–{}); was the row added by hand, or is this the key of another sheet?",
+                    a.row,
+                    key.rows.len()
+                ),
+            ));
+            continue;
+        };
+        if let Some(first) = seen.insert(a.row, a.line) {
+            problems.push(Error::input(
+                at("row"),
+                format!(
+                    "row {} appears twice (also on line {first}); keep one",
+                    a.row
+                ),
+            ));
+            continue;
+        }
+        let key_id = &key.rows[k].id;
+        if !a.id.is_empty() && a.id != *key_id && a.id != sheet::spreadsheet_safe(key_id) {
+            problems.push(Error::input(
+                at("id"),
+                format!(
+                    "row {}: id \"{}\" is not the key's \"{}\"; the row number and id must stay together",
+                    a.row, a.id, key_id
+                ),
+            ));
+            continue;
+        }
+        let Some(p) = a.preference else { continue };
+        let a_side = key.rows[k].a;
+        let pick = match (p, a_side) {
+            (Preference::Tie, _) => Pick::Tie,
+            (Preference::A, Side::Current) | (Preference::B, Side::Baseline) => Pick::Current,
+            (Preference::A, Side::Baseline) | (Preference::B, Side::Current) => Pick::Baseline,
+        };
+        // Scores in (baseline, current) order.
+        let scores = match a_side {
+            Side::Baseline => a.scores,
+            Side::Current => [a.scores[1], a.scores[0]],
+        };
+        reviewed.push((k, pick, scores));
+    }
+    if !problems.is_empty() {
+        problems.sort_by_key(|e| match e {
+            Error::Input { location, .. } => location.line.unwrap_or(0),
+            _ => 0,
+        });
+        return Err(Error::Rows(problems));
+    }
+    if reviewed.is_empty() {
+        return Err(Error::input(
+            Location::file(sheet_path).with_field("preference"),
+            "no row has a preference yet; fill the preference column with A, B or tie",
+        ));
+    }
+    reviewed.sort_by_key(|r| key.rows[r.0].row);
+    Ok(reviewed)
 }
 
 /// Exact two-sided sign test: `P(X ≤ min(w, l)) · 2` for X ~ Binomial(w + l, ½),
