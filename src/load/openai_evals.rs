@@ -57,6 +57,85 @@ struct Sample {
 }
 
 impl Sample {
+    /// A sampling event: the prompt and the sampled text, from the earliest
+    /// such event.
+    fn sampling(&mut self, data: &Map<String, Json>, event_id: u64) {
+        if self.sampled_at.is_none_or(|at| event_id < at) {
+            self.prompt = data.get("prompt").and_then(prompt_text);
+            self.sampled = Some(data.get("sampled").map(sampled_text).unwrap_or_default());
+            self.sampled_at = Some(event_id);
+        }
+    }
+
+    /// A match event: `correct` (a 0/1 metric), the expected answer from the
+    /// earliest such event, and the sampled text if no sampling event gave it.
+    fn matched(
+        &mut self,
+        data: &Map<String, Json>,
+        event_id: u64,
+        loc: &Location,
+        metrics: &mut Vec<String>,
+    ) -> Result<()> {
+        match data.get("correct") {
+            Some(Json::Bool(b)) => {
+                self.add("correct", f64::from(u8::from(*b)));
+                note(metrics, "correct");
+            }
+            None | Some(Json::Null) => {}
+            Some(other) => {
+                return Err(Error::input(
+                    loc.clone().with_field("data.correct"),
+                    format!("\"correct\" must be true or false, found {}", kind(other)),
+                ))
+            }
+        }
+        if self.expected_at.is_none_or(|at| event_id < at) {
+            self.expected = data
+                .get("expected")
+                .map(|e| expected_of(e, loc))
+                .transpose()?;
+            self.expected_at = Some(event_id);
+        }
+        if self.sampled.is_none() {
+            if let Some(s) = data.get("sampled") {
+                self.sampled = Some(sampled_text(s));
+            }
+        }
+        Ok(())
+    }
+
+    /// A metrics event: each number (or boolean) a metric of the sample, a
+    /// non-finite one listed, any other text a tag.
+    fn metrics(&mut self, data: &Map<String, Json>, metrics: &mut Vec<String>) {
+        for (key, value) in data {
+            match value {
+                Json::Number(n) => {
+                    if let Some(x) = n.as_f64().filter(|x| x.is_finite()) {
+                        self.add(key, x);
+                    }
+                    note(metrics, key);
+                }
+                Json::Bool(b) => {
+                    self.add(key, f64::from(u8::from(*b)));
+                    note(metrics, key);
+                }
+                Json::Null => note(metrics, key),
+                Json::String(s) => match non_finite::text(s) {
+                    Some(x) => {
+                        if !self.non_finite.iter().any(|(m, _)| m == key) {
+                            self.non_finite.push((key.clone(), x));
+                        }
+                        note(metrics, key);
+                    }
+                    None => self.tags.push((key.clone(), s.clone())),
+                },
+                _ => {}
+            }
+        }
+    }
+}
+
+impl Sample {
     fn add(&mut self, metric: &str, x: f64) {
         match self.sums.iter_mut().find(|(m, _, _)| m == metric) {
             Some(e) => {
@@ -146,68 +225,9 @@ pub fn read(path: &Path, bytes: &[u8]) -> Result<(Vec<Row>, ToolInfo)> {
         });
         let sample = &mut samples[at].1;
         match kind_of.as_str() {
-            "sampling" => {
-                if sample.sampled_at.is_none_or(|at| event_id < at) {
-                    sample.prompt = data.get("prompt").and_then(prompt_text);
-                    sample.sampled =
-                        Some(data.get("sampled").map(sampled_text).unwrap_or_default());
-                    sample.sampled_at = Some(event_id);
-                }
-            }
-            "match" => {
-                match data.get("correct") {
-                    Some(Json::Bool(b)) => {
-                        sample.add("correct", f64::from(u8::from(*b)));
-                        note(&mut metrics, "correct");
-                    }
-                    None | Some(Json::Null) => {}
-                    Some(other) => {
-                        return Err(Error::input(
-                            loc.with_field("data.correct"),
-                            format!("\"correct\" must be true or false, found {}", kind(other)),
-                        ))
-                    }
-                }
-                if sample.expected_at.is_none_or(|at| event_id < at) {
-                    sample.expected = data
-                        .get("expected")
-                        .map(|e| expected_of(e, &loc))
-                        .transpose()?;
-                    sample.expected_at = Some(event_id);
-                }
-                if sample.sampled.is_none() {
-                    if let Some(s) = data.get("sampled") {
-                        sample.sampled = Some(sampled_text(s));
-                    }
-                }
-            }
-            _ => {
-                for (key, value) in &data {
-                    match value {
-                        Json::Number(n) => {
-                            if let Some(x) = n.as_f64().filter(|x| x.is_finite()) {
-                                sample.add(key, x);
-                            }
-                            note(&mut metrics, key);
-                        }
-                        Json::Bool(b) => {
-                            sample.add(key, f64::from(u8::from(*b)));
-                            note(&mut metrics, key);
-                        }
-                        Json::Null => note(&mut metrics, key),
-                        Json::String(s) => match non_finite::text(s) {
-                            Some(x) => {
-                                if !sample.non_finite.iter().any(|(m, _)| m == key) {
-                                    sample.non_finite.push((key.clone(), x));
-                                }
-                                note(&mut metrics, key);
-                            }
-                            None => sample.tags.push((key.clone(), s.clone())),
-                        },
-                        _ => {}
-                    }
-                }
-            }
+            "sampling" => sample.sampling(&data, event_id),
+            "match" => sample.matched(&data, event_id, &loc, &mut metrics)?,
+            _ => sample.metrics(&data, &mut metrics),
         }
     }
     if !seen_spec {
