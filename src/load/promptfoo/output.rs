@@ -228,36 +228,7 @@ impl Results {
                 ))
             }
         };
-        let variant = match self.by_key.get(&key) {
-            Some(&v) => v,
-            None => {
-                let declared = index
-                    .and_then(|i| usize::try_from(i).ok())
-                    .and_then(|i| self.prompts.get(i));
-                let template = declared
-                    .and_then(|p| p.get("raw"))
-                    .and_then(Json::as_str)
-                    .map(str::to_string);
-                let label = label
-                    .map(str::to_string)
-                    .or_else(|| {
-                        declared
-                            .and_then(|p| p.get("label"))
-                            .and_then(Json::as_str)
-                            .map(str::to_string)
-                    })
-                    .or_else(|| template.clone())
-                    .unwrap_or_else(|| format!("prompt {}", index.unwrap_or(0)));
-                let v = self.variants.len();
-                self.variants.push(VariantInfo {
-                    provider: provider.clone(),
-                    label,
-                    template,
-                });
-                self.by_key.insert(key, v);
-                v
-            }
-        };
+        let variant = self.variant(key, index, label, &provider);
         // The test.
         let test_case = match map.get("testCase") {
             None | Some(Json::Null) => None,
@@ -306,54 +277,7 @@ impl Results {
                 ))
             }
         };
-        let number = |name: &str| -> Result<Option<f64>> {
-            match map.get(name) {
-                None | Some(Json::Null) => Ok(None),
-                Some(Json::Number(n)) => match n.as_f64().filter(|x| x.is_finite()) {
-                    Some(x) => Ok(Some(x)),
-                    None => Err(bad(name, "a finite number", &Json::Number(n.clone()))),
-                },
-                Some(other) => Err(bad(name, "a number", other)),
-            }
-        };
-        let mut numbers = Vec::new();
-        let mut non_finite = Vec::new();
-        match map.get("score").and_then(non_finite_score) {
-            Some(shown) => non_finite.push(("score".to_string(), shown)),
-            None => {
-                if let Some(x) = number("score")? {
-                    numbers.push(("score".to_string(), x));
-                }
-            }
-        }
-        numbers.push(("pass".to_string(), f64::from(u8::from(pass))));
-        match map.get("namedScores") {
-            None | Some(Json::Null) => {}
-            Some(Json::Object(named)) => {
-                for (name, value) in named {
-                    if let Some(shown) = non_finite_score(value) {
-                        non_finite.push((named_score(name), shown));
-                        continue;
-                    }
-                    match value.as_f64().filter(|x| x.is_finite()) {
-                        Some(x) => numbers.push((named_score(name), x)),
-                        None => {
-                            return Err(Error::input(
-                                field(&format!("namedScores.{name}")),
-                                format!("a named score must be a number, found {}", kind(value)),
-                            ))
-                        }
-                    }
-                }
-            }
-            Some(other) => return Err(bad("namedScores", "an object of scores", other)),
-        }
-        if let Some(x) = number("latencyMs")? {
-            numbers.push(("latency_ms".to_string(), x));
-        }
-        if let Some(x) = number("cost")? {
-            numbers.push(("cost".to_string(), x));
-        }
+        let (mut numbers, non_finite) = scores(map, pass, &field, &bad)?;
         let response = map.get("response").and_then(Json::as_object);
         // promptfoo's totals count a result without token usage as 0 tokens.
         let tokens = response
@@ -391,6 +315,47 @@ impl Results {
         });
         Ok(())
     }
+
+    /// The variant a result belongs to, by its key: a new one is described
+    /// from the result's label, else the declared prompt's label or template.
+    fn variant(
+        &mut self,
+        key: VariantKey,
+        index: Option<u64>,
+        label: Option<&str>,
+        provider: &str,
+    ) -> usize {
+        match self.by_key.get(&key) {
+            Some(&v) => v,
+            None => {
+                let declared = index
+                    .and_then(|i| usize::try_from(i).ok())
+                    .and_then(|i| self.prompts.get(i));
+                let template = declared
+                    .and_then(|p| p.get("raw"))
+                    .and_then(Json::as_str)
+                    .map(str::to_string);
+                let label = label
+                    .map(str::to_string)
+                    .or_else(|| {
+                        declared
+                            .and_then(|p| p.get("label"))
+                            .and_then(Json::as_str)
+                            .map(str::to_string)
+                    })
+                    .or_else(|| template.clone())
+                    .unwrap_or_else(|| format!("prompt {}", index.unwrap_or(0)));
+                let v = self.variants.len();
+                self.variants.push(VariantInfo {
+                    provider: provider.to_string(),
+                    label,
+                    template,
+                });
+                self.by_key.insert(key, v);
+                v
+            }
+        }
+    }
 }
 
 /// A score promptfoo could not write as a number, as the file shows it:
@@ -402,4 +367,64 @@ fn non_finite_score(value: &Json) -> Option<String> {
         other => crate::load::non_finite::value(other)
             .map(|x| crate::load::non_finite::shown(x).to_string()),
     }
+}
+
+/// A result's numbers: its score (or the non-finite one, listed apart),
+/// `pass`, its named scores, latency and cost.
+#[allow(clippy::type_complexity)]
+fn scores(
+    map: &serde_json::Map<String, Json>,
+    pass: bool,
+    field: &dyn Fn(&str) -> Location,
+    bad: &dyn Fn(&str, &str, &Json) -> Error,
+) -> Result<(Vec<(String, f64)>, Vec<(String, String)>)> {
+    let number = |name: &str| -> Result<Option<f64>> {
+        match map.get(name) {
+            None | Some(Json::Null) => Ok(None),
+            Some(Json::Number(n)) => match n.as_f64().filter(|x| x.is_finite()) {
+                Some(x) => Ok(Some(x)),
+                None => Err(bad(name, "a finite number", &Json::Number(n.clone()))),
+            },
+            Some(other) => Err(bad(name, "a number", other)),
+        }
+    };
+    let mut numbers = Vec::new();
+    let mut non_finite = Vec::new();
+    match map.get("score").and_then(non_finite_score) {
+        Some(shown) => non_finite.push(("score".to_string(), shown)),
+        None => {
+            if let Some(x) = number("score")? {
+                numbers.push(("score".to_string(), x));
+            }
+        }
+    }
+    numbers.push(("pass".to_string(), f64::from(u8::from(pass))));
+    match map.get("namedScores") {
+        None | Some(Json::Null) => {}
+        Some(Json::Object(named)) => {
+            for (name, value) in named {
+                if let Some(shown) = non_finite_score(value) {
+                    non_finite.push((named_score(name), shown));
+                    continue;
+                }
+                match value.as_f64().filter(|x| x.is_finite()) {
+                    Some(x) => numbers.push((named_score(name), x)),
+                    None => {
+                        return Err(Error::input(
+                            field(&format!("namedScores.{name}")),
+                            format!("a named score must be a number, found {}", kind(value)),
+                        ))
+                    }
+                }
+            }
+        }
+        Some(other) => return Err(bad("namedScores", "an object of scores", other)),
+    }
+    if let Some(x) = number("latencyMs")? {
+        numbers.push(("latency_ms".to_string(), x));
+    }
+    if let Some(x) = number("cost")? {
+        numbers.push(("cost".to_string(), x));
+    }
+    Ok((numbers, non_finite))
 }
