@@ -519,41 +519,13 @@ fn convert(
             (prediction, target)
         }
         Response::Loglik(choices) => {
-            let n = choices.len();
-            let texts = doc_choices(doc, n).or_else(|| continuations(arguments, n));
-            let labels: Vec<String> = (0..n).map(|i| label(i, texts.as_deref())).collect();
-            let lls: Vec<f64> = choices.iter().map(|c| c.0).collect();
-            let chosen = argmax(&lls);
-            let golds = gold_choices(target, doc, texts.as_deref(), n);
-            let acc = metrics.iter().find(|(m, _)| m == "acc").map(|(_, x)| *x);
-            if let (Some(acc), false) = (acc, golds.is_empty()) {
-                tally.choice_docs += 1;
-                if (acc >= 0.5) != golds.contains(&chosen) {
-                    tally.disagree += 1;
-                    tally.disagree_line.get_or_insert(line);
-                }
-            }
-            if names.iter().any(|m| m == "acc_norm") {
-                if let Some(conts) = continuations(arguments, n) {
-                    let norm: Vec<f64> = lls
-                        .iter()
-                        .zip(&conts)
-                        .map(|(ll, c)| ll / (c.chars().count().max(1) as f64))
-                        .collect();
-                    let by_norm = argmax(&norm);
-                    if by_norm != chosen {
-                        pairs.push((
-                            "acc_norm_choice".into(),
-                            Value::Text(labels[by_norm].clone().into()),
-                        ));
-                    }
-                }
-            }
-            // The gold choice's letter: its text is presentation (the
-            // prediction shows it), and a layout that logs no choice texts
-            // must pair with one that does, not count as another dataset.
-            let references = golds.iter().map(|&g| letter(g)).collect();
-            (labels[chosen].clone(), references)
+            let sample = Choices {
+                doc,
+                target,
+                arguments,
+                line,
+            };
+            multiple_choice(&choices, &sample, &metrics, &names, tally, &mut pairs)
         }
         Response::Rolling(ll) => (format!("log-likelihood {}", format_number(ll)), Vec::new()),
     };
@@ -587,6 +559,69 @@ fn convert(
         pairs.push(("filter".into(), Value::Text(filter.to_string().into())));
     }
     Row::from_fields(pairs, &FieldMap::default(), loc)
+}
+
+/// What a multiple-choice sample says besides its log-likelihoods.
+struct Choices<'a> {
+    doc: &'a Json,
+    target: &'a Json,
+    arguments: &'a Json,
+    line: usize,
+}
+
+/// A multiple-choice sample: the prediction is the choice of highest
+/// log-likelihood (and `acc_norm`'s choice, as a tag, where it differs), the
+/// references the gold choices' letters; lm-eval's own `acc` is checked
+/// against the choice (disagreements are counted for a warning).
+fn multiple_choice(
+    choices: &[(f64, bool)],
+    sample: &Choices<'_>,
+    metrics: &[(String, f64)],
+    names: &[String],
+    tally: &mut Tally,
+    pairs: &mut Vec<(String, Value)>,
+) -> (String, Vec<String>) {
+    let Choices {
+        doc,
+        target,
+        arguments,
+        line,
+    } = *sample;
+    let n = choices.len();
+    let texts = doc_choices(doc, n).or_else(|| continuations(arguments, n));
+    let labels: Vec<String> = (0..n).map(|i| label(i, texts.as_deref())).collect();
+    let lls: Vec<f64> = choices.iter().map(|c| c.0).collect();
+    let chosen = argmax(&lls);
+    let golds = gold_choices(target, doc, texts.as_deref(), n);
+    let acc = metrics.iter().find(|(m, _)| m == "acc").map(|(_, x)| *x);
+    if let (Some(acc), false) = (acc, golds.is_empty()) {
+        tally.choice_docs += 1;
+        if (acc >= 0.5) != golds.contains(&chosen) {
+            tally.disagree += 1;
+            tally.disagree_line.get_or_insert(line);
+        }
+    }
+    if names.iter().any(|m| m == "acc_norm") {
+        if let Some(conts) = continuations(arguments, n) {
+            let norm: Vec<f64> = lls
+                .iter()
+                .zip(&conts)
+                .map(|(ll, c)| ll / (c.chars().count().max(1) as f64))
+                .collect();
+            let by_norm = argmax(&norm);
+            if by_norm != chosen {
+                pairs.push((
+                    "acc_norm_choice".into(),
+                    Value::Text(labels[by_norm].clone().into()),
+                ));
+            }
+        }
+    }
+    // The gold choice's letter: its text is presentation (the
+    // prediction shows it), and a layout that logs no choice texts
+    // must pair with one that does, not count as another dataset.
+    let references = golds.iter().map(|&g| letter(g)).collect();
+    (labels[chosen].clone(), references)
 }
 
 /// The line's metrics with their values: those `metrics` lists, else every
