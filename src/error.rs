@@ -70,8 +70,12 @@ impl fmt::Display for Location {
     }
 }
 
-/// Everything that can stop a run before a verdict exists.
+/// Everything that can stop a run before a verdict exists. Usage errors (a
+/// flag that does not parse) are clap's, at the command line; GitHub
+/// publishing has its own error (`publish::PublishError`) and an `artifact:`
+/// baseline its own, boxed in [`Error::Artifact`].
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum Error {
     /// An input file could not be read at all.
     #[error("{}: cannot read the file: {cause}", path.display())]
@@ -92,6 +96,10 @@ pub enum Error {
     /// The settings are inconsistent or name something that does not exist.
     #[error("{0}")]
     Config(String),
+    /// A `git:REF:PATH` baseline could not be read: the ref is not in the
+    /// clone, the file is not in the commit, or git failed.
+    #[error("{0}")]
+    Git(String),
     /// A metric name that benchgate does not know.
     #[error("unknown metric \"{name}\"; known metrics: {known}")]
     UnknownMetric {

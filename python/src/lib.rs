@@ -291,7 +291,8 @@ fn raise(py: Python<'_>, e: Error) -> PyErr {
     let kind = match &e {
         Error::Input { .. } | Error::Rows(_) | Error::Io { .. } => "InputError",
         Error::UnknownMetric { .. } => "UnknownMetricError",
-        Error::Config(_) => "ConfigError",
+        // A git: baseline that cannot be read is a setting to fix, as before.
+        Error::Config(_) | Error::Git(_) => "ConfigError",
         _ => "BenchgateError",
     };
     // The binary prints `{:#}` of the error: the same chain of causes.

@@ -46,7 +46,7 @@ impl GitSource {
             return Err(self.error("unknown revision"));
         }
         let bytes = git(&["show", &format!("{commit}:{}", self.path)]).map_err(|e| {
-            Error::Config(format!(
+            Error::Git(format!(
                 "git:{}:{}: the file is not in commit {} ({}); check the path, relative to the repository root",
                 self.reference,
                 self.path,
@@ -65,7 +65,7 @@ impl GitSource {
     }
 
     fn error(&self, detail: &str) -> Error {
-        Error::Config(format!(
+        Error::Git(format!(
             "git:{}:{}: the ref \"{}\" is not in this clone ({}). In GitHub Actions the checkout is shallow: use `fetch-depth: 0` in actions/checkout, or run `git fetch origin {}` before benchgate",
             self.reference,
             self.path,
