@@ -205,12 +205,7 @@ pub fn agreement(config: &AgreementConfig) -> Result<AgreementReport> {
             "agreement needs at least one --human FIELD and one --metric NAME".into(),
         ));
     }
-    if !(config.confidence > 0.0 && config.confidence < 1.0) {
-        return Err(Error::Config(format!(
-            "confidence must be between 0 and 1 (exclusive), got {}",
-            config.confidence
-        )));
-    }
+    crate::config::probability("confidence", config.confidence)?;
     if config.resamples < 1 {
         return Err(Error::Config("resamples must be at least 1".into()));
     }

@@ -392,9 +392,7 @@ fn review_sample(args: ReviewSampleArgs) -> anyhow::Result<()> {
 }
 
 fn review_score(args: &ReviewScoreArgs) -> anyhow::Result<()> {
-    if !(args.confidence > 0.0 && args.confidence < 1.0) {
-        anyhow::bail!("--confidence must be between 0 and 1");
-    }
+    crate::config::probability("--confidence", args.confidence)?;
     let settings = crate::review::score::ScoreSettings {
         confidence: args.confidence,
     };

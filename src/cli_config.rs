@@ -119,7 +119,9 @@ impl CheckArgs {
                 "exec".into(),
                 CheckSpec::Exec {
                     command,
-                    timeout_s: self.exec_timeout.unwrap_or(30.0),
+                    timeout_s: self
+                        .exec_timeout
+                        .unwrap_or(crate::metrics::checks::EXEC_TIMEOUT_S),
                 },
             ));
         } else if let Some(t) = self.exec_timeout {

@@ -244,17 +244,8 @@ impl Config {
 
     /// Checks ranges that the type system does not.
     pub fn validate(&self) -> Result<()> {
-        let open_unit = |name: &str, x: f64| {
-            if x > 0.0 && x < 1.0 {
-                Ok(())
-            } else {
-                Err(Error::Config(format!(
-                    "{name} must be between 0 and 1 (exclusive), got {x}"
-                )))
-            }
-        };
-        open_unit("alpha", self.alpha)?;
-        open_unit("confidence", self.confidence)?;
+        probability("alpha", self.alpha)?;
+        probability("confidence", self.confidence)?;
         if !(0.0..1.0).contains(&self.flaky_threshold) {
             return Err(Error::Config(format!(
                 "flaky threshold must be at least 0 and below 1 (a share of sample pairs that disagree), got {}",
@@ -619,7 +610,7 @@ impl MetricConfig {
             },
             "contains" => CheckSpec::Contains { text: self.text.clone(), ignore_case },
             "exec" => match &self.command {
-                Some(c) => CheckSpec::Exec { command: c.clone(), timeout_s: self.timeout_s.unwrap_or(30.0) },
+                Some(c) => CheckSpec::Exec { command: c.clone(), timeout_s: self.timeout_s.unwrap_or(crate::metrics::checks::EXEC_TIMEOUT_S) },
                 None => return Err(Error::Config(format!("[metric.{name}]: an exec check needs command = [\"PROGRAM\", \"ARG\"]"))),
             },
             _ if self.kind.is_some() => {
@@ -629,6 +620,18 @@ impl MetricConfig {
             }
             _ => return Ok(None),
         }))
+    }
+}
+
+/// A probability setting (alpha, a confidence, a power): strictly between 0
+/// and 1, the one check and wording every command uses.
+pub fn probability(name: &str, x: f64) -> Result<f64> {
+    if x > 0.0 && x < 1.0 {
+        Ok(x)
+    } else {
+        Err(Error::Config(format!(
+            "{name} must be between 0 and 1 (exclusive), got {x}"
+        )))
     }
 }
 

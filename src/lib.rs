@@ -237,12 +237,7 @@ pub enum PlanSize {
 /// ([`stats::plan`]).
 pub fn plan(config: &Config, request: &PlanRequest) -> Result<report::PlanReport> {
     config.validate()?;
-    if !(request.power > 0.0 && request.power < 1.0) {
-        return Err(Error::Config(format!(
-            "--power {}: must be between 0 and 1 (exclusive)",
-            request.power
-        )));
-    }
+    config::probability("--power", request.power)?;
     if !(request.tolerance >= 0.0 && request.tolerance.is_finite()) {
         return Err(Error::Config(format!(
             "--tolerance {}: must be 0 or more",

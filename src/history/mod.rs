@@ -472,11 +472,7 @@ pub fn drift(
             "--last {last}: test between 2 and {MAX_LAST} entries"
         )));
     }
-    if !(alpha > 0.0 && alpha < 1.0) {
-        return Err(Error::Config(format!(
-            "--alpha {alpha}: the significance level must be between 0 and 1"
-        )));
-    }
+    crate::config::probability("--alpha", alpha)?;
     let all = series(history, None, metrics);
     for m in metrics {
         if !all.iter().any(|s| &s.metric == m) {

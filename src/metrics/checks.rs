@@ -11,6 +11,10 @@ use super::{Metric, MetricError};
 use crate::error::{Error, Result};
 use crate::load::Row;
 
+/// Seconds an `exec` check may run per prediction unless set (`--exec-timeout`,
+/// `timeout_s`).
+pub const EXEC_TIMEOUT_S: f64 = 30.0;
+
 /// What a check does, from flags or `[metric.NAME]`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum CheckSpec {
