@@ -966,10 +966,7 @@ pub fn judge(config: &MonitorConfig, inputs: &Inputs, scored: &Scored) -> Monito
     // Against the benchmark.
     let (input_drift, novel_inputs) = match &inputs.benchmark {
         None => (None, Vec::new()),
-        Some(bench) => {
-            let (drift, novel) = against_benchmark(config, inputs, scored, bench, &mut warnings);
-            (drift, novel)
-        }
+        Some(bench) => against_benchmark(config, inputs, scored, bench, &mut warnings),
     };
     if let Some(d) = &input_drift {
         if d.verdict == DriftVerdict::Drift && config.alarm_on.contains(&Finding::Drift) {
