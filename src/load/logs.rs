@@ -214,7 +214,13 @@ mod tests {
             "{\"timestamp\": \"2026-03-02T14:05:00Z\", \"output\": \"ok\", \"category\": \"a\"}\n{\"timestamp\": \"2026-03-02T15:00:00Z\", \"output\": \"ok\"}\n",
         )
         .expect("write");
-        let logs = read(&[path.clone()], &FieldMap::default(), None, &|_| {}).expect("reads");
+        let logs = read(
+            std::slice::from_ref(&path),
+            &FieldMap::default(),
+            None,
+            &|_| {},
+        )
+        .expect("reads");
         assert_eq!(logs.rows[1].id.as_str(), "logs.jsonl:2");
         assert!(logs.rows[0].tags.get("timestamp").is_none());
         assert_eq!(
