@@ -43,7 +43,7 @@ LAYERS = [
     # (fields, metric options, resampler, artifact lookup); read from here on.
     ("config", ["config"]),
     # Verdicts, and what a report is made of: the human review, the history.
-    ("judge", ["review", "report", "judge", "noise", "history", "examples", "agreement"]),
+    ("judge", ["review", "report", "judge", "noise", "history", "examples", "agreement", "monitor"]),
     ("render", ["render"]),  # markdown, terminal, json, html: no statistics
     ("publish", ["publish"]),  # output files, the job summary, the PR comment
     # The pipeline (lib.rs) and the commands beside it.

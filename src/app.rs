@@ -8,8 +8,8 @@
 use crate::atomic::{write_all_atomic, write_atomic};
 use crate::cli::{
     AgreementArgs, BaselineCommand, Cli, Command, CompareArgs, HistoryAction, HistoryArgs,
-    PlanArgs, PlanFormat, ReportFormat, ReviewCommand, ReviewSampleArgs, ReviewScoreArgs,
-    ScoreArgs, ScoreFormat, SheetFormat,
+    MonitorArgs, PlanArgs, PlanFormat, ReportFormat, ReviewCommand, ReviewSampleArgs,
+    ReviewScoreArgs, ScoreArgs, ScoreFormat, SheetFormat,
 };
 use crate::config::OutputFormat;
 use crate::config::SuiteComments;
@@ -44,6 +44,7 @@ where
         Command::Review(ReviewCommand::Score(args)) => review_score(&args).map(|()| true),
         Command::Agreement(args) => agreement(*args).map(|()| true),
         Command::Plan(args) => plan(*args).map(|()| true),
+        Command::Monitor(args) => monitor(*args),
     };
     match result {
         Ok(true) => 0,
@@ -295,6 +296,81 @@ fn score(args: &ScoreArgs) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// Runs `monitor`; `Ok(false)` on an alarm.
+fn monitor(args: MonitorArgs) -> anyhow::Result<bool> {
+    let (format, quiet, github) = (args.format, args.quiet, args.github);
+    let outputs = (
+        args.markdown_out.clone(),
+        args.json_out.clone(),
+        args.html_out.clone(),
+        args.review_out.clone(),
+    );
+    let config = args.into_config()?;
+    let stderr = crate::progress::StderrProgress::new();
+    let progress: &dyn crate::Progress = if quiet { &() } else { &stderr };
+    let report = crate::monitor(&config, progress)?;
+    use crate::render::monitor as r;
+    // Render everything before writing anything, so an error leaves no output.
+    let stdout = r::render(&report, format);
+    let markdown = r::markdown(&report);
+    let json = r::json(&report);
+    let sheet = outputs
+        .3
+        .as_ref()
+        .map(|p| {
+            let rows: Vec<crate::review::sheet::ReferenceRow> = report
+                .novel_inputs
+                .iter()
+                .enumerate()
+                .map(|(i, n)| crate::review::sheet::ReferenceRow {
+                    row: i + 1,
+                    id: n.id.clone(),
+                    slice: report.slice_by.clone().zip(n.slice.clone()),
+                    input: n.input.clone(),
+                    output: n.output.clone(),
+                    similarity: n.similarity,
+                })
+                .collect();
+            crate::review::sheet::to_reference_csv(&rows).map(|text| (p.clone(), text, rows.len()))
+        })
+        .transpose()?;
+    let html = outputs.2.as_ref().map(|p| (p.clone(), r::html(&report)));
+    let files: Vec<(&std::path::Path, &str)> = outputs
+        .0
+        .iter()
+        .map(|p| (p.as_path(), markdown.as_str()))
+        .chain(outputs.1.iter().map(|p| (p.as_path(), json.as_str())))
+        .chain(html.iter().map(|(p, t)| (p.as_path(), t.as_str())))
+        .chain(sheet.iter().map(|(p, t, _)| (p.as_path(), t.as_str())))
+        .collect();
+    write_all_atomic(&files)?;
+    if github {
+        print!("{}", guard_commands(&stdout));
+        let env = ActionsEnv::from_env();
+        if let Some(path) = &env.step_summary {
+            crate::github::actions::append_summary(path, &markdown)?;
+        }
+        if let Some(path) = &env.output {
+            crate::github::actions::write_outputs(
+                path,
+                &[
+                    ("alarm", report.alarm.to_string()),
+                    ("reasons", report.reasons.join("; ")),
+                ],
+            )?;
+        }
+    } else {
+        print!("{stdout}");
+    }
+    if let Some((path, _, n)) = &sheet {
+        eprintln!(
+            "benchgate: wrote {n} novel inputs to {} (complete the reference column: the rows become benchmark cases)",
+            path.display()
+        );
+    }
+    Ok(!report.alarm)
 }
 
 /// Runs `plan`: prints the benchmark size a drop needs, or the drop a size catches.

@@ -41,6 +41,95 @@ pub enum Command {
     /// How big the benchmark must be: the examples (or clusters) needed to
     /// catch a drop, or the smallest drop a size catches, from a run of it.
     Plan(Box<PlanArgs>),
+    /// Watch live traffic: compare the latest window of production logs with a
+    /// reference window on reference-free metrics (at the reference mix), and
+    /// the live inputs with the benchmark; exit 1 on an alarm.
+    Monitor(Box<MonitorArgs>),
+}
+
+/// `benchgate monitor`.
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("sources").required(true).args(["logs", "reference"])))]
+pub struct MonitorArgs {
+    /// Log files (JSONL, CSV, OTLP JSON spans; globs): the newest --window is
+    /// compared with the window --against names
+    #[arg(long, value_name = "PATH", num_args = 1.., conflicts_with_all = ["reference", "current"])]
+    pub logs: Vec<String>,
+    /// The current window's length: 7d, 24h, 2w, 90m
+    #[arg(long, value_name = "LENGTH", default_value = "7d")]
+    pub window: String,
+    /// The reference window: previous (the window before), first (the logs'
+    /// first window) or START/END (RFC 3339 times or dates, end excluded)
+    #[arg(long, value_name = "WHICH", default_value = "previous")]
+    pub against: String,
+    /// The reference window as files instead (with --current)
+    #[arg(long, value_name = "PATH", num_args = 1.., requires = "current")]
+    pub reference: Vec<String>,
+    /// The current window as files (with --reference)
+    #[arg(long, value_name = "PATH", num_args = 1.., requires = "reference")]
+    pub current: Vec<String>,
+    /// The benchmark (a result or dataset file with inputs): measure input
+    /// drift and list the live inputs least like any of its inputs
+    #[arg(long, value_name = "PATH", num_args = 1..)]
+    pub benchmark: Vec<String>,
+    /// Reference-free metric (repeatable) [default: sentiment and every numeric field]
+    #[arg(long = "metric", value_name = "NAME")]
+    pub metrics: Vec<String>,
+    /// The field whose mix is held at the reference window's and whose slices are tested
+    #[arg(long, value_name = "FIELD")]
+    pub slice_by: Option<String>,
+    /// Practical margin of a metric, NAME=VALUE (repeatable)
+    #[arg(long, value_name = "NAME=VALUE")]
+    pub tolerance: Vec<String>,
+    /// Direction of a metric, NAME=higher|lower (repeatable)
+    #[arg(long, value_name = "NAME=DIR")]
+    pub direction: Vec<String>,
+    /// Chance of a false alarm of each kind (one-sided tests; overall rows first, slices second)
+    #[arg(long, default_value_t = 0.05)]
+    pub alpha: f64,
+    /// Permutation rounds
+    #[arg(long, default_value_t = 10_000)]
+    pub resamples: usize,
+    /// Random seed
+    #[arg(long, default_value_t = 12_345)]
+    pub seed: u64,
+    /// A window (or slice) with fewer rows than this is not tested
+    #[arg(long, default_value_t = 20, value_name = "N")]
+    pub min_rows: usize,
+    /// Novel inputs listed (with --benchmark)
+    #[arg(long, default_value_t = 10, value_name = "N")]
+    pub novel: usize,
+    /// Write the novel inputs as a sheet to complete with references (CSV)
+    #[arg(long, value_name = "PATH", requires = "benchmark")]
+    pub review_out: Option<PathBuf>,
+    /// What raises the alarm (exit 1), repeatable: regression, mix, drift
+    #[arg(long, value_enum, value_name = "FINDING", default_values_t = [crate::monitor::Finding::Regression])]
+    pub alarm_on: Vec<crate::monitor::Finding>,
+    /// Field holding each row's time [default: timestamp, time, ts, created_at, …]
+    #[arg(long, value_name = "NAME")]
+    pub time_field: Option<String>,
+    /// Output on stdout
+    #[arg(long, value_enum, default_value_t = OutputFormat::Terminal)]
+    pub format: OutputFormat,
+    /// Also write the markdown report here
+    #[arg(long, value_name = "PATH")]
+    pub markdown_out: Option<PathBuf>,
+    /// Also write the JSON report here
+    #[arg(long, value_name = "PATH")]
+    pub json_out: Option<PathBuf>,
+    /// Also write the report as one self-contained HTML file here
+    #[arg(long, value_name = "PATH")]
+    pub html_out: Option<PathBuf>,
+    /// In GitHub Actions: the report to the job summary, `alarm` to the step's outputs
+    #[arg(long)]
+    pub github: bool,
+    /// No stage timings on stderr
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
+    #[command(flatten)]
+    pub fields: FieldArgs,
+    #[command(flatten)]
+    pub checks: CheckArgs,
 }
 
 /// `benchgate plan`.

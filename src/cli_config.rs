@@ -9,8 +9,8 @@ use std::path::PathBuf;
 
 use crate::cli::{
     AgreementArgs, BaselineWriteArgs, BertScoreArgs, CheckArgs, ColorChoice, CompareArgs,
-    ExactMatchArgs, FieldArgs, GithubArgs, PlanArgs, ReviewSampleArgs, ScoreArgs, ScoringArgs,
-    SheetFormat, TextMetricArgs,
+    ExactMatchArgs, FieldArgs, GithubArgs, MonitorArgs, PlanArgs, ReviewSampleArgs, ScoreArgs,
+    ScoringArgs, SheetFormat, TextMetricArgs,
 };
 use crate::config::{self, Config};
 use crate::error::{Error, Result};
@@ -351,6 +351,49 @@ impl CompareArgs {
             }
         }
         Ok(())
+    }
+}
+
+impl MonitorArgs {
+    /// The validated settings of `monitor`.
+    pub fn into_config(self) -> Result<crate::monitor::MonitorConfig> {
+        use crate::monitor::{window, MonitorConfig, Sources};
+        let sources = if self.logs.is_empty() {
+            Sources::Explicit {
+                reference: config::expand_globs(&self.reference)?,
+                current: config::expand_globs(&self.current)?,
+            }
+        } else {
+            Sources::Logs {
+                logs: config::expand_globs(&self.logs)?,
+                window: window::Span::parse(&self.window)?,
+                against: window::Against::parse(&self.against)?,
+            }
+        };
+        let mut c = MonitorConfig::new(sources);
+        c.benchmark = if self.benchmark.is_empty() {
+            Vec::new()
+        } else {
+            config::expand_globs(&self.benchmark)?
+        };
+        self.fields.apply(&mut c.fields);
+        self.checks.apply(&mut c.metric_options);
+        c.metric_options.directions = directions(&self.direction)?;
+        c.time_field = self.time_field;
+        c.metrics = self.metrics;
+        c.slice_by = self.slice_by;
+        for raw in &self.tolerance {
+            let (k, v) = number("tolerance", raw)?;
+            c.tolerances.insert(k, v);
+        }
+        c.alpha = self.alpha;
+        c.resamples = self.resamples;
+        c.seed = self.seed;
+        c.min_rows = self.min_rows;
+        c.novel = self.novel;
+        c.alarm_on = self.alarm_on;
+        c.validate()?;
+        Ok(c)
     }
 }
 

@@ -62,7 +62,8 @@
 //!   ▲
 //!  render      render: markdown, terminal, json, html (no statistics)
 //!   ▲
-//!  judge       judge, noise, report, review, history, examples, agreement
+//!  judge       judge, noise, report, review, history, examples, agreement,
+//!              monitor (live logs: windows, unpaired verdicts, drift)
 //!   ▲
 //!  config      config: the validated settings, made of the stages' own
 //!   ▲          settings below (fields, metric options, resampler, artifact)
@@ -97,6 +98,7 @@ pub mod history;
 pub(crate) mod judge;
 pub mod load;
 pub mod metrics;
+pub mod monitor;
 pub(crate) mod noise;
 pub(crate) mod progress;
 pub(crate) mod publish;
@@ -201,6 +203,26 @@ pub fn compare_datasets(
     let (report, paired, scored) = after_load(config, clock, (inputs, provenance))?;
     let table = examples::table(&paired.aligned, &scored.scores, &scored.slices);
     Ok((report, table))
+}
+
+/// `benchgate monitor`: reads live logs into two windows (and the
+/// benchmark), scores every logged output with reference-free metrics, and
+/// judges the change at the reference window's mix, the mix itself, input
+/// drift and novel inputs ([`monitor`]).
+pub fn monitor(
+    config: &monitor::MonitorConfig,
+    progress: &dyn Progress,
+) -> Result<monitor::MonitorReport> {
+    config.validate()?;
+    let mut clock = Clock::new(progress);
+    progress.started(Stage::Load, 0);
+    let inputs = clock.lap(
+        Stage::Load,
+        monitor::load(config, &|n| progress.advance(n))?,
+    );
+    let scored = clock.lap(Stage::Score, monitor::score(config, &inputs)?);
+    let report = clock.lap(Stage::Judge, monitor::judge(config, &inputs, &scored));
+    Ok(report)
 }
 
 /// What `benchgate plan` is asked.

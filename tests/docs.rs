@@ -347,6 +347,24 @@ fn the_schema_rejects_what_the_report_never_holds() {
     }
 }
 
+/// The JSON schema of `benchgate monitor --format json`, as committed in the book.
+#[test]
+fn monitor_schema_is_generated() {
+    let mut schema = schemars::generate::SchemaSettings::draft2020_12()
+        .for_serialize()
+        .into_generator()
+        .into_root_schema_for::<benchgate::monitor::MonitorReport>()
+        .to_value();
+    if let Value::Object(map) = &mut schema {
+        map.insert(
+            "title".into(),
+            "benchgate monitor report (`benchgate monitor --format json`)".into(),
+        );
+    }
+    let text = serde_json::to_string_pretty(&schema).expect("a schema") + "\n";
+    check_generated("docs/src/monitor.schema.json", &text);
+}
+
 /// Every `console` block of the book, run as shown.
 #[test]
 fn book_examples() {

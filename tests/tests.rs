@@ -25,6 +25,7 @@ mod history;
 mod hostile;
 mod html;
 mod loader_fuzz;
+mod monitor;
 mod noise;
 mod progress;
 mod properties;

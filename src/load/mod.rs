@@ -16,8 +16,10 @@ pub mod header;
 mod inspect;
 mod json;
 mod lm_eval;
+pub mod logs;
 mod non_finite;
 mod openai_evals;
+mod otlp;
 pub mod promptfoo;
 pub mod record;
 pub mod source;
@@ -149,6 +151,8 @@ pub enum Format {
     DeepEval,
     /// OpenAI evals run logs.
     OpenAiEvals,
+    /// OpenTelemetry GenAI spans, OTLP JSON.
+    Otlp,
 }
 
 /// Reads one result file with the reader `fields.format` names or, by
@@ -304,6 +308,7 @@ pub fn load_bytes(path: &Path, raw: Vec<u8>, fields: &FieldMap) -> Result<Datase
             let (rows, tool) = openai_evals::read(path, &bytes)?;
             (rows, Some(tool))
         }
+        Format::Otlp => (otlp::read(path, &bytes, fields)?, None),
     };
     let stored = match &header {
         Some(h) => {
@@ -472,6 +477,7 @@ fn detect_format(path: &Path, bytes: &[u8], requested: InputFormat) -> Result<Fo
         InputFormat::Inspect => Format::Inspect,
         InputFormat::Deepeval => Format::DeepEval,
         InputFormat::OpenaiEvals => Format::OpenAiEvals,
+        InputFormat::Otlp => Format::Otlp,
         InputFormat::Auto => detect_auto(path, bytes)?,
     })
 }
@@ -481,6 +487,7 @@ fn detect_format(path: &Path, bytes: &[u8], requested: InputFormat) -> Result<Fo
 /// header); `[` opens a JSON array (lm-eval 0.4.0–0.4.2 samples when its first
 /// element is one); a first line that is an lm-eval sample, an OpenAI evals
 /// spec (`spec`) or a promptfoo JSONL result, or a document that is
+/// an OTLP traces document (`resourceSpans`, one per line or one in all),
 /// promptfoo's object (`results.results`), an Inspect log (`eval` and
 /// `samples`) or a DeepEval run (`testCases`, or `testRunData`) picks those
 /// readers, bare `NaN`/`Infinity` or not; anything else is JSONL.
@@ -515,7 +522,10 @@ fn detect_auto(path: &Path, bytes: &[u8]) -> Result<Format> {
     let first_line = text.split(|&b| b == b'\n').next().unwrap_or_default();
     // A document a tool writes whole (pretty-printed or on one line).
     let document = |v: &serde_json::Value| {
-        if v.get("results")
+        if otlp::is_document(v) {
+            Some(Format::Otlp)
+        } else if v
+            .get("results")
             .is_some_and(|r| r.get("results").is_some_and(serde_json::Value::is_array))
         {
             Some(Format::Promptfoo)
@@ -546,6 +556,7 @@ fn detect_auto(path: &Path, bytes: &[u8]) -> Result<Format> {
         if promptfoo::is_jsonl_result(&value) {
             return Ok(Format::Promptfoo);
         }
+        // The Collector's file exporter: one OTLP document per line.
         return Ok(document(&value).unwrap_or(Format::Jsonl));
     }
     // promptfoo's JSONL export before 0.110 could put two results on a line.

@@ -34,6 +34,13 @@ pub struct FieldMap {
     pub input: Vec<String>,
     /// How to read the file (detected from its name and content by default).
     pub format: InputFormat,
+    /// A row without an id is named after its file and line (`logs.jsonl:7`)
+    /// instead of being an error: live logs are observations, not examples
+    /// to pair (`benchgate monitor`).
+    pub line_ids: bool,
+    /// A row without a prediction has an empty one instead of being an
+    /// error: a benchmark read for its inputs (`monitor --benchmark`).
+    pub prediction_optional: bool,
 }
 
 /// The file formats `--input-format` names.
@@ -61,6 +68,9 @@ pub enum InputFormat {
     Deepeval,
     /// OpenAI evals run logs (`oaieval` JSONL with a `spec` line).
     OpenaiEvals,
+    /// OpenTelemetry GenAI spans as OTLP JSON (the Collector's file
+    /// exporter, the SDKs' OTLP JSON encoding).
+    Otlp,
 }
 
 impl Default for FieldMap {
@@ -72,6 +82,8 @@ impl Default for FieldMap {
             reference: v(&["reference", "target"]),
             input: v(&["input", "prompt"]),
             format: InputFormat::Auto,
+            line_ids: false,
+            prediction_optional: false,
         }
     }
 }
@@ -145,6 +157,13 @@ impl Row {
                     format!("an id must be a string or a number, found {}", describe(&other)),
                 ))
             }
+            None if fields.line_ids => {
+                let file = loc
+                    .path
+                    .file_name()
+                    .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
+                format!("{file}:{}", loc.line.unwrap_or(0)).into()
+            }
             None => {
                 return Err(Error::input(
                     loc.clone().with_field(&fields.id[0]),
@@ -165,6 +184,7 @@ impl Row {
                     format!("a prediction must be a string, found {}", describe(&other)),
                 ))
             }
+            None if fields.prediction_optional => Text::from(""),
             None => {
                 return Err(Error::input(
                     loc.clone().with_field(&fields.prediction[0]),

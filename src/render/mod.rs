@@ -6,6 +6,7 @@ pub mod html;
 pub mod human;
 mod json;
 mod markdown;
+pub mod monitor;
 mod suites;
 mod terminal;
 pub mod trend;

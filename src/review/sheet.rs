@@ -110,6 +110,74 @@ pub fn to_csv(rows: &[SheetRow]) -> Result<String> {
         .map_err(|e| Error::Config(format!("cannot write the review sheet: {e}")))
 }
 
+/// One live input to complete with a reference (`monitor --review-out`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReferenceRow {
+    /// Row number (1-based).
+    pub row: usize,
+    /// The log row's id.
+    pub id: String,
+    /// The slice field's name and the row's value, when sliced.
+    pub slice: Option<(String, String)>,
+    /// The input.
+    pub input: String,
+    /// What the model answered live.
+    pub output: String,
+    /// Similarity with the nearest benchmark input.
+    pub similarity: f64,
+}
+
+/// Columns of a reference sheet after the slice column.
+pub const REFERENCE_COLUMNS: [&str; 7] = [
+    "row",
+    "id",
+    "input",
+    "output",
+    "similarity",
+    "reference",
+    "note",
+];
+
+/// A sheet of live inputs for a person to complete with references (blank
+/// `reference` and `note` columns; the slice field, when there is one, as its
+/// own column). Filled in, it is a result file benchgate reads (`id`, `input`,
+/// `output` as the prediction, `reference`, the slice as a tag): the rows to
+/// add to the benchmark, and a score of the live answers against them. Text
+/// cells go through [`spreadsheet_safe`].
+pub fn to_reference_csv(rows: &[ReferenceRow]) -> Result<String> {
+    let mut w = csv::WriterBuilder::new().from_writer(Vec::new());
+    let err = |e: csv::Error| Error::Config(format!("cannot write the review sheet: {e}"));
+    let slice_name = rows
+        .iter()
+        .find_map(|r| r.slice.as_ref().map(|s| s.0.clone()));
+    let mut header: Vec<String> = REFERENCE_COLUMNS.iter().map(|c| (*c).to_string()).collect();
+    if let Some(name) = &slice_name {
+        header.insert(2, name.clone());
+    }
+    w.write_record(&header).map_err(err)?;
+    for r in rows {
+        let mut record = vec![
+            r.row.to_string(),
+            spreadsheet_safe(&r.id),
+            spreadsheet_safe(&r.input),
+            spreadsheet_safe(&r.output),
+            format!("{:.3}", r.similarity),
+            String::new(),
+            String::new(),
+        ];
+        if slice_name.is_some() {
+            let value = r.slice.as_ref().map_or("", |s| s.1.as_str());
+            record.insert(2, spreadsheet_safe(value));
+        }
+        w.write_record(&record).map_err(err)?;
+    }
+    let bytes = w
+        .into_inner()
+        .map_err(|e| Error::Config(format!("cannot write the review sheet: {e}")))?;
+    String::from_utf8(bytes)
+        .map_err(|e| Error::Config(format!("cannot write the review sheet: {e}")))
+}
+
 /// The answer lines of a markdown sheet, in the order of `preference`,
 /// `score_a`, `score_b`, `note`.
 const ANSWER_LABELS: [&str; 4] = [

@@ -8,6 +8,7 @@
 
 mod bootstrap;
 pub mod cluster;
+pub mod contingency;
 pub mod correlation;
 pub(crate) mod graph;
 pub mod inversion;
@@ -17,6 +18,7 @@ mod poisson;
 pub mod proportion;
 mod randomization;
 pub mod rng;
+pub mod unpaired;
 
 // The design is what scoring hands to the resamplers: it is made one layer
 // below (`crate::design`).
