@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Checks the action's two step scripts without GitHub: compare.sh passes the
-# inputs through as words (no shell evaluation, multi-line lists), and install.sh
+# Checks the action's step scripts without GitHub: compare.sh and monitor.sh pass
+# the inputs through as words (no shell evaluation, multi-line lists), and install.sh
 # picks the committed checksums, the tool cache, or refuses a version it cannot
 # verify. Downloads and source builds are exercised by test-action.yml on GitHub.
 #
@@ -42,6 +42,33 @@ set -e
 [ "$status" -eq 2 ] || fail "compare.sh: expected a usage error (2) for the injection attempt, got $status"
 for f in "$work"/pwned*; do
     [ -e "$f" ] && fail "compare.sh: an input was executed ($f)"
+done
+
+# monitor.sh: the fixture's logs (week 4 regressed at the reference mix: an alarm),
+# the benchmark for drift, multi-line logs and comma-separated metrics.
+set +e
+BENCHGATE_BIN=$bin INPUT_LOGS=$'fixtures/monitor/logs.jsonl\n' INPUT_WINDOW=7d INPUT_AGAINST=previous \
+INPUT_BENCHMARK=fixtures/monitor/benchmark.jsonl INPUT_METRICS='sentiment,' \
+INPUT_ARGS='--slice-by category --resamples 2000' \
+GITHUB_OUTPUT="$work/monitor-output" GITHUB_STEP_SUMMARY="$work/monitor-summary" RUNNER_TEMP="$work" \
+    bash scripts/github/monitor.sh > "$work/monitor-stdout" 2> "$work/monitor-stderr"
+status=$?
+set -e
+[ "$status" -eq 1 ] || fail "monitor.sh: expected exit 1 (an alarm) on the fixture, got $status: $(cat "$work/monitor-stderr")"
+grep -qx "true" "$work/monitor-output" || fail "monitor.sh: no alarm output: $(cat "$work/monitor-output")"
+grep -qi "category" "$work/monitor-summary" || fail "monitor.sh: args not passed (no slice in the summary)"
+
+# monitor.sh: inputs are data, never code.
+set +e
+BENCHGATE_BIN=$bin INPUT_LOGS="fixtures/monitor/logs.jsonl \$(touch $work/pwned4)" \
+INPUT_METRICS="sentiment,\`touch $work/pwned5\`" INPUT_ARGS="; touch $work/pwned6" \
+GITHUB_OUTPUT="$work/monitor-output2" RUNNER_TEMP="$work" \
+    bash scripts/github/monitor.sh > /dev/null 2>&1
+status=$?
+set -e
+[ "$status" -eq 2 ] || fail "monitor.sh: expected a usage error (2) for the injection attempt, got $status"
+for f in "$work"/pwned*; do
+    [ -e "$f" ] && fail "monitor.sh: an input was executed ($f)"
 done
 
 # install.sh: a committed checksum and a warm tool cache; no network.
