@@ -904,6 +904,11 @@ pub fn score_side(
     };
     for name in names {
         let mut metric = metrics::build(name, options, &info)?;
+        if metric.is_paired() {
+            return Err(Error::Config(format!(
+                "{name} compares a run's outputs with the baseline's, so it scores in `compare` only (one run has nothing to compare)"
+            )));
+        }
         let sides = [(side.examples.as_slice(), side.path.as_path())];
         let score::Scored {
             values,

@@ -475,7 +475,11 @@ pub fn score_with_progress(
                 reuse,
                 mut notes,
                 spreads,
-            } = score_metric(metric.as_mut(), &sides, &rows, stored, scored)?;
+            } = if metric.is_paired() {
+                score_paired(metric.as_mut(), aligned, scored)?
+            } else {
+                score_metric(metric.as_mut(), &sides, &rows, stored, scored)?
+            };
             let [mut base, mut cur]: [Vec<f64>; 2] = values
                 .try_into()
                 .map_err(|_| Error::Config("scoring lost a side".into()))?;
@@ -617,6 +621,38 @@ pub fn score_metric<'a>(
         values: out,
         reuse: Some(reuse),
         notes,
+        spreads: None,
+    })
+}
+
+/// A paired metric's statistics (`llm_pairwise`): each aligned example's
+/// two sides scored together, once.
+fn score_paired(
+    metric: &mut dyn Metric,
+    aligned: &Aligned,
+    scored: &dyn Fn(u64),
+) -> Result<Scored> {
+    let pairs: Vec<(&[crate::load::Row], &[crate::load::Row])> = aligned
+        .baseline
+        .iter()
+        .zip(&aligned.current)
+        .map(|(b, c)| (b.samples.as_slice(), c.samples.as_slice()))
+        .collect();
+    let values = metric.score_pairs(&pairs)?;
+    if values.len() != pairs.len() {
+        return Err(Error::Config(format!(
+            "{}: scored {} of {} examples",
+            metric.name(),
+            values.len(),
+            pairs.len()
+        )));
+    }
+    scored(2 * pairs.len() as u64);
+    let (base, cur) = values.into_iter().map(|[b, c]| (b, c)).unzip();
+    Ok(Scored {
+        values: vec![base, cur],
+        reuse: None,
+        notes: Vec::new(),
         spreads: None,
     })
 }
