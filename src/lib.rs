@@ -925,6 +925,9 @@ pub fn score_side(
         );
         report.warnings.extend(metric.warnings());
         report.warnings.extend(notes);
+        report
+            .warnings
+            .extend(metric.judge_usage().map(|u| render::judge_line(&u)));
         if let Some(r) = reused {
             report
                 .warnings
