@@ -75,10 +75,17 @@ pub struct Endpoint {
 impl Endpoint {
     /// The endpoint under `base_url` (`https://api.openai.com/v1`).
     pub fn new(base_url: &str, key: Option<Secret>) -> Result<Endpoint, String> {
-        let base = base_url.trim().trim_end_matches('/');
-        let url: http::Uri = format!("{base}/chat/completions")
+        // A query (Azure's `?api-version=…`) stays after the path.
+        let (base, query) = match base_url.trim().split_once('?') {
+            Some((base, query)) => (base, format!("?{query}")),
+            None => (base_url.trim(), String::new()),
+        };
+        let base = base.trim_end_matches('/');
+        let url: http::Uri = format!("{base}/chat/completions{query}")
             .parse()
-            .map_err(|e| format!("the judge's base URL is not a URL ({e})"))?;
+            .map_err(|e| {
+                format!("the judge's base URL is not a URL ({e}); it must start with http:// or https://")
+            })?;
         let scheme = url.scheme_str().unwrap_or("");
         if scheme != "http" && scheme != "https" {
             return Err("the judge's base URL must start with http:// or https://".into());
