@@ -157,11 +157,6 @@ pub fn score_examples(examples: &[Example], metric: &dyn Metric, path: &Path) ->
     Ok(score_examples_with_spread(&refs, metric, path)?.0)
 }
 
-/// [`score_examples`] of some of a side's examples.
-fn score_example_refs(examples: &[&Example], metric: &dyn Metric, path: &Path) -> Result<Vec<f64>> {
-    Ok(score_examples_with_spread(examples, metric, path)?.0)
-}
-
 /// [`score_examples`], and each example's spread over its repeated samples
 /// when some example has more than one.
 pub fn score_examples_with_spread(
@@ -170,7 +165,8 @@ pub fn score_examples_with_spread(
     path: &Path,
 ) -> Result<(Vec<f64>, Option<Vec<SampleSpread>>)> {
     let k = metric.arity();
-    let repeated = examples.iter().any(|e| e.samples.len() > 1);
+    let repeated =
+        examples.iter().any(|e| e.samples.len() > 1) || metric.judgements_per_sample() > 1;
     let per_example: Vec<Result<(Vec<f64>, SampleSpread)>> = examples
         .par_iter()
         .map(|example| {
@@ -188,7 +184,11 @@ pub fn score_examples_with_spread(
                     *a += b;
                 }
                 if repeated && metric.has_value(&buf) {
-                    scores.push(metric.example_score(&buf));
+                    // A judge's repeated judgements of the sample, else its score.
+                    match metric.judgements(row) {
+                        Some(each) => scores.extend(each),
+                        None => scores.push(metric.example_score(&buf)),
+                    }
                 }
             }
             let samples = example.samples.len() as f64;
@@ -606,22 +606,43 @@ pub fn score_metric<'a>(
         computed: samples(&mut todo.iter().flatten().copied()),
         total: samples(&mut sides.iter().flat_map(|(es, _)| es.iter())),
     };
+    // A judge asked several times per output measures its own noise on the
+    // outputs it judged now; a stored value is one number (a spread of one).
+    let judged_noise = metric.judgements_per_sample() > 1;
     let mut out = Vec::with_capacity(sides.len());
+    let mut spreads = Vec::with_capacity(sides.len());
     for (((examples, path), found), todo) in sides.iter().zip(found).zip(&todo) {
-        let mut computed = score_example_refs(todo, &*metric, path)?.into_iter();
+        let (computed, computed_spread) = score_examples_with_spread(todo, &*metric, path)?;
+        let mut computed = computed.into_iter();
+        let mut computed_spread = computed_spread.unwrap_or_default().into_iter();
+        let mut side_spread = Vec::new();
         out.push(
             found
                 .into_iter()
-                .map(|f| f.or_else(|| computed.next()).unwrap_or(f64::NAN))
+                .map(|f| {
+                    let x = f.or_else(|| computed.next()).unwrap_or(f64::NAN);
+                    if judged_noise {
+                        side_spread.push(match f {
+                            Some(stored) => SampleSpread::of(&mut [stored]),
+                            None => computed_spread.next().unwrap_or_default(),
+                        });
+                    }
+                    x
+                })
                 .collect(),
         );
+        spreads.push(judged_noise.then_some(side_spread));
         scored(examples.len() as u64);
     }
     Ok(Scored {
         values: out,
         reuse: Some(reuse),
         notes,
-        spreads: None,
+        spreads: if judged_noise {
+            <[Option<Vec<SampleSpread>>; 2]>::try_from(spreads).ok()
+        } else {
+            None
+        },
     })
 }
 

@@ -49,6 +49,9 @@ struct State {
     prefers: Prefers,
     /// Extra words every reason ends with (hostile text for the HTML report).
     reason_suffix: String,
+    /// Grades a correct response 3 instead of 5 when the request's seed is
+    /// odd: a judge whose repeated judgements disagree.
+    flaky: bool,
     script: VecDeque<Scripted>,
     always: Option<Scripted>,
     /// Every request: when it came, and its body.
@@ -142,11 +145,14 @@ impl Judge {
             json!({"reason": format!("Response {winner} is right.{}", state.reason_suffix), "winner": winner})
         } else {
             let response = tagged(user, "response").unwrap_or("");
+            let odd_seed = body["seed"].as_u64().is_some_and(|s| s % 2 == 1);
             let (score, reason) = if bad(response) {
                 (
                     1,
                     "It says the item is broken; the reference says it is fine.",
                 )
+            } else if state.flaky && odd_seed {
+                (3, "It matches the reference, mostly.")
             } else {
                 (5, "It matches the reference.")
             };
@@ -240,6 +246,7 @@ impl Server {
         let judge = Judge(Arc::new(Mutex::new(State {
             prefers,
             reason_suffix: String::new(),
+            flaky: false,
             script: VecDeque::new(),
             always: None,
             log: Vec::new(),
@@ -1023,4 +1030,62 @@ fn a_judge_configured_in_benchgate_toml() {
         (cost - (110.0 * 100.0 * 0.15 + 110.0 * 20.0 * 0.6) / 1e6).abs() < 1e-12,
         "{usage}"
     );
+}
+
+#[test]
+fn repeated_judgements_measure_the_judge_s_own_noise() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let server = Server::start(Prefers::Content);
+    server.state().flaky = true;
+    let (b, c) = runs(dir.path(), planted);
+    let out = compare(
+        dir.path(),
+        &server,
+        &b,
+        &c,
+        &["--metric", "llm_judge", "--judge-samples", "3"],
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    // No seed set: every judgement is the same draw for this fake.
+    assert_eq!(server.calls(), 3 * 55);
+    let report = json_report(&out);
+    assert!(
+        metric(&report, "llm_judge")["noise"].is_null()
+            || metric(&report, "llm_judge")["noise"]["flaky"] == 0
+    );
+
+    // With a seed, sample k is sent seed + k: the fake grades the odd ones 3.
+    server.reset();
+    let toml = dir.path().join("judge.toml");
+    std::fs::write(&toml, "[judge]\nseed = 10\n").expect("writes");
+    let out = compare(
+        dir.path(),
+        &server,
+        &b,
+        &c,
+        &[
+            "--metric",
+            "llm_judge",
+            "--judge-samples",
+            "3",
+            "--config",
+            toml.to_str().expect("utf-8"),
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let seeds: std::collections::BTreeSet<u64> = server
+        .bodies()
+        .iter()
+        .filter_map(|b| b["seed"].as_u64())
+        .collect();
+    assert_eq!(seeds, [10, 11, 12].into());
+    let report = json_report(&out);
+    let noise = &metric(&report, "llm_judge")["noise"];
+    // Each correct output: 5, 3, 5 on 1–5, so 1, 0.5, 1: flaky (mean
+    // difference 1/3 of the range, above 0.1); the 25 unchanged examples
+    // are flaky on the baseline side.
+    assert_eq!(noise["samples"], json!([3.0, 3.0]), "{noise}");
+    assert_eq!(noise["flaky"], 40, "{noise}");
+    // A planted regression (1, 1, 1 against 1, 0.5, 1) is solid.
+    assert_eq!(noise["solid_regressions"], 15, "{noise}");
 }

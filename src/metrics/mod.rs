@@ -167,6 +167,17 @@ pub trait Metric: Send + Sync {
             self.name()
         )))
     }
+    /// How many times the metric judges each sample (an LLM judge's
+    /// `samples`): above 1, the spread of those judgements is the
+    /// example's noise ([`Metric::judgements`]).
+    fn judgements_per_sample(&self) -> usize {
+        1
+    }
+    /// The values of each repeated judgement of `row`, on the scale of
+    /// [`Metric::example_score`] (an LLM judge with `samples` above 1).
+    fn judgements(&self, _row: &Row) -> Option<Vec<f64>> {
+        None
+    }
     /// What an LLM judge's calls cost in this run (after scoring).
     fn judge_usage(&self) -> Option<llm::Usage> {
         None

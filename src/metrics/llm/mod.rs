@@ -521,15 +521,30 @@ impl Metric for LlmJudge {
     }
 
     fn stats(&self, row: &Row, out: &mut [f64]) -> std::result::Result<(), MetricError> {
-        let judged = self.judged.get(&row_key(row)).ok_or_else(|| MetricError {
+        let values = self.judgements(row).ok_or_else(|| MetricError {
             field: "prediction".into(),
             message: "not judged: the metric was not prepared with this row".into(),
         })?;
+        out[0] = values.iter().sum::<f64>() / values.len().max(1) as f64;
+        Ok(())
+    }
+
+    fn judgements_per_sample(&self) -> usize {
+        self.judge.samples
+    }
+
+    /// Each judgement's score, rescaled to [0, 1].
+    fn judgements(&self, row: &Row) -> Option<Vec<f64>> {
+        let judged = self.judged.get(&row_key(row))?;
         let (lo, hi) = self.judge.scale;
         let range = (hi - lo) as f64;
-        let sum: f64 = judged.scores.iter().map(|&s| (s - lo) as f64 / range).sum();
-        out[0] = sum / judged.scores.len().max(1) as f64;
-        Ok(())
+        Some(
+            judged
+                .scores
+                .iter()
+                .map(|&s| (s - lo) as f64 / range)
+                .collect(),
+        )
     }
 
     fn reason(&self, row: &Row) -> Option<String> {
