@@ -510,6 +510,53 @@ fn a_second_run_against_a_baseline_file_judges_only_the_changed_outputs() {
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert_eq!(server.calls(), 0);
     assert!(String::from_utf8_lossy(&out.stdout).contains("no call: every value was reused"));
+
+    // A CI matrix: two shards judge the current run between them, and the
+    // gate, reading the shards' stored values, judges nothing.
+    server.reset();
+    let shards = dir.path().join("shards");
+    std::fs::create_dir(&shards).expect("mkdir");
+    for k in 1..=2 {
+        let shard = format!("{k}/2");
+        let mut args = vec![
+            "score".to_string(),
+            "--input".into(),
+            c.display().to_string(),
+            "--shard".into(),
+            shard,
+            "--metric".into(),
+            "llm_judge".into(),
+            "--format".into(),
+            "jsonl".into(),
+        ];
+        args.extend(judge_flags(&server));
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let out = benchgate(dir.path(), &args);
+        assert!(out.status.success(), "{}", stderr(&out));
+        std::fs::write(shards.join(format!("scores-{k}.jsonl")), &out.stdout).expect("writes");
+    }
+    assert_eq!(
+        server.calls(),
+        EXAMPLES,
+        "each current output judged by one shard"
+    );
+    server.reset();
+    let glob = format!("{}/scores-*.jsonl", shards.display());
+    let out = compare(
+        dir.path(),
+        &server,
+        &stored,
+        Path::new(&glob),
+        &["--metric", "llm_judge"],
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert_eq!(server.calls(), 0);
+    let report = json_report(&out);
+    assert_eq!(
+        report["reuse"],
+        json!([{"metric": "llm_judge", "computed": 0, "reused": 80}])
+    );
+    assert_eq!(metric(&report, "llm_judge")["verdict"], "regressed");
 }
 
 #[test]
