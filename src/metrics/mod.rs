@@ -388,6 +388,11 @@ pub fn build(name: &str, options: &MetricOptions, data: &DataInfo) -> Result<Box
         return metric;
     }
     if let Some(metric) = llm::build(name, &options.llm) {
+        // A field of that name with no judge configured is a score another
+        // tool computed, as before there were judges.
+        if numeric_fields.contains(name) && !options.llm.configures(name) {
+            return Ok(external());
+        }
         return metric;
     }
     if let Some(metric) = vader::build(name, options.direction(name)) {

@@ -169,6 +169,16 @@ pub struct LlmOptions {
     pub flags: JudgeSettings,
 }
 
+impl LlmOptions {
+    /// Whether any setting names a judge for `name`: its own section, or a
+    /// model in `[judge]` or the flags.
+    pub fn configures(&self, name: &str) -> bool {
+        self.metrics.iter().any(|(n, _, _)| n == name)
+            || self.judge.model.is_some()
+            || self.flags.model.is_some()
+    }
+}
+
 /// Why judging failed: the run stops (exit 2).
 #[derive(Debug, thiserror::Error)]
 pub enum JudgeError {
@@ -861,6 +871,18 @@ mod tests {
             ..m
         })
         .contains("no/such/rubric.md"));
+    }
+
+    #[test]
+    fn a_numeric_field_named_llm_judge_stays_a_field_until_a_judge_is_configured() {
+        let mut data = crate::metrics::DataInfo::default();
+        data.numeric_fields.insert("llm_judge".into());
+        let mut options = crate::metrics::MetricOptions::default();
+        let m = crate::metrics::build("llm_judge", &options, &data).expect("a field");
+        assert!(m.judge_usage().is_none(), "the file's own scores");
+        options.llm = self::options(Some("m"));
+        let m = crate::metrics::build("llm_judge", &options, &data).expect("a judge");
+        assert!(m.judge_usage().is_some());
     }
 
     #[test]
