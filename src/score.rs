@@ -557,7 +557,7 @@ pub fn score_metric<'a>(
     let Some((kind, values)) = found else {
         if reusable.is_some() {
             notes.push(format!(
-                "{}: the stored values were computed with other settings (model, layers, idf, rescaling, command or benchgate version), so every prediction was scored",
+                "{}: the stored values were computed with other settings (model, layers, idf, rescaling, command, rubric or other judge setting, or benchgate version), so every prediction was scored",
                 metric.name()
             ));
         }

@@ -486,6 +486,37 @@ fn a_second_run_against_a_baseline_file_judges_only_the_changed_outputs() {
         "{comment}"
     );
 
+    // Another rubric: the stored values do not stand in, and the report says so.
+    server.reset();
+    let rubric = dir.path().join("rubric.md");
+    std::fs::write(&rubric, "Is it true?").expect("writes");
+    let out = compare(
+        dir.path(),
+        &server,
+        &stored,
+        &c,
+        &[
+            "--metric",
+            "llm_judge",
+            "--judge-rubric",
+            rubric.to_str().expect("utf-8"),
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert_eq!(server.calls(), 55);
+    let report = json_report(&out);
+    assert!(
+        report["warnings"]
+            .as_array()
+            .expect("warnings")
+            .iter()
+            .any(|w| w.as_str().is_some_and(
+                |w| w.starts_with("llm_judge: the stored values were computed with other settings")
+            )),
+        "{}",
+        report["warnings"]
+    );
+
     // Nothing changed: no call at all, and no key needed.
     server.reset();
     let out = Command::new(env!("CARGO_BIN_EXE_benchgate"))
