@@ -174,6 +174,9 @@ pub struct JudgeArgs {
     /// LLM judges: retries of a failed request (429, 5xx, timeout, unreadable answer) [default: 4]
     #[arg(long, value_name = "N")]
     pub judge_max_retries: Option<u32>,
+    /// LLM judges: how the answer's JSON is asked for (json_object for servers without json_schema, such as llama-cpp-python's) [default: json_schema]
+    #[arg(long, value_enum, value_name = "HOW")]
+    pub judge_response_format: Option<crate::metrics::llm::prompt::Format>,
 }
 
 /// Field-name flags shared by the subcommands.

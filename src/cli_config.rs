@@ -77,6 +77,7 @@ impl JudgeArgs {
             concurrency: self.judge_concurrency,
             timeout_s: self.judge_timeout,
             max_retries: self.judge_max_retries,
+            response_format: self.judge_response_format,
             ..Default::default()
         };
         let llm = &mut options.llm;

@@ -56,20 +56,33 @@ done
 
 export OPENAI_BASE_URL="http://127.0.0.1:$port/v1"
 export OPENAI_API_KEY="sk-local-not-checked"
-judge=(--judge-model smollm2 --judge-concurrency 1 --judge-timeout 120)
+# The judge's settings, as a team would keep them. llama-cpp-python's server
+# takes response_format json_object (with a schema), not json_schema (it
+# answers HTTP 500 to that); a 135M model rambles, so its answers are capped,
+# and sampled (no seed) so that a retry is a new draw.
+cat > benchgate.toml <<TOML
+[judge]
+model = "smollm2"
+response_format = "json_object"
+max_tokens = 200
+temperature = 0.7
+concurrency = 1
+timeout_s = 120
+max_retries = 4
+TOML
 requests() { grep -c 'POST /v1/chat/completions' server.log || true; }
 
 echo "== baseline write --metric llm_judge (30 outputs)"
 start=$(requests); t0=$(date +%s)
 "$benchgate" baseline write --from baseline.jsonl --out baseline.benchgate.jsonl \
-  --metric llm_judge --commit local "${judge[@]}"
+  --metric llm_judge --commit local
 echo "requests: $(( $(requests) - start )), $(( $(date +%s) - t0 )) s"
 
 echo "== compare --metric llm_judge --metric llm_pairwise against the stored baseline"
 start=$(requests); t0=$(date +%s)
 "$benchgate" compare --baseline baseline.benchgate.jsonl --current current.jsonl \
   --metric llm_judge --metric llm_pairwise --resamples 2000 -q \
-  --markdown-out comment.md --json-out report.json "${judge[@]}" || true
+  --markdown-out comment.md --json-out report.json || true
 echo "requests: $(( $(requests) - start )), $(( $(date +%s) - t0 )) s"
 if grep -q "$OPENAI_API_KEY" comment.md report.json baseline.benchgate.jsonl; then
   echo "the key is in an output" >&2

@@ -456,14 +456,35 @@ impl Client {
                 tokens,
             );
         };
-        let parsed = serde_json::from_str::<Value>(strip_fence(content))
+        let parsed = read_json(strip_fence(content))
             .map_err(|e| format!("not JSON: {e}"))
             .and_then(|v| check(&v));
+        let cut = choice["finish_reason"].as_str() == Some("length");
         match parsed {
             Ok(t) => Attempt::Done(t, tokens),
+            Err(why) if cut => unparseable(
+                format!("{why}; the answer was cut at its token limit (finish_reason \"length\"): raise [judge] max_tokens"),
+                content,
+                tokens,
+            ),
             Err(why) => unparseable(why, content, tokens),
         }
     }
+}
+
+/// The answer's JSON; a raw line break or tab inside a string (which small
+/// models under a lenient grammar write) is read as a space.
+fn read_json(text: &str) -> Result<Value, serde_json::Error> {
+    serde_json::from_str(text).or_else(|e| {
+        if !text.contains(|c: char| c.is_ascii_control()) {
+            return Err(e);
+        }
+        let spaced: String = text
+            .chars()
+            .map(|c| if c.is_ascii_control() { ' ' } else { c })
+            .collect();
+        serde_json::from_str(&spaced).map_err(|_| e)
+    })
 }
 
 /// A JSON answer some models wrap in a markdown fence anyway.
@@ -642,6 +663,13 @@ mod tests {
         assert_eq!(backoff(&policy, 3, 1.0), Duration::from_secs(4));
         assert_eq!(backoff(&policy, 9, 1.0), Duration::from_secs(8));
         assert_eq!(backoff(&policy, 2, 0.0), Duration::from_secs(1));
+    }
+
+    #[test]
+    fn raw_line_breaks_in_strings_are_read_as_spaces() {
+        let v = read_json("{\"reason\": \"two\nlines\", \"score\": 3}").expect("read");
+        assert_eq!(v["reason"], "two lines");
+        assert!(read_json("{\"score\": }").is_err());
     }
 
     #[test]

@@ -86,6 +86,9 @@ pub struct JudgeSettings {
     pub samples: Option<usize>,
     /// Largest answer in tokens [default: the server's].
     pub max_tokens: Option<u64>,
+    /// How the answer's JSON is asked for: "json_schema" (default),
+    /// "json_object" (JSON mode with the schema beside it) or "none".
+    pub response_format: Option<prompt::Format>,
     /// Requests in flight at once [default: 8].
     pub concurrency: Option<usize>,
     /// Seconds per request before it is retried [default: 60].
@@ -119,6 +122,7 @@ impl JudgeSettings {
             seed: a.seed.or(b.seed),
             samples: a.samples.or(b.samples),
             max_tokens: a.max_tokens.or(b.max_tokens),
+            response_format: a.response_format.or(b.response_format),
             concurrency: a.concurrency.or(b.concurrency),
             timeout_s: a.timeout_s.or(b.timeout_s),
             max_retries: a.max_retries.or(b.max_retries),
@@ -242,6 +246,7 @@ struct Judge {
     seed: Option<u64>,
     samples: usize,
     max_tokens: Option<u64>,
+    format: prompt::Format,
     base_url: String,
     key_env: String,
     policy: Policy,
@@ -350,6 +355,7 @@ impl Judge {
             seed: s.seed,
             samples,
             max_tokens: s.max_tokens,
+            format: s.response_format.unwrap_or_default(),
             base_url,
             key_env: s
                 .api_key_env
@@ -374,6 +380,7 @@ impl Judge {
             temperature: self.temperature,
             seed: self.seed,
             max_tokens: self.max_tokens,
+            format: self.format,
         }
     }
 
@@ -388,6 +395,7 @@ impl Judge {
             .text(&format!("{:?}", self.seed))
             .text(&self.samples.to_string())
             .text(&format!("{:?}", self.max_tokens))
+            .text(self.format.name())
             .text(&prompt::template_text());
         h.finish()
     }

@@ -28,17 +28,25 @@ const PAIRWISE_SYSTEM: &str = "You are an impartial judge comparing two response
 pub fn template_text() -> String {
     format!(
         "{TEMPLATE_VERSION}\n{RUBRIC_SYSTEM}\n{PAIRWISE_SYSTEM}\n{}\n{}",
-        rubric_schema(),
+        rubric_schema((1, 5)),
         pairwise_schema()
     )
 }
 
-fn rubric_schema() -> Value {
+/// The rubric answer's schema: the score one of the scale's integers (an
+/// `enum`, which OpenAI's strict mode and the grammar-constrained servers —
+/// vLLM, llama.cpp — all enforce; `minimum`/`maximum` beyond 101 values).
+fn rubric_schema(scale: (i64, i64)) -> Value {
+    let score = if scale.1 - scale.0 <= 100 {
+        json!({"type": "integer", "enum": (scale.0..=scale.1).collect::<Vec<i64>>()})
+    } else {
+        json!({"type": "integer", "minimum": scale.0, "maximum": scale.1})
+    };
     json!({
         "type": "object",
         "properties": {
             "reason": {"type": "string"},
-            "score": {"type": "integer"}
+            "score": score
         },
         "required": ["reason", "score"],
         "additionalProperties": false
@@ -94,6 +102,37 @@ pub struct Ask<'a> {
     pub seed: Option<u64>,
     /// Largest answer, in tokens, when set.
     pub max_tokens: Option<u64>,
+    /// How the answer's JSON is asked for.
+    pub format: Format,
+}
+
+/// How a request asks for the answer's JSON (`[judge] response_format`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "snake_case")]
+#[value(rename_all = "snake_case")]
+pub enum Format {
+    /// `{"type": "json_schema", "json_schema": {"schema": …, "strict": true}}`:
+    /// OpenAI's structured outputs, also vLLM's, Ollama's and llama.cpp's
+    /// own server's.
+    #[default]
+    JsonSchema,
+    /// `{"type": "json_object", "schema": …}`: JSON mode with the schema
+    /// beside it, for servers that take no `json_schema` (llama-cpp-python's
+    /// server, older gateways).
+    JsonObject,
+    /// No `response_format`: the prompt alone asks for the JSON.
+    None,
+}
+
+impl Format {
+    /// Its name in the settings hash.
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::JsonSchema => "json_schema",
+            Format::JsonObject => "json_object",
+            Format::None => "none",
+        }
+    }
 }
 
 impl Ask<'_> {
@@ -112,11 +151,19 @@ impl Ask<'_> {
                 {"role": "user", "content": user}
             ],
             "temperature": self.temperature,
-            "response_format": {
-                "type": "json_schema",
-                "json_schema": {"name": name, "strict": true, "schema": schema}
-            }
         });
+        match self.format {
+            Format::JsonSchema => {
+                body["response_format"] = json!({
+                    "type": "json_schema",
+                    "json_schema": {"name": name, "strict": true, "schema": schema}
+                });
+            }
+            Format::JsonObject => {
+                body["response_format"] = json!({"type": "json_object", "schema": schema});
+            }
+            Format::None => {}
+        }
         // Repeated judgements of one text are distinct draws: seed + sample.
         if let Some(seed) = self.seed {
             body["seed"] = json!(seed.wrapping_add(sample as u64));
@@ -138,7 +185,7 @@ impl Ask<'_> {
             context(row),
             row.prediction.as_str()
         );
-        self.request(system, user, "judgement", rubric_schema(), sample)
+        self.request(system, user, "judgement", rubric_schema(self.scale), sample)
     }
 
     /// The request comparing response `a` with `b` for the example of `row`
@@ -237,18 +284,36 @@ mod tests {
             temperature: 0.0,
             seed: Some(7),
             max_tokens: None,
+            format: Format::JsonSchema,
         };
         let body = ask.rubric_request(&row, 2);
         assert_eq!(body["seed"], 9);
         assert_eq!(body["response_format"]["type"], "json_schema");
         let schema = &body["response_format"]["json_schema"]["schema"];
         assert_eq!(schema["required"], json!(["reason", "score"]));
+        assert_eq!(
+            schema["properties"]["score"]["enum"],
+            json!([1, 2, 3, 4, 5])
+        );
         let user = body["messages"][1]["content"].as_str().expect("text");
         assert!(user.contains("<input>\nthe question\n</input>"), "{user}");
         assert!(user.contains("<reference>\nthe reference\n</reference>"));
         assert!(user.ends_with("<response>\nthe answer\n</response>"));
         let system = body["messages"][0]["content"].as_str().expect("text");
         assert!(system.contains("from 1 (worst) to 5 (best)") && system.contains("be right"));
+        let object = Ask {
+            format: Format::JsonObject,
+            ..ask.clone()
+        }
+        .rubric_request(&row, 0);
+        assert_eq!(object["response_format"]["type"], "json_object");
+        assert_eq!(object["response_format"]["schema"], *schema);
+        let none = Ask {
+            format: Format::None,
+            ..ask.clone()
+        }
+        .rubric_request(&row, 0);
+        assert!(none.get("response_format").is_none());
         let pair = ask.pairwise_request(&row, "x", "y", 0);
         let user = pair["messages"][1]["content"].as_str().expect("text");
         assert!(
