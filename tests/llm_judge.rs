@@ -71,6 +71,16 @@ fn tagged<'a>(text: &'a str, tag: &str) -> Option<&'a str> {
     Some(&text[start..end])
 }
 
+/// The answer's schema, in either form of `response_format`.
+fn schema_of(body: &Value) -> &Value {
+    let format = &body["response_format"];
+    if format["type"] == "json_object" {
+        &format["schema"]
+    } else {
+        &format["json_schema"]["schema"]
+    }
+}
+
 fn bad(text: &str) -> bool {
     text.contains("WRONG")
 }
@@ -115,11 +125,11 @@ impl Judge {
         );
         let format = &body["response_format"];
         expect(
-            format["type"] == "json_schema",
-            "no json_schema response_format",
+            (format["type"] == "json_schema" && format["json_schema"]["strict"] == true)
+                || (format["type"] == "json_object" && format["schema"].is_object()),
+            "no json_schema (strict) or json_object response_format",
         );
-        expect(format["json_schema"]["strict"] == true, "schema not strict");
-        let required = format["json_schema"]["schema"]["required"].clone();
+        let required = schema_of(body)["required"].clone();
         expect(
             required == json!(["reason", "score"]) || required == json!(["reason", "winner"]),
             "the schema requires neither score nor winner",
@@ -129,8 +139,7 @@ impl Judge {
 
     fn answer(&self, state: &State, body: &Value) -> Value {
         let user = body["messages"][1]["content"].as_str().unwrap_or("");
-        let pairwise = body["response_format"]["json_schema"]["schema"]["required"]
-            == json!(["reason", "winner"]);
+        let pairwise = schema_of(body)["required"] == json!(["reason", "winner"]);
         let content = if pairwise {
             let (a, b) = (
                 tagged(user, "response_a").unwrap_or(""),
@@ -1058,7 +1067,7 @@ fn a_judge_configured_in_benchgate_toml() {
     std::fs::write(
         dir.path().join("benchgate.toml"),
         format!(
-            "[judge]\nmodel = \"{MODEL}\"\nbase_url = \"{}\"\napi_key_env = \"MY_JUDGE_KEY\"\ninput_cost_per_mtok = 0.15\noutput_cost_per_mtok = 0.6\n\n[metric.faithful]\nkind = \"llm_judge\"\nrubric_file = \"rubric.md\"\nscale = [0, 10]\nsamples = 2\n",
+            "[judge]\nmodel = \"{MODEL}\"\nbase_url = \"{}\"\napi_key_env = \"MY_JUDGE_KEY\"\nresponse_format = \"json_object\"\ninput_cost_per_mtok = 0.15\noutput_cost_per_mtok = 0.6\n\n[metric.faithful]\nkind = \"llm_judge\"\nrubric_file = \"rubric.md\"\nscale = [0, 10]\nsamples = 2\n",
             server.base_url()
         ),
     )
@@ -1087,6 +1096,11 @@ fn a_judge_configured_in_benchgate_toml() {
     // Two judgements of each of 55 distinct outputs, with seeds apart.
     assert_eq!(server.calls(), 110);
     let bodies = server.bodies();
+    assert_eq!(bodies[0]["response_format"]["type"], "json_object");
+    assert_eq!(
+        bodies[0]["response_format"]["schema"]["properties"]["score"]["enum"],
+        json!((0..=10).collect::<Vec<i64>>())
+    );
     let system = bodies[0]["messages"][0]["content"].as_str().expect("text");
     assert!(
         system.contains("from 0 (worst) to 10 (best)")

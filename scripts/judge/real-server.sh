@@ -48,7 +48,7 @@ port=${PORT:-18734}
 venv/bin/python -m llama_cpp.server --model "$model" --host 127.0.0.1 --port "$port" \
   --n_ctx 2048 --n_threads 2 --verbose true > server.log 2>&1 &
 server=$!
-trap 'kill "$server" 2>/dev/null || true' EXIT
+trap 'kill "$server" 2>/dev/null || true' EXIT INT TERM
 for _ in $(seq 120); do
   curl -sf "http://127.0.0.1:$port/v1/models" >/dev/null && break
   sleep 1
