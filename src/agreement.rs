@@ -554,8 +554,18 @@ pub fn load_matrices(config: &AgreementConfig) -> Result<Matrices> {
         .collect();
     let info = score::data_info(examples.iter(), &config.metrics);
     let mut metrics_out = Vec::new();
+    // Metrics that score in batches (BERTScore, LLM judges) see every row first.
+    let rows: Vec<&load::Row> = data.rows.iter().collect();
     for name in &config.metrics {
-        let metric = metrics::build(name, &config.options, &info)?;
+        let mut metric = metrics::build(name, &config.options, &info)?;
+        if metric.is_paired() {
+            return Err(Error::Config(format!(
+                "--metric {name}: a pairwise judge compares two runs' outputs, not one system's output with a human rating; use a rubric judge (kind = \"llm_judge\") to calibrate against ratings"
+            )));
+        }
+        if metric.needs_rows() {
+            metric.prepare(&rows, &rows)?;
+        }
         let k = metric.arity();
         let stats = score::score_examples(&examples, metric.as_ref(), path)?;
         let sign = metric.direction().sign();

@@ -248,7 +248,7 @@ fn publish(
 }
 
 fn baseline_write(args: &crate::cli::BaselineWriteArgs) -> anyhow::Result<()> {
-    let (fields, options) = args.options();
+    let (fields, options) = args.options()?;
     let mut data = crate::load::load_all(&args.from, &fields)?;
     let stored = std::mem::take(&mut data.stored);
     let side = crate::align::group(data)?;

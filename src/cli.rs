@@ -210,6 +210,9 @@ pub struct BaselineWriteArgs {
     /// Commit the results belong to [default: $GITHUB_SHA, else git rev-parse HEAD]
     #[arg(long, value_name = "SHA")]
     pub commit: Option<String>,
+    /// Config file whose metric settings ([metric.NAME], [judge], [fields]) apply [default: ./benchgate.toml when it exists]
+    #[arg(long, value_name = "PATH")]
+    pub config: Option<PathBuf>,
     #[command(flatten)]
     pub scoring: ScoringArgs,
 }
@@ -228,6 +231,41 @@ pub struct ScoringArgs {
     pub text_metrics: TextMetricArgs,
     #[command(flatten)]
     pub bertscore: BertScoreArgs,
+    #[command(flatten)]
+    pub judge: JudgeArgs,
+}
+
+/// Options of the LLM judges (llm_judge, llm_pairwise and judges named in
+/// benchgate.toml): flags over `[judge]` and `[metric.NAME]`.
+#[derive(Debug, Args, Clone, Default)]
+pub struct JudgeArgs {
+    /// LLM judges: the judge model [default: [judge] model in benchgate.toml]
+    #[arg(long, value_name = "NAME")]
+    pub judge_model: Option<String>,
+    /// LLM judges: the chat-completions API's base URL [default: $OPENAI_BASE_URL, else https://api.openai.com/v1]
+    #[arg(long, value_name = "URL")]
+    pub judge_base_url: Option<String>,
+    /// LLM judges: the environment variable holding the API key [default: OPENAI_API_KEY]
+    #[arg(long, value_name = "VAR")]
+    pub judge_api_key_env: Option<String>,
+    /// LLM judges: the rubric (llm_pairwise: the criterion) from a file
+    #[arg(long, value_name = "FILE")]
+    pub judge_rubric: Option<PathBuf>,
+    /// LLM judges: judgements per output, to measure the judge's own noise [default: 1]
+    #[arg(long, value_name = "N")]
+    pub judge_samples: Option<usize>,
+    /// LLM judges: requests in flight at once [default: 8]
+    #[arg(long, value_name = "N")]
+    pub judge_concurrency: Option<usize>,
+    /// LLM judges: seconds per request before it is retried [default: 60]
+    #[arg(long, value_name = "SECONDS")]
+    pub judge_timeout: Option<f64>,
+    /// LLM judges: retries of a failed request (429, 5xx, timeout, unreadable answer) [default: 4]
+    #[arg(long, value_name = "N")]
+    pub judge_max_retries: Option<u32>,
+    /// LLM judges: how the answer's JSON is asked for (json_object for servers without json_schema, such as llama-cpp-python's) [default: json_schema]
+    #[arg(long, value_enum, value_name = "HOW")]
+    pub judge_response_format: Option<crate::metrics::llm::prompt::Format>,
 }
 
 /// Field-name flags shared by the subcommands.
@@ -520,7 +558,7 @@ pub enum ScoreFormat {
     Json,
     /// A benchgate scores file: a header line, then each sample with its
     /// example's scores (`compare` reads it as a run, or a shard of one, and
-    /// reuses the scores of `bertscore*` and `exec`).
+    /// reuses the scores of `bertscore*`, `exec` and `llm_judge`).
     Jsonl,
 }
 
@@ -542,6 +580,9 @@ pub struct ScoreArgs {
     /// Direction of an external metric, NAME=higher|lower (repeatable)
     #[arg(long, value_name = "NAME=DIR")]
     pub direction: Vec<String>,
+    /// Config file whose metric settings ([metric.NAME], [judge], [fields]) apply [default: ./benchgate.toml when it exists]
+    #[arg(long, value_name = "PATH")]
+    pub config: Option<PathBuf>,
     #[command(flatten)]
     pub scoring: ScoringArgs,
 }
@@ -725,10 +766,15 @@ pub struct AgreementArgs {
     /// Direction of an external metric, NAME=higher|lower (repeatable)
     #[arg(long, value_name = "NAME=DIR")]
     pub direction: Vec<String>,
+    /// Config file whose metric settings ([metric.NAME], [judge]) apply [default: ./benchgate.toml when it exists]
+    #[arg(long, value_name = "PATH")]
+    pub config: Option<PathBuf>,
     #[command(flatten)]
     pub fields: FieldArgs,
     #[command(flatten)]
     pub exact_match: ExactMatchArgs,
     #[command(flatten)]
     pub text_metrics: TextMetricArgs,
+    #[command(flatten)]
+    pub judge: JudgeArgs,
 }

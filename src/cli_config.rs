@@ -9,8 +9,8 @@ use std::path::PathBuf;
 
 use crate::cli::{
     AgreementArgs, BaselineWriteArgs, BertScoreArgs, CheckArgs, ColorChoice, CompareArgs,
-    ExactMatchArgs, FieldArgs, GithubArgs, MonitorArgs, PlanArgs, ReviewSampleArgs, ScoreArgs,
-    ScoringArgs, SheetFormat, TextMetricArgs,
+    ExactMatchArgs, FieldArgs, GithubArgs, JudgeArgs, MonitorArgs, PlanArgs, ReviewSampleArgs,
+    ScoreArgs, ScoringArgs, SheetFormat, TextMetricArgs,
 };
 use crate::config::{self, Config};
 use crate::error::{Error, Result};
@@ -19,17 +19,30 @@ use crate::metrics::{Direction, MetricOptions};
 use crate::publish::GithubOptions;
 
 impl BaselineWriteArgs {
-    /// Field map and writer options from the flags.
-    pub fn options(&self) -> (FieldMap, crate::baseline::WriteOptions) {
-        let (fields, metric_options) = self.scoring.standalone();
+    /// Field map and writer options from the config file and the flags.
+    pub fn options(&self) -> Result<(FieldMap, crate::baseline::WriteOptions)> {
+        let (fields, metric_options) = self.scoring.standalone(self.config.as_deref())?;
         let options = crate::baseline::WriteOptions {
             metrics: self.metrics.clone(),
             metric_options,
             commit: self.commit.clone(),
             source: self.from.iter().map(|p| p.display().to_string()).collect(),
         };
-        (fields, options)
+        Ok((fields, options))
     }
+}
+
+/// The field map and metric options of a config file (`path`, else
+/// `./benchgate.toml` when it exists), for the commands that score without
+/// comparing: the same `[metric.NAME]`, `[judge]` and `[fields]` as `compare`
+/// reads, so that `baseline write` stores values under the settings hash a
+/// later `compare` computes.
+fn file_scoring(path: Option<&std::path::Path>) -> Result<(FieldMap, MetricOptions)> {
+    let mut c = Config::new(PathBuf::new(), Vec::new());
+    if let Some(file) = config::read_file(path)? {
+        c.apply_file(file)?;
+    }
+    Ok((c.fields, c.metric_options))
 }
 
 impl ScoringArgs {
@@ -40,18 +53,35 @@ impl ScoringArgs {
         self.checks.apply(options);
         self.text_metrics.apply(options);
         self.bertscore.apply(options);
+        self.judge.apply(options);
     }
 
-    /// Field map and metric options from the flags alone, with the `exec`
-    /// result cache on unless `--no-exec-cache`.
-    fn standalone(&self) -> (FieldMap, MetricOptions) {
-        let mut fields = FieldMap::default();
-        let mut options = MetricOptions {
-            exec_cache: Some(PathBuf::from(crate::metrics::exec::CACHE_DIR)),
-            ..MetricOptions::default()
-        };
+    /// Field map and metric options from the config file (`config`, else
+    /// `./benchgate.toml` when it exists) and the flags over it, with the
+    /// `exec` result cache on unless `--no-exec-cache`.
+    fn standalone(&self, config: Option<&std::path::Path>) -> Result<(FieldMap, MetricOptions)> {
+        let (mut fields, mut options) = file_scoring(config)?;
         self.apply(&mut fields, &mut options);
-        (fields, options)
+        Ok((fields, options))
+    }
+}
+
+impl JudgeArgs {
+    fn apply(&self, options: &mut MetricOptions) {
+        let flags = crate::metrics::llm::JudgeSettings {
+            model: self.judge_model.clone(),
+            base_url: self.judge_base_url.clone(),
+            api_key_env: self.judge_api_key_env.clone(),
+            rubric_file: self.judge_rubric.clone(),
+            samples: self.judge_samples,
+            concurrency: self.judge_concurrency,
+            timeout_s: self.judge_timeout,
+            max_retries: self.judge_max_retries,
+            response_format: self.judge_response_format,
+            ..Default::default()
+        };
+        let llm = &mut options.llm;
+        llm.flags = flags.or(&llm.flags);
     }
 }
 
@@ -400,8 +430,10 @@ impl MonitorArgs {
 impl PlanArgs {
     /// The settings to read and score the runs, and what to plan.
     pub fn into_request(self) -> Result<(Config, crate::PlanRequest)> {
-        let (fields, mut options) = self.scoring.standalone();
-        options.directions = directions(&self.direction)?;
+        let (fields, mut options) = self.scoring.standalone(None)?;
+        let mut stated = directions(&self.direction)?;
+        stated.append(&mut options.directions);
+        options.directions = stated;
         let second = !self.current.is_empty();
         let current = if second {
             config::expand_globs(&self.current)?
@@ -440,8 +472,10 @@ impl PlanArgs {
 impl ScoreArgs {
     /// Field map and metric options from the flags.
     pub fn options(&self) -> Result<(FieldMap, MetricOptions)> {
-        let (fields, mut options) = self.scoring.standalone();
-        options.directions = directions(&self.direction)?;
+        let (fields, mut options) = self.scoring.standalone(self.config.as_deref())?;
+        let mut stated = directions(&self.direction)?;
+        stated.append(&mut options.directions);
+        options.directions = stated;
         Ok((fields, options))
     }
 
@@ -510,10 +544,15 @@ impl AgreementArgs {
     /// The validated settings.
     pub fn into_config(self) -> Result<crate::agreement::AgreementConfig> {
         let mut c = crate::agreement::defaults(&self.input);
+        let (_, options) = file_scoring(self.config.as_deref())?;
+        c.options = options;
         self.fields.apply(&mut c.fields);
         self.exact_match.apply(&mut c.options);
         self.text_metrics.apply(&mut c.options);
-        c.options.directions = directions(&self.direction)?;
+        self.judge.apply(&mut c.options);
+        let mut stated = directions(&self.direction)?;
+        stated.append(&mut c.options.directions);
+        c.options.directions = stated;
         c.system_field = self.system_field;
         c.humans = self.humans;
         c.metrics = self.metrics;

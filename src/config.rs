@@ -301,6 +301,7 @@ impl Config {
             flaky_threshold,
             fields,
             metric,
+            judge,
         } = file;
         match suite {
             Some(SuiteKey::Name(name)) => self.suite = name,
@@ -337,6 +338,10 @@ impl Config {
             one(f.input, &mut self.fields.input);
             set(&mut self.fields.format, f.format);
         }
+        if let Some(judge) = judge {
+            let llm = &mut self.metric_options.llm;
+            llm.judge = judge.or(&llm.judge);
+        }
         for (name, m) in metric {
             if name == HUMAN_WIN_RATE {
                 // Not a metric of the runs: a floor on `compare --human`.
@@ -358,6 +363,12 @@ impl Config {
             self.config_metrics.push(name.clone());
             if let Some(spec) = m.check(&name)? {
                 self.metric_options.checks.push((name.clone(), spec));
+            }
+            if let Some((kind, settings)) = m.judge(&name)? {
+                self.metric_options
+                    .llm
+                    .metrics
+                    .push((name.clone(), kind, settings));
             }
             let gate = self.gates.entry(name.clone()).or_default();
             set(&mut gate.tolerance, m.tolerance);
@@ -388,7 +399,7 @@ impl Config {
                     m.whitespace,
                 );
             }
-            if name.starts_with("bertscore") {
+            if name.starts_with("bertscore") && m.judge(&name)?.is_none() {
                 let b = &mut self.metric_options.bertscore;
                 b.model = m.model.or(b.model.take());
                 b.layers = m.layers.or(b.layers);
@@ -520,6 +531,8 @@ pub struct FileConfig {
     /// Per-metric settings, `[metric.NAME]`.
     #[serde(default)]
     pub metric: BTreeMap<String, MetricConfig>,
+    /// The LLM judges' model, endpoint, rubric and limits, `[judge]`.
+    pub judge: Option<crate::metrics::llm::JudgeSettings>,
 }
 
 /// `[fields]`.
@@ -580,7 +593,8 @@ pub struct MetricConfig {
     pub lowercase: Option<bool>,
     /// chrf, chrf++: keep whitespace in character n-grams.
     pub whitespace: Option<bool>,
-    /// bertscore*: the model directory (config.json, tokenizer.json, model.safetensors).
+    /// bertscore*: the model directory (config.json, tokenizer.json, model.safetensors);
+    /// llm_judge, llm_pairwise: the judge model.
     pub model: Option<PathBuf>,
     /// bertscore*: hidden states after this many layers (default: all).
     pub layers: Option<usize>,
@@ -590,6 +604,16 @@ pub struct MetricConfig {
     pub rescale_baseline: Option<PathBuf>,
     /// bertscore*: sentences per model call.
     pub batch_size: Option<usize>,
+    /// llm_judge, llm_pairwise: the rubric (or pairwise criterion) as text.
+    pub rubric: Option<String>,
+    /// llm_judge, llm_pairwise: the rubric from a file.
+    pub rubric_file: Option<PathBuf>,
+    /// llm_judge: the integer scale, lowest and highest (default [1, 5]).
+    pub scale: Option<[i64; 2]>,
+    /// llm_judge, llm_pairwise: sampling temperature.
+    pub temperature: Option<f64>,
+    /// llm_judge, llm_pairwise: judgements per output.
+    pub samples: Option<usize>,
 }
 
 impl MetricConfig {
@@ -613,9 +637,10 @@ impl MetricConfig {
                 Some(c) => CheckSpec::Exec { command: c.clone(), timeout_s: self.timeout_s.unwrap_or(crate::metrics::checks::EXEC_TIMEOUT_S) },
                 None => return Err(Error::Config(format!("[metric.{name}]: an exec check needs command = [\"PROGRAM\", \"ARG\"]"))),
             },
+            _ if crate::metrics::llm::Kind::parse(kind).is_some() => return Ok(None),
             _ if self.kind.is_some() => {
                 return Err(Error::Config(format!(
-                    "[metric.{name}]: unknown kind \"{kind}\"; kinds are json_valid, json_schema, regex, contains, exec"
+                    "[metric.{name}]: unknown kind \"{kind}\"; kinds are json_valid, json_schema, regex, contains, exec, llm_judge, llm_pairwise"
                 )))
             }
             _ => return Ok(None),
@@ -631,6 +656,54 @@ pub fn probability(name: &str, x: f64) -> Result<f64> {
     } else {
         Err(Error::Config(format!(
             "{name} must be between 0 and 1 (exclusive), got {x}"
+        )))
+    }
+}
+
+impl MetricConfig {
+    /// The LLM judge this section describes, if it is one (`kind =
+    /// "llm_judge"` or `"llm_pairwise"`, or a section named so), with its own
+    /// settings; judge keys in any other section are an error.
+    pub fn judge(
+        &self,
+        name: &str,
+    ) -> Result<
+        Option<(
+            crate::metrics::llm::Kind,
+            crate::metrics::llm::JudgeSettings,
+        )>,
+    > {
+        use crate::metrics::llm::{JudgeSettings, Kind};
+        let kind = Kind::parse(self.kind.as_deref().unwrap_or(name));
+        let Some(kind) = kind else {
+            let judge_keys = [
+                ("rubric", self.rubric.is_some()),
+                ("rubric_file", self.rubric_file.is_some()),
+                ("scale", self.scale.is_some()),
+                ("temperature", self.temperature.is_some()),
+                ("samples", self.samples.is_some()),
+            ];
+            if let Some((key, _)) = judge_keys.iter().find(|(_, set)| *set) {
+                return Err(Error::Config(format!(
+                    "[metric.{name}]: {key} is a setting of LLM judges; add kind = \"llm_judge\" (or \"llm_pairwise\") to make {name} one"
+                )));
+            }
+            return Ok(None);
+        };
+        Ok(Some((
+            kind,
+            JudgeSettings {
+                model: self
+                    .model
+                    .as_ref()
+                    .map(|m| m.to_string_lossy().into_owned()),
+                rubric: self.rubric.clone(),
+                rubric_file: self.rubric_file.clone(),
+                scale: self.scale,
+                temperature: self.temperature,
+                samples: self.samples,
+                ..JudgeSettings::default()
+            },
         )))
     }
 }

@@ -113,6 +113,11 @@ pub enum Error {
     /// it), boxed so that this bottom layer imports nothing above it.
     #[error(transparent)]
     Artifact(Box<dyn std::error::Error + Send + Sync>),
+    /// An LLM judge could not judge an example: a
+    /// [`crate::metrics::llm::JudgeError`] (`downcast_ref` to match on it),
+    /// boxed so that this bottom layer imports nothing above it.
+    #[error(transparent)]
+    Judge(Box<dyn std::error::Error + Send + Sync>),
     /// An output file could not be written; the previous file, if any, is intact.
     #[error("{}: cannot write the output (the previous file, if any, is unchanged): {cause}", path.display())]
     Output {

@@ -314,6 +314,11 @@ pub fn judge(ev: &Evidence<'_>, config: &Config) -> Report {
                 })
             })
             .collect(),
+        judges: ev
+            .scores
+            .iter()
+            .filter_map(|s| s.metric.judge_usage())
+            .collect(),
         clusters,
     }
 }

@@ -944,6 +944,11 @@ pub fn score_side(
     };
     for name in names {
         let mut metric = metrics::build(name, options, &info)?;
+        if metric.is_paired() {
+            return Err(Error::Config(format!(
+                "{name} compares a run's outputs with the baseline's, so it scores in `compare` only (one run has nothing to compare)"
+            )));
+        }
         let sides = [(side.examples.as_slice(), side.path.as_path())];
         let score::Scored {
             values,
@@ -960,6 +965,9 @@ pub fn score_side(
         );
         report.warnings.extend(metric.warnings());
         report.warnings.extend(notes);
+        report
+            .warnings
+            .extend(metric.judge_usage().map(|u| render::judge_line(&u)));
         if let Some(r) = reused {
             report
                 .warnings

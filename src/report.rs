@@ -374,6 +374,11 @@ pub struct Report {
     /// JSON when none did).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub reuse: Vec<ReuseCount>,
+    /// For each LLM judge (`llm_judge`, `llm_pairwise`): what it judged, the
+    /// calls and retries, tokens and cost, and a pairwise judge's position
+    /// preferences (absent from the JSON without a judge).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub judges: Vec<crate::metrics::llm::Usage>,
     /// With `--cluster-by`: the clusters the tests resampled, and how much
     /// they cost in evidence (absent from the JSON without it).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -602,6 +607,15 @@ impl Report {
         out.rerun_ids = reports
             .iter()
             .flat_map(|r| r.rerun_ids.iter().map(move |id| prefixed(r, id)))
+            .collect();
+        out.judges = reports
+            .iter()
+            .flat_map(|r| {
+                r.judges.iter().map(move |u| crate::metrics::llm::Usage {
+                    metric: prefixed(r, &u.metric),
+                    ..u.clone()
+                })
+            })
             .collect();
         Some(out)
     }

@@ -157,11 +157,6 @@ pub fn score_examples(examples: &[Example], metric: &dyn Metric, path: &Path) ->
     Ok(score_examples_with_spread(&refs, metric, path)?.0)
 }
 
-/// [`score_examples`] of some of a side's examples.
-fn score_example_refs(examples: &[&Example], metric: &dyn Metric, path: &Path) -> Result<Vec<f64>> {
-    Ok(score_examples_with_spread(examples, metric, path)?.0)
-}
-
 /// [`score_examples`], and each example's spread over its repeated samples
 /// when some example has more than one.
 pub fn score_examples_with_spread(
@@ -170,7 +165,8 @@ pub fn score_examples_with_spread(
     path: &Path,
 ) -> Result<(Vec<f64>, Option<Vec<SampleSpread>>)> {
     let k = metric.arity();
-    let repeated = examples.iter().any(|e| e.samples.len() > 1);
+    let repeated =
+        examples.iter().any(|e| e.samples.len() > 1) || metric.judgements_per_sample() > 1;
     let per_example: Vec<Result<(Vec<f64>, SampleSpread)>> = examples
         .par_iter()
         .map(|example| {
@@ -188,7 +184,11 @@ pub fn score_examples_with_spread(
                     *a += b;
                 }
                 if repeated && metric.has_value(&buf) {
-                    scores.push(metric.example_score(&buf));
+                    // A judge's repeated judgements of the sample, else its score.
+                    match metric.judgements(row) {
+                        Some(each) => scores.extend(each),
+                        None => scores.push(metric.example_score(&buf)),
+                    }
                 }
             }
             let samples = example.samples.len() as f64;
@@ -475,7 +475,11 @@ pub fn score_with_progress(
                 reuse,
                 mut notes,
                 spreads,
-            } = score_metric(metric.as_mut(), &sides, &rows, stored, scored)?;
+            } = if metric.is_paired() {
+                score_paired(metric.as_mut(), aligned, scored)?
+            } else {
+                score_metric(metric.as_mut(), &sides, &rows, stored, scored)?
+            };
             let [mut base, mut cur]: [Vec<f64>; 2] = values
                 .try_into()
                 .map_err(|_| Error::Config("scoring lost a side".into()))?;
@@ -553,7 +557,7 @@ pub fn score_metric<'a>(
     let Some((kind, values)) = found else {
         if reusable.is_some() {
             notes.push(format!(
-                "{}: the stored values were computed with other settings (model, layers, idf, rescaling, command or benchgate version), so every prediction was scored",
+                "{}: the stored values were computed with other settings (model, layers, idf, rescaling, command, rubric or other judge setting, or benchgate version), so every prediction was scored",
                 metric.name()
             ));
         }
@@ -602,21 +606,74 @@ pub fn score_metric<'a>(
         computed: samples(&mut todo.iter().flatten().copied()),
         total: samples(&mut sides.iter().flat_map(|(es, _)| es.iter())),
     };
+    // A judge asked several times per output measures its own noise on the
+    // outputs it judged now; a stored value is one number (a spread of one).
+    let judged_noise = metric.judgements_per_sample() > 1;
     let mut out = Vec::with_capacity(sides.len());
+    let mut spreads = Vec::with_capacity(sides.len());
     for (((examples, path), found), todo) in sides.iter().zip(found).zip(&todo) {
-        let mut computed = score_example_refs(todo, &*metric, path)?.into_iter();
+        let (computed, computed_spread) = score_examples_with_spread(todo, &*metric, path)?;
+        let mut computed = computed.into_iter();
+        let mut computed_spread = computed_spread.unwrap_or_default().into_iter();
+        let mut side_spread = Vec::new();
         out.push(
             found
                 .into_iter()
-                .map(|f| f.or_else(|| computed.next()).unwrap_or(f64::NAN))
+                .map(|f| {
+                    let x = f.or_else(|| computed.next()).unwrap_or(f64::NAN);
+                    if judged_noise {
+                        side_spread.push(match f {
+                            Some(stored) => SampleSpread::of(&mut [stored]),
+                            None => computed_spread.next().unwrap_or_default(),
+                        });
+                    }
+                    x
+                })
                 .collect(),
         );
+        spreads.push(judged_noise.then_some(side_spread));
         scored(examples.len() as u64);
     }
     Ok(Scored {
         values: out,
         reuse: Some(reuse),
         notes,
+        spreads: if judged_noise {
+            <[Option<Vec<SampleSpread>>; 2]>::try_from(spreads).ok()
+        } else {
+            None
+        },
+    })
+}
+
+/// A paired metric's statistics (`llm_pairwise`): each aligned example's
+/// two sides scored together, once.
+fn score_paired(
+    metric: &mut dyn Metric,
+    aligned: &Aligned,
+    scored: &dyn Fn(u64),
+) -> Result<Scored> {
+    let pairs: Vec<(&[crate::load::Row], &[crate::load::Row])> = aligned
+        .baseline
+        .iter()
+        .zip(&aligned.current)
+        .map(|(b, c)| (b.samples.as_slice(), c.samples.as_slice()))
+        .collect();
+    let values = metric.score_pairs(&pairs)?;
+    if values.len() != pairs.len() {
+        return Err(Error::Config(format!(
+            "{}: scored {} of {} examples",
+            metric.name(),
+            values.len(),
+            pairs.len()
+        )));
+    }
+    scored(2 * pairs.len() as u64);
+    let (base, cur) = values.into_iter().map(|[b, c]| (b, c)).unzip();
+    Ok(Scored {
+        values: vec![base, cur],
+        reuse: None,
+        notes: Vec::new(),
         spreads: None,
     })
 }

@@ -24,6 +24,7 @@ mod goldens;
 mod history;
 mod hostile;
 mod html;
+mod llm_judge;
 mod loader_fuzz;
 mod monitor;
 mod noise;

@@ -13,6 +13,7 @@ mod exact;
 pub mod exec;
 mod external;
 pub mod facts;
+pub mod llm;
 pub mod normalize;
 pub mod reuse;
 pub mod rouge;
@@ -152,6 +153,35 @@ pub trait Metric: Send + Sync {
     fn reuse(&self, _idf_rows: &[&Row]) -> Option<reuse::Reuse> {
         None
     }
+    /// Whether the metric judges the two outputs of an aligned example
+    /// together (`llm_pairwise`): scoring then calls
+    /// [`Metric::score_pairs`] instead of [`Metric::stats`].
+    fn is_paired(&self) -> bool {
+        false
+    }
+    /// A paired metric's statistics (arity 1) of each aligned example,
+    /// (baseline, current), from its samples on both sides.
+    fn score_pairs(&mut self, _pairs: &[(&[Row], &[Row])]) -> Result<Vec<[f64; 2]>> {
+        Err(Error::Config(format!(
+            "{} scores each output on its own, not a pair",
+            self.name()
+        )))
+    }
+    /// How many times the metric judges each sample (an LLM judge's
+    /// `samples`): above 1, the spread of those judgements is the
+    /// example's noise ([`Metric::judgements`]).
+    fn judgements_per_sample(&self) -> usize {
+        1
+    }
+    /// The values of each repeated judgement of `row`, on the scale of
+    /// [`Metric::example_score`] (an LLM judge with `samples` above 1).
+    fn judgements(&self, _row: &Row) -> Option<Vec<f64>> {
+        None
+    }
+    /// What an LLM judge's calls cost in this run (after scoring).
+    fn judge_usage(&self) -> Option<llm::Usage> {
+        None
+    }
 }
 
 /// Why a metric could not score a row.
@@ -183,6 +213,8 @@ pub struct MetricOptions {
     pub exec_cache: Option<std::path::PathBuf>,
     /// Options of the BERTScore metrics.
     pub bertscore: bertscore::BertScoreOptions,
+    /// Settings of the LLM judges (`llm_judge`, `llm_pairwise`, named judges).
+    pub llm: llm::LlmOptions,
 }
 
 /// Built-in metric names with a one-line description, for help and errors.
@@ -240,6 +272,14 @@ pub const BUILTIN: &[(&str, &str)] = &[
     ),
     ("bertscore_p", "BERTScore precision (bert-score 0.3.13)"),
     ("bertscore_r", "BERTScore recall (bert-score 0.3.13)"),
+    (
+        "llm_judge",
+        "an LLM judge's rubric score of the output, rescaled to 0-1 ([judge] model = ...)",
+    ),
+    (
+        "llm_pairwise",
+        "an LLM judge's preference, current vs baseline output, asked in both orders (win rate)",
+    ),
     (
         "sentiment",
         "VADER compound sentiment of the prediction, -1 to +1 (vaderSentiment 3.3.2)",
@@ -345,6 +385,14 @@ pub fn build(name: &str, options: &MetricOptions, data: &DataInfo) -> Result<Box
         return metric;
     }
     if let Some(metric) = build_check(name, options) {
+        return metric;
+    }
+    if let Some(metric) = llm::build(name, &options.llm) {
+        // A field of that name with no judge configured is a score another
+        // tool computed, as before there were judges.
+        if numeric_fields.contains(name) && !options.llm.configures(name) {
+            return Ok(external());
+        }
         return metric;
     }
     if let Some(metric) = vader::build(name, options.direction(name)) {

@@ -1,5 +1,5 @@
 //! What lets an expensive metric's per-example values be reused instead of
-//! computed again (`bertscore*`, `exec`).
+//! computed again (`bertscore*`, `exec`, `llm_judge`).
 //!
 //! A value can be taken from an earlier run when two things are equal:
 //! - the metric's *settings hash*: everything that changes its values (the
@@ -8,7 +8,8 @@
 //!   benchgate's version for both), and
 //! - the example's *key*: a hash of what the value is a function of (the
 //!   prediction and references of each sample for BERTScore; the whole example
-//!   as the command reads it for `exec`).
+//!   as the command reads it for `exec`; the input, prediction and references
+//!   for `llm_judge`).
 //!
 //! Baseline files and `score --format jsonl` store both beside each example's
 //! values; `compare` looks the examples of both sides up by key
@@ -53,6 +54,9 @@ pub enum KeyKind {
     /// Each sample as `exec`'s command reads it: id, prediction, references,
     /// input, tags and numbers.
     Example,
+    /// Each sample's input, prediction and references: what an LLM judge
+    /// reads (`llm_judge`).
+    Judged,
 }
 
 impl KeyKind {
@@ -67,6 +71,7 @@ impl KeyKind {
         part(match self {
             KeyKind::Texts => b"texts",
             KeyKind::Example => b"example",
+            KeyKind::Judged => b"judged",
         });
         for row in samples {
             match self {
@@ -78,6 +83,20 @@ impl KeyKind {
                     }
                 }
                 KeyKind::Example => part(example_json(row).as_bytes()),
+                KeyKind::Judged => {
+                    match &row.input {
+                        Some(input) => {
+                            part(b"input");
+                            part(input.as_bytes());
+                        }
+                        None => part(b"no input"),
+                    }
+                    part(row.prediction.as_bytes());
+                    part(&(row.references.len() as u64).to_le_bytes());
+                    for r in &row.references {
+                        part(r.as_bytes());
+                    }
+                }
             }
         }
         h.digest128()
@@ -168,6 +187,18 @@ mod tests {
             k(KeyKind::Example, std::slice::from_ref(&other_id))
         );
         assert_ne!(k(KeyKind::Texts, &a), k(KeyKind::Example, &a));
+        // A judged key covers the input but not the id.
+        let mut with_input = row("ab", &["c"]);
+        with_input.input = Some("q".into());
+        assert_ne!(
+            k(KeyKind::Judged, &a),
+            k(KeyKind::Judged, std::slice::from_ref(&with_input))
+        );
+        assert_eq!(
+            k(KeyKind::Judged, &a),
+            k(KeyKind::Judged, std::slice::from_ref(&other_id))
+        );
+        assert_ne!(k(KeyKind::Judged, &a), k(KeyKind::Texts, &a));
         let key = k(KeyKind::Texts, &a);
         assert_eq!(parse_key(&key_hex(key)), Some(key));
         assert_eq!(parse_key("xyz"), None);

@@ -128,6 +128,7 @@ pub fn html(report: &Report, examples: &ExampleTable) -> String {
     );
     trend_section(&mut out, report);
     examples_section(&mut out, examples);
+    rationale_section(&mut out, report);
     warnings_section(&mut out, report);
     out.push_str("</main>\n");
     footer(&mut out, report);
@@ -550,6 +551,54 @@ fn examples_section(out: &mut String, examples: &ExampleTable) {
     );
 }
 
+/// Why each regressed example scored as it did, where its metric says (an
+/// LLM judge's rationale, a failing check's message). The judge's words are
+/// a model's output: untrusted text, escaped like any other.
+fn rationale_section(out: &mut String, report: &Report) {
+    let explained: Vec<_> = report
+        .regressed_examples
+        .iter()
+        .filter(|e| e.baseline_reason.is_some() || e.current_reason.is_some())
+        .collect();
+    if explained.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        out,
+        "<section id=\"rationale\" aria-labelledby=\"rationale-h\">\n<h2 id=\"rationale-h\">Why the regressed examples scored lower</h2>\n<p class=\"note\">The reason each metric gave for its score (an LLM judge's rationale, a failing check's message), for the examples that got worse.</p>\n<dl class=\"rationale\">"
+    );
+    let score = |x: f64| {
+        if x.is_finite() {
+            format!("{x:.3}")
+        } else {
+            "–".into()
+        }
+    };
+    for e in explained {
+        let _ = writeln!(
+            out,
+            "<dt><code>{}</code> · {} {} → {}</dt>",
+            esc(&visible(&e.id)),
+            esc(&visible(&e.metric)),
+            score(e.baseline_score),
+            score(e.current_score)
+        );
+        for (side, reason) in [
+            ("baseline", &e.baseline_reason),
+            ("this PR", &e.current_reason),
+        ] {
+            if let Some(r) = reason {
+                let _ = writeln!(
+                    out,
+                    "<dd><strong>{side}:</strong> {}</dd>",
+                    esc(&visible(r))
+                );
+            }
+        }
+    }
+    out.push_str("</dl>\n</section>\n");
+}
+
 fn warnings_section(out: &mut String, report: &Report) {
     if report.warnings.is_empty() && report.reasons.is_empty() {
         return;
@@ -576,7 +625,7 @@ fn footer(out: &mut String, report: &Report) {
     };
     let _ = writeln!(
         out,
-        "<footer id=\"settings\">\n<dl>\n<dt>test</dt><dd>{test} ({} resampler), {} resamples, seed {}</dd>\n<dt>significance</dt><dd>α {} for the whole gate over {} one-sided tests, overall rows first and slices second (graphical procedure): {}% confidence of no false fail, {}% intervals on an overall row; at least {} examples to decide</dd>\n<dt>fails on</dt><dd>{}</dd>\n<dt>baseline</dt><dd>{}</dd>\n<dt>datasets</dt><dd><code>{}</code> → <code>{}</code></dd>\n<dt>benchgate</dt><dd>{}</dd>\n</dl>\n<p class=\"signature\"><code>{}</code></p>\n</footer>",
+        "<footer id=\"settings\">\n<dl>\n<dt>test</dt><dd>{test} ({} resampler), {} resamples, seed {}</dd>\n<dt>significance</dt><dd>α {} for the whole gate over {} one-sided tests, overall rows first and slices second (graphical procedure): {}% confidence of no false fail, {}% intervals on an overall row; at least {} examples to decide</dd>\n<dt>fails on</dt><dd>{}</dd>\n<dt>baseline</dt><dd>{}</dd>\n<dt>datasets</dt><dd><code>{}</code> → <code>{}</code></dd>\n<dt>benchgate</dt><dd>{}</dd>\n{}</dl>\n<p class=\"signature\"><code>{}</code></p>\n</footer>",
         esc(&s.resampler),
         group_thousands(s.resamples),
         s.seed,
@@ -590,6 +639,14 @@ fn footer(out: &mut String, report: &Report) {
         esc(&report.dataset.baseline_fingerprint),
         esc(&report.dataset.current_fingerprint),
         esc(&report.version),
+        report
+            .judges
+            .iter()
+            .map(|u| format!(
+                "<dt>LLM judge</dt><dd>{}</dd>\n",
+                esc(&visible(&super::judge_line(u)))
+            ))
+            .collect::<String>(),
         esc(&visible(&report.signature()))
     );
 }

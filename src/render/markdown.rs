@@ -169,6 +169,9 @@ fn render(report: &Report, budget: Budget) -> String {
     for r in &report.reuse {
         let _ = writeln!(out, "<sub>{}</sub>\n", phrase(&super::reuse_line(r)));
     }
+    for u in &report.judges {
+        let _ = writeln!(out, "<sub>{}</sub>\n", phrase(&super::judge_line(u)));
+    }
     let s = &report.settings;
     let test = if s.test == "bootstrap" {
         "paired bootstrap"

@@ -812,6 +812,80 @@ pub(crate) fn reuse_line(r: &crate::report::ReuseCount) -> String {
     )
 }
 
+/// The footer line of an LLM judge: what it judged, the calls, tokens and
+/// cost; for a pairwise judge, the ties without a call and its position bias.
+pub(crate) fn judge_line(u: &crate::metrics::llm::Usage) -> String {
+    use crate::metrics::llm::Kind;
+    let mut parts = Vec::new();
+    let calls = format!(
+        "{} call{}{}",
+        group_thousands(u.calls),
+        if u.calls == 1 { "" } else { "s" },
+        match u.retries {
+            0 => String::new(),
+            1 => " (1 retry)".to_string(),
+            n => format!(" ({} retries)", group_thousands(n)),
+        }
+    );
+    let per = if u.samples > 1 {
+        format!(", {} judgements each", u.samples)
+    } else {
+        String::new()
+    };
+    match u.kind {
+        Kind::Rubric if u.judged == 0 => parts.push("no call: every value was reused".to_string()),
+        Kind::Rubric => parts.push(format!(
+            "{} output{} judged{per}, {calls}",
+            group_thousands(u.judged),
+            if u.judged == 1 { "" } else { "s" }
+        )),
+        Kind::Pairwise => {
+            parts.push(format!(
+                "{} changed pair{} judged in both orders{per}, {calls}; {} identical (a tie without a call)",
+                group_thousands(u.judged),
+                if u.judged == 1 { "" } else { "s" },
+                group_thousands(u.identical.unwrap_or(0))
+            ));
+            let judgements = u.judged * u.samples;
+            if judgements > 0 {
+                let (first, second) = (
+                    u.preferred_first.unwrap_or(0),
+                    u.preferred_second.unwrap_or(0),
+                );
+                parts.push(format!(
+                    "position bias: both orders chose the response shown first in {} of {} judgements, the one shown second in {} ({:.0}% preferred a position; those count as ties)",
+                    group_thousands(first),
+                    group_thousands(judgements),
+                    group_thousands(second),
+                    100.0 * (first + second) as f64 / judgements as f64
+                ));
+            }
+        }
+    }
+    if u.calls > 0 {
+        let mut tokens = format!(
+            "{} prompt + {} completion tokens",
+            group_thousands(usize::try_from(u.prompt_tokens).unwrap_or(usize::MAX)),
+            group_thousands(usize::try_from(u.completion_tokens).unwrap_or(usize::MAX))
+        );
+        if let Some(cost) = u.cost_usd {
+            let _ = std::fmt::Write::write_fmt(
+                &mut tokens,
+                format_args!(
+                    ", ${}",
+                    if cost < 0.01 {
+                        format!("{cost:.4}")
+                    } else {
+                        format!("{cost:.2}")
+                    }
+                ),
+            );
+        }
+        parts.push(tokens);
+    }
+    format!("{} (judge {}): {}", u.metric, u.model, parts.join("; "))
+}
+
 pub(crate) fn group_thousands(n: usize) -> String {
     let s = n.to_string();
     let mut out = String::new();

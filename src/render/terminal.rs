@@ -97,6 +97,9 @@ impl Renderer for Terminal {
         for r in &report.reuse {
             let _ = writeln!(out, "\n{}", visible(&super::reuse_line(r)));
         }
+        for u in &report.judges {
+            let _ = writeln!(out, "\n{}", visible(&super::judge_line(u)));
+        }
         let _ = writeln!(
             out,
             "\n{} compared, {} added, {} missing · baseline: {} · {}",
