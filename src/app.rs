@@ -282,17 +282,15 @@ fn score(args: &ScoreArgs) -> anyhow::Result<()> {
             print!("{}", crate::baseline::write_scored(&side, &report, &write));
         }
         ScoreFormat::Terminal => {
-            let mut t = comfy_table::Table::new();
-            t.load_preset(comfy_table::presets::UTF8_FULL_CONDENSED);
-            t.force_no_tty();
-            t.set_header(vec!["metric", "value"]);
-            for name in &report.order {
-                t.add_row(vec![name.clone(), format!("{:.4}", report.metrics[name])]);
-            }
-            println!("{t}\n{} examples", report.n);
-            for s in &report.signatures {
-                println!("{s}");
-            }
+            let values: Vec<(&str, f64)> = report
+                .order
+                .iter()
+                .map(|name| (name.as_str(), report.metrics[name]))
+                .collect();
+            print!(
+                "{}",
+                crate::render::score_table(&values, report.n, &report.signatures)
+            );
         }
     }
     Ok(())

@@ -997,3 +997,22 @@ pub fn plan_text(p: &crate::report::PlanReport) -> String {
     }
     out
 }
+
+/// `benchgate score` at a terminal: each metric's corpus value (four
+/// decimals) in the order asked, the number of examples, and the metrics'
+/// signatures (BERTScore's model hash) a line each.
+pub fn score_table(values: &[(&str, f64)], examples: usize, signatures: &[String]) -> String {
+    let mut t = comfy_table::Table::new();
+    t.load_preset(comfy_table::presets::UTF8_FULL_CONDENSED);
+    t.force_no_tty();
+    t.set_header(vec!["metric", "value"]);
+    for (name, value) in values {
+        t.add_row(vec![(*name).to_string(), format!("{value:.4}")]);
+    }
+    let mut out = format!("{t}\n{examples} examples\n");
+    for s in signatures {
+        out.push_str(s);
+        out.push('\n');
+    }
+    out
+}
