@@ -512,17 +512,29 @@ fn classify(status: StatusCode, headers: &HeaderMap, body: &str, now_epoch: u64)
     }
 }
 
-/// Exponential backoff with jitter: between half and all of
-/// `base · 2^(attempt−1)`, at most `max`.
+/// The backoff of GitHub's retry policy ([`backoff_delay`]).
 fn backoff(policy: &RetryPolicy, attempt: u32, unit_random: f64) -> Duration {
-    let exp = policy
-        .base_delay
+    backoff_delay(policy.base_delay, policy.max_delay, attempt, unit_random)
+}
+
+/// Exponential backoff with jitter: between half and all of
+/// `base · 2^(attempt−1)`, at most `max`. The one rule of every HTTP client
+/// here (GitHub's, and the LLM judges').
+pub(crate) fn backoff_delay(
+    base: Duration,
+    max: Duration,
+    attempt: u32,
+    unit_random: f64,
+) -> Duration {
+    let exp = base
         .saturating_mul(2u32.saturating_pow(attempt.saturating_sub(1)))
-        .min(policy.max_delay);
+        .min(max);
     exp.mul_f64(0.5 + 0.5 * unit_random.clamp(0.0, 1.0))
 }
 
-fn unit_random() -> f64 {
+/// A number in [0, 1) for jitter, from the standard library's random hasher
+/// keys (no random-number crate in the client).
+pub(crate) fn unit_random() -> f64 {
     use std::hash::{BuildHasher, Hasher};
     let x = std::collections::hash_map::RandomState::new()
         .build_hasher()

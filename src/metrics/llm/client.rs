@@ -316,7 +316,9 @@ impl Client {
                     }
                     cost.retries += 1;
                     let wait = wait
-                        .unwrap_or_else(|| backoff(&self.policy, attempt, unit_random()))
+                        .unwrap_or_else(|| {
+                            backoff(&self.policy, attempt, crate::github::unit_random())
+                        })
                         .min(MAX_WAIT);
                     tokio::time::sleep(wait).await;
                 }
@@ -537,22 +539,10 @@ pub fn requested_wait(headers: &HeaderMap, now: chrono::DateTime<chrono::Utc>) -
     Some(wait.to_std().unwrap_or(Duration::ZERO))
 }
 
-/// Exponential backoff with jitter: between half and all of
-/// `base · 2^(retry−1)`, at most `max`.
+/// The backoff of the judges' retry policy (GitHub's rule:
+/// [`crate::github::backoff_delay`]).
 pub fn backoff(policy: &Policy, retry: u32, unit_random: f64) -> Duration {
-    let exp = policy
-        .base_delay
-        .saturating_mul(2u32.saturating_pow(retry.saturating_sub(1)))
-        .min(policy.max_delay);
-    exp.mul_f64(0.5 + 0.5 * unit_random.clamp(0.0, 1.0))
-}
-
-fn unit_random() -> f64 {
-    use std::hash::{BuildHasher, Hasher};
-    let x = std::collections::hash_map::RandomState::new()
-        .build_hasher()
-        .finish();
-    (x >> 11) as f64 / (1u64 << 53) as f64
+    crate::github::backoff_delay(policy.base_delay, policy.max_delay, retry, unit_random)
 }
 
 /// Sends every request body in `bodies`, at most `policy.concurrency` at
