@@ -102,6 +102,34 @@ impl Units {
     }
 }
 
+impl Units {
+    /// `rounds` resamples in parallel: `each(r, sums, counts)` adds round
+    /// `r`'s clusters to its sums and group counts (none when there is
+    /// nothing to resample).
+    fn resample(
+        &self,
+        design: &Design,
+        rounds: usize,
+        done: &(dyn Fn(u64) + Sync),
+        each: impl Fn(usize, &mut [f64], &mut [u32]) + Sync,
+    ) -> Resampled {
+        let (groups, width) = (design.groups, design.width);
+        let mut out = Resampled::zeroed(rounds, groups, width);
+        if self.clusters() == 0 || width == 0 {
+            return out;
+        }
+        out.sums
+            .par_chunks_mut(groups * width)
+            .zip(out.counts.par_chunks_mut(groups))
+            .enumerate()
+            .for_each(|(r, (sums, counts))| {
+                each(r, sums, counts);
+                done(1);
+            });
+        out
+    }
+}
+
 /// The cluster bootstrap: `resamples` draws of as many clusters as there are,
 /// with replacement. Resample `b` uses its own random stream, so the output
 /// is identical at any thread count.
@@ -112,25 +140,14 @@ pub fn bootstrap(
     seed: u64,
     done: &(dyn Fn(u64) + Sync),
 ) -> Resampled {
-    let mut out = Resampled::zeroed(resamples, design.groups, design.width);
     let units = Units::new(design, clusters);
     let c = units.clusters();
-    if c == 0 || design.width == 0 {
-        return out;
-    }
-    let (groups, width) = (design.groups, design.width);
-    out.sums
-        .par_chunks_mut(groups * width)
-        .zip(out.counts.par_chunks_mut(groups))
-        .enumerate()
-        .for_each(|(b, (sums, counts))| {
-            let mut rng = stream(seed, 2, b as u64);
-            for _ in 0..c {
-                units.add(index_below(&mut rng, c), sums, counts);
-            }
-            done(1);
-        });
-    out
+    units.resample(design, resamples, done, |b, sums, counts| {
+        let mut rng = stream(seed, 2, b as u64);
+        for _ in 0..c {
+            units.add(index_below(&mut rng, c), sums, counts);
+        }
+    })
 }
 
 /// Most clusters whose sign patterns are all enumerated (2^20 rounds).
@@ -152,37 +169,23 @@ pub fn sign_flip(
     let c = units.clusters();
     let exact = c <= EXACT_MAX_CLUSTERS && (1usize << c) <= rounds;
     let rounds = if exact { 1usize << c } else { rounds };
-    let mut out = Resampled::zeroed(rounds, design.groups, design.width);
-    if c == 0 || design.width == 0 {
-        return out;
-    }
-    let (groups, width) = (design.groups, design.width);
-    out.sums
-        .par_chunks_mut(groups * width)
-        .zip(out.counts.par_chunks_mut(groups))
-        .enumerate()
-        .for_each(|(r, (sums, counts))| {
-            if exact {
-                for k in (0..c).filter(|k| r >> k & 1 == 1) {
+    units.resample(design, rounds, done, |r, sums, counts| {
+        if exact {
+            for k in (0..c).filter(|k| r >> k & 1 == 1) {
+                units.add(k, sums, counts);
+            }
+            return;
+        }
+        let mut rng = stream(seed, 3, r as u64);
+        for start in (0..c).step_by(64) {
+            let bits = rng.next_u64();
+            for k in start..(start + 64).min(c) {
+                if bits >> (k - start) & 1 == 1 {
                     units.add(k, sums, counts);
                 }
-            } else {
-                let mut rng = stream(seed, 3, r as u64);
-                let mut start = 0;
-                while start < c {
-                    let end = (start + 64).min(c);
-                    let bits = rng.next_u64();
-                    for k in start..end {
-                        if bits >> (k - start) & 1 == 1 {
-                            units.add(k, sums, counts);
-                        }
-                    }
-                    start = end;
-                }
             }
-            done(1);
-        });
-    out
+        }
+    })
 }
 
 /// How clustering inflates the variance of a mean difference.
