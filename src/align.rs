@@ -113,7 +113,7 @@ pub struct Aligned {
     /// Ids in the current run but not in the baseline.
     pub added: Vec<String>,
     /// Ids in both whose ground truth differs (see
-    /// [`crate::baseline::content_differs`]), in baseline order.
+    /// [`content_differs`]), in baseline order.
     pub edited: Vec<String>,
     /// Ids compared whose input (prompt) differs from the baseline's, in
     /// baseline order.

@@ -1,7 +1,7 @@
 //! Command-line flags (clap): what each command accepts, its help text and
 //! defaults, and nothing else. Turning the parsed flags into a validated
 //! [`crate::config::Config`] (and the other commands' settings) is
-//! [`crate::cli_config`]'s.
+//! `cli_config`'s.
 
 use std::path::PathBuf;
 

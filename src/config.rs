@@ -650,7 +650,7 @@ impl MetricConfig {
 
 /// A probability setting (alpha, a confidence, a power): strictly between 0
 /// and 1, the one check and wording every command uses.
-pub fn probability(name: &str, x: f64) -> Result<f64> {
+pub(crate) fn probability(name: &str, x: f64) -> Result<f64> {
     if x > 0.0 && x < 1.0 {
         Ok(x)
     } else {

@@ -1,6 +1,6 @@
 //! The design matrix: per-example statistics of both sides, row by row, with
 //! each example's slices, and where each metric's columns sit ([`Layout`]).
-//! Scoring builds it ([`crate::score::design`]); the resamplers of
+//! Scoring builds it (`score::design`); the resamplers of
 //! [`crate::stats`] read it. It is the plain data between those two stages,
 //! so it lives with the earlier one and the statistics import it, as do the
 //! [`Clusters`] of `--cluster-by`.

@@ -256,7 +256,7 @@ pub enum PlanSize {
 /// run (and the second run, `config.current`) as `compare` does, measures
 /// the run-to-run churn and, with `config.cluster_by`, its design effect,
 /// and sizes the benchmark for the test `compare` runs on the metric
-/// ([`stats::plan`]).
+/// (`stats::plan`).
 pub fn plan(config: &Config, request: &PlanRequest) -> Result<report::PlanReport> {
     config.validate()?;
     config::probability("--power", request.power)?;

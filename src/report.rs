@@ -512,7 +512,7 @@ impl Report {
 /// Which datasets the two runs were on.
 #[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct DatasetInfo {
-    /// [`crate::baseline::fingerprint`] of the baseline's examples.
+    /// [`crate::align::fingerprint`] of the baseline's examples.
     pub baseline_fingerprint: String,
     /// The same of the current run's.
     pub current_fingerprint: String,

@@ -2,7 +2,7 @@
 //! environment and event, the job summary (`$GITHUB_STEP_SUMMARY`), step outputs
 //! (`$GITHUB_OUTPUT`) and workflow commands (`::error`, `::warning`,
 //! `::stop-commands`), each escaped so that untrusted text cannot forge one.
-//! The annotations a report makes are [`crate::publish::annotations`]'s.
+//! The annotations a report makes are `publish::annotations`'s.
 
 use std::fmt::Write as _;
 use std::io::Write as _;

@@ -13,7 +13,7 @@ use crate::load::Row;
 
 /// Seconds an `exec` check may run per prediction unless set (`--exec-timeout`,
 /// `timeout_s`).
-pub const EXEC_TIMEOUT_S: f64 = 30.0;
+pub(crate) const EXEC_TIMEOUT_S: f64 = 30.0;
 
 /// What a check does, from flags or `[metric.NAME]`.
 #[derive(Debug, Clone, PartialEq)]

@@ -13,7 +13,7 @@
 //!
 //! Baseline files and `score --format jsonl` store both beside each example's
 //! values; `compare` looks the examples of both sides up by key
-//! ([`crate::score::score_with_progress`]) and computes only the rest.
+//! (`score::score_with_progress`) and computes only the rest.
 
 use serde_json::json;
 use xxhash_rust::xxh3::Xxh3Default;

@@ -899,7 +899,7 @@ pub(crate) fn group_thousands(n: usize) -> String {
 }
 
 /// `benchgate plan` as a few sentences for a terminal.
-pub fn plan_text(p: &crate::report::PlanReport) -> String {
+pub(crate) fn plan_text(p: &crate::report::PlanReport) -> String {
     use std::fmt::Write as _;
     let nums = Numbers { minus: "-" };
     let d = Numbers::decimals(p.scale, p.value, p.value);
@@ -1001,7 +1001,11 @@ pub fn plan_text(p: &crate::report::PlanReport) -> String {
 /// `benchgate score` at a terminal: each metric's corpus value (four
 /// decimals) in the order asked, the number of examples, and the metrics'
 /// signatures (BERTScore's model hash) a line each.
-pub fn score_table(values: &[(&str, f64)], examples: usize, signatures: &[String]) -> String {
+pub(crate) fn score_table(
+    values: &[(&str, f64)],
+    examples: usize,
+    signatures: &[String],
+) -> String {
     let mut t = comfy_table::Table::new();
     t.load_preset(comfy_table::presets::UTF8_FULL_CONDENSED);
     t.force_no_tty();

@@ -7,13 +7,13 @@
 //! the design and a function from column sums to a corpus value.
 
 mod bootstrap;
-pub mod cluster;
+pub(crate) mod cluster;
 pub mod contingency;
 pub mod correlation;
 pub(crate) mod graph;
 pub mod inversion;
 pub(crate) mod mcnemar;
-pub mod plan;
+pub(crate) mod plan;
 mod poisson;
 pub mod proportion;
 mod randomization;
@@ -64,8 +64,8 @@ impl Resampler {
     }
 }
 
-/// [`resample`], calling `done` (from any thread) with the number of resamples
-/// finished as it goes.
+/// Bootstrap resamples with the chosen resampler, calling `done` (from any
+/// thread) with the number of resamples finished as it goes.
 pub fn resample_with_progress(
     design: &Design,
     resamples: usize,

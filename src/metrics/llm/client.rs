@@ -540,7 +540,7 @@ pub fn requested_wait(headers: &HeaderMap, now: chrono::DateTime<chrono::Utc>) -
 }
 
 /// The backoff of the judges' retry policy (GitHub's rule:
-/// [`crate::github::backoff_delay`]).
+/// `github::backoff_delay`).
 pub fn backoff(policy: &Policy, retry: u32, unit_random: f64) -> Duration {
     crate::github::backoff_delay(policy.base_delay, policy.max_delay, retry, unit_random)
 }
