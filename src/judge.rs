@@ -569,21 +569,30 @@ fn cluster_summary(ev: &Evidence<'_>, c: Clustering<'_>) -> ClusterSummary {
         without_field: c.without,
         mean_size: n as f64 / c.clusters.count.max(1) as f64,
         largest: sizes.iter().copied().max().unwrap_or(0),
-        metrics: effects(ev, &c.clusters.of),
+        metrics: effects(&mean_differences(ev), &c.clusters.of),
     }
 }
 
-/// Each mean metric's design effect under clusters `of` (metrics whose
-/// differences do not vary have none).
-fn effects(ev: &Evidence<'_>, of: &[u32]) -> Vec<ClusterEffect> {
+/// Each mean metric's differences, by name (metrics with a missing value
+/// have none): computed once, then weighed under any clustering.
+fn mean_differences<'a>(ev: &'a Evidence<'_>) -> Vec<(&'a str, Vec<f64>)> {
     ev.scores
         .iter()
         .zip(ev.layouts)
         .filter(|(_, l)| matches!(l, Layout::Delta { .. }))
-        .filter_map(|(s, _)| {
-            let e = cluster::design_effect(&differences(s, None)?, of)?;
+        .filter_map(|(s, _)| Some((s.metric.name(), differences(s, None)?)))
+        .collect()
+}
+
+/// Each mean metric's design effect under clusters `of` (metrics whose
+/// differences do not vary have none).
+fn effects(diffs: &[(&str, Vec<f64>)], of: &[u32]) -> Vec<ClusterEffect> {
+    diffs
+        .iter()
+        .filter_map(|(name, d)| {
+            let e = cluster::design_effect(d, of)?;
             Some(ClusterEffect {
-                metric: s.metric.name().to_string(),
+                metric: (*name).to_string(),
                 design_effect: e.deff,
                 effective_n: e.effective_n,
                 icc: e.icc,
@@ -640,7 +649,7 @@ const CLUSTER_NAMES: &[&str] = &[
 
 /// The design effect from which a field that looks like a cluster is worth a
 /// warning: below it the examples are nearly independent.
-pub const CLUSTER_WARNING_DEFF: f64 = 1.2;
+const CLUSTER_WARNING_DEFF: f64 = 1.2;
 
 /// Without `--cluster-by`: a warning naming a field whose values repeat —
 /// one of the usual names with at least [`FEW_CLUSTERS`] values, or one the
@@ -650,7 +659,8 @@ pub const CLUSTER_WARNING_DEFF: f64 = 1.2;
 /// user decides.
 fn looks_clustered(ev: &Evidence<'_>) -> Option<String> {
     let n = ev.aligned.baseline.len();
-    if n < 4 {
+    let diffs = mean_differences(ev);
+    if n < 4 || diffs.is_empty() {
         return None;
     }
     // (field, the fewest clusters it needs): a field named like a cluster
@@ -681,7 +691,7 @@ fn looks_clustered(ev: &Evidence<'_>) -> Option<String> {
         if clusters.count < fewest || clusters.count == n {
             continue;
         }
-        let Some(effect) = effects(ev, &clusters.of)
+        let Some(effect) = effects(&diffs, &clusters.of)
             .into_iter()
             .max_by(|a, b| a.design_effect.total_cmp(&b.design_effect))
         else {
