@@ -70,6 +70,40 @@ fn randomization_is_deterministic_too() {
     assert_eq!(go("1"), go("3"));
 }
 
+/// Every process hashes with its own seed: a sum over a hash map's values
+/// would change in the last digits from run to run. Six runs of a clustered
+/// comparison (design effect, ICC, effective n) print the same bytes.
+#[test]
+fn clustered_figures_do_not_depend_on_the_process() {
+    let go = || {
+        let out = Command::new(env!("CARGO_BIN_EXE_benchgate"))
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .args([
+                "compare",
+                "--baseline",
+                "fixtures/cases/clustered/baseline.jsonl",
+                "--current",
+                "fixtures/cases/clustered/current.jsonl",
+                "--metric",
+                "correct",
+                "--cluster-by",
+                "doc_id",
+                "--format",
+                "json",
+                "--quiet",
+            ])
+            .output()
+            .expect("benchgate runs");
+        assert_eq!(out.status.code(), Some(0));
+        out.stdout
+    };
+    let first = go();
+    assert!(String::from_utf8_lossy(&first).contains("\"icc\""));
+    for _ in 0..5 {
+        assert_eq!(first, go(), "a clustered report differs between runs");
+    }
+}
+
 /// A fixture's two files, copied (lines in a given order) into a fresh
 /// directory under fixed names, so reports from different orders name the
 /// same files.

@@ -42,7 +42,7 @@
 //! a warning, and an aggregate in `results.scores[].metrics` (`accuracy`,
 //! `mean`) that the samples do not reproduce.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::ffi::OsString;
 use std::io::{Cursor, Read};
 use std::path::{Path, PathBuf};
@@ -598,7 +598,7 @@ impl<'a> Log<'a> {
 /// lack it are left out), as Inspect's `accuracy` and `mean` compute it after
 /// the `mean` reducer.
 pub(super) fn example_mean(rows: &[Row], metric: &str) -> Option<f64> {
-    let mut by_id: HashMap<&str, (f64, usize)> = HashMap::new();
+    let mut by_id: std::collections::BTreeMap<&str, (f64, usize)> = Default::default();
     for row in rows {
         if let Some(x) = row.numbers.get(metric) {
             let e = by_id.entry(row.id.as_str()).or_default();

@@ -216,7 +216,8 @@ pub fn design_effect(values: &[f64], of: &[u32]) -> Option<DesignEffect> {
     if !(ss > 0.0 && ss.is_finite()) {
         return None;
     }
-    let mut by_cluster: std::collections::HashMap<u32, (f64, f64)> = Default::default();
+    // Ordered, so the sums below add in one order on every run.
+    let mut by_cluster: std::collections::BTreeMap<u32, (f64, f64)> = Default::default();
     for (&k, x) in of.iter().zip(values) {
         let e = by_cluster.entry(k).or_insert((0.0, 0.0));
         e.0 += 1.0;
