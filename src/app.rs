@@ -298,7 +298,12 @@ fn score(args: &ScoreArgs) -> anyhow::Result<()> {
 
 /// Runs `monitor`; `Ok(false)` on an alarm.
 fn monitor(args: MonitorArgs) -> anyhow::Result<bool> {
-    let (format, quiet, github) = (args.format, args.quiet, args.github);
+    let (format, quiet, issue) = (args.format, args.quiet, args.issue);
+    let github = args.github.then_some(crate::publish::GithubOptions {
+        comment: crate::github::CommentMode::OnChange,
+        timeout: std::time::Duration::from_secs(args.github_timeout),
+        verbose: args.verbose,
+    });
     let outputs = (
         args.markdown_out.clone(),
         args.json_out.clone(),
@@ -344,21 +349,17 @@ fn monitor(args: MonitorArgs) -> anyhow::Result<bool> {
         .chain(sheet.iter().map(|(p, t, _)| (p.as_path(), t.as_str())))
         .collect();
     write_all_atomic(&files)?;
-    if github {
+    if let Some(options) = github {
         print!("{}", guard_commands(&stdout));
-        let env = ActionsEnv::from_env();
-        if let Some(path) = &env.step_summary {
-            crate::github::actions::append_summary(path, &markdown)?;
-        }
-        if let Some(path) = &env.output {
-            crate::github::actions::write_outputs(
-                path,
-                &[
-                    ("alarm", report.alarm.to_string()),
-                    ("reasons", report.reasons.join("; ")),
-                ],
-            )?;
-        }
+        crate::publish::monitor_github(
+            &markdown,
+            report.alarm,
+            &report.reasons,
+            issue,
+            &options,
+            &ActionsEnv::from_env(),
+            &mut std::io::stdout(),
+        )?;
     } else {
         print!("{stdout}");
     }

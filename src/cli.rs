@@ -123,6 +123,15 @@ pub struct MonitorArgs {
     /// In GitHub Actions: the report to the job summary, `alarm` to the step's outputs
     #[arg(long)]
     pub github: bool,
+    /// With --github: keep one comment with the report on this tracking issue, edited in place
+    #[arg(long, value_name = "NUMBER", requires = "github", value_parser = clap::value_parser!(u64).range(1..))]
+    pub issue: Option<u64>,
+    /// Seconds for the GitHub API calls of --issue, retries included
+    #[arg(long, value_name = "SECONDS", default_value_t = 120, value_parser = clap::value_parser!(u64).range(1..))]
+    pub github_timeout: u64,
+    /// Log what --issue sends to stderr (never the token)
+    #[arg(long, requires = "issue")]
+    pub verbose: bool,
     /// No stage timings on stderr
     #[arg(long, short = 'q')]
     pub quiet: bool,

@@ -78,6 +78,8 @@ struct Step<'a> {
     inputs: [&'a str; 2],
     token: &'a str,
     args: &'a [&'a str],
+    /// Runs `benchgate monitor` on the monitor fixture's logs instead of `compare`.
+    monitor: bool,
 }
 
 impl Default for Step<'_> {
@@ -89,6 +91,7 @@ impl Default for Step<'_> {
             inputs: REGRESSION,
             token: TOKEN,
             args: &[],
+            monitor: false,
         }
     }
 }
@@ -128,15 +131,24 @@ fn run_step(step: &Step<'_>) -> Run {
         .env("RUNNER_TEMP", dir.path())
         .env("GITHUB_TOKEN", step.token)
         .env("NO_COLOR", "1");
-    cmd.args([
-        "compare",
-        "--baseline",
-        step.inputs[0],
-        "--current",
-        step.inputs[1],
-    ])
-    .args(["--resamples", "2000", "--github", "--verbose"])
-    .args(step.args);
+    if step.monitor {
+        cmd.args([
+            "monitor",
+            "--logs",
+            "fixtures/monitor/logs.jsonl",
+            "--quiet",
+        ]);
+    } else {
+        cmd.args([
+            "compare",
+            "--baseline",
+            step.inputs[0],
+            "--current",
+            step.inputs[1],
+        ]);
+    }
+    cmd.args(["--resamples", "2000", "--github", "--verbose"])
+        .args(step.args);
     if !step.args.contains(&"--github-timeout") {
         cmd.args(["--github-timeout", "20"]);
     }
@@ -1106,4 +1118,94 @@ async fn on_failure_comments_only_on_failure_and_then_says_resolved() {
     assert_eq!(again.code, 0);
     assert_eq!(fake.count("PATCH"), 1, "resolved once, then left alone");
     assert_clean(&fake);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn monitor_keeps_one_comment_on_its_tracking_issue_beside_the_gates() {
+    let (_server, fake) = FakeGithub::start("").await;
+    // The gate's comment is on the thread already: the monitor never touches it.
+    let gate = run(Step {
+        api_url: api(&fake),
+        ..Step::default()
+    })
+    .await;
+    assert_eq!(gate.code, 1, "{}", gate.stderr);
+    let watch = || Step {
+        api_url: api(&fake),
+        monitor: true,
+        args: &["--issue", "2"],
+        ..Step::default()
+    };
+    let first = run(watch()).await;
+    assert_eq!(
+        first.code, 1,
+        "the fixture's last week is an alarm:\n{}",
+        first.stderr
+    );
+    assert_eq!(first.outputs["alarm"], "true");
+    assert!(
+        first.stderr.contains("issue comment created on issue #2"),
+        "{}",
+        first.stderr
+    );
+    let bodies = fake.bodies();
+    assert_eq!(bodies.len(), 2, "the gate's and the monitor's");
+    let monitor: Vec<&String> = bodies
+        .iter()
+        .filter(|b| b.starts_with("<!-- benchgate:monitor -->\n"))
+        .collect();
+    assert_eq!(monitor.len(), 1, "{bodies:#?}");
+    assert!(monitor[0].contains("benchgate monitor") && monitor[0].contains("ALARM"));
+    assert!(monitor[0].contains("[workflow run 4242]"), "{}", monitor[0]);
+    assert!(!first.outputs["comment-url"].is_empty());
+    assert_eq!(bodies.iter().filter(|b| is_ours(b)).count(), 1);
+
+    // Next week's run with the same logs says the same: left as it is. A
+    // run that says something else edits the one comment in place.
+    let second = run(watch()).await;
+    assert_eq!(second.code, 1);
+    assert!(
+        second.stderr.contains("issue comment unchanged"),
+        "{}",
+        second.stderr
+    );
+    let third = run(Step {
+        args: &["--issue", "2", "--window", "14d"],
+        ..watch()
+    })
+    .await;
+    assert!(
+        third.stderr.contains("issue comment updated"),
+        "{}",
+        third.stderr
+    );
+    assert_eq!(fake.bodies().len(), 2, "still one comment each");
+    assert_eq!(fake.count("POST"), 2, "one create each");
+    assert_eq!(fake.count("PATCH"), 1);
+    assert_eq!(
+        fake.count("DELETE"),
+        0,
+        "the gate's comment was never touched"
+    );
+    assert_clean(&fake);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn monitor_with_a_rejected_token_exits_2_after_the_summary() {
+    let (_server, fake) = FakeGithub::start("").await;
+    let run = run(Step {
+        api_url: api(&fake),
+        monitor: true,
+        token: "ghs_bad",
+        args: &["--issue", "2"],
+        ..Step::default()
+    })
+    .await;
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(
+        run.summary.contains("benchgate monitor"),
+        "the summary is written first"
+    );
+    assert_eq!(run.outputs["alarm"], "true");
+    assert!(fake.bodies().is_empty());
 }

@@ -23,6 +23,13 @@ if [ "${#benchmark[@]}" -gt 0 ]; then
     args+=(--benchmark "${benchmark[@]}")
 fi
 
+# One number; benchgate checks it (a word here is a usage error, exit 2).
+issue=${INPUT_ISSUE:-}
+issue=${issue//[[:space:]]/}
+if [ -n "$issue" ]; then
+    args+=(--issue "$issue")
+fi
+
 metrics_list=${INPUT_METRICS:-}
 # shellcheck disable=SC2206
 metrics=(${metrics_list//,/ })

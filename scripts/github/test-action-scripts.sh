@@ -62,6 +62,7 @@ grep -qi "category" "$work/monitor-summary" || fail "monitor.sh: args not passed
 set +e
 BENCHGATE_BIN=$bin INPUT_LOGS="fixtures/monitor/logs.jsonl \$(touch $work/pwned4)" \
 INPUT_METRICS="sentiment,\`touch $work/pwned5\`" INPUT_ARGS="; touch $work/pwned6" \
+INPUT_ISSUE="7 \$(touch $work/pwned7)" \
 GITHUB_OUTPUT="$work/monitor-output2" RUNNER_TEMP="$work" \
     bash scripts/github/monitor.sh > /dev/null 2>&1
 status=$?

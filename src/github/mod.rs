@@ -119,18 +119,18 @@ pub enum GithubError {
     #[error("cannot start the HTTP client for GitHub: {0}")]
     Client(String),
     /// `GET /repos/{owner}/{repo}/issues/{number}/comments` failed.
-    #[error("listing the comments of pull request #{pr} failed: {failure}")]
+    #[error("listing the comments of {on} failed: {failure}")]
     ListComments {
-        /// The pull request.
-        pr: u64,
+        /// The pull request or issue.
+        on: Thread,
         /// Why.
         failure: Failure,
     },
     /// `POST /repos/{owner}/{repo}/issues/{number}/comments` failed.
-    #[error("creating benchgate's comment on pull request #{pr} failed: {failure}")]
+    #[error("creating benchgate's comment on {on} failed: {failure}")]
     CreateComment {
-        /// The pull request.
-        pr: u64,
+        /// The pull request or issue.
+        on: Thread,
         /// Why.
         failure: Failure,
     },
@@ -143,20 +143,20 @@ pub enum GithubError {
         failure: Failure,
     },
     /// `DELETE /repos/{owner}/{repo}/issues/comments/{id}` failed.
-    #[error("deleting benchgate's duplicate comment {id} on pull request #{pr} failed: {failure}")]
+    #[error("deleting benchgate's duplicate comment {id} on {on} failed: {failure}")]
     DeleteComment {
-        /// The pull request.
-        pr: u64,
+        /// The pull request or issue.
+        on: Thread,
         /// The comment.
         id: u64,
         /// Why.
         failure: Failure,
     },
     /// `PATCH /repos/{owner}/{repo}/issues/comments/{id}` failed.
-    #[error("editing benchgate's comment {id} on pull request #{pr} failed: {failure}")]
+    #[error("editing benchgate's comment {id} on {on} failed: {failure}")]
     UpdateComment {
-        /// The pull request.
-        pr: u64,
+        /// The pull request or issue.
+        on: Thread,
         /// The comment.
         id: u64,
         /// Why.
@@ -213,13 +213,46 @@ impl Default for RetryPolicy {
     }
 }
 
-/// The pull request to comment on.
+/// The pull request (or tracking issue) to comment on.
 #[derive(Debug, Clone)]
 pub struct Target {
     /// `owner/name`.
     pub repository: String,
-    /// The pull request's number.
+    /// The pull request's (or issue's) number.
     pub number: u64,
+    /// A tracking issue (`monitor --issue`), not a pull request: it has no
+    /// head commit to check the run against.
+    pub issue: bool,
+}
+
+impl Target {
+    /// What the errors name: "pull request #7" or "issue #7".
+    pub fn thread(&self) -> Thread {
+        if self.issue {
+            Thread::Issue(self.number)
+        } else {
+            Thread::PullRequest(self.number)
+        }
+    }
+}
+
+/// A conversation benchgate comments on (issues and pull requests share
+/// GitHub's comment API).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Thread {
+    /// A pull request, by number.
+    PullRequest(u64),
+    /// An issue, by number.
+    Issue(u64),
+}
+
+impl std::fmt::Display for Thread {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Thread::PullRequest(n) => write!(f, "pull request #{n}"),
+            Thread::Issue(n) => write!(f, "issue #{n}"),
+        }
+    }
 }
 
 /// A comment as the API returns it (the fields benchgate reads).
@@ -322,8 +355,10 @@ fn is_sha(s: &str) -> bool {
     (7..=64).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_hexdigit())
 }
 
+/// A suite's marker, or `monitor`'s on a tracking issue.
 fn is_marker(line: &str) -> bool {
-    line.starts_with("<!-- benchgate:suite=") && line.ends_with("-->")
+    (line.starts_with("<!-- benchgate:suite=") || line == "<!-- benchgate:monitor -->")
+        && line.ends_with("-->")
 }
 
 /// The first line of a body without its ` commit=SHA` part.
@@ -722,12 +757,12 @@ impl GitHub {
         }
     }
 
-    /// Every comment of the pull request, page by page; `next` links are followed
+    /// Every comment of the pull request (or issue), page by page; `next` links are followed
     /// only on the API host.
     pub async fn list_comments(&self, target: &Target) -> Result<Vec<Comment>, GithubError> {
         const MAX_PAGES: usize = 100;
         let err = |failure| GithubError::ListComments {
-            pr: target.number,
+            on: target.thread(),
             failure,
         };
         let mut route = format!(
@@ -762,7 +797,7 @@ impl GitHub {
         body: &str,
     ) -> Result<Comment, GithubError> {
         let err = |failure| GithubError::UpdateComment {
-            pr: target.number,
+            on: target.thread(),
             id,
             failure,
         };
@@ -783,7 +818,7 @@ impl GitHub {
         match self.send(Method::DELETE, &route, None).await {
             Ok(_) | Err(Failure::NotFound { .. }) => Ok(()),
             Err(failure) => Err(GithubError::DeleteComment {
-                pr: target.number,
+                on: target.thread(),
                 id,
                 failure,
             }),
@@ -891,7 +926,7 @@ impl GitHub {
         post: &Post<'_>,
     ) -> Result<Posted, GithubError> {
         let create_err = |failure| GithubError::CreateComment {
-            pr: target.number,
+            on: target.thread(),
             failure,
         };
         let route = format!(

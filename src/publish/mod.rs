@@ -15,6 +15,8 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use octocrab::secrecy::SecretString;
+
 use crate::atomic::write_atomic;
 use crate::error::Error;
 use crate::github::actions::{self, ActionsEnv, ActionsError, Event};
@@ -249,12 +251,10 @@ fn comment(
     let repository = env.repository().ok_or_else(|| {
         Skip::Warn("no PR comment: GITHUB_REPOSITORY is not set to owner/name".into())
     })?;
-    let token = env.token.clone().ok_or_else(|| {
-        Skip::Warn(
-            "no PR comment: GITHUB_TOKEN is empty; pass `github-token: ${{ github.token }}` (the default) to the action, or set GITHUB_TOKEN"
-                .into(),
-        )
-    })?;
+    let token = env
+        .token
+        .clone()
+        .ok_or_else(|| Skip::Warn(no_token("PR")))?;
     let commit = head_sha.as_deref().or(env.sha.as_deref());
     // `on-failure`: a passing run only turns an existing comment into one
     // "resolved" line.
@@ -274,26 +274,11 @@ fn comment(
         markdown
     };
     let body = github::comment_body(markdown, env.run_url().as_deref(), commit);
-    let connection = Connection {
-        api_url: env
-            .api_url
-            .clone()
-            .unwrap_or_else(|| "https://api.github.com".into()),
-        token,
-        policy: RetryPolicy {
-            total: options.timeout,
-            // Leave room for a retry after a request that hangs.
-            request_timeout: (options.timeout / 3).clamp(
-                Duration::from_secs(1),
-                RetryPolicy::default().request_timeout,
-            ),
-            ..RetryPolicy::default()
-        },
-        verbose: options.verbose,
-    };
+    let connection = connection(env, options, token);
     let target = Target {
         repository: repository.to_string(),
         number,
+        issue: false,
     };
     let marker = crate::render::marker(&report.suite);
     let post = Post {
@@ -330,6 +315,127 @@ fn comment(
                 eprintln!("benchgate: {what}: {}{removed}", posted.url);
             }
             Ok(Some(posted))
+        }
+        Err(e) if e.is_unauthorized() => Err(Skip::Fatal(e.into())),
+        Err(e) => Err(Skip::Warn(e.to_string())),
+    }
+}
+
+/// Why a comment cannot be posted without a token.
+fn no_token(what: &str) -> String {
+    format!("no {what} comment: GITHUB_TOKEN is empty; pass `github-token: ${{{{ github.token }}}}` (the default) to the action, or set GITHUB_TOKEN")
+}
+
+/// The API connection of a run: `GITHUB_API_URL` (github.com by default), the
+/// token, and retries bounded by `--github-timeout`.
+fn connection(env: &ActionsEnv, options: &GithubOptions, token: SecretString) -> Connection {
+    Connection {
+        api_url: env
+            .api_url
+            .clone()
+            .unwrap_or_else(|| "https://api.github.com".into()),
+        token,
+        policy: RetryPolicy {
+            total: options.timeout,
+            // Leave room for a retry after a request that hangs.
+            request_timeout: (options.timeout / 3).clamp(
+                Duration::from_secs(1),
+                RetryPolicy::default().request_timeout,
+            ),
+            ..RetryPolicy::default()
+        },
+        verbose: options.verbose,
+    }
+}
+
+/// The marker of `benchgate monitor`'s comment on a tracking issue.
+pub const MONITOR_MARKER: &str = "<!-- benchgate:monitor -->";
+
+/// Publishes a rendered `monitor` report to GitHub Actions: the job summary,
+/// the step outputs (`alarm`, `reasons`, `comment-url`) and, with
+/// `issue`, one comment on that tracking issue, edited in place week after
+/// week (found by [`MONITOR_MARKER`]). As with the PR comment, only a
+/// rejected token (or an unwritable Actions file) is an error; any other
+/// failure to comment is a `::warning` printed to `out`, after everything else
+/// has been written.
+pub fn monitor_github(
+    markdown: &str,
+    alarm: bool,
+    reasons: &[String],
+    issue: Option<u64>,
+    options: &GithubOptions,
+    env: &ActionsEnv,
+    out: &mut dyn Write,
+) -> std::result::Result<(), PublishError> {
+    if let Some(path) = &env.step_summary {
+        actions::append_summary(path, markdown)?;
+    }
+    let (posted, fatal) = match issue.map(|n| issue_comment(markdown, n, options, env)) {
+        None => (None, None),
+        Some(Ok(posted)) => (Some(posted), None),
+        Some(Err(Skip::Warn(w))) => {
+            let line = actions::command("warning", "benchgate monitor", &w);
+            writeln!(out, "{line}").map_err(PublishError::Stdout)?;
+            (None, None)
+        }
+        Some(Err(Skip::Fatal(e))) => (None, Some(e)),
+    };
+    if let Some(path) = &env.output {
+        actions::write_outputs(
+            path,
+            &[
+                ("alarm", alarm.to_string()),
+                ("reasons", reasons.join("; ")),
+                ("comment-url", posted.map(|p| p.url).unwrap_or_default()),
+            ],
+        )?;
+    }
+    match fatal {
+        Some(e) => Err(e),
+        None => Ok(()),
+    }
+}
+
+/// Creates or edits the monitor's comment on tracking issue `number`.
+fn issue_comment(
+    markdown: &str,
+    number: u64,
+    options: &GithubOptions,
+    env: &ActionsEnv,
+) -> std::result::Result<Posted, Skip> {
+    let repository = env.repository().ok_or_else(|| {
+        Skip::Warn("no issue comment: GITHUB_REPOSITORY is not set to owner/name".into())
+    })?;
+    let token = env
+        .token
+        .clone()
+        .ok_or_else(|| Skip::Warn(no_token("issue")))?;
+    let body = github::comment_body(
+        &format!("{MONITOR_MARKER}\n{markdown}"),
+        env.run_url().as_deref(),
+        None,
+    );
+    let target = Target {
+        repository: repository.to_string(),
+        number,
+        issue: true,
+    };
+    let post = Post {
+        marker: MONITOR_MARKER,
+        body: &body,
+        mode: CommentMode::OnChange,
+        commit: None,
+        edit_only: false,
+    };
+    match github::post_comment(connection(env, options, token), &target, &post) {
+        Ok(posted) => {
+            let what = match posted.action {
+                CommentAction::Created => "issue comment created",
+                CommentAction::Unchanged => "issue comment unchanged",
+                _ => "issue comment updated",
+            };
+            eprintln!("benchgate: {what} on issue #{number}: {}", posted.url);
+            Ok(posted)
         }
         Err(e) if e.is_unauthorized() => Err(Skip::Fatal(e.into())),
         Err(e) => Err(Skip::Warn(e.to_string())),
