@@ -58,6 +58,8 @@ struct State {
     log: Vec<(Instant, Value)>,
     /// What was wrong with requests.
     problems: Vec<String>,
+    /// Takes the key as Azure OpenAI does (`api-key: KEY`), not as a bearer token.
+    azure: bool,
 }
 
 #[derive(Clone)]
@@ -198,7 +200,17 @@ impl Respond for Judge {
                 "error": {"message": format!("upstream rejected credentials '{auth}'")}
             }));
         }
-        if auth != format!("Bearer {KEY}") {
+        let api_key = request
+            .headers
+            .get("api-key")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
+        let accepted = if state.azure {
+            api_key == KEY && auth.is_empty()
+        } else {
+            auth == format!("Bearer {KEY}") && api_key.is_empty()
+        };
+        if !accepted {
             return ResponseTemplate::new(401).set_body_json(json!({
                 "error": {"message": "Incorrect API key provided."}
             }));
@@ -260,6 +272,7 @@ impl Server {
             always: None,
             log: Vec::new(),
             problems: Vec::new(),
+            azure: false,
         })));
         runtime.block_on(
             Mock::given(any())
@@ -1180,4 +1193,56 @@ fn repeated_judgements_measure_the_judge_s_own_noise() {
     assert_eq!(noise["flaky"], 40, "{noise}");
     // A planted regression (1, 1, 1 against 1, 0.5, 1) is solid.
     assert_eq!(noise["solid_regressions"], 15, "{noise}");
+}
+
+#[test]
+fn an_azure_style_key_header_is_sent_when_asked() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let server = Server::start(Prefers::Content);
+    server.state().azure = true;
+    let (b, c) = runs(dir.path(), planted);
+    let config = |auth: &str| {
+        std::fs::write(
+            dir.path().join("benchgate.toml"),
+            format!(
+                "[judge]\nmodel = \"{MODEL}\"\nbase_url = \"{}\"\n{auth}",
+                server.base_url()
+            ),
+        )
+        .expect("writes");
+    };
+    let compare = || {
+        Command::new(env!("CARGO_BIN_EXE_benchgate"))
+            .args(["compare", "--baseline"])
+            .arg(&b)
+            .arg("--current")
+            .arg(&c)
+            .args(["--metric", "llm_judge", "-q", "--resamples", "500"])
+            .current_dir(dir.path())
+            .env("OPENAI_API_KEY", KEY)
+            .env_remove("OPENAI_BASE_URL")
+            .output()
+            .expect("runs")
+    };
+    // A bearer token is refused by this server, and the error says which key to check.
+    config("");
+    let refused = compare();
+    assert_eq!(refused.status.code(), Some(2), "{}", stderr(&refused));
+    assert!(
+        stderr(&refused).contains("check the API key"),
+        "{}",
+        stderr(&refused)
+    );
+    server.reset();
+    config("auth = \"api-key\"\n");
+    let out = compare();
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "the planted regression: {}",
+        stderr(&out)
+    );
+    assert_eq!(server.calls(), 55, "every distinct output judged once");
+    server.assert_no_problems();
+    assert!(!stderr(&out).contains(KEY) && !String::from_utf8_lossy(&out.stdout).contains(KEY));
 }

@@ -17,8 +17,9 @@
 //! `content_filter`) and any other status fail at once: asking again would
 //! pay for the same answer.
 //!
-//! The API key is sent as `Authorization: Bearer …` (a header marked
-//! sensitive) and is in no error, log or report: [`Secret`] prints as
+//! The API key is sent as `Authorization: Bearer …`, or as Azure OpenAI's
+//! `api-key: …` header ([`Auth`]; the default on Azure's hosts), marked
+//! sensitive either way, and is in no error, log or report: [`Secret`] prints as
 //! `[redacted]`, and any text a server sends back is scrubbed of the key
 //! before it is shown. No key (a local server) sends no header.
 
@@ -26,10 +27,11 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use futures_util::{StreamExt as _, TryStreamExt as _};
-use http::header::{HeaderMap, HeaderValue, AUTHORIZATION, CONTENT_TYPE, USER_AGENT};
+use http::header::{HeaderMap, HeaderName, HeaderValue, AUTHORIZATION, CONTENT_TYPE, USER_AGENT};
 use http_body_util::{BodyExt as _, Full, Limited};
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::client::legacy::Client as HyperClient;
+use serde::Deserialize;
 use serde_json::Value;
 
 /// The longest wait a `Retry-After` may ask for before a retry.
@@ -61,6 +63,35 @@ impl std::fmt::Debug for Secret {
     }
 }
 
+/// How the key is sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Auth {
+    /// `Authorization: Bearer KEY`: OpenAI and most servers and gateways.
+    Bearer,
+    /// `api-key: KEY`: Azure OpenAI's key header.
+    ApiKey,
+}
+
+impl Auth {
+    /// The header Azure OpenAI's hosts take (`*.openai.azure.com`,
+    /// `*.cognitiveservices.azure.com`, `*.services.ai.azure.com`), bearer
+    /// elsewhere.
+    fn for_host(host: &str) -> Auth {
+        let host = host.to_ascii_lowercase();
+        let azure = [
+            ".openai.azure.com",
+            ".cognitiveservices.azure.com",
+            ".services.ai.azure.com",
+        ];
+        if azure.iter().any(|suffix| host.ends_with(suffix)) {
+            Auth::ApiKey
+        } else {
+            Auth::Bearer
+        }
+    }
+}
+
 /// Where and how to send judgements.
 #[derive(Debug, Clone)]
 pub struct Endpoint {
@@ -70,11 +101,18 @@ pub struct Endpoint {
     pub shown: String,
     /// The key, when there is one.
     pub key: Option<Secret>,
+    /// How the key is sent.
+    pub auth: Auth,
 }
 
 impl Endpoint {
-    /// The endpoint under `base_url` (`https://api.openai.com/v1`).
-    pub fn new(base_url: &str, key: Option<Secret>) -> Result<Endpoint, String> {
+    /// The endpoint under `base_url` (`https://api.openai.com/v1`), sending
+    /// the key as `auth` says (by default as the host expects: see [`Auth`]).
+    pub fn new(
+        base_url: &str,
+        key: Option<Secret>,
+        auth: Option<Auth>,
+    ) -> Result<Endpoint, String> {
         // A query (Azure's `?api-version=…`) stays after the path.
         let (base, query) = match base_url.trim().split_once('?') {
             Some((base, query)) => (base, format!("?{query}")),
@@ -93,7 +131,13 @@ impl Endpoint {
         let host = url.host().unwrap_or("");
         let port = url.port().map(|p| format!(":{p}")).unwrap_or_default();
         let shown = format!("{scheme}://{host}{port}{}", url.path());
-        Ok(Endpoint { url, shown, key })
+        let auth = auth.unwrap_or_else(|| Auth::for_host(host));
+        Ok(Endpoint {
+            url,
+            shown,
+            key,
+            auth,
+        })
     }
 }
 
@@ -337,7 +381,11 @@ impl Client {
             .header(CONTENT_TYPE, "application/json")
             .header(USER_AGENT, concat!("benchgate/", env!("CARGO_PKG_VERSION")));
         if let Some(key) = &self.endpoint.key {
-            let Ok(mut value) = HeaderValue::from_str(&format!("Bearer {}", key.0)) else {
+            let (name, text) = match self.endpoint.auth {
+                Auth::Bearer => (AUTHORIZATION, format!("Bearer {}", key.0)),
+                Auth::ApiKey => (HeaderName::from_static("api-key"), key.0.clone()),
+            };
+            let Ok(mut value) = HeaderValue::from_str(&text) else {
                 return Attempt::Fail(CallError::Status {
                     url: url.clone(),
                     status: 0,
@@ -347,7 +395,7 @@ impl Client {
                 });
             };
             value.set_sensitive(true);
-            request = request.header(AUTHORIZATION, value);
+            request = request.header(name, value);
         }
         let request = match request.body(Full::new(payload)) {
             Ok(r) => r,
@@ -633,11 +681,41 @@ mod tests {
             key.scrub("invalid key sk-test-abc123 given"),
             "invalid key [redacted] given"
         );
-        let endpoint =
-            Endpoint::new("https://user:pw@example.com/v1/?x=1", Some(key)).expect("endpoint");
+        let endpoint = Endpoint::new("https://user:pw@example.com/v1/?x=1", Some(key), None)
+            .expect("endpoint");
         assert_eq!(endpoint.shown, "https://example.com/v1/chat/completions");
         assert!(!format!("{endpoint:?}").contains("sk-test"));
-        assert!(Endpoint::new("ftp://example.com", None).is_err());
+        assert!(Endpoint::new("ftp://example.com", None, None).is_err());
+    }
+
+    #[test]
+    fn azure_hosts_take_the_api_key_header_unless_told() {
+        let auth = |url: &str, told| Endpoint::new(url, None, told).expect("endpoint").auth;
+        assert_eq!(auth("https://api.openai.com/v1", None), Auth::Bearer);
+        assert_eq!(auth("http://127.0.0.1:8080/v1", None), Auth::Bearer);
+        assert_eq!(
+            auth(
+                "https://acme.openai.azure.com/openai/v1?api-version=preview",
+                None
+            ),
+            Auth::ApiKey
+        );
+        assert_eq!(
+            auth("https://acme.cognitiveservices.azure.com/openai/v1", None),
+            Auth::ApiKey
+        );
+        // A gateway in front of Azure that wants a bearer token says so.
+        assert_eq!(
+            auth(
+                "https://acme.openai.azure.com/openai/v1",
+                Some(Auth::Bearer)
+            ),
+            Auth::Bearer
+        );
+        assert_eq!(
+            auth("http://127.0.0.1:8080/v1", Some(Auth::ApiKey)),
+            Auth::ApiKey
+        );
     }
 
     #[test]

@@ -72,6 +72,9 @@ pub struct JudgeSettings {
     pub base_url: Option<String>,
     /// The name of the variable holding the API key [default: OPENAI_API_KEY].
     pub api_key_env: Option<String>,
+    /// How the key is sent: "bearer" (`Authorization: Bearer`) or "api-key"
+    /// (Azure OpenAI's header) [default: api-key on Azure's hosts, else bearer].
+    pub auth: Option<client::Auth>,
     /// The rubric (llm_judge) or criterion (llm_pairwise), as text.
     pub rubric: Option<String>,
     /// The rubric, from a file.
@@ -111,6 +114,7 @@ impl JudgeSettings {
             model: a.model.or(b.model),
             base_url: a.base_url.or(b.base_url),
             api_key_env: a.api_key_env.or(b.api_key_env),
+            auth: a.auth.or(b.auth),
             rubric: if has_rubric { a.rubric } else { b.rubric },
             rubric_file: if has_rubric {
                 a.rubric_file
@@ -249,6 +253,7 @@ struct Judge {
     format: prompt::Format,
     base_url: String,
     key_env: String,
+    auth: Option<client::Auth>,
     policy: Policy,
     prices: (Option<f64>, Option<f64>),
 }
@@ -344,7 +349,7 @@ impl Judge {
                     .filter(|v| !v.trim().is_empty())
             })
             .unwrap_or_else(|| DEFAULT_BASE_URL.to_string());
-        Endpoint::new(&base_url, None).map_err(|e| bad(format!("{e}: \"{base_url}\"")))?;
+        Endpoint::new(&base_url, None, s.auth).map_err(|e| bad(format!("{e}: \"{base_url}\"")))?;
         Ok(Judge {
             name: name.to_string(),
             kind,
@@ -361,6 +366,7 @@ impl Judge {
                 .api_key_env
                 .clone()
                 .unwrap_or_else(|| DEFAULT_KEY_ENV.to_string()),
+            auth: s.auth,
             policy: Policy {
                 max_retries: s.max_retries.unwrap_or(4),
                 timeout: Duration::from_secs_f64(timeout),
@@ -404,7 +410,8 @@ impl Judge {
     /// judge: a run that reuses every value needs no key).
     fn endpoint(&self) -> Result<Endpoint> {
         let key = std::env::var(&self.key_env).ok().and_then(Secret::new);
-        Endpoint::new(&self.base_url, key).map_err(|e| Error::Config(format!("{}: {e}", self.name)))
+        Endpoint::new(&self.base_url, key, self.auth)
+            .map_err(|e| Error::Config(format!("{}: {e}", self.name)))
     }
 
     /// Sends `bodies`; a failure names the example `ids[i]` of body `i`.
