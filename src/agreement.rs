@@ -564,7 +564,7 @@ pub fn load_matrices(config: &AgreementConfig) -> Result<Matrices> {
             )));
         }
         if metric.needs_rows() {
-            metric.prepare(&rows, &rows)?;
+            metric.prepare(&rows, &rows, &|_, _| {})?;
         }
         let k = metric.arity();
         let stats = score::score_examples(&examples, metric.as_ref(), path)?;

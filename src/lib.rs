@@ -159,6 +159,9 @@ pub trait Progress: Sync {
     fn started(&self, _stage: Stage, _total: u64) {}
     /// `units` more units of the current stage are done.
     fn advance(&self, _units: u64) {}
+    /// What the current stage is doing now, when it is slow and its units do
+    /// not move ("llm_judge: 12 of 30 judge requests"); empty when done.
+    fn note(&self, _text: &str) {}
 }
 
 impl Progress for () {
@@ -589,7 +592,10 @@ fn score_stage<'c>(
         metrics,
         (&baseline_path(&config), &config.current[0]),
         stored,
-        &|n| progress.advance(n),
+        &score::Tick {
+            scored: &|n| progress.advance(n),
+            note: &|text| progress.note(text),
+        },
     )?;
     let slices = score::slices(aligned, &config.slice_by)?;
     let (design, layouts) = score::design(&scores, &slices);
@@ -955,7 +961,7 @@ pub fn score_side(
             reuse: reused,
             notes,
             ..
-        } = score::score_metric(metric.as_mut(), &sides, &rows, stored, &|_| {})?;
+        } = score::score_metric(metric.as_mut(), &sides, &rows, stored, &score::Tick::NONE)?;
         let stats = values.into_iter().next().unwrap_or_default();
         let idf_rows: &[&load::Row] = if metric.needs_rows() { &rows().1 } else { &[] };
         report.reuse.push(

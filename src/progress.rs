@@ -82,7 +82,7 @@ fn style(stage: Stage) -> ProgressStyle {
         _ => "{human_pos}/{human_len}",
     };
     ProgressStyle::with_template(&format!(
-        "benchgate: {{prefix:<8}} [{{bar:30}}] {counts} {{elapsed}}"
+        "benchgate: {{prefix:<8}} [{{bar:30}}] {counts} {{elapsed}} {{msg}}"
     ))
     .unwrap_or_else(|_| ProgressStyle::default_bar())
     .progress_chars("=> ")
@@ -111,6 +111,14 @@ impl Progress for StderrProgress {
         let mut current = self.lock();
         if let Some(bar) = current.as_mut() {
             bar.bar.inc(units);
+            self.reveal(bar);
+        }
+    }
+
+    fn note(&self, text: &str) {
+        let mut current = self.lock();
+        if let Some(bar) = current.as_mut() {
+            bar.bar.set_message(text.to_string());
             self.reveal(bar);
         }
     }

@@ -434,19 +434,43 @@ pub fn score(
     metrics: Vec<Box<dyn Metric>>,
     paths: (&Path, &Path),
 ) -> Result<Vec<MetricScores>> {
-    score_with_progress(aligned, metrics, paths, &Stored::default(), &|_| {})
+    score_with_progress(aligned, metrics, paths, &Stored::default(), &Tick::NONE)
+}
+
+/// How far scoring is, for a progress bar.
+#[derive(Clone, Copy)]
+pub struct Tick<'a> {
+    /// The number of examples scored (per metric and side) since the last call.
+    pub scored: &'a dyn Fn(u64),
+    /// What a slow step is doing now ("llm_judge: 12 of 30 judge requests").
+    pub note: &'a dyn Fn(&str),
+}
+
+impl Tick<'_> {
+    /// Reports nothing.
+    pub const NONE: Tick<'static> = Tick {
+        scored: &|_| {},
+        note: &|_| {},
+    };
+
+    /// The `calls` a judge named `name` reports to: `(done, total)` requests.
+    fn calls(&self, name: &str, done: usize, total: usize) {
+        (self.note)(&format!("{name}: {done} of {total} judge requests"));
+        if done == total {
+            (self.note)("");
+        }
+    }
 }
 
 /// [`score`], taking the values of expensive metrics from `stored` where
 /// they would come out the same (same settings hash, same example key: see
-/// [`crate::metrics::reuse`]) and calling `scored` with the number of
-/// examples scored (per metric and side) as it goes.
+/// [`crate::metrics::reuse`]) and telling `tick` how far it is as it goes.
 pub fn score_with_progress(
     aligned: &Aligned,
     metrics: Vec<Box<dyn Metric>>,
     paths: (&Path, &Path),
     stored: &Stored,
-    scored: &dyn Fn(u64),
+    tick: &Tick<'_>,
 ) -> Result<Vec<MetricScores>> {
     // Collected once, and only when a metric scores in batches (BERTScore).
     let rows = std::cell::OnceCell::new();
@@ -476,9 +500,9 @@ pub fn score_with_progress(
                 mut notes,
                 spreads,
             } = if metric.is_paired() {
-                score_paired(metric.as_mut(), aligned, scored)?
+                score_paired(metric.as_mut(), aligned, tick)?
             } else {
-                score_metric(metric.as_mut(), &sides, &rows, stored, scored)?
+                score_metric(metric.as_mut(), &sides, &rows, stored, tick)?
             };
             let [mut base, mut cur]: [Vec<f64>; 2] = values
                 .try_into()
@@ -541,9 +565,11 @@ pub fn score_metric<'a>(
     sides: &[(&'a [Example], &Path)],
     rows: &dyn Fn() -> &'a RowSets<'a>,
     stored: &Stored,
-    scored: &dyn Fn(u64),
+    tick: &Tick<'_>,
 ) -> Result<Scored> {
     let mut notes = Vec::new();
+    let name = metric.name().to_string();
+    let calls = |done, total| tick.calls(&name, done, total);
     let reusable = (!stored.is_empty() && stored.has_metric(metric.name()))
         .then(|| {
             let idf: &[&Row] = if metric.needs_rows() { &rows().1 } else { &[] };
@@ -563,7 +589,7 @@ pub fn score_metric<'a>(
         }
         if metric.needs_rows() {
             let (all, idf) = rows();
-            metric.prepare(all, idf)?;
+            metric.prepare(all, idf, &calls)?;
         }
         let mut out = Vec::with_capacity(sides.len());
         let mut spreads = Vec::with_capacity(sides.len());
@@ -572,7 +598,7 @@ pub fn score_metric<'a>(
             let (values, spread) = score_examples_with_spread(&refs, &*metric, path)?;
             out.push(values);
             spreads.push(spread);
-            scored(examples.len() as u64);
+            (tick.scored)(examples.len() as u64);
         }
         let spreads = <[Option<Vec<SampleSpread>>; 2]>::try_from(spreads).ok();
         return Ok(Scored {
@@ -598,7 +624,7 @@ pub fn score_metric<'a>(
         .collect();
     if metric.needs_rows() {
         let to_score: Vec<&Row> = todo.iter().flatten().flat_map(|e| &e.samples).collect();
-        metric.prepare(&to_score, &rows().1)?;
+        metric.prepare(&to_score, &rows().1, &calls)?;
     }
     let samples =
         |es: &mut dyn Iterator<Item = &Example>| es.map(|e| e.samples.len()).sum::<usize>();
@@ -632,7 +658,7 @@ pub fn score_metric<'a>(
                 .collect(),
         );
         spreads.push(judged_noise.then_some(side_spread));
-        scored(examples.len() as u64);
+        (tick.scored)(examples.len() as u64);
     }
     Ok(Scored {
         values: out,
@@ -648,18 +674,15 @@ pub fn score_metric<'a>(
 
 /// A paired metric's statistics (`llm_pairwise`): each aligned example's
 /// two sides scored together, once.
-fn score_paired(
-    metric: &mut dyn Metric,
-    aligned: &Aligned,
-    scored: &dyn Fn(u64),
-) -> Result<Scored> {
+fn score_paired(metric: &mut dyn Metric, aligned: &Aligned, tick: &Tick<'_>) -> Result<Scored> {
     let pairs: Vec<(&[crate::load::Row], &[crate::load::Row])> = aligned
         .baseline
         .iter()
         .zip(&aligned.current)
         .map(|(b, c)| (b.samples.as_slice(), c.samples.as_slice()))
         .collect();
-    let values = metric.score_pairs(&pairs)?;
+    let name = metric.name().to_string();
+    let values = metric.score_pairs(&pairs, &|done, total| tick.calls(&name, done, total))?;
     if values.len() != pairs.len() {
         return Err(Error::Config(format!(
             "{}: scored {} of {} examples",
@@ -668,7 +691,7 @@ fn score_paired(
             pairs.len()
         )));
     }
-    scored(2 * pairs.len() as u64);
+    (tick.scored)(2 * pairs.len() as u64);
     let (base, cur) = values.into_iter().map(|[b, c]| (b, c)).unzip();
     Ok(Scored {
         values: vec![base, cur],

@@ -105,7 +105,7 @@ fn check_config(golden: &Golden, key: &str, layers: usize, idf: bool, rescaled: 
         ("bertscore", "F"),
     ] {
         let mut metric = build(name, &options, &DataInfo::default()).expect("metric");
-        metric.prepare(&refs, &refs).expect("prepare");
+        metric.prepare(&refs, &refs, &|_, _| {}).expect("prepare");
         for (case, row) in cases.iter().zip(&rows) {
             let mut out = [0.0];
             metric.stats(row, &mut out).expect("stats");
@@ -244,7 +244,9 @@ fn roberta_too_many_layers_is_an_error() {
     let o = options(&tiny_roberta(), 5, false, false);
     let row = Row::new("1", "a", vec!["b".into()]);
     let mut metric = build("bertscore", &o, &DataInfo::default()).expect("metric");
-    let err = metric.prepare(&[&row], &[&row]).expect_err("5 > 4 layers");
+    let err = metric
+        .prepare(&[&row], &[&row], &|_, _| {})
+        .expect_err("5 > 4 layers");
     assert!(err.to_string().contains("the model has 4 layers"), "{err}");
 }
 
@@ -262,7 +264,7 @@ fn unsupported_model_types_are_named_in_the_error() {
         let row = Row::new("1", "a", vec!["b".into()]);
         let mut metric = build("bertscore", &o, &DataInfo::default()).expect("metric");
         let err = metric
-            .prepare(&[&row], &[&row])
+            .prepare(&[&row], &[&row], &|_, _| {})
             .expect_err("unsupported family")
             .to_string();
         assert!(
@@ -286,7 +288,9 @@ fn roberta_relative_positions_are_refused() {
     let o = options(&dir, 2, false, false);
     let row = Row::new("1", "a", vec!["b".into()]);
     let mut metric = build("bertscore", &o, &DataInfo::default()).expect("metric");
-    let err = metric.prepare(&[&row], &[&row]).expect_err("relative_key");
+    let err = metric
+        .prepare(&[&row], &[&row], &|_, _| {})
+        .expect_err("relative_key");
     assert!(err.to_string().contains("relative_key"), "{err}");
 }
 
@@ -296,7 +300,9 @@ fn default_layers_are_the_models() {
     o.bertscore.layers = None;
     let row = Row::new("1", "A quick brown fox.", vec!["A fast brown fox.".into()]);
     let mut metric = build("bertscore", &o, &DataInfo::default()).expect("metric");
-    metric.prepare(&[&row], &[&row]).expect("prepare");
+    metric
+        .prepare(&[&row], &[&row], &|_, _| {})
+        .expect("prepare");
     assert!(metric
         .signature()
         .expect("signature")
@@ -308,7 +314,9 @@ fn too_many_layers_is_an_error() {
     let o = options(&model_dir(), 7, false, false);
     let row = Row::new("1", "a", vec!["b".into()]);
     let mut metric = build("bertscore", &o, &DataInfo::default()).expect("metric");
-    let err = metric.prepare(&[&row], &[&row]).expect_err("7 > 6 layers");
+    let err = metric
+        .prepare(&[&row], &[&row], &|_, _| {})
+        .expect_err("7 > 6 layers");
     assert!(err.to_string().contains("the model has 6 layers"), "{err}");
 }
 

@@ -1246,3 +1246,39 @@ fn an_azure_style_key_header_is_sent_when_asked() {
     server.assert_no_problems();
     assert!(!stderr(&out).contains(KEY) && !String::from_utf8_lossy(&out.stdout).contains(KEY));
 }
+
+/// On a terminal the score stage's bar says how far the judge is while its
+/// requests are out (the examples' count only moves once they are back).
+#[cfg(unix)]
+#[test]
+fn the_progress_bar_counts_the_judges_requests() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let server = Server::start(Prefers::Content);
+    server.state().always = Some(Scripted::Slow(Duration::from_millis(150)));
+    let (b, c) = runs(dir.path(), planted);
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_benchgate"));
+    cmd.args(["compare", "--baseline"])
+        .arg(&b)
+        .arg("--current")
+        .arg(&c)
+        .args([
+            "--metric",
+            "llm_judge",
+            "--judge-concurrency",
+            "4",
+            "--resamples",
+            "500",
+        ])
+        .args(judge_flags(&server))
+        .current_dir(dir.path())
+        .env("OPENAI_API_KEY", KEY)
+        .env("BENCHGATE_PROGRESS_DELAY_MS", "0")
+        .env("NO_COLOR", "1")
+        .env_remove("OPENAI_BASE_URL")
+        .env_remove("GITHUB_ACTIONS");
+    let (out, code) = crate::progress::terminal::in_terminal(cmd);
+    assert_eq!(code, Some(1), "{out}");
+    assert!(out.contains("benchgate: score    ["), "{out:?}");
+    assert!(out.contains(" of 55 judge requests"), "{out:?}");
+    assert!(!out.contains(KEY));
+}

@@ -66,7 +66,7 @@ fn quiet_prints_no_stage_lines() {
 }
 
 #[cfg(unix)]
-mod terminal {
+pub(crate) mod terminal {
     use std::io::Read;
     use std::process::{Command, Stdio};
 
@@ -75,7 +75,7 @@ mod terminal {
 
     /// Runs `cmd` with stdout and stderr on a pseudo-terminal; returns what it
     /// wrote there and its exit code.
-    fn in_terminal(mut cmd: Command) -> (String, Option<i32>) {
+    pub(crate) fn in_terminal(mut cmd: Command) -> (String, Option<i32>) {
         let master = openpt(OpenptFlags::RDWR | OpenptFlags::NOCTTY).expect("openpt");
         grantpt(&master).expect("grantpt");
         unlockpt(&master).expect("unlockpt");

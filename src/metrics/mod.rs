@@ -67,6 +67,10 @@ pub enum Scale {
     Raw,
 }
 
+/// Where a metric that calls out reports how many of its requests are done,
+/// `(done, total)` (the progress bar's message while a judge runs).
+pub type Calls<'a> = &'a dyn Fn(usize, usize);
+
 /// A metric as the pipeline uses it.
 pub trait Metric: Send + Sync {
     /// The name users select it by.
@@ -115,8 +119,9 @@ pub trait Metric: Send + Sync {
     }
     /// Called once before [`Metric::stats`] with every row to be scored and the
     /// rows whose references define corpus-wide weights (BERTScore's idf):
-    /// metrics that score in batches do their work here.
-    fn prepare(&mut self, _rows: &[&Row], _idf_rows: &[&Row]) -> Result<()> {
+    /// metrics that score in batches do their work here. A metric that calls
+    /// out (an LLM judge) reports its requests, `(done, total)`, to `calls`.
+    fn prepare(&mut self, _rows: &[&Row], _idf_rows: &[&Row], _calls: Calls<'_>) -> Result<()> {
         Ok(())
     }
     /// When the direction was guessed (a numeric field without `--direction`),
@@ -161,7 +166,11 @@ pub trait Metric: Send + Sync {
     }
     /// A paired metric's statistics (arity 1) of each aligned example,
     /// (baseline, current), from its samples on both sides.
-    fn score_pairs(&mut self, _pairs: &[(&[Row], &[Row])]) -> Result<Vec<[f64; 2]>> {
+    fn score_pairs(
+        &mut self,
+        _pairs: &[(&[Row], &[Row])],
+        _calls: Calls<'_>,
+    ) -> Result<Vec<[f64; 2]>> {
         Err(Error::Config(format!(
             "{} scores each output on its own, not a pair",
             self.name()

@@ -26,7 +26,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use super::reuse::{KeyKind, Reuse, SettingsHasher};
-use super::{Metric, MetricError, MetricOptions};
+use super::{Calls, Metric, MetricError, MetricOptions};
 use crate::error::{Error, Location, Result};
 use crate::load::{Row, Text};
 
@@ -334,7 +334,7 @@ impl Metric for BertScore {
         true
     }
 
-    fn prepare(&mut self, rows: &[&Row], idf_rows: &[&Row]) -> Result<()> {
+    fn prepare(&mut self, rows: &[&Row], idf_rows: &[&Row], _calls: Calls<'_>) -> Result<()> {
         let key = if self.options.idf {
             idf_key(idf_rows)
         } else {

@@ -601,6 +601,7 @@ pub fn run_all<T: Send>(
     policy: Policy,
     bodies: Vec<Value>,
     check: &(dyn Fn(&Value) -> Result<T, String> + Sync),
+    done: &dyn Fn(usize, usize),
 ) -> Result<Vec<(T, Cost)>, (usize, CallError)> {
     if bodies.is_empty() {
         return Ok(Vec::new());
@@ -621,6 +622,8 @@ pub fn run_all<T: Send>(
     runtime.block_on(async {
         let client = Client::new(endpoint.clone(), policy);
         let client = &client;
+        let (total, finished) = (bodies.len(), std::cell::Cell::new(0));
+        done(0, total);
         let mut answers: Vec<(usize, (T, Cost))> =
             futures_util::stream::iter(bodies.iter().enumerate())
                 .map(|(i, body)| async move {
@@ -631,6 +634,10 @@ pub fn run_all<T: Send>(
                         .map_err(|e| (i, e))
                 })
                 .buffer_unordered(policy.concurrency.max(1))
+                .inspect_ok(|_| {
+                    finished.set(finished.get() + 1);
+                    done(finished.get(), total);
+                })
                 .try_collect()
                 .await?;
         answers.sort_by_key(|(i, _)| *i);

@@ -50,7 +50,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 use super::reuse::{KeyKind, Reuse, SettingsHasher};
-use super::{Metric, MetricError};
+use super::{Calls, Metric, MetricError};
 use crate::error::{Error, Result};
 use crate::load::Row;
 use client::{CallError, Cost, Endpoint, Policy, Secret, Tokens};
@@ -420,9 +420,10 @@ impl Judge {
         bodies: Vec<serde_json::Value>,
         id_of: &dyn Fn(usize) -> String,
         check: &(dyn Fn(&serde_json::Value) -> std::result::Result<T, String> + Sync),
+        calls: Calls<'_>,
     ) -> Result<Vec<(T, Cost)>> {
         let endpoint = self.endpoint()?;
-        client::run_all(&endpoint, self.policy, bodies, check).map_err(|(i, cause)| {
+        client::run_all(&endpoint, self.policy, bodies, check, calls).map_err(|(i, cause)| {
             Error::Judge(Box::new(JudgeError::Call {
                 metric: self.name.clone(),
                 id: id_of(i),
@@ -502,7 +503,7 @@ impl Metric for LlmJudge {
         true
     }
 
-    fn prepare(&mut self, rows: &[&Row], _idf_rows: &[&Row]) -> Result<()> {
+    fn prepare(&mut self, rows: &[&Row], _idf_rows: &[&Row], calls: Calls<'_>) -> Result<()> {
         let mut seen = std::collections::HashSet::new();
         let todo: Vec<(u128, &Row)> = rows
             .iter()
@@ -516,11 +517,12 @@ impl Metric for LlmJudge {
             .flat_map(|(_, row)| (0..samples).map(|s| ask.rubric_request(row, s)))
             .collect();
         let scale = self.judge.scale;
-        let answers = self
-            .judge
-            .run(bodies, &|i| todo[i / samples].1.id.to_string(), &|v| {
-                prompt::read_graded(v, scale)
-            })?;
+        let answers = self.judge.run(
+            bodies,
+            &|i| todo[i / samples].1.id.to_string(),
+            &|v| prompt::read_graded(v, scale),
+            calls,
+        )?;
         let costs: Vec<Cost> = answers.iter().map(|(_, c)| *c).collect();
         for (i, (graded, _)) in answers.into_iter().enumerate() {
             let entry = self.judged.entry(todo[i / samples].0).or_insert(Judged {
@@ -648,7 +650,11 @@ impl Metric for LlmPairwise {
         true
     }
 
-    fn score_pairs(&mut self, pairs: &[(&[Row], &[Row])]) -> Result<Vec<[f64; 2]>> {
+    fn score_pairs(
+        &mut self,
+        pairs: &[(&[Row], &[Row])],
+        calls: Calls<'_>,
+    ) -> Result<Vec<[f64; 2]>> {
         // (example, sample pair) of every changed pair, in example order.
         let mut changed: Vec<(usize, usize)> = Vec::new();
         let mut identical = 0;
@@ -679,6 +685,7 @@ impl Metric for LlmPairwise {
             bodies,
             &|k| pairs[changed[k / per_pair].0].0[0].id.to_string(),
             &prompt::read_preference,
+            calls,
         )?;
         let costs: Vec<Cost> = answers.iter().map(|(_, c)| *c).collect();
         let mut sums = vec![(0.0f64, 0usize); pairs.len()];
