@@ -571,28 +571,244 @@ impl AgreementArgs {
 mod tests {
     use super::*;
     use crate::cli::{Cli, Command};
+    use crate::config::FailOn;
     use clap::Parser;
 
     /// `compare` settings from a config file's text and flags.
     fn compare(file: &str, flags: &[&str]) -> Config {
+        let mut args = vec!["--baseline", "b.jsonl", "--current", "c.jsonl"];
+        args.extend_from_slice(flags);
+        settings(file, &args)
+    }
+
+    /// `compare` settings from a config file's text and the whole command
+    /// line after `compare --config FILE`.
+    fn settings(file: &str, flags: &[&str]) -> Config {
         let dir = tempfile::tempdir().expect("tempdir");
         let path = dir.path().join("benchgate.toml");
         std::fs::write(&path, file).expect("write");
         let config = format!("--config={}", path.display());
-        let mut args = vec![
-            "benchgate",
-            "compare",
-            "--baseline",
-            "b.jsonl",
-            "--current",
-            "c.jsonl",
-            &config,
-        ];
+        let mut args = vec!["benchgate", "compare", &config];
         args.extend_from_slice(flags);
         match Cli::try_parse_from(args).expect("parses").command {
             Command::Compare(a) => a.into_config().expect("valid"),
             _ => unreachable!("a compare command"),
         }
+    }
+
+    // One test per precedence rule (default < file < [[suite]] < flag), each
+    // over every kind of option: a statistic, a path, a list, a per-metric
+    // option, cluster_by, a field name, a metric option.
+
+    #[test]
+    fn the_file_beats_the_default() {
+        let file =
+            "alpha = 0.1\nresamples = 500\nslice_by = [\"category\"]\ncluster_by = \"doc_id\"\n\
+                    fail_on = \"never\"\ntop_k = 9\n[fields]\nid = \"qid\"\n\
+                    [metric.f1]\ntolerance = 0.02\n[metric.latency_ms]\ndirection = \"lower\"\n\
+                    [metric.bleu]\ntokenize = \"intl\"\n";
+        let (default, c) = (compare("", &[]), compare(file, &[]));
+        assert_eq!(
+            (default.stats.alpha, default.stats.resamples),
+            (0.05, 10_000)
+        );
+        assert_eq!((c.stats.alpha, c.stats.resamples), (0.1, 500));
+        assert!(default.stats.slice_by.is_empty() && default.stats.cluster_by.is_none());
+        assert_eq!(c.stats.slice_by, ["category"]);
+        assert_eq!(c.stats.cluster_by.as_deref(), Some("doc_id"));
+        assert_eq!((c.gate.fail_on, c.outputs.top_k), (FailOn::Never, 9));
+        assert_eq!(c.inputs.fields.id, ["qid"]);
+        assert_eq!(default.gate.metric("f1").tolerance, 0.0);
+        assert_eq!(c.gate.metric("f1").tolerance, 0.02);
+        assert_eq!(default.gate.metric_options.direction("latency_ms"), None);
+        let lower = Some(Direction::Lower);
+        assert_eq!(c.gate.metric_options.direction("latency_ms"), lower);
+        assert_eq!(
+            c.gate.metric_options.sacrebleu.tokenize.as_deref(),
+            Some("intl")
+        );
+    }
+
+    #[test]
+    fn a_flag_beats_the_file_for_a_statistic() {
+        let c = compare(
+            "alpha = 0.1\nresamples = 500\nseed = 7\n",
+            &["--alpha", "0.01", "--resamples", "99"],
+        );
+        assert_eq!((c.stats.alpha, c.stats.resamples), (0.01, 99));
+        // What the flags leave unset stays the file's.
+        assert_eq!(c.stats.seed, 7);
+    }
+
+    #[test]
+    fn a_flag_beats_the_file_and_the_default_for_a_path() {
+        assert_eq!(compare("", &[]).outputs.markdown_out, None);
+        let c = compare("", &["--markdown-out", "r.md", "--history", "h.jsonl"]);
+        assert_eq!(c.outputs.markdown_out, Some(PathBuf::from("r.md")));
+        assert_eq!(c.inputs.history, Some(PathBuf::from("h.jsonl")));
+        // The file names no output paths; the layers below a flag do the same
+        // for every option, paths included.
+        let mut b = Config::builder(PathBuf::from("b"), vec![PathBuf::from("c")]);
+        for (path, history) in [("file.md", Some("file.jsonl")), ("flag.md", None)] {
+            b.merge(Layer {
+                markdown_out: Some(PathBuf::from(path)),
+                history: history.map(PathBuf::from),
+                ..Layer::default()
+            });
+        }
+        let c = b.build().expect("valid");
+        assert_eq!(c.outputs.markdown_out, Some(PathBuf::from("flag.md")));
+        assert_eq!(c.inputs.history, Some(PathBuf::from("file.jsonl")));
+    }
+
+    #[test]
+    fn a_flag_list_replaces_the_file_list() {
+        let file = "slice_by = [\"category\"]\nmetrics = [\"f1\"]\n";
+        let c = compare(
+            file,
+            &[
+                "--slice-by",
+                "lang",
+                "--slice-by",
+                "team",
+                "--metric",
+                "exact_match",
+            ],
+        );
+        assert_eq!(c.stats.slice_by, ["lang", "team"]);
+        assert_eq!(c.gate.metrics, ["exact_match"]);
+        let c = compare(file, &[]);
+        assert_eq!(
+            (c.stats.slice_by.as_slice(), c.gate.metrics.as_slice()),
+            (&["category".to_string()][..], &["f1".to_string()][..])
+        );
+        // exact_match's regexes: a list like any other.
+        let file = "[metric.exact_match]\nregexes_to_ignore = [\"a\"]\n";
+        let c = compare(file, &["--ignore-regex", "b"]);
+        assert_eq!(c.gate.metric_options.exact_match.regexes_to_ignore, ["b"]);
+    }
+
+    #[test]
+    fn a_flag_beats_the_file_for_cluster_by() {
+        let c = compare("cluster_by = \"doc_id\"\n", &["--cluster-by", "thread"]);
+        assert_eq!(c.stats.cluster_by.as_deref(), Some("thread"));
+    }
+
+    #[test]
+    fn a_flag_beats_the_file_for_a_per_metric_option() {
+        let file = "[metric.f1]\ntolerance = 0.02\nmin = 0.5\n";
+        let c = compare(file, &["--tolerance", "f1=0.05"]);
+        assert_eq!(c.gate.metric("f1").tolerance, 0.05);
+        // The floor the flags leave alone is the file's.
+        assert_eq!(c.gate.metric("f1").min, Some(0.5));
+        let c = compare(file, &["--tolerance", "f1=0.05", "--tolerance", "f1=0.01"]);
+        assert_eq!(c.gate.metric("f1").tolerance, 0.01, "the last flag wins");
+    }
+
+    #[test]
+    fn a_flag_beats_the_file_for_a_field_name_and_a_metric_option() {
+        let file = "[fields]\nid = \"qid\"\nprediction = \"answer\"\n\
+                    [metric.exact_match]\nignore_case = false\n[metric.bleu]\ntokenize = \"intl\"\n";
+        let c = compare(
+            file,
+            &[
+                "--id-field",
+                "uid",
+                "--ignore-case",
+                "--bleu-tokenize",
+                "char",
+            ],
+        );
+        assert_eq!(c.inputs.fields.id, ["uid"]);
+        assert_eq!(c.inputs.fields.prediction, ["answer"]);
+        assert!(c.gate.metric_options.exact_match.ignore_case);
+        assert_eq!(
+            c.gate.metric_options.sacrebleu.tokenize.as_deref(),
+            Some("char")
+        );
+    }
+
+    #[test]
+    fn a_flag_that_is_off_leaves_the_file_setting() {
+        let c = compare("allow_missing = true\nstrict_dataset = true\n", &[]);
+        assert!(c.gate.allow_missing && c.gate.strict_dataset);
+        let c = compare("", &["--allow-missing"]);
+        assert!(c.gate.allow_missing && !c.gate.strict_dataset);
+    }
+
+    const SUITES: &str = "resamples = 500\nslice_by = [\"category\"]\ncluster_by = \"doc_id\"\nmetrics = [\"f1\"]\n\
+        [[suite]]\nname = \"one\"\nbaseline = \"b.jsonl\"\ncurrent = \"c.jsonl\"\n\
+        slice_by = [\"lang\"]\ncluster_by = \"thread\"\nmetrics = [\"exact_match\"]\ninput_format = \"csv\"\n\
+        [[suite]]\nname = \"two\"\nbaseline = \"b2.jsonl\"\ncurrent = [\"c2.jsonl\", \"c3.jsonl\"]\n";
+
+    #[test]
+    fn a_suite_beats_the_file() {
+        let c = settings(SUITES, &[]);
+        let [one, two] = c.suites() else {
+            panic!("two suites")
+        };
+        assert_eq!(one.outputs.suite, "one");
+        assert_eq!(one.inputs.baseline, [PathBuf::from("b.jsonl")]);
+        assert_eq!(one.stats.slice_by, ["lang"]);
+        assert_eq!(one.stats.cluster_by.as_deref(), Some("thread"));
+        assert_eq!(one.gate.metrics, ["exact_match"]);
+        assert_eq!(one.inputs.fields.format, crate::load::InputFormat::Csv);
+        // What a suite leaves unset is the file's.
+        assert_eq!((one.stats.resamples, two.stats.resamples), (500, 500));
+        assert_eq!(two.stats.slice_by, ["category"]);
+        assert_eq!(two.stats.cluster_by.as_deref(), Some("doc_id"));
+        assert_eq!(two.gate.metrics, ["f1"]);
+        assert_eq!(two.inputs.current.len(), 2);
+    }
+
+    #[test]
+    fn a_flag_beats_a_suite() {
+        let flags = [
+            "--slice-by",
+            "team",
+            "--cluster-by",
+            "user",
+            "--metric",
+            "rougeL",
+            "--input-format",
+            "jsonl",
+            "--resamples",
+            "7",
+        ];
+        let c = settings(SUITES, &flags);
+        for suite in c.suites() {
+            assert_eq!(suite.stats.slice_by, ["team"]);
+            assert_eq!(suite.stats.cluster_by.as_deref(), Some("user"));
+            assert_eq!(suite.gate.metrics, ["rougeL"]);
+            assert_eq!(suite.inputs.fields.format, crate::load::InputFormat::Jsonl);
+            assert_eq!(suite.stats.resamples, 7);
+        }
+        // --suite picks a suite instead of naming the one suite.
+        let c = settings(SUITES, &["--suite", "two"]);
+        let [two] = c.suites() else {
+            panic!("one suite")
+        };
+        assert_eq!(two.outputs.suite, "two");
+    }
+
+    #[test]
+    fn every_suite_is_validated_when_the_settings_are_built() {
+        let file = "[[suite]]\nname = \"a--b\"\nbaseline = \"b.jsonl\"\ncurrent = \"c.jsonl\"\n";
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("benchgate.toml");
+        std::fs::write(&path, file).expect("write");
+        let config = format!("--config={}", path.display());
+        let Command::Compare(a) = Cli::try_parse_from(["benchgate", "compare", &config])
+            .expect("parses")
+            .command
+        else {
+            unreachable!("a compare command")
+        };
+        let e = a
+            .into_config()
+            .expect_err("an invalid suite name")
+            .to_string();
+        assert!(e.contains("1 to 100 characters"), "{e}");
     }
 
     #[test]
@@ -637,7 +853,7 @@ mod tests {
     }
 
     #[test]
-    fn a_flag_beats_the_file_for_cluster_by_and_the_statistics() {
+    fn a_flag_beats_the_file_for_cluster_by_and_the_statistics_together() {
         let file = "cluster_by = \"doc_id\"\nalpha = 0.1\nslice_by = [\"category\"]\n";
         let c = compare(file, &[]);
         assert_eq!(c.stats.cluster_by.as_deref(), Some("doc_id"));
