@@ -1,5 +1,16 @@
-//! The validated settings of a run, merged from `benchgate.toml` and flags
-//! (flags win). Unknown keys in the file are errors that name the key.
+//! The validated settings of a run, grouped as a reader looks for them:
+//! [`Inputs`] (what is compared), [`Statistics`] (how a difference is
+//! tested), [`Gate`] (what is scored and what fails) and [`Outputs`] (what is
+//! written).
+//!
+//! Precedence is written once: every source of settings (the defaults,
+//! `benchgate.toml`, each of its `[[suite]]`s, the flags) becomes a
+//! [`Layer`] of optional values, and [`ConfigBuilder::merge`] applies the
+//! layers in rising precedence, so that a flag wins over the file, and a
+//! suite over the rest of the file, for every option. [`Config::build`]
+//! and [`ConfigBuilder::build`] are the only ways to a [`Config`], and
+//! both end in the same checks: a `Config` is valid by construction. Unknown
+//! keys in the file are errors that name the key.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -1014,7 +1025,7 @@ pub struct FileConfig {
     pub strict_dataset: Option<bool>,
     /// Minimum examples for a significant verdict.
     pub min_examples: Option<usize>,
-    /// Flaky threshold (see [`Config::flaky_threshold`]).
+    /// Flaky threshold (see [`Gate::flaky_threshold`]).
     pub flaky_threshold: Option<f64>,
     /// Field names.
     pub fields: Option<FieldsConfig>,

@@ -189,8 +189,8 @@ pub fn compare_with_examples(
 }
 
 /// [`compare_with_examples`] over rows already in memory (the Python API's
-/// lists of dicts and DataFrames) instead of files: `config.inputs.baseline` and
-/// `config.inputs.current` only name the two sides in the report and in messages.
+/// lists of dicts and DataFrames) instead of files: `config.inputs().baseline` and
+/// `config.inputs().current` only name the two sides in the report and in messages.
 pub fn compare_datasets(
     config: &Config,
     progress: &dyn Progress,
@@ -237,7 +237,7 @@ pub struct PlanRequest {
     pub power: f64,
     /// The metric's tolerance in the gate.
     pub tolerance: f64,
-    /// `config.inputs.current` is a second run of the same system (else it is the
+    /// `config.inputs().current` is a second run of the same system (else it is the
     /// baseline again: no churn).
     pub second_run: bool,
 }
@@ -254,8 +254,8 @@ pub enum PlanSize {
 }
 
 /// How big the benchmark must be (`benchgate plan`): reads and scores the
-/// run (and the second run, `config.inputs.current`) as `compare` does, measures
-/// the run-to-run churn and, with `config.stats.cluster_by`, its design effect,
+/// run (and the second run, `config.inputs().current`) as `compare` does, measures
+/// the run-to-run churn and, with `config.stats().cluster_by`, its design effect,
 /// and sizes the benchmark for the test `compare` runs on the metric
 /// (`stats::plan`).
 pub fn plan(config: &Config, request: &PlanRequest) -> Result<report::PlanReport> {
