@@ -61,7 +61,7 @@ fn compare(args: CompareArgs) -> anyhow::Result<bool> {
     let github = args.github.options();
     let quiet = args.quiet;
     let config = args.into_config()?;
-    let want_html = config.html_out.is_some();
+    let want_html = config.outputs.html_out.is_some();
     let run = |config: &crate::config::Config| {
         let stderr = crate::progress::StderrProgress::new();
         let progress: &dyn crate::Progress = if quiet { &() } else { &stderr };
@@ -78,16 +78,15 @@ fn compare(args: CompareArgs) -> anyhow::Result<bool> {
     } else {
         let mut runs = Vec::new();
         for suite in &config.suites {
-            let suite_config = config.for_suite(suite)?;
             runs.push(
-                run(&suite_config).map_err(|e| anyhow::anyhow!("suite {}: {e}", suite.name))?,
+                run(suite).map_err(|e| anyhow::anyhow!("suite {}: {e}", suite.outputs.suite))?,
             );
         }
         runs
     };
     let (reports, tables): (Vec<Report>, Vec<_>) = runs.into_iter().unzip();
     let options = RenderOptions {
-        color: config.color,
+        color: config.outputs.color,
     };
     let render = |format: OutputFormat| match reports.as_slice() {
         [one] => renderer(format, options).render(one),
@@ -95,19 +94,21 @@ fn compare(args: CompareArgs) -> anyhow::Result<bool> {
     };
     let passed = reports.iter().all(|r| r.verdict == GateVerdict::Pass);
     // Render everything before writing anything, so an error leaves no output.
-    let stdout = render(config.format);
+    let stdout = render(config.outputs.format);
     let markdown = config
+        .outputs
         .markdown_out
         .as_ref()
         .map(|p| (p, render(OutputFormat::Markdown)));
     let json = config
+        .outputs
         .json_out
         .as_ref()
         .map(|p| (p.clone(), render(OutputFormat::Json)));
-    let html = html_reports(config.html_out.as_deref(), &reports, &tables);
+    let html = html_reports(config.outputs.html_out.as_deref(), &reports, &tables);
     // The ids to re-run with more samples, one per line (`suite/id` with
     // several suites); an empty file when every outcome is certain.
-    let rerun = config.rerun_out.as_ref().map(|p| {
+    let rerun = config.outputs.rerun_out.as_ref().map(|p| {
         let ids = match reports.as_slice() {
             [one] => one.rerun_ids.clone(),
             many => Report::merged(many)
@@ -136,7 +137,7 @@ fn compare(args: CompareArgs) -> anyhow::Result<bool> {
     // The report quotes model outputs: the runner must read no command in them.
     print!("{}", guard_commands(&stdout));
     let env = ActionsEnv::from_env();
-    let per_suite = config.suite_comments == SuiteComments::PerSuite || reports.len() == 1;
+    let per_suite = config.outputs.suite_comments == SuiteComments::PerSuite || reports.len() == 1;
     let link = |suites: &[usize]| {
         let pages: Vec<&HtmlPage> = html.iter().filter(|h| suites.contains(&h.suite)).collect();
         (!pages.is_empty()).then(|| HtmlLink {
@@ -240,7 +241,7 @@ fn publish(
     let rendered = Rendered {
         markdown,
         json,
-        json_out: config.json_out.as_deref(),
+        json_out: config.outputs.json_out.as_deref(),
         html: html.as_ref(),
     };
     github_actions(report, rendered, github, env, &mut std::io::stdout())?;

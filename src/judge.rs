@@ -202,8 +202,8 @@ fn gate_graph(tests: &[Test]) -> Graph {
 /// How many sign-flip rounds the run needs: the configured number under
 /// `--test randomization`, else none.
 pub fn sign_flip_rounds(config: &Config) -> usize {
-    if config.test == TestKind::Randomization {
-        config.resamples
+    if config.stats.test == TestKind::Randomization {
+        config.stats.resamples
     } else {
         0
     }
@@ -213,8 +213,8 @@ pub fn sign_flip_rounds(config: &Config) -> usize {
 /// corpus metric or `--test bootstrap` uses them, else none.
 pub fn bootstrap_resamples(layouts: &[Layout], config: &Config) -> usize {
     let corpus = layouts.iter().any(|l| matches!(l, Layout::Corpus { .. }));
-    if corpus || config.test == TestKind::Bootstrap {
-        config.resamples
+    if corpus || config.stats.test == TestKind::Bootstrap {
+        config.stats.resamples
     } else {
         0
     }
@@ -232,16 +232,17 @@ pub fn judge(ev: &Evidence<'_>, config: &Config) -> Report {
     let noise: Vec<crate::noise::Noise> = ev
         .scores
         .iter()
-        .map(|s| crate::noise::analyse(s, n, config.flaky_threshold))
+        .map(|s| crate::noise::analyse(s, n, config.gate.flaky_threshold))
         .collect();
     let (metrics, slice_rows) = decide_rows(&tests, &p_worse, ev, config, &noise);
     let clusters = ev.clusters.map(|c| cluster_summary(ev, c));
     warnings.extend(run_warnings(&tests, ev, config, clusters.as_ref()));
-    let regressed_examples = worst_examples(ev, &metrics, &slice_rows, &noise, config.top_k);
+    let regressed_examples =
+        worst_examples(ev, &metrics, &slice_rows, &noise, config.outputs.top_k);
     let rerun_ids = rerun_ids(ev.aligned, &noise);
     let examples = example_counts(ev);
     let mut reasons = gate_reasons(&metrics, &slice_rows, &examples, config);
-    if config.allow_missing && examples.missing > 0 {
+    if config.gate.allow_missing && examples.missing > 0 {
         warnings.push(format!(
             "{} examples of the baseline are missing from the current run (allowed by --allow-missing): {}",
             examples.missing,
@@ -250,8 +251,8 @@ pub fn judge(ev: &Evidence<'_>, config: &Config) -> Report {
     }
     warnings.extend(ev.scores.iter().flat_map(|s| s.metric.warnings()));
     warnings.extend(ev.scores.iter().flat_map(|s| s.notes.iter().cloned()));
-    let verdict = if reasons.is_empty() || config.fail_on == FailOn::Never {
-        if config.fail_on == FailOn::Never {
+    let verdict = if reasons.is_empty() || config.gate.fail_on == FailOn::Never {
+        if config.gate.fail_on == FailOn::Never {
             warnings.extend(
                 reasons
                     .drain(..)
@@ -264,7 +265,7 @@ pub fn judge(ev: &Evidence<'_>, config: &Config) -> Report {
     };
     Report {
         schema_version: 1,
-        suite: config.suite.clone(),
+        suite: config.outputs.suite.clone(),
         verdict,
         reasons,
         examples,
@@ -272,12 +273,12 @@ pub fn judge(ev: &Evidence<'_>, config: &Config) -> Report {
         slices: slice_rows,
         regressed_examples,
         settings: Settings {
-            resamples: config.resamples,
-            seed: config.seed,
-            alpha: config.alpha,
-            confidence: config.confidence,
-            test: config.test.name().to_string(),
-            resampler: config.resampler.resolve(n).name().to_string(),
+            resamples: config.stats.resamples,
+            seed: config.stats.seed,
+            alpha: config.stats.alpha,
+            confidence: config.stats.confidence,
+            test: config.stats.test.name().to_string(),
+            resampler: config.stats.resampler.resolve(n).name().to_string(),
             tests: family,
             adjustment: if family > 1 { "graphical" } else { "none" }.to_string(),
             slice_share: if family > ev.scores.len() {
@@ -285,10 +286,15 @@ pub fn judge(ev: &Evidence<'_>, config: &Config) -> Report {
             } else {
                 0.0
             },
-            simultaneous_confidence: 1.0 - config.alpha,
-            row_confidence: 1.0 - 2.0 * graph.weights.first().map_or(1.0, |w| w * config.alpha),
-            min_examples: config.min_examples,
-            fail_on: config.fail_on.name().to_string(),
+            simultaneous_confidence: 1.0 - config.stats.alpha,
+            row_confidence: 1.0
+                - 2.0
+                    * graph
+                        .weights
+                        .first()
+                        .map_or(1.0, |w| w * config.stats.alpha),
+            min_examples: config.stats.min_examples,
+            fail_on: config.gate.fail_on.name().to_string(),
             metric_signatures: ev
                 .scores
                 .iter()
@@ -332,13 +338,13 @@ fn plan_rows(ev: &Evidence<'_>, config: &Config) -> (Vec<Test>, Vec<String>) {
     let mut groups = vec![(0usize, n)];
     for (g, members) in ev.slices.members.iter().enumerate() {
         let (field, value) = &ev.slices.keys[g];
-        if members.len() >= config.min_examples {
+        if members.len() >= config.stats.min_examples {
             groups.push((g + 1, members.len()));
         } else {
             warnings.push(format!(
                 "slice {field}={value} has {} examples (fewer than {}): not tested",
                 members.len(),
-                config.min_examples
+                config.stats.min_examples
             ));
         }
     }
@@ -372,7 +378,7 @@ fn test_rows(tests: &mut [Test], graph: &Graph, ev: &Evidence<'_>, config: &Conf
         .iter()
         .map(|t| {
             let s = &ev.scores[t.metric];
-            let tolerance = config.gate(s.metric.name()).tolerance;
+            let tolerance = config.gate.metric(s.metric.name()).tolerance;
             match s.metric.direction() {
                 crate::metrics::Direction::Higher => t.values.p_at_least(-tolerance),
                 crate::metrics::Direction::Lower => t.values.p_at_most(tolerance),
@@ -383,14 +389,14 @@ fn test_rows(tests: &mut [Test], graph: &Graph, ev: &Evidence<'_>, config: &Conf
         .iter()
         .zip(&p_worse)
         .map(|(t, &p)| {
-            if t.n < config.min_examples {
+            if t.n < config.stats.min_examples {
                 f64::INFINITY
             } else {
                 p
             }
         })
         .collect();
-    let outcomes = graph.run(config.alpha, &decidable);
+    let outcomes = graph.run(config.stats.alpha, &decidable);
     for (t, o) in tests.iter_mut().zip(&outcomes) {
         t.level = o.level;
         t.result = t.values.invert(o.level);
@@ -411,7 +417,7 @@ fn decide_rows(
     let mut slice_rows = Vec::new();
     for (t, &p_worse) in tests.iter().zip(p_worse) {
         let s = &ev.scores[t.metric];
-        let gate = config.gate(s.metric.name());
+        let gate = config.gate.metric(s.metric.name());
         let sign = s.metric.direction().sign();
         let scale = match s.metric.scale() {
             Scale::Fraction => ValueScale::Fraction,
@@ -421,7 +427,7 @@ fn decide_rows(
         // The regression test's own p-value, at the tolerance, scaled by the
         // row's share of alpha: at most alpha exactly when the row regressed.
         let p_adjusted = if t.level > 0.0 {
-            (p_worse * config.alpha / t.level).min(1.0)
+            (p_worse * config.stats.alpha / t.level).min(1.0)
         } else {
             1.0
         };
@@ -455,7 +461,7 @@ fn decide_rows(
                 scale,
                 baseline: t.baseline,
                 current: t.current,
-                current_ci: current_ci(ev, s, ev.layouts[t.metric], config.confidence),
+                current_ci: current_ci(ev, s, ev.layouts[t.metric], config.stats.confidence),
                 delta: t.delta,
                 ci_low: t.result.ci_low,
                 ci_high: t.result.ci_high,
@@ -889,20 +895,20 @@ fn decide(t: &Test, sign: f64, config: &Config, tolerance: f64, z_row: f64) -> D
             interval: (low, high),
             spread: t.spread,
         };
-        examples_to_settle(&fit, tolerance, z_row, config.min_examples)
+        examples_to_settle(&fit, tolerance, z_row, config.stats.min_examples)
     };
     let decided = |verdict| Decision {
         verdict,
         settle: None,
         note: None,
     };
-    if t.n < config.min_examples {
+    if t.n < config.stats.min_examples {
         return Decision {
             verdict: Verdict::Inconclusive,
             settle: settle(),
             note: Some(format!(
                 "{} examples are too few to tell a change from noise (at least {} needed to decide)",
-                t.n, config.min_examples
+                t.n, config.stats.min_examples
             )),
         };
     }
@@ -1096,7 +1102,7 @@ fn rerun_ids(aligned: &Aligned, noise: &[crate::noise::Noise]) -> Vec<String> {
 /// few examples are unbounded too — three examples' signs can be all alike by
 /// chance one time in eight — but those rows say so themselves.)
 fn unbounded_warning(tests: &[Test], config: &Config) -> Option<String> {
-    let floor = 1.0 / (config.resamples as f64 + 1.0);
+    let floor = 1.0 / (config.stats.resamples as f64 + 1.0);
     let smallest = tests
         .iter()
         .filter(|t| t.method != Method::Exact)
@@ -1111,7 +1117,7 @@ fn unbounded_warning(tests: &[Test], config: &Config) -> Option<String> {
         let needed = (2.0 / smallest).ceil() as usize;
         format!(
             "with {} resamples the intervals cannot reach the level the tests need (1/(resamples + 1) must be well below the smallest row level, {smallest:.2e}): no row can be decided; use --resamples {needed} or more",
-            config.resamples
+            config.stats.resamples
         )
     })
 }
@@ -1248,8 +1254,8 @@ fn gate_reasons(
                 ));
             }
             Verdict::Inconclusive
-                if config.fail_on == FailOn::Inconclusive
-                    && (m.n < config.min_examples
+                if config.gate.fail_on == FailOn::Inconclusive
+                    && (m.n < config.stats.min_examples
                         || may_drop(m.direction, (m.ci_low, m.ci_high), m.tolerance)) =>
             {
                 reasons.push(format!(
@@ -1264,11 +1270,11 @@ fn gate_reasons(
         if s.verdict == Verdict::Regressed {
             reasons.push(format!("{} regressed in {}={}", s.metric, s.field, s.value));
         } else if s.verdict == Verdict::Inconclusive
-            && config.fail_on == FailOn::Inconclusive
+            && config.gate.fail_on == FailOn::Inconclusive
             && may_drop(
                 s.direction,
                 (s.ci_low, s.ci_high),
-                config.gate(&s.metric).tolerance,
+                config.gate.metric(&s.metric).tolerance,
             )
         {
             reasons.push(format!(
@@ -1277,7 +1283,7 @@ fn gate_reasons(
             ));
         }
     }
-    if examples.missing > 0 && !config.allow_missing {
+    if examples.missing > 0 && !config.gate.allow_missing {
         reasons.push(format!(
             "{} examples of the baseline are missing from the current run: {} (a crashed shard must not pass; use --allow-missing if this is intended)",
             examples.missing,

@@ -15,8 +15,9 @@
 //!
 //! What the binary, the Python package and an embedding program use:
 //!
-//! - settings: [`config::Config`] (`Config::new(baseline, current)`, then its
-//!   fields; `compare` validates it), or the command line's
+//! - settings: [`config::Config`], validated once where it is built:
+//!   `Config::builder(baseline, current)`, then its fields, then `build()`;
+//!   or the command line's
 //!   [`cli::Cli`] and [`app::run`];
 //! - a run: [`compare`], [`compare_with_progress`], [`compare_with_examples`]
 //!   (with every changed example, for the HTML report), [`compare_datasets`]
@@ -31,10 +32,11 @@
 //! use benchgate::render::{renderer, RenderOptions};
 //! use benchgate::report::GateVerdict;
 //!
-//! let config = Config::new(
+//! let config = Config::builder(
 //!     "fixtures/tickets/baseline.jsonl".into(),
 //!     vec!["fixtures/tickets/current.jsonl".into()],
-//! );
+//! )
+//! .build()?;
 //! let report = benchgate::compare(&config)?;
 //! assert_eq!(report.verdict, GateVerdict::Fail);
 //! let comment = renderer(OutputFormat::Markdown, RenderOptions::default()).render(&report);
@@ -190,15 +192,14 @@ pub fn compare_with_examples(
 }
 
 /// [`compare_with_examples`] over rows already in memory (the Python API's
-/// lists of dicts and DataFrames) instead of files: `config.baseline` and
-/// `config.current` only name the two sides in the report and in messages.
+/// lists of dicts and DataFrames) instead of files: `config.inputs().baseline` and
+/// `config.inputs().current` only name the two sides in the report and in messages.
 pub fn compare_datasets(
     config: &Config,
     progress: &dyn Progress,
     baseline: load::Dataset,
     current: load::Dataset,
 ) -> Result<(Report, examples::ExampleTable)> {
-    config.validate()?;
     let mut clock = Clock::new(progress);
     let source = baseline.path.display().to_string();
     let (inputs, provenance) =
@@ -239,7 +240,7 @@ pub struct PlanRequest {
     pub power: f64,
     /// The metric's tolerance in the gate.
     pub tolerance: f64,
-    /// `config.current` is a second run of the same system (else it is the
+    /// `config.inputs().current` is a second run of the same system (else it is the
     /// baseline again: no churn).
     pub second_run: bool,
 }
@@ -256,12 +257,11 @@ pub enum PlanSize {
 }
 
 /// How big the benchmark must be (`benchgate plan`): reads and scores the
-/// run (and the second run, `config.current`) as `compare` does, measures
-/// the run-to-run churn and, with `config.cluster_by`, its design effect,
+/// run (and the second run, `config.inputs().current`) as `compare` does, measures
+/// the run-to-run churn and, with `config.stats().cluster_by`, its design effect,
 /// and sizes the benchmark for the test `compare` runs on the metric
 /// (`stats::plan`).
 pub fn plan(config: &Config, request: &PlanRequest) -> Result<report::PlanReport> {
-    config.validate()?;
     config::probability("--power", request.power)?;
     if !(request.tolerance >= 0.0 && request.tolerance.is_finite()) {
         return Err(Error::Config(format!(
@@ -331,11 +331,11 @@ pub fn plan(config: &Config, request: &PlanRequest) -> Result<report::PlanReport
         room,
     };
     let target = stats::plan::Target {
-        alpha: config.alpha,
+        alpha: config.stats.alpha,
         power: request.power,
         tolerance: request.tolerance,
     };
-    let min = config.min_examples as f64;
+    let min = config.stats.min_examples as f64;
     let clusters_for = |examples: f64| mean_size.map(|m| (examples / m).ceil() as usize);
     let (drop, examples, clusters, mde) = match request.size {
         PlanSize::Drop(x) => {
@@ -376,7 +376,7 @@ pub fn plan(config: &Config, request: &PlanRequest) -> Result<report::PlanReport
     } else if churn == 0.0 {
         notes.push("the two runs gave identical scores: no run-to-run churn".to_string());
     }
-    if let Some(field) = &config.cluster_by {
+    if let Some(field) = &config.stats.cluster_by {
         notes.push(format!(
             "clusters by {field}: the run-to-run differences have design effect {deff:.2}; a drop that hits whole clusters needs more clusters than planned"
         ));
@@ -393,11 +393,11 @@ pub fn plan(config: &Config, request: &PlanRequest) -> Result<report::PlanReport
         binary,
         second_run: request.second_run,
         churn,
-        cluster_by: config.cluster_by.clone(),
+        cluster_by: config.stats.cluster_by.clone(),
         clusters_in_run: cluster_count,
         mean_cluster_size: mean_size,
         design_effect: deff,
-        alpha: config.alpha,
+        alpha: config.stats.alpha,
         power: request.power,
         tolerance: request.tolerance,
         drop,
@@ -410,7 +410,6 @@ pub fn plan(config: &Config, request: &PlanRequest) -> Result<report::PlanReport
 
 /// The pipeline: one line per stage, each timed for `progress`.
 fn run(config: &Config, progress: &dyn Progress) -> Result<(Report, Paired, Scored)> {
-    config.validate()?;
     let mut clock = Clock::new(progress);
     let loaded = clock.lap(Stage::Load, load_stage(config, progress)?);
     after_load(config, clock, loaded)
@@ -475,18 +474,20 @@ fn load_stage(
     config: &Config,
     progress: &dyn Progress,
 ) -> Result<([load::Dataset; 2], Provenance)> {
-    let source = load::BaselineSource::parse(&config.baseline)?;
+    let source = load::BaselineSource::parse(&config.inputs.baseline)?;
     let bytes = source
         .files()
         .iter()
-        .chain(&config.current)
+        .chain(&config.inputs.current)
         .filter_map(|p| std::fs::metadata(p).ok())
         .map(|m| m.len())
         .sum();
     progress.started(Stage::Load, bytes);
     let read = |n: u64| progress.advance(n);
-    let (baseline, baseline_source) = source.load(&config.fields, &config.artifact, &read)?;
-    let current = load::load_all_with_progress(&config.current, &config.fields, &read)?;
+    let (baseline, baseline_source) =
+        source.load(&config.inputs.fields, &config.inputs.artifact, &read)?;
+    let current =
+        load::load_all_with_progress(&config.inputs.current, &config.inputs.fields, &read)?;
     pair_inputs(config, baseline, baseline_source, current)
 }
 
@@ -503,14 +504,15 @@ fn pair_inputs(
     // --format jsonl` on either side, for scoring to reuse.
     let mut stored = std::mem::take(&mut baseline.stored);
     stored.merge(std::mem::take(&mut current.stored));
-    let (baseline, current) = load::promptfoo::pair_variants(baseline, current, &config.variants)?;
+    let (baseline, current) =
+        load::promptfoo::pair_variants(baseline, current, &config.inputs.variants)?;
     let rows = [baseline.rows.len(), current.rows.len()];
     let header = baseline.header.clone();
     let baseline_source = match &header {
         Some(h) => format!("{baseline_source} ({})", h.provenance()),
         None => baseline_source,
     };
-    let baseline_source = match &config.variants[0] {
+    let baseline_source = match &config.inputs.variants[0] {
         Some(variant) => format!("{baseline_source} [{variant}]"),
         None => baseline_source,
     };
@@ -540,7 +542,7 @@ fn align_stage(config: &Config, [baseline, current]: [load::Dataset; 2]) -> Resu
     );
     let fingerprints = [fingerprints.0, fingerprints.1];
     let aligned = align::align(baseline, current);
-    if config.strict_dataset {
+    if config.gate.strict_dataset {
         check_same_dataset(&aligned, &fingerprints)?;
     }
     Ok(Paired {
@@ -573,9 +575,9 @@ fn score_stage<'c>(
     }
     let tuned = with_tool_directions(config, aligned);
     let metrics = score::choose_metrics(
-        &config.metrics,
-        &config.config_metrics,
-        &tuned.as_ref().unwrap_or(config).metric_options,
+        &config.gate.metrics,
+        &config.gate.configured,
+        &tuned.as_ref().unwrap_or(config).gate.metric_options,
         aligned,
     )?;
     let config = match tuned {
@@ -590,16 +592,16 @@ fn score_stage<'c>(
     let scores = score::score_with_progress(
         aligned,
         metrics,
-        (&baseline_path(&config), &config.current[0]),
+        (&baseline_path(&config), &config.inputs.current[0]),
         stored,
         &score::Tick {
             scored: &|n| progress.advance(n),
             note: &|text| progress.note(text),
         },
     )?;
-    let slices = score::slices(aligned, &config.slice_by)?;
+    let slices = score::slices(aligned, &config.stats.slice_by)?;
     let (design, layouts) = score::design(&scores, &slices);
-    let clusters = match &config.cluster_by {
+    let clusters = match &config.stats.cluster_by {
         Some(field) => Some(score::clusters(aligned, field)?),
         None => None,
     };
@@ -628,22 +630,32 @@ fn resample_stage(config: &Config, scored: &Scored, progress: &dyn Progress) -> 
     let advance = |n| progress.advance(n);
     // Clustered examples are resampled (and flipped) cluster by cluster.
     let bootstrap = match &scored.clusters {
-        Some((clusters, _)) => {
-            stats::cluster::bootstrap(&scored.design, clusters, boot_rounds, config.seed, &advance)
-        }
+        Some((clusters, _)) => stats::cluster::bootstrap(
+            &scored.design,
+            clusters,
+            boot_rounds,
+            config.stats.seed,
+            &advance,
+        ),
         None => stats::resample_with_progress(
             &scored.design,
             boot_rounds,
-            config.seed,
-            config.resampler,
+            config.stats.seed,
+            config.stats.resampler,
             &advance,
         ),
     };
     let randomization = (flip_rounds > 0).then(|| match &scored.clusters {
-        Some((clusters, _)) => {
-            stats::cluster::sign_flip(&scored.design, clusters, flip_rounds, config.seed, &advance)
+        Some((clusters, _)) => stats::cluster::sign_flip(
+            &scored.design,
+            clusters,
+            flip_rounds,
+            config.stats.seed,
+            &advance,
+        ),
+        None => {
+            stats::sign_flip_with_progress(&scored.design, flip_rounds, config.stats.seed, &advance)
         }
-        None => stats::sign_flip_with_progress(&scored.design, flip_rounds, config.seed, &advance),
     });
     Resamples {
         bootstrap,
@@ -669,7 +681,7 @@ fn judge_stage(
         clusters: scored
             .clusters
             .as_ref()
-            .zip(config.cluster_by.as_deref())
+            .zip(config.stats.cluster_by.as_deref())
             .map(|((clusters, without), field)| judge::Clustering {
                 field,
                 clusters,
@@ -684,10 +696,10 @@ fn judge_stage(
         },
     };
     let mut report = judge::judge(&evidence, config);
-    if let Some(path) = &config.history {
+    if let Some(path) = &config.inputs.history {
         history::attach(path, &mut report)?;
     }
-    if let Some((sheet, key)) = &config.human {
+    if let Some((sheet, key)) = &config.inputs.human {
         human_gate(&mut report, config, &paired.aligned, (sheet, key))?;
     }
     Ok(report)
@@ -715,7 +727,7 @@ fn with_tool_directions(config: &Config, aligned: &align::Aligned) -> Option<Con
         lower.chain(higher)
     });
     for (name, direction) in stated {
-        let directions = &mut tuned.metric_options.directions;
+        let directions = &mut tuned.gate.metric_options.directions;
         if !directions.iter().any(|(n, _)| n == name) {
             directions.push((name.clone(), direction));
         }
@@ -727,8 +739,8 @@ fn with_tool_directions(config: &Config, aligned: &align::Aligned) -> Option<Con
 /// every shared id was edited, or the runs share no id at all.
 fn nothing_to_compare(aligned: &align::Aligned, config: &Config) -> Error {
     let (base, cur) = (
-        load::source::shown(&config.baseline),
-        config.current[0].display(),
+        load::source::shown(&config.inputs.baseline),
+        config.inputs.current[0].display(),
     );
     if !aligned.edited.is_empty() {
         let shown: Vec<&str> = aligned.edited.iter().take(5).map(String::as_str).collect();
@@ -752,7 +764,7 @@ fn nothing_to_compare(aligned: &align::Aligned, config: &Config) -> Error {
 
 /// The path errors in baseline rows are reported against.
 fn baseline_path(config: &Config) -> PathBuf {
-    config.baseline.first().cloned().unwrap_or_default()
+    config.inputs.baseline.first().cloned().unwrap_or_default()
 }
 
 /// `--strict-dataset`: any example added, removed or edited is an error.
@@ -812,18 +824,22 @@ fn human_gate(
         ));
     }
     let settings = review::score::ScoreSettings {
-        confidence: config.confidence,
+        confidence: config.stats.confidence,
     };
     let (answers, problems) = review::sheet::read_lenient(sheet)?;
     let mut human = review::score::verdict(&drawn, &answers, problems, sheet, settings)?;
-    human.floor = config.gates.get(HUMAN_WIN_RATE).and_then(|g| g.min);
+    human.floor = config
+        .gate
+        .by_metric
+        .get(HUMAN_WIN_RATE)
+        .and_then(|g| g.min);
     if let Some(floor) = human.floor {
         if human.win_rate < floor {
             let reason = format!(
                 "the human win rate {:.3} is below its floor {floor}",
                 human.win_rate
             );
-            if config.fail_on == config::FailOn::Never {
+            if config.gate.fail_on == config::FailOn::Never {
                 report
                     .warnings
                     .push(format!("{reason} (not gating: --fail-on never)"));
@@ -839,16 +855,19 @@ fn human_gate(
 
 fn check_gate_names(config: &Config, metrics: &[Box<dyn metrics::Metric>]) -> Result<()> {
     let names: Vec<&str> = metrics.iter().map(|m| m.name()).collect();
-    for name in &config.flag_gate_names {
+    // A `[metric.NAME]` section configures its metric; any other name given a
+    // tolerance or a bound must be compared, or it is a typo.
+    let configured = &config.gate.configured;
+    for name in config.gate.by_metric.keys() {
         if name == HUMAN_WIN_RATE {
-            if config.human.is_none() {
+            if config.inputs.human.is_none() {
                 return Err(Error::Config(format!(
                     "--min {HUMAN_WIN_RATE}=… gates on a human review: add --human SHEET --human-key KEY (written by `benchgate review sample`)"
                 )));
             }
             continue;
         }
-        if !names.contains(&name.as_str()) {
+        if !names.contains(&name.as_str()) && !configured.contains(name) {
             return Err(Error::Config(format!(
                 "a tolerance or bound is set for \"{name}\", which is not among the compared metrics ({}); add it with --metric or fix the name",
                 names.join(", ")
@@ -1007,11 +1026,12 @@ mod tests {
     fn rows_already_loaded_compare_like_their_files() {
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/tickets");
         let (base, cur) = (dir.join("baseline.jsonl"), dir.join("current.csv"));
-        let mut config = Config::new(base.clone(), vec![cur.clone()]);
-        config.resamples = 500;
-        config.slice_by = vec!["category".into()];
+        let mut config = Config::builder(base.clone(), vec![cur.clone()]);
+        config.stats.resamples = 500;
+        config.stats.slice_by = vec!["category".into()];
+        let config = config.build().expect("valid");
         let (from_files, files_table) = compare_with_examples(&config, &()).expect("files");
-        let loaded = |p: &std::path::Path| load::load(p, &config.fields).expect("fixture");
+        let loaded = |p: &std::path::Path| load::load(p, &config.inputs.fields).expect("fixture");
         let (in_memory, memory_table) =
             compare_datasets(&config, &(), loaded(&base), loaded(&cur)).expect("datasets");
         let json = render::renderer(config::OutputFormat::Json, render::RenderOptions::default());

@@ -461,12 +461,13 @@ fn gate_fails(
     slice_by: &[&str],
     tests: usize,
 ) -> bool {
-    let mut config = Config::new(dir.join("baseline.jsonl"), vec![dir.join("current.jsonl")]);
-    config.metrics = metrics.iter().map(|m| (*m).to_string()).collect();
-    config.slice_by = slice_by.iter().map(|s| (*s).to_string()).collect();
-    config.resamples = 500;
-    config.seed = seed;
-    config.test = test;
+    let mut config = Config::builder(dir.join("baseline.jsonl"), vec![dir.join("current.jsonl")]);
+    config.gate.metrics = metrics.iter().map(|m| (*m).to_string()).collect();
+    config.stats.slice_by = slice_by.iter().map(|s| (*s).to_string()).collect();
+    config.stats.resamples = 500;
+    config.stats.seed = seed;
+    config.stats.test = test;
+    let config = config.build().expect("valid settings");
     let report = benchgate::compare(&config).expect("compare");
     assert_eq!(report.metrics.len(), metrics.len());
     assert!(report.metrics.iter().all(|m| m.n == N));
@@ -684,20 +685,21 @@ fn aa_gate(sc: &Scenario, resamples: usize) -> GateRates {
     };
     for index in 0..rates.runs {
         write_aa_run(dir.path(), sc, index);
-        let mut config = Config::new(
+        let mut config = Config::builder(
             dir.path().join("baseline.jsonl"),
             vec![dir.path().join("current.jsonl")],
         );
-        config.metrics = sc
+        config.gate.metrics = sc
             .metrics
             .iter()
             .map(|&m| metric_name(m).to_string())
             .collect();
         if sc.slices > 1 {
-            config.slice_by = vec!["category".into()];
+            config.stats.slice_by = vec!["category".into()];
         }
-        config.resamples = resamples;
-        config.seed = index as u64;
+        config.stats.resamples = resamples;
+        config.stats.seed = index as u64;
+        let config = config.build().expect("valid settings");
         let report = benchgate::compare(&config).expect("compare");
         let verdicts: Vec<Verdict> = report
             .metrics
@@ -879,20 +881,21 @@ fn examples_to_settle_settles_four_runs_in_five() {
         diffs
     };
     let compare = |seed: u64| {
-        let mut config = Config::new(
+        let mut config = Config::builder(
             dir.path().join("baseline.jsonl"),
             vec![dir.path().join("current.jsonl")],
         );
-        config.metrics = vec!["score".into()];
-        config.gates.insert(
+        config.gate.metrics = vec!["score".into()];
+        config.gate.by_metric.insert(
             "score".into(),
             MetricGate {
                 tolerance,
                 ..MetricGate::default()
             },
         );
-        config.resamples = 1_000;
-        config.seed = seed;
+        config.stats.resamples = 1_000;
+        config.stats.seed = seed;
+        let config = config.build().expect("valid settings");
         benchgate::compare(&config).expect("compare")
     };
     let diffs = write(0, 300, drop, sd, true);
@@ -1102,13 +1105,14 @@ fn minimum_detectable_drop_is_caught_four_runs_in_five() {
             );
         };
         let compare = |seed: u64| {
-            let mut config = Config::new(
+            let mut config = Config::builder(
                 dir.path().join("baseline.jsonl"),
                 vec![dir.path().join("current.jsonl")],
             );
-            config.metrics = vec!["score".into()];
-            config.resamples = 1_000;
-            config.seed = seed;
+            config.gate.metrics = vec!["score".into()];
+            config.stats.resamples = 1_000;
+            config.stats.seed = seed;
+            let config = config.build().expect("valid settings");
             benchgate::compare(&config).expect("compare")
         };
         // The MDE a team would read off an unchanged run, averaged over a few
@@ -1205,13 +1209,14 @@ fn flip_gate(
         }
         std::fs::write(dir.join(format!("{side}.jsonl")), text).expect("write");
     }
-    let mut config = Config::new(dir.join("baseline.jsonl"), vec![dir.join("current.jsonl")]);
-    config.metrics = names[..metrics].iter().map(|s| (*s).to_string()).collect();
+    let mut config = Config::builder(dir.join("baseline.jsonl"), vec![dir.join("current.jsonl")]);
+    config.gate.metrics = names[..metrics].iter().map(|s| (*s).to_string()).collect();
     if slices {
-        config.slice_by = vec!["category".into()];
+        config.stats.slice_by = vec!["category".into()];
     }
-    config.resamples = 100;
-    config.seed = seed;
+    config.stats.resamples = 100;
+    config.stats.seed = seed;
+    let config = config.build().expect("valid settings");
     let report = benchgate::compare(&config).expect("compare");
     let (g, l) = runs[0].iter().fold((0usize, 0usize), |(g, l), (b, c)| {
         (g + usize::from(c > b), l + usize::from(c < b))
@@ -1306,13 +1311,14 @@ fn mcnemar_mde_holds_and_p_ignores_the_seed() {
     let runs = 1_000 * scale();
     let mut lines = String::new();
     let report = |seed: u64| {
-        let mut config = Config::new(
+        let mut config = Config::builder(
             dir.path().join("baseline.jsonl"),
             vec![dir.path().join("current.jsonl")],
         );
-        config.metrics = vec!["m0".into()];
-        config.resamples = 100;
-        config.seed = seed;
+        config.gate.metrics = vec!["m0".into()];
+        config.stats.resamples = 100;
+        config.stats.seed = seed;
+        let config = config.build().expect("valid settings");
         benchgate::compare(&config).expect("compare")
     };
     for n in [200usize, 500] {
@@ -1410,16 +1416,17 @@ fn clustered_gate(dir: &Path, seed: u64, case: ClusterCase) -> [bool; 2] {
     }
     std::fs::write(dir.join("baseline.jsonl"), base).expect("write");
     std::fs::write(dir.join("current.jsonl"), cur).expect("write");
-    let mut config = Config::new(dir.join("baseline.jsonl"), vec![dir.join("current.jsonl")]);
-    config.metrics = vec!["m0".into()];
+    let mut config = Config::builder(dir.join("baseline.jsonl"), vec![dir.join("current.jsonl")]);
+    config.gate.metrics = vec!["m0".into()];
     if case.slices {
-        config.slice_by = vec!["category".into()];
+        config.stats.slice_by = vec!["category".into()];
     }
     if case.cluster {
-        config.cluster_by = Some("doc_id".into());
+        config.stats.cluster_by = Some("doc_id".into());
     }
-    config.resamples = 1_000;
-    config.seed = seed;
+    config.stats.resamples = 1_000;
+    config.stats.seed = seed;
+    let config = config.build().expect("valid settings");
     let report = benchgate::compare(&config).expect("compare");
     // The exact sign test over documents: losses among documents that moved.
     let losses = doc_diffs.iter().filter(|&&x| x < 0.0).count() as u32;
@@ -1645,12 +1652,12 @@ fn plan_sizes_catch_the_drop_four_times_in_five() {
         );
         std::fs::write(dir.path().join("baseline.jsonl"), base).expect("write");
         std::fs::write(dir.path().join("current.jsonl"), cur).expect("write");
-        let mut config = Config::new(
+        let mut config = Config::builder(
             dir.path().join("baseline.jsonl"),
             vec![dir.path().join("current.jsonl")],
         );
-        config.metrics = vec!["m0".into()];
-        config.cluster_by = clustered.then(|| "doc_id".to_string());
+        config.gate.metrics = vec!["m0".into()];
+        config.stats.cluster_by = clustered.then(|| "doc_id".to_string());
         let request = benchgate::PlanRequest {
             metric: "m0".into(),
             size: benchgate::PlanSize::Drop(drop),
@@ -1658,6 +1665,7 @@ fn plan_sizes_catch_the_drop_four_times_in_five() {
             tolerance: 0.0,
             second_run: true,
         };
+        let config = config.build().expect("valid settings");
         let plan = benchgate::plan(&config, &request).expect("plan");
         let examples = plan.examples.expect("a size");
         let docs = plan.clusters.unwrap_or(examples);
@@ -1667,11 +1675,12 @@ fn plan_sizes_catch_the_drop_four_times_in_five() {
             std::fs::write(dir.path().join("b.jsonl"), base).expect("write");
             std::fs::write(dir.path().join("c.jsonl"), cur).expect("write");
             let mut gate =
-                Config::new(dir.path().join("b.jsonl"), vec![dir.path().join("c.jsonl")]);
-            gate.metrics = vec!["m0".into()];
-            gate.cluster_by = config.cluster_by.clone();
-            gate.resamples = 1_000;
-            gate.seed = i as u64;
+                Config::builder(dir.path().join("b.jsonl"), vec![dir.path().join("c.jsonl")]);
+            gate.gate.metrics = vec!["m0".into()];
+            gate.stats.cluster_by = config.stats().cluster_by.clone();
+            gate.stats.resamples = 1_000;
+            gate.stats.seed = i as u64;
+            let gate = gate.build().expect("valid settings");
             let report = benchgate::compare(&gate).expect("compare");
             caught += usize::from(report.verdict == GateVerdict::Fail);
         }

@@ -46,12 +46,12 @@ fn write_inputs(dir: &std::path::Path) -> Config {
     }
     std::fs::write(dir.join("b.jsonl"), base).expect("write");
     std::fs::write(dir.join("c.jsonl"), cur).expect("write");
-    let mut config = Config::new(dir.join("b.jsonl"), vec![dir.join("c.jsonl")]);
-    config.metrics = vec!["f1".into(), "exact_match".into()];
-    config.top_k = 40;
-    config.resamples = 500;
-    config.suite = "hostile".into();
-    config
+    let mut config = Config::builder(dir.join("b.jsonl"), vec![dir.join("c.jsonl")]);
+    config.gate.metrics = vec!["f1".into(), "exact_match".into()];
+    config.outputs.top_k = 40;
+    config.stats.resamples = 500;
+    config.outputs.suite = "hostile".into();
+    config.build().expect("valid settings")
 }
 
 #[test]

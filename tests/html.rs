@@ -16,12 +16,13 @@ fn fixture(path: &str) -> PathBuf {
 }
 
 fn tickets() -> String {
-    let mut config = Config::new(
+    let mut config = Config::builder(
         fixture("fixtures/tickets/baseline.jsonl"),
         vec![fixture("fixtures/tickets/current.jsonl")],
     );
-    config.slice_by = vec!["category".into()];
-    config.resamples = 1000;
+    config.stats.slice_by = vec!["category".into()];
+    config.stats.resamples = 1000;
+    let config = config.build().expect("valid settings");
     let (report, table) =
         benchgate::compare_with_examples(&config, &()).expect("the tickets compare");
     html(&report, &table)
@@ -140,11 +141,12 @@ fn hostile_output_stays_inside_its_json_string() {
     }
     std::fs::write(dir.path().join("b.jsonl"), base).expect("write");
     std::fs::write(dir.path().join("c.jsonl"), cur).expect("write");
-    let mut config = Config::new(dir.path().join("b.jsonl"), vec![dir.path().join("c.jsonl")]);
-    config.metrics = vec!["exact_match".into()];
-    config.slice_by = vec!["category".into()];
-    config.min_examples = 2;
-    config.resamples = 200;
+    let mut config = Config::builder(dir.path().join("b.jsonl"), vec![dir.path().join("c.jsonl")]);
+    config.gate.metrics = vec!["exact_match".into()];
+    config.stats.slice_by = vec!["category".into()];
+    config.stats.min_examples = 2;
+    config.stats.resamples = 200;
+    let config = config.build().expect("valid settings");
     let (report, table) = benchgate::compare_with_examples(&config, &()).expect("compare");
     assert_eq!(table.rows.len(), 24);
     let doc = html(&report, &table);
@@ -183,12 +185,13 @@ fn hostile_output_stays_inside_its_json_string() {
 /// page data marks that metric.
 #[test]
 fn a_metric_failing_only_in_a_slice_is_the_examples_default_sort() {
-    let mut config = Config::new(
+    let mut config = Config::builder(
         fixture("fixtures/tickets/baseline.jsonl"),
         vec![fixture("fixtures/tickets/current.jsonl")],
     );
-    config.slice_by = vec!["category".into()];
-    config.resamples = 1000;
+    config.stats.slice_by = vec!["category".into()];
+    config.stats.resamples = 1000;
+    let config = config.build().expect("valid settings");
     let (mut report, table) =
         benchgate::compare_with_examples(&config, &()).expect("the tickets compare");
     assert!(report

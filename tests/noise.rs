@@ -58,13 +58,14 @@ fn min(xs: &[f64]) -> f64 {
 }
 
 fn compare(metric: &str) -> Report {
-    let mut config = Config::new(
+    let mut config = Config::builder(
         Path::new(DIR).join("baseline.jsonl"),
         vec![Path::new(DIR).join("current.jsonl")],
     );
-    config.metrics = vec![metric.into()];
-    config.resamples = 2_000;
-    config.top_k = 200;
+    config.gate.metrics = vec![metric.into()];
+    config.stats.resamples = 2_000;
+    config.outputs.top_k = 200;
+    let config = config.build().expect("valid settings");
     benchgate::compare(&config).expect("compare")
 }
 
@@ -181,16 +182,16 @@ fn rerun_ids_are_the_uncertain_ones_and_the_cli_writes_them() {
 
 #[test]
 fn a_higher_threshold_calls_fewer_examples_flaky() {
-    let mut config = Config::new(
+    let mut config = Config::builder(
         Path::new(DIR).join("baseline.jsonl"),
         vec![Path::new(DIR).join("current.jsonl")],
     );
-    config.metrics = vec!["correct".into()];
-    config.resamples = 500;
+    config.gate.metrics = vec!["correct".into()];
+    config.stats.resamples = 500;
     let flaky = |threshold: f64| {
         let mut c = config.clone();
-        c.flaky_threshold = threshold;
-        let r = benchgate::compare(&c).expect("compare");
+        c.gate.flaky_threshold = threshold;
+        let r = benchgate::compare(&c.build().expect("valid settings")).expect("compare");
         r.metrics[0].noise.as_ref().expect("noise").flaky
     };
     // Three samples: a flip rate is 0 or 2/3.
@@ -201,12 +202,13 @@ fn a_higher_threshold_calls_fewer_examples_flaky() {
 
 #[test]
 fn one_sample_per_run_classifies_nothing_and_reruns_every_changed_example() {
-    let mut config = Config::new(
+    let mut config = Config::builder(
         "fixtures/tickets/baseline.jsonl".into(),
         vec!["fixtures/tickets/current.jsonl".into()],
     );
-    config.metrics = vec!["f1".into()];
-    config.resamples = 500;
+    config.gate.metrics = vec!["f1".into()];
+    config.stats.resamples = 500;
+    let config = config.build().expect("valid settings");
     let report = benchgate::compare(&config).expect("compare");
     assert!(report.metrics[0].noise.is_none());
     assert!(report

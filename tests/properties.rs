@@ -293,27 +293,28 @@ proptest! {
         let dir = tempfile::tempdir().expect("tempdir");
         write_side(&dir.path().join("baseline.jsonl"), &case, false);
         write_side(&dir.path().join("current.jsonl"), &case, true);
-        let mut config = Config::new(dir.path().join("baseline.jsonl"), vec![dir.path().join("current.jsonl")]);
-        config.metrics = vec!["hit".into(), "score".into()];
-        config.min_examples = 5;
-        config.resamples = 400;
-        config.seed = case.seed;
-        config.test = case.test;
+        let mut config = Config::builder(dir.path().join("baseline.jsonl"), vec![dir.path().join("current.jsonl")]);
+        config.gate.metrics = vec!["hit".into(), "score".into()];
+        config.stats.min_examples = 5;
+        config.stats.resamples = 400;
+        config.stats.seed = case.seed;
+        config.stats.test = case.test;
         if case.slices {
-            config.slice_by = vec!["category".into()];
+            config.stats.slice_by = vec!["category".into()];
         }
         if case.lower {
-            config.metric_options.directions.push(("score".into(), Direction::Lower));
+            config.gate.metric_options.directions.push(("score".into(), Direction::Lower));
         }
         for name in ["hit", "score"] {
-            config.gates.insert(name.into(), MetricGate { tolerance: case.tolerance, ..MetricGate::default() });
+            config.gate.by_metric.insert(name.into(), MetricGate { tolerance: case.tolerance, ..MetricGate::default() });
         }
+        let config = config.build().expect("valid settings");
         let report = benchgate::compare(&config).expect("compare");
         let alpha = report.settings.alpha;
         let rows = report.metrics.iter().map(|m| (m.direction, m.ci_low, m.ci_high, m.p_adjusted, m.verdict, m.n))
             .chain(report.slices.iter().map(|s| (s.direction, s.ci_low, s.ci_high, s.p_adjusted, s.verdict, s.n)));
         for (direction, low, high, p, verdict, n) in rows {
-            if n < config.min_examples {
+            if n < config.stats().min_examples {
                 prop_assert_eq!(verdict, Verdict::Inconclusive);
                 continue;
             }

@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use benchgate::config::{Config, OutputFormat};
+use benchgate::config::{Config, ConfigBuilder, OutputFormat};
 use benchgate::render::{renderer, RenderOptions, MAX_COMMENT_CHARS};
 use benchgate::report::Report;
 
@@ -11,10 +11,11 @@ fn fixture(path: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(path)
 }
 
-fn run(baseline: &str, current: &str, tweak: impl FnOnce(&mut Config)) -> Report {
-    let mut config = Config::new(fixture(baseline), vec![fixture(current)]);
-    config.suite = "tickets".into();
+fn run(baseline: &str, current: &str, tweak: impl FnOnce(&mut ConfigBuilder)) -> Report {
+    let mut config = Config::builder(fixture(baseline), vec![fixture(current)]);
+    config.outputs.suite = "tickets".into();
     tweak(&mut config);
+    let config = config.build().expect("valid settings");
     let mut report = benchgate::compare(&config).expect("fixtures compare");
     // Paths differ between machines; the snapshot keeps the relative one.
     report.baseline_source = baseline.to_string();
@@ -31,8 +32,8 @@ fn regression_markdown() {
         "fixtures/tickets/baseline.jsonl",
         "fixtures/tickets/current.jsonl",
         |c| {
-            c.slice_by = vec!["category".into()];
-            c.top_k = 3;
+            c.stats.slice_by = vec!["category".into()];
+            c.outputs.top_k = 3;
         },
     );
     let md = render(&report, OutputFormat::Markdown);
@@ -46,8 +47,8 @@ fn regression_terminal() {
         "fixtures/tickets/baseline.jsonl",
         "fixtures/tickets/current.jsonl",
         |c| {
-            c.metrics = vec!["f1".into(), "exact_match".into(), "latency_ms".into()];
-            c.top_k = 2;
+            c.gate.metrics = vec!["f1".into(), "exact_match".into(), "latency_ms".into()];
+            c.outputs.top_k = 2;
         },
     );
     insta::assert_snapshot!(
@@ -77,7 +78,7 @@ fn seed_tickets_refuse_to_crown_a_winner() {
         "fixtures/tickets/seed/model1.jsonl",
         "fixtures/tickets/seed/model2.jsonl",
         |c| {
-            c.metrics = vec!["rougeL".into()];
+            c.gate.metrics = vec!["rougeL".into()];
         },
     );
     assert_eq!(
@@ -102,10 +103,11 @@ fn oversized_predictions_keep_the_comment_under_the_limit() {
     }
     std::fs::write(dir.path().join("b.jsonl"), base).expect("write");
     std::fs::write(dir.path().join("c.jsonl"), cur).expect("write");
-    let mut config = Config::new(dir.path().join("b.jsonl"), vec![dir.path().join("c.jsonl")]);
-    config.metrics = vec!["f1".into()];
-    config.top_k = 50;
-    config.resamples = 200;
+    let mut config = Config::builder(dir.path().join("b.jsonl"), vec![dir.path().join("c.jsonl")]);
+    config.gate.metrics = vec!["f1".into()];
+    config.outputs.top_k = 50;
+    config.stats.resamples = 200;
+    let config = config.build().expect("valid settings");
     let report = benchgate::compare(&config).expect("compare");
     let md = render(&report, OutputFormat::Markdown);
     assert!(
@@ -125,10 +127,10 @@ fn regression_markdown_with_history() {
         "fixtures/tickets/current.jsonl",
         |c| {
             // The bundled history records the tickets benchmark as suite "default".
-            c.suite = "default".into();
-            c.metrics = vec!["f1".into(), "latency_ms".into()];
-            c.top_k = 1;
-            c.history = Some(fixture("fixtures/history/declining.jsonl"));
+            c.outputs.suite = "default".into();
+            c.gate.metrics = vec!["f1".into(), "latency_ms".into()];
+            c.outputs.top_k = 1;
+            c.inputs.history = Some(fixture("fixtures/history/declining.jsonl"));
         },
     );
     assert_eq!(report.trends.len(), 2);
@@ -155,10 +157,10 @@ fn history_labels_cannot_break_the_comment() {
         "fixtures/tickets/baseline.jsonl",
         "fixtures/tickets/current.jsonl",
         |c| {
-            c.suite = "default".into();
-            c.metrics = vec!["f1".into()];
-            c.resamples = 200;
-            c.history = Some(path.clone());
+            c.outputs.suite = "default".into();
+            c.gate.metrics = vec!["f1".into()];
+            c.stats.resamples = 200;
+            c.inputs.history = Some(path.clone());
         },
     );
     let md = render(&report, OutputFormat::Markdown);
@@ -179,9 +181,9 @@ fn a_missing_history_is_a_warning() {
         "fixtures/tickets/baseline.jsonl",
         "fixtures/tickets/current.jsonl",
         |c| {
-            c.metrics = vec!["f1".into()];
-            c.resamples = 200;
-            c.history = Some(fixture("fixtures/history/not-there-yet.jsonl"));
+            c.gate.metrics = vec!["f1".into()];
+            c.stats.resamples = 200;
+            c.inputs.history = Some(fixture("fixtures/history/not-there-yet.jsonl"));
         },
     );
     assert!(report.trends.is_empty());

@@ -83,11 +83,12 @@ fn write_baseline(dir: &Path, options: &MetricOptions) -> PathBuf {
 }
 
 fn compare(baseline: &Path, current: Vec<PathBuf>, options: &MetricOptions) -> Report {
-    let mut config = Config::new(baseline.to_path_buf(), current);
-    config.metrics = vec!["exec".into(), "f1".into()];
-    config.metric_options = options.clone();
-    config.slice_by = vec!["category".into()];
-    config.resamples = 2_000;
+    let mut config = Config::builder(baseline.to_path_buf(), current);
+    config.gate.metrics = vec!["exec".into(), "f1".into()];
+    config.gate.metric_options = options.clone();
+    config.stats.slice_by = vec!["category".into()];
+    config.stats.resamples = 2_000;
+    let config = config.build().expect("valid settings");
     let mut report = benchgate::compare(&config).expect("compares");
     report.baseline_source = "baseline".into();
     report

@@ -35,11 +35,13 @@ fn base_report() -> &'static Report {
     static REPORT: OnceLock<Report> = OnceLock::new();
     REPORT.get_or_init(|| {
         let dir = root().join("fixtures/tickets");
-        let mut config = Config::new(dir.join("baseline.jsonl"), vec![dir.join("current.jsonl")]);
-        config.resamples = 2_000;
-        config.slice_by = vec!["category".into()];
-        config.top_k = 10;
-        config.format = OutputFormat::Markdown;
+        let mut config =
+            Config::builder(dir.join("baseline.jsonl"), vec![dir.join("current.jsonl")]);
+        config.stats.resamples = 2_000;
+        config.stats.slice_by = vec!["category".into()];
+        config.outputs.top_k = 10;
+        config.outputs.format = OutputFormat::Markdown;
+        let config = config.build().expect("valid settings");
         benchgate::compare(&config).expect("the ticket fixture compares")
     })
 }
@@ -102,10 +104,10 @@ pub fn hostile_report(data: &[u8]) -> Report {
     };
     let mut next = |role: usize| strings.next(role);
     // The suite comes from the settings, which only take a valid name.
-    let mut settings = Config::new(PathBuf::new(), Vec::new());
-    settings.suite = next(0);
-    if settings.validate().is_ok() {
-        report.suite = settings.suite;
+    let mut settings = Config::builder(PathBuf::new(), Vec::new());
+    settings.outputs.suite = next(0);
+    if let Ok(settings) = settings.build() {
+        report.suite.clone_from(&settings.outputs().suite);
     }
     report.baseline_source = next(1);
     report.warnings.push(next(2));

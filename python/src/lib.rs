@@ -172,9 +172,10 @@ fn compare(
     let config = args.into_config().map_err(|e| raise(py, e))?;
     let config =
         one_suite(config, baseline.is_some() || current.is_some()).map_err(|e| raise(py, e))?;
+    let inputs = config.inputs();
     let sides = [
-        Input::take(baseline, &shown(&config.baseline), &config.fields)?,
-        Input::take(current, &shown(&config.current), &config.fields)?,
+        Input::take(baseline, &shown(&inputs.baseline), &inputs.fields)?,
+        Input::take(current, &shown(&inputs.current), &inputs.fields)?,
     ];
     let (report, table) = py
         .detach(move || {
@@ -183,8 +184,8 @@ fn compare(
                 return benchgate::compare_with_examples(&config, &());
             }
             let (baseline, current) = rayon::join(
-                || baseline.load(&config.baseline, &config.fields),
-                || current.load(&config.current, &config.fields),
+                || baseline.load(&config.inputs().baseline, &config.inputs().fields),
+                || current.load(&config.inputs().current, &config.inputs().fields),
             );
             benchgate::compare_datasets(&config, &(), baseline?, current?)
         })
@@ -195,16 +196,19 @@ fn compare(
 /// The one suite a comparison runs: the flags', or the config file's single
 /// `[[suite]]` (picked with `suite=`); several suites are several calls.
 fn one_suite(config: Config, in_memory: bool) -> Result<Config, Error> {
-    match config.suites.as_slice() {
+    match config.suites() {
         [] => Ok(config),
         _ if in_memory => Err(Error::Config(
             "the config file declares suites, which name their own files; compare data in memory with a config file without [[suite]] sections".into(),
         )),
-        [one] => config.for_suite(one),
+        [one] => Ok(one.clone()),
         many => Err(Error::Config(format!(
             "the config file declares {} suites ({}); compare one at a time with suite=NAME",
             many.len(),
-            many.iter().map(|s| s.name.as_str()).collect::<Vec<_>>().join(", ")
+            many.iter()
+                .map(|s| s.outputs().suite.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
         ))),
     }
 }

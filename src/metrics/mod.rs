@@ -208,9 +208,9 @@ pub struct MetricOptions {
     /// Options of `exact_match`.
     pub exact_match: ExactMatchOptions,
     /// Direction overrides, by name, in precedence order: the first entry
-    /// for a name wins ([`MetricOptions::direction`]). The command line puts
-    /// its flags (the last one first) before the config file's, and the
-    /// directions the tools state come last.
+    /// for a name wins ([`MetricOptions::direction`]). The settings hold one
+    /// entry per name (the flag's over the config file's, merged by
+    /// `config`), and the directions the tools state come last.
     pub directions: Vec<(String, Direction)>,
     /// Options of the ROUGE metrics.
     pub rouge: rouge::RougeOptions,
