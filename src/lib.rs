@@ -24,7 +24,9 @@
 //!   [`score_shard`] (`benchgate score`), [`plan`] (`benchgate plan`);
 //! - the result: [`report::Report`], and [`render::renderer`] for its
 //!   terminal, markdown and JSON forms ([`render::html::html`] for the page);
-//! - failures: [`error::Error`] (exit code 2 at the command line).
+//! - failures: [`error::Error`] (exit code 2 at the command line); the
+//!   report's reasons and warnings: [`diagnostic::Diagnostic`], each with a
+//!   stable [`diagnostic::Code`].
 //!
 //! ```
 //! use benchgate::config::{Config, OutputFormat};
@@ -75,7 +77,8 @@
 //!   ▲
 //!  load        load: readers, baseline header, baseline sources (file, git:, artifact:)
 //!   ▲
-//!  base        error, escape, atomic (file writer), github (client, Actions env)
+//!  base        error, diagnostic (reasons and warnings), escape, atomic (file
+//!              writer), github (client, Actions env)
 //! ```
 //!
 //! When two stages need the same helper, it moves down, not sideways; an error
@@ -90,6 +93,7 @@ pub mod cli;
 pub(crate) mod cli_config;
 pub mod config;
 pub mod design;
+pub mod diagnostic;
 pub mod error;
 pub(crate) mod escape;
 pub mod examples;
@@ -813,14 +817,17 @@ fn human_gate(
     human.floor = config.gates.get(HUMAN_WIN_RATE).and_then(|g| g.min);
     if let Some(floor) = human.floor {
         if human.win_rate < floor {
-            let reason = format!(
-                "the human win rate {:.3} is below its floor {floor}",
-                human.win_rate
+            let reason = diagnostic::Diagnostic::new(
+                diagnostic::Code::HumanBelowFloor,
+                format!(
+                    "the human win rate {:.3} is below its floor {floor}",
+                    human.win_rate
+                ),
             );
             if config.fail_on == config::FailOn::Never {
                 report
                     .warnings
-                    .push(format!("{reason} (not gating: --fail-on never)"));
+                    .push(reason.suffixed(" (not gating: --fail-on never)"));
             } else {
                 report.reasons.push(reason);
                 report.verdict = report::GateVerdict::Fail;
@@ -927,9 +934,9 @@ pub fn score_side(
             .collect(),
         warnings: side
             .tool
-            .as_ref()
-            .map(|t| t.warnings.clone())
-            .unwrap_or_default(),
+            .iter()
+            .flat_map(|t| t.warnings.iter().map(ToString::to_string))
+            .collect(),
         signatures: Vec::new(),
         reuse: Vec::new(),
     };
@@ -963,8 +970,12 @@ pub fn score_side(
                 .reuse(idf_rows)
                 .filter(|_| metric.arity() == 1 && !metric.counts_present()),
         );
-        report.warnings.extend(metric.warnings());
-        report.warnings.extend(notes);
+        report
+            .warnings
+            .extend(metric.warnings().iter().map(ToString::to_string));
+        report
+            .warnings
+            .extend(notes.iter().map(ToString::to_string));
         report
             .warnings
             .extend(metric.judge_usage().map(|u| render::judge_line(&u)));

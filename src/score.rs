@@ -8,6 +8,7 @@ use rayon::prelude::*;
 
 use crate::align::{Aligned, Example};
 use crate::design::{Clusters, Design, Layout};
+use crate::diagnostic::{Code, Diagnostic, Warning};
 use crate::error::{Error, Location, Result};
 use crate::load::record::format_number;
 use crate::load::Row;
@@ -23,7 +24,7 @@ pub struct MetricScores {
     /// Current statistics, same shape.
     pub cur: Vec<f64>,
     /// What scoring found that the report should say.
-    pub notes: Vec<String>,
+    pub notes: Vec<Warning>,
     /// Each example's spread over its repeated samples, baseline then
     /// current: present when some example has more than one sample.
     pub samples: Option<Box<[Vec<SampleSpread>; 2]>>,
@@ -519,7 +520,7 @@ pub struct Scored {
     /// The predictions computed when stored values could stand in.
     pub reuse: Option<Reused>,
     /// Notes for the report.
-    pub notes: Vec<String>,
+    pub notes: Vec<Warning>,
     /// Each side's spreads over repeated samples, when every example was
     /// computed (stored values carry no samples: a metric that reused values
     /// reports no noise).
@@ -556,9 +557,12 @@ pub fn score_metric<'a>(
         .and_then(|r| Some((r.key, stored.get(metric.name(), &r.settings)?)));
     let Some((kind, values)) = found else {
         if reusable.is_some() {
-            notes.push(format!(
-                "{}: the stored values were computed with other settings (model, layers, idf, rescaling, command, rubric or other judge setting, or benchgate version), so every prediction was scored",
-                metric.name()
+            notes.push(Diagnostic::new(
+                Code::StaleStoredValues,
+                format!(
+                    "{}: the stored values were computed with other settings (model, layers, idf, rescaling, command, rubric or other judge setting, or benchgate version), so every prediction was scored",
+                    metric.name()
+                ),
             ));
         }
         if metric.needs_rows() {
@@ -717,7 +721,7 @@ fn check_sums(metric: &dyn Metric, sides: [&[f64]; 2], paths: [&Path; 2]) -> Res
 /// A partial metric compares the examples that have a value in both runs:
 /// an example with a value in one run only (its task reports the metric in
 /// that run alone) is left out of both sides, with a note.
-fn pair_values(metric: &dyn Metric, base: &mut [f64], cur: &mut [f64]) -> Vec<String> {
+fn pair_values(metric: &dyn Metric, base: &mut [f64], cur: &mut [f64]) -> Vec<Warning> {
     let k = metric.arity().max(1);
     let mut one_sided = 0usize;
     for (b, c) in base.chunks_mut(k).zip(cur.chunks_mut(k)) {
@@ -730,9 +734,12 @@ fn pair_values(metric: &dyn Metric, base: &mut [f64], cur: &mut [f64]) -> Vec<St
     if one_sided == 0 {
         return Vec::new();
     }
-    vec![format!(
-        "{}: {one_sided} examples have a value in only one of the two runs (a task or scorer that reports it in one run alone, a score missing on one side); it compares the examples that have it in both",
-        metric.name()
+    vec![Diagnostic::new(
+        Code::OneSidedValues,
+        format!(
+            "{}: {one_sided} examples have a value in only one of the two runs (a task or scorer that reports it in one run alone, a score missing on one side); it compares the examples that have it in both",
+            metric.name()
+        ),
     )]
 }
 

@@ -154,7 +154,8 @@ fn check_entry(entry: &Entry, at: impl Fn() -> Location) -> Result<()> {
     Ok(())
 }
 
-/// The parts of a JSON report (`schema_version` 1) that the history records.
+/// The parts of a JSON report that the history records: the same in
+/// `schema_version` 1 and 2 (which differ in reasons and warnings only).
 #[derive(Debug, Deserialize)]
 struct ReportIn {
     schema_version: u32,
@@ -206,12 +207,13 @@ fn entry_from_text(path: &Path, text: &str, commit: &str, date: &str) -> Result<
             format!("not a benchgate JSON report: {}; write one with `benchgate compare … --json-out report.json`", without_position(&e)),
         )
     })?;
-    if report.schema_version != 1 {
+    if !(1..=crate::report::SCHEMA_VERSION).contains(&report.schema_version) {
         return Err(Error::input(
             Location::file(path).with_field("schema_version"),
             format!(
-                "schema_version {} is not one this benchgate reads (1); append with the benchgate that wrote the report",
-                report.schema_version
+                "schema_version {} is not one this benchgate reads (1 to {}); append with the benchgate that wrote the report",
+                report.schema_version,
+                crate::report::SCHEMA_VERSION
             ),
         ));
     }
@@ -406,9 +408,12 @@ pub fn report_trends(history: &History, report: &Report) -> Vec<MetricTrend> {
 /// a history that does not exist yet only adds a warning.
 pub fn attach(path: &Path, report: &mut Report) -> Result<()> {
     if !path.exists() {
-        report.warnings.push(format!(
-            "no history at {} yet: the trend appears once a run on main has recorded one with `benchgate history append`",
-            path.display()
+        report.warnings.push(crate::diagnostic::Diagnostic::new(
+            crate::diagnostic::Code::NoHistory,
+            format!(
+                "no history at {} yet: the trend appears once a run on main has recorded one with `benchgate history append`",
+                path.display()
+            ),
         ));
         return Ok(());
     }

@@ -130,7 +130,7 @@ pub trait Metric: Send + Sync {
         None
     }
     /// Things about the scored data the user should know (after `prepare`).
-    fn warnings(&self) -> Vec<String> {
+    fn warnings(&self) -> Vec<crate::diagnostic::Warning> {
         Vec::new()
     }
     /// True when the last statistic counts the samples that have a value (a

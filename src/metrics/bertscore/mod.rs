@@ -413,7 +413,7 @@ impl Metric for BertScore {
         })
     }
 
-    fn warnings(&self) -> Vec<String> {
+    fn warnings(&self) -> Vec<crate::diagnostic::Warning> {
         let guard = match self.options.shared.0.lock() {
             Ok(g) => g,
             Err(_) => return Vec::new(),
@@ -421,11 +421,14 @@ impl Metric for BertScore {
         match guard.as_ref() {
             Some(c) if !c.empty.is_empty() && self.part == Part::F => {
                 let shown: Vec<&str> = c.empty.iter().take(10).map(String::as_str).collect();
-                vec![format!(
-                    "bertscore: {} rows have an empty prediction or reference and score 0, as in bert-score: {}{}",
-                    c.empty.len(),
-                    shown.join(", "),
-                    if c.empty.len() > shown.len() { ", …" } else { "" }
+                vec![crate::diagnostic::Diagnostic::new(
+                    crate::diagnostic::Code::EmptyTexts,
+                    format!(
+                        "bertscore: {} rows have an empty prediction or reference and score 0, as in bert-score: {}{}",
+                        c.empty.len(),
+                        shown.join(", "),
+                        if c.empty.len() > shown.len() { ", …" } else { "" }
+                    ),
                 )]
             }
             _ => Vec::new(),
