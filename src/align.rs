@@ -67,7 +67,7 @@ impl Shard {
     /// Parses `K/N` with 1 ≤ K ≤ N.
     pub fn parse(text: &str) -> Result<Shard> {
         let bad = || {
-            Error::Config(format!(
+            Error::Usage(format!(
                 "--shard {text}: expected K/N with 1 <= K <= N (the K-th of N shards, as a CI matrix numbers them: 1/4, 2/4, 3/4, 4/4)"
             ))
         };

@@ -265,7 +265,7 @@ pub fn plan(config: &Config, request: &PlanRequest) -> Result<report::PlanReport
     config.validate()?;
     config::probability("--power", request.power)?;
     if !(request.tolerance >= 0.0 && request.tolerance.is_finite()) {
-        return Err(Error::Config(format!(
+        return Err(Error::Usage(format!(
             "--tolerance {}: must be 0 or more",
             request.tolerance
         )));
@@ -279,14 +279,14 @@ pub fn plan(config: &Config, request: &PlanRequest) -> Result<report::PlanReport
         .iter()
         .position(|s| s.metric.name() == request.metric)
     else {
-        return Err(Error::Config(format!(
+        return Err(Error::Usage(format!(
             "--metric {}: not a metric of these files",
             request.metric
         )));
     };
     let s = &scored.scores[m];
     if !matches!(scored.layouts[m], design::Layout::Delta { .. }) {
-        return Err(Error::Config(format!(
+        return Err(Error::Usage(format!(
             "--metric {}: a corpus metric (its value is not a mean of per-example scores); plan sizes mean metrics",
             request.metric
         )));
@@ -294,7 +294,7 @@ pub fn plan(config: &Config, request: &PlanRequest) -> Result<report::PlanReport
     let n = s.base.len();
     let binary = s.base.iter().chain(&s.cur).all(|&x| x == 0.0 || x == 1.0);
     if !binary && !request.second_run {
-        return Err(Error::Config(format!(
+        return Err(Error::Usage(format!(
             "--metric {}: its scores are not 0/1, so how much they vary from run to run decides the plan, and one run cannot show it; run the benchmark twice with the same system and pass the second run as --current",
             request.metric
         )));
@@ -341,7 +341,7 @@ pub fn plan(config: &Config, request: &PlanRequest) -> Result<report::PlanReport
     let (drop, examples, clusters, mde) = match request.size {
         PlanSize::Drop(x) => {
             if !(x > 0.0 && x.is_finite()) {
-                return Err(Error::Config(format!("--drop {x}: must be more than 0")));
+                return Err(Error::Usage(format!("--drop {x}: must be more than 0")));
             }
             let needed = model.examples(x, target).map(|e| e.max(min));
             // Whole clusters: round up, and the size rounds with them.
@@ -730,7 +730,7 @@ fn nothing_to_compare(aligned: &align::Aligned, config: &Config) -> Error {
     );
     if !aligned.edited.is_empty() {
         let shown: Vec<&str> = aligned.edited.iter().take(5).map(String::as_str).collect();
-        return Error::Config(format!(
+        return Error::Settings(format!(
             "all {} examples that {base} and {cur} share were edited: their references (or the tool's dataset hashes) differ ({}{}), so no example can be compared; the baseline was made on another dataset — refresh it from this dataset",
             aligned.edited.len(),
             shown.join(", "),
@@ -741,7 +741,7 @@ fn nothing_to_compare(aligned: &align::Aligned, config: &Config) -> Error {
         let shown: Vec<String> = ids.iter().take(3).map(|i| format!("\"{i}\"")).collect();
         shown.join(", ")
     };
-    Error::Config(format!(
+    Error::Settings(format!(
         "no example id appears in both {base} and {cur} (baseline ids such as {}; current ids such as {}); check that both files use the same ids (and --id-field)",
         sample(&aligned.missing),
         sample(&aligned.added)
@@ -759,7 +759,7 @@ fn check_same_dataset(aligned: &align::Aligned, fingerprints: &[String; 2]) -> R
     if changes.is_empty() {
         return Ok(());
     }
-    Err(Error::Config(format!(
+    Err(Error::Settings(format!(
         "--strict-dataset: the dataset changed since the baseline (fingerprint {} → {}): {}; refresh the baseline, or drop --strict-dataset to compare on the unchanged examples",
         align::short(&fingerprints[0]),
         align::short(&fingerprints[1]),
@@ -843,14 +843,14 @@ fn check_gate_names(config: &Config, metrics: &[Box<dyn metrics::Metric>]) -> Re
     for name in &config.flag_gate_names {
         if name == HUMAN_WIN_RATE {
             if config.human.is_none() {
-                return Err(Error::Config(format!(
+                return Err(Error::Usage(format!(
                     "--min {HUMAN_WIN_RATE}=… gates on a human review: add --human SHEET --human-key KEY (written by `benchgate review sample`)"
                 )));
             }
             continue;
         }
         if !names.contains(&name.as_str()) {
-            return Err(Error::Config(format!(
+            return Err(Error::Settings(format!(
                 "a tolerance or bound is set for \"{name}\", which is not among the compared metrics ({}); add it with --metric or fix the name",
                 names.join(", ")
             )));
@@ -952,7 +952,7 @@ pub fn score_side(
     for name in names {
         let mut metric = metrics::build(name, options, &info)?;
         if metric.is_paired() {
-            return Err(Error::Config(format!(
+            return Err(Error::Usage(format!(
                 "{name} compares a run's outputs with the baseline's, so it scores in `compare` only (one run has nothing to compare)"
             )));
         }

@@ -381,7 +381,7 @@ fn tool_defaults(
             .is_none_or(|t| !t.metrics.iter().any(|m| numeric.contains(m)))
     };
     if none(base) && none(cur) {
-        return Err(Error::Config(format!(
+        return Err(Error::Settings(format!(
             "no metric to compare: the {tool} files hold no per-sample scores (no scorer ran, or every score is missing); name the metrics to compare with --metric (text metrics such as exact_match run only when asked for)"
         )));
     }
@@ -394,7 +394,7 @@ fn tool_defaults(
             }
         })
     };
-    Err(Error::Config(format!(
+    Err(Error::Settings(format!(
         "no metric to compare: the {tool} files name per-sample metrics (baseline: {}; current: {}) but none is a number on every example of both runs; name the metrics to compare with --metric (text metrics such as exact_match run only when asked for)",
         listed(base),
         listed(cur)
@@ -421,7 +421,7 @@ fn text_defaults(
         defaults.extend(every.iter().cloned());
         defaults.extend(configured.iter().cloned());
         if defaults.is_empty() {
-            return Err(Error::Config(
+            return Err(Error::Settings(
                 "no metric to compare: the inputs have no references and no numeric fields; name one with --metric".into(),
             ));
         }
@@ -483,7 +483,7 @@ pub fn score_with_progress(
             };
             let [mut base, mut cur]: [Vec<f64>; 2] = values
                 .try_into()
-                .map_err(|_| Error::Config("scoring lost a side".into()))?;
+                .map_err(|_| Error::Internal("scoring lost a side".into()))?;
             check_sums(metric.as_ref(), [&base, &cur], [paths.0, paths.1])?;
             notes.extend(pair_values(metric.as_ref(), &mut base, &mut cur));
             let samples = match spreads {
@@ -665,7 +665,7 @@ fn score_paired(
         .collect();
     let values = metric.score_pairs(&pairs)?;
     if values.len() != pairs.len() {
-        return Err(Error::Config(format!(
+        return Err(Error::Internal(format!(
             "{}: scored {} of {} examples",
             metric.name(),
             values.len(),
@@ -779,7 +779,7 @@ pub fn slices(aligned: &Aligned, fields: &[String]) -> Result<Slices> {
                     fields.into_iter().collect::<Vec<_>>().join(", ")
                 )
             };
-            return Err(Error::Config(format!(
+            return Err(Error::Usage(format!(
                 "--slice-by {field}: no example has a field \"{field}\"; {available}"
             )));
         }
@@ -789,7 +789,7 @@ pub fn slices(aligned: &Aligned, fields: &[String]) -> Result<Slices> {
         ..Slices::default()
     };
     for (g, (key, members)) in by_key.into_iter().enumerate() {
-        let g = u32::try_from(g + 1).map_err(|_| Error::Config("too many slices".into()))?;
+        let g = u32::try_from(g + 1).map_err(|_| Error::Usage("too many slices".into()))?;
         for &i in &members {
             out.membership[i].push(g);
         }
@@ -826,7 +826,7 @@ pub fn clusters(aligned: &Aligned, field: &str) -> Result<(Clusters, usize)> {
         for e in aligned.baseline.iter().chain(&aligned.current) {
             fields.extend(e.first().tags.keys().map(|k| k.as_str()));
         }
-        return Err(Error::Config(format!(
+        return Err(Error::Usage(format!(
             "--cluster-by {field}: no example has a field \"{field}\"; fields it could be: {}",
             if fields.is_empty() {
                 "none (the inputs have no text fields besides id, prediction, reference and input)"

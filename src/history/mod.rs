@@ -257,7 +257,7 @@ fn entry_from_text(path: &Path, text: &str, commit: &str, date: &str) -> Result<
 pub fn append(path: &Path, entry: &Entry) -> Result<bool> {
     let mut history = read_or_empty(path)?;
     let line = serde_json::to_string(entry)
-        .map_err(|e| Error::Config(format!("cannot serialise the history entry: {e}")))?;
+        .map_err(|e| Error::Internal(format!("cannot serialise the history entry: {e}")))?;
     let same = history
         .entries
         .iter()
@@ -308,7 +308,7 @@ pub fn resolve_commit(flag: Option<&str>) -> Result<String> {
 }
 
 fn no_commit(why: impl std::fmt::Display) -> Error {
-    Error::Config(format!(
+    Error::Usage(format!(
         "cannot tell which commit the report measured ({why}); pass --commit SHA or set GITHUB_SHA"
     ))
 }
@@ -318,7 +318,7 @@ pub fn resolve_date(flag: Option<&str>) -> Result<String> {
     let utc = match flag {
         Some(raw) => chrono::DateTime::parse_from_rfc3339(raw.trim())
             .map_err(|e| {
-                Error::Config(format!(
+                Error::Usage(format!(
                     "--date \"{raw}\" is not an RFC 3339 date ({e}); write it like 2026-11-27T12:00:00Z"
                 ))
             })?
@@ -473,7 +473,7 @@ pub fn drift(
     alpha: f64,
 ) -> Result<DriftReport> {
     if !(2..=MAX_LAST).contains(&last) {
-        return Err(Error::Config(format!(
+        return Err(Error::Usage(format!(
             "--last {last}: test between 2 and {MAX_LAST} entries"
         )));
     }
@@ -487,7 +487,7 @@ pub fn drift(
                 .flat_map(|e| e.metrics.keys().cloned())
                 .collect();
             let known: Vec<String> = known.into_iter().collect();
-            return Err(Error::Config(format!(
+            return Err(Error::Usage(format!(
                 "--metric {m}: {} has no entry with that metric; it records: {}",
                 path.display(),
                 if known.is_empty() {

@@ -162,7 +162,7 @@ pub trait Metric: Send + Sync {
     /// A paired metric's statistics (arity 1) of each aligned example,
     /// (baseline, current), from its samples on both sides.
     fn score_pairs(&mut self, _pairs: &[(&[Row], &[Row])]) -> Result<Vec<[f64; 2]>> {
-        Err(Error::Config(format!(
+        Err(Error::Internal(format!(
             "{} scores each output on its own, not a pair",
             self.name()
         )))
@@ -312,17 +312,17 @@ fn build_check(name: &str, options: &MetricOptions) -> Option<Result<Box<dyn Met
         ("json_valid", None) => CheckSpec::JsonValid,
         ("contains", None) => CheckSpec::Contains { text: None, ignore_case: false },
         ("json_schema", None) => {
-            return Some(Err(Error::Config(
+            return Some(Err(Error::Settings(
                 "json_schema needs a schema: --json-schema FILE or [metric.json_schema] schema = \"FILE\"".into(),
             )))
         }
         ("regex", None) => {
-            return Some(Err(Error::Config(
+            return Some(Err(Error::Settings(
                 "regex needs a pattern: --regex PATTERN or [metric.regex] pattern = \"...\"".into(),
             )))
         }
         ("exec", None) => {
-            return Some(Err(Error::Config(
+            return Some(Err(Error::Settings(
                 "exec needs a command: --exec \"PROGRAM ARGS\" or [metric.exec] command = [\"python3\", \"checks/compiles.py\"]".into(),
             )))
         }
