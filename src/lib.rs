@@ -872,7 +872,9 @@ pub struct ScoreReport {
     /// Per-example scores: (id, score per metric in `order`).
     #[serde(skip)]
     pub examples: Vec<(String, Vec<f64>)>,
-    /// What the metrics want the user to know (empty BERTScore sentences).
+    /// What the metrics want the user to know (empty BERTScore sentences), as
+    /// printed: `benchgate score --format json` writes them as strings (the
+    /// comparison's report has them as [`diagnostic::Diagnostic`]s).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<String>,
     /// Signatures of metrics that have one (BERTScore's model hash).
