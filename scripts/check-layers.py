@@ -31,9 +31,9 @@ import tempfile
 # is a prefix of its own (`load` holds every file in src/load/). Keep this table
 # and the diagram in src/lib.rs's module doc in step.
 LAYERS = [
-    # Depends on nothing of benchgate: errors, text escaping, the atomic file
+    # Depends on nothing of benchgate: errors, diagnostics, text escaping, the atomic file
     # writer, the GitHub client and the Actions environment.
-    ("base", ["error", "escape", "atomic", "github"]),
+    ("base", ["error", "diagnostic", "escape", "atomic", "github"]),
     # The stages of a run, in the order they run.
     ("load", ["load"]),  # input files -> rows; baselines from files, git, artifacts
     ("align", ["align"]),  # pair by id; the dataset fingerprint

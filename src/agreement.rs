@@ -201,13 +201,13 @@ pub struct AgreementReport {
 /// Loads the file, scores it and computes every correlation, interval and test.
 pub fn agreement(config: &AgreementConfig) -> Result<AgreementReport> {
     if config.humans.is_empty() || config.metrics.is_empty() {
-        return Err(Error::Config(
+        return Err(Error::Usage(
             "agreement needs at least one --human FIELD and one --metric NAME".into(),
         ));
     }
     crate::config::probability("confidence", config.confidence)?;
     if config.resamples < 1 {
-        return Err(Error::Config("resamples must be at least 1".into()));
+        return Err(Error::Settings("resamples must be at least 1".into()));
     }
     let matrices = load_matrices(config)?;
     Ok(analyse(&matrices, config))
@@ -559,7 +559,7 @@ pub fn load_matrices(config: &AgreementConfig) -> Result<Matrices> {
     for name in &config.metrics {
         let mut metric = metrics::build(name, &config.options, &info)?;
         if metric.is_paired() {
-            return Err(Error::Config(format!(
+            return Err(Error::Usage(format!(
                 "--metric {name}: a pairwise judge compares two runs' outputs, not one system's output with a human rating; use a rubric judge (kind = \"llm_judge\") to calibrate against ratings"
             )));
         }

@@ -67,7 +67,7 @@ impl Shard {
     /// Parses `K/N` with 1 ≤ K ≤ N.
     pub fn parse(text: &str) -> Result<Shard> {
         let bad = || {
-            Error::Config(format!(
+            Error::Usage(format!(
                 "--shard {text}: expected K/N with 1 <= K <= N (the K-th of N shards, as a CI matrix numbers them: 1/4, 2/4, 3/4, 4/4)"
             ))
         };
@@ -361,11 +361,14 @@ pub(crate) fn pair_renamed_tasks(baseline: &mut Side, current: &mut Side) {
             .map_or("no task".to_string(), |t| format!("task {t}"))
     };
     if let Some(tool) = current.tool.as_mut() {
-        tool.warnings.push(format!(
-            "the baseline's ids took their task from its file name ({} in {}, {} here): its examples are paired by doc id",
-            shown(&old),
-            baseline.path.display(),
-            shown(&new)
+        tool.warnings.push(crate::diagnostic::Diagnostic::new(
+            crate::diagnostic::Code::TaskFromFileName,
+            format!(
+                "the baseline's ids took their task from its file name ({} in {}, {} here): its examples are paired by doc id",
+                shown(&old),
+                baseline.path.display(),
+                shown(&new)
+            ),
         ));
     }
 }

@@ -170,7 +170,7 @@ fn pair(flag: &str, raw: &str) -> Result<(String, String)> {
         Some((k, v)) if !k.trim().is_empty() && !v.trim().is_empty() => {
             Ok((k.trim().to_string(), v.trim().to_string()))
         }
-        _ => Err(Error::Config(format!(
+        _ => Err(Error::Usage(format!(
             "--{flag} expects NAME=VALUE, got \"{raw}\""
         ))),
     }
@@ -182,7 +182,7 @@ fn number(flag: &str, raw: &str) -> Result<(String, f64)> {
         .parse()
         .ok()
         .filter(|x: &f64| x.is_finite())
-        .ok_or_else(|| Error::Config(format!("--{flag} {k}=…: \"{v}\" is not a finite number")))?;
+        .ok_or_else(|| Error::Usage(format!("--{flag} {k}=…: \"{v}\" is not a finite number")))?;
     Ok((k, x))
 }
 
@@ -196,7 +196,7 @@ fn directions(raw: &[String]) -> Result<Vec<(String, MetricLayer)>> {
                 "higher" => Direction::Higher,
                 "lower" => Direction::Lower,
                 _ => {
-                    return Err(Error::Config(format!(
+                    return Err(Error::Usage(format!(
                         "--direction {k}={v}: the direction must be \"higher\" or \"lower\""
                     )))
                 }
@@ -345,7 +345,7 @@ impl CompareArgs {
             _ => {
                 return match (self.baseline.is_empty(), self.current.is_empty()) {
                     (false, false) => Ok(false),
-                    _ => Err(Error::Config(
+                    _ => Err(Error::Usage(
                         "compare needs --baseline and --current, or [[suite]] sections in benchgate.toml".into(),
                     )),
                 };
@@ -353,14 +353,14 @@ impl CompareArgs {
         };
         let names: Vec<String> = suites.iter().map(|s| s.name.clone()).collect();
         if !self.baseline.is_empty() || !self.current.is_empty() {
-            return Err(Error::Config(format!(
+            return Err(Error::Settings(format!(
                 "benchgate.toml declares suites ({}), which name their own files; drop --baseline and --current, or pick a suite with --suite NAME",
                 names.join(", ")
             )));
         }
         if let Some(only) = &self.suite {
             if !names.contains(only) {
-                return Err(Error::Config(format!(
+                return Err(Error::Usage(format!(
                     "--suite {only}: benchgate.toml declares no such suite; its suites are {}",
                     names.join(", ")
                 )));
@@ -370,7 +370,7 @@ impl CompareArgs {
         let mut seen = std::collections::BTreeSet::new();
         for name in &names {
             if !seen.insert(name) {
-                return Err(Error::Config(format!(
+                return Err(Error::Settings(format!(
                     "benchgate.toml declares the suite \"{name}\" twice; each [[suite]] needs its own name"
                 )));
             }
@@ -450,11 +450,7 @@ impl PlanArgs {
             (Some(x), _, _) => crate::PlanSize::Drop(x),
             (_, Some(n), _) => crate::PlanSize::Examples(n),
             (_, _, Some(k)) => crate::PlanSize::Clusters(k),
-            _ => {
-                return Err(Error::Config(
-                    "give --drop, --examples or --clusters".into(),
-                ))
-            }
+            _ => return Err(Error::Usage("give --drop, --examples or --clusters".into())),
         };
         let request = crate::PlanRequest {
             metric: self.metric,

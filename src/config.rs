@@ -448,17 +448,17 @@ impl ConfigBuilder {
         probability("alpha", stats.alpha)?;
         probability("confidence", stats.confidence)?;
         if !(0.0..1.0).contains(&gate.flaky_threshold) {
-            return Err(Error::Config(format!(
+            return Err(Error::Settings(format!(
                 "flaky threshold must be at least 0 and below 1 (a share of sample pairs that disagree), got {}",
                 gate.flaky_threshold
             )));
         }
         if stats.resamples < 1 {
-            return Err(Error::Config("resamples must be at least 1".into()));
+            return Err(Error::Settings("resamples must be at least 1".into()));
         }
         for (name, m) in &gate.by_metric {
             if !m.tolerance.is_finite() || m.tolerance < 0.0 {
-                return Err(Error::Config(format!(
+                return Err(Error::Settings(format!(
                     "tolerance of {name} must be a finite number ≥ 0, got {}",
                     m.tolerance
                 )));
@@ -484,7 +484,7 @@ fn suite_name(suite: &str) -> Result<()> {
         || suite.chars().count() > MAX_SUITE_CHARS
     {
         let shown: String = suite.chars().take(MAX_SUITE_CHARS).collect();
-        return Err(Error::Config(format!(
+        return Err(Error::Settings(format!(
             "suite name \"{}\" must be 1 to {MAX_SUITE_CHARS} characters on one line and contain neither \"--\" nor \">\"",
             shown.escape_debug()
         )));
@@ -839,7 +839,7 @@ impl FileConfig {
                     ..MetricConfig::default()
                 };
                 if m != floor_only {
-                    return Err(Error::Config(format!(
+                    return Err(Error::Settings(format!(
                         "[metric.{name}]: the human win rate takes only min = FLOOR (a win rate from 0 to 1)"
                     )));
                 }
@@ -1127,20 +1127,20 @@ impl MetricConfig {
             "json_valid" => CheckSpec::JsonValid,
             "json_schema" => match &self.schema {
                 Some(schema) => CheckSpec::JsonSchema { schema: schema.clone() },
-                None => return Err(Error::Config(format!("[metric.{name}]: a json_schema check needs schema = \"FILE\""))),
+                None => return Err(Error::Settings(format!("[metric.{name}]: a json_schema check needs schema = \"FILE\""))),
             },
             "regex" => match &self.pattern {
                 Some(p) => CheckSpec::Regex { pattern: p.clone(), full_match: self.full_match.unwrap_or(false), ignore_case },
-                None => return Err(Error::Config(format!("[metric.{name}]: a regex check needs pattern = \"...\""))),
+                None => return Err(Error::Settings(format!("[metric.{name}]: a regex check needs pattern = \"...\""))),
             },
             "contains" => CheckSpec::Contains { text: self.text.clone(), ignore_case },
             "exec" => match &self.command {
                 Some(c) => CheckSpec::Exec { command: c.clone(), timeout_s: self.timeout_s.unwrap_or(crate::metrics::checks::EXEC_TIMEOUT_S) },
-                None => return Err(Error::Config(format!("[metric.{name}]: an exec check needs command = [\"PROGRAM\", \"ARG\"]"))),
+                None => return Err(Error::Settings(format!("[metric.{name}]: an exec check needs command = [\"PROGRAM\", \"ARG\"]"))),
             },
             _ if crate::metrics::llm::Kind::parse(kind).is_some() => return Ok(None),
             _ if self.kind.is_some() => {
-                return Err(Error::Config(format!(
+                return Err(Error::Settings(format!(
                     "[metric.{name}]: unknown kind \"{kind}\"; kinds are json_valid, json_schema, regex, contains, exec, llm_judge, llm_pairwise"
                 )))
             }
@@ -1155,7 +1155,7 @@ pub(crate) fn probability(name: &str, x: f64) -> Result<f64> {
     if x > 0.0 && x < 1.0 {
         Ok(x)
     } else {
-        Err(Error::Config(format!(
+        Err(Error::Settings(format!(
             "{name} must be between 0 and 1 (exclusive), got {x}"
         )))
     }
@@ -1185,7 +1185,7 @@ impl MetricConfig {
                 ("samples", self.samples.is_some()),
             ];
             if let Some((key, _)) = judge_keys.iter().find(|(_, set)| *set) {
-                return Err(Error::Config(format!(
+                return Err(Error::Settings(format!(
                     "[metric.{name}]: {key} is a setting of LLM judges; add kind = \"llm_judge\" (or \"llm_pairwise\") to make {name} one"
                 )));
             }
@@ -1223,7 +1223,7 @@ pub fn read_file(path: Option<&Path>) -> Result<Option<FileConfig>> {
     };
     toml::from_str(&text)
         .map(Some)
-        .map_err(|e| Error::Config(format!("{}: {}", path.display(), e.to_string().trim_end())))
+        .map_err(|e| Error::Settings(format!("{}: {}", path.display(), e.to_string().trim_end())))
 }
 
 /// The baseline's paths: like [`expand_globs`], but a `git:` or `artifact:`
@@ -1232,7 +1232,7 @@ pub fn expand_baseline(patterns: &[String]) -> Result<Vec<PathBuf>> {
     let remote = |p: &String| p.starts_with("git:") || p.starts_with("artifact:");
     match patterns {
         [one] if remote(one) => Ok(vec![PathBuf::from(one)]),
-        _ if patterns.iter().any(remote) => Err(Error::Config(format!(
+        _ if patterns.iter().any(remote) => Err(Error::Settings(format!(
             "a git: or artifact: baseline is one spec, not one of several baseline paths (got {})",
             patterns.join(" ")
         ))),
@@ -1250,11 +1250,11 @@ pub fn expand_globs(patterns: &[String]) -> Result<Vec<PathBuf>> {
             out.push(PathBuf::from(p));
             continue;
         }
-        let paths = glob::glob(p).map_err(|e| Error::Config(format!("bad glob \"{p}\": {e}")))?;
+        let paths = glob::glob(p).map_err(|e| Error::Settings(format!("bad glob \"{p}\": {e}")))?;
         let mut matched: Vec<PathBuf> = paths.filter_map(std::result::Result::ok).collect();
         matched.sort();
         if matched.is_empty() {
-            return Err(Error::Config(format!(
+            return Err(Error::Settings(format!(
                 "\"{p}\" matches no file; did the jobs that write the shards run?"
             )));
         }

@@ -70,10 +70,14 @@ impl fmt::Display for Location {
     }
 }
 
-/// Everything that can stop a run before a verdict exists. Usage errors (a
-/// flag that does not parse) are clap's, at the command line; GitHub
-/// publishing has its own error (`publish::PublishError`) and an `artifact:`
-/// baseline its own, boxed in [`Error::Artifact`].
+/// Everything that can stop a run before a verdict exists. A flag that does
+/// not parse at all is clap's error, at the command line; a flag whose value
+/// or combination benchgate rejects is [`Error::Usage`], a setting (from
+/// `benchgate.toml` or flags alike) that is invalid or does not fit the data
+/// is [`Error::Settings`]. The GitHub API has its own errors
+/// (`github::GithubError`, `publish::PublishError`), reported by the binary
+/// beside this one, and an `artifact:` baseline its own, boxed in
+/// [`Error::Artifact`]. Every variant exits with code 2 at the command line.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
@@ -93,9 +97,17 @@ pub enum Error {
         /// What is wrong and, where possible, how to fix it.
         message: String,
     },
-    /// The settings are inconsistent or name something that does not exist.
+    /// A command-line flag's value, or a combination of flags, that benchgate
+    /// rejects (`--shard 5/4`, `--window 3x`, `--min human_win_rate=…`
+    /// without `--human`).
     #[error("{0}")]
-    Config(String),
+    Usage(String),
+    /// The settings, from `benchgate.toml` or the flags, are invalid,
+    /// inconsistent, or name something the inputs do not have (a
+    /// `[metric.NAME]` without its command, a tolerance for a metric not
+    /// compared, ids that no file shares).
+    #[error("{0}")]
+    Settings(String),
     /// A `git:REF:PATH` baseline could not be read: the ref is not in the
     /// clone, the file is not in the commit, or git failed.
     #[error("{0}")]
@@ -126,6 +138,10 @@ pub enum Error {
         /// What the operating system said.
         cause: std::io::Error,
     },
+    /// A step failed that cannot fail on any input (serialising plain data,
+    /// writing to memory): a bug to report, with what failed.
+    #[error("{0}")]
+    Internal(String),
     /// Several rows of a file that cannot be read, each named with its line.
     #[error("{} rows cannot be read:\n{}", .0.len(), .0.iter().map(|e| format!("  {e}")).collect::<Vec<_>>().join("\n"))]
     Rows(Vec<Error>),

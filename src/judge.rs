@@ -44,6 +44,7 @@ use crate::align::Aligned;
 use crate::config::{Config, FailOn, TestKind};
 use crate::design::Clusters;
 use crate::design::Layout;
+use crate::diagnostic::{Code, Diagnostic, Reason, Warning};
 use crate::load::Text;
 use crate::metrics::Scale;
 use crate::report::{
@@ -243,10 +244,13 @@ pub fn judge(ev: &Evidence<'_>, config: &Config) -> Report {
     let examples = example_counts(ev);
     let mut reasons = gate_reasons(&metrics, &slice_rows, &examples, config);
     if config.gate.allow_missing && examples.missing > 0 {
-        warnings.push(format!(
-            "{} examples of the baseline are missing from the current run (allowed by --allow-missing): {}",
-            examples.missing,
-            list_ids(&examples.missing_ids, examples.missing)
+        warnings.push(Diagnostic::new(
+            Code::MissingExamples,
+            format!(
+                "{} examples of the baseline are missing from the current run (allowed by --allow-missing): {}",
+                examples.missing,
+                list_ids(&examples.missing_ids, examples.missing)
+            ),
         ));
     }
     warnings.extend(ev.scores.iter().flat_map(|s| s.metric.warnings()));
@@ -256,7 +260,7 @@ pub fn judge(ev: &Evidence<'_>, config: &Config) -> Report {
             warnings.extend(
                 reasons
                     .drain(..)
-                    .map(|r| format!("{r} (not gating: --fail-on never)")),
+                    .map(|r| r.suffixed(" (not gating: --fail-on never)")),
             );
         }
         GateVerdict::Pass
@@ -264,7 +268,7 @@ pub fn judge(ev: &Evidence<'_>, config: &Config) -> Report {
         GateVerdict::Fail
     };
     Report {
-        schema_version: 1,
+        schema_version: crate::report::SCHEMA_VERSION,
         suite: config.outputs.suite.clone(),
         verdict,
         reasons,
@@ -332,7 +336,7 @@ pub fn judge(ev: &Evidence<'_>, config: &Config) -> Report {
 /// The rows to test: each metric overall and in each slice large enough to
 /// decide (a warning for each slice too small), overall rows first — the
 /// graph's primary family.
-fn plan_rows(ev: &Evidence<'_>, config: &Config) -> (Vec<Test>, Vec<String>) {
+fn plan_rows(ev: &Evidence<'_>, config: &Config) -> (Vec<Test>, Vec<Warning>) {
     let n = ev.aligned.baseline.len();
     let mut warnings = Vec::new();
     let mut groups = vec![(0usize, n)];
@@ -341,10 +345,13 @@ fn plan_rows(ev: &Evidence<'_>, config: &Config) -> (Vec<Test>, Vec<String>) {
         if members.len() >= config.stats.min_examples {
             groups.push((g + 1, members.len()));
         } else {
-            warnings.push(format!(
-                "slice {field}={value} has {} examples (fewer than {}): not tested",
-                members.len(),
-                config.stats.min_examples
+            warnings.push(Diagnostic::new(
+                Code::SliceTooSmall,
+                format!(
+                    "slice {field}={value} has {} examples (fewer than {}): not tested",
+                    members.len(),
+                    config.stats.min_examples
+                ),
             ));
         }
     }
@@ -514,7 +521,7 @@ fn run_warnings(
     ev: &Evidence<'_>,
     config: &Config,
     clusters: Option<&ClusterSummary>,
-) -> Vec<String> {
+) -> Vec<Warning> {
     let mut warnings = Vec::new();
     if let Some(w) = unbounded_warning(tests, config) {
         warnings.push(w);
@@ -537,13 +544,16 @@ fn run_warnings(
     }
     if !ev.aligned.added.is_empty() || !ev.aligned.edited.is_empty() {
         let a = ev.aligned;
-        warnings.push(format!(
-            "the dataset changed since the baseline (fingerprint {} → {}): {}; compared on the {} unchanged examples",
-            crate::align::short(&ev.dataset.baseline_fingerprint),
-            crate::align::short(&ev.dataset.current_fingerprint),
-            // Missing examples have their own reason or warning.
-            crate::report::dataset_changes(&a.added, &[], &a.edited),
-            a.baseline.len()
+        warnings.push(Diagnostic::new(
+            Code::DatasetChanged,
+            format!(
+                "the dataset changed since the baseline (fingerprint {} → {}): {}; compared on the {} unchanged examples",
+                crate::align::short(&ev.dataset.baseline_fingerprint),
+                crate::align::short(&ev.dataset.current_fingerprint),
+                // Missing examples have their own reason or warning.
+                crate::report::dataset_changes(&a.added, &[], &a.edited),
+                a.baseline.len()
+            ),
         ));
     }
     warnings
@@ -611,18 +621,24 @@ fn effects(diffs: &[(&str, Vec<f64>)], of: &[u32]) -> Vec<ClusterEffect> {
 /// tests coarse: the report says so.
 const FEW_CLUSTERS: usize = 10;
 
-fn cluster_warnings(c: &ClusterSummary) -> Vec<String> {
+fn cluster_warnings(c: &ClusterSummary) -> Vec<Warning> {
     let mut out = Vec::new();
     if c.without_field > 0 {
-        out.push(format!(
-            "--cluster-by {}: {} examples have no \"{}\" field; each is a cluster of its own",
-            c.field, c.without_field, c.field
+        out.push(Diagnostic::new(
+            Code::ClusterFieldMissing,
+            format!(
+                "--cluster-by {}: {} examples have no \"{}\" field; each is a cluster of its own",
+                c.field, c.without_field, c.field
+            ),
         ));
     }
     if c.clusters < FEW_CLUSTERS {
-        out.push(format!(
-            "--cluster-by {}: only {} clusters; the tests resample clusters, so the evidence is that of {} units and intervals are wide",
-            c.field, c.clusters, c.clusters
+        out.push(Diagnostic::new(
+            Code::FewClusters,
+            format!(
+                "--cluster-by {}: only {} clusters; the tests resample clusters, so the evidence is that of {} units and intervals are wide",
+                c.field, c.clusters, c.clusters
+            ),
         ));
     }
     out
@@ -663,7 +679,7 @@ const CLUSTER_WARNING_DEFF: f64 = 1.2;
 /// its clusters as independent examples overstates the evidence (design
 /// effect at least [`CLUSTER_WARNING_DEFF`]). Never applied by itself: the
 /// user decides.
-fn looks_clustered(ev: &Evidence<'_>) -> Option<String> {
+fn looks_clustered(ev: &Evidence<'_>) -> Option<Warning> {
     let n = ev.aligned.baseline.len();
     let diffs = mean_differences(ev);
     if n < 4 || diffs.is_empty() {
@@ -712,10 +728,16 @@ fn looks_clustered(ev: &Evidence<'_>) -> Option<String> {
         }
     }
     let (field, count, e) = worst?;
-    Some(format!(
-        "the examples look clustered by {field} ({n} examples in {count} values): treated as independent, {}'s design effect is {:.1} (the evidence of about {:.0} independent examples, not {n}), so its interval is too narrow; consider --cluster-by {field}",
-        e.metric, e.design_effect, e.effective_n
-    ))
+    Some(
+        Diagnostic::new(
+            Code::LooksClustered,
+            format!(
+                "the examples look clustered by {field} ({n} examples in {count} values): treated as independent, {}'s design effect is {:.1} (the evidence of about {:.0} independent examples, not {n}), so its interval is too narrow",
+                e.metric, e.design_effect, e.effective_n
+            ),
+        )
+        .with_hint(format!("consider --cluster-by {field}")),
+    )
 }
 
 /// The interval of the current run's own corpus value, for the history. Corpus
@@ -1101,7 +1123,7 @@ fn rerun_ids(aligned: &Aligned, noise: &[crate::noise::Noise]) -> Vec<String> {
 /// the level a row is tested at, so no interval is bounded. (Intervals of very
 /// few examples are unbounded too — three examples' signs can be all alike by
 /// chance one time in eight — but those rows say so themselves.)
-fn unbounded_warning(tests: &[Test], config: &Config) -> Option<String> {
+fn unbounded_warning(tests: &[Test], config: &Config) -> Option<Warning> {
     let floor = 1.0 / (config.stats.resamples as f64 + 1.0);
     let smallest = tests
         .iter()
@@ -1115,15 +1137,19 @@ fn unbounded_warning(tests: &[Test], config: &Config) -> Option<String> {
         });
     unbounded.then(|| {
         let needed = (2.0 / smallest).ceil() as usize;
-        format!(
-            "with {} resamples the intervals cannot reach the level the tests need (1/(resamples + 1) must be well below the smallest row level, {smallest:.2e}): no row can be decided; use --resamples {needed} or more",
-            config.stats.resamples
+        Diagnostic::new(
+            Code::TooFewResamples,
+            format!(
+                "with {} resamples the intervals cannot reach the level the tests need (1/(resamples + 1) must be well below the smallest row level, {smallest:.2e}): no row can be decided",
+                config.stats.resamples
+            ),
         )
+        .with_hint(format!("use --resamples {needed} or more"))
     })
 }
 
 /// The warning line that lists the directions guessed from field names.
-fn assumed_directions(scores: &[MetricScores]) -> Option<String> {
+fn assumed_directions(scores: &[MetricScores]) -> Option<Warning> {
     let guessed: Vec<String> = scores
         .iter()
         .filter_map(|s| {
@@ -1136,10 +1162,14 @@ fn assumed_directions(scores: &[MetricScores]) -> Option<String> {
         })
         .collect();
     (!guessed.is_empty()).then(|| {
-        format!(
-            "directions guessed from field names: {}; set --direction NAME=higher|lower where that is wrong",
-            guessed.join(", ")
+        Diagnostic::new(
+            Code::DirectionsGuessed,
+            format!(
+                "directions guessed from field names: {}",
+                guessed.join(", ")
+            ),
         )
+        .with_hint("set --direction NAME=higher|lower where that is wrong")
     })
 }
 
@@ -1241,16 +1271,24 @@ fn gate_reasons(
     slices: &[SliceRow],
     examples: &ExampleCounts,
     config: &Config,
-) -> Vec<String> {
+) -> Vec<Reason> {
     let mut reasons = Vec::new();
     for m in metrics {
         match m.verdict {
-            Verdict::Regressed => reasons.push(format!("{} regressed", m.name)),
+            Verdict::Regressed => {
+                reasons.push(Diagnostic::new(
+                    Code::Regressed,
+                    format!("{} regressed", m.name),
+                ));
+            }
             Verdict::BelowFloor => {
-                reasons.push(format!(
-                    "{} is {}",
-                    m.name,
-                    m.note.as_deref().unwrap_or("below its floor")
+                reasons.push(Diagnostic::new(
+                    Code::MetricBelowFloor,
+                    format!(
+                        "{} is {}",
+                        m.name,
+                        m.note.as_deref().unwrap_or("below its floor")
+                    ),
                 ));
             }
             Verdict::Inconclusive
@@ -1258,9 +1296,9 @@ fn gate_reasons(
                     && (m.n < config.stats.min_examples
                         || may_drop(m.direction, (m.ci_low, m.ci_high), m.tolerance)) =>
             {
-                reasons.push(format!(
-                    "{} is inconclusive (--fail-on inconclusive)",
-                    m.name
+                reasons.push(Diagnostic::new(
+                    Code::Inconclusive,
+                    format!("{} is inconclusive (--fail-on inconclusive)", m.name),
                 ));
             }
             _ => {}
@@ -1268,7 +1306,10 @@ fn gate_reasons(
     }
     for s in slices {
         if s.verdict == Verdict::Regressed {
-            reasons.push(format!("{} regressed in {}={}", s.metric, s.field, s.value));
+            reasons.push(Diagnostic::new(
+                Code::SliceRegressed,
+                format!("{} regressed in {}={}", s.metric, s.field, s.value),
+            ));
         } else if s.verdict == Verdict::Inconclusive
             && config.gate.fail_on == FailOn::Inconclusive
             && may_drop(
@@ -1277,17 +1318,20 @@ fn gate_reasons(
                 config.gate.metric(&s.metric).tolerance,
             )
         {
-            reasons.push(format!(
-                "{} is inconclusive in {}={}",
-                s.metric, s.field, s.value
+            reasons.push(Diagnostic::new(
+                Code::SliceInconclusive,
+                format!("{} is inconclusive in {}={}", s.metric, s.field, s.value),
             ));
         }
     }
     if examples.missing > 0 && !config.gate.allow_missing {
-        reasons.push(format!(
-            "{} examples of the baseline are missing from the current run: {} (a crashed shard must not pass; use --allow-missing if this is intended)",
-            examples.missing,
-            list_ids(&examples.missing_ids, examples.missing)
+        reasons.push(Diagnostic::new(
+            Code::MissingExamples,
+            format!(
+                "{} examples of the baseline are missing from the current run: {} (a crashed shard must not pass; use --allow-missing if this is intended)",
+                examples.missing,
+                list_ids(&examples.missing_ids, examples.missing)
+            ),
         ));
     }
     reasons

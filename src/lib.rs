@@ -25,7 +25,9 @@
 //!   [`score_shard`] (`benchgate score`), [`plan`] (`benchgate plan`);
 //! - the result: [`report::Report`], and [`render::renderer`] for its
 //!   terminal, markdown and JSON forms ([`render::html::html`] for the page);
-//! - failures: [`error::Error`] (exit code 2 at the command line).
+//! - failures: [`error::Error`] (exit code 2 at the command line); the
+//!   report's reasons and warnings: [`diagnostic::Diagnostic`], each with a
+//!   stable [`diagnostic::Code`].
 //!
 //! ```
 //! use benchgate::config::{Config, OutputFormat};
@@ -77,7 +79,8 @@
 //!   ▲
 //!  load        load: readers, baseline header, baseline sources (file, git:, artifact:)
 //!   ▲
-//!  base        error, escape, atomic (file writer), github (client, Actions env)
+//!  base        error, diagnostic (reasons and warnings), escape, atomic (file
+//!              writer), github (client, Actions env)
 //! ```
 //!
 //! When two stages need the same helper, it moves down, not sideways; an error
@@ -92,6 +95,7 @@ pub mod cli;
 pub(crate) mod cli_config;
 pub mod config;
 pub mod design;
+pub mod diagnostic;
 pub mod error;
 pub(crate) mod escape;
 pub mod examples;
@@ -264,7 +268,7 @@ pub enum PlanSize {
 pub fn plan(config: &Config, request: &PlanRequest) -> Result<report::PlanReport> {
     config::probability("--power", request.power)?;
     if !(request.tolerance >= 0.0 && request.tolerance.is_finite()) {
-        return Err(Error::Config(format!(
+        return Err(Error::Usage(format!(
             "--tolerance {}: must be 0 or more",
             request.tolerance
         )));
@@ -278,14 +282,14 @@ pub fn plan(config: &Config, request: &PlanRequest) -> Result<report::PlanReport
         .iter()
         .position(|s| s.metric.name() == request.metric)
     else {
-        return Err(Error::Config(format!(
+        return Err(Error::Usage(format!(
             "--metric {}: not a metric of these files",
             request.metric
         )));
     };
     let s = &scored.scores[m];
     if !matches!(scored.layouts[m], design::Layout::Delta { .. }) {
-        return Err(Error::Config(format!(
+        return Err(Error::Usage(format!(
             "--metric {}: a corpus metric (its value is not a mean of per-example scores); plan sizes mean metrics",
             request.metric
         )));
@@ -293,7 +297,7 @@ pub fn plan(config: &Config, request: &PlanRequest) -> Result<report::PlanReport
     let n = s.base.len();
     let binary = s.base.iter().chain(&s.cur).all(|&x| x == 0.0 || x == 1.0);
     if !binary && !request.second_run {
-        return Err(Error::Config(format!(
+        return Err(Error::Usage(format!(
             "--metric {}: its scores are not 0/1, so how much they vary from run to run decides the plan, and one run cannot show it; run the benchmark twice with the same system and pass the second run as --current",
             request.metric
         )));
@@ -340,7 +344,7 @@ pub fn plan(config: &Config, request: &PlanRequest) -> Result<report::PlanReport
     let (drop, examples, clusters, mde) = match request.size {
         PlanSize::Drop(x) => {
             if !(x > 0.0 && x.is_finite()) {
-                return Err(Error::Config(format!("--drop {x}: must be more than 0")));
+                return Err(Error::Usage(format!("--drop {x}: must be more than 0")));
             }
             let needed = model.examples(x, target).map(|e| e.max(min));
             // Whole clusters: round up, and the size rounds with them.
@@ -744,7 +748,7 @@ fn nothing_to_compare(aligned: &align::Aligned, config: &Config) -> Error {
     );
     if !aligned.edited.is_empty() {
         let shown: Vec<&str> = aligned.edited.iter().take(5).map(String::as_str).collect();
-        return Error::Config(format!(
+        return Error::Settings(format!(
             "all {} examples that {base} and {cur} share were edited: their references (or the tool's dataset hashes) differ ({}{}), so no example can be compared; the baseline was made on another dataset — refresh it from this dataset",
             aligned.edited.len(),
             shown.join(", "),
@@ -755,7 +759,7 @@ fn nothing_to_compare(aligned: &align::Aligned, config: &Config) -> Error {
         let shown: Vec<String> = ids.iter().take(3).map(|i| format!("\"{i}\"")).collect();
         shown.join(", ")
     };
-    Error::Config(format!(
+    Error::Settings(format!(
         "no example id appears in both {base} and {cur} (baseline ids such as {}; current ids such as {}); check that both files use the same ids (and --id-field)",
         sample(&aligned.missing),
         sample(&aligned.added)
@@ -773,7 +777,7 @@ fn check_same_dataset(aligned: &align::Aligned, fingerprints: &[String; 2]) -> R
     if changes.is_empty() {
         return Ok(());
     }
-    Err(Error::Config(format!(
+    Err(Error::Settings(format!(
         "--strict-dataset: the dataset changed since the baseline (fingerprint {} → {}): {}; refresh the baseline, or drop --strict-dataset to compare on the unchanged examples",
         align::short(&fingerprints[0]),
         align::short(&fingerprints[1]),
@@ -835,14 +839,17 @@ fn human_gate(
         .and_then(|g| g.min);
     if let Some(floor) = human.floor {
         if human.win_rate < floor {
-            let reason = format!(
-                "the human win rate {:.3} is below its floor {floor}",
-                human.win_rate
+            let reason = diagnostic::Diagnostic::new(
+                diagnostic::Code::HumanBelowFloor,
+                format!(
+                    "the human win rate {:.3} is below its floor {floor}",
+                    human.win_rate
+                ),
             );
             if config.gate.fail_on == config::FailOn::Never {
                 report
                     .warnings
-                    .push(format!("{reason} (not gating: --fail-on never)"));
+                    .push(reason.suffixed(" (not gating: --fail-on never)"));
             } else {
                 report.reasons.push(reason);
                 report.verdict = report::GateVerdict::Fail;
@@ -861,14 +868,14 @@ fn check_gate_names(config: &Config, metrics: &[Box<dyn metrics::Metric>]) -> Re
     for name in config.gate.by_metric.keys() {
         if name == HUMAN_WIN_RATE {
             if config.inputs.human.is_none() {
-                return Err(Error::Config(format!(
+                return Err(Error::Usage(format!(
                     "--min {HUMAN_WIN_RATE}=… gates on a human review: add --human SHEET --human-key KEY (written by `benchgate review sample`)"
                 )));
             }
             continue;
         }
         if !names.contains(&name.as_str()) && !configured.contains(name) {
-            return Err(Error::Config(format!(
+            return Err(Error::Settings(format!(
                 "a tolerance or bound is set for \"{name}\", which is not among the compared metrics ({}); add it with --metric or fix the name",
                 names.join(", ")
             )));
@@ -890,7 +897,9 @@ pub struct ScoreReport {
     /// Per-example scores: (id, score per metric in `order`).
     #[serde(skip)]
     pub examples: Vec<(String, Vec<f64>)>,
-    /// What the metrics want the user to know (empty BERTScore sentences).
+    /// What the metrics want the user to know (empty BERTScore sentences), as
+    /// printed: `benchgate score --format json` writes them as strings (the
+    /// comparison's report has them as [`diagnostic::Diagnostic`]s).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<String>,
     /// Signatures of metrics that have one (BERTScore's model hash).
@@ -952,9 +961,9 @@ pub fn score_side(
             .collect(),
         warnings: side
             .tool
-            .as_ref()
-            .map(|t| t.warnings.clone())
-            .unwrap_or_default(),
+            .iter()
+            .flat_map(|t| t.warnings.iter().map(ToString::to_string))
+            .collect(),
         signatures: Vec::new(),
         reuse: Vec::new(),
     };
@@ -970,7 +979,7 @@ pub fn score_side(
     for name in names {
         let mut metric = metrics::build(name, options, &info)?;
         if metric.is_paired() {
-            return Err(Error::Config(format!(
+            return Err(Error::Usage(format!(
                 "{name} compares a run's outputs with the baseline's, so it scores in `compare` only (one run has nothing to compare)"
             )));
         }
@@ -988,8 +997,12 @@ pub fn score_side(
                 .reuse(idf_rows)
                 .filter(|_| metric.arity() == 1 && !metric.counts_present()),
         );
-        report.warnings.extend(metric.warnings());
-        report.warnings.extend(notes);
+        report
+            .warnings
+            .extend(metric.warnings().iter().map(ToString::to_string));
+        report
+            .warnings
+            .extend(notes.iter().map(ToString::to_string));
         report
             .warnings
             .extend(metric.judge_usage().map(|u| render::judge_line(&u)));

@@ -1,10 +1,15 @@
 //! The plain data a run produces: verdicts, numbers and the examples behind them.
 //! Renderers read it; nothing here computes statistics. Serialised as-is for
-//! `--format json` (`schema_version` 1).
+//! `--format json` (`schema_version` [`SCHEMA_VERSION`]).
 
 use serde::Serialize;
 
+use crate::diagnostic::{Reason, Warning};
 use crate::metrics::Direction;
+
+/// Version of the JSON report's layout: 2 since reasons and warnings are
+/// objects (`code`, `message`, `hint`) rather than strings.
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// The gate's overall answer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
@@ -339,7 +344,7 @@ pub struct Report {
     /// Pass or fail.
     pub verdict: GateVerdict,
     /// Why the gate failed (empty on pass).
-    pub reasons: Vec<String>,
+    pub reasons: Vec<Reason>,
     /// Example counts.
     pub examples: ExampleCounts,
     /// Overall results per metric.
@@ -351,7 +356,7 @@ pub struct Report {
     /// Reproducibility settings.
     pub settings: Settings,
     /// Things the user should know that did not fail the gate.
-    pub warnings: Vec<String>,
+    pub warnings: Vec<Warning>,
     /// Where the baseline came from.
     pub baseline_source: String,
     /// The datasets' fingerprints, and the baseline file's header.
@@ -569,13 +574,16 @@ impl Report {
             GateVerdict::Pass
         };
         let prefixed = |r: &Report, s: &str| format!("{}/{s}", r.suite);
+        let diagnostic = |r: &Report, d: &crate::diagnostic::Diagnostic| {
+            d.clone().prefixed(&format!("{}/", r.suite))
+        };
         out.reasons = reports
             .iter()
-            .flat_map(|r| r.reasons.iter().map(move |x| prefixed(r, x)))
+            .flat_map(|r| r.reasons.iter().map(move |x| diagnostic(r, x)))
             .collect();
         out.warnings = reports
             .iter()
-            .flat_map(|r| r.warnings.iter().map(move |x| prefixed(r, x)))
+            .flat_map(|r| r.warnings.iter().map(move |x| diagnostic(r, x)))
             .collect();
         out.metrics = reports
             .iter()

@@ -8,6 +8,7 @@ use rayon::prelude::*;
 
 use crate::align::{Aligned, Example};
 use crate::design::{Clusters, Design, Layout};
+use crate::diagnostic::{Code, Diagnostic, Warning};
 use crate::error::{Error, Location, Result};
 use crate::load::record::format_number;
 use crate::load::Row;
@@ -23,7 +24,7 @@ pub struct MetricScores {
     /// Current statistics, same shape.
     pub cur: Vec<f64>,
     /// What scoring found that the report should say.
-    pub notes: Vec<String>,
+    pub notes: Vec<Warning>,
     /// Each example's spread over its repeated samples, baseline then
     /// current: present when some example has more than one sample.
     pub samples: Option<Box<[Vec<SampleSpread>; 2]>>,
@@ -380,7 +381,7 @@ fn tool_defaults(
             .is_none_or(|t| !t.metrics.iter().any(|m| numeric.contains(m)))
     };
     if none(base) && none(cur) {
-        return Err(Error::Config(format!(
+        return Err(Error::Settings(format!(
             "no metric to compare: the {tool} files hold no per-sample scores (no scorer ran, or every score is missing); name the metrics to compare with --metric (text metrics such as exact_match run only when asked for)"
         )));
     }
@@ -393,7 +394,7 @@ fn tool_defaults(
             }
         })
     };
-    Err(Error::Config(format!(
+    Err(Error::Settings(format!(
         "no metric to compare: the {tool} files name per-sample metrics (baseline: {}; current: {}) but none is a number on every example of both runs; name the metrics to compare with --metric (text metrics such as exact_match run only when asked for)",
         listed(base),
         listed(cur)
@@ -420,7 +421,7 @@ fn text_defaults(
         defaults.extend(every.iter().cloned());
         defaults.extend(configured.iter().cloned());
         if defaults.is_empty() {
-            return Err(Error::Config(
+            return Err(Error::Settings(
                 "no metric to compare: the inputs have no references and no numeric fields; name one with --metric".into(),
             ));
         }
@@ -506,7 +507,7 @@ pub fn score_with_progress(
             };
             let [mut base, mut cur]: [Vec<f64>; 2] = values
                 .try_into()
-                .map_err(|_| Error::Config("scoring lost a side".into()))?;
+                .map_err(|_| Error::Internal("scoring lost a side".into()))?;
             check_sums(metric.as_ref(), [&base, &cur], [paths.0, paths.1])?;
             notes.extend(pair_values(metric.as_ref(), &mut base, &mut cur));
             let samples = match spreads {
@@ -543,7 +544,7 @@ pub struct Scored {
     /// The predictions computed when stored values could stand in.
     pub reuse: Option<Reused>,
     /// Notes for the report.
-    pub notes: Vec<String>,
+    pub notes: Vec<Warning>,
     /// Each side's spreads over repeated samples, when every example was
     /// computed (stored values carry no samples: a metric that reused values
     /// reports no noise).
@@ -582,9 +583,12 @@ pub fn score_metric<'a>(
         .and_then(|r| Some((r.key, stored.get(metric.name(), &r.settings)?)));
     let Some((kind, values)) = found else {
         if reusable.is_some() {
-            notes.push(format!(
-                "{}: the stored values were computed with other settings (model, layers, idf, rescaling, command, rubric or other judge setting, or benchgate version), so every prediction was scored",
-                metric.name()
+            notes.push(Diagnostic::new(
+                Code::StaleStoredValues,
+                format!(
+                    "{}: the stored values were computed with other settings (model, layers, idf, rescaling, command, rubric or other judge setting, or benchgate version), so every prediction was scored",
+                    metric.name()
+                ),
             ));
         }
         if metric.needs_rows() {
@@ -684,7 +688,7 @@ fn score_paired(metric: &mut dyn Metric, aligned: &Aligned, tick: &Tick<'_>) -> 
     let name = metric.name().to_string();
     let values = metric.score_pairs(&pairs, &|done, total| tick.calls(&name, done, total))?;
     if values.len() != pairs.len() {
-        return Err(Error::Config(format!(
+        return Err(Error::Internal(format!(
             "{}: scored {} of {} examples",
             metric.name(),
             values.len(),
@@ -740,7 +744,7 @@ fn check_sums(metric: &dyn Metric, sides: [&[f64]; 2], paths: [&Path; 2]) -> Res
 /// A partial metric compares the examples that have a value in both runs:
 /// an example with a value in one run only (its task reports the metric in
 /// that run alone) is left out of both sides, with a note.
-fn pair_values(metric: &dyn Metric, base: &mut [f64], cur: &mut [f64]) -> Vec<String> {
+fn pair_values(metric: &dyn Metric, base: &mut [f64], cur: &mut [f64]) -> Vec<Warning> {
     let k = metric.arity().max(1);
     let mut one_sided = 0usize;
     for (b, c) in base.chunks_mut(k).zip(cur.chunks_mut(k)) {
@@ -753,9 +757,12 @@ fn pair_values(metric: &dyn Metric, base: &mut [f64], cur: &mut [f64]) -> Vec<St
     if one_sided == 0 {
         return Vec::new();
     }
-    vec![format!(
-        "{}: {one_sided} examples have a value in only one of the two runs (a task or scorer that reports it in one run alone, a score missing on one side); it compares the examples that have it in both",
-        metric.name()
+    vec![Diagnostic::new(
+        Code::OneSidedValues,
+        format!(
+            "{}: {one_sided} examples have a value in only one of the two runs (a task or scorer that reports it in one run alone, a score missing on one side); it compares the examples that have it in both",
+            metric.name()
+        ),
     )]
 }
 
@@ -795,7 +802,7 @@ pub fn slices(aligned: &Aligned, fields: &[String]) -> Result<Slices> {
                     fields.into_iter().collect::<Vec<_>>().join(", ")
                 )
             };
-            return Err(Error::Config(format!(
+            return Err(Error::Usage(format!(
                 "--slice-by {field}: no example has a field \"{field}\"; {available}"
             )));
         }
@@ -805,7 +812,7 @@ pub fn slices(aligned: &Aligned, fields: &[String]) -> Result<Slices> {
         ..Slices::default()
     };
     for (g, (key, members)) in by_key.into_iter().enumerate() {
-        let g = u32::try_from(g + 1).map_err(|_| Error::Config("too many slices".into()))?;
+        let g = u32::try_from(g + 1).map_err(|_| Error::Usage("too many slices".into()))?;
         for &i in &members {
             out.membership[i].push(g);
         }
@@ -842,7 +849,7 @@ pub fn clusters(aligned: &Aligned, field: &str) -> Result<(Clusters, usize)> {
         for e in aligned.baseline.iter().chain(&aligned.current) {
             fields.extend(e.first().tags.keys().map(|k| k.as_str()));
         }
-        return Err(Error::Config(format!(
+        return Err(Error::Usage(format!(
             "--cluster-by {field}: no example has a field \"{field}\"; fields it could be: {}",
             if fields.is_empty() {
                 "none (the inputs have no text fields besides id, prediction, reference and input)"

@@ -532,9 +532,10 @@ fn a_second_run_against_a_baseline_file_judges_only_the_changed_outputs() {
             .as_array()
             .expect("warnings")
             .iter()
-            .any(|w| w.as_str().is_some_and(
-                |w| w.starts_with("llm_judge: the stored values were computed with other settings")
-            )),
+            .any(|w| w["code"] == "stale-stored-values"
+                && w["message"].as_str().is_some_and(|w| w.starts_with(
+                    "llm_judge: the stored values were computed with other settings"
+                ))),
         "{}",
         report["warnings"]
     );

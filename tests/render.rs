@@ -4,6 +4,7 @@
 use std::path::PathBuf;
 
 use benchgate::config::{Config, ConfigBuilder, OutputFormat};
+use benchgate::diagnostic::Code;
 use benchgate::render::{renderer, RenderOptions, MAX_COMMENT_CHARS};
 use benchgate::report::Report;
 
@@ -188,7 +189,10 @@ fn a_missing_history_is_a_warning() {
     );
     assert!(report.trends.is_empty());
     assert!(
-        report.warnings.iter().any(|w| w.contains("no history at")),
+        report
+            .warnings
+            .iter()
+            .any(|w| w.code == Code::NoHistory && w.message.contains("no history at")),
         "{:?}",
         report.warnings
     );

@@ -177,10 +177,9 @@ fn other_settings_reuse_nothing() {
     assert_eq!(runs(&other_counter), 240);
     assert!(report.reuse.is_empty());
     assert!(
-        report
-            .warnings
-            .iter()
-            .any(|w| w.starts_with("exec: the stored values were computed with other settings")),
+        report.warnings.iter().any(|w| w
+            .message
+            .starts_with("exec: the stored values were computed with other settings")),
         "{:?}",
         report.warnings
     );

@@ -18,6 +18,7 @@ use std::path::PathBuf;
 use std::sync::OnceLock;
 
 use benchgate::config::{Config, OutputFormat};
+use benchgate::diagnostic::{Code, Diagnostic};
 use benchgate::render::{marker, renderer, RenderOptions, MAX_COMMENT_CHARS};
 use benchgate::report::Report;
 use pulldown_cmark::{Event, Options, Parser, Tag, TagEnd};
@@ -110,9 +111,11 @@ pub fn hostile_report(data: &[u8]) -> Report {
         report.suite.clone_from(&settings.outputs().suite);
     }
     report.baseline_source = next(1);
-    report.warnings.push(next(2));
+    report
+        .warnings
+        .push(Diagnostic::new(Code::LooksClustered, next(2)).with_hint(next(2)));
     for r in &mut report.reasons {
-        *r = next(2);
+        *r = Diagnostic::new(r.code, next(2));
     }
     for m in &mut report.metrics {
         m.name = next(3);

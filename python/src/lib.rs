@@ -198,11 +198,11 @@ fn compare(
 fn one_suite(config: Config, in_memory: bool) -> Result<Config, Error> {
     match config.suites() {
         [] => Ok(config),
-        _ if in_memory => Err(Error::Config(
+        _ if in_memory => Err(Error::Settings(
             "the config file declares suites, which name their own files; compare data in memory with a config file without [[suite]] sections".into(),
         )),
         [one] => Ok(one.clone()),
-        many => Err(Error::Config(format!(
+        many => Err(Error::Settings(format!(
             "the config file declares {} suites ({}); compare one at a time with suite=NAME",
             many.len(),
             many.iter()
@@ -296,7 +296,7 @@ fn raise(py: Python<'_>, e: Error) -> PyErr {
         Error::Input { .. } | Error::Rows(_) | Error::Io { .. } => "InputError",
         Error::UnknownMetric { .. } => "UnknownMetricError",
         // A git: baseline that cannot be read is a setting to fix, as before.
-        Error::Config(_) | Error::Git(_) => "ConfigError",
+        Error::Usage(_) | Error::Settings(_) | Error::Git(_) => "ConfigError",
         _ => "BenchgateError",
     };
     // The binary prints `{:#}` of the error: the same chain of causes.

@@ -48,7 +48,11 @@ def test_the_report_is_the_json_document_as_objects(cli):
     doc = cli_json(cli, "--slice-by", "category")
     assert report.verdict == doc["verdict"] == "fail"
     assert report.passed is False
-    assert report.reasons == doc["reasons"]
+    assert report.reasons == [r["message"] + (f"; {r['hint']}" if "hint" in r else "") for r in doc["reasons"]]
+    assert [(d.code, d.message, d.hint) for d in report.reason_details] == [
+        (r["code"], r["message"], r.get("hint")) for r in doc["reasons"]
+    ]
+    assert {d.code for d in report.reason_details} == {"regressed", "slice-regressed"}
     assert [m.name for m in report.metrics] == [m["name"] for m in doc["metrics"]]
     for metric, row in zip(report.metrics, doc["metrics"]):
         assert isinstance(metric, benchgate.Metric)
@@ -216,6 +220,9 @@ def test_cluster_by_is_the_commands_flag(cli):
     plain = benchgate.compare(b, c, metrics="correct")
     assert not plain.passed
     assert any("--cluster-by doc_id" in w for w in plain.warnings)
+    clustered = [d for d in plain.warning_details if d.code == "looks-clustered"]
+    assert len(clustered) == 1 and clustered[0].hint == "consider --cluster-by doc_id"
+    assert str(clustered[0]) in plain.warnings
 
 
 def test_unknown_and_output_keywords_are_type_errors():

@@ -12,6 +12,7 @@ use octocrab::secrecy::SecretString;
 
 /// Something the Actions files or the event payload did not allow.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum ActionsError {
     /// `GITHUB_EVENT_PATH` names a file that cannot be read.
     #[error("{}: cannot read the event payload named by GITHUB_EVENT_PATH: {cause}", path.display())]

@@ -106,6 +106,7 @@ pub enum Failure {
 
 /// A failed GitHub API call: one variant per call benchgate makes.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum GithubError {
     /// `GITHUB_API_URL` is not an http(s) URL.
     #[error(

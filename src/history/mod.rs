@@ -154,7 +154,8 @@ fn check_entry(entry: &Entry, at: impl Fn() -> Location) -> Result<()> {
     Ok(())
 }
 
-/// The parts of a JSON report (`schema_version` 1) that the history records.
+/// The parts of a JSON report that the history records: the same in
+/// `schema_version` 1 and 2 (which differ in reasons and warnings only).
 #[derive(Debug, Deserialize)]
 struct ReportIn {
     schema_version: u32,
@@ -206,12 +207,13 @@ fn entry_from_text(path: &Path, text: &str, commit: &str, date: &str) -> Result<
             format!("not a benchgate JSON report: {}; write one with `benchgate compare … --json-out report.json`", without_position(&e)),
         )
     })?;
-    if report.schema_version != 1 {
+    if !(1..=crate::report::SCHEMA_VERSION).contains(&report.schema_version) {
         return Err(Error::input(
             Location::file(path).with_field("schema_version"),
             format!(
-                "schema_version {} is not one this benchgate reads (1); append with the benchgate that wrote the report",
-                report.schema_version
+                "schema_version {} is not one this benchgate reads (1 to {}); append with the benchgate that wrote the report",
+                report.schema_version,
+                crate::report::SCHEMA_VERSION
             ),
         ));
     }
@@ -255,7 +257,7 @@ fn entry_from_text(path: &Path, text: &str, commit: &str, date: &str) -> Result<
 pub fn append(path: &Path, entry: &Entry) -> Result<bool> {
     let mut history = read_or_empty(path)?;
     let line = serde_json::to_string(entry)
-        .map_err(|e| Error::Config(format!("cannot serialise the history entry: {e}")))?;
+        .map_err(|e| Error::Internal(format!("cannot serialise the history entry: {e}")))?;
     let same = history
         .entries
         .iter()
@@ -306,7 +308,7 @@ pub fn resolve_commit(flag: Option<&str>) -> Result<String> {
 }
 
 fn no_commit(why: impl std::fmt::Display) -> Error {
-    Error::Config(format!(
+    Error::Usage(format!(
         "cannot tell which commit the report measured ({why}); pass --commit SHA or set GITHUB_SHA"
     ))
 }
@@ -316,7 +318,7 @@ pub fn resolve_date(flag: Option<&str>) -> Result<String> {
     let utc = match flag {
         Some(raw) => chrono::DateTime::parse_from_rfc3339(raw.trim())
             .map_err(|e| {
-                Error::Config(format!(
+                Error::Usage(format!(
                     "--date \"{raw}\" is not an RFC 3339 date ({e}); write it like 2026-11-27T12:00:00Z"
                 ))
             })?
@@ -406,9 +408,12 @@ pub fn report_trends(history: &History, report: &Report) -> Vec<MetricTrend> {
 /// a history that does not exist yet only adds a warning.
 pub fn attach(path: &Path, report: &mut Report) -> Result<()> {
     if !path.exists() {
-        report.warnings.push(format!(
-            "no history at {} yet: the trend appears once a run on main has recorded one with `benchgate history append`",
-            path.display()
+        report.warnings.push(crate::diagnostic::Diagnostic::new(
+            crate::diagnostic::Code::NoHistory,
+            format!(
+                "no history at {} yet: the trend appears once a run on main has recorded one with `benchgate history append`",
+                path.display()
+            ),
         ));
         return Ok(());
     }
@@ -468,7 +473,7 @@ pub fn drift(
     alpha: f64,
 ) -> Result<DriftReport> {
     if !(2..=MAX_LAST).contains(&last) {
-        return Err(Error::Config(format!(
+        return Err(Error::Usage(format!(
             "--last {last}: test between 2 and {MAX_LAST} entries"
         )));
     }
@@ -482,7 +487,7 @@ pub fn drift(
                 .flat_map(|e| e.metrics.keys().cloned())
                 .collect();
             let known: Vec<String> = known.into_iter().collect();
-            return Err(Error::Config(format!(
+            return Err(Error::Usage(format!(
                 "--metric {m}: {} has no entry with that metric; it records: {}",
                 path.display(),
                 if known.is_empty() {

@@ -196,6 +196,7 @@ impl From<ArtifactError> for crate::error::Error {
 
 /// Why an artifact baseline could not be read; each message says what to do.
 #[derive(Debug, Clone, thiserror::Error)]
+#[non_exhaustive]
 pub enum ArtifactError {
     /// The `artifact:` spec is malformed.
     #[error("\"{spec}\": an artifact baseline is artifact:NAME[:PATH], e.g. artifact:evals-baseline:baseline.jsonl")]

@@ -56,6 +56,7 @@ use super::json::{json_error, kind, line_of};
 use super::non_finite;
 use super::record::{format_number, Fields, Row};
 use super::{Text, ToolInfo};
+use crate::diagnostic::{Code, Diagnostic};
 use crate::error::{Error, Location, Result};
 
 #[derive(Deserialize)]
@@ -181,9 +182,9 @@ pub fn read(path: &Path, bytes: &[u8]) -> Result<(Vec<Row>, ToolInfo)> {
         ..ToolInfo::default()
     };
     if conversational > 0 {
-        info.warnings.push(format!(
+        info.warnings.push(Diagnostic::new(Code::ConversationalSkipped, format!(
             "{file}: {conversational} conversational test cases are not compared (benchgate reads single-turn test cases)"
-        ));
+        )));
     }
     for name in &order {
         directions(&file, name, &measured, &mut info);
@@ -368,11 +369,11 @@ fn directions(file: &str, name: &str, measured: &[Vec<Measured>], info: &mut Too
     let errors: Vec<&str> = all.iter().filter_map(|m| m.error.as_deref()).collect();
     if let Some(first) = errors.first() {
         let first: String = first.chars().take(120).collect();
-        info.warnings.push(format!(
+        info.warnings.push(Diagnostic::new(Code::MetricErrored, format!(
             "{file}: the metric \"{name}\" errored on {} of {} test cases (such as: {first}); those cases are missing for it",
             errors.len(),
             all.len()
-        ));
+        )));
     }
     if all.iter().any(|m| m.success.is_some() && m.error.is_none()) {
         info.higher_is_better.push(passed(name));
@@ -384,10 +385,10 @@ fn directions(file: &str, name: &str, measured: &[Vec<Measured>], info: &mut Too
         [] => return,
         [t] => *t,
         many => {
-            info.warnings.push(format!(
+            info.warnings.push(Diagnostic::new(Code::ThresholdUnusable, format!(
                 "{file}: the test cases give the metric \"{name}\" different thresholds ({}); its direction is guessed from its name",
                 many.iter().map(|t| format_number(*t)).collect::<Vec<_>>().join(", ")
-            ));
+            )));
             return;
         }
     };
@@ -406,10 +407,10 @@ fn directions(file: &str, name: &str, measured: &[Vec<Measured>], info: &mut Too
     } else if at_most {
         info.lower_is_better.push(name.to_string());
     } else {
-        info.warnings.push(format!(
+        info.warnings.push(Diagnostic::new(Code::ThresholdUnusable, format!(
             "{file}: the metric \"{name}\" passes and fails regardless of its score against its threshold {}; its direction is guessed from its name",
             format_number(threshold)
-        ));
+        )));
     }
 }
 
@@ -436,10 +437,10 @@ fn check_aggregates(file: &str, rows: &[Row], run: &TestRun, info: &mut ToolInfo
             mean(&passed(name)),
         ) {
             if passes + fails > 0.0 && differs(passes / (passes + fails), ours) {
-                info.warnings.push(format!(
+                info.warnings.push(Diagnostic::new(Code::SummaryMismatch, format!(
                     "{file}: DeepEval counts {passes} of {} test cases passing \"{name}\", the test cases give {ours}",
                     passes + fails
-                ));
+                )));
             }
         }
         let scores: Vec<f64> = scores.iter().filter_map(Json::as_f64).collect();
@@ -449,9 +450,9 @@ fn check_aggregates(file: &str, rows: &[Row], run: &TestRun, info: &mut ToolInfo
         let stated = scores.iter().sum::<f64>() / scores.len() as f64;
         if let Some(ours) = mean(name) {
             if differs(stated, ours) {
-                info.warnings.push(format!(
+                info.warnings.push(Diagnostic::new(Code::SummaryMismatch, format!(
                     "{file}: DeepEval's metricsScores give \"{name}\" a mean of {stated}, the test cases {ours}"
-                ));
+                )));
             }
         }
     }
@@ -459,10 +460,10 @@ fn check_aggregates(file: &str, rows: &[Row], run: &TestRun, info: &mut ToolInfo
         (run.test_passed, run.test_failed, mean("success"))
     {
         if passed + failed > 0.0 && differs(passed / (passed + failed), ours) {
-            info.warnings.push(format!(
+            info.warnings.push(Diagnostic::new(Code::SummaryMismatch, format!(
                 "{file}: DeepEval counts {passed} of {} test cases passed, the test cases' success gives {ours}",
                 passed + failed
-            ));
+            )));
         }
     }
 }
@@ -543,7 +544,9 @@ mod tests {
         );
         assert_eq!(info.lower_is_better, ["Hallucination"]);
         assert_eq!(info.warnings.len(), 1, "{:?}", info.warnings);
-        assert!(info.warnings[0].contains("\"GEval\" errored on 1 of 1 test cases"));
+        assert!(info.warnings[0]
+            .message
+            .contains("\"GEval\" errored on 1 of 1 test cases"));
 
         // .latest_test_run.json wraps the same run.
         let wrapped = format!("{{\"testRunData\": {text}}}");
@@ -561,7 +564,7 @@ mod tests {
             r#", "metricsScores": [{"metric": "Relevancy", "scores": [0.9, 0.6]}], "testPassed": 2, "testFailed": 0"#,
         );
         let (_, info) = read(Path::new("r.json"), text.as_bytes()).expect("reads");
-        let text = info.warnings.join("\n");
+        let text = crate::diagnostic::texts(&info.warnings).join("\n");
         assert!(
             text.contains("give \"Relevancy\" a mean of 0.75, the test cases 0.7"),
             "{text}"
@@ -587,7 +590,9 @@ mod tests {
         assert!(!info.higher_is_better.contains(&"Latency".to_string()));
         assert!(info.lower_is_better.is_empty());
         assert!(
-            info.warnings[0].contains("different thresholds (10, 12)"),
+            info.warnings[0]
+                .message
+                .contains("different thresholds (10, 12)"),
             "{:?}",
             info.warnings
         );
@@ -631,7 +636,7 @@ mod tests {
         }
         assert_eq!(rows[1].input.as_deref(), Some("NaN? Q1"));
         assert_eq!(
-            info.warnings,
+            crate::diagnostic::texts(&info.warnings),
             ["run.json: 3 examples had a non-finite Faithfulness (b NaN, c Infinity, d -Infinity); they are left out of Faithfulness (missing for those examples, never a number)"]
         );
         // The stated mean over the finite scores is the cases' mean: no warning.

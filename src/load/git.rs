@@ -25,7 +25,7 @@ impl GitSource {
             Some((r, p)) if !r.is_empty() && !p.is_empty() => {
                 Ok(GitSource { reference: r.to_string(), path: p.to_string() })
             }
-            _ => Err(Error::Config(format!(
+            _ => Err(Error::Settings(format!(
                 "\"{spec}\": a git baseline is git:REF:PATH, e.g. git:origin/main:evals/results.jsonl"
             ))),
         })

@@ -56,6 +56,7 @@ use super::json::{json_error, kind, line_of};
 use super::non_finite;
 use super::record::{Fields, Row};
 use super::{Text, ToolInfo};
+use crate::diagnostic::{Code, Diagnostic};
 use crate::error::{Error, Location, Result};
 
 /// The first bytes of a zip archive (a local file header).
@@ -494,28 +495,28 @@ impl<'a> Log<'a> {
         );
         match status {
             Status::Stated(Some(s)) if s == "success" => {}
-            Status::Stated(Some(s)) => warnings.push(format!(
+            Status::Stated(Some(s)) => warnings.push(Diagnostic::new(Code::RunIncomplete, format!(
                 "{file}: the Inspect run's status is \"{s}\", not \"success\"; {held}"
-            )),
-            Status::Stated(None) => warnings.push(format!(
+            ))),
+            Status::Stated(None) => warnings.push(Diagnostic::new(Code::RunIncomplete, format!(
                 "{file}: the Inspect log states no status; {held}"
-            )),
-            Status::NoHeader => warnings.push(format!(
+            ))),
+            Status::NoHeader => warnings.push(Diagnostic::new(Code::RunIncomplete, format!(
                 "{file}: the Inspect log has no header.json, so the run never finished (it errored or was stopped); {held}"
-            )),
+            ))),
         }
         if self.errored > 0 {
-            warnings.push(format!(
+            warnings.push(Diagnostic::new(Code::SamplesErrored, format!(
                 "{file}: {} of {} samples ended in an error; their missing scores are missing, not zero",
                 self.errored,
                 self.rows.len()
-            ));
+            )));
         }
         warnings.extend(self.non_finite.warnings(&file));
         for (metric, count, first) in &self.unreadable {
-            warnings.push(format!(
+            warnings.push(Diagnostic::new(Code::UnrecognisedValues, format!(
                 "{file}: {count} values of {metric} (such as \"{first}\") are not C/I/P/N, yes/no, true/false or a number; read as 0, as Inspect's value_to_float does"
-            ));
+            )));
         }
         let mut metrics = Vec::new();
         let epochs_repeat = {
@@ -536,10 +537,10 @@ impl<'a> Log<'a> {
             }
             let reducer = score.get("reducer").and_then(Json::as_str);
             if epochs_repeat && reducer.is_some_and(|r| r != "mean") {
-                warnings.push(format!(
+                warnings.push(Diagnostic::new(Code::EpochReducer, format!(
                     "{file}: Inspect reduced the epochs of {metric} with \"{}\"; benchgate averages epochs (as the \"mean\" reducer does), so its values differ from Inspect's",
                     reducer.unwrap_or_default()
-                ));
+                )));
                 continue;
             }
             let stated = score.get("metrics").and_then(|m| {
@@ -553,9 +554,9 @@ impl<'a> Log<'a> {
             if let (Some((name, stated)), Some(ours)) = (stated, example_mean(&self.rows, &metric))
             {
                 if (stated - ours).abs() > 1e-9 * stated.abs().max(1.0) {
-                    warnings.push(format!(
+                    warnings.push(Diagnostic::new(Code::SummaryMismatch, format!(
                         "{file}: Inspect's results say {metric} {name} = {stated}, the samples give {ours}"
-                    ));
+                    )));
                 }
             }
         }
@@ -780,7 +781,7 @@ mod tests {
         let (rows, info) = read(Path::new("x.eval"), &bytes).expect("reads");
         assert_eq!(rows[0].id, "a");
         assert!(info.metrics.is_empty());
-        let text = info.warnings.join("\n");
+        let text = crate::diagnostic::texts(&info.warnings).join("\n");
         assert!(
             text.contains("x.eval: the Inspect log has no header.json"),
             "{text}"
@@ -811,7 +812,7 @@ mod tests {
         );
         let (_, info) = read(Path::new("x.eval"), &bytes).expect("reads");
         assert_eq!(
-            info.warnings,
+            crate::diagnostic::texts(&info.warnings),
             ["x.eval: Inspect's results say match accuracy = 0.9, the samples give 0.875"]
         );
     }
@@ -839,7 +840,7 @@ mod tests {
         assert_eq!(r.line, 7);
         assert_eq!(info.metrics, ["exact"]);
         assert_eq!(
-            info.warnings,
+            crate::diagnostic::texts(&info.warnings),
             ["log.txt: the Inspect run's status is \"cancelled\", not \"success\"; its 1 samples (1 examples) are compared as they are"]
         );
     }
@@ -953,7 +954,7 @@ mod tests {
                 Some("NaN or Infinity? What is 2 + 2?")
             );
             assert_eq!(
-                info.warnings,
+                crate::diagnostic::texts(&info.warnings),
                 [
                     format!("{name}: 2 examples had a non-finite match (2 NaN, 4 (epoch 2) -Infinity); they are left out of match (missing for those examples, never a number)"),
                     format!("{name}: 1 examples had a non-finite match.x (3 Infinity); they are left out of match.x (missing for those examples, never a number)"),

@@ -64,7 +64,7 @@ pub struct ToolInfo {
     pub metrics: Vec<String>,
     /// What the reader wants the user to know (an aggregate in the tool's own
     /// results file that the samples do not reproduce, …).
-    pub warnings: Vec<String>,
+    pub warnings: Vec<crate::diagnostic::Warning>,
     /// Tool metrics the tool states are higher-is-better (DeepEval's metrics
     /// whose cases pass at or above their threshold, the share of cases that
     /// pass), unless the configuration says otherwise: no guess, no warning.
@@ -651,7 +651,7 @@ mod tests {
             assert!(
                 info.warnings
                     .iter()
-                    .any(|w| w.contains("1 examples had a non-finite")),
+                    .any(|w| w.message.contains("1 examples had a non-finite")),
                 "{tool}: {:?}",
                 info.warnings
             );

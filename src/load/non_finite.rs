@@ -45,6 +45,8 @@ use std::io::Read;
 
 use serde_json::Value as Json;
 
+use crate::diagnostic::{Code, Diagnostic, Warning};
+
 /// The tokens Python's `json` writes for non-finite floats, longest first
 /// (`-Infinity` before `Infinity`).
 const TOKENS: [&[u8]; 3] = [b"-Infinity", b"Infinity", b"NaN"];
@@ -104,7 +106,7 @@ impl Tally {
 
     /// One warning per metric that had non-finite values, in metric order:
     /// how many, the first five, and what became of them.
-    pub(crate) fn warnings(&self, file: &str) -> Vec<String> {
+    pub(crate) fn warnings(&self, file: &str) -> Vec<Warning> {
         self.by_metric
             .iter()
             .map(|(metric, ids)| {
@@ -114,10 +116,13 @@ impl Tally {
                 } else {
                     String::new()
                 };
-                format!(
-                    "{file}: {} examples had a non-finite {metric} ({}{more}); they are left out of {metric} (missing for those examples, never a number)",
-                    ids.len(),
-                    shown.join(", ")
+                Diagnostic::new(
+                    Code::NonFiniteValues,
+                    format!(
+                        "{file}: {} examples had a non-finite {metric} ({}{more}); they are left out of {metric} (missing for those examples, never a number)",
+                        ids.len(),
+                        shown.join(", ")
+                    ),
                 )
             })
             .collect()
@@ -298,7 +303,7 @@ mod tests {
         tally.record("acc", "q1", f64::NAN);
         tally.record_shown("score", "t", "null");
         assert_eq!(
-            tally.warnings("f.json"),
+            crate::diagnostic::texts(&tally.warnings("f.json")),
             [
                 "f.json: 1 examples had a non-finite acc (q1 NaN); they are left out of acc (missing for those examples, never a number)",
                 "f.json: 7 examples had a non-finite mae (q0 Infinity, q1 Infinity, q2 Infinity, q3 Infinity, q4 Infinity, … (2 more)); they are left out of mae (missing for those examples, never a number)",

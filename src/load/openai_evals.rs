@@ -35,6 +35,7 @@ use super::json::{kind, values};
 use super::non_finite;
 use super::record::{format_number, Fields, Row};
 use super::{Text, ToolInfo};
+use crate::diagnostic::{Code, Diagnostic};
 use crate::error::{Error, Location, Result};
 
 /// A sample's events as they are read.
@@ -270,10 +271,10 @@ pub fn read(path: &Path, bytes: &[u8]) -> Result<(Vec<Row>, ToolInfo)> {
     );
     let mut warnings = tally.warnings(&file);
     match &final_report {
-        None => warnings.push(format!(
+        None => warnings.push(Diagnostic::new(Code::RunIncomplete, format!(
             "{file}: the log has no final_report line, so the run may be partial (stopped before it finished); its {} samples are compared as they are",
             rows.len()
-        )),
+        ))),
         Some(report) => {
             for (key, stated) in report {
                 let metric = if key == "accuracy" { "correct" } else { key.as_str() };
@@ -286,11 +287,11 @@ pub fn read(path: &Path, bytes: &[u8]) -> Result<(Vec<Row>, ToolInfo)> {
                 }
                 let ours = xs.iter().sum::<f64>() / xs.len() as f64;
                 if (stated - ours).abs() > 1e-9 * stated.abs().max(1.0) {
-                    warnings.push(format!(
+                    warnings.push(Diagnostic::new(Code::SummaryMismatch, format!(
                         "{file}: the final_report says {key} = {}, the samples give {}",
                         format_number(stated),
                         format_number(ours)
-                    ));
+                    )));
                 }
             }
         }
@@ -416,7 +417,7 @@ mod tests {
         let wrong = text.replace("0.5}", "0.75}");
         let (_, info) = read(Path::new("log.jsonl"), wrong.as_bytes()).expect("reads");
         assert_eq!(
-            info.warnings,
+            crate::diagnostic::texts(&info.warnings),
             ["log.jsonl: the final_report says accuracy = 0.75, the samples give 0.5"]
         );
     }
@@ -459,7 +460,9 @@ mod tests {
         assert_eq!(rows[1].numbers.get("score"), None);
         assert_eq!(rows[1].tags.get("choice").map(|t| t.as_str()), Some("N"));
         assert_eq!(info.metrics, ["score"]);
-        assert!(info.warnings[0].starts_with("p.jsonl: the log has no final_report line"));
+        assert!(info.warnings[0]
+            .message
+            .starts_with("p.jsonl: the log has no final_report line"));
     }
 
     #[test]
@@ -493,7 +496,7 @@ mod tests {
         assert_eq!(rows[3].numbers.get("score"), None);
         assert_eq!(info.metrics, ["score"]);
         assert_eq!(
-            info.warnings,
+            crate::diagnostic::texts(&info.warnings),
             ["p.jsonl: 3 examples had a non-finite score (g.1 NaN, g.2 Infinity, g.3 -Infinity); they are left out of score (missing for those examples, never a number)"]
         );
     }

@@ -89,7 +89,7 @@ impl Check {
                     .size_limit(1 << 24)
                     .build()
                     .map_err(|e| {
-                        Error::Config(format!("{name}: invalid regex \"{pattern}\": {e}"))
+                        Error::Settings(format!("{name}: invalid regex \"{pattern}\": {e}"))
                     })?;
                 Kind::Regex(re)
             }
@@ -104,7 +104,7 @@ impl Check {
                 ignore_case: *ignore_case,
             },
             CheckSpec::Exec { .. } => {
-                return Err(Error::Config(format!(
+                return Err(Error::Settings(format!(
                     "{name}: exec checks are built by the exec metric"
                 )))
             }
@@ -171,13 +171,13 @@ fn load_schema(name: &str, path: &Path) -> Result<jsonschema::Validator> {
         cause,
     })?;
     let schema: serde_json::Value = serde_json::from_str(&text).map_err(|e| {
-        Error::Config(format!(
+        Error::Settings(format!(
             "{}: {name}: the schema is not valid JSON: {e}",
             path.display()
         ))
     })?;
     jsonschema::validator_for(&schema).map_err(|e| {
-        Error::Config(format!(
+        Error::Settings(format!(
             "{}: {name}: invalid JSON Schema: {e}",
             path.display()
         ))

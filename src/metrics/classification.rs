@@ -28,7 +28,7 @@ impl MacroF1 {
         labels.sort();
         labels.dedup();
         if labels.len() > MAX_LABELS {
-            return Err(Error::Config(format!(
+            return Err(Error::Settings(format!(
                 "macro_f1: the data has {} distinct labels (at most {MAX_LABELS}); are the predictions free text rather than labels?",
                 labels.len()
             )));

@@ -37,7 +37,7 @@ impl ExactMatch {
             .iter()
             .map(|r| {
                 Regex::new(r).map_err(|e| {
-                    Error::Config(format!("exact_match: invalid regex_to_ignore \"{r}\": {e}"))
+                    Error::Settings(format!("exact_match: invalid regex_to_ignore \"{r}\": {e}"))
                 })
             })
             .collect::<Result<_>>()?;

@@ -50,12 +50,12 @@ impl Exec {
         cache: Option<PathBuf>,
     ) -> Result<Self> {
         if command.is_empty() || command[0].trim().is_empty() {
-            return Err(Error::Config(format!(
+            return Err(Error::Settings(format!(
                 "{name}: no command; set [metric.{name}] command = [\"python3\", \"checks/compiles.py\"] or --exec \"PROGRAM ARGS\""
             )));
         }
         if !(timeout_s.is_finite() && timeout_s > 0.0) {
-            return Err(Error::Config(format!(
+            return Err(Error::Settings(format!(
                 "{name}: the timeout must be a positive number of seconds"
             )));
         }

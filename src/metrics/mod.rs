@@ -135,7 +135,7 @@ pub trait Metric: Send + Sync {
         None
     }
     /// Things about the scored data the user should know (after `prepare`).
-    fn warnings(&self) -> Vec<String> {
+    fn warnings(&self) -> Vec<crate::diagnostic::Warning> {
         Vec::new()
     }
     /// True when the last statistic counts the samples that have a value (a
@@ -171,7 +171,7 @@ pub trait Metric: Send + Sync {
         _pairs: &[(&[Row], &[Row])],
         _calls: Calls<'_>,
     ) -> Result<Vec<[f64; 2]>> {
-        Err(Error::Config(format!(
+        Err(Error::Internal(format!(
             "{} scores each output on its own, not a pair",
             self.name()
         )))
@@ -321,17 +321,17 @@ fn build_check(name: &str, options: &MetricOptions) -> Option<Result<Box<dyn Met
         ("json_valid", None) => CheckSpec::JsonValid,
         ("contains", None) => CheckSpec::Contains { text: None, ignore_case: false },
         ("json_schema", None) => {
-            return Some(Err(Error::Config(
+            return Some(Err(Error::Settings(
                 "json_schema needs a schema: --json-schema FILE or [metric.json_schema] schema = \"FILE\"".into(),
             )))
         }
         ("regex", None) => {
-            return Some(Err(Error::Config(
+            return Some(Err(Error::Settings(
                 "regex needs a pattern: --regex PATTERN or [metric.regex] pattern = \"...\"".into(),
             )))
         }
         ("exec", None) => {
-            return Some(Err(Error::Config(
+            return Some(Err(Error::Settings(
                 "exec needs a command: --exec \"PROGRAM ARGS\" or [metric.exec] command = [\"python3\", \"checks/compiles.py\"]".into(),
             )))
         }

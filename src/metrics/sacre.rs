@@ -607,7 +607,7 @@ impl Bleu {
         let tokenizer = match options.tokenize.as_deref() {
             None => Tokenizer::V13a,
             Some(name) => Tokenizer::from_name(name).ok_or_else(|| {
-                Error::Config(format!(
+                Error::Settings(format!(
                     "unknown BLEU tokenizer \"{name}\"; valid tokenizers: {} (sacrebleu's ja-mecab, ko-mecab, spm and flores tokenizers are not available)",
                     Tokenizer::NAMES.join(", ")
                 ))

@@ -146,23 +146,23 @@ impl MonitorConfig {
     /// Checks the settings' ranges.
     pub fn validate(&self) -> Result<()> {
         if !(self.alpha > 0.0 && self.alpha < 0.5) {
-            return Err(Error::Config(format!(
+            return Err(Error::Usage(format!(
                 "--alpha {}: must be between 0 and 0.5",
                 self.alpha
             )));
         }
         if self.resamples < 99 {
-            return Err(Error::Config(format!(
+            return Err(Error::Usage(format!(
                 "--resamples {}: at least 99 (a p-value cannot go below 1/(resamples + 1))",
                 self.resamples
             )));
         }
         if self.min_rows < 2 {
-            return Err(Error::Config("--min-rows: at least 2".into()));
+            return Err(Error::Usage("--min-rows: at least 2".into()));
         }
         for (name, &t) in &self.tolerances {
             if !(t >= 0.0 && t.is_finite()) {
-                return Err(Error::Config(format!(
+                return Err(Error::Usage(format!(
                     "--tolerance {name}={t}: must be 0 or more"
                 )));
             }
@@ -537,7 +537,7 @@ pub fn load(config: &MonitorConfig, read: &dyn Fn(u64)) -> Result<Inputs> {
         } else {
             "current"
         };
-        return Err(Error::Config(format!(
+        return Err(Error::Settings(format!(
             "the {empty} window ({}, {} to {}) holds no row; choose another --window or --against",
             if reference.is_empty() {
                 &windows.reference.label
@@ -655,7 +655,7 @@ pub fn score(config: &MonitorConfig, inputs: &Inputs) -> Result<Scored> {
     let mut values = Vec::new();
     for name in &names {
         if NEEDS_REFERENCE.contains(&name.as_str()) && !info.numeric_fields.contains(name) {
-            return Err(Error::Config(format!(
+            return Err(Error::Usage(format!(
                 "--metric {name}: it compares outputs with references, which live logs do not have; monitor uses reference-free metrics: sentiment, copied_facts (against the input), json_valid, json_schema, regex, contains --contains TEXT, exec, and numeric fields ({})",
                 info.numeric_fields.iter().cloned().collect::<Vec<_>>().join(", ")
             )));
@@ -714,7 +714,7 @@ pub fn score(config: &MonitorConfig, inputs: &Inputs) -> Result<Scored> {
                 }
                 if !found {
                     let fields = crate::load::tag_names(rows, &[]);
-                    return Err(Error::Config(format!(
+                    return Err(Error::Usage(format!(
                     "--slice-by {field}: no row has a field \"{field}\"; fields that can slice: {}",
                     if fields.is_empty() { "none".to_string() } else { fields.join(", ") }
                 )));

@@ -33,7 +33,7 @@ impl Span {
         };
         match d {
             Some(d) if n > 0 => Ok(Span(d)),
-            _ => Err(Error::Config(format!(
+            _ => Err(Error::Usage(format!(
                 "--window {text}: expected a length such as 7d, 24h, 2w, 90m or 3600s"
             ))),
         }
@@ -70,7 +70,7 @@ impl Against {
             "first" => Ok(Against::First),
             range => {
                 let bad = || {
-                    Error::Config(format!(
+                    Error::Usage(format!(
                         "--against {text}: expected previous, first, or START/END as RFC 3339 times or dates (2026-03-01/2026-03-08)"
                     ))
                 };
@@ -78,7 +78,7 @@ impl Against {
                 let start = crate::load::logs::parse_time(a).ok_or_else(bad)?;
                 let end = crate::load::logs::parse_time(b).ok_or_else(bad)?;
                 if end <= start {
-                    return Err(Error::Config(format!(
+                    return Err(Error::Usage(format!(
                         "--against {text}: the range ends before it starts"
                     )));
                 }
@@ -128,7 +128,7 @@ pub struct Split {
 /// reference window `against` says. Every row needs a time.
 pub fn split(times: &[DateTime<Utc>], span: Span, against: Against) -> Result<Split> {
     let (Some(&oldest), Some(&newest)) = (times.iter().min(), times.iter().max()) else {
-        return Err(Error::Config("the logs hold no rows".into()));
+        return Err(Error::Settings("the logs hold no rows".into()));
     };
     let w = span.0;
     let current_bounds = Bounds {

@@ -608,10 +608,14 @@ fn warnings_section(out: &mut String, report: &Report) {
         "<section id=\"notes\" aria-labelledby=\"notes-h\">\n<h2 id=\"notes-h\">Reasons and warnings</h2>\n<ul class=\"warnings\">"
     );
     for r in &report.reasons {
-        let _ = writeln!(out, "<li class=\"reason\">{}</li>", esc(&visible(r)));
+        let _ = writeln!(
+            out,
+            "<li class=\"reason\">{}</li>",
+            esc(&visible(&r.to_string()))
+        );
     }
     for w in &report.warnings {
-        let _ = writeln!(out, "<li>{}</li>", esc(&visible(w)));
+        let _ = writeln!(out, "<li>{}</li>", esc(&visible(&w.to_string())));
     }
     out.push_str("</ul>\n</section>\n");
 }

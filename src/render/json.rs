@@ -1,4 +1,5 @@
-//! The JSON rendering: the report as it is (`schema_version` 1).
+//! The JSON rendering: the report as it is (`schema_version`
+//! [`crate::report::SCHEMA_VERSION`]).
 
 use super::Renderer;
 use crate::report::Report;

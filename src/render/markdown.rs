@@ -161,7 +161,7 @@ fn render(report: &Report, budget: Budget) -> String {
 
     if !report.warnings.is_empty() {
         for w in &report.warnings {
-            let _ = writeln!(out, "> ⚠️ {}", phrase(w));
+            let _ = writeln!(out, "> ⚠️ {}", phrase(&w.to_string()));
         }
         out.push('\n');
     }

@@ -26,7 +26,7 @@ pub fn render_suites(format: OutputFormat, options: RenderOptions, reports: &[Re
                 .map(|r| serde_json::to_value(r).unwrap_or(serde_json::Value::Null))
                 .collect();
             let doc = serde_json::json!({
-                "schema_version": 1,
+                "schema_version": crate::report::SCHEMA_VERSION,
                 "verdict": overall(reports),
                 "suites": suites,
             });

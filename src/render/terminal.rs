@@ -88,11 +88,11 @@ impl Renderer for Terminal {
         if !report.reasons.is_empty() {
             let _ = writeln!(out, "\nThe gate failed because:");
             for r in &report.reasons {
-                let _ = writeln!(out, "  - {}", visible(r));
+                let _ = writeln!(out, "  - {}", visible(&r.to_string()));
             }
         }
         for w in &report.warnings {
-            let _ = writeln!(out, "\nwarning: {}", visible(w));
+            let _ = writeln!(out, "\nwarning: {}", visible(&w.to_string()));
         }
         for r in &report.reuse {
             let _ = writeln!(out, "\n{}", visible(&super::reuse_line(r)));

@@ -82,19 +82,19 @@ const SALT_AB: u64 = 0x5EE8;
 pub fn sample(config: &SampleConfig) -> Result<Sample> {
     let total: f64 = config.shares.iter().sum();
     if config.shares.iter().any(|s| !s.is_finite() || *s < 0.0) || total <= 0.0 {
-        return Err(Error::Config(format!(
+        return Err(Error::Settings(format!(
             "the shares of regressed, improved and unchanged rows must be numbers ≥ 0 with a positive sum, got {:?}",
             config.shares
         )));
     }
     if config.n == 0 {
-        return Err(Error::Config("--n must be at least 1".into()));
+        return Err(Error::Usage("--n must be at least 1".into()));
     }
     let baseline = load::load(&config.baseline, &config.fields)?;
     let current = load::load_all(&config.current, &config.fields)?;
     let aligned = align::align(align::group(baseline)?, align::group(current)?);
     if aligned.baseline.is_empty() {
-        return Err(Error::Config(format!(
+        return Err(Error::Settings(format!(
             "no example id appears in both {} and {}; check that both files use the same ids (and --id-field)",
             config.baseline.display(),
             config.current[0].display()

@@ -86,7 +86,7 @@ pub fn spreadsheet_safe(text: &str) -> String {
 /// The sheet as CSV text. Text cells go through [`spreadsheet_safe`].
 pub fn to_csv(rows: &[SheetRow]) -> Result<String> {
     let mut w = csv::WriterBuilder::new().from_writer(Vec::new());
-    let err = |e: csv::Error| Error::Config(format!("cannot write the review sheet: {e}"));
+    let err = |e: csv::Error| Error::Internal(format!("cannot write the review sheet: {e}"));
     w.write_record(COLUMNS).map_err(err)?;
     for r in rows {
         w.write_record([
@@ -105,9 +105,9 @@ pub fn to_csv(rows: &[SheetRow]) -> Result<String> {
     }
     let bytes = w
         .into_inner()
-        .map_err(|e| Error::Config(format!("cannot write the review sheet: {e}")))?;
+        .map_err(|e| Error::Internal(format!("cannot write the review sheet: {e}")))?;
     String::from_utf8(bytes)
-        .map_err(|e| Error::Config(format!("cannot write the review sheet: {e}")))
+        .map_err(|e| Error::Internal(format!("cannot write the review sheet: {e}")))
 }
 
 /// One live input to complete with a reference (`monitor --review-out`).
@@ -146,7 +146,7 @@ pub const REFERENCE_COLUMNS: [&str; 7] = [
 /// cells go through [`spreadsheet_safe`].
 pub fn to_reference_csv(rows: &[ReferenceRow]) -> Result<String> {
     let mut w = csv::WriterBuilder::new().from_writer(Vec::new());
-    let err = |e: csv::Error| Error::Config(format!("cannot write the review sheet: {e}"));
+    let err = |e: csv::Error| Error::Internal(format!("cannot write the review sheet: {e}"));
     let slice_name = rows
         .iter()
         .find_map(|r| r.slice.as_ref().map(|s| s.0.clone()));
@@ -173,9 +173,9 @@ pub fn to_reference_csv(rows: &[ReferenceRow]) -> Result<String> {
     }
     let bytes = w
         .into_inner()
-        .map_err(|e| Error::Config(format!("cannot write the review sheet: {e}")))?;
+        .map_err(|e| Error::Internal(format!("cannot write the review sheet: {e}")))?;
     String::from_utf8(bytes)
-        .map_err(|e| Error::Config(format!("cannot write the review sheet: {e}")))
+        .map_err(|e| Error::Internal(format!("cannot write the review sheet: {e}")))
 }
 
 /// The answer lines of a markdown sheet, in the order of `preference`,

@@ -42,6 +42,7 @@ __all__ = [
     "Metric",
     "Slice",
     "RegressedExample",
+    "Diagnostic",
     "Table",
     "BenchgateError",
     "InputError",
@@ -269,6 +270,26 @@ class RegressedExample:
 T = TypeVar("T")
 
 
+@dataclasses.dataclass(frozen=True)
+class Diagnostic:
+    """A reason the gate failed, or a warning: a stable kebab-case ``code``
+    (``"regressed"``, ``"looks-clustered"``, …; the book's JSON report page
+    lists them), the ``message`` the reports print, and the advice that ends
+    it (``hint``), if any. ``str(d)`` is the printed text: the message, then
+    ``"; "`` and the hint."""
+
+    code: str
+    message: str
+    hint: Optional[str] = None
+
+    def __str__(self) -> str:
+        return self.message if self.hint is None else f"{self.message}; {self.hint}"
+
+
+def _diagnostics(records: Sequence[Any]) -> List[Diagnostic]:
+    return [Diagnostic(r["code"], r["message"], r.get("hint")) for r in records]
+
+
 class Table(List[T]):
     """A list of the report's rows that also converts itself to a DataFrame
     (every field of ``--format json``, one column each)."""
@@ -327,8 +348,15 @@ class Report:
 
     @property
     def reasons(self) -> List[str]:
-        """Why the gate failed (``"f1 regressed"``, …); empty when it passed."""
-        return list(self._doc.get("reasons", []))
+        """Why the gate failed (``"f1 regressed"``, …), as the reports print it;
+        empty when it passed. :attr:`reason_details` has each one's code."""
+        return [str(d) for d in self.reason_details]
+
+    @property
+    def reason_details(self) -> List[Diagnostic]:
+        """Why the gate failed, each a :class:`Diagnostic` with its code
+        (``"regressed"``, ``"missing-examples"``, …)."""
+        return _diagnostics(self._doc.get("reasons", []))
 
     @property
     def metrics(self) -> Table[Metric]:
@@ -363,8 +391,15 @@ class Report:
 
     @property
     def warnings(self) -> List[str]:
-        """What the run wants you to know (missing examples, edited references, …)."""
-        return list(self._doc.get("warnings", []))
+        """What the run wants you to know (missing examples, edited references, …),
+        as the reports print it. :attr:`warning_details` has each one's code."""
+        return [str(d) for d in self.warning_details]
+
+    @property
+    def warning_details(self) -> List[Diagnostic]:
+        """What the run wants you to know, each a :class:`Diagnostic` with its
+        code (``"looks-clustered"``, ``"non-finite-values"``, …)."""
+        return _diagnostics(self._doc.get("warnings", []))
 
     @property
     def document(self) -> Dict[str, Any]:

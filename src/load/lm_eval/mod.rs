@@ -93,6 +93,7 @@ use super::json::{json_error, kind, line_of, values};
 use super::non_finite;
 use super::record::{format_number, FieldMap, Row, Text, Value};
 use super::ToolInfo;
+use crate::diagnostic::{Code, Diagnostic};
 use crate::error::{Error, Location, Result};
 
 mod results;
@@ -170,21 +171,21 @@ pub fn read(path: &Path, bytes: &[u8]) -> Result<(Vec<Row>, ToolInfo)> {
     }
     let shown_task = task.as_deref().unwrap_or("the task");
     if !tally.skipped.is_empty() {
-        warnings.push(format!(
+        warnings.push(Diagnostic::new(Code::ListMetricSkipped, format!(
             "{}: lm-eval logs {} per sample as a list, an input to a corpus-level aggregate that benchgate does not compute; not compared",
             file_name(path),
             tally.skipped.join(", ")
-        ));
+        )));
     }
     warnings.extend(tally.non_finite.warnings(&file_name(path)));
     if tally.disagree > 0 {
-        warnings.push(format!(
+        warnings.push(Diagnostic::new(Code::PredictionMismatch, format!(
             "{}: on {} of {} documents of {shown_task}, lm-eval's acc does not match the choice of highest log-likelihood against the gold choice benchgate read (first: line {}); the prediction or reference shown for them may be wrong",
             file_name(path),
             tally.disagree,
             tally.choice_docs,
             tally.disagree_line.unwrap_or_default()
-        ));
+        )));
     }
     if let (Some(results), Some(task)) = (&results, &task) {
         results.check(task, &tally, &mut warnings);
@@ -1218,7 +1219,7 @@ mod tests {
             by_id(&rows, "reg/0").input.as_deref(),
             Some("Q: \"Infinity\"")
         );
-        let w = info.warnings.join("\n");
+        let w = crate::diagnostic::texts(&info.warnings).join("\n");
         assert!(
             w.contains(
                 "3 examples had a non-finite mae,none (reg/1 Infinity, reg/2 NaN, reg/3 -Infinity)"
@@ -1248,7 +1249,7 @@ mod tests {
         let text = lines(&[mmlu_043(0, ["-3.3", "-0.2", "-1.5", "-3.8"], 2, 1.0)]);
         let (_, info) =
             read_as("samples_mmlu_demo_2024-08-21T03-44-09.494230.jsonl", &text).expect("reads");
-        let w = info.warnings.join("\n");
+        let w = crate::diagnostic::texts(&info.warnings).join("\n");
         assert!(
             w.contains("on 1 of 1 documents of mmlu_demo") && w.contains("line 1"),
             "{w}"
@@ -1378,7 +1379,7 @@ mod tests {
         assert_eq!(rows[0].numbers.get("bleu,none"), None);
         assert_eq!(info.metrics, vec!["exact_match,none"]);
         assert!(
-            info.warnings
+            crate::diagnostic::texts(&info.warnings)
                 .join(" ")
                 .contains("bleu per sample as a list"),
             "{:?}",
@@ -1517,14 +1518,14 @@ mod tests {
         assert!(info.warnings.is_empty(), "{:?}", info.warnings);
         let own = "results_2024-08-21T03-44-09.494230.json";
         write(dir.path(), own, &results(0.61, 2));
-        let w = read_file(&path).expect("reads").1.warnings.join("\n");
+        let w = crate::diagnostic::texts(&read_file(&path).expect("reads").1.warnings).join("\n");
         assert!(
             w.contains(own) && w.contains("acc,none = 0.61, the samples give 0.5"),
             "{w}"
         );
         assert!(w.contains("reports acc_norm,none for mmlu_demo"), "{w}");
         write(dir.path(), own, &results(0.5, 100));
-        let w = read_file(&path).expect("reads").1.warnings.join("\n");
+        let w = crate::diagnostic::texts(&read_file(&path).expect("reads").1.warnings).join("\n");
         assert!(
             w.contains("scored 100 documents of mmlu_demo, the samples file holds 2"),
             "{w}"
@@ -1536,7 +1537,9 @@ mod tests {
         let (rows, info) = read_file(&older).expect("reads");
         assert_eq!(rows[0].id, "mmlu_demo/0");
         assert!(
-            info.warnings.join(" ").contains("acc_norm,none"),
+            crate::diagnostic::texts(&info.warnings)
+                .join(" ")
+                .contains("acc_norm,none"),
             "{:?}",
             info.warnings
         );

@@ -8,6 +8,7 @@ use serde_json::{Map, Value as Json};
 
 use super::run::{date_of, file_name, looks_like_date};
 use super::Tally;
+use crate::diagnostic::{Code, Diagnostic, Warning};
 
 /// The results json of the run a samples file belongs to.
 pub(super) struct Results {
@@ -23,7 +24,7 @@ impl Results {
     pub(super) fn beside(
         samples: &Path,
         task: Option<&str>,
-        warnings: &mut Vec<String>,
+        warnings: &mut Vec<Warning>,
     ) -> Option<Results> {
         let dir = samples
             .parent()
@@ -60,7 +61,7 @@ impl Results {
         (found.len() == 1).then(|| found.remove(0))
     }
 
-    fn open(path: &Path, warnings: &mut Vec<String>) -> Option<Results> {
+    fn open(path: &Path, warnings: &mut Vec<Warning>) -> Option<Results> {
         let name = file_name(path);
         let parsed = std::fs::read(path)
             .map_err(|e| e.to_string())
@@ -71,9 +72,9 @@ impl Results {
             }
             Ok(_) => None,
             Err(e) => {
-                warnings.push(format!(
+                warnings.push(Diagnostic::new(Code::SummaryUnreadable, format!(
                     "{name} beside the samples cannot be read as lm-eval's results ({e}); the samples' means are not checked against it"
-                ));
+                )));
                 None
             }
         }
@@ -149,12 +150,12 @@ impl Results {
     }
 
     /// Warnings where the samples' means are not the harness's aggregates.
-    pub(super) fn check(&self, task: &str, tally: &Tally, warnings: &mut Vec<String>) {
+    pub(super) fn check(&self, task: &str, tally: &Tally, warnings: &mut Vec<Warning>) {
         let name = &self.name;
         let Some(entry) = self.task(task) else {
-            warnings.push(format!(
+            warnings.push(Diagnostic::new(Code::SummaryUnreadable, format!(
                 "lm-eval's {name} beside the samples has no results for {task}; the samples' means are not checked against it"
-            ));
+            )));
             return;
         };
         let mean = |(sum, count): (f64, usize)| sum / count.max(1) as f64;
@@ -174,10 +175,10 @@ impl Results {
                     format!("{m} {} there, {} here", short(*theirs), short(*ours))
                 })
                 .collect();
-            warnings.push(format!(
+            warnings.push(Diagnostic::new(Code::SummaryMismatch, format!(
                 "lm-eval's {name} scored {scored} documents of {task}, the samples file holds {held}: its means are not the run's ({})",
                 figures.join("; ")
-            ));
+            )));
             return;
         }
         let differ: Vec<String> = pairs
@@ -192,10 +193,10 @@ impl Results {
             })
             .collect();
         if !differ.is_empty() {
-            warnings.push(format!(
+            warnings.push(Diagnostic::new(Code::SummaryMismatch, format!(
                 "lm-eval's {name} says for {task}: {} — the samples are not of that run, or are read wrongly",
                 differ.join("; ")
-            ));
+            )));
         }
         let absent: Vec<&String> = entry
             .iter()
@@ -208,13 +209,16 @@ impl Results {
             .map(|(key, _)| key)
             .collect();
         if !absent.is_empty() {
-            warnings.push(format!(
-                "lm-eval's {name} reports {} for {task}, which the samples hold no value of",
-                absent
-                    .iter()
-                    .map(|s| s.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ")
+            warnings.push(Diagnostic::new(
+                Code::SummaryMismatch,
+                format!(
+                    "lm-eval's {name} reports {} for {task}, which the samples hold no value of",
+                    absent
+                        .iter()
+                        .map(|s| s.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
             ));
         }
     }

@@ -72,6 +72,7 @@ use serde_json::Value as Json;
 
 use super::record::{FieldMap, Fields, Row};
 use super::{Text, ToolInfo};
+use crate::diagnostic::{Code, Diagnostic};
 use crate::error::{Error, Location, Result};
 
 pub use variants::{pair_variants, VariantSpec};
@@ -252,20 +253,20 @@ fn finish(path: &Path, parsed: Parsed, fields: &FieldMap) -> Result<(Vec<Row>, T
     }
     for ((provider, prompt), n) in &seen_pairs {
         if *n > 1 {
-            warnings.push(format!(
+            warnings.push(Diagnostic::new(Code::VariantsByOrder, format!(
                 "{}: {n} variants are all provider {provider}, prompt {prompt}; they are told apart by their order (#1, #2, …): give the providers labels in promptfooconfig so that runs match by name",
                 path.display()
-            ));
+            )));
         }
     }
-    warnings.sort();
+    warnings.sort_by(|a, b| a.message.cmp(&b.message));
     warnings.extend(tally.warnings(&path.display().to_string()));
     if errors > 0 {
-        warnings.push(format!(
+        warnings.push(Diagnostic::new(Code::SamplesErrored, format!(
             "{}: {errors} of {} results are errors without a response (a provider failed); they count as failures (score 0, pass 0), as in promptfoo's pass rate",
             path.display(),
             rows.len()
-        ));
+        )));
     }
     let present = |m: &str| rows.iter().any(|r| r.numbers.contains_key(m));
     let mut metrics: Vec<String> = ["score", "pass"]

@@ -219,7 +219,7 @@ fn error_results_count_as_failures_with_a_warning() {
     assert!(
         tool.warnings
             .iter()
-            .any(|w| w.contains("1 of 2 results are errors")),
+            .any(|w| w.message.contains("1 of 2 results are errors")),
         "{:?}",
         tool.warnings
     );
@@ -322,7 +322,7 @@ first,hello,world,PASS,1.00,\"{\"\"brevity\"\":1}\",1.00,All assertions passed,,
     assert!(tool
         .warnings
         .iter()
-        .any(|w| w.contains("1 of 4 results are errors")));
+        .any(|w| w.message.contains("1 of 4 results are errors")));
 }
 
 #[test]
@@ -507,7 +507,7 @@ fn non_finite_scores_are_missing_counted_and_listed_in_json_jsonl_and_csv() {
         assert_eq!(rows[3].numbers.get("brevity"), None);
         assert_eq!(rows[3].numbers.get("score"), Some(&1.0));
         assert_eq!(
-            tool.warnings,
+            crate::diagnostic::texts(&tool.warnings),
             [
                 format!("{file}: 1 examples had a non-finite brevity (d -Infinity); they are left out of brevity (missing for those examples, never a number)"),
                 format!("{file}: 2 examples had a non-finite score (b null, c NaN); they are left out of score (missing for those examples, never a number)"),
@@ -533,7 +533,7 @@ c,\"[PASS] (1.00, Tone: 0.50)\n\nok\"\n";
     assert_eq!(rows[1].numbers.get("Tone"), None);
     assert_eq!(rows[2].numbers.get("Tone"), Some(&0.5));
     assert_eq!(
-        tool.warnings,
+        crate::diagnostic::texts(&tool.warnings),
         [
             "out.csv: 1 examples had a non-finite Tone (q=b Infinity); they are left out of Tone (missing for those examples, never a number)",
             "out.csv: 1 examples had a non-finite score (q=a NaN); they are left out of score (missing for those examples, never a number)",
@@ -547,7 +547,7 @@ bye,moon,PASS,1.00,\"{\"\"brevity\"\":1}\",ok,\n";
     assert_eq!(rows[0].numbers.get("brevity"), None);
     assert_eq!(rows[1].numbers.get("brevity"), Some(&1.0));
     assert_eq!(
-        tool.warnings,
+        crate::diagnostic::texts(&tool.warnings),
         [
             "new.csv: 1 examples had a non-finite brevity (text=hello null); they are left out of brevity (missing for those examples, never a number)",
             "new.csv: 1 examples had a non-finite score (text=hello -Infinity); they are left out of score (missing for those examples, never a number)",

@@ -35,7 +35,7 @@ impl VariantSpec {
     /// Parses the value of `flag` (named in errors).
     pub fn parse(flag: &str, text: &str) -> Result<VariantSpec> {
         let bad = || {
-            Error::Config(format!(
+            Error::Usage(format!(
                 "{flag} {text}: expected provider=ID, prompt=LABEL or provider=ID,prompt=LABEL"
             ))
         };
@@ -138,7 +138,7 @@ pub fn pair_variants(
     for (side, (spec, flag)) in sides.iter().zip(specs.iter().zip(flags)) {
         if let Some(spec) = spec {
             if !is_promptfoo(side) {
-                return Err(Error::Config(format!(
+                return Err(Error::Usage(format!(
                     "{flag} {spec}: {} is not a promptfoo result file; variants (provider × prompt) are promptfoo's",
                     side.path.display()
                 )));
@@ -161,7 +161,7 @@ pub fn pair_variants(
                 .map(|p| spec.matches(&p.provider, &p.prompt))
                 .collect();
             if !keep.iter().any(|k| *k) {
-                return Err(Error::Config(format!(
+                return Err(Error::Usage(format!(
                     "{} {spec}: {} has no such variant; its variants are {}",
                     flags[i],
                     side.path.display(),
@@ -198,7 +198,7 @@ pub fn pair_variants(
             .chain(&only_cur)
             .any(|q| q.starts_with('"'));
         if unlabelled || qb.is_disjoint(&qc) {
-            return Err(Error::Config(format!(
+            return Err(Error::Settings(format!(
                 "the prompts of the two runs do not match: {} has {} that {} has not, which has {}; prompts without a label are named by their text, so an edited prompt matches nothing: give each prompt a `label:` in promptfooconfig (or keep it in a file), or compare one prompt of each run with --baseline-variant prompt=… --current-variant prompt=…",
                 path(0),
                 names(&only_base),
@@ -208,7 +208,7 @@ pub fn pair_variants(
         }
     }
     if keep_provider && pb.is_disjoint(&pc) {
-        return Err(Error::Config(format!(
+        return Err(Error::Settings(format!(
             "no provider of {} ({}) is in {} ({}); compare one provider of each run with --baseline-variant provider=… --current-variant provider=…",
             path(0),
             names(&pb.iter().collect::<Vec<_>>()),

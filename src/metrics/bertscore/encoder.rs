@@ -243,7 +243,7 @@ pub struct Encoder {
 }
 
 fn model_error(dir: &Path, message: impl std::fmt::Display) -> Error {
-    Error::Config(format!("--bertscore-model {}: {message}", dir.display()))
+    Error::Usage(format!("--bertscore-model {}: {message}", dir.display()))
 }
 
 impl Encoder {
@@ -349,7 +349,7 @@ impl Encoder {
         let encodings = self
             .tokenizer
             .encode_batch(stripped, true)
-            .map_err(|e| Error::Config(format!("bertscore: cannot tokenize: {e}")))?;
+            .map_err(|e| Error::Settings(format!("bertscore: cannot tokenize: {e}")))?;
         Ok(encodings
             .into_iter()
             .map(|e| e.get_ids().to_vec())
@@ -360,7 +360,7 @@ impl Encoder {
     /// longest sentence; the padding is masked and cut off again).
     pub fn embed(&self, batch: &[&[u32]]) -> Result<Vec<Embedding>> {
         let fail =
-            |e: candle_core::Error| Error::Config(format!("bertscore: the model failed: {e}"));
+            |e: candle_core::Error| Error::Settings(format!("bertscore: the model failed: {e}"));
         let width = batch.iter().map(|s| s.len()).max().unwrap_or(0);
         let flat = self.model.forward(batch, width).map_err(fail)?;
         let dim = self.model.hidden();

@@ -144,17 +144,17 @@ pub(super) fn build(name: &str, options: &MetricOptions) -> Option<Result<Box<dy
 impl BertScore {
     fn new(name: &'static str, part: Part, options: &BertScoreOptions) -> Result<BertScore> {
         let Some(model) = &options.model else {
-            return Err(Error::Config(format!(
+            return Err(Error::Settings(format!(
                 "{name} needs a model: --bertscore-model DIR (a Hugging Face model directory with config.json, tokenizer.json and model.safetensors) or [metric.bertscore] model = \"DIR\""
             )));
         };
         if options.batch_size == Some(0) {
-            return Err(Error::Config(
+            return Err(Error::Usage(
                 "--batch-size 0: the batch size must be at least 1".into(),
             ));
         }
         if !model.is_dir() {
-            return Err(Error::Config(format!(
+            return Err(Error::Usage(format!(
                 "--bertscore-model {}: no such directory; give a Hugging Face model directory with config.json, tokenizer.json and model.safetensors",
                 model.display()
             )));
@@ -165,7 +165,7 @@ impl BertScore {
             .filter(|f| !model.join(f).is_file())
             .collect();
         if !missing.is_empty() {
-            return Err(Error::Config(format!(
+            return Err(Error::Usage(format!(
                 "--bertscore-model {}: missing {}; the directory must be a Hugging Face model with {} (write one with `model.save_pretrained(DIR)` and `tokenizer.save_pretrained(DIR)`)",
                 model.display(),
                 missing.join(", "),
@@ -173,7 +173,7 @@ impl BertScore {
             )));
         }
         if !cfg!(feature = "bertscore") {
-            return Err(Error::Config(format!(
+            return Err(Error::Settings(format!(
                 "{name}: this benchgate was built without BERTScore; use a release binary or the GitHub Action, or build with `cargo install benchgate --features bertscore`"
             )));
         }
@@ -344,7 +344,7 @@ impl Metric for BertScore {
         let mut guard = shared
             .0
             .lock()
-            .map_err(|_| Error::Config("bertscore: an earlier scoring panicked".into()))?;
+            .map_err(|_| Error::Internal("bertscore: an earlier scoring panicked".into()))?;
         let reusable = guard.as_ref().is_some_and(|c| {
             c.idf_key == key
                 && rows.iter().all(|r| {
@@ -413,7 +413,7 @@ impl Metric for BertScore {
         })
     }
 
-    fn warnings(&self) -> Vec<String> {
+    fn warnings(&self) -> Vec<crate::diagnostic::Warning> {
         let guard = match self.options.shared.0.lock() {
             Ok(g) => g,
             Err(_) => return Vec::new(),
@@ -421,11 +421,14 @@ impl Metric for BertScore {
         match guard.as_ref() {
             Some(c) if !c.empty.is_empty() && self.part == Part::F => {
                 let shown: Vec<&str> = c.empty.iter().take(10).map(String::as_str).collect();
-                vec![format!(
-                    "bertscore: {} rows have an empty prediction or reference and score 0, as in bert-score: {}{}",
-                    c.empty.len(),
-                    shown.join(", "),
-                    if c.empty.len() > shown.len() { ", …" } else { "" }
+                vec![crate::diagnostic::Diagnostic::new(
+                    crate::diagnostic::Code::EmptyTexts,
+                    format!(
+                        "bertscore: {} rows have an empty prediction or reference and score 0, as in bert-score: {}{}",
+                        c.empty.len(),
+                        shown.join(", "),
+                        if c.empty.len() > shown.len() { ", …" } else { "" }
+                    ),
                 )]
             }
             _ => Vec::new(),
@@ -435,7 +438,7 @@ impl Metric for BertScore {
 
 #[cfg(not(feature = "bertscore"))]
 fn compute(_: &BertScoreOptions, _: &[&Row], _: &[&Row], _: u64) -> Result<Computed> {
-    Err(Error::Config(
+    Err(Error::Settings(
         "bertscore: this benchgate was built without BERTScore".into(),
     ))
 }

@@ -183,6 +183,7 @@ pub struct Cost {
 
 /// Why a judgement could not be had.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
 pub enum CallError {
     /// No connection (refused, DNS, TLS).
     #[error("cannot reach the judge at {url}: {cause} ({attempts}); check the base URL ([judge] base_url or OPENAI_BASE_URL) and that the server is running")]

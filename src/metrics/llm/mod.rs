@@ -189,6 +189,7 @@ impl LlmOptions {
 
 /// Why judging failed: the run stops (exit 2).
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum JudgeError {
     /// A request failed for good.
     #[error("{metric}: judging example \"{id}\" failed: {cause}. Nothing was stored or posted.")]
@@ -286,7 +287,7 @@ pub fn build(name: &str, options: &LlmOptions) -> Option<Result<Box<dyn Metric>>
 
 impl Judge {
     fn resolve(name: &str, kind: Kind, s: &JudgeSettings) -> Result<Judge> {
-        let bad = |message: String| Error::Config(format!("{name}: {message}"));
+        let bad = |message: String| Error::Settings(format!("{name}: {message}"));
         let model = s.model.clone().filter(|m| !m.trim().is_empty()).ok_or_else(|| {
             bad(format!(
                 "no judge model; set [judge] model = \"gpt-4o-mini\" in benchgate.toml (or model in [metric.{name}]), or --judge-model NAME"
@@ -411,7 +412,7 @@ impl Judge {
     fn endpoint(&self) -> Result<Endpoint> {
         let key = std::env::var(&self.key_env).ok().and_then(Secret::new);
         Endpoint::new(&self.base_url, key, self.auth)
-            .map_err(|e| Error::Config(format!("{}: {e}", self.name)))
+            .map_err(|e| Error::Settings(format!("{}: {e}", self.name)))
     }
 
     /// Sends `bodies`; a failure names the example `ids[i]` of body `i`.
