@@ -37,6 +37,7 @@ pub use record::{FieldMap, InputFormat, Row, Text, Value};
 pub use source::BaselineSource;
 
 use header::BaselineHeader;
+pub use reader::ToolInfo;
 use reader::{Loaded, Reader, Sniff};
 
 /// The rows of one input file.
@@ -56,39 +57,6 @@ pub struct Dataset {
     pub stored: crate::load::header::Stored,
 }
 
-/// What a tool's own result file says beyond its rows: its per-sample metrics,
-/// which are the default metrics of a comparison (a gate over a tool's file
-/// compares what the tool measured, never text metrics of whatever its
-/// "prediction" happens to be), and notes for the report.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ToolInfo {
-    /// The tool, as `--input-format` names it (`lm-eval`, `promptfoo`).
-    pub tool: String,
-    /// The tool's per-sample metrics, as numeric fields of the rows, in the
-    /// tool's order.
-    pub metrics: Vec<String>,
-    /// What the reader wants the user to know (an aggregate in the tool's own
-    /// results file that the samples do not reproduce, …).
-    pub warnings: Vec<String>,
-    /// Tool metrics the tool states are higher-is-better (DeepEval's metrics
-    /// whose cases pass at or above their threshold, the share of cases that
-    /// pass), unless the configuration says otherwise: no guess, no warning.
-    pub higher_is_better: Vec<String>,
-    /// Tool metrics the tool treats as lower-is-better (DeepEval's
-    /// hallucination, bias, toxicity), unless the configuration says otherwise.
-    pub lower_is_better: Vec<String>,
-    /// Per file read, the part of its ids that came only from the file's
-    /// name (lm-eval's task in `samples_<task>_<date>.jsonl`), `None` when
-    /// the name gave none: alignment pairs a single-task run by doc id
-    /// whatever the files are called (`align::pair_renamed_tasks`).
-    pub name_prefixes: Vec<Option<String>>,
-    /// Fields by which the tool itself groups samples (Inspect's sample
-    /// metadata, lm-eval's task within a group, promptfoo's test vars):
-    /// candidates for `--cluster-by` that a warning may name, never applied
-    /// by themselves.
-    pub cluster_candidates: Vec<String>,
-}
-
 /// The tag names of `rows`, in order of first appearance, but `except`.
 pub(crate) fn tag_names(rows: &[Row], except: &[&str]) -> Vec<String> {
     let mut names: Vec<String> = Vec::new();
@@ -100,39 +68,6 @@ pub(crate) fn tag_names(rows: &[Row], except: &[&str]) -> Vec<String> {
         }
     }
     names
-}
-
-impl ToolInfo {
-    /// Folds the information of another file of the same run into this one.
-    pub fn merge(&mut self, other: ToolInfo) {
-        if self.tool.is_empty() {
-            self.tool = other.tool;
-        } else if !other.tool.is_empty() && other.tool != self.tool {
-            self.tool = format!("{}+{}", self.tool, other.tool);
-        }
-        for m in other.metrics {
-            if !self.metrics.contains(&m) {
-                self.metrics.push(m);
-            }
-        }
-        self.warnings.extend(other.warnings);
-        for m in other.higher_is_better {
-            if !self.higher_is_better.contains(&m) {
-                self.higher_is_better.push(m);
-            }
-        }
-        for m in other.lower_is_better {
-            if !self.lower_is_better.contains(&m) {
-                self.lower_is_better.push(m);
-            }
-        }
-        self.name_prefixes.extend(other.name_prefixes);
-        for f in other.cluster_candidates {
-            if !self.cluster_candidates.contains(&f) {
-                self.cluster_candidates.push(f);
-            }
-        }
-    }
 }
 
 /// Every reader, in priority order: when two recognise a file equally surely

@@ -1,5 +1,6 @@
-//! What every input reader is: the [`Reader`] trait, and the [`Sniff`] of a
-//! file that each reader looks at to say whether the file is its own.
+//! What every input reader is: the [`Reader`] trait, the [`Sniff`] of a file
+//! that each reader looks at to say whether the file is its own, and what a
+//! reader gives back ([`Loaded`]: rows, and a tool's [`ToolInfo`]).
 //!
 //! The readers themselves live beside their formats (`lm_eval`, `promptfoo`,
 //! `inspect`, …), each with its `sniff`; the registry that lists them in
@@ -17,7 +18,6 @@ use serde_json::Value as Json;
 
 use super::non_finite;
 use super::record::{FieldMap, InputFormat, Row};
-use super::ToolInfo;
 use crate::error::Result;
 
 /// One input format: how to recognise a file of it, and how to read one.
@@ -54,6 +54,72 @@ pub(crate) enum Clue {
     Document,
     /// Nothing else: how a file that shows no format's shape is read.
     Fallback,
+}
+
+/// What a tool's own result file says beyond its rows: its per-sample metrics,
+/// which are the default metrics of a comparison (a gate over a tool's file
+/// compares what the tool measured, never text metrics of whatever its
+/// "prediction" happens to be), and notes for the report.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ToolInfo {
+    /// The tool, as `--input-format` names it (`lm-eval`, `promptfoo`).
+    pub tool: String,
+    /// The tool's per-sample metrics, as numeric fields of the rows, in the
+    /// tool's order.
+    pub metrics: Vec<String>,
+    /// What the reader wants the user to know (an aggregate in the tool's own
+    /// results file that the samples do not reproduce, …).
+    pub warnings: Vec<String>,
+    /// Tool metrics the tool states are higher-is-better (DeepEval's metrics
+    /// whose cases pass at or above their threshold, the share of cases that
+    /// pass), unless the configuration says otherwise: no guess, no warning.
+    pub higher_is_better: Vec<String>,
+    /// Tool metrics the tool treats as lower-is-better (DeepEval's
+    /// hallucination, bias, toxicity), unless the configuration says otherwise.
+    pub lower_is_better: Vec<String>,
+    /// Per file read, the part of its ids that came only from the file's
+    /// name (lm-eval's task in `samples_<task>_<date>.jsonl`), `None` when
+    /// the name gave none: alignment pairs a single-task run by doc id
+    /// whatever the files are called (`align::pair_renamed_tasks`).
+    pub name_prefixes: Vec<Option<String>>,
+    /// Fields by which the tool itself groups samples (Inspect's sample
+    /// metadata, lm-eval's task within a group, promptfoo's test vars):
+    /// candidates for `--cluster-by` that a warning may name, never applied
+    /// by themselves.
+    pub cluster_candidates: Vec<String>,
+}
+
+impl ToolInfo {
+    /// Folds the information of another file of the same run into this one.
+    pub fn merge(&mut self, other: ToolInfo) {
+        if self.tool.is_empty() {
+            self.tool = other.tool;
+        } else if !other.tool.is_empty() && other.tool != self.tool {
+            self.tool = format!("{}+{}", self.tool, other.tool);
+        }
+        for m in other.metrics {
+            if !self.metrics.contains(&m) {
+                self.metrics.push(m);
+            }
+        }
+        self.warnings.extend(other.warnings);
+        for m in other.higher_is_better {
+            if !self.higher_is_better.contains(&m) {
+                self.higher_is_better.push(m);
+            }
+        }
+        for m in other.lower_is_better {
+            if !self.lower_is_better.contains(&m) {
+                self.lower_is_better.push(m);
+            }
+        }
+        self.name_prefixes.extend(other.name_prefixes);
+        for f in other.cluster_candidates {
+            if !self.cluster_candidates.contains(&f) {
+                self.cluster_candidates.push(f);
+            }
+        }
+    }
 }
 
 /// What a reader read: the rows, and for a tool's file what the tool says
