@@ -1,7 +1,7 @@
 //! Loading result files into rows: JSONL (optionally gzip-compressed), JSON arrays,
 //! CSV and TSV, lm-evaluation-harness samples, promptfoo output, Inspect AI logs,
-//! DeepEval test runs, OpenAI evals logs, and benchgate's own baseline files
-//! (JSONL behind a header line).
+//! DeepEval test runs, OpenAI evals logs, OpenTelemetry GenAI spans (OTLP JSON),
+//! and benchgate's own baseline files (JSONL behind a header line).
 //!
 //! Each format is a reader ([`reader::Reader`]) in its own module, which also
 //! says how to recognise a file of its own; `READERS` lists them in priority
