@@ -3,7 +3,7 @@
 //! DeepEval test runs, OpenAI evals logs, OpenTelemetry GenAI spans (OTLP JSON),
 //! and benchgate's own baseline files (JSONL behind a header line).
 //!
-//! Each format is a reader ([`reader::Reader`]) in its own module, which also
+//! Each format is a reader (`reader::Reader`) in its own module, which also
 //! says how to recognise a file of its own; `READERS` lists them in priority
 //! order, and `--input-format auto` asks them all. Every reader turns a record
 //! into the same [`Row`] through [`FieldMap`], so the rules for ids,
