@@ -9,7 +9,8 @@
 //! - every `console` example in the book runs as shown (trycmd reads the markdown:
 //!   `$ command`, an optional `? CODE`, then the expected output, `...` for elided lines);
 //! - the README's workflow is the Action chapter's, and its first code block is the two
-//!   commands `.ci/run` runs.
+//!   commands `.ci/run` runs;
+//! - the input chapter lists every `--input-format` value.
 //!
 //! After changing a flag, a help text or the report, regenerate the pages with
 //! `BENCHGATE_UPDATE_DOCS=1 cargo test --test tests docs::`. `.ci/run` builds the book and checks
@@ -391,6 +392,23 @@ fn fenced_blocks(path: &Path) -> Vec<(String, String)> {
         }
     }
     blocks
+}
+
+/// The input chapter lists every `--input-format` value: one per reader, and `auto`.
+#[test]
+fn input_chapter_lists_every_input_format() {
+    use clap::ValueEnum as _;
+    let names: Vec<String> = benchgate::load::InputFormat::value_variants()
+        .iter()
+        .filter_map(clap::ValueEnum::to_possible_value)
+        .map(|v| v.get_name().to_string())
+        .collect();
+    let listed = format!("`--input-format {}`", names.join("|"));
+    let chapter = std::fs::read_to_string(root().join("docs/src/input.md")).expect("read");
+    assert!(
+        chapter.contains(&listed),
+        "docs/src/input.md must list {listed}"
+    );
 }
 
 #[test]

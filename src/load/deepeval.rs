@@ -54,7 +54,8 @@ use serde_json::{Map, Value as Json};
 
 use super::json::{json_error, kind, line_of};
 use super::non_finite;
-use super::record::{format_number, Fields, Row};
+use super::reader::{Clue, Loaded, Reader, Sniff};
+use super::record::{format_number, FieldMap, Fields, InputFormat, Row};
 use super::{Text, ToolInfo};
 use crate::diagnostic::{Code, Diagnostic};
 use crate::error::{Error, Location, Result};
@@ -90,8 +91,33 @@ struct Measured {
     error: Option<String>,
 }
 
+/// The DeepEval reader: a document with `testCases`, or a `testRunData`
+/// object (3.x's `.latest_test_run.json`).
+pub(super) struct DeepEval;
+
+impl Reader for DeepEval {
+    fn format(&self) -> InputFormat {
+        InputFormat::Deepeval
+    }
+
+    fn listed_as(&self) -> Option<&'static str> {
+        Some("DeepEval test runs")
+    }
+
+    fn sniff(&self, file: &Sniff) -> Option<Clue> {
+        let run = |v: &Json| {
+            v.get("testCases").is_some() || v.get("testRunData").is_some_and(Json::is_object)
+        };
+        file.document().is_some_and(run).then_some(Clue::Document)
+    }
+
+    fn read(&self, path: &Path, bytes: &[u8], _fields: &FieldMap) -> Result<Loaded> {
+        read(path, bytes).map(Loaded::from)
+    }
+}
+
 /// Reads a DeepEval test run file.
-pub fn read(path: &Path, bytes: &[u8]) -> Result<(Vec<Row>, ToolInfo)> {
+fn read(path: &Path, bytes: &[u8]) -> Result<(Vec<Row>, ToolInfo)> {
     // DeepEval saves with Python's json: a NaN score is a bare `NaN`.
     let quoted = non_finite::quote(bytes);
     let text = super::json::utf8_document(path, &quoted, "")?;

@@ -7,11 +7,52 @@
 
 use std::path::Path;
 
-use super::record::{FieldMap, Row, Value};
+use super::reader::{Clue, Loaded, Reader, Sniff};
+use super::record::{FieldMap, InputFormat, Row, Value};
 use crate::error::{Error, Location, Result};
 
+/// A delimited format: recognised by its file name alone.
+pub(super) struct Delimited {
+    format: InputFormat,
+    delimiter: u8,
+    /// The endings of the names of its files (lowercase, after `.gz`).
+    extensions: &'static [&'static str],
+}
+
+/// Comma-separated values.
+pub(super) const CSV: Delimited = Delimited {
+    format: InputFormat::Csv,
+    delimiter: b',',
+    extensions: &[".csv"],
+};
+
+/// Tab-separated values.
+pub(super) const TSV: Delimited = Delimited {
+    format: InputFormat::Tsv,
+    delimiter: b'\t',
+    extensions: &[".tsv", ".tab"],
+};
+
+impl Reader for Delimited {
+    fn format(&self) -> InputFormat {
+        self.format
+    }
+
+    fn listed_as(&self) -> Option<&'static str> {
+        Some("CSV/TSV")
+    }
+
+    fn sniff(&self, file: &Sniff) -> Option<Clue> {
+        file.named(self.extensions).then_some(Clue::Name)
+    }
+
+    fn read(&self, path: &Path, bytes: &[u8], fields: &FieldMap) -> Result<Loaded> {
+        read(path, bytes, self.delimiter, fields).map(Loaded::from)
+    }
+}
+
 /// Reads a delimited file with a header row.
-pub fn read(path: &Path, bytes: &[u8], delimiter: u8, fields: &FieldMap) -> Result<Vec<Row>> {
+fn read(path: &Path, bytes: &[u8], delimiter: u8, fields: &FieldMap) -> Result<Vec<Row>> {
     let bytes = bytes
         .strip_prefix(b"\xef\xbb\xbf".as_slice())
         .unwrap_or(bytes);

@@ -54,7 +54,8 @@ use serde_json::Value as Json;
 
 use super::json::{json_error, kind, line_of};
 use super::non_finite;
-use super::record::{Fields, Row};
+use super::reader::{Clue, Loaded, Reader, Sniff};
+use super::record::{FieldMap, Fields, InputFormat, Row};
 use super::{Text, ToolInfo};
 use crate::diagnostic::{Code, Diagnostic};
 use crate::error::{Error, Location, Result};
@@ -98,8 +99,35 @@ struct Header {
     results: Json,
 }
 
+/// The Inspect AI reader: a zip archive (a `.eval` log, whatever its name),
+/// or a document with an `eval` object and `samples`.
+pub(super) struct Inspect;
+
+impl Reader for Inspect {
+    fn format(&self) -> InputFormat {
+        InputFormat::Inspect
+    }
+
+    fn listed_as(&self) -> Option<&'static str> {
+        Some("Inspect AI logs")
+    }
+
+    fn sniff(&self, file: &Sniff) -> Option<Clue> {
+        if file.bytes.starts_with(ZIP_MAGIC) {
+            return Some(Clue::Magic);
+        }
+        let log =
+            |v: &Json| v.get("eval").is_some_and(Json::is_object) && v.get("samples").is_some();
+        file.document().is_some_and(log).then_some(Clue::Document)
+    }
+
+    fn read(&self, path: &Path, bytes: &[u8], _fields: &FieldMap) -> Result<Loaded> {
+        read(path, bytes).map(Loaded::from)
+    }
+}
+
 /// Reads an Inspect AI log: a `.eval` archive or a `.json` document.
-pub fn read(path: &Path, bytes: &[u8]) -> Result<(Vec<Row>, ToolInfo)> {
+fn read(path: &Path, bytes: &[u8]) -> Result<(Vec<Row>, ToolInfo)> {
     if bytes.starts_with(ZIP_MAGIC) {
         read_eval(path, bytes)
     } else {

@@ -14,15 +14,61 @@ use rayon::prelude::*;
 use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::value::RawValue;
 
-use super::record::{FieldMap, Row, Text, Value};
+use super::reader::{Clue, Loaded, Reader, Sniff};
+use super::record::{FieldMap, InputFormat, Row, Text, Value};
 use crate::error::{Error, Location, Result};
 
 /// Bytes per piece of a JSONL file parsed as one task: large enough to amortise
 /// scheduling, small enough to keep every core busy to the end.
 const PIECE_BYTES: usize = 1 << 20;
 
+/// The JSON Lines reader: what a file is read as when no other reader
+/// recognises it, unless it is one JSON object spread over lines (a document
+/// of no format benchgate knows, which is an error rather than a JSONL file
+/// failing on its second line).
+pub(super) struct Jsonl;
+
+impl Reader for Jsonl {
+    fn format(&self) -> InputFormat {
+        InputFormat::Jsonl
+    }
+
+    fn listed_as(&self) -> Option<&'static str> {
+        Some("JSONL (an object per line)")
+    }
+
+    fn sniff(&self, file: &Sniff) -> Option<Clue> {
+        (!file.is_one_document()).then_some(Clue::Fallback)
+    }
+
+    fn read(&self, path: &Path, bytes: &[u8], fields: &FieldMap) -> Result<Loaded> {
+        read_jsonl(path, bytes, fields).map(Loaded::from)
+    }
+}
+
+/// The JSON array reader: a text that opens with `[`.
+pub(super) struct JsonArray;
+
+impl Reader for JsonArray {
+    fn format(&self) -> InputFormat {
+        InputFormat::Json
+    }
+
+    fn listed_as(&self) -> Option<&'static str> {
+        Some("a JSON array of objects")
+    }
+
+    fn sniff(&self, file: &Sniff) -> Option<Clue> {
+        file.opens_array().then_some(Clue::Document)
+    }
+
+    fn read(&self, path: &Path, bytes: &[u8], fields: &FieldMap) -> Result<Loaded> {
+        read_array(path, bytes, fields).map(Loaded::from)
+    }
+}
+
 /// Reads one JSON object per line; blank lines are skipped, CRLF and a BOM accepted.
-pub fn read_jsonl(path: &Path, bytes: &[u8], fields: &FieldMap) -> Result<Vec<Row>> {
+fn read_jsonl(path: &Path, bytes: &[u8], fields: &FieldMap) -> Result<Vec<Row>> {
     let bytes = bytes
         .strip_prefix(b"\xef\xbb\xbf".as_slice())
         .unwrap_or(bytes);
@@ -420,7 +466,7 @@ impl<'de> Visitor<'de> for FieldSeed<'_> {
 }
 
 /// Reads a JSON array of objects; each element's line is found from its offset.
-pub fn read_array(path: &Path, bytes: &[u8], fields: &FieldMap) -> Result<Vec<Row>> {
+fn read_array(path: &Path, bytes: &[u8], fields: &FieldMap) -> Result<Vec<Row>> {
     let bytes = bytes
         .strip_prefix(b"\xef\xbb\xbf".as_slice())
         .unwrap_or(bytes);

@@ -1,11 +1,14 @@
 //! Loading result files into rows: JSONL (optionally gzip-compressed), JSON arrays,
 //! CSV and TSV, lm-evaluation-harness samples, promptfoo output, Inspect AI logs,
-//! DeepEval test runs, OpenAI evals logs, and benchgate's own baseline files
-//! (JSONL behind a header line).
+//! DeepEval test runs, OpenAI evals logs, OpenTelemetry GenAI spans (OTLP JSON),
+//! and benchgate's own baseline files (JSONL behind a header line).
 //!
-//! Every reader turns a record into the same [`Row`] through [`FieldMap`], so the
-//! rules for ids, predictions, references, external scores and tags live in one
-//! place ([`record`]). Errors name the file, line and field.
+//! Each format is a reader (`reader::Reader`) in its own module, which also
+//! says how to recognise a file of its own; `READERS` lists them in priority
+//! order, and `--input-format auto` asks them all. Every reader turns a record
+//! into the same [`Row`] through [`FieldMap`], so the rules for ids,
+//! predictions, references, external scores and tags live in one place
+//! ([`record`]). Errors name the file, line and field.
 
 pub mod artifact;
 mod deepeval;
@@ -21,6 +24,7 @@ mod non_finite;
 mod openai_evals;
 mod otlp;
 pub mod promptfoo;
+mod reader;
 pub mod record;
 pub mod source;
 mod text;
@@ -33,6 +37,8 @@ pub use record::{FieldMap, InputFormat, Row, Text, Value};
 pub use source::BaselineSource;
 
 use header::BaselineHeader;
+pub use reader::ToolInfo;
+use reader::{Loaded, Reader, Sniff};
 
 /// The rows of one input file.
 #[derive(Debug, Clone)]
@@ -51,39 +57,6 @@ pub struct Dataset {
     pub stored: crate::load::header::Stored,
 }
 
-/// What a tool's own result file says beyond its rows: its per-sample metrics,
-/// which are the default metrics of a comparison (a gate over a tool's file
-/// compares what the tool measured, never text metrics of whatever its
-/// "prediction" happens to be), and notes for the report.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ToolInfo {
-    /// The tool, as `--input-format` names it (`lm-eval`, `promptfoo`).
-    pub tool: String,
-    /// The tool's per-sample metrics, as numeric fields of the rows, in the
-    /// tool's order.
-    pub metrics: Vec<String>,
-    /// What the reader wants the user to know (an aggregate in the tool's own
-    /// results file that the samples do not reproduce, …).
-    pub warnings: Vec<crate::diagnostic::Warning>,
-    /// Tool metrics the tool states are higher-is-better (DeepEval's metrics
-    /// whose cases pass at or above their threshold, the share of cases that
-    /// pass), unless the configuration says otherwise: no guess, no warning.
-    pub higher_is_better: Vec<String>,
-    /// Tool metrics the tool treats as lower-is-better (DeepEval's
-    /// hallucination, bias, toxicity), unless the configuration says otherwise.
-    pub lower_is_better: Vec<String>,
-    /// Per file read, the part of its ids that came only from the file's
-    /// name (lm-eval's task in `samples_<task>_<date>.jsonl`), `None` when
-    /// the name gave none: alignment pairs a single-task run by doc id
-    /// whatever the files are called (`align::pair_renamed_tasks`).
-    pub name_prefixes: Vec<Option<String>>,
-    /// Fields by which the tool itself groups samples (Inspect's sample
-    /// metadata, lm-eval's task within a group, promptfoo's test vars):
-    /// candidates for `--cluster-by` that a warning may name, never applied
-    /// by themselves.
-    pub cluster_candidates: Vec<String>,
-}
-
 /// The tag names of `rows`, in order of first appearance, but `except`.
 pub(crate) fn tag_names(rows: &[Row], except: &[&str]) -> Vec<String> {
     let mut names: Vec<String> = Vec::new();
@@ -97,63 +70,21 @@ pub(crate) fn tag_names(rows: &[Row], except: &[&str]) -> Vec<String> {
     names
 }
 
-impl ToolInfo {
-    /// Folds the information of another file of the same run into this one.
-    pub fn merge(&mut self, other: ToolInfo) {
-        if self.tool.is_empty() {
-            self.tool = other.tool;
-        } else if !other.tool.is_empty() && other.tool != self.tool {
-            self.tool = format!("{}+{}", self.tool, other.tool);
-        }
-        for m in other.metrics {
-            if !self.metrics.contains(&m) {
-                self.metrics.push(m);
-            }
-        }
-        self.warnings.extend(other.warnings);
-        for m in other.higher_is_better {
-            if !self.higher_is_better.contains(&m) {
-                self.higher_is_better.push(m);
-            }
-        }
-        for m in other.lower_is_better {
-            if !self.lower_is_better.contains(&m) {
-                self.lower_is_better.push(m);
-            }
-        }
-        self.name_prefixes.extend(other.name_prefixes);
-        for f in other.cluster_candidates {
-            if !self.cluster_candidates.contains(&f) {
-                self.cluster_candidates.push(f);
-            }
-        }
-    }
-}
-
-/// The file formats benchgate reads.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Format {
-    /// One JSON object per line.
-    Jsonl,
-    /// A JSON array of objects.
-    JsonArray,
-    /// Comma-separated values with a header row.
-    Csv,
-    /// Tab-separated values with a header row.
-    Tsv,
-    /// lm-evaluation-harness samples.
-    LmEval,
-    /// promptfoo output.
-    Promptfoo,
-    /// Inspect AI logs (`.eval` archives, `.json` documents).
-    Inspect,
-    /// DeepEval test runs.
-    DeepEval,
-    /// OpenAI evals run logs.
-    OpenAiEvals,
-    /// OpenTelemetry GenAI spans, OTLP JSON.
-    Otlp,
-}
+/// Every reader, in priority order: when two recognise a file equally surely
+/// (the same [`reader::Clue`]), the one listed first reads it. Each
+/// `--input-format` value but `auto` picks its reader here directly.
+static READERS: &[&dyn Reader] = &[
+    &lm_eval::LmEval,
+    &openai_evals::OpenAiEvals,
+    &otlp::Otlp,
+    &promptfoo::Promptfoo,
+    &inspect::Inspect,
+    &deepeval::DeepEval,
+    &json::JsonArray,
+    &delimited::CSV,
+    &delimited::TSV,
+    &json::Jsonl,
+];
 
 /// Reads one result file with the reader `fields.format` names or, by
 /// default, the one its name (after an optional `.gz`) and content call for.
@@ -277,39 +208,13 @@ pub fn load_bytes(path: &Path, raw: Vec<u8>, fields: &FieldMap) -> Result<Datase
         header::take_header(path, &mut bytes)?
     };
     let own_fields;
-    let (format, fields) = if header.is_some() {
+    let (reader, fields) = if header.is_some() {
         own_fields = FieldMap::default();
-        (Format::Jsonl, &own_fields)
+        (&json::Jsonl as &dyn Reader, &own_fields)
     } else {
         (detect_format(path, &bytes, fields.format)?, fields)
     };
-    let (rows, tool) = match format {
-        Format::Jsonl => (json::read_jsonl(path, &bytes, fields)?, None),
-        Format::JsonArray => (json::read_array(path, &bytes, fields)?, None),
-        Format::Csv => (delimited::read(path, &bytes, b',', fields)?, None),
-        Format::Tsv => (delimited::read(path, &bytes, b'\t', fields)?, None),
-        Format::LmEval => {
-            let (rows, tool) = lm_eval::read(path, &bytes)?;
-            (rows, Some(tool))
-        }
-        Format::Promptfoo => {
-            let (rows, tool) = promptfoo::read(path, &bytes, fields)?;
-            (rows, Some(tool))
-        }
-        Format::Inspect => {
-            let (rows, tool) = inspect::read(path, &bytes)?;
-            (rows, Some(tool))
-        }
-        Format::DeepEval => {
-            let (rows, tool) = deepeval::read(path, &bytes)?;
-            (rows, Some(tool))
-        }
-        Format::OpenAiEvals => {
-            let (rows, tool) = openai_evals::read(path, &bytes)?;
-            (rows, Some(tool))
-        }
-        Format::Otlp => (otlp::read(path, &bytes, fields)?, None),
-    };
+    let Loaded { rows, tool } = reader.read(path, &bytes, fields)?;
     let stored = match &header {
         Some(h) => {
             crate::load::header::Stored::read(h, bytes.as_slice()).map_err(|cause| Error::Io {
@@ -460,121 +365,69 @@ fn streams_as_jsonl(path: &Path, head: &[u8], requested: InputFormat) -> bool {
                     line.len() < start.len()
                         && serde_json::from_slice::<serde_json::Value>(line).is_ok()
                 });
-            complete_first_line && matches!(detect_auto(path, head), Ok(Format::Jsonl))
+            complete_first_line
+                && detect_auto(path, head).is_ok_and(|r| r.format() == InputFormat::Jsonl)
         }
         _ => false,
     }
 }
 
-fn detect_format(path: &Path, bytes: &[u8], requested: InputFormat) -> Result<Format> {
-    Ok(match requested {
-        InputFormat::Jsonl => Format::Jsonl,
-        InputFormat::Json => Format::JsonArray,
-        InputFormat::Csv => Format::Csv,
-        InputFormat::Tsv => Format::Tsv,
-        InputFormat::LmEval => Format::LmEval,
-        InputFormat::Promptfoo => Format::Promptfoo,
-        InputFormat::Inspect => Format::Inspect,
-        InputFormat::Deepeval => Format::DeepEval,
-        InputFormat::OpenaiEvals => Format::OpenAiEvals,
-        InputFormat::Otlp => Format::Otlp,
-        InputFormat::Auto => detect_auto(path, bytes)?,
-    })
+/// The reader `requested` names or, for `auto`, the one the file calls for.
+fn detect_format(path: &Path, bytes: &[u8], requested: InputFormat) -> Result<&'static dyn Reader> {
+    match READERS.iter().find(|r| r.format() == requested) {
+        Some(reader) => Ok(*reader),
+        None => detect_auto(path, bytes),
+    }
 }
 
-/// The format a file's name and first line call for: a zip archive is an
-/// Inspect AI `.eval` log; `.csv`/`.tsv` by name (a promptfoo CSV export by its
-/// header); `[` opens a JSON array (lm-eval 0.4.0–0.4.2 samples when its first
-/// element is one); a first line that is an lm-eval sample, an OpenAI evals
-/// spec (`spec`) or a promptfoo JSONL result, or a document that is
-/// an OTLP traces document (`resourceSpans`, one per line or one in all),
-/// promptfoo's object (`results.results`), an Inspect log (`eval` and
-/// `samples`) or a DeepEval run (`testCases`, or `testRunData`) picks those
-/// readers, bare `NaN`/`Infinity` or not; anything else is JSONL.
-fn detect_auto(path: &Path, bytes: &[u8]) -> Result<Format> {
-    if bytes.starts_with(inspect::ZIP_MAGIC) {
-        return Ok(Format::Inspect);
-    }
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().to_lowercase())
-        .unwrap_or_default();
-    let name = name.strip_suffix(".gz").unwrap_or(&name);
-    if name.ends_with(".csv") {
-        if promptfoo::is_csv_export(bytes) {
-            return Ok(Format::Promptfoo);
-        }
-        return Ok(Format::Csv);
-    }
-    if name.ends_with(".tsv") || name.ends_with(".tab") {
-        return Ok(Format::Tsv);
-    }
-    let text = bytes
-        .strip_prefix(b"\xef\xbb\xbf".as_slice())
-        .unwrap_or(bytes)
-        .trim_ascii_start();
-    match text.first() {
-        Some(b'[') if lm_eval::starts_samples_array(text) => return Ok(Format::LmEval),
-        Some(b'[') => return Ok(Format::JsonArray),
-        Some(b'{') => {}
-        _ => return Ok(Format::Jsonl),
-    }
-    let first_line = text.split(|&b| b == b'\n').next().unwrap_or_default();
-    // A document a tool writes whole (pretty-printed or on one line).
-    let document = |v: &serde_json::Value| {
-        if otlp::is_document(v) {
-            Some(Format::Otlp)
-        } else if v
-            .get("results")
-            .is_some_and(|r| r.get("results").is_some_and(serde_json::Value::is_array))
-        {
-            Some(Format::Promptfoo)
-        } else if v.get("eval").is_some_and(serde_json::Value::is_object)
-            && v.get("samples").is_some()
-        {
-            Some(Format::Inspect)
-        } else if v.get("testCases").is_some()
-            || v.get("testRunData")
-                .is_some_and(serde_json::Value::is_object)
-        {
-            Some(Format::DeepEval)
-        } else {
-            None
-        }
-    };
-    // A tool's file may hold Python's bare NaN/Infinity, which its reader
-    // reads (`non_finite`): they do not hide the file's shape. A plain file
-    // with them is still plain JSONL, whose reader refuses them by name.
-    let first_line = non_finite::quote(first_line);
-    if let Ok(value) = serde_json::from_slice::<serde_json::Value>(&first_line) {
-        if lm_eval::is_sample(&value) {
-            return Ok(Format::LmEval);
-        }
-        if value.get("spec").is_some_and(serde_json::Value::is_object) {
-            return Ok(Format::OpenAiEvals);
-        }
-        if promptfoo::is_jsonl_result(&value) {
-            return Ok(Format::Promptfoo);
-        }
-        // The Collector's file exporter: one OTLP document per line.
-        return Ok(document(&value).unwrap_or(Format::Jsonl));
-    }
-    // promptfoo's JSONL export before 0.110 could put two results on a line.
-    let mut values =
-        serde_json::Deserializer::from_slice(&first_line).into_iter::<serde_json::Value>();
-    if let Some(Ok(value)) = values.next() {
-        if promptfoo::is_jsonl_result(&value) {
-            return Ok(Format::Promptfoo);
+/// The reader a file's name and content call for: the one with the strongest
+/// [`reader::Clue`], the first listed in [`READERS`] among equals. So a zip
+/// archive is an Inspect AI `.eval` log; `.csv`/`.tsv` go by name (a promptfoo
+/// CSV export by its header); `[` opens a JSON array (lm-eval 0.4.0–0.4.2
+/// samples when its first element is one); a first line that is an lm-eval
+/// sample, an OpenAI evals spec (`spec`) or a promptfoo JSONL result, or a
+/// document that is an OTLP traces document (`resourceSpans`, one per line or
+/// one in all), promptfoo's object (`results.results`), an Inspect log (`eval`
+/// and `samples`) or a DeepEval run (`testCases`, or `testRunData`) picks those
+/// readers, bare `NaN`/`Infinity` or not; anything else is JSONL, but for one
+/// JSON object over several lines, which is none of these: an error.
+fn detect_auto(path: &Path, bytes: &[u8]) -> Result<&'static dyn Reader> {
+    let file = Sniff::new(path, bytes);
+    READERS
+        .iter()
+        .filter_map(|r| Some((r.sniff(&file)?, *r)))
+        .min_by_key(|(clue, _)| *clue)
+        .map(|(_, reader)| reader)
+        // Only the JSONL reader's fallback is left: it declines one document.
+        .ok_or_else(|| {
+            Error::input(
+                Location::file(path),
+                format!(
+                    "the file is one JSON object that benchgate cannot place: it reads {}; name the format with --input-format",
+                    formats_read()
+                ),
+            )
+        })
+}
+
+/// The formats benchgate reads, in `--input-format`'s order, as an error lists
+/// them: "JSONL (an object per line), …, DeepEval test runs and OpenAI evals logs".
+fn formats_read() -> String {
+    use clap::ValueEnum as _;
+    let mut names: Vec<&str> = Vec::new();
+    for format in InputFormat::value_variants() {
+        let listed = READERS
+            .iter()
+            .find(|r| r.format() == *format)
+            .and_then(|r| r.listed_as());
+        if let Some(name) = listed.filter(|n| !names.contains(n)) {
+            names.push(name);
         }
     }
-    // The first line is not a whole object: a pretty-printed JSON document.
-    match serde_json::from_slice::<serde_json::Value>(&non_finite::quote(text)) {
-        Ok(value) => document(&value).ok_or_else(|| Error::input(
-            Location::file(path),
-            "the file is one JSON object that benchgate cannot place: it reads JSONL (an object per line), a JSON array of objects, CSV/TSV, lm-eval samples, promptfoo output, Inspect AI logs, DeepEval test runs and OpenAI evals logs; name the format with --input-format",
-        )),
-        // Neither: let the JSONL reader name the line at fault.
-        Err(_) => Ok(Format::Jsonl),
+    match names.split_last() {
+        Some((last, [])) => (*last).to_string(),
+        Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
+        None => String::new(),
     }
 }
 
@@ -663,5 +516,89 @@ mod tests {
         )
         .expect_err("a plain file is the user's own");
         assert!(err.to_string().contains("non-finite number"), "{err}");
+    }
+
+    #[test]
+    fn every_input_format_but_auto_has_one_reader() {
+        use clap::ValueEnum as _;
+        for format in InputFormat::value_variants() {
+            let readers = READERS.iter().filter(|r| r.format() == *format).count();
+            let expected = usize::from(*format != InputFormat::Auto);
+            assert_eq!(readers, expected, "{format:?}");
+        }
+    }
+
+    #[test]
+    fn detection_keeps_its_priorities() {
+        use InputFormat::{
+            Csv, Deepeval, Inspect, Json, Jsonl, LmEval, OpenaiEvals, Otlp, Promptfoo, Tsv,
+        };
+        let promptfoo_line =
+            r#"{"testIdx": 0, "promptIdx": 0, "success": true, "prompt": {}, "provider": "x"}"#;
+        let promptfoo_otlp = format!(
+            "{}, \"resourceSpans\": []}}\n",
+            &promptfoo_line[..promptfoo_line.len() - 1]
+        );
+        let promptfoo_twice = format!("{promptfoo_line}{promptfoo_line}\n");
+        let cases: &[(&str, &str, Option<InputFormat>)] = &[
+            // The name, but a zip archive is an Inspect log whatever its name.
+            ("r.csv", "{\"spec\": {}}\n", Some(Csv)),
+            ("R.TAB.GZ", "{\"spec\": {}}\n", Some(Tsv)),
+            ("r.csv", "PK\u{3}\u{4}…", Some(Inspect)),
+            ("r.jsonl", "PK\u{3}\u{4}…", Some(Inspect)),
+            // Arrays.
+            ("r.jsonl", "[{\"doc_id\": 0, \"resps\": []}]", Some(LmEval)),
+            ("r.jsonl", "[1, 2]", Some(Json)),
+            // The first record before the document's shape.
+            (
+                "r.jsonl",
+                "{\"doc_id\": 0, \"resps\": [], \"eval\": {}, \"samples\": []}\n",
+                Some(LmEval),
+            ),
+            (
+                "r.jsonl",
+                "{\"spec\": {}, \"testCases\": []}\n",
+                Some(OpenaiEvals),
+            ),
+            ("r.jsonl", "{\"a\": NaN, \"spec\": {}}\n", Some(OpenaiEvals)),
+            ("r.jsonl", &promptfoo_otlp, Some(Promptfoo)),
+            // promptfoo's JSONL export before 0.110: two results on a line.
+            ("r.jsonl", &promptfoo_twice, Some(Promptfoo)),
+            // Documents, on one line or over several: OTLP, promptfoo, Inspect, DeepEval.
+            (
+                "r.jsonl",
+                "{\"resourceSpans\": [], \"results\": {\"results\": []}}\n",
+                Some(Otlp),
+            ),
+            (
+                "r.jsonl",
+                "{\"results\": {\"results\": []}, \"eval\": {}, \"samples\": 1}\n",
+                Some(Promptfoo),
+            ),
+            (
+                "r.jsonl",
+                "{\"eval\": {}, \"samples\": 1, \"testRunData\": {}}\n",
+                Some(Inspect),
+            ),
+            ("r.json", "{\n  \"testCases\": []\n}\n", Some(Deepeval)),
+            ("r.json", "{\n  \"resource_spans\": []\n}\n", Some(Otlp)),
+            // JSONL, unless one object over several lines is none of these.
+            ("r.jsonl", "{\"testRunData\": 3}\n", Some(Jsonl)),
+            ("r.jsonl", "{\"a\": 1}{\"b\": 2}\n", Some(Jsonl)),
+            ("r.jsonl", "{\n  \"broken\": \n", Some(Jsonl)),
+            ("r.jsonl", "hello", Some(Jsonl)),
+            ("r.json", "{\n  \"nothing\": 1\n}\n", None),
+            ("r.json", "{\n  \"doc_id\": 0, \"resps\": []\n}\n", None),
+        ];
+        for (name, text, expected) in cases {
+            let found = detect_auto(Path::new(name), text.as_bytes()).map(|r| r.format());
+            match expected {
+                Some(format) => assert_eq!(found.ok(), Some(*format), "{name}: {text}"),
+                None => {
+                    let err = found.expect_err(text).to_string();
+                    assert!(err.ends_with("it reads JSONL (an object per line), a JSON array of objects, CSV/TSV, lm-eval samples, promptfoo output, Inspect AI logs, DeepEval test runs and OpenAI evals logs; name the format with --input-format"), "{err}");
+                }
+            }
+        }
     }
 }

@@ -33,7 +33,8 @@ use serde_json::{Map, Value as Json};
 
 use super::json::{kind, values};
 use super::non_finite;
-use super::record::{format_number, Fields, Row};
+use super::reader::{Clue, Loaded, Reader, Sniff};
+use super::record::{format_number, FieldMap, Fields, InputFormat, Row};
 use super::{Text, ToolInfo};
 use crate::diagnostic::{Code, Diagnostic};
 use crate::error::{Error, Location, Result};
@@ -148,8 +149,30 @@ impl Sample {
     }
 }
 
+/// The OpenAI evals reader: a first line with a `spec` object.
+pub(super) struct OpenAiEvals;
+
+impl Reader for OpenAiEvals {
+    fn format(&self) -> InputFormat {
+        InputFormat::OpenaiEvals
+    }
+
+    fn listed_as(&self) -> Option<&'static str> {
+        Some("OpenAI evals logs")
+    }
+
+    fn sniff(&self, file: &Sniff) -> Option<Clue> {
+        let spec = |v: &Json| v.get("spec").is_some_and(Json::is_object);
+        file.line().is_some_and(spec).then_some(Clue::Record)
+    }
+
+    fn read(&self, path: &Path, bytes: &[u8], _fields: &FieldMap) -> Result<Loaded> {
+        read(path, bytes).map(Loaded::from)
+    }
+}
+
 /// Reads an OpenAI evals log.
-pub fn read(path: &Path, bytes: &[u8]) -> Result<(Vec<Row>, ToolInfo)> {
+fn read(path: &Path, bytes: &[u8]) -> Result<(Vec<Row>, ToolInfo)> {
     let mut samples: Vec<(String, Sample)> = Vec::new();
     let mut index: HashMap<String, usize> = HashMap::new();
     let mut metrics: Vec<String> = Vec::new();

@@ -91,7 +91,8 @@ use serde_json::{Map, Value as Json};
 
 use super::json::{json_error, kind, line_of, values};
 use super::non_finite;
-use super::record::{format_number, FieldMap, Row, Text, Value};
+use super::reader::{Clue, Loaded, Reader, Sniff};
+use super::record::{format_number, FieldMap, InputFormat, Row, Text, Value};
 use super::ToolInfo;
 use crate::diagnostic::{Code, Diagnostic};
 use crate::error::{Error, Location, Result};
@@ -119,15 +120,42 @@ pub const HARNESS_KEYS: [&str; 11] = [
     "target_hash",
 ];
 
+/// The lm-eval reader: a file whose first line, or first array element, is a
+/// sample.
+pub(super) struct LmEval;
+
+impl Reader for LmEval {
+    fn format(&self) -> InputFormat {
+        InputFormat::LmEval
+    }
+
+    fn listed_as(&self) -> Option<&'static str> {
+        Some("lm-eval samples")
+    }
+
+    fn sniff(&self, file: &Sniff) -> Option<Clue> {
+        let sample = if file.opens_array() {
+            starts_samples_array(file.text)
+        } else {
+            file.line().is_some_and(is_sample)
+        };
+        sample.then_some(Clue::Record)
+    }
+
+    fn read(&self, path: &Path, bytes: &[u8], _fields: &FieldMap) -> Result<Loaded> {
+        read(path, bytes).map(Loaded::from)
+    }
+}
+
 /// Whether a JSON value is an lm-eval sample: `doc_id` and a response.
-pub fn is_sample(value: &Json) -> bool {
+fn is_sample(value: &Json) -> bool {
     value.get("doc_id").is_some()
         && (value.get("filtered_resps").is_some() || value.get("resps").is_some())
 }
 
 /// Whether `text` is a JSON array whose first element is an lm-eval sample
 /// (the 0.4.0–0.4.2 layout). Only the first element is parsed.
-pub fn starts_samples_array(text: &[u8]) -> bool {
+fn starts_samples_array(text: &[u8]) -> bool {
     struct First<'a>(&'a mut Option<Json>);
     impl<'de> Visitor<'de> for First<'_> {
         type Value = ();
@@ -151,7 +179,7 @@ pub fn starts_samples_array(text: &[u8]) -> bool {
 
 /// Reads an lm-eval samples file: its rows, and what the harness says beyond
 /// them (its metrics, and warnings from the results file beside it).
-pub fn read(path: &Path, bytes: &[u8]) -> Result<(Vec<Row>, ToolInfo)> {
+fn read(path: &Path, bytes: &[u8]) -> Result<(Vec<Row>, ToolInfo)> {
     let mut warnings = Vec::new();
     let named_task = task_from_name(path);
     let results = Results::beside(path, named_task.as_deref(), &mut warnings);

@@ -70,7 +70,8 @@ use std::path::Path;
 
 use serde_json::Value as Json;
 
-use super::record::{FieldMap, Fields, Row};
+use super::reader::{Clue, Loaded, Reader, Sniff};
+use super::record::{FieldMap, Fields, InputFormat, Row};
 use super::{Text, ToolInfo};
 use crate::diagnostic::{Code, Diagnostic};
 use crate::error::{Error, Location, Result};
@@ -80,9 +81,45 @@ pub use variants::{pair_variants, VariantSpec};
 /// The tags that name a row's variant.
 pub const VARIANT_TAGS: [&str; 2] = ["provider", "prompt"];
 
+/// The promptfoo reader: a `.csv` file that is a promptfoo export, a first
+/// line that is a JSONL result (or begins with one), or a document with
+/// `results.results`.
+pub(super) struct Promptfoo;
+
+impl Reader for Promptfoo {
+    fn format(&self) -> InputFormat {
+        InputFormat::Promptfoo
+    }
+
+    fn listed_as(&self) -> Option<&'static str> {
+        Some("promptfoo output")
+    }
+
+    fn sniff(&self, file: &Sniff) -> Option<Clue> {
+        if file.named(&[".csv"]) {
+            return is_csv_export(file.bytes).then_some(Clue::Name);
+        }
+        // The JSONL export before 0.110 could put two results on a line.
+        if file.first_value().is_some_and(is_jsonl_result) {
+            return Some(Clue::Record);
+        }
+        let results = |v: &Json| {
+            v.get("results")
+                .is_some_and(|r| r.get("results").is_some_and(Json::is_array))
+        };
+        file.document()
+            .is_some_and(results)
+            .then_some(Clue::Document)
+    }
+
+    fn read(&self, path: &Path, bytes: &[u8], fields: &FieldMap) -> Result<Loaded> {
+        read(path, bytes, fields).map(Loaded::from)
+    }
+}
+
 /// Reads a promptfoo result file: the JSON output, the JSONL export or the
 /// CSV export, told apart by content.
-pub fn read(path: &Path, bytes: &[u8], fields: &FieldMap) -> Result<(Vec<Row>, ToolInfo)> {
+fn read(path: &Path, bytes: &[u8], fields: &FieldMap) -> Result<(Vec<Row>, ToolInfo)> {
     let bytes = bytes
         .strip_prefix(b"\xef\xbb\xbf".as_slice())
         .unwrap_or(bytes);
@@ -97,13 +134,13 @@ pub fn read(path: &Path, bytes: &[u8], fields: &FieldMap) -> Result<(Vec<Row>, T
 /// Whether a CSV file is a promptfoo export (its columns end in
 /// `[provider] prompt` columns, or hold promptfoo's `Status`/`Score` groups),
 /// or one of its 2023 layouts, which the reader names in its error.
-pub fn is_csv_export(bytes: &[u8]) -> bool {
+fn is_csv_export(bytes: &[u8]) -> bool {
     export::is_export(bytes) || export::old_layout(bytes).is_some()
 }
 
 /// Whether a JSON object (a JSONL file's first line) is one result of
 /// promptfoo's JSONL export.
-pub fn is_jsonl_result(value: &Json) -> bool {
+fn is_jsonl_result(value: &Json) -> bool {
     ["testIdx", "promptIdx", "success", "prompt"]
         .iter()
         .all(|k| value.get(k).is_some())
