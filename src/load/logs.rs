@@ -13,6 +13,11 @@
 //! `2026-03-02 14:05:00+01:00`, a plain date `2026-03-02` as midnight UTC) or
 //! a number of seconds since 1970 (milliseconds or nanoseconds when it is that
 //! large). A value that is neither is an error naming file, line and field.
+//!
+//! [`for_each_block`] hands the rows on as they are read — JSONL a block of a
+//! few MiB at a time, other formats (OTLP JSON included) a whole file at a
+//! time — for a caller that keeps little of each row (`monitor`); [`read`]
+//! collects them.
 
 use std::path::{Path, PathBuf};
 

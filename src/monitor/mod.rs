@@ -3,8 +3,13 @@
 //! benchmark, and which new cases should join the benchmark?
 //!
 //! A run reads production logs ([`crate::load::logs`]: JSONL/CSV rows or
-//! OpenTelemetry GenAI spans), splits them into a reference and a current
-//! window ([`window`]), and then, each answer its own finding:
+//! OpenTelemetry GenAI spans) a block at a time, places each row in the
+//! reference or the current window ([`window`]) or neither, and scores it as
+//! it comes, keeping only its metric values and slice ([`tally`]: memory does
+//! not grow with the logs' texts; the current window's inputs are a bounded
+//! uniform sample). Logs split by time are read twice: the first pass finds
+//! their oldest and newest times, which place the windows. Then, each answer
+//! its own finding:
 //!
 //! 1. **Metrics** ([`judge`]): reference-free metrics of every logged output
 //!    (`sentiment`, `copied_facts` against the input, `json_valid`, checks,
@@ -24,6 +29,10 @@
 //! 4. **Novel inputs** ([`novel`]): the live inputs least like any benchmark
 //!    input, for `--review-out` to turn into a sheet a person completes with
 //!    references.
+//!
+//! Drift and novel inputs are measured on every input of the current window
+//! up to [`tally::SAMPLE_SIZE`], and on a seeded uniform sample of that size
+//! beyond it, which the report states (`input_drift.sampled`).
 //!
 //! Exit codes: 0 no alarm, 1 alarm (a model regression; a mix change or
 //! drift too with `--alarm-on`), 2 error.

@@ -6,7 +6,9 @@
 //! window before it (`previous`: `(newest − 2w, newest − w]`), the logs'
 //! first window (`first`: `[oldest, oldest + w)`), or a stated range
 //! (`START/END`, RFC 3339 times or dates: `[START, END)`). Rows in neither
-//! window are left out, and the report says how many.
+//! window are left out, and the report says how many. Once the oldest and
+//! newest times are known, a row's window depends on its time alone
+//! ([`Layout::side`]), so rows are placed as they are read.
 
 use chrono::{DateTime, Duration, Utc};
 
