@@ -89,7 +89,8 @@ pub fn read(
     };
     for_each_block(paths, fields, time_field, progress, &mut |block| {
         let file = u32::try_from(block.file).unwrap_or(u32::MAX);
-        logs.file.extend(std::iter::repeat_n(file, block.rows.len()));
+        logs.file
+            .extend(std::iter::repeat_n(file, block.rows.len()));
         logs.rows.extend(block.rows);
         logs.times.extend(block.times);
         Ok(())

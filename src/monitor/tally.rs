@@ -160,7 +160,8 @@ impl Tally {
             slices: Vec::new(),
             slice_index: HashMap::new(),
             rows: [0, 0],
-            sample: (!config.benchmark.is_empty()).then(|| Reservoir::new(SAMPLE_SIZE, config.seed)),
+            sample: (!config.benchmark.is_empty())
+                .then(|| Reservoir::new(SAMPLE_SIZE, config.seed)),
         }
     }
 
@@ -316,7 +317,7 @@ impl Tally {
         let mut text: Vec<Option<TextMetric>> = text.into_iter().map(Some).collect();
         let mut metrics_out = Vec::new();
         let mut values = Vec::new();
-        for name in &names {
+        for (i, name) in names.iter().enumerate() {
             let own = text
                 .iter_mut()
                 .find(|t| t.as_ref().is_some_and(|t| t.name == *name))
@@ -360,7 +361,11 @@ impl Tally {
                 ..info.clone()
             };
             metrics_out.push(metrics::build(name, &config.metric_options, &own)?);
-            values.push(numbers.remove(name).unwrap_or_default());
+            values.push(if names[i + 1..].contains(name) {
+                numbers.get(name).cloned().unwrap_or_default()
+            } else {
+                numbers.remove(name).unwrap_or_default()
+            });
         }
         // Slices in the order the reference window's rows, then the current
         // window's, first show them.
@@ -501,7 +506,10 @@ impl Reservoir {
             self.kept.push(Sampled { order, ..item() });
             return;
         }
-        let j = index_below(&mut self.rng, usize::try_from(self.seen).unwrap_or(usize::MAX));
+        let j = index_below(
+            &mut self.rng,
+            usize::try_from(self.seen).unwrap_or(usize::MAX),
+        );
         if j < self.size {
             self.kept[j] = Sampled { order, ..item() };
         }
@@ -552,6 +560,9 @@ mod tests {
             }
         }
         // Binomial(2000, 0.1): sd 13.4; 5 sd either side.
-        assert!(counts.iter().all(|&c| (133..=267).contains(&c)), "{counts:?}");
+        assert!(
+            counts.iter().all(|&c| (133..=267).contains(&c)),
+            "{counts:?}"
+        );
     }
 }
