@@ -1204,7 +1204,7 @@ fn against_benchmark(
         let counts: Vec<[u64; 2]> = keep.iter().map(|&s| counts[s]).collect();
         Some(mix_of(field, &names, &counts, config))
     });
-    let sample = (scored.sampled_from > live.len() as u64).then(|| InputSample {
+    let sample = (scored.sampled_from > live.len() as u64).then_some(InputSample {
         sampled: true,
         sample_size: live.len(),
         window_inputs: scored.sampled_from,
