@@ -223,13 +223,13 @@ pub fn monitor(
 ) -> Result<monitor::MonitorReport> {
     config.validate()?;
     let mut clock = Clock::new(progress);
-    progress.started(Stage::Load, 0);
+    progress.started(Stage::Load, monitor::bytes_to_read(config));
     let inputs = clock.lap(
         Stage::Load,
         monitor::load(config, &|n| progress.advance(n))?,
     );
-    let scored = clock.lap(Stage::Score, monitor::score(config, &inputs)?);
-    let report = clock.lap(Stage::Judge, monitor::judge(config, &inputs, &scored));
+    let scored = clock.lap(Stage::Score, monitor::score(config, inputs)?);
+    let report = clock.lap(Stage::Judge, monitor::judge(config, &scored));
     Ok(report)
 }
 

@@ -18,7 +18,6 @@
 
 use std::path::{Path, PathBuf};
 
-use benchgate::load::logs::Logs;
 use benchgate::load::record::Fields;
 use benchgate::load::Row;
 use benchgate::monitor::{self, Finding, Inputs, MonitorConfig, Sources, WindowInfo, Windows};
@@ -78,13 +77,14 @@ fn row(i: usize, category: usize, value: f64, feedback: Option<f64>) -> Row {
 /// One simulated pair of windows: `n` rows each side, category shares,
 /// and a drop of `drop` in category `dropped` of the current window.
 fn simulate(
+    c: &MonitorConfig,
     rng: &mut Xoshiro256PlusPlus,
     n: [usize; 2],
     shares: [[f64; 4]; 2],
     drop: f64,
     dropped: usize,
 ) -> Inputs {
-    let mut rows = Vec::new();
+    let mut line = 0;
     let mut sides = [Vec::new(), Vec::new()];
     for side in 0..2 {
         for _ in 0..n[side] {
@@ -93,8 +93,8 @@ fn simulate(
             let v = score(rng, MEANS[c]) - shift;
             let feedback = (uniform(rng) < 0.33)
                 .then(|| f64::from(u8::from(uniform(rng) < 0.5 + MEANS[c] / 3.0 - shift / 2.0)));
-            sides[side].push(rows.len());
-            rows.push(row(rows.len(), c, v, feedback));
+            sides[side].push(row(line, c, v, feedback));
+            line += 1;
         }
     }
     let info = |label: &str, rows| WindowInfo {
@@ -103,22 +103,12 @@ fn simulate(
         end: None,
         rows,
     };
-    Inputs {
-        logs: Logs {
-            paths: vec![PathBuf::from("sim.jsonl")],
-            times: vec![None; rows.len()],
-            file: vec![0; rows.len()],
-            rows,
-        },
-        windows: Windows {
-            reference: info("reference", n[0]),
-            current: info("current", n[1]),
-            outside: 0,
-        },
-        reference: sides[0].clone(),
-        current: sides[1].clone(),
-        benchmark: None,
-    }
+    let windows = Windows {
+        reference: info("reference", n[0]),
+        current: info("current", n[1]),
+        outside: 0,
+    };
+    Inputs::from_rows(c, windows, sides)
 }
 
 fn config() -> MonitorConfig {
@@ -137,9 +127,9 @@ fn config() -> MonitorConfig {
     c
 }
 
-fn run(c: &MonitorConfig, inputs: &Inputs) -> monitor::MonitorReport {
+fn run(c: &MonitorConfig, inputs: Inputs) -> monitor::MonitorReport {
     let scored = monitor::score(c, inputs).expect("scores");
-    monitor::judge(c, inputs, &scored)
+    monitor::judge(c, &scored)
 }
 
 /// The rate's bound: alpha plus three simulation standard errors.
@@ -160,8 +150,8 @@ fn aa_false_alarms_stay_within_alpha() {
     let shares = [0.4, 0.3, 0.2, 0.1];
     let (mut alarms, mut mix, mut changed) = (0, 0, 0);
     for _ in 0..trials {
-        let inputs = simulate(&mut rng, [200, 140], [shares, shares], 0.0, 0);
-        let r = run(&c, &inputs);
+        let inputs = simulate(&c, &mut rng, [200, 140], [shares, shares], 0.0, 0);
+        let r = run(&c, inputs);
         alarms += usize::from(r.alarm);
         mix += usize::from(r.mix.as_ref().is_some_and(|m| m.changed));
         changed += usize::from(
@@ -200,13 +190,14 @@ fn a_pure_mix_change_is_a_mix_change_not_a_regression() {
     let (mut blamed, mut found, mut raw) = (0, 0, 0.0);
     for _ in 0..trials {
         let inputs = simulate(
+            &c,
             &mut rng,
             [200, 200],
             [[0.4, 0.3, 0.2, 0.1], [0.1, 0.2, 0.3, 0.4]],
             0.0,
             0,
         );
-        let r = run(&c, &inputs);
+        let r = run(&c, inputs);
         blamed += usize::from(regressed(&r));
         found += usize::from(r.mix.as_ref().is_some_and(|m| m.changed));
         raw += r.metrics[0].delta;
@@ -233,8 +224,8 @@ fn a_drop_in_one_category_is_caught() {
     let (mut caught, mut in_slice) = (0, 0);
     for _ in 0..trials {
         // Refunds (a fifth of the traffic) drop by 0.3 on a scale of −1 … 1.
-        let inputs = simulate(&mut rng, [300, 300], [shares, shares], 0.3, 2);
-        let r = run(&c, &inputs);
+        let inputs = simulate(&c, &mut rng, [300, 300], [shares, shares], 0.3, 2);
+        let r = run(&c, inputs);
         caught += usize::from(r.alarm);
         in_slice += usize::from(r.slices.iter().any(|s| {
             s.slice == "refunds" && s.metric == "score" && s.verdict == Verdict::Regressed

@@ -107,6 +107,10 @@ fn text_block<'a>(
 /// Bytes read from a file at a time by [`read_jsonl_stream`].
 const BLOCK_BYTES: usize = 64 << 20;
 
+/// Bytes read at a time by [`each_jsonl_block`]: its caller keeps little of
+/// each row, so a block's rows are most of what is in memory.
+const EACH_BLOCK_BYTES: usize = 8 << 20;
+
 /// [`read_jsonl`] over a reader, a block at a time, so that the file's bytes
 /// are never all in memory; `start` holds bytes already read from it.
 pub fn read_jsonl_stream(
@@ -116,6 +120,7 @@ pub fn read_jsonl_stream(
     fields: &FieldMap,
     progress: &dyn Fn(u64),
 ) -> Result<Vec<Row>> {
+    let mut rows = Vec::new();
     read_blocks(
         path,
         start,
@@ -123,6 +128,32 @@ pub fn read_jsonl_stream(
         fields,
         progress,
         (BLOCK_BYTES, PIECE_BYTES),
+        &mut |mut block| {
+            rows.append(&mut block);
+            Ok(())
+        },
+    )?;
+    Ok(rows)
+}
+
+/// [`read_jsonl_stream`] handing the rows to `each` a block at a time, in
+/// file order, instead of collecting them: for a caller that keeps only part
+/// of each row (`monitor`), the rows are never all in memory either.
+pub fn each_jsonl_block(
+    path: &Path,
+    start: Vec<u8>,
+    reader: &mut (impl Read + ?Sized),
+    fields: &FieldMap,
+    each: &mut dyn FnMut(Vec<Row>) -> Result<()>,
+) -> Result<()> {
+    read_blocks(
+        path,
+        start,
+        reader,
+        fields,
+        &|_| {},
+        (EACH_BLOCK_BYTES, PIECE_BYTES),
+        each,
     )
 }
 
@@ -135,12 +166,12 @@ fn read_blocks(
     fields: &FieldMap,
     progress: &dyn Fn(u64),
     (block, piece): (usize, usize),
-) -> Result<Vec<Row>> {
+    each: &mut dyn FnMut(Vec<Row>) -> Result<()>,
+) -> Result<()> {
     let io = |cause| Error::Io {
         path: path.to_path_buf(),
         cause,
     };
-    let mut rows = Vec::new();
     progress(start.len() as u64);
     let mut buf = start;
     if buf.starts_with(b"\xef\xbb\xbf") {
@@ -167,10 +198,14 @@ fn read_blocks(
             }
         };
         let text = text_block(path, &buf[..whole], line, fields, piece)?;
+        let mut rows = Vec::new();
         line += read_jsonl_block(path, text, line, fields, piece, &mut rows)?;
         buf.drain(..whole);
+        if !rows.is_empty() {
+            each(rows)?;
+        }
     }
-    Ok(rows)
+    Ok(())
 }
 
 /// Parses the whole lines in `bytes` (first line `first`) in parallel, appending
@@ -648,6 +683,7 @@ mod tests {
     fn stream(text: &str, block: usize, piece: usize) -> Result<Vec<Row>> {
         let bytes = text.as_bytes();
         let (start, rest) = bytes.split_at(bytes.len().min(5));
+        let mut rows = Vec::new();
         read_blocks(
             Path::new("big.jsonl"),
             start.to_vec(),
@@ -655,7 +691,12 @@ mod tests {
             &FieldMap::default(),
             &|_| {},
             (block, piece),
-        )
+            &mut |mut block| {
+                rows.append(&mut block);
+                Ok(())
+            },
+        )?;
+        Ok(rows)
     }
 
     fn lines(n: usize) -> String {
@@ -734,6 +775,7 @@ mod tests {
                 &FieldMap::default(),
                 &|_| {},
                 (block, piece),
+                &mut |_| Ok(()),
             )
             .expect_err("not UTF-8")
             .to_string();

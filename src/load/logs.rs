@@ -13,10 +13,16 @@
 //! `2026-03-02 14:05:00+01:00`, a plain date `2026-03-02` as midnight UTC) or
 //! a number of seconds since 1970 (milliseconds or nanoseconds when it is that
 //! large). A value that is neither is an error naming file, line and field.
+//!
+//! [`for_each_block`] hands the rows on as they are read — JSONL a block of a
+//! few MiB at a time, other formats (OTLP JSON included) a whole file at a
+//! time — for a caller that keeps little of each row (`monitor`); [`read`]
+//! collects them.
 
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, NaiveDate, Utc};
+use rayon::prelude::*;
 
 use super::record::{FieldMap, Row};
 use crate::error::{Error, Location, Result};
@@ -55,30 +61,75 @@ impl Logs {
     }
 }
 
-/// Reads log files; `time_field` overrides [`TIME_FIELDS`] (and then every
-/// row must have it).
+/// Consecutive rows of one log file with the time of each: what
+/// [`for_each_block`] hands on.
+#[derive(Debug)]
+pub struct Block<'a> {
+    /// The file.
+    pub path: &'a Path,
+    /// Which of the files read (index into the paths given).
+    pub file: usize,
+    /// The rows, in file order.
+    pub rows: Vec<Row>,
+    /// The time of each row (`None` when it has none).
+    pub times: Vec<Option<DateTime<Utc>>>,
+}
+
+/// Reads log files into memory; `time_field` overrides [`TIME_FIELDS`] (and
+/// then every row must have it).
 pub fn read(
     paths: &[PathBuf],
     fields: &FieldMap,
     time_field: Option<&str>,
     progress: &dyn Fn(u64),
 ) -> Result<Logs> {
+    let mut logs = Logs {
+        paths: paths.to_vec(),
+        ..Logs::default()
+    };
+    for_each_block(paths, fields, time_field, progress, &mut |block| {
+        let file = u32::try_from(block.file).unwrap_or(u32::MAX);
+        logs.file
+            .extend(std::iter::repeat_n(file, block.rows.len()));
+        logs.rows.extend(block.rows);
+        logs.times.extend(block.times);
+        Ok(())
+    })?;
+    Ok(logs)
+}
+
+/// [`read`] handing the rows to `each` as they are read, file after file, a
+/// block at a time (the way [`super::for_each_block`] reads them: JSONL in
+/// blocks of a few MiB, other formats and OTLP JSON a whole file at once), so
+/// that a caller keeping only part of each row never holds them all.
+pub fn for_each_block(
+    paths: &[PathBuf],
+    fields: &FieldMap,
+    time_field: Option<&str>,
+    progress: &dyn Fn(u64),
+    each: &mut dyn FnMut(Block<'_>) -> Result<()>,
+) -> Result<()> {
     let fields = FieldMap {
         line_ids: true,
         ..fields.clone()
     };
-    let mut logs = Logs::default();
-    for (k, path) in paths.iter().enumerate() {
-        let data = super::load_with_progress(path, &fields, progress)?;
-        logs.paths.push(path.clone());
-        for mut row in data.rows {
-            let time = take_time(&mut row, path, time_field)?;
-            logs.times.push(time);
-            logs.rows.push(row);
-            logs.file.push(u32::try_from(k).unwrap_or(u32::MAX));
-        }
+    for (file, path) in paths.iter().enumerate() {
+        super::for_each_block(path, &fields, progress, &mut |mut rows| {
+            let times: Vec<Result<Option<DateTime<Utc>>>> = rows
+                .par_iter_mut()
+                .map(|row| take_time(row, path, time_field))
+                .collect();
+            // The first bad row in the file, as a sequential reader reports.
+            let times = times.into_iter().collect::<Result<Vec<_>>>()?;
+            each(Block {
+                path,
+                file,
+                rows,
+                times,
+            })
+        })?;
     }
-    Ok(logs)
+    Ok(())
 }
 
 /// Takes the row's time out of its fields.

@@ -97,6 +97,44 @@ pub fn load(path: &Path, fields: &FieldMap) -> Result<Dataset> {
 
 /// [`load`], calling `read` with the number of bytes read as it goes.
 pub fn load_with_progress(path: &Path, fields: &FieldMap, read: &dyn Fn(u64)) -> Result<Dataset> {
+    let (head, mut rest) = open(path, read)?;
+    load_stream(path, head, &mut rest, fields)
+}
+
+/// [`load_with_progress`] handing the rows to `each` as they are read instead
+/// of returning them: plain JSONL (through gzip too) a block at a time, other
+/// formats the whole file at once. A caller that keeps little of each row
+/// (`monitor`) then never holds a large file's rows all at once.
+pub fn for_each_block(
+    path: &Path,
+    fields: &FieldMap,
+    read: &dyn Fn(u64),
+    each: &mut dyn FnMut(Vec<Row>) -> Result<()>,
+) -> Result<()> {
+    let (head, mut rest) = open(path, read)?;
+    let seen = head.iter().any(|b| !b.is_ascii_whitespace());
+    let plain_jsonl = seen
+        && head.len() == HEAD_BYTES
+        && header::take_header(path, &mut head.clone())?.is_none()
+        && streams_as_jsonl(path, &head, fields.format);
+    if !plain_jsonl {
+        return each(load_stream(path, head, &mut rest, fields)?.rows);
+    }
+    let mut any = false;
+    json::each_jsonl_block(path, head, &mut rest, fields, &mut |rows| {
+        any = true;
+        each(rows)
+    })?;
+    if any {
+        Ok(())
+    } else {
+        dataset(path, Vec::new(), None, None).map(|_| ())
+    }
+}
+
+/// The file's first bytes (decompressed) and a reader of the rest, counting
+/// the file's bytes with `read`.
+fn open<'a>(path: &Path, read: &'a dyn Fn(u64)) -> Result<(Vec<u8>, Box<dyn Read + 'a>)> {
     let io = |cause| Error::Io {
         path: path.to_path_buf(),
         cause,
@@ -110,7 +148,7 @@ pub fn load_with_progress(path: &Path, fields: &FieldMap, read: &dyn Fn(u64)) ->
         .read_to_end(&mut head)
         .map_err(io)?;
     if !head.starts_with(&[0x1f, 0x8b]) {
-        return load_stream(path, head, &mut raw, fields);
+        return Ok((head, Box::new(raw)));
     }
     // gzip streams too: JSONL inside is read a block at a time, so a small
     // file that inflates to gigabytes costs what the rows it holds cost (a
@@ -121,7 +159,7 @@ pub fn load_with_progress(path: &Path, fields: &FieldMap, read: &dyn Fn(u64)) ->
         .take(HEAD_BYTES as u64)
         .read_to_end(&mut plain)
         .map_err(|e| corrupt_gzip(path, &e))?;
-    load_stream(path, plain, &mut GzErrors(gz), fields)
+    Ok((plain, Box::new(GzErrors(gz))))
 }
 
 /// Bytes looked at before choosing how to read a file.

@@ -30,9 +30,11 @@
 //! prior (Monroe, Colaresi & Quinn 2008, "Fightin' words", Political Analysis
 //! 16:372), ranked by their z-scores.
 //!
-//! At most [`MAX_DOCS`] inputs of a side take part (a seeded random sample):
-//! the question is whether the texts differ, which a sample that size
-//! answers, and the permutations stay affordable at a million rows.
+//! At most [`MAX_DOCS`] inputs of a side take part (a seeded random sample;
+//! the current window's arrive sampled to that size already,
+//! [`super::tally`]): the question is whether the texts differ, which a
+//! sample that size answers, and the permutations stay affordable at a
+//! million rows.
 
 use rayon::prelude::*;
 

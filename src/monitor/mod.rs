@@ -3,8 +3,13 @@
 //! benchmark, and which new cases should join the benchmark?
 //!
 //! A run reads production logs ([`crate::load::logs`]: JSONL/CSV rows or
-//! OpenTelemetry GenAI spans), splits them into a reference and a current
-//! window ([`window`]), and then, each answer its own finding:
+//! OpenTelemetry GenAI spans) a block at a time, places each row in the
+//! reference or the current window ([`window`]) or neither, and scores it as
+//! it comes, keeping only its metric values and slice ([`tally`]: memory does
+//! not grow with the logs' texts; the current window's inputs are a bounded
+//! uniform sample). Logs split by time are read twice: the first pass finds
+//! their oldest and newest times, which place the windows. Then, each answer
+//! its own finding:
 //!
 //! 1. **Metrics** ([`judge`]): reference-free metrics of every logged output
 //!    (`sentiment`, `copied_facts` against the input, `json_valid`, checks,
@@ -25,29 +30,36 @@
 //!    input, for `--review-out` to turn into a sheet a person completes with
 //!    references.
 //!
+//! Drift and novel inputs are measured on every input of the current window
+//! up to [`tally::SAMPLE_SIZE`], and on a seeded uniform sample of that size
+//! beyond it, which the report states (`input_drift.sampled`).
+//!
 //! Exit codes: 0 no alarm, 1 alarm (a model regression; a mix change or
 //! drift too with `--alarm-on`), 2 error.
 
 pub mod drift;
 pub mod novel;
+pub mod tally;
 pub mod text;
 pub mod window;
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
-use rayon::prelude::*;
+use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use crate::error::{Error, Location, Result};
-use crate::load::logs::Logs;
+use crate::load::logs;
 use crate::load::{Dataset, FieldMap, Row};
-use crate::metrics::{self, DataInfo, Direction, Metric, MetricOptions};
+use crate::metrics::{self, Direction, Metric, MetricOptions};
 use crate::report::{ValueScale, Verdict};
 use crate::stats::contingency::{homogeneity, Homogeneity};
 use crate::stats::graph::Graph;
 use crate::stats::unpaired::{self, Stratum, Unpaired, UnpairedMethod};
-use window::{Against, Span};
+use tally::{Sampled, Tally};
+use window::{Against, Layout, Side, Span};
 
 /// Version of the JSON report's layout.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -391,6 +403,23 @@ pub struct InputDrift {
     pub typical_terms: TypicalTerms,
     /// The slices' shares in the benchmark and the current window.
     pub mix: Option<Mix>,
+    /// When the current window had more inputs than are kept
+    /// ([`tally::SAMPLE_SIZE`]): drift and novel inputs were measured on a
+    /// uniform sample of them.
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    pub sample: Option<InputSample>,
+}
+
+/// The sample of the current window's inputs that input drift and novel
+/// inputs were measured on.
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+pub struct InputSample {
+    /// Always true: the inputs were sampled.
+    pub sampled: bool,
+    /// Inputs in the sample.
+    pub sample_size: usize,
+    /// Inputs in the current window (non-blank).
+    pub window_inputs: u64,
 }
 
 /// The words most typical of each side.
@@ -421,23 +450,40 @@ pub struct NovelInput {
     pub count: usize,
 }
 
-// --- Loading -------------------------------------------------------------------
+// --- Loading ---------------------------------------------------------------------
 
-/// The rows of both windows and the benchmark.
+/// The two windows, read and scored, and the benchmark.
 pub struct Inputs {
-    /// Every row read.
-    pub logs: Logs,
-    /// Rows of the reference window.
-    pub reference: Vec<usize>,
-    /// Rows of the current window.
-    pub current: Vec<usize>,
     /// The windows as the report names them.
     pub windows: Windows,
     /// The benchmark, when given.
     pub benchmark: Option<Dataset>,
+    /// What was kept of the windows' rows.
+    tally: Tally,
 }
 
-/// Reads the logs (and the benchmark) and splits them into windows.
+impl Inputs {
+    /// The windows from rows in memory (the reference window's, then the
+    /// current window's), kept as [`load`] keeps what it reads.
+    pub fn from_rows(config: &MonitorConfig, windows: Windows, rows: [Vec<Row>; 2]) -> Inputs {
+        let mut tally = Tally::new(config);
+        for (side, rows) in [Side::Reference, Side::Current].into_iter().zip(rows) {
+            let sides = vec![Some(side); rows.len()];
+            tally.add(Path::new(""), rows, &sides);
+        }
+        Inputs {
+            windows,
+            benchmark: None,
+            tally,
+        }
+    }
+}
+
+/// Reads the logs a block at a time, keeps what [`tally`] keeps of each row
+/// in a window (scoring it as it comes), and reads the benchmark.
+///
+/// Logs split by time are read twice: once for their oldest and newest
+/// times, which place the windows, and once to keep the rows in them.
 pub fn load(config: &MonitorConfig, read: &dyn Fn(u64)) -> Result<Inputs> {
     let time = config.time_field.as_deref();
     let shown = |paths: &[PathBuf]| {
@@ -447,99 +493,106 @@ pub fn load(config: &MonitorConfig, read: &dyn Fn(u64)) -> Result<Inputs> {
             .collect::<Vec<_>>()
             .join(", ")
     };
-    let (logs, reference, current, windows) = match &config.sources {
+    let mut tally = Tally::new(config);
+    let windows = match &config.sources {
         Sources::Explicit { reference, current } => {
-            let a = crate::load::logs::read(reference, &config.fields, time, read)?;
-            let b = crate::load::logs::read(current, &config.fields, time, read)?;
-            let (na, nb) = (a.rows.len(), b.rows.len());
-            let mut logs = a;
-            let offset = u32::try_from(logs.paths.len()).unwrap_or(u32::MAX);
-            logs.paths.extend(b.paths);
-            logs.rows.extend(b.rows);
-            logs.times.extend(b.times);
-            logs.file.extend(b.file.iter().map(|f| f + offset));
-            let span = |times: &[Option<chrono::DateTime<chrono::Utc>>]| {
-                let known: Vec<_> = times.iter().flatten().collect();
-                (
-                    known.iter().min().map(|t| stamp(**t)),
-                    known.iter().max().map(|t| stamp(**t)),
-                )
+            let mut spans = [None, None];
+            for (side, paths) in [(Side::Reference, reference), (Side::Current, current)] {
+                logs::for_each_block(paths, &config.fields, time, read, &mut |block| {
+                    for &t in block.times.iter().flatten() {
+                        widen(&mut spans[side as usize], t);
+                    }
+                    let sides = vec![Some(side); block.rows.len()];
+                    tally.add(block.path, block.rows, &sides);
+                    Ok(())
+                })?;
+            }
+            let rows = tally.rows();
+            let info = |label, side: usize| WindowInfo {
+                label,
+                start: spans[side].map(|(t, _)| stamp(t)),
+                end: spans[side].map(|(_, t)| stamp(t)),
+                rows: usize::try_from(rows[side]).unwrap_or(usize::MAX),
             };
-            let (rs, re) = span(&logs.times[..na]);
-            let (cs, ce) = span(&logs.times[na..]);
-            let windows = Windows {
-                reference: WindowInfo {
-                    label: shown(reference),
-                    start: rs,
-                    end: re,
-                    rows: na,
-                },
-                current: WindowInfo {
-                    label: shown(current),
-                    start: cs,
-                    end: ce,
-                    rows: nb,
-                },
+            Windows {
+                reference: info(shown(reference), 0),
+                current: info(shown(current), 1),
                 outside: 0,
-            };
-            (logs, (0..na).collect(), (na..na + nb).collect(), windows)
+            }
         }
         Sources::Logs {
             logs: paths,
             window,
             against,
         } => {
-            let logs = crate::load::logs::read(paths, &config.fields, time, read)?;
-            let mut times = Vec::with_capacity(logs.rows.len());
-            for (i, t) in logs.times.iter().enumerate() {
-                match t {
-                    Some(t) => times.push(*t),
-                    None => {
-                        return Err(Error::input(
-                            Location::file(logs.path_of(i))
-                                .at_line(logs.rows[i].line)
-                                .with_field(time.unwrap_or("timestamp")),
-                            format!(
-                                "the row has no time (looked for {}); --window splits the logs by time: name the field with --time-field, or compare two sets of files with --reference and --current",
-                                crate::load::logs::TIME_FIELDS.join(", ")
-                            ),
-                        ))
+            let mut span = None;
+            let mut untimed: Option<Error> = None;
+            logs::for_each_block(paths, &config.fields, time, read, &mut |block| {
+                for (row, t) in block.rows.iter().zip(&block.times) {
+                    match t {
+                        Some(t) => widen(&mut span, *t),
+                        None if untimed.is_none() => {
+                            untimed = Some(Error::input(
+                                Location::file(block.path)
+                                    .at_line(row.line)
+                                    .with_field(time.unwrap_or("timestamp")),
+                                format!(
+                                    "the row has no time (looked for {}); --window splits the logs by time: name the field with --time-field, or compare two sets of files with --reference and --current",
+                                    logs::TIME_FIELDS.join(", ")
+                                ),
+                            ));
+                        }
+                        None => {}
                     }
                 }
+                Ok(())
+            })?;
+            if let Some(e) = untimed {
+                return Err(e);
             }
-            let split = window::split(&times, *window, *against)?;
+            let Some((oldest, newest)) = span else {
+                return Err(Error::Settings("the logs hold no rows".into()));
+            };
+            let layout = Layout::new(oldest, newest, *window, *against);
+            let mut outside = 0;
+            logs::for_each_block(paths, &config.fields, time, read, &mut |block| {
+                let sides: Vec<Option<Side>> = block
+                    .times
+                    .iter()
+                    .map(|t| t.and_then(|t| layout.side(t)))
+                    .collect();
+                outside += sides.iter().filter(|s| s.is_none()).count();
+                tally.add(block.path, block.rows, &sides);
+                Ok(())
+            })?;
             let label = match against {
                 Against::Previous => format!("previous {}", window.label()),
                 Against::First => format!("first {}", window.label()),
                 Against::Range(..) => "stated range".to_string(),
             };
-            let windows = Windows {
-                reference: WindowInfo {
-                    label,
-                    start: Some(stamp(split.reference_bounds.start)),
-                    end: Some(stamp(split.reference_bounds.end)),
-                    rows: split.reference.len(),
-                },
-                current: WindowInfo {
-                    label: format!("last {}", window.label()),
-                    start: Some(stamp(split.current_bounds.start)),
-                    end: Some(stamp(split.current_bounds.end)),
-                    rows: split.current.len(),
-                },
-                outside: split.outside,
+            let rows = tally.rows();
+            let info = |label, bounds: &window::Bounds, side: usize| WindowInfo {
+                label,
+                start: Some(stamp(bounds.start)),
+                end: Some(stamp(bounds.end)),
+                rows: usize::try_from(rows[side]).unwrap_or(usize::MAX),
             };
-            (logs, split.reference, split.current, windows)
+            Windows {
+                reference: info(label, &layout.reference, 0),
+                current: info(format!("last {}", window.label()), &layout.current, 1),
+                outside,
+            }
         }
     };
-    if reference.is_empty() || current.is_empty() {
-        let empty = if reference.is_empty() {
+    if windows.reference.rows == 0 || windows.current.rows == 0 {
+        let empty = if windows.reference.rows == 0 {
             "reference"
         } else {
             "current"
         };
         return Err(Error::Settings(format!(
             "the {empty} window ({}, {} to {}) holds no row; choose another --window or --against",
-            if reference.is_empty() {
+            if windows.reference.rows == 0 {
                 &windows.reference.label
             } else {
                 &windows.current.label
@@ -559,33 +612,65 @@ pub fn load(config: &MonitorConfig, read: &dyn Fn(u64)) -> Result<Inputs> {
         Some(crate::load::load_all(&config.benchmark, &fields)?)
     };
     Ok(Inputs {
-        logs,
-        reference,
-        current,
         windows,
         benchmark,
+        tally,
     })
 }
 
-fn stamp(t: chrono::DateTime<chrono::Utc>) -> String {
+/// Bytes [`load`] reads: the logs' twice when they are split by time.
+pub fn bytes_to_read(config: &MonitorConfig) -> u64 {
+    let size = |paths: &[PathBuf]| -> u64 {
+        paths
+            .iter()
+            .filter_map(|p| std::fs::metadata(p).ok())
+            .map(|m| m.len())
+            .sum()
+    };
+    match &config.sources {
+        Sources::Explicit { reference, current } => size(reference) + size(current),
+        Sources::Logs { logs, .. } => 2 * size(logs),
+    }
+}
+
+/// Stretches `span` (oldest, newest) to hold `t`.
+fn widen(span: &mut Option<(DateTime<Utc>, DateTime<Utc>)>, t: DateTime<Utc>) {
+    *span = Some(match *span {
+        None => (t, t),
+        Some((a, b)) => (a.min(t), b.max(t)),
+    });
+}
+
+fn stamp(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)
 }
 
 // --- Scoring ---------------------------------------------------------------------
 
-/// Per-row values of every metric, and every row's slice.
+/// Every metric's values by slice and window, and what the judge needs
+/// besides.
 pub struct Scored {
     /// Metrics in report order.
     pub metrics: Vec<Box<dyn Metric>>,
-    /// `values[m][row]`: the metric's value on the row (`None`: no value,
-    /// or the row is in neither window).
-    pub values: Vec<Vec<Option<f64>>>,
-    /// Slice index of every row (into `slice_names`).
-    pub slice_of: Vec<u32>,
-    /// Slice values.
+    /// `values[m][slice][side]`: the metric's values on the rows of a slice
+    /// in a window (0 reference, 1 current), in file order; a row without a
+    /// value has none here.
+    pub values: Vec<Vec<[Vec<f64>; 2]>>,
+    /// Slice values, in order of first appearance (the reference window's
+    /// rows first).
     pub slice_names: Vec<String>,
+    /// Rows per slice and window.
+    pub counts: Vec<[u64; 2]>,
     /// Notes on how metrics were chosen.
     pub notes: Vec<String>,
+    /// The windows as the report names them.
+    pub windows: Windows,
+    /// The benchmark, when given.
+    pub benchmark: Option<Dataset>,
+    /// The current window's inputs for drift and novel inputs (with a
+    /// benchmark): every one, or a sample of `sampled_from`.
+    sample: Vec<Sampled>,
+    sampled_from: u64,
 }
 
 /// Metrics that compare an output with a reference, which live logs lack.
@@ -609,125 +694,31 @@ const NEEDS_REFERENCE: &[&str] = &[
 ];
 
 /// The slice label of a row.
-fn slice_label(row: &Row, field: &str) -> Option<String> {
-    row.tags.get(field).map(|t| t.to_string()).or_else(|| {
-        row.numbers
-            .get(field)
-            .map(|&x| crate::load::record::format_number(x))
-    })
+fn slice_label<'a>(row: &'a Row, field: &str) -> Option<Cow<'a, str>> {
+    row.tags
+        .get(field)
+        .map(|t| Cow::Borrowed(t.as_str()))
+        .or_else(|| {
+            row.numbers
+                .get(field)
+                .map(|&x| Cow::Owned(crate::load::record::format_number(x)))
+        })
 }
 
-/// Scores every row of both windows with every metric.
-pub fn score(config: &MonitorConfig, inputs: &Inputs) -> Result<Scored> {
-    let rows = &inputs.logs.rows;
-    let window_rows: Vec<usize> = inputs
-        .reference
-        .iter()
-        .chain(&inputs.current)
-        .copied()
-        .collect();
-    let mut numeric: std::collections::BTreeSet<String> = std::collections::BTreeSet::new();
-    for &i in &window_rows {
-        for (k, _) in rows[i].numbers.iter() {
-            if !numeric.contains(k.as_str()) {
-                numeric.insert(k.to_string());
-            }
-        }
-    }
-    let mut notes = Vec::new();
-    let names: Vec<String> = if config.metrics.is_empty() {
-        let mut names = vec!["sentiment".to_string()];
-        names.extend(numeric.iter().cloned());
-        notes.push(format!(
-            "metrics: sentiment of the outputs and every numeric field ({}); choose with --metric",
-            names.join(", ")
-        ));
-        names
-    } else {
-        config.metrics.clone()
-    };
-    let info = DataInfo {
-        numeric_fields: numeric.clone(),
-        partial: numeric,
-        ..DataInfo::default()
-    };
-    let mut metrics = Vec::new();
-    let mut values = Vec::new();
-    for name in &names {
-        if NEEDS_REFERENCE.contains(&name.as_str()) && !info.numeric_fields.contains(name) {
-            return Err(Error::Usage(format!(
-                "--metric {name}: it compares outputs with references, which live logs do not have; monitor uses reference-free metrics: sentiment, copied_facts (against the input), json_valid, json_schema, regex, contains --contains TEXT, exec, and numeric fields ({})",
-                info.numeric_fields.iter().cloned().collect::<Vec<_>>().join(", ")
-            )));
-        }
-        let metric = metrics::build(name, &config.metric_options, &info)?;
-        let k = metric.arity();
-        let mut column: Vec<Option<f64>> = vec![None; rows.len()];
-        let scored: Vec<(usize, Result<Option<f64>>)> = window_rows
-            .par_iter()
-            .map(|&i| {
-                let mut buf = vec![0.0; k];
-                let r = metric
-                    .stats(&rows[i], &mut buf)
-                    .map(|()| {
-                        metric
-                            .has_value(&buf)
-                            .then(|| metric.example_score(&buf))
-                            .filter(|x| x.is_finite())
-                    })
-                    .map_err(|e| {
-                        Error::input(
-                            Location::file(inputs.logs.path_of(i))
-                                .at_line(rows[i].line)
-                                .with_field(e.field),
-                            format!("metric {name}: {}", e.message),
-                        )
-                    });
-                (i, r)
-            })
-            .collect();
-        for (i, r) in scored {
-            column[i] = r?;
-        }
-        metrics.push(metric);
-        values.push(column);
-    }
-    let (slice_of, slice_names) =
-        match &config.slice_by {
-            None => (vec![0; rows.len()], vec![String::new()]),
-            Some(field) => {
-                let mut names: Vec<String> = Vec::new();
-                let mut index: std::collections::HashMap<String, u32> =
-                    std::collections::HashMap::new();
-                let mut of = vec![0u32; rows.len()];
-                let mut found = false;
-                for &i in &window_rows {
-                    let label = slice_label(&rows[i], field);
-                    found |= label.is_some();
-                    let label = label.unwrap_or_else(|| NO_SLICE.to_string());
-                    let next = u32::try_from(names.len()).unwrap_or(u32::MAX);
-                    let k = *index.entry(label.clone()).or_insert_with(|| {
-                        names.push(label);
-                        next
-                    });
-                    of[i] = k;
-                }
-                if !found {
-                    let fields = crate::load::tag_names(rows, &[]);
-                    return Err(Error::Usage(format!(
-                    "--slice-by {field}: no row has a field \"{field}\"; fields that can slice: {}",
-                    if fields.is_empty() { "none".to_string() } else { fields.join(", ") }
-                )));
-                }
-                (of, names)
-            }
-        };
+/// The metrics of the run (`sentiment` and every numeric field by default)
+/// with their values on the windows' rows, as [`load`] scored them.
+pub fn score(config: &MonitorConfig, inputs: Inputs) -> Result<Scored> {
+    let done = inputs.tally.finish(config)?;
     Ok(Scored {
-        metrics,
-        values,
-        slice_of,
-        slice_names,
-        notes,
+        metrics: done.metrics,
+        values: done.values,
+        slice_names: done.slice_names,
+        counts: done.counts,
+        notes: done.notes,
+        windows: inputs.windows,
+        benchmark: inputs.benchmark,
+        sample: done.sample,
+        sampled_from: done.sampled_from,
     })
 }
 
@@ -753,22 +744,12 @@ fn mean(xs: &[f64]) -> f64 {
 
 /// Everything a report needs from the comparisons: verdicts per metric and
 /// slice, the mix, input drift and novel inputs.
-pub fn judge(config: &MonitorConfig, inputs: &Inputs, scored: &Scored) -> MonitorReport {
-    let k = scored.slice_names.len();
+pub fn judge(config: &MonitorConfig, scored: &Scored) -> MonitorReport {
     let salt = |m: usize, s: Option<usize>| 1 + (m as u64) * 10_007 + s.map_or(0, |s| s as u64 + 1);
     let mut tests: Vec<Row2> = Vec::new();
     let mut notes = scored.notes.clone();
     let mut warnings = Vec::new();
-    for (m, column) in scored.values.iter().enumerate() {
-        // Values by slice and window.
-        let mut by: Vec<[Vec<f64>; 2]> = vec![[Vec::new(), Vec::new()]; k];
-        for (side, rows) in [&inputs.reference, &inputs.current].into_iter().enumerate() {
-            for &i in rows {
-                if let Some(x) = column[i] {
-                    by[scored.slice_of[i] as usize][side].push(x);
-                }
-            }
-        }
+    for (m, by) in scored.values.iter().enumerate() {
         let all: [Vec<f64>; 2] =
             [0, 1].map(|side| by.iter().flat_map(|b| b[side].iter().copied()).collect());
         let strata: Vec<Stratum<'_>> = by
@@ -944,15 +925,10 @@ pub fn judge(config: &MonitorConfig, inputs: &Inputs, scored: &Scored) -> Monito
         Vec::new()
     };
     // The mix of the windows.
-    let mix = config.slice_by.as_ref().map(|field| {
-        let mut counts = vec![[0u64; 2]; k];
-        for (side, rows) in [&inputs.reference, &inputs.current].into_iter().enumerate() {
-            for &i in rows {
-                counts[scored.slice_of[i] as usize][side] += 1;
-            }
-        }
-        mix_of(field, &scored.slice_names, &counts, config)
-    });
+    let mix = config
+        .slice_by
+        .as_ref()
+        .map(|field| mix_of(field, &scored.slice_names, &scored.counts, config));
     if let Some(m) = &mix {
         if m.changed && config.alarm_on.contains(&Finding::Mix) {
             alarm = true;
@@ -964,10 +940,16 @@ pub fn judge(config: &MonitorConfig, inputs: &Inputs, scored: &Scored) -> Monito
         }
     }
     // Against the benchmark.
-    let (input_drift, novel_inputs) = match &inputs.benchmark {
+    let (input_drift, novel_inputs) = match &scored.benchmark {
         None => (None, Vec::new()),
-        Some(bench) => against_benchmark(config, inputs, scored, bench, &mut warnings),
+        Some(bench) => against_benchmark(config, scored, bench, &mut warnings),
     };
+    if let Some(d) = input_drift.as_ref().and_then(|d| d.sample.as_ref()) {
+        notes.push(format!(
+            "input drift and novel inputs: a uniform sample of {} of the current window's {} inputs (seed {}); novel inputs' counts are within the sample",
+            d.sample_size, d.window_inputs, config.seed
+        ));
+    }
     if let Some(d) = &input_drift {
         if d.verdict == DriftVerdict::Drift && config.alarm_on.contains(&Finding::Drift) {
             alarm = true;
@@ -1005,7 +987,7 @@ pub fn judge(config: &MonitorConfig, inputs: &Inputs, scored: &Scored) -> Monito
         version: env!("CARGO_PKG_VERSION").to_string(),
         alarm,
         reasons,
-        windows: inputs.windows.clone(),
+        windows: scored.windows.clone(),
         slice_by: config.slice_by.clone(),
         metrics: metrics_out,
         slices: slices_out,
@@ -1156,12 +1138,10 @@ fn mix_of(field: &str, names: &[String], counts: &[[u64; 2]], config: &MonitorCo
 /// Input drift and novel inputs of the current window against the benchmark.
 fn against_benchmark(
     config: &MonitorConfig,
-    inputs: &Inputs,
     scored: &Scored,
     bench: &Dataset,
     warnings: &mut Vec<String>,
 ) -> (Option<InputDrift>, Vec<NovelInput>) {
-    let rows = &inputs.logs.rows;
     let bench_inputs: Vec<(usize, &str)> = bench
         .rows
         .iter()
@@ -1169,11 +1149,12 @@ fn against_benchmark(
         .filter_map(|(i, r)| r.input.as_deref().map(|t| (i, t)))
         .filter(|(_, t)| !t.trim().is_empty())
         .collect();
-    let live: Vec<(usize, &str)> = inputs
-        .current
+    // The sample holds the current window's non-blank inputs, in file order.
+    let live: Vec<(usize, &str)> = scored
+        .sample
         .iter()
-        .filter_map(|&i| rows[i].input.as_deref().map(|t| (i, t)))
-        .filter(|(_, t)| !t.trim().is_empty())
+        .enumerate()
+        .map(|(i, s)| (i, s.input.as_str()))
         .collect();
     if bench_inputs.is_empty() || live.is_empty() {
         warnings.push(format!(
@@ -1195,7 +1176,7 @@ fn against_benchmark(
         config.seed,
     );
     let slice_mix = config.slice_by.as_ref().and_then(|field| {
-        let labels: Vec<Option<String>> =
+        let labels: Vec<Option<Cow<'_, str>>> =
             bench.rows.iter().map(|r| slice_label(r, field)).collect();
         if labels.iter().all(Option::is_none) {
             return None;
@@ -1203,19 +1184,19 @@ fn against_benchmark(
         let mut names = scored.slice_names.clone();
         let mut counts = vec![[0u64; 2]; names.len()];
         for l in labels {
-            let l = l.unwrap_or_else(|| NO_SLICE.to_string());
+            let l = l.unwrap_or(Cow::Borrowed(NO_SLICE));
             let s = match names.iter().position(|n| *n == l) {
                 Some(s) => s,
                 None => {
-                    names.push(l);
+                    names.push(l.into_owned());
                     counts.push([0, 0]);
                     names.len() - 1
                 }
             };
             counts[s][0] += 1;
         }
-        for &i in &inputs.current {
-            counts[scored.slice_of[i] as usize][1] += 1;
+        for (s, c) in scored.counts.iter().enumerate() {
+            counts[s][1] += c[1];
         }
         // Slices in neither the benchmark nor the current window say nothing.
         let keep: Vec<usize> = (0..names.len()).filter(|&s| counts[s] != [0, 0]).collect();
@@ -1223,13 +1204,19 @@ fn against_benchmark(
         let counts: Vec<[u64; 2]> = keep.iter().map(|&s| counts[s]).collect();
         Some(mix_of(field, &names, &counts, config))
     });
+    let sample = (scored.sampled_from > live.len() as u64).then_some(InputSample {
+        sampled: true,
+        sample_size: live.len(),
+        window_inputs: scored.sampled_from,
+    });
+    let benchmark_files: Vec<String> = config
+        .benchmark
+        .iter()
+        .map(|p| p.display().to_string())
+        .collect();
     let input_drift = Some(match found {
         Some(d) => InputDrift {
-            benchmark: config
-                .benchmark
-                .iter()
-                .map(|p| p.display().to_string())
-                .collect(),
+            benchmark: benchmark_files,
             rows: d.used,
             score: d.score,
             ci_low: d.ci.0,
@@ -1246,13 +1233,10 @@ fn against_benchmark(
                 live: d.typical[1].clone(),
             },
             mix: slice_mix,
+            sample,
         },
         None => InputDrift {
-            benchmark: config
-                .benchmark
-                .iter()
-                .map(|p| p.display().to_string())
-                .collect(),
+            benchmark: benchmark_files,
             rows: [b_texts.len(), l_texts.len()],
             score: f64::NAN,
             ci_low: f64::NAN,
@@ -1265,6 +1249,7 @@ fn against_benchmark(
                 live: Vec::new(),
             },
             mix: slice_mix,
+            sample,
         },
     });
     let nearest = novel::nearest(&b_texts, &live);
@@ -1272,15 +1257,15 @@ fn against_benchmark(
         .into_iter()
         .take(config.novel)
         .map(|n| {
-            let row = &rows[n.row];
+            let row = &scored.sample[n.row];
             NovelInput {
-                id: row.id.to_string(),
-                input: row.input.as_deref().unwrap_or_default().to_string(),
-                output: row.prediction.to_string(),
+                id: row.id.clone(),
+                input: row.input.clone(),
+                output: row.output.clone(),
                 slice: config
                     .slice_by
                     .as_ref()
-                    .map(|_| scored.slice_names[scored.slice_of[n.row] as usize].clone()),
+                    .map(|_| scored.slice_names[row.slice as usize].clone()),
                 similarity: n.similarity,
                 nearest_id: n
                     .nearest

@@ -6,7 +6,9 @@
 //! window before it (`previous`: `(newest − 2w, newest − w]`), the logs'
 //! first window (`first`: `[oldest, oldest + w)`), or a stated range
 //! (`START/END`, RFC 3339 times or dates: `[START, END)`). Rows in neither
-//! window are left out, and the report says how many.
+//! window are left out, and the report says how many. Once the oldest and
+//! newest times are known, a row's window depends on its time alone
+//! ([`Layout::side`]), so rows are placed as they are read.
 
 use chrono::{DateTime, Duration, Utc};
 
@@ -109,68 +111,69 @@ impl Bounds {
     }
 }
 
-/// Which rows fall in which window.
-#[derive(Debug, Clone)]
-pub struct Split {
-    /// Rows of the reference window.
-    pub reference: Vec<usize>,
-    /// Rows of the current window.
-    pub current: Vec<usize>,
+/// Which window a row falls in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Side {
     /// The reference window.
-    pub reference_bounds: Bounds,
+    Reference = 0,
     /// The current window.
-    pub current_bounds: Bounds,
-    /// Rows in neither.
-    pub outside: usize,
+    Current = 1,
 }
 
-/// Splits rows by time into the current window (the newest `span`) and the
-/// reference window `against` says. Every row needs a time.
-pub fn split(times: &[DateTime<Utc>], span: Span, against: Against) -> Result<Split> {
-    let (Some(&oldest), Some(&newest)) = (times.iter().min(), times.iter().max()) else {
-        return Err(Error::Settings("the logs hold no rows".into()));
-    };
-    let w = span.0;
-    let current_bounds = Bounds {
-        start: newest - w,
-        end: newest,
-        ends_at_newest: true,
-    };
-    let reference_bounds = match against {
-        Against::Previous => Bounds {
-            start: newest - w - w,
-            end: newest - w,
-            ends_at_newest: true,
-        },
-        Against::First => Bounds {
-            start: oldest,
-            end: oldest + w,
-            ends_at_newest: false,
-        },
-        Against::Range(start, end) => Bounds {
-            start,
-            end,
-            ends_at_newest: false,
-        },
-    };
-    let mut split = Split {
-        reference: Vec::new(),
-        current: Vec::new(),
-        reference_bounds,
-        current_bounds,
-        outside: 0,
-    };
-    for (i, &t) in times.iter().enumerate() {
-        // A row in both (overlapping windows) belongs to the current one.
-        if split.current_bounds.holds(t) {
-            split.current.push(i);
-        } else if split.reference_bounds.holds(t) {
-            split.reference.push(i);
-        } else {
-            split.outside += 1;
+/// Where the two windows lie, known once the logs' oldest and newest times
+/// are: a row's window is then a function of its time alone, so rows can be
+/// assigned as they are read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Layout {
+    /// The reference window.
+    pub reference: Bounds,
+    /// The current window.
+    pub current: Bounds,
+}
+
+impl Layout {
+    /// The current window (the newest `span`) and the reference window
+    /// `against` says, for logs whose times run from `oldest` to `newest`.
+    pub fn new(oldest: DateTime<Utc>, newest: DateTime<Utc>, span: Span, against: Against) -> Self {
+        let w = span.0;
+        let reference = match against {
+            Against::Previous => Bounds {
+                start: newest - w - w,
+                end: newest - w,
+                ends_at_newest: true,
+            },
+            Against::First => Bounds {
+                start: oldest,
+                end: oldest + w,
+                ends_at_newest: false,
+            },
+            Against::Range(start, end) => Bounds {
+                start,
+                end,
+                ends_at_newest: false,
+            },
+        };
+        Layout {
+            reference,
+            current: Bounds {
+                start: newest - w,
+                end: newest,
+                ends_at_newest: true,
+            },
         }
     }
-    Ok(split)
+
+    /// The window of a row at time `t` (`None`: neither).
+    pub fn side(&self, t: DateTime<Utc>) -> Option<Side> {
+        // A row in both (overlapping windows) belongs to the current one.
+        if self.current.holds(t) {
+            Some(Side::Current)
+        } else if self.reference.holds(t) {
+            Some(Side::Reference)
+        } else {
+            None
+        }
+    }
 }
 
 #[cfg(test)]
@@ -181,21 +184,31 @@ mod tests {
         crate::load::logs::parse_time(&format!("2026-03-{day:02}T{hour:02}:00:00Z")).expect("time")
     }
 
+    /// The rows of each window, and how many are in neither.
+    fn split(times: &[DateTime<Utc>], span: Span, against: Against) -> [Vec<usize>; 3] {
+        let layout = Layout::new(times[0], times[times.len() - 1], span, against);
+        let mut out = [Vec::new(), Vec::new(), Vec::new()];
+        for (i, &t) in times.iter().enumerate() {
+            out[layout.side(t).map_or(2, |s| s as usize)].push(i);
+        }
+        out
+    }
+
     #[test]
     fn windows_split_by_time() {
         let times: Vec<DateTime<Utc>> = (1..=21).map(|d| at(d, 12)).collect();
         let week = Span::parse("7d").expect("span");
         assert_eq!(week.label(), "1w");
-        let s = split(&times, week, Against::Previous).expect("split");
+        let [reference, current, outside] = split(&times, week, Against::Previous);
         // Current: (Mar 14 12:00, Mar 21 12:00] = days 15..=21.
-        assert_eq!(s.current, (14..21).collect::<Vec<_>>());
-        assert_eq!(s.reference, (7..14).collect::<Vec<_>>());
-        assert_eq!(s.outside, 7);
-        let s = split(&times, week, Against::First).expect("split");
-        assert_eq!(s.reference, (0..7).collect::<Vec<_>>());
+        assert_eq!(current, (14..21).collect::<Vec<_>>());
+        assert_eq!(reference, (7..14).collect::<Vec<_>>());
+        assert_eq!(outside.len(), 7);
+        let [reference, ..] = split(&times, week, Against::First);
+        assert_eq!(reference, (0..7).collect::<Vec<_>>());
         let range = Against::parse("2026-03-02/2026-03-04").expect("range");
-        let s = split(&times, week, range).expect("split");
-        assert_eq!(s.reference, vec![1, 2]);
+        let [reference, ..] = split(&times, week, range);
+        assert_eq!(reference, vec![1, 2]);
         assert!(Span::parse("7 parsecs").is_err() && Span::parse("0d").is_err());
         assert!(Against::parse("2026-03-04/2026-03-02").is_err());
     }
