@@ -15,7 +15,7 @@ use crate::config::OutputFormat;
 use crate::config::SuiteComments;
 use crate::github::actions::{guard_commands, ActionsEnv};
 use crate::publish::{github_actions, HtmlLink, Rendered};
-use crate::render::{render_suites, renderer, RenderOptions};
+use crate::render::{render, render_suites, RenderOptions, Renderer as _};
 use crate::report::{GateVerdict, Report};
 use clap::Parser;
 
@@ -88,23 +88,23 @@ fn compare(args: CompareArgs) -> anyhow::Result<bool> {
     let options = RenderOptions {
         color: config.outputs.color,
     };
-    let render = |format: OutputFormat| match reports.as_slice() {
-        [one] => renderer(format, options).render(one),
+    let rendered = |format: OutputFormat| match reports.as_slice() {
+        [one] => render(one, format, options),
         many => render_suites(format, options, many),
     };
     let passed = reports.iter().all(|r| r.verdict == GateVerdict::Pass);
     // Render everything before writing anything, so an error leaves no output.
-    let stdout = render(config.outputs.format);
+    let stdout = rendered(config.outputs.format);
     let markdown = config
         .outputs
         .markdown_out
         .as_ref()
-        .map(|p| (p, render(OutputFormat::Markdown)));
+        .map(|p| (p, rendered(OutputFormat::Markdown)));
     let json = config
         .outputs
         .json_out
         .as_ref()
-        .map(|p| (p.clone(), render(OutputFormat::Json)));
+        .map(|p| (p.clone(), rendered(OutputFormat::Json)));
     let html = html_reports(config.outputs.html_out.as_deref(), &reports, &tables);
     // The ids to re-run with more samples, one per line (`suite/id` with
     // several suites); an empty file when every outcome is certain.
@@ -149,8 +149,8 @@ fn compare(args: CompareArgs) -> anyhow::Result<bool> {
         for (i, report) in reports.iter().enumerate() {
             publish(
                 report,
-                &renderer(OutputFormat::Markdown, options).render(report),
-                &renderer(OutputFormat::Json, options).render(report),
+                &render(report, OutputFormat::Markdown, options),
+                &render(report, OutputFormat::Json, options),
                 link(&[i]),
                 &config,
                 &github,
@@ -161,8 +161,8 @@ fn compare(args: CompareArgs) -> anyhow::Result<bool> {
         let all: Vec<usize> = (0..reports.len()).collect();
         publish(
             &merged,
-            &render(OutputFormat::Markdown),
-            &render(OutputFormat::Json),
+            &rendered(OutputFormat::Markdown),
+            &rendered(OutputFormat::Json),
             link(&all),
             &config,
             &github,
@@ -315,11 +315,11 @@ fn monitor(args: MonitorArgs) -> anyhow::Result<bool> {
     let stderr = crate::progress::StderrProgress::new();
     let progress: &dyn crate::Progress = if quiet { &() } else { &stderr };
     let report = crate::monitor(&config, progress)?;
-    use crate::render::monitor as r;
     // Render everything before writing anything, so an error leaves no output.
-    let stdout = r::render(&report, format);
-    let markdown = r::markdown(&report);
-    let json = r::json(&report);
+    let plain = RenderOptions::default();
+    let stdout = render(&report, format, plain);
+    let markdown = render(&report, OutputFormat::Markdown, plain);
+    let json = render(&report, OutputFormat::Json, plain);
     let sheet = outputs
         .3
         .as_ref()
@@ -340,7 +340,10 @@ fn monitor(args: MonitorArgs) -> anyhow::Result<bool> {
             crate::review::sheet::to_reference_csv(&rows).map(|text| (p.clone(), text, rows.len()))
         })
         .transpose()?;
-    let html = outputs.2.as_ref().map(|p| (p.clone(), r::html(&report)));
+    let html = outputs
+        .2
+        .as_ref()
+        .map(|p| (p.clone(), crate::render::Page.render(&report)));
     let files: Vec<(&std::path::Path, &str)> = outputs
         .0
         .iter()
@@ -378,10 +381,11 @@ fn plan(args: PlanArgs) -> anyhow::Result<()> {
     let format = args.format;
     let (config, request) = args.into_request()?;
     let report = crate::plan(&config, &request)?;
-    match format {
-        PlanFormat::Json => println!("{}", serde_json::to_string_pretty(&report)?),
-        PlanFormat::Terminal => print!("{}", crate::render::plan_text(&report)),
-    }
+    let format = match format {
+        PlanFormat::Json => OutputFormat::Json,
+        PlanFormat::Terminal => OutputFormat::Terminal,
+    };
+    print!("{}", render(&report, format, RenderOptions::default()));
     Ok(())
 }
 
@@ -413,10 +417,7 @@ fn history(args: HistoryArgs) -> anyhow::Result<bool> {
         .ok_or_else(|| anyhow::anyhow!("--history PATH is required"))?;
     let data = history::read(&path)?;
     let report = history::drift(&path, &data, &args.metrics, args.last, args.alpha)?;
-    print!(
-        "{}",
-        crate::render::trend::drift_report(&report, args.format)
-    );
+    print!("{}", render(&report, args.format, RenderOptions::default()));
     Ok(!report.drift)
 }
 
@@ -473,21 +474,32 @@ fn review_score(args: &ReviewScoreArgs) -> anyhow::Result<()> {
         confidence: args.confidence,
     };
     let report = crate::review::score::score(&args.sheet, &args.key, settings)?;
-    match args.format {
-        ReportFormat::Terminal => print!("{}", crate::render::human::terminal(&report)),
-        ReportFormat::Markdown => print!("{}", crate::render::human::markdown(&report)),
-        ReportFormat::Json => println!("{}", serde_json::to_string_pretty(&report)?),
-    }
+    print!(
+        "{}",
+        render(
+            &report,
+            output_format(args.format),
+            RenderOptions::default()
+        )
+    );
     Ok(())
 }
 
 fn agreement(args: AgreementArgs) -> anyhow::Result<()> {
     let format = args.format;
     let report = crate::agreement::agreement(&args.into_config()?)?;
-    match format {
-        ReportFormat::Terminal => print!("{}", crate::agreement::render_terminal(&report)),
-        ReportFormat::Markdown => print!("{}", crate::agreement::render_markdown(&report)),
-        ReportFormat::Json => println!("{}", serde_json::to_string_pretty(&report)?),
-    }
+    print!(
+        "{}",
+        render(&report, output_format(format), RenderOptions::default())
+    );
     Ok(())
+}
+
+/// The output format a `--format` of `review score` and `agreement` names.
+fn output_format(format: ReportFormat) -> OutputFormat {
+    match format {
+        ReportFormat::Terminal => OutputFormat::Terminal,
+        ReportFormat::Markdown => OutputFormat::Markdown,
+        ReportFormat::Json => OutputFormat::Json,
+    }
 }

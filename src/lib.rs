@@ -23,15 +23,18 @@
 //!   (with every changed example, for the HTML report), [`compare_datasets`]
 //!   (rows already in memory: [`load::Dataset`] of [`load::Row`]s),
 //!   [`score_shard`] (`benchgate score`), [`plan`] (`benchgate plan`);
-//! - the result: [`report::Report`], and [`render::renderer`] for its
+//! - the result: [`report::Report`], and [`render::render`] for its
 //!   terminal, markdown and JSON forms ([`render::html::html`] for the page);
+//!   every other report a command prints (the monitor's, `agreement`'s,
+//!   the human review's, `history`'s drift, `plan`'s) goes through the same
+//!   [`render::Renderer`] formats;
 //! - failures: [`error::Error`] (exit code 2 at the command line); the
 //!   report's reasons and warnings: [`diagnostic::Diagnostic`], each with a
 //!   stable [`diagnostic::Code`].
 //!
 //! ```
 //! use benchgate::config::{Config, OutputFormat};
-//! use benchgate::render::{renderer, RenderOptions};
+//! use benchgate::render::{render, RenderOptions};
 //! use benchgate::report::GateVerdict;
 //!
 //! let config = Config::builder(
@@ -41,7 +44,7 @@
 //! .build()?;
 //! let report = benchgate::compare(&config)?;
 //! assert_eq!(report.verdict, GateVerdict::Fail);
-//! let comment = renderer(OutputFormat::Markdown, RenderOptions::default()).render(&report);
+//! let comment = render(&report, OutputFormat::Markdown, RenderOptions::default());
 //! assert!(comment.contains("regressed"));
 //! # Ok::<(), benchgate::error::Error>(())
 //! ```

@@ -1,7 +1,9 @@
 //! Renderings of a [`Report`]: terminal table, markdown (the PR comment),
 //! JSON, and the full HTML report with every changed example. Renderers only format; every number comes from the report.
 
+mod agreement;
 pub mod diff;
+mod documents;
 pub mod html;
 pub mod human;
 mod json;
@@ -14,8 +16,11 @@ pub mod trend;
 use crate::config::OutputFormat;
 use crate::report::{MetricRow, Report, SliceRow, ValueScale, Verdict};
 
-pub use markdown::{marker, resolved, MAX_COMMENT_CHARS};
+pub use documents::Page;
+pub use json::Json;
+pub use markdown::{marker, resolved, Markdown, MAX_COMMENT_CHARS};
 pub use suites::render_suites;
+pub use terminal::Terminal;
 
 /// Options that change how a report is shown, not what it says.
 #[derive(Debug, Clone, Copy, Default)]
@@ -24,14 +29,31 @@ pub struct RenderOptions {
     pub color: bool,
 }
 
-/// One output format.
-pub trait Renderer {
-    /// The report as text.
-    fn render(&self, report: &Report) -> String;
+/// One output format of a document: the comparison's [`Report`] by default,
+/// and every other report a command prints (the monitor's, `agreement`'s,
+/// the human review's, `history`'s drift, `plan`'s; see `documents.rs`).
+pub trait Renderer<D: ?Sized = Report> {
+    /// The document as text.
+    fn render(&self, document: &D) -> String;
+}
+
+/// `document` in `format`: what every command prints and writes.
+pub fn render<D: ?Sized>(document: &D, format: OutputFormat, options: RenderOptions) -> String
+where
+    Terminal: Renderer<D>,
+    Markdown: Renderer<D>,
+    Json: Renderer<D>,
+{
+    renderer::<D>(format, options).render(document)
 }
 
 /// The renderer for `format`.
-pub fn renderer(format: OutputFormat, options: RenderOptions) -> Box<dyn Renderer> {
+pub fn renderer<D: ?Sized>(format: OutputFormat, options: RenderOptions) -> Box<dyn Renderer<D>>
+where
+    Terminal: Renderer<D>,
+    Markdown: Renderer<D>,
+    Json: Renderer<D>,
+{
     match format {
         OutputFormat::Terminal => Box::new(terminal::Terminal {
             color: options.color,

@@ -8,7 +8,6 @@ use std::fmt::Write as _;
 use comfy_table::{presets::UTF8_FULL_CONDENSED, Cell, CellAlignment, ContentArrangement, Table};
 
 use super::{emoji, p_value, Numbers};
-use crate::config::OutputFormat;
 use crate::escape::{inline, truncate, visible};
 use crate::monitor::{DriftVerdict, InputDrift, MetricChange, Mix, MonitorReport, SliceChange};
 use crate::report::Verdict;
@@ -17,20 +16,6 @@ use crate::report::Verdict;
 const INPUT_CHARS: usize = 90;
 /// Most characters of the markdown report (GitHub's comment limit).
 const MARKDOWN_LIMIT: usize = crate::github::MAX_COMMENT_CHARS;
-
-/// The report in `format`.
-pub fn render(report: &MonitorReport, format: OutputFormat) -> String {
-    match format {
-        OutputFormat::Terminal => terminal(report),
-        OutputFormat::Markdown => markdown(report),
-        OutputFormat::Json => json(report),
-    }
-}
-
-/// The report as JSON (the book's schema: `docs/src/monitor.schema.json`).
-pub fn json(report: &MonitorReport) -> String {
-    serde_json::to_string_pretty(report).unwrap_or_default() + "\n"
-}
 
 /// The headline: what was found, in words.
 fn title(r: &MonitorReport) -> String {

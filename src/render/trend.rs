@@ -8,7 +8,6 @@ use std::fmt::Write as _;
 use comfy_table::{presets::UTF8_FULL_CONDENSED, Cell, CellAlignment, ContentArrangement, Table};
 
 use super::{p_value, Numbers};
-use crate::config::OutputFormat;
 use crate::escape::{inline, visible};
 use crate::history::{DriftReport, SeriesTrend};
 use crate::metrics::Direction;
@@ -307,20 +306,6 @@ const HEADERS: [&str; 10] = [
     "",
 ];
 
-/// `benchgate history`'s output in `format`.
-pub fn drift_report(report: &DriftReport, format: OutputFormat) -> String {
-    match format {
-        OutputFormat::Json => {
-            let mut s = serde_json::to_string_pretty(report)
-                .unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
-            s.push('\n');
-            s
-        }
-        OutputFormat::Markdown => drift_markdown(report),
-        OutputFormat::Terminal => drift_terminal(report),
-    }
-}
-
 fn summary(report: &DriftReport) -> String {
     let drifting: Vec<String> = report
         .series
@@ -344,7 +329,7 @@ fn method(report: &DriftReport) -> String {
     )
 }
 
-fn drift_terminal(report: &DriftReport) -> String {
+pub(super) fn drift_terminal(report: &DriftReport) -> String {
     let nums = Numbers { minus: "-" };
     let mut out = String::new();
     let status = if report.drift { "DRIFT" } else { "OK" };
@@ -385,7 +370,7 @@ fn drift_terminal(report: &DriftReport) -> String {
     out
 }
 
-fn drift_markdown(report: &DriftReport) -> String {
+pub(super) fn drift_markdown(report: &DriftReport) -> String {
     let nums = Numbers { minus: "−" };
     let mut out = String::new();
     let icon = if report.drift { "🔴" } else { "🟢" };
