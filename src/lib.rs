@@ -49,8 +49,16 @@
 //! # Ok::<(), benchgate::error::Error>(())
 //! ```
 //!
-//! The other public modules are the stages themselves, public for the
-//! integration tests, benches and fuzz targets that check them one by one.
+//! The public modules are those whose types the front door hands out:
+//! [`config`], [`load`] (datasets and rows), [`align`] (grouping samples into
+//! examples, for scoring one run), [`report`], [`diagnostic`], [`render`],
+//! [`examples`] (the HTML report's changed examples), [`monitor`](mod@monitor) (its report),
+//! [`error`], [`cli`] and [`app`]. The other stages (`metrics`, `stats`,
+//! `design`, `review`, `history`, `agreement`, `baseline`, `github`) are
+//! crate-private; the `internals` feature makes them public for benchgate's
+//! own integration tests, benches and fuzz targets, which check them one by
+//! one (the test binary turns it on through a dev-dependency on this crate).
+//! It is not a stable API.
 //!
 //! # Layers: imports point one way
 //!
@@ -89,33 +97,57 @@
 //! When two stages need the same helper, it moves down, not sideways; an error
 //! type lives with the code that raises it or in the base layer.
 
+#[cfg(feature = "internals")]
 pub mod agreement;
+#[cfg(not(feature = "internals"))]
+pub(crate) mod agreement;
 pub mod align;
 pub mod app;
 pub(crate) mod atomic;
+#[cfg(feature = "internals")]
 pub mod baseline;
+#[cfg(not(feature = "internals"))]
+pub(crate) mod baseline;
 pub mod cli;
 pub(crate) mod cli_config;
 pub mod config;
+#[cfg(feature = "internals")]
 pub mod design;
+#[cfg(not(feature = "internals"))]
+pub(crate) mod design;
 pub mod diagnostic;
 pub mod error;
 pub(crate) mod escape;
 pub mod examples;
+#[cfg(feature = "internals")]
 pub mod github;
+#[cfg(not(feature = "internals"))]
+pub(crate) mod github;
+#[cfg(feature = "internals")]
 pub mod history;
+#[cfg(not(feature = "internals"))]
+pub(crate) mod history;
 pub(crate) mod judge;
 pub mod load;
+#[cfg(feature = "internals")]
 pub mod metrics;
+#[cfg(not(feature = "internals"))]
+pub(crate) mod metrics;
 pub mod monitor;
 pub(crate) mod noise;
 pub(crate) mod progress;
 pub(crate) mod publish;
 pub mod render;
 pub mod report;
+#[cfg(feature = "internals")]
 pub mod review;
+#[cfg(not(feature = "internals"))]
+pub(crate) mod review;
 pub(crate) mod score;
+#[cfg(feature = "internals")]
 pub mod stats;
+#[cfg(not(feature = "internals"))]
+pub(crate) mod stats;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;

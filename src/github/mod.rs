@@ -380,6 +380,7 @@ fn marker_of(body: &str) -> Option<String> {
     })
 }
 
+#[cfg(any(test, feature = "internals"))]
 /// The commit a comment's marker line names, if any.
 pub fn commit_of(body: &str) -> Option<&str> {
     let first = body

@@ -21,7 +21,9 @@ use xxhash_rust::xxh3::Xxh3Default;
 use crate::load::Row;
 
 // Stored values and their keys are read by the loader, below this module.
-pub use crate::load::header::{parse_key, Stored};
+#[cfg(any(test, feature = "internals"))]
+pub use crate::load::header::parse_key;
+pub use crate::load::header::Stored;
 
 /// A sample as an `exec` command reads it on stdin (what its key hashes).
 pub(crate) fn example_json(row: &Row) -> String {

@@ -29,6 +29,7 @@ use super::{Metric, MetricError, MetricOptions};
 use crate::error::Result;
 use crate::load::Row;
 
+#[cfg(any(test, feature = "internals"))]
 pub use super::rouge_porter::porter_stem;
 
 /// Options of the ROUGE metrics.
@@ -92,6 +93,7 @@ impl Rouge {
         }
     }
 
+    #[cfg(any(test, feature = "internals"))]
     /// rouge-score's `score(target=reference, prediction=prediction)[type].fmeasure`.
     pub fn fmeasure(&self, prediction: &str, reference: &str) -> f64 {
         self.best_fmeasure(prediction, &[reference]).unwrap_or(0.0)
@@ -154,6 +156,7 @@ pub(super) fn build(name: &str, options: &MetricOptions) -> Option<Result<Box<dy
     Some(Ok(Box::new(Rouge::new(kind, &options.rouge))))
 }
 
+#[cfg(any(test, feature = "internals"))]
 /// rouge-score's tokenizer (`tokenize.tokenize`), returning the token strings.
 pub fn tokenize_text(text: &str, stemmer: bool) -> Vec<String> {
     let mut vocab = Vocab::new(stemmer);

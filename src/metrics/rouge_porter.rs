@@ -53,6 +53,7 @@ fn irregular(word: &str) -> Option<&'static str> {
     })
 }
 
+#[cfg(any(test, feature = "internals"))]
 /// NLTK's `PorterStemmer().stem(word)`: Python-lowercases `word`, then stems it.
 pub fn porter_stem(word: &str) -> String {
     let lower = word.to_lowercase();

@@ -51,6 +51,7 @@ impl Tokenizer {
         })
     }
 
+    #[cfg(any(test, feature = "internals"))]
     /// The name, as in sacrebleu's signature.
     pub fn name(self) -> &'static str {
         match self {
@@ -64,6 +65,7 @@ impl Tokenizer {
 
     /// The tokenized line, as sacrebleu's tokenizer returns it for `line`
     /// (which BLEU has already lowercased, if asked, and right-stripped).
+    #[cfg(any(test, feature = "internals"))]
     pub fn tokenize(self, line: &str) -> String {
         match self {
             // Not normalised by sacrebleu either.

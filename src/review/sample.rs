@@ -25,6 +25,7 @@ use crate::stats::rng::{index_below, stream};
 
 use super::{Key, KeyMetric, KeyRow, Side, Stratum, StratumCount};
 
+#[cfg(any(test, feature = "internals"))]
 /// Default shares of regressed, improved and unchanged rows.
 pub const DEFAULT_SHARES: [f64; 3] = [0.4, 0.4, 0.2];
 

@@ -358,6 +358,7 @@ fn cohen_kappa<T: Eq + std::hash::Hash + Copy>(a: &[T], b: &[T]) -> f64 {
     (po - pe) / (1.0 - pe)
 }
 
+#[cfg(any(test, feature = "internals"))]
 /// Cohen's kappa of two lists of labels, exposed for the goldens.
 pub fn kappa(a: &[String], b: &[String]) -> f64 {
     let a: Vec<&str> = a.iter().map(String::as_str).collect();

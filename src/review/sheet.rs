@@ -218,6 +218,7 @@ pub fn to_markdown(rows: &[SheetRow]) -> String {
     out
 }
 
+#[cfg(any(test, feature = "internals"))]
 /// Reads a filled sheet: markdown when its name ends in `.md`, else CSV. Every
 /// unreadable row is reported in one error.
 pub fn read(path: &Path) -> Result<Vec<Answer>> {

@@ -10,6 +10,7 @@ use rayon::prelude::*;
 use super::rng::{index_below, stream, Indices};
 use super::{Design, Resampled};
 
+#[cfg(any(test, feature = "internals"))]
 /// Column sums and group counts of `resamples` paired bootstrap resamples.
 /// Resample `b` uses its own random stream, so the output is identical at any
 /// thread count.

@@ -114,6 +114,7 @@ impl TypicalValues {
         }
     }
 
+    #[cfg(any(test, feature = "internals"))]
     /// The exact distribution of the subset means of `gains` differences of
     /// +1, `losses` of −1 and `zeros` of 0, each example in the subset with
     /// probability ½; the empty subset is the "always" mass.
@@ -162,6 +163,7 @@ impl TypicalValues {
         }
     }
 
+    #[cfg(any(test, feature = "internals"))]
     /// The mid-p version of the same test (Lancaster 1961): an arrangement as
     /// extreme as the observed one — a typical value equal to the tested
     /// delta, and the `always` mass — counts half instead of whole. For 0/1
@@ -307,6 +309,7 @@ fn next_up(v: f64) -> f64 {
     -next_down(-v)
 }
 
+#[cfg(any(test, feature = "internals"))]
 /// P(X = j), j = 0..=k, for X ~ Binomial(k, ½), computed in logs.
 fn binomial_half(k: usize) -> Vec<f64> {
     let ln2 = std::f64::consts::LN_2;

@@ -24,10 +24,14 @@ pub mod unpaired;
 // below (`crate::design`).
 use crate::design::{Design, Layout};
 
+#[cfg(any(test, feature = "internals"))]
 pub use bootstrap::bootstrap;
 pub use inversion::{Method, TestResult, TypicalValues};
+#[cfg(any(test, feature = "internals"))]
 pub use poisson::poisson_bootstrap;
-pub use randomization::{sign_flip, sign_flip_with_progress};
+#[cfg(any(test, feature = "internals"))]
+pub use randomization::sign_flip;
+pub use randomization::sign_flip_with_progress;
 
 /// How bootstrap resamples are drawn.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, clap::ValueEnum)]

@@ -115,6 +115,7 @@ fn weight(u: u32) -> u32 {
     k
 }
 
+#[cfg(any(test, feature = "internals"))]
 /// Column sums and group weights of `resamples` Poisson bootstrap resamples.
 pub fn poisson_bootstrap(design: &Design, resamples: usize, seed: u64) -> Resampled {
     poisson_bootstrap_with_progress(design, resamples, seed, &|_| {})

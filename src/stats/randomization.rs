@@ -15,6 +15,7 @@ use rayon::prelude::*;
 use super::rng::stream;
 use super::{Design, Resampled};
 
+#[cfg(any(test, feature = "internals"))]
 /// Column sums and sizes of the flipped subsets of `rounds` sign-flip rounds,
 /// per group. Round `r` uses its own random stream, so the output is identical
 /// at any thread count. Only the paired-difference columns of mean metrics

@@ -36,10 +36,12 @@ pub const BERT_SCORE_VERSION: &str = "0.3.12";
 /// The files a model directory must hold.
 pub const MODEL_FILES: [&str; 3] = ["config.json", "tokenizer.json", "model.safetensors"];
 
+#[cfg(any(test, feature = "internals", feature = "bertscore"))]
 /// Sentences embedded per model call when `--batch-size` is not given
 /// (bert-score's default).
 pub const DEFAULT_BATCH_SIZE: usize = 64;
 
+#[cfg(any(test, feature = "internals", feature = "bertscore"))]
 /// Padded tokens per model call at most: long sentences go in smaller batches,
 /// which keeps the attention matrices (batch × heads × length²) small (two
 /// 512-token sentences of a 12-head model: 25 MB, which the allocator reuses
@@ -49,6 +51,7 @@ pub const DEFAULT_BATCH_SIZE: usize = 64;
 /// sentences are batched beyond float rounding (about 1e-9 on a mean).
 pub const TOKENS_PER_BATCH: usize = 1024;
 
+#[cfg(any(test, feature = "internals", feature = "bertscore"))]
 /// Splits `order` (sorted longest first) into batches of at most `batch_size`
 /// sentences and at most [`TOKENS_PER_BATCH`] padded tokens (one sentence at least).
 pub fn batches(order: &[usize], len: impl Fn(usize) -> usize, batch_size: usize) -> Vec<&[usize]> {
