@@ -51,6 +51,20 @@ TOLERANCE = 1e-9
 # ---------------------------------------------------------------- reading logs
 
 
+def texts(items):
+    """A report's reasons or warnings as printed: JSON reports since
+    schema_version 2 hold {code, message, hint} objects, `score --format json`
+    plain strings."""
+    out = []
+    for item in items or []:
+        if isinstance(item, dict):
+            hint = item.get("hint")
+            out.append(item["message"] + (f"; {hint}" if hint else ""))
+        else:
+            out.append(item)
+    return out
+
+
 def read_entry(z, info):
     """An archive entry's bytes; zstd (method 93) through the zstd command."""
     if info.compress_type != 93:
@@ -353,7 +367,7 @@ def check_non_finite(benchgate, tool, path, name, tmp):
     if hit == 0:
         return [(f"{name}: non-finite scores", True, "skipped: no metric has two scored examples")]
     code, report, err = compare(benchgate, odd, odd)
-    said = [w for w in (report or {}).get("warnings", []) if "examples had a non-finite" in w]
+    said = [w for w in texts((report or {}).get("warnings")) if "examples had a non-finite" in w]
     ours = next((m["baseline"] for m in (report or {}).get("metrics", []) if m["name"] == metric), None)
     ok = (code == 0 and report is not None and report["verdict"] == "pass"
           and any(f"{hit} examples had a non-finite {metric} (" in w for w in said)
@@ -456,13 +470,14 @@ def check_log(benchgate, tool, path, name, tmp):
     # A/A: a run compared with itself never fails, whatever its scores — a
     # tool's threshold decides its cases, not the gate (issue 31).
     ok = code == 0 and not report["reasons"]
+    reasons = texts(report["reasons"])
     detail = f"exit {code}, {len(report['metrics'])} metrics: " + ", ".join(
         f"{m['name']}={m['baseline']:.4g} (n={m['n']})" for m in report["metrics"])
-    if report["reasons"]:
-        detail += f"; reasons: {'; '.join(report['reasons'])}"
+    if reasons:
+        detail += f"; reasons: {'; '.join(reasons)}"
     out.append((f"{name}: self-compare", ok, detail))
 
-    mismatches = [w for w in report["warnings"]
+    mismatches = [w for w in texts(report["warnings"])
                   if "the samples give" in w or ("mean of" in w and "the test cases" in w) or "success gives" in w]
     for metric, value, where in stated:
         ours = means.get(metric)

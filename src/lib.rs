@@ -97,57 +97,38 @@
 //! When two stages need the same helper, it moves down, not sideways; an error
 //! type lives with the code that raises it or in the base layer.
 
-#[cfg(feature = "internals")]
-pub mod agreement;
-#[cfg(not(feature = "internals"))]
-pub(crate) mod agreement;
+/// Declares the stages that are crate-private unless the `internals` feature
+/// makes them public (see "The front door" above).
+macro_rules! stages {
+    ($($name:ident),* $(,)?) => {$(
+        #[cfg(feature = "internals")]
+        pub mod $name;
+        #[cfg(not(feature = "internals"))]
+        pub(crate) mod $name;
+    )*};
+}
+
+stages!(agreement, baseline, design, github, history, metrics, review, stats);
+
 pub mod align;
 pub mod app;
 pub(crate) mod atomic;
-#[cfg(feature = "internals")]
-pub mod baseline;
-#[cfg(not(feature = "internals"))]
-pub(crate) mod baseline;
 pub mod cli;
 pub(crate) mod cli_config;
 pub mod config;
-#[cfg(feature = "internals")]
-pub mod design;
-#[cfg(not(feature = "internals"))]
-pub(crate) mod design;
 pub mod diagnostic;
 pub mod error;
 pub(crate) mod escape;
 pub mod examples;
-#[cfg(feature = "internals")]
-pub mod github;
-#[cfg(not(feature = "internals"))]
-pub(crate) mod github;
-#[cfg(feature = "internals")]
-pub mod history;
-#[cfg(not(feature = "internals"))]
-pub(crate) mod history;
 pub(crate) mod judge;
 pub mod load;
-#[cfg(feature = "internals")]
-pub mod metrics;
-#[cfg(not(feature = "internals"))]
-pub(crate) mod metrics;
 pub mod monitor;
 pub(crate) mod noise;
 pub(crate) mod progress;
 pub(crate) mod publish;
 pub mod render;
 pub mod report;
-#[cfg(feature = "internals")]
-pub mod review;
-#[cfg(not(feature = "internals"))]
-pub(crate) mod review;
 pub(crate) mod score;
-#[cfg(feature = "internals")]
-pub mod stats;
-#[cfg(not(feature = "internals"))]
-pub(crate) mod stats;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
