@@ -634,7 +634,7 @@ mod tests {
                 Some(format) => assert_eq!(found.ok(), Some(*format), "{name}: {text}"),
                 None => {
                     let err = found.expect_err(text).to_string();
-                    assert!(err.ends_with("it reads JSONL (an object per line), a JSON array of objects, CSV/TSV, lm-eval samples, promptfoo output, Inspect AI logs, DeepEval test runs and OpenAI evals logs; name the format with --input-format"), "{err}");
+                    assert!(err.ends_with("it reads JSONL (an object per line), a JSON array of objects, CSV/TSV, lm-eval samples, promptfoo output, Inspect AI logs, DeepEval test runs, OpenAI evals logs and OpenTelemetry GenAI spans (OTLP JSON); name the format with --input-format"), "{err}");
                 }
             }
         }

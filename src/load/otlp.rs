@@ -50,9 +50,7 @@ impl Reader for Otlp {
     }
 
     fn listed_as(&self) -> Option<&'static str> {
-        // Not in the list that the error for an unplaced document gives,
-        // which predates this reader (its text is pinned by the CLI cases).
-        None
+        Some("OpenTelemetry GenAI spans (OTLP JSON)")
     }
 
     fn sniff(&self, file: &Sniff) -> Option<Clue> {
