@@ -5,7 +5,6 @@
 //! resample is computed from the drawn examples that belong to it, so slice sizes
 //! vary across resamples as they would across benchmarks.
 
-use rayon::prelude::*;
 
 use super::rng::{index_below, stream, Indices};
 use super::{Design, Resampled};
@@ -25,17 +24,9 @@ pub fn bootstrap_with_progress(
     seed: u64,
     done: &(dyn Fn(u64) + Sync),
 ) -> Resampled {
-    let mut out = Resampled::zeroed(resamples, design.groups, design.width);
     let (groups, width, n) = (design.groups, design.width, design.n);
-    if n == 0 || width == 0 {
-        return out;
-    }
     let count_n = u32::try_from(n).unwrap_or(u32::MAX);
-    out.sums
-        .par_chunks_mut(groups * width)
-        .zip(out.counts.par_chunks_mut(groups))
-        .enumerate()
-        .for_each(|(b, (sums, counts))| {
+    Resampled::in_parallel(design, resamples, n == 0, done, |b, sums, counts| {
             let mut rng = stream(seed, 0, b as u64);
             counts[0] = count_n;
             if groups == 1 {
@@ -54,9 +45,7 @@ pub fn bootstrap_with_progress(
             } else {
                 resample_general(design, &mut rng, sums, counts);
             }
-            done(1);
-        });
-    out
+    })
 }
 
 /// How many indices are drawn before their rows are read: drawing first lets

@@ -27,7 +27,6 @@
 //! size and the intra-cluster correlation follow.
 
 use rand_core::RngCore;
-use rayon::prelude::*;
 
 use super::rng::{index_below, stream};
 use super::Resampled;
@@ -113,20 +112,7 @@ impl Units {
         done: &(dyn Fn(u64) + Sync),
         each: impl Fn(usize, &mut [f64], &mut [u32]) + Sync,
     ) -> Resampled {
-        let (groups, width) = (design.groups, design.width);
-        let mut out = Resampled::zeroed(rounds, groups, width);
-        if self.clusters() == 0 || width == 0 {
-            return out;
-        }
-        out.sums
-            .par_chunks_mut(groups * width)
-            .zip(out.counts.par_chunks_mut(groups))
-            .enumerate()
-            .for_each(|(r, (sums, counts))| {
-                each(r, sums, counts);
-                done(1);
-            });
-        out
+        Resampled::in_parallel(design, rounds, self.clusters() == 0, done, each)
     }
 }
 

@@ -102,6 +102,34 @@ pub struct Resampled {
 }
 
 impl Resampled {
+    /// `rounds` resamples of `design` in parallel: round `r`'s metric sums
+    /// and group counts are filled by `each(r, sums, counts)`, then `done(1)`
+    /// is called. All zero when `skip` (nothing to resample). Each round
+    /// draws from its own stream, so the output does not depend on threads.
+    fn in_parallel(
+        design: &Design,
+        rounds: usize,
+        skip: bool,
+        done: &(dyn Fn(u64) + Sync),
+        each: impl Fn(usize, &mut [f64], &mut [u32]) + Sync,
+    ) -> Self {
+        let (groups, width) = (design.groups, design.width);
+        let mut out = Resampled::zeroed(rounds, groups, width);
+        if skip || width == 0 {
+            return out;
+        }
+        use rayon::prelude::*;
+        out.sums
+            .par_chunks_mut(groups * width)
+            .zip(out.counts.par_chunks_mut(groups))
+            .enumerate()
+            .for_each(|(r, (sums, counts))| {
+                each(r, sums, counts);
+                done(1);
+            });
+        out
+    }
+
     fn zeroed(b: usize, groups: usize, width: usize) -> Self {
         Resampled {
             b,

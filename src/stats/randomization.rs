@@ -10,7 +10,6 @@
 //! [`super::inversion`]).
 
 use rand_core::RngCore;
-use rayon::prelude::*;
 
 use super::rng::stream;
 use super::{Design, Resampled};
@@ -31,16 +30,8 @@ pub fn sign_flip_with_progress(
     seed: u64,
     done: &(dyn Fn(u64) + Sync),
 ) -> Resampled {
-    let (groups, width, n) = (design.groups, design.width, design.n);
-    let mut out = Resampled::zeroed(rounds, groups, width);
-    if n == 0 || width == 0 {
-        return out;
-    }
-    out.sums
-        .par_chunks_mut(groups * width)
-        .zip(out.counts.par_chunks_mut(groups))
-        .enumerate()
-        .for_each(|(r, (sums, counts))| {
+    let (width, n) = (design.width, design.n);
+    Resampled::in_parallel(design, rounds, n == 0, done, |r, sums, counts| {
             let mut rng = stream(seed, 1, r as u64);
             let mut start = 0;
             while start < n {
@@ -68,9 +59,7 @@ pub fn sign_flip_with_progress(
                 }
                 start = end;
             }
-            done(1);
-        });
-    out
+    })
 }
 
 #[cfg(test)]
