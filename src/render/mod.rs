@@ -570,20 +570,26 @@ pub(crate) fn headline(
     Headline { title, sentences }
 }
 
-/// "benchgate · SUITE — 2 regressions block this PR" (or passed, with how
-/// many rows are inconclusive).
-fn headline_title(report: &Report, text: &dyn Fn(&str) -> String) -> String {
-    let (bad, _, _) = report.counts();
-    let slice_bad = report
+/// The regressed slices and the inconclusive metrics, counted.
+fn slices_regressed_and_metrics_inconclusive(report: &Report) -> (usize, usize) {
+    let slices = report
         .slices
         .iter()
         .filter(|s| s.verdict == Verdict::Regressed)
         .count();
-    let inconclusive = report
+    let metrics = report
         .metrics
         .iter()
         .filter(|m| m.verdict == Verdict::Inconclusive)
         .count();
+    (slices, metrics)
+}
+
+/// "benchgate · SUITE — 2 regressions block this PR" (or passed, with how
+/// many rows are inconclusive).
+fn headline_title(report: &Report, text: &dyn Fn(&str) -> String) -> String {
+    let (bad, _, _) = report.counts();
+    let (slice_bad, inconclusive) = slices_regressed_and_metrics_inconclusive(report);
     let suite = text(&report.suite);
     if report.verdict == crate::report::GateVerdict::Fail {
         let blockers = report.reasons.len();
@@ -678,16 +684,7 @@ fn tally_sentences(
     text: &dyn Fn(&str) -> String,
 ) -> Vec<String> {
     let (bad, good, other) = report.counts();
-    let slice_bad = report
-        .slices
-        .iter()
-        .filter(|s| s.verdict == Verdict::Regressed)
-        .count();
-    let inconclusive = report
-        .metrics
-        .iter()
-        .filter(|m| m.verdict == Verdict::Inconclusive)
-        .count();
+    let (slice_bad, inconclusive) = slices_regressed_and_metrics_inconclusive(report);
     let n = report.examples.compared;
     let mut sentences = Vec::new();
     let mut tally = Vec::new();
